@@ -1,0 +1,1 @@
+"""The Neo4j side: the model, its schema, every Cypher query, and the code that runs them."""

@@ -1,0 +1,60 @@
+"""The lineage graph, defined once.
+
+Nodes
+- ``Subject {key, types, first_seen, last_seen}``: a person, keyed by the keyed hash of an
+  identifier (never a raw e-mail address). ``types`` collects the roles seen (prospect, ...).
+- ``System {id, name, kind}``: a business application (Brevo, HubSpot...).
+- ``Store {id, name, declared}``: where data rests (``brevo/contacts``). ``declared`` is false
+  for a store seen in events but missing from the catalog.
+- ``Processor {id, name}``: the legal entity that runs a system (or a sub-processor).
+- ``Country {code}``: ISO 3166-1 alpha-2.
+- ``Holding {id, category, subject_type, purposes, first_seen, last_seen, last_event_id,
+  last_event_at, erased_at, consent_withdrawn_at, state}``: one data category of one subject in
+  one store. ``state`` is ``held`` or ``erased``/``anonymised``: erased when the latest erasure is
+  at or after the latest sighting, so data that comes back after an erasure is held again.
+
+Relationships
+- ``(Subject)-[:HAS_HOLDING]->(Holding)-[:IN_STORE]->(Store)``
+- ``(System)-[:HAS_STORE]->(Store)-[:RUN_BY]->(Processor)``
+- ``(Store)-[:LOCATED_IN]->(Country)``, ``(Processor)-[:ESTABLISHED_IN]->(Country)``
+- ``(Processor)-[:SUB_PROCESSOR]->(Processor)``
+- ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers.
+
+Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
+from the start leaves the graph as it was.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    SUBJECT = "Subject"
+    SYSTEM = "System"
+    STORE = "Store"
+    PROCESSOR = "Processor"
+    COUNTRY = "Country"
+    HOLDING = "Holding"
+
+
+class Rel(StrEnum):
+    HAS_HOLDING = "HAS_HOLDING"
+    IN_STORE = "IN_STORE"
+    HAS_STORE = "HAS_STORE"
+    RUN_BY = "RUN_BY"
+    LOCATED_IN = "LOCATED_IN"
+    ESTABLISHED_IN = "ESTABLISHED_IN"
+    SUB_PROCESSOR = "SUB_PROCESSOR"
+    FLOWS_TO = "FLOWS_TO"
+
+
+# The property that identifies each node label; a uniqueness constraint backs each one.
+NODE_KEYS: dict[Label, str] = {
+    Label.SUBJECT: "key",
+    Label.SYSTEM: "id",
+    Label.STORE: "id",
+    Label.PROCESSOR: "id",
+    Label.COUNTRY: "code",
+    Label.HOLDING: "id",
+}

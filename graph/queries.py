@@ -1,0 +1,209 @@
+"""Every Cypher statement lineage runs. Values always travel as ``$parameters``.
+
+Fixed statements are UPPER_CASE constants; the one builder (constraints) takes its labels from
+the :mod:`graph.model` enums, never from input.
+"""
+
+from __future__ import annotations
+
+from graph.model import NODE_KEYS, Label
+
+
+def constraint_statements() -> list[str]:
+    """One uniqueness constraint per node label (idempotent: IF NOT EXISTS)."""
+    return [
+        f"CREATE CONSTRAINT {label.value.lower()}_{key} IF NOT EXISTS "
+        f"FOR (n:{label.value}) REQUIRE n.{key} IS UNIQUE"
+        for label, key in NODE_KEYS.items()
+    ]
+
+
+INDEX_STATEMENTS: tuple[str, ...] = (
+    "CREATE INDEX holding_state IF NOT EXISTS FOR (h:Holding) ON (h.state)",
+)
+
+# --- catalog -> graph --------------------------------------------------------------------
+
+SYNC_PROCESSORS = """
+UNWIND $processors AS p
+MERGE (proc:Processor {id: p.id})
+SET proc.name = p.name, proc.declared = true
+MERGE (c:Country {code: p.country})
+WITH proc, c, p
+OPTIONAL MATCH (proc)-[old:ESTABLISHED_IN]->(other:Country) WHERE other <> c
+DELETE old
+MERGE (proc)-[:ESTABLISHED_IN]->(c)
+"""
+
+SYNC_SUB_PROCESSORS = """
+UNWIND $processors AS p
+MATCH (proc:Processor {id: p.id})
+OPTIONAL MATCH (proc)-[old:SUB_PROCESSOR]->(sub:Processor) WHERE NOT sub.id IN p.sub_processors
+DELETE old
+WITH DISTINCT proc, p
+UNWIND p.sub_processors AS sub_id
+MATCH (sub:Processor {id: sub_id})
+MERGE (proc)-[:SUB_PROCESSOR]->(sub)
+"""
+
+SYNC_STORES = """
+UNWIND $stores AS s
+MERGE (sys:System {id: s.system})
+SET sys.name = s.system_name, sys.kind = s.kind
+MERGE (st:Store {id: s.id})
+SET st.name = s.name, st.declared = true, st.categories = s.categories,
+    st.subject_types = s.subject_types, st.purposes = s.purposes
+MERGE (sys)-[:HAS_STORE]->(st)
+WITH st, s
+MATCH (proc:Processor {id: s.processor})
+OPTIONAL MATCH (st)-[old_run:RUN_BY]->(other:Processor) WHERE other <> proc
+DELETE old_run
+MERGE (st)-[:RUN_BY]->(proc)
+WITH st, s
+MERGE (c:Country {code: s.country})
+WITH st, c
+OPTIONAL MATCH (st)-[old_loc:LOCATED_IN]->(other:Country) WHERE other <> c
+DELETE old_loc
+MERGE (st)-[:LOCATED_IN]->(c)
+"""
+
+# --- events -> graph ---------------------------------------------------------------------
+# Rows are built by graph.writer.rows_for(); each row is one (subject, store, category).
+
+MERGE_HOLDINGS = """
+UNWIND $rows AS row
+MERGE (s:Subject {key: row.subject})
+  ON CREATE SET s.first_seen = row.at, s.last_seen = row.at, s.types = [row.subject_type]
+SET s.first_seen = CASE WHEN row.at < s.first_seen THEN row.at ELSE s.first_seen END,
+    s.last_seen = CASE WHEN row.at > s.last_seen THEN row.at ELSE s.last_seen END,
+    s.types = CASE WHEN row.subject_type IN s.types THEN s.types
+                   ELSE s.types + row.subject_type END
+MERGE (st:Store {id: row.store})
+  ON CREATE SET st.declared = false
+MERGE (h:Holding {id: row.subject + '|' + row.store + '|' + row.category})
+  ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
+                h.first_seen = row.at, h.last_seen = row.at, h.purposes = [],
+                h.last_event_at = row.at, h.last_event_id = row.event_id
+MERGE (s)-[:HAS_HOLDING]->(h)
+MERGE (h)-[:IN_STORE]->(st)
+SET h.first_seen = CASE WHEN row.at < h.first_seen THEN row.at ELSE h.first_seen END,
+    h.last_seen = CASE WHEN row.at > h.last_seen THEN row.at ELSE h.last_seen END,
+    h.purposes = CASE WHEN row.purpose IS NULL OR row.purpose IN h.purposes THEN h.purposes
+                      ELSE h.purposes + row.purpose END
+FOREACH (_ IN CASE WHEN row.at > h.last_event_at
+                    OR (row.at = h.last_event_at AND row.event_id > h.last_event_id)
+                   THEN [1] ELSE [] END |
+  SET h.last_event_at = row.at, h.last_event_id = row.event_id)
+SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
+                   THEN h.erasure ELSE 'held' END
+"""
+
+# Events that name no category (a deletion of a whole contact, an unsubscribe) act on every
+# holding the subject has in the store; ``row.categories`` narrows when the event names some.
+MARK_ERASED = """
+UNWIND $rows AS row
+MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
+WHERE size(row.categories) = 0 OR h.category IN row.categories
+SET h.erasure = CASE WHEN h.erased_at IS NULL OR row.at >= h.erased_at THEN row.erasure
+                     ELSE h.erasure END,
+    h.erased_at = CASE WHEN h.erased_at IS NULL OR row.at > h.erased_at THEN row.at
+                       ELSE h.erased_at END
+FOREACH (_ IN CASE WHEN row.at > h.last_event_at
+                    OR (row.at = h.last_event_at AND row.event_id > h.last_event_id)
+                   THEN [1] ELSE [] END |
+  SET h.last_event_at = row.at, h.last_event_id = row.event_id)
+SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
+"""
+
+MARK_CONSENT_WITHDRAWN = """
+UNWIND $rows AS row
+MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
+WHERE size(row.categories) = 0 OR h.category IN row.categories
+SET h.consent_withdrawn_at = CASE
+      WHEN h.consent_withdrawn_at IS NULL OR row.at > h.consent_withdrawn_at THEN row.at
+      ELSE h.consent_withdrawn_at END
+"""
+
+MERGE_FLOWS = """
+UNWIND $rows AS row
+MERGE (src:Store {id: row.store}) ON CREATE SET src.declared = false
+MERGE (dst:Store {id: row.destination}) ON CREATE SET dst.declared = false
+MERGE (src)-[f:FLOWS_TO]->(dst)
+  ON CREATE SET f.first_seen = row.at, f.last_seen = row.at, f.categories = []
+SET f.first_seen = CASE WHEN row.at < f.first_seen THEN row.at ELSE f.first_seen END,
+    f.last_seen = CASE WHEN row.at > f.last_seen THEN row.at ELSE f.last_seen END,
+    f.categories = reduce(acc = f.categories, c IN row.categories |
+                          CASE WHEN c IN acc THEN acc ELSE acc + c END)
+"""
+
+# --- reads -------------------------------------------------------------------------------
+
+SUBJECT_DATA_MAP = """
+MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
+OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
+OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
+WITH s, st, sys, p, c, h ORDER BY h.category
+RETURN st.id AS store, sys.id AS system, p.name AS processor, c.code AS country,
+       st.declared AS declared, s.types AS subject_types,
+       collect(CASE WHEN h.state = 'held' THEN h.category END) AS held,
+       collect(CASE WHEN h.state <> 'held' THEN h.category END) AS erased,
+       min(h.first_seen) AS first_seen, max(h.last_seen) AS last_seen,
+       max(h.erased_at) AS erased_at
+ORDER BY store
+"""
+
+ERASURE_IMPACT = """
+MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
+OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
+OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
+OPTIONAL MATCH (p)-[:SUB_PROCESSOR*1..5]->(sub:Processor)-[:ESTABLISHED_IN]->(sc:Country)
+WITH st, sys, p, c, collect(DISTINCT h.category) AS categories,
+     collect(DISTINCT {id: sub.id, name: sub.name, country: sc.code}) AS subs
+RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS processor,
+       c.code AS country, categories,
+       [x IN subs WHERE x.id IS NOT NULL] AS sub_processors
+ORDER BY store
+"""
+
+STORE_SUMMARY = """
+MATCH (st:Store)
+OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
+OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
+OPTIONAL MATCH (st)<-[:IN_STORE]-(h:Holding)<-[:HAS_HOLDING]-(s:Subject)
+WITH st, c, p,
+     count(DISTINCT CASE WHEN h.state = 'held' THEN s END) AS subjects_held,
+     count(DISTINCT CASE WHEN h.state <> 'held' THEN s END) AS subjects_erased,
+     count(CASE WHEN h.state = 'held' THEN h END) AS holdings
+RETURN st.id AS store, c.code AS country, p.name AS processor, st.declared AS declared,
+       subjects_held, subjects_erased, holdings
+ORDER BY store
+"""
+
+COUNTRY_SUMMARY = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(:Store)
+      -[:LOCATED_IN]->(c:Country)
+RETURN c.code AS country, count(DISTINCT s) AS subjects, count(h) AS holdings
+ORDER BY subjects DESC, country
+"""
+
+GRAPH_COUNTS = """
+CALL () { MATCH (n:Subject) RETURN count(n) AS subjects }
+CALL () { MATCH (n:Holding) RETURN count(n) AS holdings }
+CALL () { MATCH (n:Holding {state: 'held'}) RETURN count(n) AS held }
+CALL () { MATCH (n:Store) RETURN count(n) AS stores }
+CALL () { MATCH ()-[r:FLOWS_TO]->() RETURN count(r) AS flows }
+RETURN subjects, holdings, held, stores, flows
+"""
+
+GRAPH_FINGERPRINT = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+WITH s.key + '|' + st.id + '|' + h.category + '|' + h.state + '|' + toString(h.first_seen)
+     + '|' + toString(h.last_seen) + '|' + h.last_event_id + '|' + coalesce(toString(h.erased_at), '')
+     + '|' + toString(size(s.types)) AS line
+ORDER BY line
+RETURN count(line) AS holdings, collect(line) AS lines
+"""
+
+WIPE = "MATCH (n) DETACH DELETE n"

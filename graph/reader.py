@@ -1,0 +1,53 @@
+"""Read side of the graph for the CLI, the report and the tests: plain dicts out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import Driver, RoutingControl
+from neo4j.time import DateTime
+
+from graph import queries
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, DateTime):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_plain(v) for v in value if v is not None]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class GraphReader:
+    def __init__(self, driver: Driver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = self._driver.execute_query(
+            query, parameters_=params, database_=self._database, routing_=RoutingControl.READ
+        )
+        return [_plain(r.data()) for r in records]
+
+    def subject_map(self, key: str) -> list[dict[str, Any]]:
+        """Per store: what is held (and was erased) of one subject, where, by whom, since when."""
+        return self._rows(queries.SUBJECT_DATA_MAP, key=key)
+
+    def erasure_impact(self, key: str) -> list[dict[str, Any]]:
+        """Per store still holding data: categories, processor, sub-processors, countries."""
+        return self._rows(queries.ERASURE_IMPACT, key=key)
+
+    def store_summary(self) -> list[dict[str, Any]]:
+        return self._rows(queries.STORE_SUMMARY)
+
+    def country_summary(self) -> list[dict[str, Any]]:
+        return self._rows(queries.COUNTRY_SUMMARY)
+
+    def counts(self) -> dict[str, int]:
+        return self._rows(queries.GRAPH_COUNTS)[0]
+
+    def fingerprint(self) -> list[str]:
+        """Every holding as one line: equal fingerprints mean equal lineage."""
+        return self._rows(queries.GRAPH_FINGERPRINT)[0]["lines"]

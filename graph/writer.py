@@ -1,0 +1,99 @@
+"""Writes batches of canonical events to Neo4j: one transaction per batch, one UNWIND per kind.
+
+``rows_for`` is pure (and unit-tested); :class:`GraphWriter` only runs the statements. The
+transaction function is retried by the driver on transient errors; the caller decides what to
+do about anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncManagedTransaction
+
+from graph import queries
+from lineage.domain.events import (
+    ActivityEvent,
+    CollectionEvent,
+    ConsentEvent,
+    DataMovementEvent,
+    ErasureEvent,
+    MovementEvent,
+)
+
+
+@dataclass
+class BatchRows:
+    """The parameter rows of one batch, grouped by the statement that takes them."""
+
+    holdings: list[dict[str, Any]] = field(default_factory=list)
+    erasures: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    flows: list[dict[str, Any]] = field(default_factory=list)
+
+    def statements(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        # Holdings first: an erasure in the same batch must find the holding it erases.
+        pairs = [
+            (queries.MERGE_HOLDINGS, self.holdings),
+            (queries.MERGE_FLOWS, self.flows),
+            (queries.MARK_ERASED, self.erasures),
+            (queries.MARK_CONSENT_WITHDRAWN, self.consents),
+        ]
+        return [(q, rows) for q, rows in pairs if rows]
+
+
+def _base(event: DataMovementEvent) -> dict[str, Any]:
+    return {
+        "subject": event.subject.key, "subject_type": event.subject.type.value,
+        "store": event.store, "at": event.occurred_at, "event_id": event.event_id,
+        "purpose": event.purpose,
+    }
+
+
+def _holding_rows(event: DataMovementEvent, store: str) -> list[dict[str, Any]]:
+    base = _base(event) | {"store": store}
+    return [base | {"category": category} for category in event.categories]
+
+
+def rows_for(events: Sequence[DataMovementEvent]) -> BatchRows:
+    """Split a batch into statement rows; a movement adds holdings at its destination too."""
+    rows = BatchRows()
+    for event in events:
+        match event:
+            case CollectionEvent() | ActivityEvent():
+                rows.holdings += _holding_rows(event, event.store)
+            case MovementEvent():
+                rows.holdings += _holding_rows(event, event.store)
+                rows.holdings += _holding_rows(event, event.destination)
+                rows.flows.append(_base(event) | {"destination": event.destination,
+                                                  "categories": list(event.categories)})
+            case ErasureEvent():
+                rows.erasures.append(_base(event) | {"categories": list(event.categories),
+                                                     "erasure": event.action})
+            case ConsentEvent():
+                rows.consents.append(_base(event) | {"categories": list(event.categories)})
+    return rows
+
+
+class GraphWriter:
+    """Async writer used inside the faust agents (never the blocking driver there)."""
+
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def write(self, events: Sequence[DataMovementEvent]) -> None:
+        statements = rows_for(events).statements()
+        if not statements:
+            return
+        async with self._driver.session(database=self._database) as session:
+            await session.execute_write(_run_all, statements)
+
+
+async def _run_all(tx: AsyncManagedTransaction,
+                   statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    for query, rows in statements:
+        result = await tx.run(query, rows=rows)
+        await result.consume()

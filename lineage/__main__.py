@@ -1,0 +1,3 @@
+from lineage.cli.app import main
+
+main()

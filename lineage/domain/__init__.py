@@ -1,0 +1,1 @@
+"""The domain: what lineage knows about personal data, with no I/O of its own."""

@@ -1,0 +1,180 @@
+"""The catalog: what the organisation declares about its systems, stores and processors.
+
+One YAML file (see README, "The catalog") validated here. The graph is seeded from it, so the
+observed flows can later be compared with what was declared. Ids are the same strings adapters
+put in canonical events (``brevo/contacts``), which is what joins the two.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import pycountry
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lineage.domain.categories import check_category, check_data_use
+from lineage.domain.events import Identifier
+from lineage.domain.subjects import SubjectType
+from lineage.errors import CatalogError
+
+_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
+def normalise_country(code: str) -> str:
+    """ISO 3166-1 alpha-2, accepting the EU's own ``EL`` (Greece) and ``UK`` spellings."""
+    upper = _ALIASES.get(code.strip().upper(), code.strip().upper())
+    if pycountry.countries.get(alpha_2=upper) is None:
+        raise ValueError(f"unknown country code {code!r} (ISO 3166-1 alpha-2 expected)")
+    return upper
+
+
+CountryCode = Annotated[str, AfterValidator(normalise_country)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Processor(_Strict):
+    """A legal entity that processes data: the controller itself, a vendor, a sub-processor."""
+
+    id: Identifier
+    name: str
+    country: CountryCode
+    sub_processors: tuple[Identifier, ...] = ()
+
+
+class Store(_Strict):
+    """Somewhere personal data rests: a table, a list, a bucket, a mailbox."""
+
+    id: Identifier
+    name: str = ""
+    country: CountryCode
+    subject_types: tuple[SubjectType, ...] = ()
+    categories: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c) for c in value)
+
+    @field_validator("purposes")
+    @classmethod
+    def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_data_use(p) for p in value)
+
+
+class SystemKind(StrEnum):
+    CRM = "crm"
+    RECRUITMENT = "recruitment"
+    NEWSLETTER = "newsletter"
+    HOSTING = "hosting"
+    ANALYTICS = "analytics"
+    EMAIL = "email"
+    FILE_SHARING = "file_sharing"
+    OTHER = "other"
+
+
+class System(_Strict):
+    """A business application; its stores are run by one processor."""
+
+    id: Identifier
+    name: str
+    kind: SystemKind
+    processor: Identifier
+    stores: tuple[Store, ...]
+
+
+class RetentionTrigger(StrEnum):
+    """What the retention clock runs from (computed in a later release; declared now)."""
+
+    COLLECTION = "collection"
+    LAST_CONTACT = "last_contact"
+    APPLICATION = "application"
+    END_OF_CONTRACT = "end_of_contract"
+    END_OF_FINANCIAL_YEAR = "end_of_financial_year"
+    ACCOUNT_CLOSURE = "account_closure"
+
+
+class Duration(_Strict):
+    years: int = Field(0, ge=0)
+    months: int = Field(0, ge=0)
+    days: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Duration:
+        if not (self.years or self.months or self.days):
+            raise ValueError("a retention duration cannot be zero")
+        return self
+
+
+class RetentionRule(_Strict):
+    store: Identifier
+    categories: tuple[str, ...] = ()
+    duration: Duration
+    trigger: RetentionTrigger
+    source: str = Field("", description="Where the promise is made (policy section, norm).")
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c) for c in value)
+
+
+class Catalog(_Strict):
+    organisation: str
+    processors: tuple[Processor, ...]
+    systems: tuple[System, ...]
+    retention: tuple[RetentionRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Catalog:
+        processors = {p.id for p in self.processors}
+        stores = [s.id for sys in self.systems for s in sys.stores]
+        problems = _duplicates("processor", [p.id for p in self.processors])
+        problems += _duplicates("system", [s.id for s in self.systems])
+        problems += _duplicates("store", stores)
+        problems += [
+            f"system {s.id!r} names unknown processor {s.processor!r}"
+            for s in self.systems if s.processor not in processors
+        ]
+        problems += [
+            f"processor {p.id!r} names unknown sub-processor {sub!r}"
+            for p in self.processors for sub in p.sub_processors if sub not in processors
+        ]
+        problems += [
+            f"retention rule names unknown store {r.store!r}"
+            for r in self.retention if r.store not in set(stores)
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def processor(self, processor_id: str) -> Processor:
+        return next(p for p in self.processors if p.id == processor_id)
+
+    def stores(self) -> list[tuple[System, Store]]:
+        return [(system, store) for system in self.systems for store in system.stores]
+
+
+def _duplicates(kind: str, ids: list[str]) -> list[str]:
+    return [f"duplicate {kind} id {i!r}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+
+
+def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:
+    """Validate a catalog from YAML text; errors name the file and every problem found."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{origin}: not valid YAML: {exc}") from exc
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        raise CatalogError(f"{origin}: {reasons}") from exc

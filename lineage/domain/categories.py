@@ -1,0 +1,34 @@
+"""Data categories are fideslang keys (``user.contact.email``), checked against its taxonomy.
+
+Using the published vocabulary means a lineage report and a fides dataset describe the same
+data with the same words.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from fideslang.default_taxonomy import DEFAULT_TAXONOMY
+
+
+@cache
+def known_categories() -> frozenset[str]:
+    return frozenset(c.fides_key for c in DEFAULT_TAXONOMY.data_category)
+
+
+@cache
+def known_data_uses() -> frozenset[str]:
+    return frozenset(u.fides_key for u in DEFAULT_TAXONOMY.data_use)
+
+
+def check_category(key: str) -> str:
+    """Return ``key`` if fideslang knows it; raise ``ValueError`` naming it otherwise."""
+    if key not in known_categories():
+        raise ValueError(f"unknown data category {key!r} (not a fideslang data_category key)")
+    return key
+
+
+def check_data_use(key: str) -> str:
+    if key not in known_data_uses():
+        raise ValueError(f"unknown purpose {key!r} (not a fideslang data_use key)")
+    return key

@@ -1,0 +1,184 @@
+"""The canonical data-movement event: the one shape every source is normalised to.
+
+Adapters turn native payloads into these; the graph writer consumes only these. The union is
+discriminated on ``action`` so an event that claims a transfer cannot lack its destination, and
+an erasure cannot be mistaken for a collection. Models are strict, frozen and forbid unknown
+fields: a producer that drifts from the schema fails loudly at the boundary, not in the graph.
+
+Version 1 of the schema. A change that old consumers cannot read bumps ``schema_version``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from lineage.domain.categories import check_category, check_data_use
+from lineage.domain.subjects import SubjectType
+from lineage.errors import EventDecodeError
+
+SCHEMA_VERSION = 1
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.:/\-]{0,199}$")]
+SubjectKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class LegalBasis(StrEnum):
+    """GDPR Art. 6(1)(a)-(f)."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_INTEREST = "public_interest"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
+class ActivityKind(StrEnum):
+    """What the subject (or a system about the subject) did; retention rules tell them apart
+    (a click counts as contact, an open does not)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    DEFERRED = "deferred"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+    BLOCKED = "blocked"
+    COMPLAINED = "complained"
+    FAILED = "failed"
+
+
+class SubjectRef(BaseModel):
+    """Who the event is about: a keyed hash, never the raw identifier."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    type: SubjectType
+    key: SubjectKey
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: Annotated[str, Field(min_length=8, max_length=200)]
+    occurred_at: AwareDatetime
+    source: Identifier
+    native_type: str | None = Field(None, description="The source's own event name.")
+    subject: SubjectRef
+    store: Identifier
+    categories: tuple[str, ...] = ()
+    purpose: str | None = None
+    legal_basis: LegalBasis | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            check_category(key)
+        return tuple(sorted(set(value)))
+
+    @field_validator("purpose")
+    @classmethod
+    def _known_purpose(cls, value: str | None) -> str | None:
+        return None if value is None else check_data_use(value)
+
+
+class CollectionEvent(_EventBase):
+    """Data about the subject now sits in ``store`` (new, changed, or read)."""
+
+    action: Literal["collected", "updated", "accessed"]
+
+    @model_validator(mode="after")
+    def _needs_categories(self) -> CollectionEvent:
+        if self.action != "accessed" and not self.categories:
+            raise ValueError(f"a {self.action} event must name at least one data category")
+        return self
+
+
+class ActivityEvent(_EventBase):
+    """The subject interacted with a system that holds their data (mail opened, link clicked)."""
+
+    action: Literal["activity"]
+    activity: ActivityKind
+
+
+class MovementEvent(_EventBase):
+    """Data left ``store`` for ``destination``: copied to another store of ours, or transferred
+    (disclosed) to another recipient. Either way the origin keeps what it had."""
+
+    action: Literal["copied", "transferred"]
+    destination: Identifier
+
+    @model_validator(mode="after")
+    def _moves_somewhere(self) -> MovementEvent:
+        if self.destination == self.store:
+            raise ValueError("destination must differ from store")
+        if not self.categories:
+            raise ValueError("a movement must name the data categories it moves")
+        return self
+
+
+class ErasureEvent(_EventBase):
+    """Data was deleted or anonymised; no categories means everything held in ``store``."""
+
+    action: Literal["erased", "anonymised"]
+
+
+class ConsentEvent(_EventBase):
+    """The subject withdrew consent or objected (unsubscribed) for ``purpose``."""
+
+    action: Literal["consent_withdrawn"]
+    purpose: str
+
+
+DataMovementEvent = Annotated[
+    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent,
+    Field(discriminator="action"),
+]
+
+_EVENT = TypeAdapter(DataMovementEvent)
+
+ACTIONS: tuple[str, ...] = (
+    "collected", "updated", "accessed", "activity", "copied", "transferred",
+    "erased", "anonymised", "consent_withdrawn",
+)
+
+
+def encode_event(event: DataMovementEvent) -> bytes:
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+def decode_event(raw: bytes | str) -> DataMovementEvent:
+    """Parse one canonical event from JSON, raising :class:`EventDecodeError` with the reason."""
+    try:
+        return _EVENT.validate_json(raw)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        )
+        raise EventDecodeError(f"invalid canonical event: {reasons}") from exc
+
+
+def event_json_schema() -> dict[str, object]:
+    """JSON Schema of the canonical event, for users wiring a system without an adapter."""
+    return _EVENT.json_schema()
+
+
+def event_time(event: DataMovementEvent) -> datetime:
+    return event.occurred_at

@@ -1,0 +1,118 @@
+"""The one place that reads the environment (and an optional ``.env`` file).
+
+Each section has its own prefix so a user can point lineage at their own cluster
+(``LINEAGE_KAFKA_BOOTSTRAP``, ``LINEAGE_NEO4J_URI``...) without touching the local stack's
+settings. Build a :class:`Settings` once at start and pass it down; settings are frozen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lineage.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", frozen=True
+    )
+
+
+class StackSettings(BaseSettings):
+    """The no-Docker local stack: two Java processes on loopback."""
+
+    model_config = _section("LINEAGE_STACK_")
+
+    home: Path = Field(Path(".lineage"), description="State folder: data, logs, pid files.")
+    cache: Path = Field(
+        Path.home() / ".cache" / "lineage" / "jars",
+        description="Where the Maven-resolved server jars are kept between runs.",
+    )
+    deploy_dir: Path = Field(
+        REPO_ROOT / "deploy" / "stack", description="Maven manifests and the Neo4j launcher."
+    )
+    host: str = Field("127.0.0.1", description="Address both servers listen on.")
+    kafka_port: int = Field(9092, description="Kafka client listener.")
+    kafka_controller_port: int = Field(9093, description="KRaft controller listener.")
+    neo4j_port: int = Field(7687, description="Neo4j Bolt listener.")
+    kafka_heap: str = Field("512m", description="Kafka JVM -Xmx.")
+    neo4j_heap: str = Field("1g", description="Neo4j JVM -Xmx.")
+    neo4j_pagecache_mb: int = Field(256, description="Neo4j page cache, sized for a small machine.")
+    start_timeout: float = Field(180.0, description="Seconds to wait for each server to answer.")
+
+
+class KafkaSettings(BaseSettings):
+    model_config = _section("LINEAGE_KAFKA_")
+
+    bootstrap: str | None = Field(
+        None, description="host:port list; default: the local stack's broker."
+    )
+
+
+class Neo4jSettings(BaseSettings):
+    model_config = _section("LINEAGE_NEO4J_")
+
+    uri: str | None = Field(None, description="Bolt URI; default: the local stack's server.")
+    user: str = Field("neo4j", description="User name, when the server has auth enabled.")
+    password: SecretStr = Field(SecretStr(""), description="Password; empty means no auth.")
+    database: str = Field("neo4j", description="Database name.")
+
+
+class Settings(BaseSettings):
+    """Everything lineage needs to run; sub-sections keep their own env prefixes."""
+
+    model_config = _section("LINEAGE_")
+
+    subject_key: SecretStr | None = Field(
+        None,
+        description="Secret for the keyed hash of subject identifiers (HMAC-SHA256). Required "
+        "to ingest or look people up; never stored in the graph.",
+    )
+    catalog: Path = Field(
+        Path(__file__).resolve().parent / "catalogs" / "demo.yaml",
+        description="Catalog of systems, stores, processors and retention rules.",
+    )
+    app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
+    stack: StackSettings = Field(default_factory=StackSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
+
+    @model_validator(mode="after")
+    def _default_to_local_stack(self) -> Settings:
+        host = self.stack.host
+        if self.kafka.bootstrap is None:
+            object.__setattr__(
+                self, "kafka", self.kafka.model_copy(
+                    update={"bootstrap": f"{host}:{self.stack.kafka_port}"})
+            )
+        if self.neo4j.uri is None:
+            object.__setattr__(
+                self, "neo4j", self.neo4j.model_copy(
+                    update={"uri": f"bolt://{host}:{self.stack.neo4j_port}"})
+            )
+        return self
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        assert self.kafka.bootstrap is not None
+        return self.kafka.bootstrap
+
+    @property
+    def neo4j_uri(self) -> str:
+        assert self.neo4j.uri is not None
+        return self.neo4j.uri
+
+    def require_subject_key(self) -> bytes:
+        """The hashing secret, or a clear error telling the user how to set it."""
+        if self.subject_key is None or not self.subject_key.get_secret_value():
+            raise ConfigError(
+                "LINEAGE_SUBJECT_KEY is not set: it is the secret of the keyed hash that stands "
+                "for people in the graph. Set it in the environment or in .env "
+                "(`make .env` writes a random one)."
+            )
+        return self.subject_key.get_secret_value().encode()

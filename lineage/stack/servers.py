@@ -1,0 +1,152 @@
+"""How each server of the local stack is configured, started and known to be up."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineage.errors import StackError
+from lineage.settings import StackSettings
+from lineage.stack.jars import require_tool, server_jars
+from lineage.stack.process import ManagedProcess
+
+KAFKA_LOG4J = """\
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.BrokerServer=INFO
+"""
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """One Java server: how to prepare its folder, its command line, and its health check."""
+
+    name: str
+    address: str
+    process: ManagedProcess
+    prepare: Callable[[], list[str]]  # writes config, returns the command line
+    answers: Callable[[], bool]
+    ports: tuple[tuple[str, int], ...]
+
+    def ensure_running(self, timeout: float) -> bool:
+        """Start unless already up; True when this call started it. Waits until it answers."""
+        started = None
+        if self.process.pid() is None:
+            _refuse_taken_port(self.name, self.ports)
+            command = self.prepare()
+            started = self.process.start(command, cwd=self.process.log_file.parent)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.answers():
+                return started is not None
+            if started is not None and started.poll() is not None:
+                raise StackError(f"{self.name} exited during start; last log lines "
+                                 f"({self.process.log_file}):\n{self.process.log_tail()}")
+            time.sleep(0.5)
+        raise StackError(f"{self.name} did not answer on {self.address} within {timeout:.0f}s; "
+                         f"log: {self.process.log_file}\n{self.process.log_tail()}")
+
+
+def kafka_server(settings: StackSettings, answers: Callable[[str], bool]) -> LocalServer:
+    home = settings.home.resolve() / "kafka"
+    address = f"{settings.host}:{settings.kafka_port}"
+
+    def prepare() -> list[str]:
+        java = require_tool("java", "run the Kafka broker")
+        lib = server_jars(settings, "kafka")
+        config = _write_kafka_config(settings, home)
+        classpath = f"{lib}/*"
+        if not (home / "data" / "meta.properties").exists():
+            _run_java([java, "-cp", classpath, f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
+                       "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(config)])
+        return [java, f"-Xmx{settings.kafka_heap}", "-XX:+UseG1GC",
+                f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
+                "-cp", classpath, "kafka.Kafka", str(config)]
+
+    return LocalServer(
+        name="Kafka", address=address,
+        process=ManagedProcess("kafka", home / "kafka.pid", home / "kafka.log", "kafka.Kafka"),
+        prepare=prepare, answers=lambda: answers(address),
+        ports=((settings.host, settings.kafka_port), (settings.host, settings.kafka_controller_port)),
+    )
+
+
+def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> LocalServer:
+    home = settings.home.resolve() / "neo4j"
+    uri = f"bolt://{settings.host}:{settings.neo4j_port}"
+
+    def prepare() -> list[str]:
+        java = require_tool("java", "run the Neo4j server")
+        lib = server_jars(settings, "neo4j")
+        launcher = settings.deploy_dir / "Neo4jLauncher.java"
+        (home / "data").mkdir(parents=True, exist_ok=True)
+        return [java, f"-Xmx{settings.neo4j_heap}", "-XX:+UseG1GC",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", f"{lib}/*", str(launcher), str(home / "data"), settings.host,
+                str(settings.neo4j_port), str(settings.neo4j_pagecache_mb)]
+
+    return LocalServer(
+        name="Neo4j", address=uri,
+        process=ManagedProcess("neo4j", home / "neo4j.pid", home / "neo4j.log", "Neo4jLauncher"),
+        prepare=prepare, answers=lambda: answers(uri),
+        ports=((settings.host, settings.neo4j_port),),
+    )
+
+
+def _refuse_taken_port(name: str, ports: tuple[tuple[str, int], ...]) -> None:
+    """A server we did not start already listens there: say so rather than fail obscurely."""
+    for host, port in ports:
+        with socket.socket() as probe:
+            probe.settimeout(1.0)
+            if probe.connect_ex((host, port)) == 0:
+                raise StackError(
+                    f"cannot start {name}: {host}:{port} is already in use by a process this "
+                    "stack did not start. Stop it, or choose other ports (LINEAGE_STACK_*_PORT), "
+                    "or use that server with LINEAGE_KAFKA_BOOTSTRAP / LINEAGE_NEO4J_URI."
+                )
+
+
+def _write_kafka_config(settings: StackSettings, home: Path) -> Path:
+    host, port, cport = settings.host, settings.kafka_port, settings.kafka_controller_port
+    (home / "data").mkdir(parents=True, exist_ok=True)
+    (home / "log4j.properties").write_text(KAFKA_LOG4J)
+    config = home / "server.properties"
+    config.write_text("\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{host}:{cport}",
+        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
+        f"advertised.listeners=PLAINTEXT://{host}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"log.dirs={home / 'data'}",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=false",
+        "num.partitions=4",
+        "",
+    ]))
+    return config
+
+
+def _kafka_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _run_java(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StackError(f"{' '.join(command[3:6])} failed:\n{result.stdout}{result.stderr}")

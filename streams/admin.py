@@ -1,0 +1,42 @@
+"""Broker-side housekeeping with kafka-python: is the broker up, do our topics exist."""
+
+from __future__ import annotations
+
+import contextlib
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from streams.topics import ALL, TopicSpec
+
+
+def broker_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
+    """True when a metadata request to the broker succeeds."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap,
+                                 request_timeout_ms=int(timeout_s * 1000))
+    except (KafkaError, OSError, ValueError):
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            admin.close()
+
+
+def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...] = ALL) -> list[str]:
+    """Create the topics that do not exist yet (idempotent); returns the names created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        for spec in missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics([NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.config())])
+        return [s.name for s in missing]
+    finally:
+        admin.close()
