@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lineage.errors import ConfigError
@@ -78,13 +78,22 @@ class Settings(BaseSettings):
         description="Catalog of systems, stores, processors and retention rules.",
     )
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
+    topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
 
+    _local_stack: bool = PrivateAttr(False)
+
+    @property
+    def uses_local_stack(self) -> bool:
+        """True unless the user named their own Kafka and Neo4j servers."""
+        return self._local_stack
+
     @model_validator(mode="after")
     def _default_to_local_stack(self) -> Settings:
         host = self.stack.host
+        self._local_stack = self.kafka.bootstrap is None and self.neo4j.uri is None
         if self.kafka.bootstrap is None:
             object.__setattr__(
                 self, "kafka", self.kafka.model_copy(

@@ -8,7 +8,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.topics import ALL, TopicSpec
+from streams.topics import TopicSpec
 
 
 def broker_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
@@ -28,7 +28,7 @@ def broker_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
             admin.close()
 
 
-def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...] = ALL) -> list[str]:
+def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...]) -> list[str]:
     """Create the topics that do not exist yet (idempotent); returns the names created."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
     try:
@@ -38,5 +38,17 @@ def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...] = ALL) -> list[st
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics([NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.config())])
         return [s.name for s in missing]
+    finally:
+        admin.close()
+
+
+def delete_topics(bootstrap: str, specs: tuple[TopicSpec, ...]) -> None:
+    """Remove topics of a finished benchmark or test run."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
+    try:
+        existing = set(admin.list_topics())
+        doomed = [s.name for s in specs if s.name in existing]
+        if doomed:
+            admin.delete_topics(doomed)
     finally:
         admin.close()

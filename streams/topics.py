@@ -4,11 +4,16 @@
 - the canonical topic: canonical events as JSON, keyed by subject hash so one person's events
   stay in order on one partition;
 - the dead-letter topic: what could not be processed, with the reason, so nothing is lost.
+
+Names hang off a namespace (``LINEAGE_TOPIC_NAMESPACE``, default ``lineage``) so a benchmark or
+a test run can use its own topics on a shared broker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SOURCES: tuple[str, ...] = ("brevo",)
 
 
 @dataclass(frozen=True)
@@ -21,26 +26,37 @@ class TopicSpec:
         return {"retention.ms": str(self.retention_ms)}
 
 
-RAW_PREFIX = "lineage.raw."
-SOURCES: tuple[str, ...] = ("brevo",)
+@dataclass(frozen=True)
+class Topics:
+    namespace: str = "lineage"
 
-RAW: dict[str, TopicSpec] = {s: TopicSpec(f"{RAW_PREFIX}{s}", partitions=3) for s in SOURCES}
-CANONICAL = TopicSpec("lineage.events", partitions=4)
-# Dead letters hold the payloads that failed, personal data included: 30 days to look, then gone.
-DEAD_LETTER = TopicSpec("lineage.deadletter", partitions=1, retention_ms=30 * 24 * 3600 * 1000)
+    def raw(self, source: str) -> TopicSpec:
+        if source not in SOURCES:
+            raise KeyError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+        return TopicSpec(f"{self.raw_prefix}{source}", partitions=3)
 
-ALL: tuple[TopicSpec, ...] = (*RAW.values(), CANONICAL, DEAD_LETTER)
+    @property
+    def raw_prefix(self) -> str:
+        return f"{self.namespace}.raw."
 
+    @property
+    def canonical(self) -> TopicSpec:
+        return TopicSpec(f"{self.namespace}.events", partitions=4)
 
-def raw_topic(source: str) -> TopicSpec:
-    try:
-        return RAW[source]
-    except KeyError:
-        raise KeyError(f"unknown source {source!r}; known: {', '.join(SOURCES)}") from None
+    @property
+    def dead_letter(self) -> TopicSpec:
+        # Dead letters keep failed payloads, personal data included: 30 days to look, then gone.
+        return TopicSpec(f"{self.namespace}.deadletter", partitions=1,
+                         retention_ms=30 * 24 * 3600 * 1000)
 
+    def all_raw(self) -> tuple[TopicSpec, ...]:
+        return tuple(self.raw(source) for source in SOURCES)
 
-def source_of(topic_name: str) -> str:
-    """The source whose raw topic this is (the raw agent reads all of them at once)."""
-    if not topic_name.startswith(RAW_PREFIX):
-        raise ValueError(f"{topic_name!r} is not a raw topic")
-    return topic_name.removeprefix(RAW_PREFIX)
+    def all(self) -> tuple[TopicSpec, ...]:
+        return (*self.all_raw(), self.canonical, self.dead_letter)
+
+    def source_of(self, topic_name: str) -> str:
+        """The source whose raw topic this is (the raw agent reads all of them at once)."""
+        if not topic_name.startswith(self.raw_prefix):
+            raise ValueError(f"{topic_name!r} is not a raw topic of {self.namespace!r}")
+        return topic_name.removeprefix(self.raw_prefix)

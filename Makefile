@@ -1,0 +1,46 @@
+# The two commands of the README, and the steps they are made of.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test unit lint bench stack-up stack-down install clean
+
+demo: install .env            ## stack + worker + demo feed + report
+	$(BIN)/lineage demo
+
+test: install .env            ## unit tests, then integration tests on real Kafka and Neo4j
+	$(BIN)/python -m pytest
+
+unit: install                 ## the fast tests only (no servers)
+	$(BIN)/python -m pytest -m "not integration"
+
+lint: install
+	$(BIN)/ruff check lineage streams graph tests
+
+bench: install .env           ## end-to-end throughput figure
+	$(BIN)/lineage bench
+
+stack-up: install
+	$(BIN)/lineage stack up
+
+stack-down: install
+	$(BIN)/lineage stack down
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# A random key for the keyed hash of people's identifiers, kept out of git.
+.env:
+	@$(PYTHON) -c "import secrets; print('LINEAGE_SUBJECT_KEY=' + secrets.token_hex(32))" > .env
+	@chmod 600 .env
+	@echo "wrote .env with a new LINEAGE_SUBJECT_KEY"
+
+clean:
+	-$(BIN)/lineage stack down
+	rm -rf $(VENV) .lineage

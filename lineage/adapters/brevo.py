@@ -1,0 +1,303 @@
+"""Brevo (formerly Sendinblue) webhooks -> canonical events.
+
+Brevo runs two webhook families on one account: marketing (campaigns, lists, contacts) and
+transactional (one-to-one mails). They share event names (``delivered``, ``opened``, ``click``,
+``unsubscribed``) but describe different stores, subjects and purposes, so the family is
+decided first (a ``message-id`` means transactional) and the event name is then looked up in
+that family's table. Everything source-specific is data in the tables below.
+
+Brevo has no event id and mixes UTC epochs with account-local (Paris) wall-clock dates, so the
+idempotency key and the time are derived here, once, by rules documented on the helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from lineage.domain.events import (
+    ActivityEvent,
+    ActivityKind,
+    CollectionEvent,
+    ConsentEvent,
+    DataMovementEvent,
+    ErasureEvent,
+    LegalBasis,
+    SubjectRef,
+)
+from lineage.domain.subjects import SubjectHasher, SubjectType
+from lineage.errors import AdapterError
+
+SOURCE = "brevo"
+ACCOUNT_TZ = ZoneInfo("Europe/Paris")
+"""Brevo writes ``date*`` fields in the account's local time without an offset."""
+
+_EMAIL = ("user.contact.email",)
+_BEHAVIOUR = ("user.contact.email", "user.behavior")
+_MARKETING_USE = "marketing.communications.email"
+_NOTIFY_USE = "essential.service.notifications.email"
+_CONSENT = LegalBasis.CONSENT
+_CONTRACT = LegalBasis.CONTRACT
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How one native event name becomes a canonical event (one row of a family table)."""
+
+    action: str
+    activity: ActivityKind | None = None
+    categories: tuple[str, ...] = ()
+    purpose: str | None = None
+    legal_basis: LegalBasis | None = None
+    reads_attributes: bool = False
+    """Add the categories of the contact attributes the payload's ``content`` names."""
+
+
+def _activity(kind: ActivityKind, categories: tuple[str, ...], use: str) -> Rule:
+    """Campaign mail rests on the subscriber's consent, transactional mail on the contract."""
+    basis = _CONSENT if use == _MARKETING_USE else _CONTRACT
+    return Rule("activity", kind, categories, use, basis)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A webhook family: where its data sits, whom it is about, and its event table."""
+
+    name: str
+    store: str
+    subject_type: SubjectType
+    rules: Mapping[str, Rule]
+
+
+MARKETING = Family("marketing", "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, {
+    "list_addition": Rule("collected", None, _EMAIL, _MARKETING_USE, _CONSENT),
+    "contact_updated": Rule("updated", None, _EMAIL, _MARKETING_USE, _CONSENT, True),
+    "contact_deleted": Rule("erased"),
+    "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE),
+    "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _MARKETING_USE),
+    "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+    "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _MARKETING_USE),
+    "hard_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
+    "soft_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
+    "spam": _activity(ActivityKind.COMPLAINED, _EMAIL, _MARKETING_USE),
+})
+
+TRANSACTIONAL = Family("transactional", "brevo/transactional", SubjectType.CUSTOMER, {
+    "request": _activity(ActivityKind.SENT, _EMAIL, _NOTIFY_USE),
+    "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _NOTIFY_USE),
+    "deferred": _activity(ActivityKind.DEFERRED, _EMAIL, _NOTIFY_USE),
+    "unique_opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+    "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+    "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _NOTIFY_USE),
+    "hard_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+    "soft_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+    "invalid_email": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+    "complaint": _activity(ActivityKind.COMPLAINED, _EMAIL, _NOTIFY_USE),
+    "blocked": _activity(ActivityKind.BLOCKED, _EMAIL, _NOTIFY_USE),
+    "error": _activity(ActivityKind.FAILED, _EMAIL, _NOTIFY_USE),
+    "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _NOTIFY_USE),
+})
+
+CONTACT_ATTRIBUTES: Mapping[str, str] = {
+    "EMAIL": "user.contact.email",
+    "FIRSTNAME": "user.name.first",
+    "PRENOM": "user.name.first",
+    "LASTNAME": "user.name.last",
+    "NOM": "user.name.last",
+    "SMS": "user.contact.phone_number",
+    "PHONE": "user.contact.phone_number",
+    "WHATSAPP": "user.contact.phone_number",
+    "LANDLINE_NUMBER": "user.contact.phone_number",
+    "COMPANY": "user.contact.organization",
+    "ADDRESS": "user.contact.address",
+    "CITY": "user.contact.address.city",
+    "ZIPCODE": "user.contact.address.postal_code",
+    "COUNTRY": "user.contact.address.country",
+    "BIRTHDAY": "user.demographic.date_of_birth",
+    "GENDER": "user.demographic.gender",
+}
+"""Brevo contact attributes (``content`` of ``contact_updated``) -> fideslang categories."""
+UNKNOWN_ATTRIBUTE = "user.contact"
+"""Custom attributes are free-form; counting them as contact data over-reports, never hides."""
+
+_MODELS: Mapping[str, type[Any]] = {
+    "collected": CollectionEvent, "updated": CollectionEvent, "erased": ErasureEvent,
+    "consent_withdrawn": ConsentEvent, "activity": ActivityEvent,
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_EARLIEST_S = int((_EARLIEST - _EPOCH).total_seconds())
+_LATEST_S = int((_LATEST - _EPOCH).total_seconds())
+_NUMBER = re.compile(r"[0-9]{1,15}(\.[0-9]{1,9})?")
+_EVENT_NAME = re.compile(r"[a-z_]{1,40}")
+_EPOCH_FIELDS = (("ts_epoch", 1000), ("ts_event", 1), ("ts", 1))
+_DATE_FIELDS = ("date_event", "date")
+
+
+def adapt_brevo(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+    """One Brevo webhook body (parsed JSON) -> one canonical event.
+
+    Args:
+        payload: the parsed body; anything that is not a Brevo event raises.
+        hasher: keys the subject; the raw address goes no further than this function.
+
+    Raises:
+        AdapterError: with a reason that never quotes the address.
+    """
+    if not isinstance(payload, dict):
+        raise _error(f"payload is a JSON {_json_type(payload)}, not an object")
+    name = payload.get("event")
+    if not isinstance(name, str):
+        raise _error("event is missing or not a string")
+    family = _family(name, payload)
+    rule = family.rules[name]
+    subject_key = _subject_key(payload, hasher)
+    occurred_at = event_time(payload)
+    categories = rule.categories
+    if rule.reads_attributes:
+        categories += attribute_categories(payload.get("content"))
+    fields: dict[str, Any] = {
+        "event_id": event_id(family.name, name, subject_key, payload, occurred_at),
+        "occurred_at": occurred_at, "source": SOURCE, "native_type": f"{SOURCE}:{name}",
+        "subject": SubjectRef(type=family.subject_type, key=subject_key),
+        "store": family.store, "categories": categories, "purpose": rule.purpose,
+        "legal_basis": rule.legal_basis, "action": rule.action,
+    }
+    if rule.activity is not None:
+        fields["activity"] = rule.activity
+    return [_build(rule.action, fields)]
+
+
+def _family(name: str, payload: Mapping[str, Any]) -> Family:
+    """Names both families use are told apart by ``message-id``, which only mails sent one to
+    one carry; campaign events carry ``camp_id`` / ``list_id`` instead."""
+    families = [family for family in (TRANSACTIONAL, MARKETING) if name in family.rules]
+    if not families:
+        shown = repr(name) if _EVENT_NAME.fullmatch(name) else "(not shown)"
+        raise _error(f"unknown event name {shown}")
+    if len(families) == 2 and payload.get("message-id") is None:
+        return MARKETING
+    return families[0]
+
+
+def _subject_key(payload: Mapping[str, Any], hasher: SubjectHasher) -> str:
+    address = payload.get("email")
+    if not isinstance(address, str):
+        raise _error("email is missing or not a string")
+    try:
+        return hasher.email(address)
+    except ValueError:
+        raise _error("email is not an address") from None
+
+
+def attribute_categories(content: Any) -> tuple[str, ...]:
+    """Categories named by the attributes a ``contact_updated`` changed (the values are never
+    read: the event says which kinds of data changed, not what they became).
+
+    ``content`` is a list of attribute objects, or one object; absent or null means none.
+    """
+    if content is None:
+        return ()
+    items = [content] if isinstance(content, dict) else content
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise _error("content is not an object or a list of objects")
+    keys = [key for item in items for key in item]
+    if not all(isinstance(key, str) for key in keys):
+        raise _error("content has a non-string attribute name")
+    return tuple(CONTACT_ATTRIBUTES.get(key.strip().upper(), UNKNOWN_ATTRIBUTE) for key in keys)
+
+
+def event_time(payload: Mapping[str, Any]) -> datetime:
+    """When the event happened, in UTC.
+
+    Preference: ``ts_epoch`` (ms), ``ts_event``, ``ts`` (s), then ``date_event`` / ``date``
+    read as Paris wall-clock time. Every epoch field present must be a number, and every date
+    field a string, even when a better field wins: a payload with garbled times is suspect.
+    Times outside 2000-2099 are refused, which also catches milliseconds sent as seconds.
+    """
+    epochs = [_from_epoch(field, payload[field], scale)
+              for field, scale in _EPOCH_FIELDS if payload.get(field) is not None]
+    dates = [(field, payload[field]) for field in _DATE_FIELDS if payload.get(field) is not None]
+    for field, value in dates:
+        if not isinstance(value, str):
+            raise _error(f"{field} is not a string")
+    if epochs:
+        return epochs[0]
+    if dates:
+        return _from_local_date(*dates[0])
+    raise _error("no timestamp (ts_epoch, ts_event, ts, date_event or date)")
+
+
+def _from_epoch(field: str, value: Any, scale: int) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _error(f"{field} is not a number")
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        raise _error(f"{field} is not a number")
+    number = (float(value) if "." in value else int(value)) if isinstance(value, str) else value
+    if not _EARLIEST_S * scale <= number < _LATEST_S * scale:
+        raise _error(f"{field} is not a time between 2000 and 2099")
+    if scale == 1000:
+        return _EPOCH + timedelta(milliseconds=number)
+    return _EPOCH + timedelta(seconds=number)
+
+
+def _from_local_date(field: str, value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ACCOUNT_TZ)
+        moment = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _error(f"{field} is not a date and time") from None
+    if not _EARLIEST <= moment < _LATEST:
+        raise _error(f"{field} is not a time between 2000 and 2099")
+    return moment
+
+
+def event_id(
+    family: str, name: str, subject_key: str, payload: Mapping[str, Any], at: datetime
+) -> str:
+    """Brevo's idempotency key: a redelivered webhook gets the same id, another event not.
+
+    Built from the hashed subject (never the address), the message or campaign/list it is
+    about, the clicked link (two clicks in one second differ by link) and the event time.
+    """
+    reference = [payload.get(key) for key in ("message-id", "camp_id", "list_id")]
+    link = payload.get("link", payload.get("URL"))
+    material = [family, name, subject_key, reference, link, at.isoformat()]
+    text = json.dumps(material, default=repr, ensure_ascii=True)
+    return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
+    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
+    whose reason lists fields and messages only (no input values)."""
+    try:
+        event: DataMovementEvent = _MODELS[action](**fields)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        raise _error(f"does not fit the canonical event: {reasons}") from None
+    except (TypeError, ValueError) as exc:
+        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
+    return event
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _error(reason: str) -> AdapterError:
+    return AdapterError(SOURCE, reason)

@@ -1,0 +1,1 @@
+"""The command line: ``lineage`` (or ``python -m lineage``)."""

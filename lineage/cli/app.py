@@ -1,0 +1,221 @@
+"""``lineage``: the command line. Each command builds settings once and delegates."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lineage.cli import render
+from lineage.domain.catalog import Catalog, parse_catalog
+from lineage.domain.events import event_json_schema
+from lineage.domain.subjects import SubjectHasher
+from lineage.errors import CatalogError, LineageError
+from lineage.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+                  help="Track where personal data goes: Kafka in, a Neo4j lineage graph out.")
+stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka + Neo4j stack (no Docker).")
+app.add_typer(stack_app, name="stack")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def read_catalog(settings: Settings) -> Catalog:
+    try:
+        text = settings.catalog.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog {settings.catalog}: {exc}") from exc
+    return parse_catalog(text, str(settings.catalog))
+
+
+# --- stack -------------------------------------------------------------------------------
+
+@stack_app.command("up")
+def stack_up_command() -> None:
+    """Start Kafka and Neo4j on loopback (idempotent) and create the topics."""
+    from lineage.stack.manager import stack_up
+
+    with render.console.status("Starting Kafka and Neo4j (first run downloads jars)..."):
+        statuses = stack_up(Settings())
+    _print_status(statuses)
+
+
+@stack_app.command("down")
+def stack_down_command() -> None:
+    """Stop both servers cleanly; data stays in the state folder."""
+    from lineage.stack.manager import stack_down
+
+    stopped = stack_down(Settings())
+    render.console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@stack_app.command("status")
+def stack_status_command(as_json: JsonOption = False) -> None:
+    """Whether each server runs and answers."""
+    from lineage.stack.manager import stack_status
+
+    statuses = stack_status(Settings())
+    if as_json:
+        print(render.as_json([s.__dict__ for s in statuses]))
+    else:
+        _print_status(statuses)
+    if not all(s.answers for s in statuses):
+        raise typer.Exit(1)
+
+
+def _print_status(statuses: list) -> None:  # list[ServerStatus]
+    render.table("Local stack", [s.__dict__ for s in statuses],
+                 ("name", "address", "pid", "answers", "log"))
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+@app.command()
+def worker(loglevel: Annotated[str, typer.Option(help="faust log level")] = "warning") -> None:
+    """Run the stream processors until interrupted."""
+    from streams.worker import run_worker
+
+    settings = Settings()
+    run_worker(settings, read_catalog(settings), loglevel=loglevel)
+
+
+@app.command()
+def ingest(
+    file: Annotated[str, typer.Argument(help="JSON document or JSON lines; '-' for stdin")],
+    source: Annotated[str, typer.Option(help="Source system whose native format this is")],
+) -> None:
+    """Publish native payloads of a source to its raw topic, as a webhook would."""
+    from lineage.cli.inputs import split_payloads
+    from streams.publisher import RawPublisher
+    from streams.topics import Topics
+
+    settings = Settings()
+    topic = Topics(settings.topic_namespace).raw(source).name
+    data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+        count = 0
+        for count in publisher.publish(split_payloads(data)):
+            pass
+    render.console.print(f"published {count} payload(s) to {topic}")
+
+
+@app.command("dead-letters")
+def dead_letters(limit: int = 20, as_json: JsonOption = False) -> None:
+    """The newest payloads the worker could not process, with the reason."""
+    from streams.monitor import read_dead_letters
+    from streams.topics import Topics
+
+    settings = Settings()
+    letters = read_dead_letters(settings.kafka_bootstrap,
+                                Topics(settings.topic_namespace).dead_letter.name, limit)
+    if as_json:
+        print(render.as_json(letters))
+        return
+    render.table("Dead letters", letters, ("source", "stage", "reason", "topic", "offset"))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the canonical data-movement event."""
+    print(render.as_json(event_json_schema()))
+
+
+# --- graph queries -----------------------------------------------------------------------
+
+def _subject_key(settings: Settings, email: str) -> str:
+    try:
+        return SubjectHasher(settings.require_subject_key()).email(email)
+    except ValueError as exc:
+        raise LineageError(str(exc)) from exc
+
+
+@app.command()
+def subject(email: str, as_json: JsonOption = False) -> None:
+    """One person's data map: stores, categories, processors, countries, first/last seen."""
+    from graph.connection import open_driver
+    from graph.reader import GraphReader
+
+    settings = Settings()
+    key = _subject_key(settings, email)
+    with open_driver(settings) as driver:
+        rows = GraphReader(driver, settings.neo4j.database).subject_map(key)
+    if as_json:
+        print(render.as_json({"subject": key, "stores": rows}))
+        return
+    if not rows:
+        render.console.print(f"No data recorded for this person (subject {key}).")
+        return
+    render.console.print(f"subject {key} ({', '.join(rows[0]['subject_types'])})")
+    render.table("Where this person's data is", rows, render.SUBJECT_COLUMNS)
+
+
+@app.command("erasure-impact")
+def erasure_impact(email: str, as_json: JsonOption = False) -> None:
+    """Everything to erase for one person: stores, processors, sub-processors, countries."""
+    from graph.connection import open_driver
+    from graph.reader import GraphReader
+
+    settings = Settings()
+    key = _subject_key(settings, email)
+    with open_driver(settings) as driver:
+        rows = GraphReader(driver, settings.neo4j.database).erasure_impact(key)
+    countries = render.impact_countries(rows)
+    if as_json:
+        print(render.as_json({"subject": key, "countries": countries, "stores": rows}))
+        return
+    if not rows:
+        render.console.print(f"Nothing held for this person (subject {key}): nothing to erase.")
+        return
+    render.table(f"Erasure impact of subject {key}", render.sub_processor_names(rows),
+                 render.IMPACT_COLUMNS)
+    render.console.print(f"{len(rows)} store(s) in {', '.join(countries)}")
+
+
+@app.command()
+def report(as_json: JsonOption = False) -> None:
+    """What the graph holds: per store and per country."""
+    from graph.connection import open_driver
+    from graph.reader import GraphReader
+
+    settings = Settings()
+    with open_driver(settings) as driver:
+        reader = GraphReader(driver, settings.neo4j.database)
+        stores, countries, counts = reader.store_summary(), reader.country_summary(), reader.counts()
+    if as_json:
+        print(render.as_json({"counts": counts, "stores": stores, "countries": countries}))
+        return
+    render.console.print(render._cell(counts))
+    render.table("Stores", stores, render.STORE_COLUMNS)
+    render.table("Countries", countries, render.COUNTRY_COLUMNS)
+
+
+# --- demo and benchmark ------------------------------------------------------------------
+
+@app.command()
+def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 2000) -> None:
+    """Start the stack and a worker, feed realistic Brevo traffic, report what the graph knows."""
+    from lineage.demo.run import run_demo
+
+    settings = Settings()
+    run_demo(settings, read_catalog(settings), people)
+
+
+@app.command()
+def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
+          as_json: JsonOption = False) -> None:
+    """Events/s end to end: raw topic -> worker -> canonical topic -> worker -> Neo4j."""
+    from lineage.demo.bench import run_bench
+
+    settings = Settings()
+    run_bench(settings, read_catalog(settings), people, as_json)
+
+
+def main() -> None:
+    try:
+        app()
+    except LineageError as exc:
+        render.console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None

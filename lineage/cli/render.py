@@ -1,0 +1,64 @@
+"""Human output of the CLI (rich tables); ``--json`` output bypasses this module."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, indent=2, default=_default, ensure_ascii=False)
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    view = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        view.add_column(column.replace("_", " "))
+    for row in rows:
+        view.add_row(*(_cell(row.get(c)) for c in columns))
+    console.print(view)
+
+
+SUBJECT_COLUMNS = ("store", "system", "processor", "country", "held", "erased", "first_seen",
+                   "last_seen")
+IMPACT_COLUMNS = ("store", "processor", "country", "categories", "sub_processors")
+STORE_COLUMNS = ("store", "country", "processor", "subjects_held", "subjects_erased", "holdings",
+                 "declared")
+COUNTRY_COLUMNS = ("country", "subjects", "holdings")
+
+
+def sub_processor_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flatten sub-processor chains to 'name (CC)' for the table view."""
+    return [r | {"sub_processors": [f"{s['name']} ({s['country']})" for s in r["sub_processors"]]}
+            for r in rows]
+
+
+def impact_countries(rows: list[dict[str, Any]]) -> list[str]:
+    countries = {r["country"] for r in rows if r["country"]}
+    countries |= {s["country"] for r in rows for s in r["sub_processors"] if s.get("country")}
+    return sorted(countries)

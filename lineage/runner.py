@@ -1,0 +1,108 @@
+"""Runs ``lineage worker`` as a child process and tells when it has caught up.
+
+The demo, the benchmark and the integration tests all drive the real worker this way, so what
+they exercise is exactly what a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lineage.errors import LineageError
+from lineage.settings import Settings
+from streams.monitor import consumer_lag, group_is_stable
+from streams.topics import Topics
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process build the same settings as ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
+    env.update({
+        "LINEAGE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "LINEAGE_NEO4J_URI": settings.neo4j_uri,
+        "LINEAGE_NEO4J_USER": settings.neo4j.user,
+        "LINEAGE_NEO4J_PASSWORD": settings.neo4j.password.get_secret_value(),
+        "LINEAGE_NEO4J_DATABASE": settings.neo4j.database,
+        "LINEAGE_APP_ID": settings.app_id,
+        "LINEAGE_TOPIC_NAMESPACE": settings.topic_namespace,
+        "LINEAGE_CATALOG": str(settings.catalog),
+        "LINEAGE_STACK_HOME": str(settings.stack.home.resolve()),
+    })
+    if settings.subject_key is not None:
+        env["LINEAGE_SUBJECT_KEY"] = settings.subject_key.get_secret_value()
+    return env
+
+
+class WorkerProcess:
+    """One ``python -m lineage worker`` child, with its log in the state folder."""
+
+    def __init__(self, settings: Settings, log_file: Path | None = None) -> None:
+        self.settings = settings
+        self.log_file = log_file or settings.stack.home.resolve() / "worker.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, ready_timeout: float = 90.0) -> WorkerProcess:
+        """Start and wait until its consumer group is stable (it owns its partitions)."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "lineage", "worker"], env=settings_env(self.settings),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        self._wait(lambda: group_is_stable(self.settings.kafka_bootstrap, self.settings.app_id),
+                   ready_timeout, "join its consumer group")
+        return self
+
+    def wait_caught_up(self, timeout: float = 300.0,
+                       on_progress: Callable[[int], None] | None = None) -> None:
+        """Wait until every raw and canonical message is committed, i.e. is in Neo4j."""
+        names = Topics(self.settings.topic_namespace)
+        topics = [t.name for t in names.all_raw()] + [names.canonical.name]
+
+        def caught_up() -> bool:
+            lag = consumer_lag(self.settings.kafka_bootstrap, self.settings.app_id, topics)
+            if on_progress:
+                on_progress(lag)
+            return lag == 0
+
+        self._wait(caught_up, timeout, "catch up")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.send_signal(signal.SIGTERM)
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def is_running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _wait(self, done: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                raise LineageError(f"the worker exited before it could {what}:\n{self.log_tail()}")
+            if done():
+                return
+            time.sleep(0.25)
+        raise LineageError(f"the worker did not {what} within {timeout:.0f}s; "
+                           f"log: {self.log_file}\n{self.log_tail()}")
+
+    def __enter__(self) -> WorkerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

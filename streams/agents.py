@@ -1,0 +1,109 @@
+"""The two agents: raw -> canonical (normalise) and canonical -> graph (record).
+
+Both read with ``noack_take`` and ack each message only once its outcome is durable: the
+canonical events or dead letter acknowledged by the broker, or the batch committed in Neo4j.
+Concurrency is 1 per agent: with more, faust may commit the offset of a later message while an
+earlier one is still in flight, and a crash would skip it. Nothing raised in a loop body: faust
+acks a message whose processing raised, so every failure becomes a dead letter or a retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any
+
+import faust
+from neo4j.exceptions import DriverError, Neo4jError, TransientError
+
+from graph.connection import open_async_driver
+from graph.writer import GraphWriter
+from lineage.domain.events import DataMovementEvent, encode_event
+from lineage.domain.subjects import SubjectHasher
+from lineage.settings import Settings
+from streams.app import LineageTopics
+from streams.processing import DeadLetter, decode_canonical, normalise
+from streams.topics import Topics
+
+log = logging.getLogger(__name__)
+
+NORMALISE_BATCH = 500
+RECORD_BATCH = 1000
+BATCH_WINDOW_S = 0.1
+RETRY_MAX_S = 30.0
+
+
+def _origin(event: faust.EventT) -> dict[str, Any]:
+    msg = event.message
+    return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
+
+
+def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Settings) -> None:
+    hasher = SubjectHasher(settings.require_subject_key())
+    names = Topics(settings.topic_namespace)
+    canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
+
+    async def send_dead(letter: DeadLetter) -> Awaitable[Any]:
+        log.warning("dead letter from %s: %s", letter.source, letter.reason)
+        key = letter.source.encode()
+        return await dead_letter.send(key=key, value=letter.to_json())
+
+    @app.agent(lineage_topics.raw, concurrency=1)
+    async def normalise_raw(stream: faust.StreamT) -> None:
+        async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
+            pending: list[Awaitable[Any]] = []
+            for event in batch:
+                source = names.source_of(event.message.topic)
+                outcome = normalise(source, event.value, hasher, _origin(event))
+                if isinstance(outcome, DeadLetter):
+                    pending.append(await send_dead(outcome))
+                    continue
+                for canonical_event in outcome:
+                    pending.append(await canonical.send(
+                        key=canonical_event.subject.key.encode(),
+                        value=encode_event(canonical_event)))
+            await asyncio.gather(*pending)  # broker acknowledged every write (acks=all)
+            for event in batch:
+                await stream.ack(event)
+
+    @app.agent(lineage_topics.canonical, concurrency=1)
+    async def record_canonical(stream: faust.StreamT) -> None:
+        driver = open_async_driver(settings)
+        writer = GraphWriter(driver, settings.neo4j.database)
+        try:
+            async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):
+                events: list[DataMovementEvent] = []
+                dead: list[DeadLetter] = []
+                for event in batch:
+                    outcome = decode_canonical(event.value, _origin(event))
+                    (dead if isinstance(outcome, DeadLetter) else events).append(outcome)
+                dead += await _store(writer, events)
+                await asyncio.gather(*[await send_dead(letter) for letter in dead])
+                for event in batch:
+                    await stream.ack(event)
+        finally:
+            await driver.close()
+
+
+async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent]) -> list[DeadLetter]:
+    """Write until Neo4j has the batch. Returns the events Neo4j refuses as dead letters.
+
+    Unavailability is waited out (the stream stalls, nothing is acked); an error that retrying
+    cannot fix is narrowed down by halving the batch until the refused event is alone.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await writer.write(events)
+            return []
+        except (TransientError, DriverError, OSError) as exc:
+            log.warning("Neo4j unavailable (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+        except Neo4jError as exc:
+            if len(events) == 1:
+                return [DeadLetter(events[0].source, "record", f"graph refused event: {exc}",
+                                   encode_event(events[0]))]
+            middle = len(events) // 2
+            return await _store(writer, events[:middle]) + await _store(writer, events[middle:])

@@ -1,0 +1,52 @@
+"""The faust application: settings for at-least-once processing, and its topics.
+
+Topics carry raw bytes (``value_serializer="raw"``) and the agents decode explicitly: a decode
+error inside faust's own deserialiser would be logged and the message skipped, whereas ours
+goes to the dead-letter topic with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from lineage.settings import Settings
+from streams.topics import Topics
+
+
+@dataclass(frozen=True)
+class LineageTopics:
+    raw: faust.TopicT
+    canonical: faust.TopicT
+    dead_letter: faust.TopicT
+
+
+def create_app(settings: Settings) -> faust.App:
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,
+        datadir=str(settings.stack.home.resolve() / "faust"),
+        topic_disable_leader=True,
+        topic_allow_declare=False,  # streams.admin creates topics with their own settings
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=8192,
+    )
+
+
+def declare_topics(app: faust.App, names: Topics) -> LineageTopics:
+    def topic(*topic_names: str) -> faust.TopicT:
+        return app.topic(*topic_names, key_serializer="raw", value_serializer="raw")
+
+    return LineageTopics(
+        raw=topic(*(spec.name for spec in names.all_raw())),
+        canonical=topic(names.canonical.name),
+        dead_letter=topic(names.dead_letter.name),
+    )

@@ -1,0 +1,76 @@
+"""Watching the pipeline from outside: consumer lag and the dead-letter topic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+
+def consumer_lag(bootstrap: str, group: str, topic_names: list[str]) -> int:
+    """Messages in ``topic_names`` the group has not committed yet (0: caught up)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-monitor")
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(name, p)
+            for name in topic_names
+            for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        ends = consumer.end_offsets(partitions)
+        committed = admin.list_group_offsets({group: None}).get(group, {})
+        return sum(
+            max(0, ends[tp] - (committed[tp].offset if tp in committed else 0))
+            for tp in partitions
+        )
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def read_dead_letters(bootstrap: str, topic: str, limit: int = 100,
+                      timeout_s: float = 3.0) -> list[dict[str, Any]]:
+    """The newest ``limit`` dead letters (without committing: reading them changes nothing)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             auto_offset_reset="earliest", group_id=None,
+                             consumer_timeout_ms=int(timeout_s * 1000))
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        ends = consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(0, ends[tp] - limit))
+        letters = []
+        for message in consumer:
+            letters.append(json.loads(message.value))
+            if all(consumer.position(tp) >= ends[tp] for tp in partitions):
+                break
+        return letters[-limit:]
+    finally:
+        consumer.close()
+
+
+def group_is_stable(bootstrap: str, group: str) -> bool:
+    """True once the worker's consumer group has members and finished rebalancing."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-monitor")
+    try:
+        description = admin.describe_groups([group]).get(group, {})
+    except KafkaError:  # e.g. no group coordinator yet on a brand-new broker
+        return False
+    finally:
+        admin.close()
+    return description.get("group_state") == "Stable" and bool(description.get("members"))
+
+
+def topic_size(bootstrap: str, topic: str) -> int:
+    """Messages ever written to ``topic`` (sum of end offsets; our topics are never compacted)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(partitions).values()) if partitions else 0
+    finally:
+        consumer.close()

@@ -1,0 +1,31 @@
+"""Running the worker: prepare broker and graph, then hand the loop to faust."""
+
+from __future__ import annotations
+
+import faust
+
+from graph.connection import open_driver
+from graph.schema import apply_schema, sync_catalog
+from lineage.domain.catalog import Catalog
+from lineage.settings import Settings
+from streams.admin import ensure_topics
+from streams.agents import register_agents
+from streams.app import create_app, declare_topics
+from streams.topics import Topics
+
+
+def prepare(settings: Settings, catalog: Catalog) -> None:
+    """Topics, constraints and the catalog's nodes exist before the first event (idempotent)."""
+    ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_namespace).all())
+    with open_driver(settings) as driver:
+        apply_schema(driver, settings.neo4j.database)
+        sync_catalog(driver, settings.neo4j.database, catalog)
+
+
+def run_worker(settings: Settings, catalog: Catalog, loglevel: str = "warning") -> None:
+    """Blocks until SIGINT/SIGTERM; faust then stops the agents and commits acked offsets."""
+    settings.require_subject_key()
+    prepare(settings, catalog)
+    app = create_app(settings)
+    register_agents(app, declare_topics(app, Topics(settings.topic_namespace)), settings)
+    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -1,0 +1,125 @@
+"""The pure parts of the stream side: processing outcomes, batch rows, topics, input splitting."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from graph import queries
+from graph.writer import rows_for
+from lineage.cli.inputs import split_payloads
+from lineage.domain.events import (
+    ActivityEvent,
+    ActivityKind,
+    CollectionEvent,
+    ConsentEvent,
+    ErasureEvent,
+    MovementEvent,
+    SubjectRef,
+    encode_event,
+)
+from lineage.domain.subjects import SubjectHasher, SubjectType
+from streams.processing import DeadLetter, decode_canonical, normalise
+from streams.topics import Topics
+
+HASHER = SubjectHasher(b"unit-test-key-0123456789")
+WHEN = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
+LIST_ADDITION = {"id": 771204, "email": "lea.martin@example.fr", "event": "list_addition",
+                 "key": "f3a9c1d07e", "list_id": [42], "date": "2026-03-06 12:05:00",
+                 "ts": 1772795100}
+
+
+def ref() -> SubjectRef:
+    return SubjectRef(type=SubjectType.CUSTOMER, key=HASHER.email("lea.martin@example.fr"))
+
+
+class TestNormalise:
+    def test_good_payload_becomes_events(self) -> None:
+        outcome = normalise("brevo", json.dumps(LIST_ADDITION).encode(), HASHER)
+        assert isinstance(outcome, list) and outcome
+        assert all(e.subject.key == HASHER.email("lea.martin@example.fr") for e in outcome)
+
+    def test_not_json_is_a_dead_letter_keeping_the_bytes(self) -> None:
+        raw = b"\xff{not json"
+        outcome = normalise("brevo", raw, HASHER, {"topic": "t", "partition": 0, "offset": 7})
+        assert isinstance(outcome, DeadLetter)
+        assert outcome.reason.startswith("not JSON") and outcome.payload == raw
+        record = json.loads(outcome.to_json())
+        assert record["offset"] == 7 and record["stage"] == "normalise"
+        assert "payload_base64" in record  # not UTF-8, still kept whole
+
+    def test_adapter_refusal_is_a_dead_letter_with_its_reason(self) -> None:
+        outcome = normalise("brevo", b'{"event": "list_addition"}', HASHER)
+        assert isinstance(outcome, DeadLetter) and "email" in outcome.reason
+        assert json.loads(outcome.to_json())["payload"] == '{"event": "list_addition"}'
+
+    def test_bad_canonical_event_is_a_dead_letter(self) -> None:
+        outcome = decode_canonical(b'{"action": "collected"}')
+        assert isinstance(outcome, DeadLetter) and "event_id" in outcome.reason
+
+
+class TestBatchRows:
+    def test_each_event_kind_goes_to_its_statement(self) -> None:
+        common = {"occurred_at": WHEN, "source": "brevo", "subject": ref()}
+        events = [
+            CollectionEvent(event_id="e:0000001", action="collected", store="brevo/contacts",
+                            categories=("user.contact.email", "user.name"), **common),
+            ActivityEvent(event_id="e:0000002", action="activity", store="brevo/contacts",
+                          activity=ActivityKind.CLICKED, categories=("user.behavior",), **common),
+            MovementEvent(event_id="e:0000003", action="copied", store="s3://cv",
+                          destination="dropbox/recruitment", categories=("user.content.private",),
+                          **common),
+            ErasureEvent(event_id="e:0000004", action="erased", store="brevo/contacts",
+                         **common | {"occurred_at": WHEN + timedelta(days=1)}),
+            ConsentEvent(event_id="e:0000005", action="consent_withdrawn", store="brevo/contacts",
+                         purpose="marketing.communications.email", **common),
+        ]
+        rows = rows_for(events)
+        assert [(r["store"], r["category"]) for r in rows.holdings] == [
+            ("brevo/contacts", "user.contact.email"), ("brevo/contacts", "user.name"),
+            ("brevo/contacts", "user.behavior"),
+            ("s3://cv", "user.content.private"), ("dropbox/recruitment", "user.content.private"),
+        ]
+        assert rows.flows[0]["destination"] == "dropbox/recruitment"
+        assert rows.erasures[0]["categories"] == [] and rows.erasures[0]["erasure"] == "erased"
+        assert rows.consents[0]["purpose"] == "marketing.communications.email"
+        order = [q for q, _ in rows.statements()]
+        assert order.index(queries.MERGE_HOLDINGS) < order.index(queries.MARK_ERASED)
+
+    def test_rows_carry_the_hash_not_the_address(self) -> None:
+        event = CollectionEvent(event_id="e:0000006", action="collected", occurred_at=WHEN,
+                                source="brevo", subject=ref(), store="brevo/contacts",
+                                categories=("user.contact.email",))
+        assert "example.fr" not in json.dumps(rows_for([event]).holdings, default=str)
+        assert "example.fr" not in encode_event(event).decode()
+
+
+class TestQueries:
+    def test_one_uniqueness_constraint_per_label(self) -> None:
+        statements = queries.constraint_statements()
+        assert "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE" in statements
+        assert len(statements) == 6 and all("IF NOT EXISTS" in s for s in statements)
+
+
+class TestTopics:
+    def test_names_hang_off_the_namespace(self) -> None:
+        names = Topics("bench-1")
+        assert names.raw("brevo").name == "bench-1.raw.brevo"
+        assert names.source_of("bench-1.raw.brevo") == "brevo"
+        assert {t.name for t in names.all()} == {
+            "bench-1.raw.brevo", "bench-1.events", "bench-1.deadletter"}
+
+    def test_unknown_source(self) -> None:
+        import pytest
+
+        with pytest.raises(KeyError, match="known"):
+            Topics().raw("mailchimp")
+
+
+class TestSplitPayloads:
+    def test_one_document_is_one_payload_even_an_array(self) -> None:
+        assert list(split_payloads(b'[{"a": 1},\n {"b": 2}]\n')) == [b'[{"a": 1},\n {"b": 2}]']
+
+    def test_json_lines_keep_bad_lines_for_the_dead_letter_topic(self) -> None:
+        assert list(split_payloads(b'{"a": 1}\n\nnot json\n{"b": 2}\n')) == [
+            b'{"a": 1}', b"not json", b'{"b": 2}']
