@@ -15,12 +15,17 @@ def _auth(settings: Settings) -> Any:
     return (settings.neo4j.user, password) if password else None
 
 
+# Schema notifications ("relationship type does not exist" on a young graph) are noise to
+# lineage's users; real errors still raise.
+_QUIET = {"notifications_min_severity": "OFF"}
+
+
 def open_driver(settings: Settings) -> Driver:
-    return GraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings))
+    return GraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings), **_QUIET)
 
 
 def open_async_driver(settings: Settings) -> AsyncDriver:
-    return AsyncGraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings))
+    return AsyncGraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings), **_QUIET)
 
 
 def server_answers(uri: str, auth: Any = None) -> bool:

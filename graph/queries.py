@@ -6,7 +6,7 @@ the :mod:`graph.model` enums, never from input.
 
 from __future__ import annotations
 
-from graph.model import NODE_KEYS, Label
+from graph.model import NODE_KEYS
 
 
 def constraint_statements() -> list[str]:
@@ -144,8 +144,8 @@ OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
 WITH s, st, sys, p, c, h ORDER BY h.category
-RETURN st.id AS store, sys.id AS system, p.name AS processor, c.code AS country,
-       st.declared AS declared, s.types AS subject_types,
+RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS processor,
+       c.code AS country, st.declared AS declared, s.types AS subject_types,
        collect(CASE WHEN h.state = 'held' THEN h.category END) AS held,
        collect(CASE WHEN h.state <> 'held' THEN h.category END) AS erased,
        min(h.first_seen) AS first_seen, max(h.last_seen) AS last_seen,
@@ -176,7 +176,8 @@ WITH st, c, p,
      count(DISTINCT CASE WHEN h.state = 'held' THEN s END) AS subjects_held,
      count(DISTINCT CASE WHEN h.state <> 'held' THEN s END) AS subjects_erased,
      count(CASE WHEN h.state = 'held' THEN h END) AS holdings
-RETURN st.id AS store, c.code AS country, p.name AS processor, st.declared AS declared,
+RETURN st.id AS store, c.code AS country, p.id AS processor_id, p.name AS processor,
+       st.declared AS declared,
        subjects_held, subjects_erased, holdings
 ORDER BY store
 """

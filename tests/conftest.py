@@ -21,7 +21,7 @@ def hasher() -> SubjectHasher:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Settings"]:  # noqa: F821
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:  # noqa: F821
     """Real Kafka + Neo4j for the whole session (see tests/servers.py for where from)."""
     from tests.servers import servers as real_servers
 
@@ -30,7 +30,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Settings"]:  
 
 
 @pytest.fixture
-def pipeline(servers, tmp_path: Path):  # noqa: ANN001, ANN201
+def pipeline(servers, tmp_path: Path):
     """Settings with topics and a consumer group of this test's own, on an empty graph."""
     from graph import queries
     from graph.connection import open_driver

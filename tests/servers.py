@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from lineage.settings import Neo4jSettings, Settings, StackSettings, KafkaSettings
+from lineage.settings import KafkaSettings, Neo4jSettings, Settings, StackSettings
 
 TEST_SUBJECT_KEY = "integration-tests-subject-key-0123456789"
 

@@ -96,9 +96,7 @@ def ingest(
     topic = Topics(settings.topic_namespace).raw(source).name
     data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
-        count = 0
-        for count in publisher.publish(split_payloads(data)):
-            pass
+        count = sum(1 for _ in publisher.publish(split_payloads(data)))
     render.console.print(f"published {count} payload(s) to {topic}")
 
 
@@ -187,7 +185,7 @@ def report(as_json: JsonOption = False) -> None:
     if as_json:
         print(render.as_json({"counts": counts, "stores": stores, "countries": countries}))
         return
-    render.console.print(render._cell(counts))
+    render.console.print(render.summary(counts))
     render.table("Stores", stores, render.STORE_COLUMNS)
     render.table("Countries", countries, render.COUNTRY_COLUMNS)
 

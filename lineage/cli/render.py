@@ -27,27 +27,30 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d")
     if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value) or "-"
+        return "\n".join(_cell(v) for v in value) or "-"
     if isinstance(value, dict):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value.items())
     return str(value)
 
 
+def summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in counts.items())
+
+
 def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    view = Table(title=title, title_justify="left", show_lines=False)
+    view = Table(title=title, title_justify="left", show_lines=True)
     for column in columns:
-        view.add_column(column.replace("_", " "))
+        view.add_column(column.removesuffix("_id").replace("_", " "), overflow="fold")
     for row in rows:
         view.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(view)
 
 
-SUBJECT_COLUMNS = ("store", "system", "processor", "country", "held", "erased", "first_seen",
-                   "last_seen")
-IMPACT_COLUMNS = ("store", "processor", "country", "categories", "sub_processors")
-STORE_COLUMNS = ("store", "country", "processor", "subjects_held", "subjects_erased", "holdings",
+SUBJECT_COLUMNS = ("store", "processor_id", "country", "held", "erased", "first_seen", "last_seen")
+IMPACT_COLUMNS = ("store", "processor_id", "country", "categories", "sub_processors")
+STORE_COLUMNS = ("store", "country", "processor_id", "subjects_held", "subjects_erased", "holdings",
                  "declared")
 COUNTRY_COLUMNS = ("country", "subjects", "holdings")
 

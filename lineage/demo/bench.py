@@ -61,5 +61,5 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool) 
         f"{len(payloads)} Brevo payloads -> {events} canonical events -> Neo4j in "
         f"{result['end_to_end_s']}s (publishing took {result['publish_s']}s)\n"
         f"throughput: {result['payloads_per_s']} payloads/s, {result['events_per_s']} events/s\n"
-        f"graph now: {render._cell(counts)}"
+        f"graph now: {render.summary(counts)}"
     )

@@ -12,7 +12,15 @@ from typing import Annotated
 
 import pycountry
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lineage.domain.categories import check_category, check_data_use
 from lineage.domain.events import Identifier

@@ -47,7 +47,8 @@ class SubjectHasher:
     """Keyed hash of subject identifiers (HMAC-SHA256, hex, 32 chars).
 
     Example:
-        >>> SubjectHasher(b"k").email(" Lea.Martin@Example.fr ") == SubjectHasher(b"k").email("lea.martin@example.fr")
+        >>> hasher = SubjectHasher(b"0123456789abcdef")
+        >>> hasher.email(" Lea.Martin@Example.fr ") == hasher.email("lea.martin@example.fr")
         True
     """
 

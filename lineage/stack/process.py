@@ -6,6 +6,7 @@ taken for our server (and never signalled).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -35,7 +36,7 @@ class ManagedProcess:
     def start(self, command: list[str], cwd: Path) -> subprocess.Popen[bytes]:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603 - our own java command line
+            proc = subprocess.Popen(
                 command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
@@ -71,10 +72,8 @@ def _cmdline(pid: int) -> str | None:
 
 
 def _alive(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):  # reap it if it is our zombie child
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     return _cmdline(pid) is not None and _state(pid) != "Z"
 
 

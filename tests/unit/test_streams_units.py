@@ -97,7 +97,9 @@ class TestBatchRows:
 class TestQueries:
     def test_one_uniqueness_constraint_per_label(self) -> None:
         statements = queries.constraint_statements()
-        assert "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE" in statements
+        expected = ("CREATE CONSTRAINT subject_key IF NOT EXISTS "
+                    "FOR (n:Subject) REQUIRE n.key IS UNIQUE")
+        assert expected in statements
         assert len(statements) == 6 and all("IF NOT EXISTS" in s for s in statements)
 
 
