@@ -69,31 +69,34 @@ MERGE (st)-[:LOCATED_IN]->(c)
 
 # --- events -> graph ---------------------------------------------------------------------
 # Rows are built by graph.writer.rows_for(); each row is one (subject, store, category).
+# Times travel as epoch milliseconds: packing them as Bolt DateTimes costs the driver more
+# than the whole rest of a batch.
 
 MERGE_HOLDINGS = """
 UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
 MERGE (s:Subject {key: row.subject})
-  ON CREATE SET s.first_seen = row.at, s.last_seen = row.at, s.types = [row.subject_type]
-SET s.first_seen = CASE WHEN row.at < s.first_seen THEN row.at ELSE s.first_seen END,
-    s.last_seen = CASE WHEN row.at > s.last_seen THEN row.at ELSE s.last_seen END,
+  ON CREATE SET s.first_seen = at, s.last_seen = at, s.types = [row.subject_type]
+SET s.first_seen = CASE WHEN at < s.first_seen THEN at ELSE s.first_seen END,
+    s.last_seen = CASE WHEN at > s.last_seen THEN at ELSE s.last_seen END,
     s.types = CASE WHEN row.subject_type IN s.types THEN s.types
                    ELSE s.types + row.subject_type END
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
 MERGE (h:Holding {id: row.subject + '|' + row.store + '|' + row.category})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
-                h.first_seen = row.at, h.last_seen = row.at, h.purposes = [],
-                h.last_event_at = row.at, h.last_event_id = row.event_id
+                h.first_seen = at, h.last_seen = at, h.purposes = [],
+                h.last_event_at = at, h.last_event_id = row.event_id
 MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
-SET h.first_seen = CASE WHEN row.at < h.first_seen THEN row.at ELSE h.first_seen END,
-    h.last_seen = CASE WHEN row.at > h.last_seen THEN row.at ELSE h.last_seen END,
+SET h.first_seen = CASE WHEN at < h.first_seen THEN at ELSE h.first_seen END,
+    h.last_seen = CASE WHEN at > h.last_seen THEN at ELSE h.last_seen END,
     h.purposes = CASE WHEN row.purpose IS NULL OR row.purpose IN h.purposes THEN h.purposes
                       ELSE h.purposes + row.purpose END
-FOREACH (_ IN CASE WHEN row.at > h.last_event_at
-                    OR (row.at = h.last_event_at AND row.event_id > h.last_event_id)
+FOREACH (_ IN CASE WHEN at > h.last_event_at
+                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
                    THEN [1] ELSE [] END |
-  SET h.last_event_at = row.at, h.last_event_id = row.event_id)
+  SET h.last_event_at = at, h.last_event_id = row.event_id)
 SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
                    THEN h.erasure ELSE 'held' END
 """
@@ -102,36 +105,39 @@ SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
 # holding the subject has in the store; ``row.categories`` narrows when the event names some.
 MARK_ERASED = """
 UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
 WHERE size(row.categories) = 0 OR h.category IN row.categories
-SET h.erasure = CASE WHEN h.erased_at IS NULL OR row.at >= h.erased_at THEN row.erasure
+SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
                      ELSE h.erasure END,
-    h.erased_at = CASE WHEN h.erased_at IS NULL OR row.at > h.erased_at THEN row.at
+    h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
                        ELSE h.erased_at END
-FOREACH (_ IN CASE WHEN row.at > h.last_event_at
-                    OR (row.at = h.last_event_at AND row.event_id > h.last_event_id)
+FOREACH (_ IN CASE WHEN at > h.last_event_at
+                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
                    THEN [1] ELSE [] END |
-  SET h.last_event_at = row.at, h.last_event_id = row.event_id)
+  SET h.last_event_at = at, h.last_event_id = row.event_id)
 SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
 """
 
 MARK_CONSENT_WITHDRAWN = """
 UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
 WHERE size(row.categories) = 0 OR h.category IN row.categories
 SET h.consent_withdrawn_at = CASE
-      WHEN h.consent_withdrawn_at IS NULL OR row.at > h.consent_withdrawn_at THEN row.at
+      WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
       ELSE h.consent_withdrawn_at END
 """
 
 MERGE_FLOWS = """
 UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
 MERGE (src:Store {id: row.store}) ON CREATE SET src.declared = false
 MERGE (dst:Store {id: row.destination}) ON CREATE SET dst.declared = false
 MERGE (src)-[f:FLOWS_TO]->(dst)
-  ON CREATE SET f.first_seen = row.at, f.last_seen = row.at, f.categories = []
-SET f.first_seen = CASE WHEN row.at < f.first_seen THEN row.at ELSE f.first_seen END,
-    f.last_seen = CASE WHEN row.at > f.last_seen THEN row.at ELSE f.last_seen END,
+  ON CREATE SET f.first_seen = at, f.last_seen = at, f.categories = []
+SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
+    f.last_seen = CASE WHEN at > f.last_seen THEN at ELSE f.last_seen END,
     f.categories = reduce(acc = f.categories, c IN row.categories |
                           CASE WHEN c IN acc THEN acc ELSE acc + c END)
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
@@ -44,10 +45,14 @@ class BatchRows:
         return [(q, rows) for q, rows in pairs if rows]
 
 
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 def _base(event: DataMovementEvent) -> dict[str, Any]:
     return {
         "subject": event.subject.key, "subject_type": event.subject.type.value,
-        "store": event.store, "at": event.occurred_at, "event_id": event.event_id,
+        "store": event.store, "at": _epoch_ms(event.occurred_at), "event_id": event.event_id,
         "purpose": event.purpose,
     }
 

@@ -42,8 +42,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class WorkerProcess:
     """One ``python -m lineage worker`` child, with its log in the state folder."""
 
-    def __init__(self, settings: Settings, log_file: Path | None = None) -> None:
+    def __init__(self, settings: Settings, log_file: Path | None = None,
+                 loglevel: str = "warning") -> None:
         self.settings = settings
+        self.loglevel = loglevel
         self.log_file = log_file or settings.stack.home.resolve() / "worker.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -52,7 +54,8 @@ class WorkerProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "lineage", "worker"], env=settings_env(self.settings),
+                [sys.executable, "-m", "lineage", "worker", "--loglevel", self.loglevel],
+                env=settings_env(self.settings),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         self._wait(lambda: group_is_stable(self.settings.kafka_bootstrap, self.settings.app_id),
@@ -102,7 +105,7 @@ class WorkerProcess:
                            f"log: {self.log_file}\n{self.log_tail()}")
 
     def __enter__(self) -> WorkerProcess:
-        return self.start()
+        return self if self.is_running() else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

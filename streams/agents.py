@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
@@ -52,6 +53,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
     @app.agent(lineage_topics.raw, concurrency=1)
     async def normalise_raw(stream: faust.StreamT) -> None:
         async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
+            started = time.perf_counter()
             pending: list[Awaitable[Any]] = []
             for event in batch:
                 source = names.source_of(event.message.topic)
@@ -63,9 +65,12 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     pending.append(await canonical.send(
                         key=canonical_event.subject.key.encode(),
                         value=encode_event(canonical_event)))
+            sent = time.perf_counter()
             await asyncio.gather(*pending)  # broker acknowledged every write (acks=all)
             for event in batch:
                 await stream.ack(event)
+            log.debug("normalised %d payloads into %d messages: %.3fs adapt+send, %.3fs delivery",
+                      len(batch), len(pending), sent - started, time.perf_counter() - sent)
 
     @app.agent(lineage_topics.canonical, concurrency=1)
     async def record_canonical(stream: faust.StreamT) -> None:
@@ -73,15 +78,19 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         writer = GraphWriter(driver, settings.neo4j.database)
         try:
             async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):
+                started = time.perf_counter()
                 events: list[DataMovementEvent] = []
                 dead: list[DeadLetter] = []
                 for event in batch:
                     outcome = decode_canonical(event.value, _origin(event))
                     (dead if isinstance(outcome, DeadLetter) else events).append(outcome)
+                decoded = time.perf_counter()
                 dead += await _store(writer, events)
                 await asyncio.gather(*[await send_dead(letter) for letter in dead])
                 for event in batch:
                     await stream.ack(event)
+                log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
+                          decoded - started, time.perf_counter() - decoded)
         finally:
             await driver.close()
 

@@ -35,6 +35,10 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
         producer_acks=-1,
+        # aiokafka keeps one batch in flight per partition; without linger every send waits a
+        # broker round trip behind the previous one (measured: ~2 ms a message).
+        producer_linger=0.005,
+        producer_max_batch_size=256 * 1024,
         broker_commit_every=1000,
         broker_commit_interval=1.0,
         stream_buffer_maxsize=8192,

@@ -203,12 +203,14 @@ def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 
 
 @app.command()
 def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
-          as_json: JsonOption = False) -> None:
+          as_json: JsonOption = False,
+          loglevel: Annotated[str, typer.Option(help="worker log level (debug: per-batch timings)")]
+          = "warning") -> None:
     """Events/s end to end: raw topic -> worker -> canonical topic -> worker -> Neo4j."""
     from lineage.demo.bench import run_bench
 
     settings = Settings()
-    run_bench(settings, read_catalog(settings), people, as_json)
+    run_bench(settings, read_catalog(settings), people, as_json, loglevel)
 
 
 def main() -> None:

@@ -26,7 +26,8 @@ from streams.topics import Topics
 from streams.worker import prepare
 
 
-def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool) -> None:
+def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
+              loglevel: str = "warning") -> None:
     run = f"bench-{uuid.uuid4().hex[:8]}"
     settings = settings.model_copy(update={"topic_namespace": run, "app_id": run})
     if settings.uses_local_stack:
@@ -36,7 +37,8 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool) 
     prepare(settings, catalog)
     names = Topics(run)
     payloads = [json.dumps(d).encode() for d in brevo_feed(people, seed=11)]
-    with WorkerProcess(settings, settings.stack.home.resolve() / f"{run}.log").start() as worker:
+    log = settings.stack.home.resolve() / f"{run}.log"
+    with WorkerProcess(settings, log, loglevel).start() as worker:
         started = time.monotonic()
         with RawPublisher(settings.kafka_bootstrap, names.raw("brevo").name) as publisher:
             for _ in publisher.publish(payloads):
