@@ -29,6 +29,13 @@ class AdapterError(LineageError):
         self.reason = reason
 
 
+class UnknownSourceError(LineageError, KeyError):
+    """No adapter or raw topic exists for the source name given."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
 class EventDecodeError(LineageError):
     """A message on the canonical topic is not a valid canonical event."""
 

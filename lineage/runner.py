@@ -86,6 +86,12 @@ class WorkerProcess:
             self._proc.kill()
             self._proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL, no graceful stop: what a crash or an OOM kill does to the worker."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

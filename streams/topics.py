@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lineage.errors import UnknownSourceError
+
 SOURCES: tuple[str, ...] = ("brevo",)
 
 
@@ -32,7 +34,7 @@ class Topics:
 
     def raw(self, source: str) -> TopicSpec:
         if source not in SOURCES:
-            raise KeyError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+            raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
         return TopicSpec(f"{self.raw_prefix}{source}", partitions=3)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lineage.adapters.base import Adapter
 from lineage.adapters.brevo import adapt_brevo
+from lineage.errors import UnknownSourceError
 
 ADAPTERS: dict[str, Adapter] = {
     "brevo": adapt_brevo,
@@ -11,8 +12,9 @@ ADAPTERS: dict[str, Adapter] = {
 
 
 def adapter_for(source: str) -> Adapter:
-    """The adapter of a source name, or ``KeyError`` listing the known ones."""
+    """The adapter of a source name, or :class:`UnknownSourceError` listing the known ones."""
     try:
         return ADAPTERS[source]
     except KeyError:
-        raise KeyError(f"no adapter for source {source!r}; known: {sorted(ADAPTERS)}") from None
+        raise UnknownSourceError(
+            f"no adapter for source {source!r}; known: {', '.join(sorted(ADAPTERS))}") from None

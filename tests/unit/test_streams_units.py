@@ -114,7 +114,9 @@ class TestTopics:
     def test_unknown_source(self) -> None:
         import pytest
 
-        with pytest.raises(KeyError, match="known"):
+        from lineage.errors import UnknownSourceError
+
+        with pytest.raises(UnknownSourceError, match="known: brevo"):
             Topics().raw("mailchimp")
 
 
