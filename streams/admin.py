@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -11,8 +12,22 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from streams.topics import TopicSpec
 
 
+def _port_open(address: str, timeout_s: float) -> bool:
+    host, _, port = address.strip().rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def broker_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
-    """True when a metadata request to the broker succeeds."""
+    """True when a metadata request to the broker succeeds.
+
+    A closed port is answered at once: kafka-python's client would wait ~30 s for bootstrap.
+    """
+    if not any(_port_open(address, timeout_s) for address in bootstrap.split(",")):
+        return False
     try:
         admin = KafkaAdminClient(bootstrap_servers=bootstrap,
                                  request_timeout_ms=int(timeout_s * 1000))

@@ -42,6 +42,9 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_every=1000,
         broker_commit_interval=1.0,
         stream_buffer_maxsize=8192,
+        # A crashed worker's partitions move to a live one after this, not faust's 60 s default.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
     )
 
 
