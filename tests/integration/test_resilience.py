@@ -16,7 +16,7 @@ from lineage.domain.events import CollectionEvent, SubjectRef, encode_event
 from lineage.domain.subjects import SubjectType
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
-from streams.monitor import consumer_lag, read_dead_letters
+from streams.monitor import consumer_lag, read_dead_letters, topic_size
 from streams.publisher import RawPublisher
 from streams.topics import Topics
 
@@ -87,3 +87,36 @@ class TestCanonicalTopic:
         (letter,) = read_dead_letters(pipeline.kafka_bootstrap, names.dead_letter.name)
         assert letter["stage"] == "record" and "event_id" in letter["reason"]
         assert letter["payload"] == bad.decode()
+
+
+class TestNeo4jOutage:
+    def test_writer_holds_its_acks_until_neo4j_is_back(self, pipeline: Settings,
+                                                       tmp_path: Path) -> None:
+        if not pipeline.uses_local_stack:
+            pytest.skip("stopping Neo4j needs the local stack (not user servers or containers)")
+        from lineage.stack.manager import local_servers
+
+        neo4j = next(s for s in local_servers(pipeline) if s.name == "Neo4j")
+        names = Topics(pipeline.topic_namespace)
+        payloads = [json.dumps(d).encode() for d in brevo_feed(50, seed=5)]
+        with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
+            neo4j.process.stop()
+            try:
+                publish(pipeline, names.raw("brevo").name, payloads)
+                deadline = time.monotonic() + 60
+                while consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id,
+                                   [names.raw("brevo").name]) > 0:
+                    assert time.monotonic() < deadline, "raw payloads were not normalised"
+                    time.sleep(0.2)
+                time.sleep(3)  # several commit intervals while Neo4j is down
+                held_back = consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id,
+                                         [names.canonical.name])
+            finally:
+                neo4j.ensure_running(pipeline.stack.start_timeout)
+            worker.wait_caught_up(timeout=240)
+
+        canonical = topic_size(pipeline.kafka_bootstrap, names.canonical.name)
+        assert held_back == canonical >= len(payloads)  # nothing committed before Neo4j had it
+        with open_driver(pipeline) as driver:
+            counts = GraphReader(driver, pipeline.neo4j.database).counts()
+        assert counts["subjects"] == 50
