@@ -11,9 +11,17 @@ from functools import cache
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
 
+# lineage's extensions of the taxonomy, each under an existing fideslang parent: recruitment
+# documents must be erased and retained on their own terms, so they need names of their own.
+EXTENSIONS: dict[str, str] = {
+    "user.content.private.cv": "user.content.private",
+    "user.content.private.cover_letter": "user.content.private",
+}
+
+
 @cache
 def known_categories() -> frozenset[str]:
-    return frozenset(c.fides_key for c in DEFAULT_TAXONOMY.data_category)
+    return frozenset(c.fides_key for c in DEFAULT_TAXONOMY.data_category) | set(EXTENSIONS)
 
 
 @cache

@@ -63,12 +63,29 @@ class ActivityKind(StrEnum):
 
 
 class SubjectRef(BaseModel):
-    """Who the event is about: a keyed hash, never the raw identifier."""
+    """Who the event is about: keyed hashes of identifiers, never the raw identifiers.
+
+    ``key`` is the identifier the event is keyed by (the e-mail's hash when the source knows it,
+    otherwise the native id's hash); ``links`` are other identifiers the same event reveals for
+    the same person (a CRM contact id and its e-mail), which the graph joins into one subject.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     type: SubjectType
     key: SubjectKey
+    links: tuple[SubjectKey, ...] = ()
+
+    @field_validator("links")
+    @classmethod
+    def _distinct_links(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _key_not_linked_to_itself(self) -> SubjectRef:
+        if self.key in self.links:
+            object.__setattr__(self, "links", tuple(k for k in self.links if k != self.key))
+        return self
 
 
 class _EventBase(BaseModel):
@@ -146,8 +163,20 @@ class ConsentEvent(_EventBase):
     purpose: str
 
 
+class IdentityEvent(_EventBase):
+    """Only reveals that identifiers belong to one person (a CRM merge); moves no data."""
+
+    action: Literal["linked"]
+
+    @model_validator(mode="after")
+    def _links_something(self) -> IdentityEvent:
+        if not self.subject.links:
+            raise ValueError("a linked event must name at least one link")
+        return self
+
+
 DataMovementEvent = Annotated[
-    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent,
+    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent,
     Field(discriminator="action"),
 ]
 
@@ -155,7 +184,7 @@ _EVENT = TypeAdapter(DataMovementEvent)
 
 ACTIONS: tuple[str, ...] = (
     "collected", "updated", "accessed", "activity", "copied", "transferred",
-    "erased", "anonymised", "consent_withdrawn",
+    "erased", "anonymised", "consent_withdrawn", "linked",
 )
 
 

@@ -61,9 +61,13 @@ class SubjectHasher:
     def email(self, address: str) -> str:
         return self._digest("email", normalise_email(address))
 
-    def native(self, system: str, native_id: str) -> str:
-        """Hash of an identifier that only means something inside one system."""
-        return self._digest(f"id:{system}", native_id.strip())
+    def native(self, namespace: str, native_id: str | int) -> str:
+        """Hash of an identifier that only means something inside one system.
+
+        ``namespace`` names the system and object type, e.g. ``hubspot:contact``,
+        ``salesforce:lead``, ``greenhouse:candidate``: ids of different objects never collide.
+        """
+        return self._digest(f"id:{namespace}", str(native_id).strip())
 
     def _digest(self, namespace: str, value: str) -> str:
         message = f"{namespace}\x1f{value}".encode()
