@@ -1,8 +1,10 @@
 """The lineage graph, defined once.
 
 Nodes
-- ``Subject {key, types, first_seen, last_seen}``: a person, keyed by the keyed hash of an
-  identifier (never a raw e-mail address). ``types`` collects the roles seen (prospect, ...).
+- ``Subject {key, types, first_seen, last_seen}``: a person. ``key`` is the smallest key of
+  its identifiers, so it is stable under any arrival order. ``types`` collects roles seen.
+- ``Identifier {key}``: the keyed hash of one identifier (an e-mail, a HubSpot contact id...),
+  never the raw value. Every identifier identifies exactly one subject.
 - ``System {id, name, kind}``: a business application (Brevo, HubSpot...).
 - ``Store {id, name, declared}``: where data rests (``brevo/contacts``). ``declared`` is false
   for a store seen in events but missing from the catalog.
@@ -14,6 +16,7 @@ Nodes
   at or after the latest sighting, so data that comes back after an erasure is held again.
 
 Relationships
+- ``(Identifier)-[:IDENTIFIES]->(Subject)``: events find their subject through this.
 - ``(Subject)-[:HAS_HOLDING]->(Holding)-[:IN_STORE]->(Store)``
 - ``(System)-[:HAS_STORE]->(Store)-[:RUN_BY]->(Processor)``
 - ``(Store)-[:LOCATED_IN]->(Country)``, ``(Processor)-[:ESTABLISHED_IN]->(Country)``
@@ -21,7 +24,8 @@ Relationships
 - ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers.
 
 Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
-from the start leaves the graph as it was.
+from the start leaves the graph as it was. When two subjects turn out to be one person
+(``graph.identity``), the one with the larger key is folded into the other with the same rules.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from enum import StrEnum
 
 class Label(StrEnum):
     SUBJECT = "Subject"
+    IDENTIFIER = "Identifier"
     SYSTEM = "System"
     STORE = "Store"
     PROCESSOR = "Processor"
@@ -39,6 +44,7 @@ class Label(StrEnum):
 
 
 class Rel(StrEnum):
+    IDENTIFIES = "IDENTIFIES"
     HAS_HOLDING = "HAS_HOLDING"
     IN_STORE = "IN_STORE"
     HAS_STORE = "HAS_STORE"
@@ -52,6 +58,7 @@ class Rel(StrEnum):
 # The property that identifies each node label; a uniqueness constraint backs each one.
 NODE_KEYS: dict[Label, str] = {
     Label.SUBJECT: "key",
+    Label.IDENTIFIER: "key",
     Label.SYSTEM: "id",
     Label.STORE: "id",
     Label.PROCESSOR: "id",

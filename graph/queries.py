@@ -72,18 +72,94 @@ MERGE (st)-[:LOCATED_IN]->(c)
 # Times travel as epoch milliseconds: packing them as Bolt DateTimes costs the driver more
 # than the whole rest of a batch.
 
+# --- identity (planned by graph.identity, applied before the batch's holdings) ------------
+
+KNOWN_IDENTIFIERS = """
+UNWIND $keys AS k
+MATCH (i:Identifier {key: k})-[:IDENTIFIES]->(s:Subject)
+RETURN i.key AS identifier, s.key AS subject
+"""
+
+SUBJECT_MEMBERS = """
+UNWIND $subjects AS sk
+MATCH (s:Subject {key: sk})<-[:IDENTIFIES]-(i:Identifier)
+RETURN s.key AS subject, collect(i.key) AS identifiers
+"""
+
+ATTACH_IDENTIFIERS = """
+UNWIND $rows AS row
+MERGE (s:Subject {key: row.winner})
+  ON CREATE SET s.types = []
+WITH s, row
+UNWIND row.identifiers AS k
+MERGE (i:Identifier {key: k})
+WITH s, i
+OPTIONAL MATCH (i)-[old:IDENTIFIES]->(other:Subject) WHERE other <> s
+DELETE old
+MERGE (i)-[:IDENTIFIES]->(s)
+"""
+
+# Folds subject ``loser`` into ``winner``: holdings of the same store and category combine
+# with the same min/max rules the event writes use, then the loser is deleted.
+MERGE_SUBJECTS = """
+UNWIND $rows AS row
+MATCH (w:Subject {key: row.winner}), (l:Subject {key: row.loser})
+SET w.types = reduce(acc = coalesce(w.types, []), t IN coalesce(l.types, []) |
+                     CASE WHEN t IN acc THEN acc ELSE acc + t END),
+    w.first_seen = CASE WHEN w.first_seen IS NULL OR l.first_seen < w.first_seen
+                        THEN l.first_seen ELSE w.first_seen END,
+    w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
+                       THEN l.last_seen ELSE w.last_seen END
+WITH w, l
+CALL (w, l) {
+  MATCH (i:Identifier)-[r:IDENTIFIES]->(l)
+  DELETE r
+  MERGE (i)-[:IDENTIFIES]->(w)
+}
+CALL (w, l) {
+  MATCH (l)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+  MERGE (n:Holding {id: w.key + '|' + st.id + '|' + h.category})
+    ON CREATE SET n.category = h.category, n.subject_type = h.subject_type,
+                  n.first_seen = h.first_seen, n.last_seen = h.last_seen, n.purposes = [],
+                  n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id
+  MERGE (w)-[:HAS_HOLDING]->(n)
+  MERGE (n)-[:IN_STORE]->(st)
+  SET n.first_seen = CASE WHEN h.first_seen < n.first_seen THEN h.first_seen ELSE n.first_seen END,
+      n.last_seen = CASE WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
+      n.purposes = reduce(acc = n.purposes, p IN coalesce(h.purposes, []) |
+                          CASE WHEN p IN acc THEN acc ELSE acc + p END),
+      n.erasure = CASE WHEN h.erased_at IS NOT NULL
+                        AND (n.erased_at IS NULL OR h.erased_at >= n.erased_at)
+                       THEN h.erasure ELSE n.erasure END,
+      n.erased_at = CASE WHEN h.erased_at IS NOT NULL
+                          AND (n.erased_at IS NULL OR h.erased_at > n.erased_at)
+                         THEN h.erased_at ELSE n.erased_at END,
+      n.consent_withdrawn_at = CASE WHEN h.consent_withdrawn_at IS NOT NULL
+                                     AND (n.consent_withdrawn_at IS NULL
+                                          OR h.consent_withdrawn_at > n.consent_withdrawn_at)
+                                    THEN h.consent_withdrawn_at ELSE n.consent_withdrawn_at END
+  FOREACH (_ IN CASE WHEN h.last_event_at > n.last_event_at
+                      OR (h.last_event_at = n.last_event_at AND h.last_event_id > n.last_event_id)
+                     THEN [1] ELSE [] END |
+    SET n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id)
+  SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
+                     THEN n.erasure ELSE 'held' END
+  DETACH DELETE h
+}
+DETACH DELETE l
+"""
+
 MERGE_HOLDINGS = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
-MERGE (s:Subject {key: row.subject})
-  ON CREATE SET s.first_seen = at, s.last_seen = at, s.types = [row.subject_type]
-SET s.first_seen = CASE WHEN at < s.first_seen THEN at ELSE s.first_seen END,
-    s.last_seen = CASE WHEN at > s.last_seen THEN at ELSE s.last_seen END,
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+SET s.first_seen = CASE WHEN s.first_seen IS NULL OR at < s.first_seen THEN at ELSE s.first_seen END,
+    s.last_seen = CASE WHEN s.last_seen IS NULL OR at > s.last_seen THEN at ELSE s.last_seen END,
     s.types = CASE WHEN row.subject_type IN s.types THEN s.types
                    ELSE s.types + row.subject_type END
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
-MERGE (h:Holding {id: row.subject + '|' + row.store + '|' + row.category})
+MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
                 h.first_seen = at, h.last_seen = at, h.purposes = [],
                 h.last_event_at = at, h.last_event_id = row.event_id
@@ -106,7 +182,8 @@ SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
 MARK_ERASED = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
-MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
+      -[:IN_STORE]->(:Store {id: row.store})
 WHERE size(row.categories) = 0 OR h.category IN row.categories
 SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
                      ELSE h.erasure END,
@@ -122,7 +199,8 @@ SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' EN
 MARK_CONSENT_WITHDRAWN = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
-MATCH (:Subject {key: row.subject})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(:Store {id: row.store})
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
+      -[:IN_STORE]->(:Store {id: row.store})
 WHERE size(row.categories) = 0 OR h.category IN row.categories
 SET h.consent_withdrawn_at = CASE
       WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
@@ -145,13 +223,14 @@ SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
 # --- reads -------------------------------------------------------------------------------
 
 SUBJECT_DATA_MAP = """
-MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding)
+      -[:IN_STORE]->(st:Store)
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
 WITH s, st, sys, p, c, h ORDER BY h.category
-RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS processor,
-       c.code AS country, st.declared AS declared, s.types AS subject_types,
+RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor_id,
+       p.name AS processor, c.code AS country, st.declared AS declared, s.types AS subject_types,
        collect(CASE WHEN h.state = 'held' THEN h.category END) AS held,
        collect(CASE WHEN h.state <> 'held' THEN h.category END) AS erased,
        min(h.first_seen) AS first_seen, max(h.last_seen) AS last_seen,
@@ -160,7 +239,8 @@ ORDER BY store
 """
 
 ERASURE_IMPACT = """
-MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})
+      -[:IN_STORE]->(st:Store)
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
@@ -197,18 +277,19 @@ ORDER BY subjects DESC, country
 
 GRAPH_COUNTS = """
 CALL () { MATCH (n:Subject) RETURN count(n) AS subjects }
+CALL () { MATCH (n:Identifier) RETURN count(n) AS identifiers }
 CALL () { MATCH (n:Holding) RETURN count(n) AS holdings }
 CALL () { MATCH (n:Holding {state: 'held'}) RETURN count(n) AS held }
 CALL () { MATCH (n:Store) RETURN count(n) AS stores }
 CALL () { MATCH ()-[r:FLOWS_TO]->() RETURN count(r) AS flows }
-RETURN subjects, holdings, held, stores, flows
+RETURN subjects, identifiers, holdings, held, stores, flows
 """
 
 GRAPH_FINGERPRINT = """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
 WITH s.key + '|' + st.id + '|' + h.category + '|' + h.state + '|' + toString(h.first_seen)
      + '|' + toString(h.last_seen) + '|' + h.last_event_id + '|' + coalesce(toString(h.erased_at), '')
-     + '|' + toString(size(s.types)) AS line
+     + '|' + toString(size(s.types)) + '|' + toString(COUNT { (s)<-[:IDENTIFIES]-() }) AS line
 ORDER BY line
 RETURN count(line) AS holdings, collect(line) AS lines
 """

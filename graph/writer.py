@@ -15,6 +15,7 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from graph import queries
+from graph.identity import needs_lookup, plan_identities
 from lineage.domain.events import (
     ActivityEvent,
     CollectionEvent,
@@ -82,6 +83,11 @@ def rows_for(events: Sequence[DataMovementEvent]) -> BatchRows:
     return rows
 
 
+def identity_groups(events: Sequence[DataMovementEvent]) -> list[tuple[str, ...]]:
+    """Per event, the identifiers it names for one person: its key, then its links."""
+    return [(e.subject.key, *e.subject.links) for e in events]
+
+
 class GraphWriter:
     """Async writer used inside the faust agents (never the blocking driver there)."""
 
@@ -90,15 +96,33 @@ class GraphWriter:
         self._database = database
 
     async def write(self, events: Sequence[DataMovementEvent]) -> None:
-        statements = rows_for(events).statements()
-        if not statements:
+        if not events:
             return
+        groups = identity_groups(events)
+        statements = rows_for(events).statements()
         async with self._driver.session(database=self._database) as session:
-            await session.execute_write(_run_all, statements)
+            await session.execute_write(_write_batch, groups, statements)
 
 
-async def _run_all(tx: AsyncManagedTransaction,
-                   statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
+async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]],
+                       statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Identities first (every event's key must identify a subject), then the data."""
+    await _resolve_identities(tx, groups)
     for query, rows in statements:
-        result = await tx.run(query, rows=rows)
-        await result.consume()
+        await (await tx.run(query, rows=rows)).consume()
+
+
+async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> None:
+    keys = sorted({k for group in groups for k in group})
+    known = {r["identifier"]: r["subject"]
+             async for r in await tx.run(queries.KNOWN_IDENTIFIERS, keys=keys)}
+    if not needs_lookup(groups, known):
+        return
+    involved = sorted(set(known.values()))
+    members = {r["subject"]: r["identifiers"]
+               async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)}
+    plan = plan_identities(groups, known, members)
+    if plan.attach:
+        await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
+    if plan.merges:
+        await (await tx.run(queries.MERGE_SUBJECTS, rows=plan.merges)).consume()
