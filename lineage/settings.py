@@ -63,6 +63,50 @@ class Neo4jSettings(BaseSettings):
     database: str = Field("neo4j", description="Database name.")
 
 
+class ApiSettings(BaseSettings):
+    """The webhook receiver (``lineage serve``): where it listens and the secret of each source.
+
+    A source whose secret is unset is refused with 503: unsigned traffic is never accepted by
+    default. An empty value counts as unset.
+    """
+
+    model_config = _section("LINEAGE_API_")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the HTTP server listens on.")
+    max_body_bytes: int = Field(
+        1024 * 1024, gt=0, description="Largest webhook body accepted; larger ones get 413."
+    )
+    publish_timeout_s: float = Field(
+        10.0, gt=0,
+        description="Seconds to wait for Kafka to acknowledge a payload before answering 503, "
+        "so the source retries.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Public base URL (scheme://host[:port]) the sources call, when a proxy sits "
+        "in front: HubSpot signs the URL it called, not the one the server sees.",
+    )
+    hubspot_client_secret: SecretStr | None = Field(
+        None, description="HubSpot app client secret: key of the X-HubSpot-Signature-v3 HMAC."
+    )
+    greenhouse_secret: SecretStr | None = Field(
+        None, description="Greenhouse web hook secret key: key of the Signature header's HMAC."
+    )
+    brevo_token: SecretStr | None = Field(
+        None, description="Shared secret Brevo sends (Bearer token, or Basic auth password)."
+    )
+    s3_token: SecretStr | None = Field(
+        None, description="Shared secret the S3 notification relay sends (Bearer or Basic password)."
+    )
+    salesforce_token: SecretStr | None = Field(
+        None, description="Shared secret the Salesforce CDC relay sends (Bearer or Basic password)."
+    )
+    canonical_token: SecretStr | None = Field(
+        None, description="Shared secret for producers of canonical events (Bearer or Basic password)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything lineage needs to run; sub-sections keep their own env prefixes."""
 
@@ -82,6 +126,7 @@ class Settings(BaseSettings):
     stack: StackSettings = Field(default_factory=StackSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     _local_stack: bool = PrivateAttr(False)
 

@@ -20,6 +20,8 @@ from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver
 from graph.writer import GraphWriter
+from lineage.adapters import build_adapters
+from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
@@ -40,8 +42,10 @@ def _origin(event: faust.EventT) -> dict[str, Any]:
     return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
 
 
-def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Settings) -> None:
+def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Settings,
+                    catalog: Catalog) -> None:
     hasher = SubjectHasher(settings.require_subject_key())
+    adapters = build_adapters(catalog)
     names = Topics(settings.topic_namespace)
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
 
@@ -57,7 +61,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             pending: list[Awaitable[Any]] = []
             for event in batch:
                 source = names.source_of(event.message.topic)
-                outcome = normalise(source, event.value, hasher, _origin(event))
+                outcome = normalise(source, event.value, adapters, hasher, _origin(event))
                 if isinstance(outcome, DeadLetter):
                     pending.append(await send_dead(outcome))
                     continue

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lineage.adapters import adapter_for
+from lineage.adapters.base import Adapter
 from lineage.domain.events import DataMovementEvent, decode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError, EventDecodeError
@@ -44,16 +45,18 @@ class DeadLetter:
         return json.dumps(record, ensure_ascii=False).encode()
 
 
-def normalise(source: str, raw: bytes, hasher: SubjectHasher,
+def normalise(source: str, raw: bytes, adapters: Mapping[str, Adapter], hasher: SubjectHasher,
               origin: dict[str, Any] | None = None) -> list[DataMovementEvent] | DeadLetter:
     """Native payload bytes of ``source`` -> canonical events, or a dead letter saying why."""
     origin = origin or {}
+    if source not in adapters:
+        return DeadLetter(source, "normalise", f"no adapter for source {source!r}", raw, origin)
     try:
         payload = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return DeadLetter(source, "normalise", f"not JSON: {exc}", raw, origin)
     try:
-        return list(adapter_for(source)(payload, hasher))
+        return list(adapters[source](payload, hasher))
     except AdapterError as exc:
         return DeadLetter(source, "normalise", exc.reason, raw, origin)
     except Exception as exc:  # a bug in an adapter must not lose the payload either

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lineage.errors import UnknownSourceError
 
-SOURCES: tuple[str, ...] = ("brevo",)
+SOURCES: tuple[str, ...] = ("brevo", "hubspot", "salesforce", "greenhouse", "s3", "canonical")
 
 
 @dataclass(frozen=True)

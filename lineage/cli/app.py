@@ -11,7 +11,7 @@ import typer
 from lineage.cli import render
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.events import event_json_schema
-from lineage.domain.subjects import SubjectHasher
+from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import CatalogError, LineageError
 from lineage.settings import Settings
 
@@ -100,6 +100,17 @@ def ingest(
     render.console.print(f"published {count} payload(s) to {topic}")
 
 
+@app.command()
+def serve() -> None:
+    """Receive source webhooks over HTTP and publish them, unchanged, to their raw topics."""
+    import uvicorn
+
+    from lineage.api.app import create_api
+
+    settings = Settings()
+    uvicorn.run(create_api(settings), host=settings.api.host, port=settings.api.port)
+
+
 @app.command("dead-letters")
 def dead_letters(limit: int = 20, as_json: JsonOption = False) -> None:
     """The newest payloads the worker could not process, with the reason."""
@@ -123,15 +134,19 @@ def schema() -> None:
 
 # --- graph queries -----------------------------------------------------------------------
 
-def _subject_key(settings: Settings, email: str) -> str:
+def _subject_key(settings: Settings, identifier: str) -> str:
     try:
-        return SubjectHasher(settings.require_subject_key()).email(email)
+        return identifier_key(SubjectHasher(settings.require_subject_key()), identifier)
     except ValueError as exc:
         raise LineageError(str(exc)) from exc
 
 
+IdentifierArg = Annotated[str, typer.Argument(
+    help="e-mail address, or system:native-id (hubspot:90512, greenhouse:37031511, salesforce:lead:00Q...)")]
+
+
 @app.command()
-def subject(email: str, as_json: JsonOption = False) -> None:
+def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """One person's data map: stores, categories, processors, countries, first/last seen."""
     from graph.connection import open_driver
     from graph.reader import GraphReader
@@ -141,17 +156,18 @@ def subject(email: str, as_json: JsonOption = False) -> None:
     with open_driver(settings) as driver:
         rows = GraphReader(driver, settings.neo4j.database).subject_map(key)
     if as_json:
-        print(render.as_json({"subject": key, "stores": rows}))
+        print(render.as_json({"identifier": key, "subject": rows[0]["subject"] if rows else None,
+                              "stores": rows}))
         return
     if not rows:
-        render.console.print(f"No data recorded for this person (subject {key}).")
+        render.console.print(f"No data recorded for this person (identifier {key}).")
         return
-    render.console.print(f"subject {key} ({', '.join(rows[0]['subject_types'])})")
+    render.console.print(f"subject {rows[0]['subject']} ({', '.join(rows[0]['subject_types'])})")
     render.table("Where this person's data is", rows, render.SUBJECT_COLUMNS)
 
 
 @app.command("erasure-impact")
-def erasure_impact(email: str, as_json: JsonOption = False) -> None:
+def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """Everything to erase for one person: stores, processors, sub-processors, countries."""
     from graph.connection import open_driver
     from graph.reader import GraphReader

@@ -54,6 +54,32 @@ class Processor(_Strict):
     sub_processors: tuple[Identifier, ...] = ()
 
 
+class SubjectFromKey(_Strict):
+    """Which segment of an object key (split on ``/``) is whose native id."""
+
+    segment: int = Field(ge=0)
+    namespace: str = Field(description="Identifier namespace, e.g. greenhouse:candidate.")
+
+
+class ObjectRule(_Strict):
+    """Objects of a bucket under a key prefix: whose they are and what they hold.
+
+    Object-store notifications carry only a bucket and a key, so this is how lineage learns
+    that ``candidates/37031511/CV.pdf`` is candidate 37031511's CV.
+    """
+
+    bucket: str
+    prefix: str = ""
+    subject_type: SubjectType
+    categories: tuple[str, ...] = Field(min_length=1)
+    subject_id: SubjectFromKey
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c) for c in value)
+
+
 class Store(_Strict):
     """Somewhere personal data rests: a table, a list, a bucket, a mailbox."""
 
@@ -63,6 +89,7 @@ class Store(_Strict):
     subject_types: tuple[SubjectType, ...] = ()
     categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
+    objects: tuple[ObjectRule, ...] = ()
 
     @field_validator("categories")
     @classmethod
@@ -166,6 +193,11 @@ class Catalog(_Strict):
 
     def stores(self) -> list[tuple[System, Store]]:
         return [(system, store) for system in self.systems for store in system.stores]
+
+    def object_rules(self) -> list[tuple[str, ObjectRule]]:
+        """(store id, rule) for every object-store rule, longest prefix first."""
+        rules = [(store.id, rule) for _, store in self.stores() for rule in store.objects]
+        return sorted(rules, key=lambda pair: len(pair[1].prefix), reverse=True)
 
 
 def _duplicates(kind: str, ids: list[str]) -> list[str]:

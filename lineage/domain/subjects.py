@@ -72,3 +72,25 @@ class SubjectHasher:
     def _digest(self, namespace: str, value: str) -> str:
         message = f"{namespace}\x1f{value}".encode()
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
+
+
+# ``system:id`` on the command line means the system's main object type.
+DEFAULT_NAMESPACES: dict[str, str] = {
+    "hubspot": "hubspot:contact",
+    "greenhouse": "greenhouse:candidate",
+    "salesforce": "salesforce:contact",
+}
+
+
+def identifier_key(hasher: SubjectHasher, identifier: str) -> str:
+    """Key of what a user types to find someone: an e-mail, ``system:id`` or ``ns:type:id``.
+
+    Example:
+        ``lea.martin@example.fr``, ``hubspot:90512``, ``salesforce:lead:00Q5g00000AbCdEFG``
+    """
+    if "@" in identifier:
+        return hasher.email(identifier)
+    namespace, sep, native_id = identifier.strip().rpartition(":")
+    if not sep or not namespace or not native_id:
+        raise ValueError(f"not an e-mail address nor system:id: {identifier!r}")
+    return hasher.native(DEFAULT_NAMESPACES.get(namespace, namespace), native_id)

@@ -154,3 +154,15 @@ systems: []
     def test_not_yaml(self) -> None:
         with pytest.raises(CatalogError, match="not valid YAML"):
             parse_catalog("a: [", "broken.yaml")
+
+
+class TestIdentifierKey:
+    def test_email_system_id_and_full_namespace(self) -> None:
+        from lineage.domain.subjects import identifier_key
+
+        hasher = SubjectHasher(KEY)
+        assert identifier_key(hasher, "Lea@Example.fr") == hasher.email("lea@example.fr")
+        assert identifier_key(hasher, "hubspot:90512") == hasher.native("hubspot:contact", "90512")
+        assert identifier_key(hasher, "salesforce:lead:00Q5") == hasher.native("salesforce:lead", "00Q5")
+        with pytest.raises(ValueError, match="system:id"):
+            identifier_key(hasher, "90512")

@@ -1,0 +1,368 @@
+"""Greenhouse (recruitment ATS) webhooks -> canonical events.
+
+Each webhook ``{"action": ..., "payload": {...}}`` is about one candidate (a prospect is the same
+record, so the same subject). Most actions re-state the whole candidate object, so categories are
+read from what that object holds; the action only picks the canonical action and where the time
+is. The subject is keyed by the candidate id, which every action carries; each valid address in
+``email_addresses`` is a link, joining the candidate to the same person known by e-mail elsewhere.
+Recruitment rests on legitimate interests for applicants and prospects alike: a sourced prospect
+never applied, so no consent was ever asked (and a prospect leaves by erasure, not withdrawal).
+
+Greenhouse sends no event id, and no time on deletions, merges and anonymisations, which must not
+be lost: the receiver may add ``received_at`` (ISO 8601) to the envelope, used only when the
+payload has no time of its own; with neither, the payload is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from lineage.domain.events import (
+    CollectionEvent,
+    DataMovementEvent,
+    ErasureEvent,
+    IdentityEvent,
+    LegalBasis,
+    SubjectRef,
+)
+from lineage.domain.subjects import SubjectHasher, SubjectType
+from lineage.errors import AdapterError
+
+SOURCE = "greenhouse"
+STORE = "greenhouse/candidates"
+CANDIDATE_NAMESPACE = "greenhouse:candidate"
+PURPOSE = "employment.recruitment"
+LEGAL_BASIS = LegalBasis.LEGITIMATE_INTERESTS
+
+Path = tuple[str, ...]
+_CV = "user.content.private.cv"
+_COVER_LETTER = "user.content.private.cover_letter"
+_PRIVATE = "user.content.private"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """How one Greenhouse action becomes a canonical event (one row of :data:`ACTIONS`)."""
+
+    action: str
+    """Canonical action, or ``restated``: ``updated`` when the candidate object carries data,
+    ``accessed`` when it is a bare id."""
+    subject: Path
+    """Where the candidate (or person) object sits inside ``payload``."""
+    times: tuple[Path, ...]
+    """Time fields by preference, then the envelope's ``received_at``. Creation times only where
+    the event is the creation: a stage change did not happen when the candidate was created."""
+
+
+_APP_CANDIDATE = ("application", "candidate")
+_LAST_ACTIVITY = ("application", "last_activity_at")
+_APPLIED = (("application", "applied_at"), ("application", "candidate", "created_at"))
+
+
+def _restated(*times: Path) -> Rule:
+    return Rule("restated", _APP_CANDIDATE, (*times, _LAST_ACTIVITY))
+
+
+ACTIONS: Mapping[str, Rule] = {
+    "new_candidate_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
+    "new_prospect_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
+    "update_candidate": Rule("updated", ("candidate",), (
+        ("candidate", "updated_at"), ("candidate", "last_activity"), ("candidate", "created_at"))),
+    "application_updated": _restated(),
+    "candidate_stage_change": _restated(),
+    "hire_candidate": _restated(("application", "offer", "resolved_at")),
+    "unhire_candidate": _restated(),
+    "reject_candidate": _restated(("application", "rejected_at")),
+    "unreject_candidate": _restated(),
+    "delete_candidate": Rule("erased", ("person",), (("person", "deleted_at"), ("deleted_at",))),
+    "candidate_anonymized": Rule("anonymised", ("candidate",), (
+        ("candidate", "anonymized_at"), ("anonymized_at",), ("candidate", "updated_at"))),
+    "merge_candidate": Rule("linked", ("person",), (("person", "merged_at"), ("merged_at",))),
+}
+IGNORED = frozenset({"delete_application", "interview_deleted", "scorecard_deleted", "ping"})
+"""Actions that change no subject data we track: an application's deletion leaves the candidate
+(and its data) in place; ``ping`` is Greenhouse checking the endpoint. So do ``offer_*``."""
+IGNORED_PREFIX = "offer_"
+
+CANDIDATE_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "first_name": ("user.name.first",), "last_name": ("user.name.last",),
+    "email_addresses": ("user.contact.email",), "phone_numbers": ("user.contact.phone_number",),
+    "addresses": ("user.contact.address",), "website_addresses": ("user.contact.url",),
+    "social_media_addresses": ("user.contact.url",), "title": ("user.job_title",),
+    "company": ("user.workplace",), "photo_url": ("user.content.self_image",),
+    "educations": (_PRIVATE,), "employments": (_PRIVATE,),
+}
+"""Candidate fields -> categories, counted when the field holds something (not null or empty).
+Attachments and custom fields are read by their own rules below."""
+ATTACHMENT_TYPES: Mapping[str, str] = {"resume": _CV, "cover_letter": _COVER_LETTER}
+"""Other attachment types (take-home tests, offer letters, portfolios) are private content."""
+
+ANONYMIZED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "full_name": ("user.name",), "email_addresses": ("user.contact.email",),
+    "phone_numbers": ("user.contact.phone_number",), "addresses": ("user.contact.address",),
+    "attachments": (_CV, _COVER_LETTER, _PRIVATE), "resume": (_CV,), "cover_letter": (_COVER_LETTER,),
+    "websites": ("user.contact.url",), "social_media_links": ("user.contact.url",),
+    "current_title": ("user.job_title",), "current_company": ("user.workplace",),
+    "education": (_PRIVATE,), "employment": (_PRIVATE,), "location": ("user.location",),
+}
+"""Greenhouse's ``anonymized_fields`` names -> categories anonymised."""
+UNKNOWN_FIELD = (_PRIVATE,)
+"""Notes, scorecards, custom fields and the rest: private content; over-reports, never hides."""
+
+_MODELS: Mapping[str, type[Any]] = {
+    "collected": CollectionEvent, "updated": CollectionEvent, "accessed": CollectionEvent,
+    "erased": ErasureEvent, "anonymised": ErasureEvent, "linked": IdentityEvent,
+}
+_COLLECTIONS = frozenset({"collected", "updated", "accessed"})
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_ACTION_NAME = re.compile(r"[a-z_]{1,40}")
+_NATIVE_ID = re.compile(r"[0-9]{1,18}")
+
+
+def adapt_greenhouse(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+    """One Greenhouse webhook body (parsed JSON) -> zero or one canonical event.
+
+    Raises:
+        AdapterError: with a reason naming fields only, never their values.
+    """
+    if not isinstance(payload, dict):
+        raise _error(f"payload is a JSON {_json_type(payload)}, not an object")
+    name = payload.get("action")
+    if not isinstance(name, str):
+        raise _error("action is missing or not a string")
+    body = payload.get("payload")
+    if not isinstance(body, dict):
+        raise _error("payload is missing or not an object")
+    if name in IGNORED or (name.startswith(IGNORED_PREFIX) and _ACTION_NAME.fullmatch(name)):
+        return []
+    rule = ACTIONS.get(name)
+    if rule is None:
+        shown = repr(name) if _ACTION_NAME.fullmatch(name) else "(not shown)"
+        raise _error(f"unknown action {shown}")
+    subject = _object(body, rule.subject)
+    if rule.action == "linked":
+        key, links = merge_subjects(body, hasher)
+    else:
+        # Without the object, the ``candidate_id`` beside it (Greenhouse's anonymize shape).
+        native = subject.get("id") if subject is not None else body.get("candidate_id")
+        field = ".".join((*rule.subject, "id")) + ("" if subject is not None else " (or candidate_id)")
+        key = hasher.native(CANDIDATE_NAMESPACE, _native_id(native, field))
+        links = address_links(subject, hasher)
+    occurred_at = event_time(payload, body, rule.times)
+    action, categories = _action_and_categories(rule, body, subject)
+    application_id = _dig(body, ("application", "id"))
+    if application_id is not None:
+        _native_id(application_id, "application.id")
+    fields: dict[str, Any] = {
+        "event_id": event_id(name, key, application_id, links, occurred_at),
+        "occurred_at": occurred_at, "source": SOURCE, "native_type": f"{SOURCE}:{name}",
+        "subject": SubjectRef(type=SubjectType.JOB_APPLICANT, key=key, links=links),
+        "store": STORE, "categories": categories, "action": action,
+        "purpose": PURPOSE if action in _COLLECTIONS else None,
+        "legal_basis": LEGAL_BASIS if action in _COLLECTIONS else None,
+    }
+    return [_build(action, fields)]
+
+
+def _action_and_categories(
+    rule: Rule, body: Mapping[str, Any], subject: Mapping[str, Any] | None
+) -> tuple[str, tuple[str, ...]]:
+    """Erasure names no categories (everything in the store); a merge moves no data."""
+    if rule.action in ("erased", "linked"):
+        return rule.action, ()
+    if rule.action == "anonymised":
+        return rule.action, anonymized_categories(body, subject)
+    categories = candidate_categories(subject)
+    if rule.action == "restated":
+        return ("updated" if categories else "accessed"), categories
+    return rule.action, categories
+
+
+def candidate_categories(candidate: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Categories the candidate object holds (the values are never kept, only their kinds)."""
+    if candidate is None:
+        return ()
+    found = [c for field, cats in CANDIDATE_FIELDS.items() if _present(candidate.get(field))
+             for c in cats]
+    for attachment in _entries(candidate, "attachments"):
+        kind = attachment.get("type")
+        found.append(ATTACHMENT_TYPES.get(kind, _PRIVATE) if isinstance(kind, str) else _PRIVATE)
+    custom = candidate.get("custom_fields")
+    if isinstance(custom, dict) and any(
+        _present(item.get("value") if isinstance(item, dict) else item) for item in custom.values()
+    ):
+        found.append(_PRIVATE)
+    return tuple(found)
+
+
+def anonymized_categories(
+    body: Mapping[str, Any], candidate: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """Categories named by ``anonymized_fields``, on the candidate (as recorded) or beside
+    ``candidate_id`` (as Greenhouse documents). Empty is refused: an anonymisation with no
+    categories would read as "everything in the store"."""
+    names = (candidate or {}).get("anonymized_fields", body.get("anonymized_fields"))
+    if not isinstance(names, list) or not names:
+        raise _error("anonymized_fields is missing, empty or not a list")
+    if not all(isinstance(item, str) for item in names):
+        raise _error("anonymized_fields has a non-string entry")
+    return tuple(c for item in names
+                 for c in ANONYMIZED_FIELDS.get(item.strip().lower(), UNKNOWN_FIELD))
+
+
+def address_links(candidate: Mapping[str, Any] | None, hasher: SubjectHasher) -> tuple[str, ...]:
+    """Hashes of every valid address in ``email_addresses``. Greenhouse stores what recruiters
+    typed, so a malformed address is skipped rather than losing the event; a value that is not
+    a string means the payload is not what we think it is, and is refused."""
+    links = []
+    for entry in _entries(candidate, "email_addresses"):
+        value = entry.get("value")
+        if not isinstance(value, str):
+            raise _error("email_addresses[].value is not a string")
+        try:
+            links.append(hasher.email(value))
+        except ValueError:
+            continue
+    return tuple(links)
+
+
+def merge_subjects(body: Mapping[str, Any], hasher: SubjectHasher) -> tuple[str, tuple[str, ...]]:
+    """The surviving candidate is the key; the merged-away ones (and their addresses) are links.
+
+    Greenhouse documents ``person`` (the record merged away) with ``new_candidate_id`` (the
+    survivor); ``primary_candidate`` + ``duplicate_candidate`` is accepted too, and either may
+    add a list ``merged_candidate_ids``."""
+    person, primary = _object(body, ("person",)), _object(body, ("primary_candidate",))
+    if person is not None:
+        survivor = _native_id(person.get("new_candidate_id"), "person.new_candidate_id")
+        merged = [_native_id(person.get("id"), "person.id")]
+    elif primary is not None:
+        survivor = _native_id(primary.get("id"), "primary_candidate.id")
+        duplicate = _object(body, ("duplicate_candidate",))
+        merged = [] if duplicate is None else [
+            _native_id(duplicate.get("id"), "duplicate_candidate.id")]
+    else:
+        raise _error("merge_candidate has neither person nor primary_candidate")
+    extra = body.get("merged_candidate_ids")
+    if extra is not None and not isinstance(extra, list):
+        raise _error("merged_candidate_ids is not a list")
+    merged += [_native_id(item, "merged_candidate_ids[]") for item in extra or ()]
+    key = hasher.native(CANDIDATE_NAMESPACE, survivor)
+    links = {hasher.native(CANDIDATE_NAMESPACE, item) for item in merged} - {key}
+    if not links:
+        raise _error("merge_candidate names no other candidate")
+    return key, tuple(sorted(links | set(address_links(person, hasher))))
+
+
+def event_time(envelope: Mapping[str, Any], body: Mapping[str, Any], times: tuple[Path, ...]) -> datetime:
+    """When the event happened, in UTC: the first of the rule's time fields present, else the
+    envelope's ``received_at``. Each one present must be ISO 8601 with an offset, in 2000-2099,
+    even when a better one wins: a payload with garbled times is suspect."""
+    found = [(".".join(path), value) for path in times if (value := _dig(body, path)) is not None]
+    if envelope.get("received_at") is not None:
+        found.append(("received_at", envelope["received_at"]))
+    moments = [_parse_time(name, value) for name, value in found]
+    if not moments:
+        names = ", ".join(".".join(path) for path in times)
+        raise _error(f"no time in payload ({names}) and no received_at")
+    return moments[0]
+
+
+def _parse_time(name: str, value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _error(f"{name} is not a string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        moment = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        raise _error(f"{name} is not an ISO 8601 date and time") from None
+    if moment is None:
+        raise _error(f"{name} has no UTC offset")
+    if not _EARLIEST <= moment < _LATEST:
+        raise _error(f"{name} is not a time between 2000 and 2099")
+    return moment
+
+
+def event_id(
+    name: str, key: str, application_id: Any, links: tuple[str, ...], at: datetime
+) -> str:
+    """Greenhouse's idempotency key: a redelivered webhook gets the same id, another event not.
+
+    Built from the action, the hashed candidate (never an address), the application, the
+    linked hashes (two merges into one candidate differ by who was merged) and the time.
+    """
+    material = [name, key, application_id, sorted(links), at.isoformat()]
+    text = json.dumps(material, default=repr, ensure_ascii=True)
+    return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def _native_id(value: Any, name: str) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**18:
+        return value
+    if isinstance(value, str) and _NATIVE_ID.fullmatch(value):
+        return value
+    raise _error(f"{name} is missing or not a Greenhouse id")
+
+
+def _object(body: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
+    value = _dig(body, path)
+    if value is not None and not isinstance(value, dict):
+        raise _error(f"{'.'.join(path)} is not an object")
+    return value
+
+
+def _entries(candidate: Mapping[str, Any] | None, field: str) -> list[Mapping[str, Any]]:
+    value = None if candidate is None else candidate.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _error(f"{field} is not a list of objects")
+    return value
+
+
+def _dig(value: Any, path: Path) -> Any:
+    for step in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
+
+
+def _present(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != [] and value != {}
+
+
+def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
+    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
+    whose reason lists fields and messages only (no input values)."""
+    try:
+        event: DataMovementEvent = _MODELS[action](**fields)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        raise _error(f"does not fit the canonical event: {reasons}") from None
+    except (TypeError, ValueError) as exc:
+        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
+    return event
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _error(reason: str) -> AdapterError:
+    return AdapterError(SOURCE, reason)
