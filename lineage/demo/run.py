@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.cli import render
-from lineage.demo.brevo_feed import brevo_feed, malformed_brevo_payloads
+from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
+from lineage.demo.company_feed import company_feed
 from lineage.domain.catalog import Catalog
 from lineage.domain.subjects import SubjectHasher
 from lineage.runner import WorkerProcess
@@ -50,16 +50,24 @@ def wait_with_progress(worker: WorkerProcess, total: int) -> None:
         bar.update(task, completed=bar.tasks[0].total)
 
 
-def feed_payloads(people: int) -> tuple[list[bytes], list[dict[str, Any]]]:
-    documents = list(brevo_feed(people))
-    return [json.dumps(d, ensure_ascii=False).encode() for d in documents], documents
+def feed_payloads(people: int) -> dict[str, list[bytes]]:
+    """Native payloads per source: Brevo, plus the CRM, ATS, bucket and web logs of the company."""
+    documents: dict[str, list[Any]] = {"brevo": list(brevo_feed(people)), **company_feed(people)}
+    return {source: [json.dumps(d, ensure_ascii=False).encode() for d in docs]
+            for source, docs in documents.items()}
 
 
-def example_person(documents: Iterable[dict[str, Any]]) -> str:
-    """Someone with a profile update and no deletion: the most interesting data map."""
-    deleted = {d.get("email") for d in documents if d.get("event") == "contact_deleted"}
-    updated = [d["email"] for d in documents if d.get("event") == "contact_updated"]
-    return next(e for e in updated if e not in deleted)
+def example_person(people: int) -> str:
+    """Someone known to several systems under different identifiers, not deleted anywhere."""
+    feed = company_feed(people)
+    in_crm = {c["propertyValue"] for request in feed["hubspot"] for c in request
+              if c.get("propertyName") == "email"}
+    deleted = {d["payload"]["person"]["id"] for d in feed["greenhouse"]
+               if d["action"] == "delete_candidate"}
+    candidates = [d["payload"]["application"]["candidate"] for d in feed["greenhouse"]
+                  if d["action"] == "new_candidate_application"]
+    emails = [c["email_addresses"][0]["value"] for c in candidates if c["id"] not in deleted]
+    return next((e for e in emails if e in in_crm), emails[0] if emails else demo_email(0))
 
 
 def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
@@ -71,14 +79,15 @@ def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
             stack_up(settings)
         console.print(f"stack up: Kafka {settings.kafka_bootstrap}, Neo4j {settings.neo4j_uri}")
     prepare(settings, catalog)
-    payloads, documents = feed_payloads(people)
-    bad = malformed_brevo_payloads()
+    feeds = feed_payloads(people)
+    feeds["brevo"] += malformed_brevo_payloads()
     with WorkerProcess(settings).start() as worker:
         console.print(f"worker running (log: {worker.log_file})")
-        publish_with_progress(settings, "brevo", payloads + bad)
-        wait_with_progress(worker, total=len(payloads) + len(bad))
+        for source, payloads in feeds.items():
+            publish_with_progress(settings, source, payloads)
+        wait_with_progress(worker, total=sum(len(p) for p in feeds.values()))
     console.print(f"pipeline caught up in {time.monotonic() - started:.1f}s\n")
-    print_report(settings, example_person(documents))
+    print_report(settings, example_person(people))
 
 
 def print_report(settings: Settings, email: str) -> None:
@@ -91,13 +100,14 @@ def print_report(settings: Settings, email: str) -> None:
     letters = read_dead_letters(settings.kafka_bootstrap,
                                 Topics(settings.topic_namespace).dead_letter.name, limit=10)
     console.rule("What lineage found")
-    console.print(f"{counts['subjects']} people, {counts['held']} data holdings still held "
+    console.print(f"{counts['subjects']} people known under {counts['identifiers']} identifiers, "
+                  f"{counts['held']} data holdings still held "
                   f"({counts['holdings'] - counts['held']} erased), {counts['stores']} stores")
     render.table("Stores", [s for s in stores if s["holdings"] or s["subjects_erased"]],
                  render.STORE_COLUMNS)
     render.table("Countries where data is held", countries, render.COUNTRY_COLUMNS)
-    render.table(f"Erasure impact for {email}", render.sub_processor_names(impact),
-                 render.IMPACT_COLUMNS)
+    render.table(f"Erasure impact for {email} (one person in several systems)",
+                 render.sub_processor_names(impact), render.IMPACT_COLUMNS)
     render.table(f"Dead letters (newest {len(letters)})", letters, ("source", "reason"))
     console.rule("Ask further")
     for command in (f"lineage subject {email}", f"lineage erasure-impact {email} --json",

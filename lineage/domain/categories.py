@@ -10,7 +10,6 @@ from functools import cache
 
 from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
-
 # lineage's extensions of the taxonomy, each under an existing fideslang parent: recruitment
 # documents must be erased and retained on their own terms, so they need names of their own.
 EXTENSIONS: dict[str, str] = {

@@ -80,3 +80,21 @@ class TestBrevoFeed:
                 continue
             with pytest.raises(AdapterError):
                 adapt_brevo(payload, HASHER)
+
+
+class TestCompanyFeed:
+    def test_every_payload_adapts_and_the_feed_is_deterministic(self) -> None:
+        from lineage.adapters import build_adapters
+        from lineage.demo.company_feed import company_feed
+        from lineage.domain.catalog import parse_catalog
+        from lineage.domain.subjects import SubjectHasher
+        from lineage.settings import Settings
+
+        adapters = build_adapters(parse_catalog(Settings().catalog.read_text()))
+        hasher = SubjectHasher(b"unit-test-key-0123456789")
+        feed = company_feed(120, seed=3)
+        assert feed == company_feed(120, seed=3)
+        for source, payloads in feed.items():
+            assert payloads, source
+            for payload in payloads:
+                assert adapters[source](payload, hasher), (source, payload)
