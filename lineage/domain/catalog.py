@@ -15,6 +15,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -25,6 +26,7 @@ from pydantic import (
 from lineage.domain.categories import check_category, check_data_use
 from lineage.domain.events import Identifier
 from lineage.domain.subjects import SubjectType
+from lineage.domain.transfers import Mechanism
 from lineage.errors import CatalogError
 
 _ALIASES = {"UK": "GB", "EL": "GR"}
@@ -38,7 +40,12 @@ def normalise_country(code: str) -> str:
     return upper
 
 
-CountryCode = Annotated[str, AfterValidator(normalise_country)]
+def _yaml_norway(value: object) -> object:
+    """YAML 1.1 reads an unquoted ``NO`` (Norway) as ``false``; a catalog author meant Norway."""
+    return "NO" if value is False else value
+
+
+CountryCode = Annotated[str, BeforeValidator(_yaml_norway), AfterValidator(normalise_country)]
 
 
 class _Strict(BaseModel):
@@ -52,6 +59,9 @@ class Processor(_Strict):
     name: str
     country: CountryCode
     sub_processors: tuple[Identifier, ...] = ()
+    transfer_mechanism: Mechanism | None = Field(
+        None, description="What transfers to this processor rely on when it is outside the EEA "
+        "(for a sub-processor: the onward transfer from its parent).")
 
 
 class SubjectFromKey(_Strict):
@@ -121,6 +131,9 @@ class System(_Strict):
     kind: SystemKind
     processor: Identifier
     stores: tuple[Store, ...]
+    transfer_mechanism: Mechanism | None = Field(
+        None, description="Overrides the processor's mechanism for this system (e.g. one product "
+        "of a vendor under a different contract).")
 
 
 class RetentionTrigger(StrEnum):
