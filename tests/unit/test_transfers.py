@@ -105,3 +105,20 @@ class TestDemoCatalogSeedCases:
     def test_norway_survives_yaml(self) -> None:
         text = "organisation: x\nprocessors: [{id: a, name: A, country: NO}]\nsystems: []\n"
         assert parse_catalog(text).processor("a").country == "NO"
+
+
+class TestTransfersCommand:
+    def test_lists_unapproved_hops_and_exits_non_zero(self) -> None:
+        import json
+
+        from typer.testing import CliRunner
+
+        from lineage.cli.app import app
+
+        result = CliRunner().invoke(app, ["transfers", "--unapproved", "--on", "2026-11-22", "--json"])
+        assert result.exit_code == 1
+        hops = json.loads(result.stdout)["hops"]
+        assert {(h["store"], h["country"]) for h in hops} == {
+            ("brevo/contacts", "IN"), ("brevo/transactional", "IN"),
+            ("gmail/mailboxes", "US"), ("dropbox/recruitment", "US")}
+        assert all(h["status"] == "unapproved" and h["reason"] for h in hops)
