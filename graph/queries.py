@@ -253,6 +253,21 @@ RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS process
 ORDER BY store
 """
 
+# What is held, by whom, in the stores a set of transfer hops starts from.
+HELD_IN_STORES = """
+UNWIND $stores AS sid
+MATCH (st:Store {id: sid})<-[:IN_STORE]-(h:Holding {state: 'held'})<-[:HAS_HOLDING]-(s:Subject)
+RETURN st.id AS store, h.subject_type AS subject_type, h.category AS category,
+       count(DISTINCT s) AS subjects
+ORDER BY store, subject_type, category
+"""
+
+SUBJECTS_IN_STORES = """
+UNWIND $stores AS sid
+MATCH (:Store {id: sid})<-[:IN_STORE]-(:Holding {state: 'held'})<-[:HAS_HOLDING]-(s:Subject)
+RETURN count(DISTINCT s) AS subjects
+"""
+
 STORE_SUMMARY = """
 MATCH (st:Store)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)

@@ -39,6 +39,13 @@ class GraphReader:
         """Per store still holding data: categories, processor, sub-processors, countries."""
         return self._rows(queries.ERASURE_IMPACT, key=key)
 
+    def held_in_stores(self, stores: list[str]) -> list[dict[str, Any]]:
+        """Per store, subject type and category: how many subjects have data held there."""
+        return self._rows(queries.HELD_IN_STORES, stores=stores)
+
+    def subjects_in_stores(self, stores: list[str]) -> int:
+        return self._rows(queries.SUBJECTS_IN_STORES, stores=stores)[0]["subjects"]
+
     def store_summary(self) -> list[dict[str, Any]]:
         return self._rows(queries.STORE_SUMMARY)
 

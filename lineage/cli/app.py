@@ -206,39 +206,6 @@ def report(as_json: JsonOption = False) -> None:
     render.table("Countries", countries, render.COUNTRY_COLUMNS)
 
 
-@app.command()
-def transfers(
-    on: Annotated[str | None, typer.Option(help="Judge as of this date (YYYY-MM-DD); default today")]
-    = None,
-    unapproved: Annotated[bool, typer.Option("--unapproved", help="Only unapproved hops")] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Every transfer hop the catalog declares, sub-processor chains included, with its verdict."""
-    from datetime import date
-
-    from lineage.domain.transfer_chains import catalog_hops
-    from lineage.reference import default_transfer_rules
-
-    settings = Settings()
-    try:
-        day = date.fromisoformat(on) if on else date.today()
-    except ValueError as exc:
-        raise LineageError(f"--on: {exc}") from exc
-    rules = default_transfer_rules()
-    hops = [h for h in catalog_hops(read_catalog(settings), rules, day)
-            if not unapproved or not h.verdict.approved]
-    rows = [{"store": h.store, "chain": " > ".join(h.chain), "country": h.country,
-             "status": h.verdict.status.value, "mechanism": h.verdict.mechanism,
-             "reason": h.verdict.reason} for h in hops]
-    if as_json:
-        print(render.as_json({"on": day, "rules_as_of": rules.as_of, "hops": rows}))
-    else:
-        render.table(f"Transfer hops on {day} (rules as of {rules.as_of})", rows,
-                     ("store", "chain", "country", "status", "reason"))
-    if any(not h.verdict.approved for h in hops):
-        raise typer.Exit(1)
-
-
 # --- demo and benchmark ------------------------------------------------------------------
 
 @app.command()
@@ -260,6 +227,11 @@ def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed
 
     settings = Settings()
     run_bench(settings, read_catalog(settings), people, as_json, loglevel)
+
+
+from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)
+
+transfer_commands.register(app, read_catalog)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from lineage.domain.catalog import Catalog, Processor, Store, System
+from lineage.domain.catalog import Catalog, Processor, Store, System, normalise_country
 from lineage.domain.transfers import HopVerdict, TransferRules, classify_hop
 
 MAX_CHAIN = 6
@@ -59,3 +59,32 @@ def catalog_hops(catalog: Catalog, rules: TransferRules, on: date) -> list[Trans
     return [hop for system, store in catalog.stores()
             for hop in store_hops(catalog, system, store, rules, on)]
 
+
+
+def hops_reaching(hops: list[TransferHop], country: str | None = None,
+                  processor: str | None = None) -> list[TransferHop]:
+    """Hops that end in ``country`` or pass through ``processor`` (anywhere in the chain)."""
+    return [h for h in hops
+            if (country is None or h.country == country)
+            and (processor is None or processor in h.chain)]
+
+
+def with_processor_moved(catalog: Catalog, processor_id: str, country: str) -> Catalog:
+    """The catalog as it would be if ``processor_id`` (existing or new) sat in ``country``.
+
+    A new id is added as a processor without mechanism, for a what-if about a new
+    sub-processor; attach it with ``with_sub_processor``.
+    """
+    country = normalise_country(country)
+    processors = [p.model_copy(update={"country": country}) if p.id == processor_id else p
+                  for p in catalog.processors]
+    if all(p.id != processor_id for p in catalog.processors):
+        processors.append(Processor(id=processor_id, name=processor_id, country=country))
+    return catalog.model_copy(update={"processors": tuple(processors)})
+
+
+def with_sub_processor(catalog: Catalog, parent_id: str, sub_id: str) -> Catalog:
+    processors = [p.model_copy(update={"sub_processors": (*p.sub_processors, sub_id)})
+                  if p.id == parent_id and sub_id not in p.sub_processors else p
+                  for p in catalog.processors]
+    return catalog.model_copy(update={"processors": tuple(processors)})

@@ -1,0 +1,83 @@
+"""Transfer impact and what-if on a real graph: catalog verdicts joined with who is held where."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lineage.runner import WorkerProcess, settings_env
+from lineage.settings import Settings
+from streams.publisher import RawPublisher
+from streams.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+
+def canonical(event_id: str, store: str, email: str, categories: list[str],
+              subject_type: str = "job_applicant") -> dict[str, Any]:
+    return {"event_id": event_id, "occurred_at": "2026-06-01T09:00:00Z", "source": "demo",
+            "action": "collected", "store": store, "categories": categories,
+            "subject": {"type": subject_type, "email": email}}
+
+
+EVENTS = [
+    canonical("transfer-test:1", "gmail/mailboxes", "ana@example.com", ["user.contact.email"]),
+    canonical("transfer-test:2", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),
+    canonical("transfer-test:3", "ga/user-data", "bob@example.com", ["user.behavior.browsing_history"], "visitor"),
+    canonical("transfer-test:4", "brevo/contacts", "cleo@example.org", ["user.contact.email"],
+              "newsletter_subscriber"),
+]
+
+
+def cli(settings: Settings, *args: str) -> tuple[int, dict[str, Any]]:
+    out = subprocess.run([sys.executable, "-m", "lineage", *args, "--on", "2026-11-22", "--json"],
+                         env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    assert out.returncode in (0, 1), out.stderr
+    return out.returncode, json.loads(out.stdout)
+
+
+class TestTransferImpact:
+    @pytest.fixture
+    def graph(self, pipeline: Settings, tmp_path: Path) -> Settings:
+        topic = Topics(pipeline.topic_namespace).raw("canonical").name
+        with RawPublisher(pipeline.kafka_bootstrap, topic) as publisher:
+            for _ in publisher.publish(json.dumps(e).encode() for e in EVENTS):
+                pass
+        with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+        return pipeline
+
+    def test_country_impact_includes_verdicts_and_sub_processor_chains(self, graph: Settings) -> None:
+        code, us = cli(graph, "transfer-impact", "--country", "US")
+        assert code == 1  # something unapproved reaches the US
+        by_store = {(h["store"], h["chain"]): h for h in us["hops"]}
+        assert by_store[("gmail/mailboxes", "google")]["status"] == "unapproved"
+        assert by_store[("dropbox/recruitment", "dropbox")]["status"] == "unapproved"
+        assert by_store[("ga/user-data", "google")]["status"] == "adequate"
+        assert by_store[("brevo/contacts", "sendinblue > sms-gateway")]["status"] == "safeguarded"
+        assert us["subjects"] == 3  # ana (two stores), bob, cleo through Brevo's SMS sub-processor
+        held = {(r["store"], r["category"]): r["subjects"] for r in us["held"]}
+        assert held[("dropbox/recruitment", "user.content.private.cv")] == 1
+
+        code, india = cli(graph, "transfer-impact", "--country", "IN")
+        assert code == 1 and india["subjects"] == 1  # only through sendinblue > sms-gateway > sms-support
+        assert {h["chain"] for h in india["hops"]} == {"sendinblue > sms-gateway > sms-support"}
+
+    def test_what_if_a_new_sub_processor(self, graph: Settings) -> None:
+        code, result = cli(graph, "what-if", "--processor", "cv-parser", "--country", "CN",
+                           "--sub-processor-of", "dropbox")
+        assert code == 1
+        assert [(h["store"], h["chain"], h["status"]) for h in result["hops"]] == [
+            ("dropbox/recruitment", "dropbox > cv-parser", "unapproved")]
+        assert result["subjects"] == 1
+        code, moved = cli(graph, "what-if", "--processor", "sendinblue", "--country", "CH")
+        direct = {(h["store"], h["country"], h["status"]) for h in moved["hops"]
+                  if h["chain"] == "sendinblue"}
+        assert direct == {(store, country, status)
+                          for store in ("brevo/contacts", "brevo/transactional")
+                          for country, status in (("FR", "inside_eea"), ("CH", "adequate"))}
