@@ -22,6 +22,8 @@ Relationships
 - ``(Store)-[:LOCATED_IN]->(Country)``, ``(Processor)-[:ESTABLISHED_IN]->(Country)``
 - ``(Processor)-[:SUB_PROCESSOR]->(Processor)``
 - ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers.
+- ``(Alert {id, status, severity, store, chain, country, reason, count, first_seen,
+  last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow.
 
 Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
 from the start leaves the graph as it was. When two subjects turn out to be one person
@@ -41,6 +43,7 @@ class Label(StrEnum):
     PROCESSOR = "Processor"
     COUNTRY = "Country"
     HOLDING = "Holding"
+    ALERT = "Alert"
 
 
 class Rel(StrEnum):
@@ -64,4 +67,5 @@ NODE_KEYS: dict[Label, str] = {
     Label.PROCESSOR: "id",
     Label.COUNTRY: "code",
     Label.HOLDING: "id",
+    Label.ALERT: "id",
 }

@@ -220,6 +220,65 @@ SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
                           CASE WHEN c IN acc THEN acc ELSE acc + c END)
 """
 
+# --- transfer alerts ---------------------------------------------------------------------
+# One Alert per unapproved flow (store, processor chain, country). Its count is the number of
+# distinct subjects concerned, so a replay changes nothing. A closed alert whose flow is seen
+# unapproved again reopens; an acknowledged one stays acknowledged.
+
+UPSERT_ALERTS = """
+UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
+MERGE (a:Alert {id: row.id})
+  ON CREATE SET a.status = 'new', a.severity = 'high', a.kind = 'unapproved_transfer',
+                a.first_seen = at, a.last_seen = at, a.store = row.store, a.chain = row.chain,
+                a.country = row.country
+SET a.reason = row.reason, a.mechanism = row.mechanism,
+    a.first_seen = CASE WHEN at < a.first_seen THEN at ELSE a.first_seen END,
+    a.last_seen = CASE WHEN at > a.last_seen THEN at ELSE a.last_seen END,
+    a.status = CASE WHEN a.status = 'closed' THEN 'reopened' ELSE a.status END
+WITH a, row
+MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+MERGE (a)-[:ON_STORE]->(st)
+WITH a, row
+OPTIONAL MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (a)-[:CONCERNS]->(s))
+WITH DISTINCT a
+SET a.count = COUNT { (a)-[:CONCERNS]->() }
+WITH a, a.status IN ['new', 'reopened'] AS announce
+SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END
+RETURN a.id AS id, announce, a.store AS store, a.chain AS chain, a.country AS country,
+       a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity, a.count AS count,
+       a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
+"""
+
+# At worker start: the flows the current catalog leaves unapproved, for data already held.
+HELD_SUBJECTS_IN_STORE = """
+UNWIND $stores AS sid
+MATCH (:Store {id: sid})<-[:IN_STORE]-(h:Holding {state: 'held'})<-[:HAS_HOLDING]-(s:Subject)
+WITH sid, s, max(h.last_seen) AS at
+RETURN sid AS store, s.key AS subject, at.epochMillis AS at
+"""
+
+CLOSE_APPROVED_ALERTS = """
+MATCH (a:Alert) WHERE a.status <> 'closed' AND NOT a.id IN $unapproved
+SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = 'the catalog now approves this flow'
+RETURN a.id AS id
+"""
+
+LIST_ALERTS = """
+MATCH (a:Alert) WHERE $status IS NULL OR a.status = $status
+RETURN a.id AS id, a.status AS status, a.severity AS severity, a.store AS store,
+       a.chain AS chain, a.country AS country, a.reason AS reason, a.count AS count,
+       a.first_seen AS first_seen, a.last_seen AS last_seen
+ORDER BY a.last_seen DESC
+"""
+
+ACK_ALERT = """
+MATCH (a:Alert {id: $id}) WHERE a.status IN ['open', 'reopened']
+SET a.status = 'acknowledged', a.acknowledged_at = datetime()
+RETURN a.id AS id
+"""
+
 # --- reads -------------------------------------------------------------------------------
 
 SUBJECT_DATA_MAP = """

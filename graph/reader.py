@@ -10,13 +10,13 @@ from neo4j.time import DateTime
 from graph import queries
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, DateTime):
         return value.to_native()
     if isinstance(value, list):
-        return [_plain(v) for v in value if v is not None]
+        return [plain(v) for v in value if v is not None]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
@@ -29,7 +29,7 @@ class GraphReader:
         records, _, _ = self._driver.execute_query(
             query, parameters_=params, database_=self._database, routing_=RoutingControl.READ
         )
-        return [_plain(r.data()) for r in records]
+        return [plain(r.data()) for r in records]
 
     def subject_map(self, key: str) -> list[dict[str, Any]]:
         """Per store: what is held (and was erased) of one subject, where, by whom, since when."""

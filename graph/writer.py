@@ -15,7 +15,9 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from graph import queries
+from graph.alerts import upsert_alerts
 from graph.identity import needs_lookup, plan_identities
+from lineage.domain.alerts import AlertHit
 from lineage.domain.events import (
     ActivityEvent,
     CollectionEvent,
@@ -102,6 +104,15 @@ class GraphWriter:
         statements = rows_for(events).statements()
         async with self._driver.session(database=self._database) as session:
             await session.execute_write(_write_batch, groups, statements)
+
+
+    async def upsert_alerts(self, hits: Sequence[AlertHit]) -> list[dict[str, Any]]:
+        """Record alert hits; returns the alerts that are new or reopened, to announce."""
+        if not hits:
+            return []
+        rows = [hit.row() for hit in hits]
+        async with self._driver.session(database=self._database) as session:
+            return await session.execute_write(upsert_alerts, rows)
 
 
 async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]],

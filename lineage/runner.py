@@ -36,6 +36,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     })
     if settings.subject_key is not None:
         env["LINEAGE_SUBJECT_KEY"] = settings.subject_key.get_secret_value()
+    if settings.alerts.webhook_url:
+        env["LINEAGE_ALERT_WEBHOOK_URL"] = settings.alerts.webhook_url
+    if settings.alerts.slack_webhook_url is not None:
+        env["LINEAGE_ALERT_SLACK_WEBHOOK_URL"] = settings.alerts.slack_webhook_url.get_secret_value()
     return env
 
 

@@ -107,6 +107,18 @@ class ApiSettings(BaseSettings):
     )
 
 
+class AlertSettings(BaseSettings):
+    """Where alerts go besides the alerts topic and the graph."""
+
+    model_config = _section("LINEAGE_ALERT_")
+
+    webhook_url: str | None = Field(None, description="POST every new alert as JSON here.")
+    slack_webhook_url: SecretStr | None = Field(
+        None, description="Slack-compatible incoming webhook: a text message per new alert.")
+    sink_timeout_s: float = Field(5.0, gt=0, description="Timeout of one delivery attempt.")
+    sink_attempts: int = Field(5, ge=1, description="Delivery attempts before giving up (logged).")
+
+
 class Settings(BaseSettings):
     """Everything lineage needs to run; sub-sections keep their own env prefixes."""
 
@@ -127,6 +139,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     _local_stack: bool = PrivateAttr(False)
 

@@ -10,23 +10,28 @@ acks a message whose processing raised, so every failure becomes a dead letter o
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
+import httpx
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver
 from graph.writer import GraphWriter
 from lineage.adapters import build_adapters
+from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
+from streams.alerting import alert_record, unapproved_flows
 from streams.app import LineageTopics
 from streams.processing import DeadLetter, decode_canonical, normalise
+from streams.sinks import AlertSinks
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,8 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     catalog: Catalog) -> None:
     hasher = SubjectHasher(settings.require_subject_key())
     adapters = build_adapters(catalog)
+    unapproved = unapproved_flows(catalog)
+    sinks = AlertSinks(settings.alerts)
     names = Topics(settings.topic_namespace)
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
 
@@ -90,13 +97,40 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     (dead if isinstance(outcome, DeadLetter) else events).append(outcome)
                 decoded = time.perf_counter()
                 dead += await _store(writer, events)
-                await asyncio.gather(*[await send_dead(letter) for letter in dead])
+                refused = {letter.payload for letter in dead}
+                stored = [e for e in events if encode_event(e) not in refused] if dead else events
+                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, unapproved))
+                await asyncio.gather(*[await send_dead(letter) for letter in dead],
+                                     *[await lineage_topics.alerts.send(
+                                         key=alert["id"].encode(), value=alert_record(alert))
+                                       for alert in announced])
                 for event in batch:
                     await stream.ack(event)
                 log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
                           decoded - started, time.perf_counter() - decoded)
         finally:
             await driver.close()
+
+    @app.agent(lineage_topics.alerts, concurrency=1)
+    async def deliver_alerts(stream: faust.StreamT) -> None:
+        """Post each alert record to the configured sinks; never holds up the lineage stream."""
+        async with httpx.AsyncClient() as client:
+            async for record in stream:
+                if sinks.configured:
+                    await sinks.deliver(client, json.loads(record))
+
+
+async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]],
+                    hits: list[AlertHit]) -> list[dict[str, Any]]:
+    """Alerts are written like holdings: Neo4j unavailability is waited out, acks held."""
+    delay = 0.5
+    while True:
+        try:
+            return await write(hits)
+        except (TransientError, DriverError, OSError) as exc:
+            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
 
 
 async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent]) -> list[DeadLetter]:

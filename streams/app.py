@@ -20,6 +20,7 @@ class LineageTopics:
     raw: faust.TopicT
     canonical: faust.TopicT
     dead_letter: faust.TopicT
+    alerts: faust.TopicT
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -56,4 +57,5 @@ def declare_topics(app: faust.App, names: Topics) -> LineageTopics:
         raw=topic(*(spec.name for spec in names.all_raw())),
         canonical=topic(names.canonical.name),
         dead_letter=topic(names.dead_letter.name),
+        alerts=topic(names.alerts.name),
     )

@@ -3,7 +3,8 @@
 - one raw topic per source: native payloads exactly as the source sent them (bytes);
 - the canonical topic: canonical events as JSON, keyed by subject hash so one person's events
   stay in order on one partition;
-- the dead-letter topic: what could not be processed, with the reason, so nothing is lost.
+- the dead-letter topic: what could not be processed, with the reason, so nothing is lost;
+- the alerts topic: one record per new or reopened alert (an unapproved transfer flow).
 
 Names hang off a namespace (``LINEAGE_TOPIC_NAMESPACE``, default ``lineage``) so a benchmark or
 a test run can use its own topics on a shared broker.
@@ -51,11 +52,15 @@ class Topics:
         return TopicSpec(f"{self.namespace}.deadletter", partitions=1,
                          retention_ms=30 * 24 * 3600 * 1000)
 
+    @property
+    def alerts(self) -> TopicSpec:
+        return TopicSpec(f"{self.namespace}.alerts", partitions=1)
+
     def all_raw(self) -> tuple[TopicSpec, ...]:
         return tuple(self.raw(source) for source in SOURCES)
 
     def all(self) -> tuple[TopicSpec, ...]:
-        return (*self.all_raw(), self.canonical, self.dead_letter)
+        return (*self.all_raw(), self.canonical, self.dead_letter, self.alerts)
 
     def source_of(self, topic_name: str) -> str:
         """The source whose raw topic this is (the raw agent reads all of them at once)."""

@@ -10,16 +10,25 @@ from lineage.domain.catalog import Catalog
 from lineage.settings import Settings
 from streams.admin import ensure_topics
 from streams.agents import register_agents
+from streams.alerting import alert_record, reevaluate
 from streams.app import create_app, declare_topics
+from streams.publisher import RawPublisher
 from streams.topics import Topics
 
 
 def prepare(settings: Settings, catalog: Catalog) -> None:
-    """Topics, constraints and the catalog's nodes exist before the first event (idempotent)."""
-    ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_namespace).all())
+    """Topics, constraints and the catalog's nodes exist before the first event (idempotent);
+    alerts are re-evaluated against the catalog as it is now."""
+    names = Topics(settings.topic_namespace)
+    ensure_topics(settings.kafka_bootstrap, names.all())
     with open_driver(settings) as driver:
         apply_schema(driver, settings.neo4j.database)
         sync_catalog(driver, settings.neo4j.database, catalog)
+        announced = reevaluate(driver, settings.neo4j.database, catalog)
+    if announced:
+        with RawPublisher(settings.kafka_bootstrap, names.alerts.name) as publisher:
+            for _ in publisher.publish(alert_record(a) for a in announced):
+                pass
 
 
 def run_worker(settings: Settings, catalog: Catalog, loglevel: str = "warning") -> None:

@@ -19,6 +19,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Track where personal data goes: Kafka in, a Neo4j lineage graph out.")
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka + Neo4j stack (no Docker).")
 app.add_typer(stack_app, name="stack")
+alerts_app = typer.Typer(help="Transfer alerts: list them, acknowledge one.")
+app.add_typer(alerts_app, name="alerts")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -124,6 +126,40 @@ def dead_letters(limit: int = 20, as_json: JsonOption = False) -> None:
         print(render.as_json(letters))
         return
     render.table("Dead letters", letters, ("source", "stage", "reason", "topic", "offset"))
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts(ctx: typer.Context,
+           status: Annotated[str | None, typer.Option(
+               help="open, acknowledged or closed (default: all)")] = None,
+           as_json: JsonOption = False) -> None:
+    """Alerts raised on unapproved transfers, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from graph.alerts import list_alerts
+    from graph.connection import open_driver
+
+    settings = Settings()
+    with open_driver(settings) as driver:
+        rows = list_alerts(driver, settings.neo4j.database, status)
+    if as_json:
+        print(render.as_json(rows))
+        return
+    render.table("Alerts", rows, ("id", "status", "store", "chain", "country", "count", "last_seen",
+                                  "reason"))
+
+
+@alerts_app.command("ack")
+def alerts_ack(alert_id: str) -> None:
+    """Acknowledge an open alert: it stays recorded and keeps counting, but is no longer open."""
+    from graph.alerts import acknowledge
+    from graph.connection import open_driver
+
+    settings = Settings()
+    with open_driver(settings) as driver:
+        if not acknowledge(driver, settings.neo4j.database, alert_id):
+            raise LineageError(f"no open alert {alert_id!r}")
+    render.console.print(f"acknowledged {alert_id}")
 
 
 @app.command()

@@ -28,7 +28,8 @@ def canonical(event_id: str, store: str, email: str, categories: list[str],
 EVENTS = [
     canonical("transfer-test:1", "gmail/mailboxes", "ana@example.com", ["user.contact.email"]),
     canonical("transfer-test:2", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),
-    canonical("transfer-test:3", "ga/user-data", "bob@example.com", ["user.behavior.browsing_history"], "visitor"),
+    canonical("transfer-test:3", "ga/user-data", "bob@example.com",
+              ["user.behavior.browsing_history"], "visitor"),
     canonical("transfer-test:4", "brevo/contacts", "cleo@example.org", ["user.contact.email"],
               "newsletter_subscriber"),
 ]

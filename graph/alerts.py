@@ -1,0 +1,40 @@
+"""Alert persistence: upsert per flow, close what the catalog approves, list and acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncManagedTransaction, Driver
+
+from graph import queries
+from graph.reader import plain
+
+
+async def upsert_alerts(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write the hits; returns the alerts that are new or reopened (to announce), once each."""
+    if not rows:
+        return []
+    result = await tx.run(queries.UPSERT_ALERTS, rows=rows)
+    return [plain(r.data()) async for r in result if r["announce"]]
+
+
+def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -> list[str]:
+    records, _, _ = driver.execute_query(queries.CLOSE_APPROVED_ALERTS,
+                                         unapproved=unapproved_flows, database_=database)
+    return [r["id"] for r in records]
+
+
+def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(queries.HELD_SUBJECTS_IN_STORE, stores=stores,
+                                         database_=database)
+    return [r.data() for r in records]
+
+
+def list_alerts(driver: Driver, database: str, status: str | None) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(queries.LIST_ALERTS, status=status, database_=database)
+    return [plain(r.data()) for r in records]
+
+
+def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
+    records, _, _ = driver.execute_query(queries.ACK_ALERT, id=alert_id, database_=database)
+    return bool(records)

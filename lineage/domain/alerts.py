@@ -1,0 +1,63 @@
+"""Which canonical events raise a transfer alert, and under which alert they go.
+
+An event that puts data into a store (or moves it to one) makes that data reach every country
+the store's transfer hops reach. Each unapproved hop is a *flow*; one alert per flow, keyed by
+store, processor chain and country, so a busy flow updates its alert instead of raising one per
+event. Pure: the hops come from ``transfer_chains``, the rest is the graph's and the agent's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from lineage.domain.events import DataMovementEvent, MovementEvent
+from lineage.domain.transfer_chains import TransferHop
+
+CREATES_OR_MOVES = frozenset({"collected", "updated", "copied", "transferred"})
+
+
+def flow_id(hop: TransferHop) -> str:
+    digest = hashlib.sha256(f"{hop.store}|{'>'.join(hop.chain)}|{hop.country}".encode())
+    return f"flow-{digest.hexdigest()[:16]}"
+
+
+@dataclass(frozen=True)
+class AlertHit:
+    """One event's data reaching one unapproved flow."""
+
+    flow: str
+    hop: TransferHop
+    subject: str  # identifier key of the event's subject
+    at: datetime
+    event_id: str
+
+    def row(self) -> dict[str, object]:
+        return {"id": self.flow, "store": self.hop.store, "chain": list(self.hop.chain),
+                "country": self.hop.country, "reason": self.hop.verdict.reason,
+                "mechanism": self.hop.verdict.mechanism, "subject": self.subject,
+                "at": int(self.at.timestamp() * 1000), "event_id": self.event_id}
+
+
+def unapproved_by_store(hops: Iterable[TransferHop]) -> dict[str, list[TransferHop]]:
+    by_store: dict[str, list[TransferHop]] = {}
+    for hop in hops:
+        if not hop.verdict.approved:
+            by_store.setdefault(hop.store, []).append(hop)
+    return by_store
+
+
+def alert_hits(events: Sequence[DataMovementEvent],
+               unapproved: Mapping[str, list[TransferHop]]) -> list[AlertHit]:
+    """Every (event, unapproved flow) pair among events that create or move data."""
+    hits: list[AlertHit] = []
+    for event in events:
+        if event.action not in CREATES_OR_MOVES:
+            continue
+        stores = [event.destination] if isinstance(event, MovementEvent) else [event.store]
+        for store in stores:
+            hits += [AlertHit(flow_id(hop), hop, event.subject.key, event.occurred_at,
+                              event.event_id) for hop in unapproved.get(store, [])]
+    return hits

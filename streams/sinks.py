@@ -1,0 +1,59 @@
+"""Delivering alerts where the user points them: a JSON webhook and a Slack-compatible one.
+
+Runs in its own agent on the alerts topic, so a slow or failing endpoint delays only the
+notifications, never the lineage stream; a delivery is retried with backoff, then logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from lineage.settings import AlertSettings
+
+log = logging.getLogger(__name__)
+
+
+def slack_text(alert: dict[str, Any]) -> str:
+    chain = " > ".join(alert.get("chain") or [])
+    return (f":rotating_light: Unapproved transfer of personal data to {alert['country']}: "
+            f"store {alert['store']} via {chain}. {alert['reason']} "
+            f"({alert['count']} subject(s), alert {alert['id']})")
+
+
+class AlertSinks:
+    def __init__(self, settings: AlertSettings) -> None:
+        self._settings = settings
+        self._targets: list[tuple[str, Any]] = []
+        if settings.webhook_url:
+            self._targets.append((settings.webhook_url, lambda alert: alert))
+        if settings.slack_webhook_url is not None:
+            self._targets.append((settings.slack_webhook_url.get_secret_value(),
+                                  lambda alert: {"text": slack_text(alert)}))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._targets)
+
+    async def deliver(self, client: httpx.AsyncClient, alert: dict[str, Any]) -> None:
+        await asyncio.gather(*(self._post(client, url, shape(alert))
+                               for url, shape in self._targets))
+
+    async def _post(self, client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> None:
+        delay = 0.5
+        for attempt in range(1, self._settings.sink_attempts + 1):
+            try:
+                response = await client.post(url, json=body, timeout=self._settings.sink_timeout_s)
+                if response.status_code < 300:
+                    return
+                problem = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                problem = type(exc).__name__
+            if attempt < self._settings.sink_attempts:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        log.error("alert %s not delivered to a sink after %d attempts (%s)", body.get("id", ""),
+                  self._settings.sink_attempts, problem)

@@ -1,0 +1,128 @@
+"""Real-time transfer alerts on the real servers: raised, deduplicated, delivered, acknowledged,
+and closed when the catalog approves the flow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer
+
+from lineage.runner import WorkerProcess, settings_env
+from lineage.settings import AlertSettings, Settings
+from streams.publisher import RawPublisher
+from streams.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+
+def event(n: int, store: str, email: str, category: str, subject_type: str) -> dict[str, Any]:
+    return {"event_id": f"alert-test:{n}", "occurred_at": f"2026-06-0{n}T09:00:00Z",
+            "source": "demo", "action": "collected", "store": store, "categories": [category],
+            "subject": {"type": subject_type, "email": email}}
+
+
+CV_TO_DROPBOX = event(1, "dropbox/recruitment", "ana@example.com", "user.content.private.cv",
+                      "job_applicant")
+SECOND_CV = event(2, "dropbox/recruitment", "eve@example.com", "user.content.private.cv",
+                  "job_applicant")
+ANALYTICS = event(3, "ga/user-data", "bob@example.com", "user.behavior.browsing_history", "visitor")
+NEWSLETTER = event(4, "brevo/contacts", "cleo@example.org", "user.contact.email",
+                   "newsletter_subscriber")
+
+
+class _Collector(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    server = HTTPServer(("127.0.0.1", 0), _Collector)
+    _Collector.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/alerts", _Collector.received
+    server.shutdown()
+
+
+def publish(settings: Settings, *events: dict[str, Any]) -> None:
+    topic = Topics(settings.topic_namespace).raw("canonical").name
+    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+        for _ in publisher.publish(json.dumps(e).encode() for e in events):
+            pass
+
+
+def alert_records(settings: Settings) -> list[dict[str, Any]]:
+    consumer = KafkaConsumer(Topics(settings.topic_namespace).alerts.name,
+                             bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    try:
+        return [json.loads(m.value) for m in consumer]
+    finally:
+        consumer.close()
+
+
+def alerts_cli(settings: Settings, *args: str) -> Any:
+    out = subprocess.run([sys.executable, "-m", "lineage", "alerts", *args],
+                         env=settings_env(settings), capture_output=True, text=True, timeout=60,
+                         check=True)
+    return json.loads(out.stdout) if "--json" in args else out.stdout
+
+
+class TestTransferAlerts:
+    def test_raised_once_per_flow_delivered_acknowledged_and_closed_by_the_catalog(
+            self, pipeline: Settings, webhook: tuple[str, list[dict[str, Any]]],
+            tmp_path: Path) -> None:
+        url, received = webhook
+        settings = pipeline.model_copy(update={"alerts": AlertSettings(webhook_url=url)})
+        publish(settings, CV_TO_DROPBOX, ANALYTICS, NEWSLETTER)
+        with WorkerProcess(settings, tmp_path / "worker.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+            publish(settings, SECOND_CV)  # same flow: the alert is updated, not raised again
+            worker.wait_caught_up(timeout=120)
+
+        records = alert_records(settings)
+        flows = sorted((r["store"], r["country"]) for r in records)
+        assert flows == [("brevo/contacts", "IN"), ("dropbox/recruitment", "US")]  # not GA (DPF)
+        dropbox = next(r for r in records if r["store"] == "dropbox/recruitment")
+        assert "Privacy Shield" in dropbox["reason"] and dropbox["severity"] == "high"
+        assert next(r for r in records if r["country"] == "IN")["chain"] == [
+            "sendinblue", "sms-gateway", "sms-support"]
+        assert sorted(r["id"] for r in received) == sorted(r["id"] for r in records)
+
+        listed = {a["id"]: a for a in alerts_cli(settings, "--json")}
+        assert listed[dropbox["id"]]["count"] == 2 and listed[dropbox["id"]]["status"] == "open"
+
+        alerts_cli(settings, "ack", dropbox["id"])
+        assert {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}[dropbox["id"]] == \
+            "acknowledged"
+
+        # The DPO signs SCCs with Dropbox: the catalog says so, and on restart the alert closes.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(settings.catalog.read_text().replace(
+            "    country: US\n    transfer_mechanism: {kind: privacy_shield, reference: \"seed 003: "
+            "'agréé Privacy Shield'\"}",
+            "    country: US\n    transfer_mechanism: {kind: sccs, module: 2}"))
+        assert catalog.read_text() != settings.catalog.read_text()
+        fixed = settings.model_copy(update={"catalog": catalog})
+        with WorkerProcess(fixed, tmp_path / "restarted.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+        statuses = {a["id"]: a["status"] for a in alerts_cli(fixed, "--json")}
+        assert statuses[dropbox["id"]] == "closed"
+        assert list(statuses.values()).count("open") == 1  # the Indian sub-processor remains
