@@ -369,3 +369,18 @@ RETURN count(line) AS holdings, collect(line) AS lines
 """
 
 WIPE = "MATCH (n) DETACH DELETE n"
+
+# The alert benchmark's own stores, alerts, holdings and trigger people, once it has measured.
+DELETE_BENCH_RUN = """
+CALL () {
+  MATCH (st:Store) WHERE st.id STARTS WITH $prefix
+  OPTIONAL MATCH (st)<-[:IN_STORE]-(h:Holding)
+  OPTIONAL MATCH (st)<-[:ON_STORE]-(a:Alert)
+  DETACH DELETE h, a, st
+}
+CALL () {
+  UNWIND $subjects AS key
+  MATCH (i:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
+  DETACH DELETE i, s
+}
+"""

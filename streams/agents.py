@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 NORMALISE_BATCH = 500
 RECORD_BATCH = 1000
-BATCH_WINDOW_S = 0.1
+BATCH_WINDOW_S = 0.05
 RETRY_MAX_S = 30.0
 
 

@@ -265,6 +265,20 @@ def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed
     run_bench(settings, read_catalog(settings), people, as_json, loglevel)
 
 
+@app.command("bench-alerts")
+def bench_alerts(
+    triggers: Annotated[int, typer.Option(help="Alert-raising payloads (one new flow each)")] = 100,
+    rate: Annotated[int, typer.Option(help="Background Brevo payloads per second")] = 300,
+    interval: Annotated[float, typer.Option(help="Seconds between triggers")] = 0.1,
+    as_json: JsonOption = False,
+) -> None:
+    """Alert latency: raw topic -> alerts topic, p50/p99, with background traffic."""
+    from lineage.demo.bench_alerts import run_alert_bench
+
+    settings = Settings()
+    run_alert_bench(settings, read_catalog(settings), triggers, rate, interval, as_json)
+
+
 from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)
 
 transfer_commands.register(app, read_catalog)

@@ -41,7 +41,7 @@ NEWSLETTER = event(4, "brevo/contacts", "cleo@example.org", "user.contact.email"
 class _Collector(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append(json.loads(body))
         self.send_response(204)

@@ -1,0 +1,156 @@
+"""``lineage bench-alerts``: raw topic -> alert on the alerts topic, p50/p99, under load.
+
+Each trigger must open a flow of its own (one alert per flow), so the worker runs with the
+catalog plus N bench stores run by a US processor with no transfer mechanism. Latency is the
+alert record's Kafka timestamp (set by the worker's producer) minus the moment the trigger was
+sent, both read from this machine's clock. A background thread publishes ordinary Brevo
+traffic at a fixed rate meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kafka import KafkaConsumer
+
+from graph import queries
+from graph.connection import open_driver
+from lineage.cli import render
+from lineage.demo.brevo_feed import brevo_feed
+from lineage.domain.catalog import Catalog, parse_catalog
+from lineage.domain.subjects import SubjectHasher
+from lineage.runner import WorkerProcess
+from lineage.settings import Settings
+from streams.admin import delete_topics
+from streams.publisher import RawPublisher
+from streams.topics import Topics
+from streams.worker import prepare
+
+
+def bench_catalog(catalog_text: str, run: str, stores: int) -> str:
+    data = yaml.safe_load(catalog_text)
+    data["processors"].append({"id": "bench-us", "name": "Bench recipient", "country": "US",
+                               "transfer_mechanism": {"kind": "none"}})
+    data["systems"].append({"id": "bench", "name": "Bench system", "kind": "other",
+                            "processor": "bench-us",
+                            "stores": [{"id": _store(run, i), "country": "US"}
+                                       for i in range(stores)]})
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def _store(run: str, i: int) -> str:
+    return f"bench/{run}/store-{i}"
+
+
+def _trigger_email(run: str, i: int) -> str:
+    return f"trigger{i}.{run}@example.com"
+
+
+def _trigger(run: str, i: int) -> bytes:
+    return json.dumps({"event_id": f"bench-{run}:{i}", "occurred_at": "2026-06-01T09:00:00Z",
+                       "source": "bench", "action": "collected", "store": _store(run, i),
+                       "categories": ["user.contact.email"],
+                       "subject": {"type": "customer", "email": _trigger_email(run, i)}}).encode()
+
+
+def _background(settings: Settings, topic: str, rate: int, stop: threading.Event) -> int:
+    sent = 0
+    payloads = [json.dumps(d).encode() for d in brevo_feed(2000, seed=13)]
+    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+        started = time.monotonic()
+
+        def paced() -> Any:
+            nonlocal sent
+            while not stop.is_set():
+                due = int((time.monotonic() - started) * rate)
+                while sent < due:
+                    yield payloads[sent % len(payloads)]
+                    sent += 1
+                time.sleep(0.005)
+
+        for _ in publisher.publish(paced()):
+            pass
+    return sent
+
+
+def _alert_times(settings: Settings, topic: str, expected: int, timeout: float) -> dict[str, float]:
+    consumer = KafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while len(seen) < expected and time.monotonic() < deadline:
+            for message in consumer:
+                seen[json.loads(message.value)["store"]] = message.timestamp / 1000
+    finally:
+        consumer.close()
+    return seen
+
+
+def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: int,
+                    interval_s: float, as_json: bool) -> None:
+    run = f"alertbench-{uuid.uuid4().hex[:8]}"
+    home = settings.stack.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    catalog_file = home / f"{run}.yaml"
+    catalog_file.write_text(bench_catalog(settings.catalog.read_text(), run, triggers))
+    settings = settings.model_copy(update={"topic_namespace": run, "app_id": run,
+                                           "catalog": catalog_file})
+    if settings.uses_local_stack:
+        from lineage.stack.manager import stack_up
+
+        stack_up(settings)
+    prepare(settings, parse_catalog(catalog_file.read_text()))
+    names = Topics(run)
+    stop = threading.Event()
+    counts: dict[str, int] = {}
+    with WorkerProcess(settings, home / f"{run}.log").start() as worker:
+        background = threading.Thread(
+            target=lambda: counts.update(sent=_background(settings, names.raw("brevo").name,
+                                                          rate, stop)), daemon=True)
+        background.start()
+        time.sleep(2.0)  # let the background load settle
+        sent_at: dict[str, float] = {}
+        with RawPublisher(settings.kafka_bootstrap, names.raw("canonical").name) as publisher:
+            for i in range(triggers):
+                sent_at[_store(run, i)] = time.time()
+                for _ in publisher.publish([_trigger(run, i)]):
+                    pass
+                time.sleep(interval_s)
+        alerts = _alert_times(settings, names.alerts.name, triggers, timeout=60)
+        stop.set()
+        background.join()
+        worker.wait_caught_up(timeout=600)
+    delete_topics(settings.kafka_bootstrap, names.all())
+    Path(catalog_file).unlink(missing_ok=True)
+    hasher = SubjectHasher(settings.require_subject_key())
+    with open_driver(settings) as driver:
+        driver.execute_query(queries.DELETE_BENCH_RUN, prefix=f"bench/{run}/",
+                             subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
+                             database_=settings.neo4j.database)
+    _report(sent_at, alerts, rate, counts.get("sent", 0), as_json)
+
+
+def _report(sent_at: dict[str, float], alerts: dict[str, float], rate: int, background: int,
+            as_json: bool) -> None:
+    latencies = sorted((alerts[s] - t) * 1000 for s, t in sent_at.items() if s in alerts)
+    if not latencies:
+        raise SystemExit("no alert arrived")
+    cut = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    result = {"triggers": len(sent_at), "alerts": len(latencies), "background_rate_per_s": rate,
+              "background_payloads": background, "p50_ms": round(cut[49]),
+              "p99_ms": round(cut[98]), "max_ms": round(latencies[-1])}
+    if as_json:
+        print(render.as_json(result))
+        return
+    render.console.print(
+        f"{result['alerts']}/{result['triggers']} alerts; raw topic -> alerts topic: "
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
+        f"with {rate} background payloads/s ({background} sent)")
