@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from graph.alerts import list_alerts
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.cli import render
@@ -97,6 +98,7 @@ def print_report(settings: Settings, email: str) -> None:
         counts = reader.counts()
         stores, countries = reader.store_summary(), reader.country_summary()
         impact = reader.erasure_impact(key)
+        alerts = list_alerts(driver, settings.neo4j.database, "open")
     letters = read_dead_letters(settings.kafka_bootstrap,
                                 Topics(settings.topic_namespace).dead_letter.name, limit=10)
     console.rule("What lineage found")
@@ -108,8 +110,11 @@ def print_report(settings: Settings, email: str) -> None:
     render.table("Countries where data is held", countries, render.COUNTRY_COLUMNS)
     render.table(f"Erasure impact for {email} (one person in several systems)",
                  render.sub_processor_names(impact), render.IMPACT_COLUMNS)
+    render.table(f"Open transfer alerts ({len(alerts)})", alerts,
+                 ("store", "chain", "country", "count", "reason"))
     render.table(f"Dead letters (newest {len(letters)})", letters, ("source", "reason"))
     console.rule("Ask further")
     for command in (f"lineage subject {email}", f"lineage erasure-impact {email} --json",
-                    "lineage report", "lineage dead-letters", "lineage stack down"):
+                    "lineage transfer-impact --country US", "lineage alerts", "lineage report",
+                    "lineage dead-letters", "lineage stack down"):
         console.print(f"  .venv/bin/{command}")
