@@ -21,7 +21,8 @@ Relationships
 - ``(System)-[:HAS_STORE]->(Store)-[:RUN_BY]->(Processor)``
 - ``(Store)-[:LOCATED_IN]->(Country)``, ``(Processor)-[:ESTABLISHED_IN]->(Country)``
 - ``(Processor)-[:SUB_PROCESSOR]->(Processor)``
-- ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers.
+- ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers,
+  and ``(Subject)-[:MOVED {src}]->(Store)`` per person carried (the flow's volume).
 - ``(Alert {id, status, severity, store, chain, country, reason, count, first_seen,
   last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow.
 

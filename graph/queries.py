@@ -218,6 +218,9 @@ SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
     f.last_seen = CASE WHEN at > f.last_seen THEN at ELSE f.last_seen END,
     f.categories = reduce(acc = f.categories, c IN row.categories |
                           CASE WHEN c IN acc THEN acc ELSE acc + c END)
+WITH row, src, dst
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+MERGE (s)-[:MOVED {src: src.id}]->(dst)
 """
 
 # --- transfer alerts ---------------------------------------------------------------------
@@ -347,6 +350,18 @@ MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(:Sto
       -[:LOCATED_IN]->(c:Country)
 RETURN c.code AS country, count(DISTINCT s) AS subjects, count(h) AS holdings
 ORDER BY subjects DESC, country
+"""
+
+# The observed flows between stores, with how many distinct people each carried.
+FLOWS = """
+MATCH (src:Store)-[f:FLOWS_TO]->(dst:Store)
+OPTIONAL MATCH (src)-[:LOCATED_IN]->(sc:Country)
+OPTIONAL MATCH (dst)-[:LOCATED_IN]->(dc:Country)
+RETURN src.id AS source, dst.id AS destination, sc.code AS source_country,
+       dc.code AS destination_country, dst.declared AS declared, f.categories AS categories,
+       f.first_seen AS first_seen, f.last_seen AS last_seen,
+       COUNT { (:Subject)-[m:MOVED]->(dst) WHERE m.src = src.id } AS subjects
+ORDER BY subjects DESC, source, destination
 """
 
 GRAPH_COUNTS = """

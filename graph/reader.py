@@ -46,6 +46,10 @@ class GraphReader:
     def subjects_in_stores(self, stores: list[str]) -> int:
         return self._rows(queries.SUBJECTS_IN_STORES, stores=stores)[0]["subjects"]
 
+    def flows(self) -> list[dict[str, Any]]:
+        """Observed store-to-store flows with categories, countries, dates and people carried."""
+        return self._rows(queries.FLOWS)
+
     def store_summary(self) -> list[dict[str, Any]]:
         return self._rows(queries.STORE_SUMMARY)
 

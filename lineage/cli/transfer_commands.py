@@ -67,6 +67,18 @@ def _impact(settings: Settings, hops: list[TransferHop]) -> dict[str, Any]:
             "hops": [_hop_row(h) | {"subjects_at_least": per_store.get(h.store, 0)} for h in hops]}
 
 
+def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, Any]:
+    """The worst verdict among the destination store's hops; an undeclared store is unapproved."""
+    own = [h for h in hops if h.store == store]
+    if not own:
+        return {"status": "unapproved", "mechanism": None,
+                "reason": "destination store is not declared in the catalog"}
+    order = ["unapproved", "safeguarded", "adequate", "inside_eea"]
+    worst = min(own, key=lambda h: order.index(h.verdict.status.value))
+    return {"status": worst.verdict.status.value, "mechanism": worst.verdict.mechanism,
+            "reason": worst.verdict.reason}
+
+
 def _show(title: str, result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(render.as_json(result))
@@ -97,6 +109,27 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         else:
             render.table(f"Transfer hops on {day} (rules as of {rules.as_of})", rows, HOP_COLUMNS)
         if any(not h.verdict.approved for h in hops):
+            raise typer.Exit(1)
+
+    @app.command()
+    def flows(on: OnOption = None, as_json: JsonOption = False) -> None:
+        """The observed personal-data flows between stores, with the verdict on each destination."""
+        from graph.connection import open_driver
+        from graph.reader import GraphReader
+
+        settings, day = Settings(), _day(on)
+        hops = catalog_hops(read_catalog(settings), default_transfer_rules(), day)
+        with open_driver(settings) as driver:
+            rows = GraphReader(driver, settings.neo4j.database).flows()
+        for row in rows:
+            row.update(_destination_verdict(hops, row["destination"]))
+        if as_json:
+            print(render.as_json({"on": day, "flows": rows}))
+        else:
+            render.table(f"Observed flows ({len(rows)})", rows,
+                         ("source", "destination", "destination_country", "categories", "subjects",
+                          "last_seen", "status", "mechanism"))
+        if any(r["status"] == "unapproved" for r in rows):
             raise typer.Exit(1)
 
     @app.command("transfer-impact")

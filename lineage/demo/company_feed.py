@@ -74,12 +74,23 @@ def _greenhouse(i: int, clock: _Clock) -> tuple[list[dict[str, Any]], list[dict[
                       "created_at": _iso(at)}}}}
     upload = _s3_record("ObjectCreated:Put", cv_key, clock.after(at, 0.01), i)
     ats, bucket = [application], [upload]
+    if clock.rng.random() < 0.3:  # a recruiter shares the CV through Dropbox (seed 003)
+        bucket.append(_cv_copied_to_dropbox(i, candidate, clock.after(at, 3)))
     if clock.rng.random() < 0.2:  # not hired: the candidate asks for deletion, the CV is removed
         gone = clock.after(at, 15)
         ats.append({"action": "delete_candidate", "received_at": _iso(gone), "payload": {"person": {
             "id": candidate, "first_name": first, "last_name": last, "created_at": _iso(at)}}})
         bucket.append(_s3_record("ObjectRemoved:Delete", cv_key, gone, i))
     return ats, bucket
+
+
+def _cv_copied_to_dropbox(i: int, candidate: int, at: datetime) -> dict[str, Any]:
+    """Copies are not S3 notifications: the file-sharing side reports them as canonical events."""
+    return {"event_id": f"dropbox-share:{candidate}", "occurred_at": _iso(at), "source": "dropbox",
+            "action": "copied", "store": "s3://acme-hr-cv", "destination": "dropbox/recruitment",
+            "categories": ["user.content.private.cv"],
+            "subject": {"type": "job_applicant",
+                        "native": {"namespace": "greenhouse:candidate", "id": candidate}}}
 
 
 def _s3_record(name: str, key: str, at: datetime, i: int) -> dict[str, Any]:
@@ -128,7 +139,8 @@ def company_feed(people: int, seed: int = 7, start: datetime | None = None) -> d
         if rng.random() < 0.15:
             ats, bucket = _greenhouse(i, clock)
             feed["greenhouse"] += ats
-            feed["s3"] += bucket
+            feed["s3"] += [b for b in bucket if "Records" in b]
+            feed["canonical"] += [b for b in bucket if "Records" not in b]
         if rng.random() < 0.5:
             feed["canonical"] += _web_visits(i, clock)
     return feed

@@ -79,6 +79,7 @@ class TestBrevoPipeline:
         assert "user.contact.email" in paul["brevo/contacts"]["erased"]
         assert paul_impact == []
         assert [(r["store"], r["country"]) for r in lea_impact] == [("brevo/contacts", "FR")]
+        assert {s["id"] for s in lea_impact[0]["sub_processors"]} == {"sms-gateway", "sms-support"}
         assert counts["subjects"] == 2
 
         letters = read_dead_letters(pipeline.kafka_bootstrap,
@@ -122,6 +123,9 @@ class TestBrevoPipeline:
         data_map = cli("subject", "  LEA.Martin@example.fr ")
         impact = cli("erasure-impact", LEA)
         assert [row["store"] for row in data_map["stores"]] == ["brevo/contacts"]
-        assert impact["countries"] == ["FR"]
+        # Brevo's own store is in France; its SMS sub-processor chain reaches the US and India.
+        assert impact["countries"] == ["FR", "IN", "US"]
         assert impact["stores"][0]["processor_id"] == "sendinblue"
+        assert {(s["id"], s["country"]) for s in impact["stores"][0]["sub_processors"]} == {
+            ("sms-gateway", "US"), ("sms-support", "IN")}
         assert LEA not in json.dumps(data_map) and LEA not in json.dumps(impact)

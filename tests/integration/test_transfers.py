@@ -25,6 +25,10 @@ def canonical(event_id: str, store: str, email: str, categories: list[str],
             "subject": {"type": subject_type, "email": email}}
 
 
+COPY = {"event_id": "transfer-test:copy", "occurred_at": "2026-06-02T09:00:00Z", "source": "dropbox",
+        "action": "copied", "store": "greenhouse/candidates", "destination": "dropbox/recruitment",
+        "categories": ["user.content.private.cv"],
+        "subject": {"type": "job_applicant", "email": "ana@example.com"}}
 EVENTS = [
     canonical("transfer-test:1", "gmail/mailboxes", "ana@example.com", ["user.contact.email"]),
     canonical("transfer-test:2", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),
@@ -32,6 +36,7 @@ EVENTS = [
               ["user.behavior.browsing_history"], "visitor"),
     canonical("transfer-test:4", "brevo/contacts", "cleo@example.org", ["user.contact.email"],
               "newsletter_subscriber"),
+    COPY,
 ]
 
 
@@ -42,17 +47,22 @@ def cli(settings: Settings, *args: str) -> tuple[int, dict[str, Any]]:
     return out.returncode, json.loads(out.stdout)
 
 
-class TestTransferImpact:
-    @pytest.fixture
-    def graph(self, pipeline: Settings, tmp_path: Path) -> Settings:
-        topic = Topics(pipeline.topic_namespace).raw("canonical").name
-        with RawPublisher(pipeline.kafka_bootstrap, topic) as publisher:
-            for _ in publisher.publish(json.dumps(e).encode() for e in EVENTS):
-                pass
-        with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
-            worker.wait_caught_up(timeout=120)
-        return pipeline
+def load(pipeline: Settings, tmp_path: Path) -> Settings:
+    topic = Topics(pipeline.topic_namespace).raw("canonical").name
+    with RawPublisher(pipeline.kafka_bootstrap, topic) as publisher:
+        for _ in publisher.publish(json.dumps(e).encode() for e in EVENTS):
+            pass
+    with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
+        worker.wait_caught_up(timeout=120)
+    return pipeline
 
+
+@pytest.fixture
+def graph(pipeline: Settings, tmp_path: Path) -> Settings:
+    return load(pipeline, tmp_path)
+
+
+class TestTransferImpact:
     def test_country_impact_includes_verdicts_and_sub_processor_chains(self, graph: Settings) -> None:
         code, us = cli(graph, "transfer-impact", "--country", "US")
         assert code == 1  # something unapproved reaches the US
@@ -82,3 +92,14 @@ class TestTransferImpact:
         assert direct == {(store, country, status)
                           for store in ("brevo/contacts", "brevo/transactional")
                           for country, status in (("FR", "inside_eea"), ("CH", "adequate"))}
+
+
+class TestFlows:
+    def test_observed_copy_with_volume_and_destination_verdict(self, graph: Settings) -> None:
+        code, result = cli(graph, "flows")
+        assert code == 1
+        (flow,) = result["flows"]
+        assert (flow["source"], flow["destination"], flow["destination_country"]) == (
+            "greenhouse/candidates", "dropbox/recruitment", "US")
+        assert flow["categories"] == ["user.content.private.cv"] and flow["subjects"] == 1
+        assert flow["status"] == "unapproved" and "Privacy Shield" in flow["reason"]
