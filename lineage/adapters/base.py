@@ -11,7 +11,49 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lineage.domain.events import DataMovementEvent
+from pydantic import ValidationError
+
+from lineage.domain.events import (
+    ActivityEvent,
+    CollectionEvent,
+    ConsentEvent,
+    DataMovementEvent,
+    ErasureEvent,
+    IdentityEvent,
+    MovementEvent,
+)
 from lineage.domain.subjects import SubjectHasher
+from lineage.errors import AdapterError
 
 Adapter = Callable[[Any, SubjectHasher], Sequence[DataMovementEvent]]
+
+
+_MODELS: dict[str, type[Any]] = {
+    "collected": CollectionEvent, "updated": CollectionEvent, "accessed": CollectionEvent,
+    "activity": ActivityEvent, "copied": MovementEvent, "transferred": MovementEvent,
+    "erased": ErasureEvent, "anonymised": ErasureEvent, "consent_withdrawn": ConsentEvent,
+    "linked": IdentityEvent,
+}
+
+
+def build_event(source: str, action: str, fields: dict[str, Any]) -> DataMovementEvent:
+    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
+    whose reason lists fields and messages only: input values may be personal data."""
+    try:
+        event: DataMovementEvent = _MODELS[action](**{**fields, "action": action})
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        raise AdapterError(source, f"does not fit the canonical event: {reasons}") from None
+    except (TypeError, ValueError) as exc:
+        raise AdapterError(source, f"does not fit the canonical event: {type(exc).__name__}") from None
+    return event
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for reasons that must not quote the value."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+             float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -21,15 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
+from lineage.adapters.base import build_event, json_type
 from lineage.domain.events import (
-    ActivityEvent,
     ActivityKind,
-    CollectionEvent,
-    ConsentEvent,
     DataMovementEvent,
-    ErasureEvent,
     LegalBasis,
     SubjectRef,
 )
@@ -128,10 +123,6 @@ CONTACT_ATTRIBUTES: Mapping[str, str] = {
 UNKNOWN_ATTRIBUTE = "user.contact"
 """Custom attributes are free-form; counting them as contact data over-reports, never hides."""
 
-_MODELS: Mapping[str, type[Any]] = {
-    "collected": CollectionEvent, "updated": CollectionEvent, "erased": ErasureEvent,
-    "consent_withdrawn": ConsentEvent, "activity": ActivityEvent,
-}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -154,7 +145,7 @@ def adapt_brevo(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
         AdapterError: with a reason that never quotes the address.
     """
     if not isinstance(payload, dict):
-        raise _error(f"payload is a JSON {_json_type(payload)}, not an object")
+        raise _error(f"payload is a JSON {json_type(payload)}, not an object")
     name = payload.get("event")
     if not isinstance(name, str):
         raise _error("event is missing or not a string")
@@ -174,7 +165,7 @@ def adapt_brevo(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     }
     if rule.activity is not None:
         fields["activity"] = rule.activity
-    return [_build(rule.action, fields)]
+    return [build_event(SOURCE, rule.action, fields)]
 
 
 def _family(name: str, payload: Mapping[str, Any]) -> Family:
@@ -278,25 +269,8 @@ def event_id(
     return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
-def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
-    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
-    whose reason lists fields and messages only (no input values)."""
-    try:
-        event: DataMovementEvent = _MODELS[action](**fields)
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise _error(f"does not fit the canonical event: {reasons}") from None
-    except (TypeError, ValueError) as exc:
-        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
-    return event
 
 
-def _json_type(value: Any) -> str:
-    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _error(reason: str) -> AdapterError:

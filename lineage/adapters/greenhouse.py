@@ -23,13 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
+from lineage.adapters.base import build_event, json_type
 from lineage.domain.events import (
-    CollectionEvent,
     DataMovementEvent,
-    ErasureEvent,
-    IdentityEvent,
     LegalBasis,
     SubjectRef,
 )
@@ -117,10 +113,6 @@ ANONYMIZED_FIELDS: Mapping[str, tuple[str, ...]] = {
 UNKNOWN_FIELD = (_PRIVATE,)
 """Notes, scorecards, custom fields and the rest: private content; over-reports, never hides."""
 
-_MODELS: Mapping[str, type[Any]] = {
-    "collected": CollectionEvent, "updated": CollectionEvent, "accessed": CollectionEvent,
-    "erased": ErasureEvent, "anonymised": ErasureEvent, "linked": IdentityEvent,
-}
 _COLLECTIONS = frozenset({"collected", "updated", "accessed"})
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -135,7 +127,7 @@ def adapt_greenhouse(payload: Any, hasher: SubjectHasher) -> list[DataMovementEv
         AdapterError: with a reason naming fields only, never their values.
     """
     if not isinstance(payload, dict):
-        raise _error(f"payload is a JSON {_json_type(payload)}, not an object")
+        raise _error(f"payload is a JSON {json_type(payload)}, not an object")
     name = payload.get("action")
     if not isinstance(name, str):
         raise _error("action is missing or not a string")
@@ -170,7 +162,7 @@ def adapt_greenhouse(payload: Any, hasher: SubjectHasher) -> list[DataMovementEv
         "purpose": PURPOSE if action in _COLLECTIONS else None,
         "legal_basis": LEGAL_BASIS if action in _COLLECTIONS else None,
     }
-    return [_build(action, fields)]
+    return [build_event(SOURCE, action, fields)]
 
 
 def _action_and_categories(
@@ -343,25 +335,8 @@ def _present(value: Any) -> bool:
     return value is not None and value != [] and value != {}
 
 
-def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
-    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
-    whose reason lists fields and messages only (no input values)."""
-    try:
-        event: DataMovementEvent = _MODELS[action](**fields)
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise _error(f"does not fit the canonical event: {reasons}") from None
-    except (TypeError, ValueError) as exc:
-        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
-    return event
 
 
-def _json_type(value: Any) -> str:
-    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _error(reason: str) -> AdapterError:

@@ -23,13 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
+from lineage.adapters.base import build_event, json_type
 from lineage.domain.events import (
-    CollectionEvent,
     DataMovementEvent,
-    ErasureEvent,
-    IdentityEvent,
     LegalBasis,
     SubjectRef,
 )
@@ -104,10 +100,6 @@ UNKNOWN_PROPERTY = "user.contact"
 """Custom properties are free-form; counting them as contact data over-reports, never hides."""
 EMAIL_PROPERTY = "email"
 
-_MODELS: Mapping[str, type[Any]] = {
-    "collected": CollectionEvent, "updated": CollectionEvent, "erased": ErasureEvent,
-    "linked": IdentityEvent,
-}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
@@ -128,7 +120,7 @@ def adapt_hubspot(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent
     if isinstance(payload, dict):
         return _adapt_event(payload, hasher)
     if not isinstance(payload, list):
-        raise _error(f"payload is a JSON {_json_type(payload)}, not an array or an object")
+        raise _error(f"payload is a JSON {json_type(payload)}, not an array or an object")
     events: list[DataMovementEvent] = []
     for index, item in enumerate(payload):
         try:
@@ -145,7 +137,7 @@ def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     nothing: an element with a garbled envelope makes the whole request suspect.
     """
     if not isinstance(item, dict):
-        raise _error(f"event is a JSON {_json_type(item)}, not an object")
+        raise _error(f"event is a JSON {json_type(item)}, not an object")
     kind = item.get("subscriptionType")
     if not isinstance(kind, str):
         raise _error("subscriptionType is missing or not a string")
@@ -170,7 +162,7 @@ def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
         "categories": categories, "purpose": rule.purpose, "legal_basis": rule.legal_basis,
         "action": rule.action,
     }
-    return [_build(rule.action, fields)]
+    return [build_event(SOURCE, rule.action, fields)]
 
 
 def _rule(kind: str, item: Mapping[str, Any]) -> Rule:
@@ -272,26 +264,8 @@ def event_time(item: Mapping[str, Any]) -> datetime:
     return _EPOCH + timedelta(milliseconds=value)
 
 
-def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
-    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
-    whose reason lists fields and messages only (no input values)."""
-    try:
-        event: DataMovementEvent = _MODELS[action](**fields)
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise _error(f"does not fit the canonical event: {reasons}") from None
-    except (TypeError, ValueError) as exc:
-        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
-    return event
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-             float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _error(reason: str) -> AdapterError:

@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
-from lineage.domain.events import CollectionEvent, DataMovementEvent, ErasureEvent, LegalBasis, SubjectRef
+from lineage.adapters.base import build_event, json_type
+from lineage.domain.events import DataMovementEvent, LegalBasis, SubjectRef
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
 
@@ -112,9 +111,6 @@ FIELDS: Mapping[str, str] = {
 spell address fields with a ``Mailing`` / ``Other`` prefix, Leads without."""
 EMAIL_FIELD = "Email"
 
-_MODELS: Mapping[str, type[Any]] = {
-    "collected": CollectionEvent, "updated": CollectionEvent, "erased": ErasureEvent,
-}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
@@ -138,7 +134,7 @@ def adapt_salesforce(payload: Any, hasher: SubjectHasher) -> list[DataMovementEv
     if isinstance(payload, dict):
         return _adapt_event(payload, hasher)
     if not isinstance(payload, list):
-        raise _error(f"payload is a JSON {_json_type(payload)}, not an object or an array")
+        raise _error(f"payload is a JSON {json_type(payload)}, not an object or an array")
     events: list[DataMovementEvent] = []
     for index, item in enumerate(payload):
         try:
@@ -150,7 +146,7 @@ def adapt_salesforce(payload: Any, hasher: SubjectHasher) -> list[DataMovementEv
 
 def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     if not isinstance(event, dict):
-        raise _error(f"event is a JSON {_json_type(event)}, not an object")
+        raise _error(f"event is a JSON {json_type(event)}, not an object")
     if HEADER not in event and isinstance(event.get("payload"), dict):
         event = event["payload"]
     header = event.get(HEADER)
@@ -180,7 +176,7 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     for record in records:
         key = hasher.native(entity.namespace, record)
         subject = SubjectRef(type=entity.subject_type, key=key, links=links)
-        events.append(_build(rule.action, {
+        events.append(build_event(SOURCE, rule.action, {
             "event_id": f"{prefix}:{key}", "occurred_at": occurred_at, "source": SOURCE,
             "native_type": f"{SOURCE}:{name}.{change}", "subject": subject, "store": entity.store,
             "categories": categories, "purpose": rule.purpose, "legal_basis": rule.legal_basis,
@@ -300,26 +296,8 @@ def event_time(header: Mapping[str, Any]) -> datetime:
     return _EPOCH + timedelta(milliseconds=value)
 
 
-def _build(action: str, fields: dict[str, Any]) -> DataMovementEvent:
-    """Construct the canonical event, turning a schema refusal into an :class:`AdapterError`
-    whose reason lists fields and messages only (no input values)."""
-    try:
-        event: DataMovementEvent = _MODELS[action](**fields)
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise _error(f"does not fit the canonical event: {reasons}") from None
-    except (TypeError, ValueError) as exc:
-        raise _error(f"does not fit the canonical event: {type(exc).__name__}") from None
-    return event
 
 
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-             float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _error(reason: str) -> AdapterError:
