@@ -38,3 +38,9 @@ def list_alerts(driver: Driver, database: str, status: str | None) -> list[dict[
 def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
     records, _, _ = driver.execute_query(queries.ACK_ALERT, id=alert_id, database_=database)
     return bool(records)
+
+
+def alert_subjects(driver: Driver, database: str, alert_id: str) -> list[str]:
+    """Keys of the subjects an alert concerns."""
+    records, _, _ = driver.execute_query(queries.ALERT_SUBJECTS, id=alert_id, database_=database)
+    return [r["subject"] for r in records]

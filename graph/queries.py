@@ -117,6 +117,12 @@ CALL (w, l) {
   MERGE (i)-[:IDENTIFIES]->(w)
 }
 CALL (w, l) {
+  MATCH (a:Alert)-[r:CONCERNS]->(l)
+  DELETE r
+  MERGE (a)-[:CONCERNS]->(w)
+  SET a.count = COUNT { (a)-[:CONCERNS]->() }
+}
+CALL (w, l) {
   MATCH (l)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
   MERGE (n:Holding {id: w.key + '|' + st.id + '|' + h.category})
     ON CREATE SET n.category = h.category, n.subject_type = h.subject_type,
@@ -274,6 +280,11 @@ RETURN a.id AS id, a.status AS status, a.severity AS severity, a.store AS store,
        a.chain AS chain, a.country AS country, a.reason AS reason, a.count AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen
 ORDER BY a.last_seen DESC
+"""
+
+ALERT_SUBJECTS = """
+MATCH (:Alert {id: $id})-[:CONCERNS]->(s:Subject)
+RETURN s.key AS subject ORDER BY subject
 """
 
 ACK_ALERT = """

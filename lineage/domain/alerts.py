@@ -16,7 +16,9 @@ from datetime import datetime
 from lineage.domain.events import DataMovementEvent, MovementEvent
 from lineage.domain.transfer_chains import TransferHop
 
-CREATES_OR_MOVES = frozenset({"collected", "updated", "copied", "transferred"})
+# Every action after which the graph holds data in the store (graph.writer.rows_for agrees).
+CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "copied",
+                              "transferred"})
 
 
 def flow_id(hop: TransferHop) -> str:

@@ -104,3 +104,34 @@ class TestIdentityAcrossSystems:
             worker.wait_caught_up(timeout=120)
         with open_driver(pipeline) as driver:
             assert GraphReader(driver, pipeline.neo4j.database).fingerprint() == incremental
+
+
+CV_SHARED = {"event_id": "dropbox-share:37031511", "occurred_at": "2026-03-03T10:00:00Z",
+             "source": "dropbox", "action": "copied", "store": "s3://acme-hr-cv",
+             "destination": "dropbox/recruitment", "categories": ["user.content.private.cv"],
+             "subject": {"type": "job_applicant",
+                         "native": {"namespace": "greenhouse:candidate", "id": 37031511}}}
+
+
+class TestAlertsFollowMergedPeople:
+    def test_alert_on_a_candidate_id_concerns_the_merged_person(self, pipeline: Settings,
+                                                                 hasher, tmp_path: Path) -> None:
+        from graph.alerts import alert_subjects, list_alerts
+
+        publish(pipeline, "canonical", CV_SHARED)  # known only by the Greenhouse id so far
+        with WorkerProcess(pipeline, tmp_path / "first.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+        publish(pipeline, "brevo", BREVO_ADDED)
+        publish(pipeline, "greenhouse", GREENHOUSE_APPLIED)  # links the id and the e-mail
+        with WorkerProcess(pipeline, tmp_path / "second.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+
+        with open_driver(pipeline) as driver:
+            database = pipeline.neo4j.database
+            reader = GraphReader(driver, database)
+            assert reader.counts()["subjects"] == 1
+            person = reader.subject_map(hasher.email(LEA))[0]["subject"]
+            (dropbox,) = [a for a in list_alerts(driver, database, None)
+                          if a["store"] == "dropbox/recruitment"]
+            assert dropbox["count"] == 1
+            assert alert_subjects(driver, database, dropbox["id"]) == [person]
