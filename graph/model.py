@@ -23,8 +23,9 @@ Relationships
 - ``(Processor)-[:SUB_PROCESSOR]->(Processor)``
 - ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers,
   and ``(Subject)-[:MOVED {src}]->(Store)`` per person carried (the flow's volume).
-- ``(Alert {id, status, severity, store, chain, country, reason, count, first_seen,
-  last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow.
+- ``(Alert {id, status, severity, store, chain, country, reason, first_seen,
+  last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow;
+  its count is the number of subjects it concerns, counted when read.
 
 Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
 from the start leaves the graph as it was. When two subjects turn out to be one person

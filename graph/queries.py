@@ -120,7 +120,6 @@ CALL (w, l) {
   MATCH (a:Alert)-[r:CONCERNS]->(l)
   DELETE r
   MERGE (a)-[:CONCERNS]->(w)
-  SET a.count = COUNT { (a)-[:CONCERNS]->() }
 }
 CALL (w, l) {
   MATCH (l)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
@@ -231,7 +230,8 @@ MERGE (s)-[:MOVED {src: src.id}]->(dst)
 
 # --- transfer alerts ---------------------------------------------------------------------
 # One Alert per unapproved flow (store, processor chain, country). Its count is the number of
-# distinct subjects concerned, so a replay changes nothing. A closed alert whose flow is seen
+# distinct subjects it CONCERNS, computed when read (never stored, so it cannot drift), and a
+# replay changes nothing. A closed alert whose flow is seen
 # unapproved again reopens; an acknowledged one stays acknowledged.
 
 UPSERT_ALERTS = """
@@ -252,11 +252,11 @@ WITH a, row
 OPTIONAL MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (a)-[:CONCERNS]->(s))
 WITH DISTINCT a
-SET a.count = COUNT { (a)-[:CONCERNS]->() }
 WITH a, a.status IN ['new', 'reopened'] AS announce
 SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END
 RETURN a.id AS id, announce, a.store AS store, a.chain AS chain, a.country AS country,
-       a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity, a.count AS count,
+       a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity,
+       COUNT { (a)-[:CONCERNS]->() } AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
 """
 
@@ -277,7 +277,8 @@ RETURN a.id AS id
 LIST_ALERTS = """
 MATCH (a:Alert) WHERE $status IS NULL OR a.status = $status
 RETURN a.id AS id, a.status AS status, a.severity AS severity, a.store AS store,
-       a.chain AS chain, a.country AS country, a.reason AS reason, a.count AS count,
+       a.chain AS chain, a.country AS country, a.reason AS reason,
+       COUNT { (a)-[:CONCERNS]->() } AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen
 ORDER BY a.last_seen DESC
 """

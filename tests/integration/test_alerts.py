@@ -33,6 +33,8 @@ CV_TO_DROPBOX = event(1, "dropbox/recruitment", "ana@example.com", "user.content
                       "job_applicant")
 SECOND_CV = event(2, "dropbox/recruitment", "eve@example.com", "user.content.private.cv",
                   "job_applicant")
+THIRD_CV = event(5, "dropbox/recruitment", "zoe@example.com", "user.content.private.cv",
+                 "job_applicant")
 ANALYTICS = event(3, "ga/user-data", "bob@example.com", "user.behavior.browsing_history", "visitor")
 NEWSLETTER = event(4, "brevo/contacts", "cleo@example.org", "user.contact.email",
                    "newsletter_subscriber")
@@ -91,7 +93,7 @@ class TestTransferAlerts:
             tmp_path: Path) -> None:
         url, received = webhook
         settings = pipeline.model_copy(update={"alerts": AlertSettings(webhook_url=url)})
-        publish(settings, CV_TO_DROPBOX, ANALYTICS, NEWSLETTER)
+        publish(settings, CV_TO_DROPBOX, THIRD_CV, ANALYTICS, NEWSLETTER)  # one batch, two CVs
         with WorkerProcess(settings, tmp_path / "worker.log").start() as worker:
             worker.wait_caught_up(timeout=120)
             publish(settings, SECOND_CV)  # same flow: the alert is updated, not raised again
@@ -107,7 +109,7 @@ class TestTransferAlerts:
         assert sorted(r["id"] for r in received) == sorted(r["id"] for r in records)
 
         listed = {a["id"]: a for a in alerts_cli(settings, "--json")}
-        assert listed[dropbox["id"]]["count"] == 2 and listed[dropbox["id"]]["status"] == "open"
+        assert listed[dropbox["id"]]["count"] == 3 and listed[dropbox["id"]]["status"] == "open"
 
         alerts_cli(settings, "ack", dropbox["id"])
         assert {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}[dropbox["id"]] == \
