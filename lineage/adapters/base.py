@@ -9,6 +9,7 @@ are hashed here with the :class:`SubjectHasher` it is given and go no further.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,3 +58,20 @@ def json_type(value: Any) -> str:
     names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
              float: "number"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+_LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+
+
+def epoch_ms_time(source: str, field: str, value: Any) -> datetime:
+    """A Unix time in milliseconds, refused outside 2000-2099: seconds sent as milliseconds
+    (or the reverse) would otherwise pass as a plausible date decades away."""
+    if value is None:
+        raise AdapterError(source, f"{field} is missing")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AdapterError(source, f"{field} is not an integer")
+    if not _EARLIEST_MS <= value < _LATEST_MS:
+        raise AdapterError(source, f"{field} is not a time between 2000 and 2099 in milliseconds")
+    return _EPOCH + timedelta(milliseconds=value)

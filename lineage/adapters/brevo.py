@@ -269,9 +269,5 @@ def event_id(
     return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
-
-
-
-
 def _error(reason: str) -> AdapterError:
     return AdapterError(SOURCE, reason)

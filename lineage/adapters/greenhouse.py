@@ -335,9 +335,5 @@ def _present(value: Any) -> bool:
     return value is not None and value != [] and value != {}
 
 
-
-
-
-
 def _error(reason: str) -> AdapterError:
     return AdapterError(SOURCE, reason)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from lineage.adapters.base import build_event, json_type
+from lineage.adapters.base import build_event, epoch_ms_time, json_type
 from lineage.domain.events import (
     DataMovementEvent,
     LegalBasis,
@@ -100,9 +100,6 @@ UNKNOWN_PROPERTY = "user.contact"
 """Custom properties are free-form; counting them as contact data over-reports, never hides."""
 EMAIL_PROPERTY = "email"
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
-_LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _ID = re.compile(r"[0-9]{1,20}")
 _SUBSCRIPTION = re.compile(r"[a-z_]{1,20}\.[A-Za-z_]{1,40}")
 
@@ -254,18 +251,7 @@ def event_id(item: Mapping[str, Any]) -> str:
 def event_time(item: Mapping[str, Any]) -> datetime:
     """``occurredAt``, integer milliseconds since the epoch (UTC), between 2000 and 2099;
     the range also catches seconds sent as milliseconds."""
-    value = item.get("occurredAt")
-    if value is None:
-        raise _error("occurredAt is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _error("occurredAt is not an integer")
-    if not _EARLIEST_MS <= value < _LATEST_MS:
-        raise _error("occurredAt is not a time between 2000 and 2099 in milliseconds")
-    return _EPOCH + timedelta(milliseconds=value)
-
-
-
-
+    return epoch_ms_time(SOURCE, "occurredAt", item.get("occurredAt"))
 
 
 def _error(reason: str) -> AdapterError:

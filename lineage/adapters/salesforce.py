@@ -26,10 +26,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from lineage.adapters.base import build_event, json_type
+from lineage.adapters.base import build_event, epoch_ms_time, json_type
 from lineage.domain.events import DataMovementEvent, LegalBasis, SubjectRef
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
@@ -111,9 +111,6 @@ FIELDS: Mapping[str, str] = {
 spell address fields with a ``Mailing`` / ``Other`` prefix, Leads without."""
 EMAIL_FIELD = "Email"
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
-_LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15,18}")
 """15 (case-sensitive) or 18 characters; lengths between are accepted, not guessed at."""
 _WILDCARD_ID = re.compile(r"[A-Za-z0-9]{3}\*")
@@ -286,18 +283,7 @@ def event_id_prefix(header: Mapping[str, Any]) -> str:
 
 def event_time(header: Mapping[str, Any]) -> datetime:
     """``commitTimestamp``, integer milliseconds since the epoch (UTC), between 2000 and 2099."""
-    value = header.get("commitTimestamp")
-    if value is None:
-        raise _error("commitTimestamp is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _error("commitTimestamp is not an integer")
-    if not _EARLIEST_MS <= value < _LATEST_MS:
-        raise _error("commitTimestamp is not a time between 2000 and 2099 in milliseconds")
-    return _EPOCH + timedelta(milliseconds=value)
-
-
-
-
+    return epoch_ms_time(SOURCE, "commitTimestamp", header.get("commitTimestamp"))
 
 
 def _error(reason: str) -> AdapterError:

@@ -15,6 +15,7 @@ from lineage.adapters.brevo import MARKETING, TRANSACTIONAL, adapt_brevo
 from lineage.domain.events import ActivityKind, LegalBasis
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
+from tests.strategies import JSON
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "brevo"
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
@@ -255,12 +256,6 @@ class TestBrevoErrors:
         assert ADDRESS not in str(caught.value)
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=16,
-)
 EVENT_NAMES = sorted(set(MARKETING.rules) | set(TRANSACTIONAL.rules))
 FIELDS = ["event", "email", "ts", "ts_event", "ts_epoch", "date", "date_event", "content",
           "message-id", "camp_id", "list_id", "link", "URL", "tag", "tags"]

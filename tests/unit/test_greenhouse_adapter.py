@@ -17,6 +17,7 @@ from lineage.adapters.greenhouse import ACTIONS, IGNORED, adapt_greenhouse
 from lineage.domain.events import LegalBasis
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
+from tests.strategies import JSON
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "greenhouse"
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
@@ -380,12 +381,6 @@ class TestGreenhouseErrors:
         assert action not in str(caught.value)
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=16,
-)
 ACTION_NAMES = sorted({*ACTIONS, *IGNORED, "offer_created"})
 PATHS: list[tuple[str, ...]] = [
     ("action",), ("payload",), ("received_at",),

@@ -15,6 +15,7 @@ from lineage.adapters.hubspot import CONTACT_PROPERTIES, CONTACT_RULES, adapt_hu
 from lineage.domain.events import LegalBasis
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
+from tests.strategies import JSON
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hubspot"
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
@@ -259,12 +260,6 @@ class TestHubSpotErrors:
         assert caught.value.reason == "eventId is missing"
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=16,
-)
 KINDS = sorted({f"contact.{n}" for n in CONTACT_RULES} | {f"object.{n}" for n in CONTACT_RULES}
                | {"company.creation", "deal.deletion"})
 FIELDS = ["eventId", "occurredAt", "subscriptionType", "objectId", "objectTypeId", "propertyName",

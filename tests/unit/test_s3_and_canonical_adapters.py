@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from lineage.adapters import build_adapters
 from lineage.domain.catalog import parse_catalog
@@ -17,13 +16,11 @@ from lineage.domain.events import CollectionEvent, ErasureEvent, MovementEvent
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
 from lineage.settings import Settings
+from tests.strategies import JSON
 
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
 ADAPTERS = build_adapters(parse_catalog(Settings().catalog.read_text()))
 PUT = json.loads((Path(__file__).parent.parent / "fixtures" / "s3" / "cv_put.json").read_text())
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-                    max_leaves=20)
 
 
 def s3(payload: object) -> list:

@@ -16,6 +16,7 @@ from lineage.adapters.salesforce import CHANGE_TYPES, FIELDS, adapt_salesforce
 from lineage.domain.events import LegalBasis
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
+from tests.strategies import JSON
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "salesforce"
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
@@ -256,12 +257,6 @@ class TestSalesforceErrors:
         assert caught.value.reason.startswith("event [1]: gap overflow: re-synchronise")
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=16,
-)
 HEADER_FIELDS = ["entityName", "recordIds", "changeType", "changedFields", "nulledFields",
                  "transactionKey", "sequenceNumber", "commitTimestamp"]
 BODY_FIELDS = ["Email", "FirstName", "Name", "MailingAddress", "ConvertedContactId", "ChangeEventHeader"]
