@@ -93,7 +93,7 @@ class TestTransferAlerts:
             tmp_path: Path) -> None:
         url, received = webhook
         settings = pipeline.model_copy(update={"alerts": AlertSettings(webhook_url=url)})
-        publish(settings, CV_TO_DROPBOX, THIRD_CV, ANALYTICS, NEWSLETTER)  # one batch, two CVs
+        publish(settings, CV_TO_DROPBOX, THIRD_CV, ANALYTICS, NEWSLETTER)
         with WorkerProcess(settings, tmp_path / "worker.log").start() as worker:
             worker.wait_caught_up(timeout=120)
             publish(settings, SECOND_CV)  # same flow: the alert is updated, not raised again
