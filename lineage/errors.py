@@ -42,3 +42,7 @@ class EventDecodeError(LineageError):
 
 class StackError(LineageError):
     """The local Kafka/Neo4j stack cannot be prepared, started or reached."""
+
+
+class NotFoundError(LineageError):
+    """The thing asked for (an alert, an erasure request) does not exist."""

@@ -105,6 +105,9 @@ class ApiSettings(BaseSettings):
     canonical_token: SecretStr | None = Field(
         None, description="Shared secret for producers of canonical events (Bearer or Basic password)."
     )
+    query_token: SecretStr | None = Field(
+        None, description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
+        "unset, they answer 503.")
 
 
 class AlertSettings(BaseSettings):

@@ -1,4 +1,6 @@
-"""The webhook receiver: verify the sender, check the body is JSON, publish it unchanged.
+"""The HTTP service: the webhook receiver, and the query endpoints of :mod:`lineage.api.queries`.
+
+The receiver verifies the sender, checks the body is JSON and publishes it unchanged.
 
 A 2xx answer means Kafka has the payload: it is sent with ``acks=all`` and awaited, so a source
 that gets 202 may forget it, and one that gets 503 retries (every source retries on 5xx). The
@@ -24,8 +26,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from neo4j.exceptions import DriverError
 from pydantic import BaseModel
 
+from graph.connection import open_driver
+from lineage.answers.transfers import QueryError
+from lineage.api.queries import QueriesNotConfiguredError
+from lineage.api.queries import router as query_router
 from lineage.api.signatures import (
     SignatureError,
     signed_uri,
@@ -33,7 +40,7 @@ from lineage.api.signatures import (
     verify_hubspot_v3,
     verify_shared_secret,
 )
-from lineage.errors import ConfigError, LineageError, UnknownSourceError
+from lineage.errors import ConfigError, LineageError, NotFoundError, UnknownSourceError
 from lineage.settings import Settings
 from streams.admin import broker_answers
 from streams.topics import Topics
@@ -256,12 +263,20 @@ class ErrorBody(BaseModel):
 # The one place where domain errors become status codes; the first matching class wins.
 ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (UnknownSourceError, 404, "unknown_source"),
+    (NotFoundError, 404, "not_found"),
     (SignatureError, 401, "unauthorized"),
+    (QueryError, 400, "bad_query"),
     (PayloadTooLargeError, 413, "payload_too_large"),
     (PayloadNotJsonError, 400, "invalid_json"),
     (SourceNotConfiguredError, 503, "source_not_configured"),
+    (QueriesNotConfiguredError, 503, "queries_not_configured"),
     (PublishError, 503, "kafka_unavailable"),
 )
+
+
+async def _graph_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("Neo4j did not answer a query: %s", exc)
+    return JSONResponse(ErrorBody(error="graph_unavailable", reason=type(exc).__name__).model_dump(), 503)
 
 
 async def _error_response(_request: Request, exc: Exception) -> JSONResponse:
@@ -329,6 +344,8 @@ def create_api(settings: Settings) -> FastAPI:
     sink = RawSink(settings.kafka_bootstrap, settings.api.publish_timeout_s,
                    settings.api.max_body_bytes)
 
+    graph_driver = open_driver(settings)  # connects on first use: the API starts without Neo4j
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await sink.start()
@@ -336,11 +353,16 @@ def create_api(settings: Settings) -> FastAPI:
             yield
         finally:
             await sink.stop()
+            graph_driver.close()
 
-    api = FastAPI(title="lineage webhook receiver", lifespan=lifespan, docs_url="/docs",
-                  description="Source webhooks in, unchanged, onto Kafka raw topics.")
+    api = FastAPI(title="lineage", lifespan=lifespan, docs_url="/docs",
+                  description="Source webhooks in, unchanged, onto Kafka raw topics; and the "
+                  "lineage queries (transfers, alerts, erasure) out.")
     api.state.settings = settings
     api.state.receiver = WebhookReceiver(settings, sink)
+    api.state.graph_driver = graph_driver
     api.add_exception_handler(LineageError, _error_response)
+    api.add_exception_handler(DriverError, _graph_unavailable)
     api.include_router(router)
+    api.include_router(query_router)
     return api

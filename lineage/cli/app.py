@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
+from lineage.answers.catalog_file import read_catalog
 from lineage.cli import render
-from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.events import event_json_schema
 from lineage.domain.subjects import SubjectHasher, identifier_key
-from lineage.errors import CatalogError, LineageError
+from lineage.errors import LineageError
 from lineage.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
@@ -25,12 +25,6 @@ app.add_typer(alerts_app, name="alerts")
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-def read_catalog(settings: Settings) -> Catalog:
-    try:
-        text = settings.catalog.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog {settings.catalog}: {exc}") from exc
-    return parse_catalog(text, str(settings.catalog))
 
 
 # --- stack -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
 
@@ -14,13 +15,8 @@ console = Console()
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(value, indent=2, default=_default, ensure_ascii=False)
-
-
-def _default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    """JSON as the HTTP API writes it (pydantic's encoding), so both outputs compare equal."""
+    return json.dumps(to_jsonable_python(value, fallback=str), indent=2, ensure_ascii=False)
 
 
 def _cell(value: Any) -> str:

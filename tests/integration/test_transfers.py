@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from lineage.runner import WorkerProcess, settings_env
-from lineage.settings import Settings
+from lineage.settings import ApiSettings, Settings
 from streams.publisher import RawPublisher
 from streams.topics import Topics
+from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
 
@@ -103,3 +106,58 @@ class TestFlows:
             "greenhouse/candidates", "dropbox/recruitment", "US")
         assert flow["categories"] == ["user.content.private.cv"] and flow["subjects"] == 1
         assert flow["status"] == "unapproved" and "Privacy Shield" in flow["reason"]
+
+
+QUERY_TOKEN = "query-token-5b1e"
+
+
+@pytest.fixture
+def query_api(graph: Settings) -> Iterator[str]:
+    settings = graph.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
+    with served(settings) as url:
+        yield url
+
+
+def get(url: str, path: str, token: str | None = QUERY_TOKEN, **params: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.get(f"{url}{path}", params=params, headers=headers, timeout=30)
+
+
+class TestQueryApi:
+    def test_answers_match_the_cli(self, graph: Settings, query_api: str) -> None:
+        for path, args, params in (
+            ("/transfer-impact", ("transfer-impact", "--country", "US"), {"country": "US"}),
+            ("/transfer-impact", ("transfer-impact", "--processor", "sms-support"),
+             {"processor": "sms-support"}),
+            ("/flows", ("flows",), {}),
+            ("/what-if", ("what-if", "--processor", "cv-parser", "--country", "CN",
+                          "--sub-processor-of", "dropbox"),
+             {"processor": "cv-parser", "country": "CN", "sub_processor_of": "dropbox"}),
+            ("/transfers", ("transfers",), {}),
+        ):
+            response = get(query_api, path, on="2026-11-22", **params)
+            assert response.status_code == 200, response.text
+            assert response.json() == cli(graph, *args)[1], path
+
+    def test_alerts_listed_and_acknowledged(self, graph: Settings, query_api: str) -> None:
+        alerts = get(query_api, "/alerts", status="open").json()
+        stores = {a["store"] for a in alerts}
+        assert {"gmail/mailboxes", "dropbox/recruitment"} <= stores
+        dropbox = next(a for a in alerts if a["store"] == "dropbox/recruitment")
+        assert dropbox["count"] == 1
+        headers = {"Authorization": f"Bearer {QUERY_TOKEN}"}
+        acked = httpx.post(f"{query_api}/alerts/{dropbox['id']}/ack", headers=headers)
+        assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
+        assert dropbox["id"] not in {a["id"] for a in get(query_api, "/alerts", status="open").json()}
+        again = httpx.post(f"{query_api}/alerts/{dropbox['id']}/ack", headers=headers)
+        assert again.status_code == 404 and again.json()["error"] == "not_found"
+
+    def test_refusals(self, graph: Settings, query_api: str) -> None:
+        assert get(query_api, "/flows", token=None).status_code == 401
+        assert get(query_api, "/flows", token="wrong").status_code == 401
+        bad = get(query_api, "/transfer-impact", country="XX")
+        assert bad.status_code == 400 and bad.json()["error"] == "bad_query"
+        assert get(query_api, "/transfer-impact").json()["error"] == "bad_query"
+        with served(graph) as unconfigured:  # no LINEAGE_API_QUERY_TOKEN
+            off = get(unconfigured, "/flows")
+        assert off.status_code == 503 and off.json()["error"] == "queries_not_configured"

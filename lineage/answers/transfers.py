@@ -1,0 +1,114 @@
+"""Chapter V answers: every hop and its verdict, observed flows, transfer impact, what-if.
+
+The hops and their verdicts come from the catalog and the dated transfer rules; who and what is
+concerned comes from the graph.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from graph.reader import GraphReader
+from lineage.domain.catalog import Catalog, normalise_country
+from lineage.domain.transfer_chains import (
+    TransferHop,
+    catalog_hops,
+    hops_reaching,
+    with_processor_moved,
+    with_sub_processor,
+)
+from lineage.errors import LineageError
+from lineage.reference import default_transfer_rules
+
+_WORST_FIRST = ("unapproved", "safeguarded", "adequate", "inside_eea")
+
+
+class QueryError(LineageError):
+    """A question that cannot be answered as asked (bad country code, no filter)."""
+
+
+def parse_day(on: str | None) -> date:
+    try:
+        return date.fromisoformat(on) if on else date.today()
+    except ValueError as exc:
+        raise QueryError(f"on: {exc}") from exc
+
+
+def parse_country(code: str | None) -> str | None:
+    try:
+        return normalise_country(code) if code else None
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+
+
+def hop_row(hop: TransferHop) -> dict[str, Any]:
+    return {"store": hop.store, "chain": " > ".join(hop.chain), "country": hop.country,
+            "status": hop.verdict.status.value, "mechanism": hop.verdict.mechanism,
+            "reason": hop.verdict.reason}
+
+
+def has_unapproved(rows: list[dict[str, Any]]) -> bool:
+    return any(row["status"] == "unapproved" for row in rows)
+
+
+def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) -> dict[str, Any]:
+    """Every hop the catalog implies on ``day``, sub-processor chains included."""
+    rules = default_transfer_rules()
+    hops = [h for h in catalog_hops(catalog, rules, day)
+            if not unapproved_only or not h.verdict.approved]
+    return {"on": day, "rules_as_of": rules.as_of, "hops": [hop_row(h) for h in hops]}
+
+
+def observed_flows(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
+    """Store-to-store flows seen in events, each with the verdict on where it lands."""
+    hops = catalog_hops(catalog, default_transfer_rules(), day)
+    rows = reader.flows()
+    for row in rows:
+        row.update(_destination_verdict(hops, row["destination"]))
+    return {"on": day, "flows": rows}
+
+
+def transfer_impact(reader: GraphReader, catalog: Catalog, day: date, country: str | None = None,
+                    processor: str | None = None) -> dict[str, Any]:
+    """Who and what reaches a country or a processor, through which chains, under what."""
+    if not country and not processor:
+        raise QueryError("give a country or a processor")
+    code = parse_country(country)
+    hops = hops_reaching(catalog_hops(catalog, default_transfer_rules(), day),
+                         country=code, processor=processor)
+    return {"country": code, "processor": processor, "on": day, **_impact(reader, hops)}
+
+
+def what_if(reader: GraphReader, catalog: Catalog, day: date, processor: str, country: str,
+            sub_processor_of: str | None = None) -> dict[str, Any]:
+    """The subjects and categories a proposed move or new sub-processor would affect."""
+    code = parse_country(country)
+    if code is None:
+        raise QueryError("give the country the processor would sit in")
+    proposed = with_processor_moved(catalog, processor, code)
+    if sub_processor_of:
+        proposed = with_sub_processor(proposed, sub_processor_of, processor)
+    hops = hops_reaching(catalog_hops(proposed, default_transfer_rules(), day), processor=processor)
+    return {"processor": processor, "country": code, "on": day, **_impact(reader, hops)}
+
+
+def _impact(reader: GraphReader, hops: list[TransferHop]) -> dict[str, Any]:
+    stores = sorted({h.store for h in hops})
+    held, subjects = reader.held_in_stores(stores), reader.subjects_in_stores(stores)
+    per_store: dict[str, int] = {}
+    for row in held:
+        per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
+    return {"subjects": subjects, "held": held,
+            "hops": [hop_row(h) | {"subjects_at_least": per_store.get(h.store, 0)} for h in hops]}
+
+
+def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, Any]:
+    """The worst verdict among the destination store's hops; an undeclared store is unapproved."""
+    own = [h for h in hops if h.store == store]
+    if not own:
+        return {"status": "unapproved", "mechanism": None,
+                "reason": "destination store is not declared in the catalog"}
+    worst = min(own, key=lambda h: _WORST_FIRST.index(h.verdict.status.value))
+    return {"status": worst.verdict.status.value, "mechanism": worst.verdict.mechanism,
+            "reason": worst.verdict.reason}
