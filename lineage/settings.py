@@ -136,6 +136,9 @@ class Settings(BaseSettings):
         Path(__file__).resolve().parent / "catalogs" / "demo.yaml",
         description="Catalog of systems, stores, processors and retention rules.",
     )
+    catalog_check_s: float = Field(
+        5.0, gt=0, description="How often the worker checks the catalog file for changes; a "
+        "change is applied to the graph and its alerts without a restart.")
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)

@@ -20,16 +20,16 @@ import faust
 import httpx
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
-from graph.connection import open_async_driver
+from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
-from lineage.adapters import build_adapters
 from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
-from streams.alerting import alert_record, unapproved_flows
+from streams.alerting import alert_record
 from streams.app import LineageTopics
+from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.processing import DeadLetter, decode_canonical, normalise
 from streams.sinks import AlertSinks
 from streams.topics import Topics
@@ -48,10 +48,8 @@ def _origin(event: faust.EventT) -> dict[str, Any]:
 
 
 def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Settings,
-                    catalog: Catalog) -> None:
+                    live: LiveCatalog) -> None:
     hasher = SubjectHasher(settings.require_subject_key())
-    adapters = build_adapters(catalog)
-    unapproved = unapproved_flows(catalog)
     sinks = AlertSinks(settings.alerts)
     names = Topics(settings.topic_namespace)
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
@@ -68,7 +66,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             pending: list[Awaitable[Any]] = []
             for event in batch:
                 source = names.source_of(event.message.topic)
-                outcome = normalise(source, event.value, adapters, hasher, _origin(event))
+                outcome = normalise(source, event.value, live.adapters, hasher, _origin(event))
                 if isinstance(outcome, DeadLetter):
                     pending.append(await send_dead(outcome))
                     continue
@@ -99,7 +97,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 dead += await _store(writer, events)
                 refused = {letter.payload for letter in dead}
                 stored = [e for e in events if encode_event(e) not in refused] if dead else events
-                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, unapproved))
+                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved))
                 await asyncio.gather(*[await send_dead(letter) for letter in dead],
                                      *[await lineage_topics.alerts.send(
                                          key=alert["id"].encode(), value=alert_record(alert))
@@ -111,6 +109,25 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         finally:
             await driver.close()
 
+    @app.timer(settings.catalog_check_s)
+    async def follow_catalog() -> None:
+        """Applies a changed catalog to the graph, then lets the agents judge with it."""
+        current = live.catalog
+        changed = live.changed()
+        if changed is None:
+            return
+        try:
+            announced = await asyncio.to_thread(_apply, settings, changed)
+        except (Neo4jError, DriverError, OSError) as exc:
+            log.warning("catalog change not applied yet (%s); retrying at the next check", exc)
+            live.revert(current)
+            return
+        log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path,
+                    len(announced))
+        await asyncio.gather(*[await lineage_topics.alerts.send(key=a["id"].encode(),
+                                                                value=alert_record(a))
+                               for a in announced])
+
     @app.agent(lineage_topics.alerts, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT) -> None:
         """Post each alert record to the configured sinks; never holds up the lineage stream."""
@@ -118,6 +135,11 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             async for record in stream:
                 if sinks.configured:
                     await sinks.deliver(client, json.loads(record))
+
+
+def _apply(settings: Settings, catalog: Catalog) -> list[dict[str, Any]]:
+    with open_driver(settings) as driver:
+        return apply_catalog(driver, settings.neo4j.database, catalog)
 
 
 async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]],

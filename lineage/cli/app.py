@@ -75,7 +75,7 @@ def worker(loglevel: Annotated[str, typer.Option(help="faust log level")] = "war
     from streams.worker import run_worker
 
     settings = Settings()
-    run_worker(settings, read_catalog(settings), loglevel=loglevel)
+    run_worker(settings, loglevel=loglevel)
 
 
 @app.command()

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -128,3 +129,52 @@ class TestTransferAlerts:
         statuses = {a["id"]: a["status"] for a in alerts_cli(fixed, "--json")}
         assert statuses[dropbox["id"]] == "closed"
         assert list(statuses.values()).count("open") == 1  # the Indian sub-processor remains
+
+
+def wait_for(check: Any, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    raise AssertionError("condition not met in time")
+
+
+class TestCatalogChangeWithoutRestart:
+    def test_new_sub_processor_raises_alerts_for_data_held_then_a_mechanism_closes_them(
+            self, pipeline: Settings, tmp_path: Path) -> None:
+        catalog = tmp_path / "catalog.yaml"
+        original = pipeline.catalog.read_text()
+        catalog.write_text(original)
+        settings = pipeline.model_copy(update={"catalog": catalog, "catalog_check_s": 0.5})
+        crm = event(6, "hubspot/contacts", "lou@example.com", "user.contact.email", "prospect")
+        publish(settings, crm)
+        with WorkerProcess(settings, tmp_path / "worker.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+            assert alert_records(settings) == []  # HubSpot in IE/DE: nothing leaves the EEA
+
+            # HubSpot announces a support sub-processor in Brazil... before its adequacy date,
+            # with no mechanism: data already held in hubspot/contacts now reaches BR unapproved.
+            catalog.write_text(original.replace(
+                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
+                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
+                "    sub_processors: [hubspot-support]\n"
+                "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n"))
+            (raised,) = wait_for(lambda: alert_records(settings))
+            assert (raised["store"], raised["chain"], raised["country"]) == (
+                "hubspot/contacts", ["hubspot", "hubspot-support"], "CN")
+            assert raised["count"] == 1
+
+            catalog.write_text("processors: [not a catalog")  # a typo: logged, ignored
+            time.sleep(2)
+            assert worker.is_running()
+
+            catalog.write_text(original.replace(
+                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
+                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
+                "    sub_processors: [hubspot-support]\n"
+                "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n"
+                "    transfer_mechanism: {kind: sccs, module: 3}\n"))
+            wait_for(lambda: {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}
+                     .get(raised["id"]) == "closed")
+        assert "does not validate" in (tmp_path / "worker.log").read_text()
