@@ -7,6 +7,8 @@ put in canonical events (``brevo/contacts``), which is what joins the two.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -120,6 +122,7 @@ class SystemKind(StrEnum):
     ANALYTICS = "analytics"
     EMAIL = "email"
     FILE_SHARING = "file_sharing"
+    BILLING = "billing"
     OTHER = "other"
 
 
@@ -137,7 +140,11 @@ class System(_Strict):
 
 
 class RetentionTrigger(StrEnum):
-    """What the retention clock runs from (computed in a later release; declared now)."""
+    """What the retention clock runs from; ``lineage.domain.retention`` computes the expiry.
+
+    Privacy policies word their promises this way ("3 years after the last contact", "10 years
+    from the end of the financial year"), so a rule is a duration plus one of these.
+    """
 
     COLLECTION = "collection"
     LAST_CONTACT = "last_contact"
@@ -160,10 +167,23 @@ class Duration(_Strict):
 
 
 class RetentionRule(_Strict):
-    store: Identifier
+    """One retention promise, scoped to a store or to every store of a system.
+
+    ``categories`` and ``purposes`` narrow it; the most specific rule wins (see
+    ``lineage.domain.retention.RetentionPolicy``), so a policy can say "3 years" for a CRM and
+    "5 years after the contract" for its client contacts without repeating itself.
+    """
+
+    id: Identifier | None = None
+    store: Identifier | None = None
+    system: Identifier | None = None
     categories: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
     duration: Duration
     trigger: RetentionTrigger
+    legal_obligation: bool = Field(
+        False, description="Data a legal obligation requires to keep (GDPR Art. 17(3)(b), e.g. "
+        "invoices 10 years): an erasure request reports it as retained until it expires.")
     source: str = Field("", description="Where the promise is made (policy section, norm).")
 
     @field_validator("categories")
@@ -171,12 +191,64 @@ class RetentionRule(_Strict):
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_category(c) for c in value)
 
+    @field_validator("purposes")
+    @classmethod
+    def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_data_use(p) for p in value)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> RetentionRule:
+        if (self.store is None) == (self.system is None):
+            raise ValueError("a retention rule names exactly one of store or system")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """The store or system id the rule is declared on."""
+        return self.store or self.system or ""
+
+    @property
+    def key(self) -> str:
+        """The rule's id, else a name derived from what it covers: expiries and reports cite it,
+        so it must not change when unrelated rules are added or reordered."""
+        if self.id is not None:
+            return self.id
+        derived = f"{self.scope}:{','.join(self.categories) or '*'}"
+        if self.purposes:
+            derived += f":{','.join(self.purposes)}"
+        return f"{derived}:{self.trigger.value}"
+
+
+def parse_year_end(value: str) -> tuple[int, int]:
+    """(month, day) of an ``MM-DD`` financial year end.
+
+    Feb 29 is refused: a year end that exists only one year in four would move every other year.
+    """
+    match = re.fullmatch(r"(\d{2})-(\d{2})", value, re.ASCII)
+    if match is None:
+        raise ValueError(f"financial year end {value!r} is not MM-DD")
+    month, day = int(match[1]), int(match[2])
+    try:
+        date(2001, month, day)  # a common year: Feb 29 does not exist in it
+    except ValueError:
+        raise ValueError(f"financial year end {value!r} is not a day every year has") from None
+    return month, day
+
 
 class Catalog(_Strict):
     organisation: str
     processors: tuple[Processor, ...]
     systems: tuple[System, ...]
     retention: tuple[RetentionRule, ...] = ()
+    financial_year_end: str = Field(
+        "12-31", description="Last day (MM-DD) of the financial year, which accounting "
+        "retention (end_of_financial_year) runs from.")
+
+    @field_validator("financial_year_end")
+    @classmethod
+    def _year_end(cls, value: str) -> str:
+        parse_year_end(value)
+        return value
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Catalog:
@@ -193,10 +265,7 @@ class Catalog(_Strict):
             f"processor {p.id!r} names unknown sub-processor {sub!r}"
             for p in self.processors for sub in p.sub_processors if sub not in processors
         ]
-        problems += [
-            f"retention rule names unknown store {r.store!r}"
-            for r in self.retention if r.store not in set(stores)
-        ]
+        problems += _retention_problems(self.retention, set(stores), {s.id for s in self.systems})
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -215,6 +284,16 @@ class Catalog(_Strict):
 
 def _duplicates(kind: str, ids: list[str]) -> list[str]:
     return [f"duplicate {kind} id {i!r}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+
+
+def _retention_problems(rules: tuple[RetentionRule, ...], stores: set[str], systems: set[str]) -> list[str]:
+    """Dangling scopes, and rule keys used twice: expiries cite the key, so it must name one rule."""
+    problems = _duplicates("retention rule", [r.key for r in rules])
+    problems += [f"retention rule names unknown store {r.store!r}"
+                 for r in rules if r.store is not None and r.store not in stores]
+    problems += [f"retention rule names unknown system {r.system!r}"
+                 for r in rules if r.system is not None and r.system not in systems]
+    return problems
 
 
 def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:

@@ -47,8 +47,10 @@ class LegalBasis(StrEnum):
 
 
 class ActivityKind(StrEnum):
-    """What the subject (or a system about the subject) did; retention rules tell them apart
-    (a click counts as contact, an open does not)."""
+    """What the subject (or a system about the subject) did; retention tells them apart: a click
+    or a reply is a contact coming from the person and restarts a last-contact clock, an open or a
+    delivery does not (CNIL 2021-131), and the end of a contract or the closure of an account
+    starts the clocks that run from them."""
 
     SENT = "sent"
     DELIVERED = "delivered"
@@ -60,6 +62,8 @@ class ActivityKind(StrEnum):
     BLOCKED = "blocked"
     COMPLAINED = "complained"
     FAILED = "failed"
+    CONTRACT_ENDED = "contract_ended"
+    ACCOUNT_CLOSED = "account_closed"
 
 
 class SubjectRef(BaseModel):
