@@ -97,7 +97,8 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 dead += await _store(writer, events)
                 refused = {letter.payload for letter in dead}
                 stored = [e for e in events if encode_event(e) not in refused] if dead else events
-                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved))
+                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved,
+                                                                live.unapproved_moves))
                 await asyncio.gather(*[await send_dead(letter) for letter in dead],
                                      *[await lineage_topics.alerts.send(
                                          key=alert["id"].encode(), value=alert_record(alert))

@@ -18,12 +18,26 @@ from graph.alerts import close_approved, held_subjects
 from graph.reader import plain
 from lineage.domain.alerts import AlertHit, flow_id, unapproved_by_store
 from lineage.domain.catalog import Catalog
-from lineage.domain.transfer_chains import TransferHop, catalog_hops
+from lineage.domain.transfer_chains import TransferHop, catalog_hops, flows_with_own_mechanism
 from lineage.reference import default_transfer_rules
 
 
 def unapproved_flows(catalog: Catalog, on: date | None = None) -> dict[str, list[TransferHop]]:
     return unapproved_by_store(catalog_hops(catalog, default_transfer_rules(), on or date.today()))
+
+
+def unapproved_moves(catalog: Catalog, on: date | None = None,
+                     ) -> dict[tuple[str, str], list[TransferHop]]:
+    """Per declared flow with its own mechanism: the hops still unapproved for what it moves."""
+    pairs = flows_with_own_mechanism(catalog, default_transfer_rules(), on or date.today())
+    return {pair: [h for h in hops if not h.verdict.approved] for pair, hops in pairs.items()}
+
+
+def _covering_sources(hop: TransferHop,
+                      moves: dict[tuple[str, str], list[TransferHop]]) -> set[str]:
+    """Sources whose declared flow into the hop's store approves this hop."""
+    return {source for (source, destination), unapproved in moves.items()
+            if destination == hop.store and flow_id(hop) not in {flow_id(h) for h in unapproved}}
 
 
 def alert_record(alert: dict[str, Any]) -> bytes:
@@ -41,9 +55,14 @@ def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str
     if not hops:
         return []
     held = held_subjects(driver, database, sorted(unapproved))
+    moves = unapproved_moves(catalog)
+    covering = {flow_id(hop): _covering_sources(hop, moves) for hop in hops}
+    # A subject whose data came in along a flow whose own mechanism approves the hop is not
+    # concerned by it (an approximation when the same person was also collected there directly).
     rows = [AlertHit(flow_id(hop), hop, row["subject"],
                      datetime.fromtimestamp(row["at"] / 1000, UTC), "catalog-evaluation").row()
-            for row in held for hop in unapproved[row["store"]]]
+            for row in held for hop in unapproved[row["store"]]
+            if not covering[flow_id(hop)] & set(row["moved_from"])]
     if not rows:
         return []
     records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=rows, database_=database)

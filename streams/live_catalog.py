@@ -25,7 +25,7 @@ from lineage.adapters.base import Adapter
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.transfer_chains import TransferHop
 from lineage.errors import CatalogError
-from streams.alerting import reevaluate, unapproved_flows
+from streams.alerting import reevaluate, unapproved_flows, unapproved_moves
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class LiveCatalog:
     day: date = field(default_factory=date.today)
     adapters: Mapping[str, Adapter] = field(init=False)
     unapproved: dict[str, list[TransferHop]] = field(init=False)
+    unapproved_moves: dict[tuple[str, str], list[TransferHop]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._derive()
@@ -62,6 +63,7 @@ class LiveCatalog:
     def _derive(self) -> None:
         self.adapters = build_adapters(self.catalog)
         self.unapproved = unapproved_flows(self.catalog, self.day)
+        self.unapproved_moves = unapproved_moves(self.catalog, self.day)
 
     def changed(self, today: date | None = None) -> Catalog | None:
         """The new catalog if the file changed (and validates) or the day turned; else None."""

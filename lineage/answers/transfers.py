@@ -14,6 +14,7 @@ from lineage.domain.catalog import Catalog, normalise_country
 from lineage.domain.transfer_chains import (
     TransferHop,
     catalog_hops,
+    flow_hops,
     hops_reaching,
     with_processor_moved,
     with_sub_processor,
@@ -62,9 +63,11 @@ def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) ->
 
 def observed_flows(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
     """Store-to-store flows seen in events, each with the verdict on where it lands."""
-    hops = catalog_hops(catalog, default_transfer_rules(), day)
+    rules = default_transfer_rules()
     rows = reader.flows()
     for row in rows:
+        hops = flow_hops(catalog, rules, day, row["source"], row["destination"])
+        row["flow_declared"] = catalog.flow(row["source"], row["destination"]) is not None
         row.update(_destination_verdict(hops, row["destination"]))
     return {"on": day, "flows": rows}
 

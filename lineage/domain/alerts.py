@@ -51,15 +51,23 @@ def unapproved_by_store(hops: Iterable[TransferHop]) -> dict[str, list[TransferH
     return by_store
 
 
-def alert_hits(events: Sequence[DataMovementEvent],
-               unapproved: Mapping[str, list[TransferHop]]) -> list[AlertHit]:
-    """Every (event, unapproved flow) pair among events that create or move data."""
+def alert_hits(events: Sequence[DataMovementEvent], unapproved: Mapping[str, list[TransferHop]],
+               unapproved_moves: Mapping[tuple[str, str], list[TransferHop]] | None = None,
+               ) -> list[AlertHit]:
+    """Every (event, unapproved flow) pair among events that create or move data.
+
+    A copy along a declared flow with its own mechanism is judged on ``unapproved_moves`` (that
+    flow's unapproved hops) instead of the destination store's.
+    """
+    moves = unapproved_moves or {}
     hits: list[AlertHit] = []
     for event in events:
         if event.action not in CREATES_OR_MOVES:
             continue
-        stores = [event.destination] if isinstance(event, MovementEvent) else [event.store]
-        for store in stores:
-            hits += [AlertHit(flow_id(hop), hop, event.subject.key, event.occurred_at,
-                              event.event_id) for hop in unapproved.get(store, [])]
+        if isinstance(event, MovementEvent):
+            hops = moves.get((event.store, event.destination), unapproved.get(event.destination, []))
+        else:
+            hops = unapproved.get(event.store, [])
+        hits += [AlertHit(flow_id(hop), hop, event.subject.key, event.occurred_at, event.event_id)
+                 for hop in hops]
     return hits

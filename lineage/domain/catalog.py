@@ -235,10 +235,30 @@ def parse_year_end(value: str) -> tuple[int, int]:
     return month, day
 
 
+class DeclaredFlow(_Strict):
+    """A store-to-store flow the organisation declares, with the mechanism that export relies on.
+
+    Its mechanism judges the hop into the destination's own processor for data moved along this
+    flow (an SCC signed for one export), overriding the processor's; onward hops to
+    sub-processors keep their own (each hop needs its own mechanism).
+    """
+
+    source: Identifier
+    destination: Identifier
+    categories: tuple[str, ...] = ()
+    transfer_mechanism: Mechanism | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c) for c in value)
+
+
 class Catalog(_Strict):
     organisation: str
     processors: tuple[Processor, ...]
     systems: tuple[System, ...]
+    flows: tuple[DeclaredFlow, ...] = ()
     retention: tuple[RetentionRule, ...] = ()
     financial_year_end: str = Field(
         "12-31", description="Last day (MM-DD) of the financial year, which accounting "
@@ -266,12 +286,21 @@ class Catalog(_Strict):
             for p in self.processors for sub in p.sub_processors if sub not in processors
         ]
         problems += _retention_problems(self.retention, set(stores), {s.id for s in self.systems})
+        problems += [
+            f"flow {f.source!r} -> {f.destination!r} names unknown store {end!r}"
+            for f in self.flows for end in (f.source, f.destination) if end not in set(stores)
+        ]
+        problems += _duplicates("flow", [f"{f.source} -> {f.destination}" for f in self.flows])
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
     def processor(self, processor_id: str) -> Processor:
         return next(p for p in self.processors if p.id == processor_id)
+
+    def flow(self, source: str, destination: str) -> DeclaredFlow | None:
+        return next((f for f in self.flows if (f.source, f.destination) == (source, destination)),
+                    None)
 
     def stores(self) -> list[tuple[System, Store]]:
         return [(system, store) for system in self.systems for store in system.stores]

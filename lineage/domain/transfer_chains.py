@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lineage.domain.catalog import Catalog, Processor, Store, System, normalise_country
-from lineage.domain.transfers import HopVerdict, TransferRules, classify_hop
+from lineage.domain.transfers import HopVerdict, Mechanism, TransferRules, classify_hop
 
 MAX_CHAIN = 6
 
@@ -31,10 +31,13 @@ class TransferHop:
 
 
 def store_hops(catalog: Catalog, system: System, store: Store, rules: TransferRules,
-               on: date) -> list[TransferHop]:
-    """Where the data of one store goes: its location, its processor, and every sub-processor."""
+               on: date, mechanism: Mechanism | None = None) -> list[TransferHop]:
+    """Where the data of one store goes: its location, its processor, and every sub-processor.
+
+    ``mechanism`` (a declared flow's) overrides the system's and processor's for the first hop.
+    """
     processor = catalog.processor(system.processor)
-    mechanism = system.transfer_mechanism or processor.transfer_mechanism
+    mechanism = mechanism or system.transfer_mechanism or processor.transfer_mechanism
     hops = [TransferHop(store.id, (processor.id,), country, classify_hop(country, mechanism, rules, on))
             for country in dict.fromkeys((store.country, processor.country))]
     hops += _onward(catalog, store.id, (processor.id,), processor, rules, on)
@@ -58,6 +61,23 @@ def _onward(catalog: Catalog, store: str, chain: tuple[str, ...], parent: Proces
 def catalog_hops(catalog: Catalog, rules: TransferRules, on: date) -> list[TransferHop]:
     return [hop for system, store in catalog.stores()
             for hop in store_hops(catalog, system, store, rules, on)]
+
+
+def flow_hops(catalog: Catalog, rules: TransferRules, on: date, source: str,
+              destination: str) -> list[TransferHop]:
+    """The hops of data moved from ``source`` into ``destination``: the destination's own, the
+    first judged on the declared flow's mechanism when it has one. Empty for an undeclared store."""
+    declared = catalog.flow(source, destination)
+    mechanism = declared.transfer_mechanism if declared else None
+    return [hop for system, store in catalog.stores() if store.id == destination
+            for hop in store_hops(catalog, system, store, rules, on, mechanism)]
+
+
+def flows_with_own_mechanism(catalog: Catalog, rules: TransferRules,
+                             on: date) -> dict[tuple[str, str], list[TransferHop]]:
+    """Per declared flow that names a mechanism: the hops of what moves along it."""
+    return {(f.source, f.destination): flow_hops(catalog, rules, on, f.source, f.destination)
+            for f in catalog.flows if f.transfer_mechanism is not None}
 
 
 

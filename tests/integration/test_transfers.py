@@ -106,6 +106,20 @@ class TestFlows:
             "greenhouse/candidates", "dropbox/recruitment", "US")
         assert flow["categories"] == ["user.content.private.cv"] and flow["subjects"] == 1
         assert flow["status"] == "unapproved" and "Privacy Shield" in flow["reason"]
+        assert flow["flow_declared"] is False
+
+    def test_a_declared_flow_is_judged_on_its_own_mechanism(self, graph: Settings,
+                                                             tmp_path: Path) -> None:
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(graph.catalog.read_text().replace("\nretention:", """
+  - source: greenhouse/candidates
+    destination: dropbox/recruitment
+    transfer_mechanism: {kind: sccs, module: 2, reference: "CV export addendum"}
+\nretention:""", 1))
+        code, result = cli(graph.model_copy(update={"catalog": catalog}), "flows")
+        (flow,) = result["flows"]
+        assert code == 0 and flow["flow_declared"] is True
+        assert flow["status"] == "safeguarded" and "module 2" in flow["mechanism"]
 
 
 QUERY_TOKEN = "query-token-5b1e"
