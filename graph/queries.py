@@ -20,6 +20,7 @@ def constraint_statements() -> list[str]:
 
 INDEX_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX holding_state IF NOT EXISTS FOR (h:Holding) ON (h.state)",
+    "CREATE INDEX holding_expires IF NOT EXISTS FOR (h:Holding) ON (h.expires_at)",
 )
 
 # --- catalog -> graph --------------------------------------------------------------------
@@ -66,6 +67,33 @@ OPTIONAL MATCH (st)-[old_loc:LOCATED_IN]->(other:Country) WHERE other <> c
 DELETE old_loc
 MERGE (st)-[:LOCATED_IN]->(c)
 """
+
+# --- retention moments -------------------------------------------------------------------
+# Each moment is kept as the latest time it happened and the event that set it (ties broken by
+# event id, so arrival order never matters). Holding-level moments come from the event's own
+# categories; store-wide ones (a click is contact for everything the person has in the store)
+# live on (Subject)-[:CLOCK]->(Store), so a holding created later still sees them.
+
+HOLDING_MOMENTS = ("written", "collected", "contact")
+STORE_MOMENTS = ("contact", "contract_end", "account_closure")
+
+
+def _latest(var: str, moment: str, at: str, event: str, when: str) -> str:
+    newer = (f"{when} AND ({var}.{moment}_at IS NULL OR {at} > {var}.{moment}_at OR "
+             f"({at} = {var}.{moment}_at AND {event} > {var}.{moment}_event))")
+    return (f"{var}.{moment}_event = CASE WHEN {newer} THEN {event} ELSE {var}.{moment}_event END, "
+            f"{var}.{moment}_at = CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END")
+
+
+def _moment_sets(var: str, moments: tuple[str, ...], at: str, event: str, marks: str) -> str:
+    return "SET " + ",\n    ".join(_latest(var, m, at, event, f"'{m}' IN {marks}") for m in moments)
+
+
+def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
+    return "SET " + ",\n    ".join(
+        _latest(into, m, f"{src}.{m}_at", f"{src}.{m}_event", f"{src}.{m}_at IS NOT NULL")
+        for m in moments)
+
 
 # --- events -> graph ---------------------------------------------------------------------
 # Rows are built by graph.writer.rows_for(); each row is one (subject, store, category).
@@ -122,13 +150,24 @@ CALL (w, l) {
   MERGE (a)-[:CONCERNS]->(w)
 }
 CALL (w, l) {
+  MATCH (l)-[lc:CLOCK]->(st:Store)
+  MERGE (w)-[wc:CLOCK]->(st)
+  """ + _fold_sets("wc", "lc", STORE_MOMENTS) + """
+  DELETE lc
+}
+CALL (w, l) {
   MATCH (l)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
   MERGE (n:Holding {id: w.key + '|' + st.id + '|' + h.category})
     ON CREATE SET n.category = h.category, n.subject_type = h.subject_type,
                   n.first_seen = h.first_seen, n.last_seen = h.last_seen, n.purposes = [],
-                  n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id
+                  n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id,
+                  n.first_event = h.first_event
   MERGE (w)-[:HAS_HOLDING]->(n)
   MERGE (n)-[:IN_STORE]->(st)
+  SET n.first_event = CASE WHEN h.first_seen < n.first_seen
+                            OR (h.first_seen = n.first_seen AND h.first_event < n.first_event)
+                           THEN h.first_event ELSE n.first_event END
+  """ + _fold_sets("n", "h", HOLDING_MOMENTS) + """
   SET n.first_seen = CASE WHEN h.first_seen < n.first_seen THEN h.first_seen ELSE n.first_seen END,
       n.last_seen = CASE WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
       n.purposes = reduce(acc = n.purposes, p IN coalesce(h.purposes, []) |
@@ -167,9 +206,12 @@ MERGE (st:Store {id: row.store})
 MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
                 h.first_seen = at, h.last_seen = at, h.purposes = [],
-                h.last_event_at = at, h.last_event_id = row.event_id
+                h.last_event_at = at, h.last_event_id = row.event_id, h.first_event = row.event_id
 MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
+SET h.first_event = CASE WHEN at < h.first_seen OR (at = h.first_seen AND row.event_id < h.first_event)
+                         THEN row.event_id ELSE h.first_event END
+""" + _moment_sets("h", HOLDING_MOMENTS, "at", "row.event_id", "row.marks") + """
 SET h.first_seen = CASE WHEN at < h.first_seen THEN at ELSE h.first_seen END,
     h.last_seen = CASE WHEN at > h.last_seen THEN at ELSE h.last_seen END,
     h.purposes = CASE WHEN row.purpose IS NULL OR row.purpose IN h.purposes THEN h.purposes
@@ -226,6 +268,55 @@ SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
 WITH row, src, dst
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (s)-[:MOVED {src: src.id}]->(dst)
+"""
+
+MARK_STORE_CLOCKS = """
+UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.at}) AS at
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+MERGE (s)-[c:CLOCK]->(st)
+""" + _moment_sets("c", STORE_MOMENTS, "at", "row.event_id", "row.marks") + """
+"""
+
+# What the retention computation needs about every holding of some subjects (or stores).
+_EXPIRY_INPUT_COLUMNS = """
+OPTIONAL MATCH (s)-[c:CLOCK]->(st)
+RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purposes,
+       h.first_seen AS first_seen, h.first_event AS first_event,
+       h.written_at AS written_at, h.written_event AS written_event,
+       h.collected_at AS collected_at, h.collected_event AS collected_event,
+       CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
+            THEN c.contact_at ELSE h.contact_at END AS contact_at,
+       CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
+            THEN c.contact_event ELSE h.contact_event END AS contact_event,
+       c.contract_end_at AS contract_end_at, c.contract_end_event AS contract_end_event,
+       c.account_closure_at AS account_closure_at, c.account_closure_event AS account_closure_event
+"""
+
+EXPIRY_INPUTS_OF_SUBJECTS = """
+UNWIND $subjects AS k
+MATCH (:Identifier {key: k})-[:IDENTIFIES]->(s:Subject)
+WITH DISTINCT s
+MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+""" + _EXPIRY_INPUT_COLUMNS
+
+EXPIRY_INPUTS_IN_STORE = """
+MATCH (st:Store {id: $store})<-[:IN_STORE]-(h:Holding)<-[:HAS_HOLDING]-(s:Subject)
+WHERE h.id > $after
+WITH st, h, s ORDER BY h.id LIMIT $limit
+""" + _EXPIRY_INPUT_COLUMNS
+
+STORES_WITH_HOLDINGS = "MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) } RETURN st.id AS id"
+
+SET_EXPIRY = """
+UNWIND $rows AS row
+MATCH (h:Holding {id: row.id})
+SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
+                        ELSE datetime({epochMillis: row.expires_at}) END,
+    h.retention_rule = row.rule, h.retention_trigger = row.trigger,
+    h.retention_moment = row.moment, h.expiry_event = row.event_id,
+    h.legal_obligation = row.legal_obligation
 """
 
 # --- transfer alerts ---------------------------------------------------------------------

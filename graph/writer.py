@@ -17,6 +17,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from graph import queries
 from graph.alerts import upsert_alerts
 from graph.identity import needs_lookup, plan_identities
+from graph.retention import refresh_subjects
 from lineage.domain.alerts import AlertHit
 from lineage.domain.events import (
     ActivityEvent,
@@ -26,6 +27,7 @@ from lineage.domain.events import (
     ErasureEvent,
     MovementEvent,
 )
+from lineage.domain.retention import RetentionPolicy, marked_store, moments_marked
 
 
 @dataclass
@@ -33,6 +35,7 @@ class BatchRows:
     """The parameter rows of one batch, grouped by the statement that takes them."""
 
     holdings: list[dict[str, Any]] = field(default_factory=list)
+    clocks: list[dict[str, Any]] = field(default_factory=list)
     erasures: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
@@ -42,6 +45,7 @@ class BatchRows:
         pairs = [
             (queries.MERGE_HOLDINGS, self.holdings),
             (queries.MERGE_FLOWS, self.flows),
+            (queries.MARK_STORE_CLOCKS, self.clocks),
             (queries.MARK_ERASED, self.erasures),
             (queries.MARK_CONSENT_WITHDRAWN, self.consents),
         ]
@@ -60,21 +64,31 @@ def _base(event: DataMovementEvent) -> dict[str, Any]:
     }
 
 
-def _holding_rows(event: DataMovementEvent, store: str) -> list[dict[str, Any]]:
-    base = _base(event) | {"store": store}
+def _holding_rows(event: DataMovementEvent, store: str, marks: list[str]) -> list[dict[str, Any]]:
+    base = _base(event) | {"store": store, "marks": marks}
     return [base | {"category": category} for category in event.categories]
+
+
+def _marks(event: DataMovementEvent) -> tuple[list[str], list[str]]:
+    """The retention moments the event sets: on its categories' holdings, and store-wide."""
+    marks = moments_marked(event)
+    return ([m.moment.value for m in marks if not m.store_wide],
+            [m.moment.value for m in marks if m.store_wide])
 
 
 def rows_for(events: Sequence[DataMovementEvent]) -> BatchRows:
     """Split a batch into statement rows; a movement adds holdings at its destination too."""
     rows = BatchRows()
     for event in events:
+        own, store_wide = _marks(event)
+        if store_wide:
+            rows.clocks.append(_base(event) | {"store": marked_store(event), "marks": store_wide})
         match event:
             case CollectionEvent() | ActivityEvent():
-                rows.holdings += _holding_rows(event, event.store)
+                rows.holdings += _holding_rows(event, event.store, own)
             case MovementEvent():
-                rows.holdings += _holding_rows(event, event.store)
-                rows.holdings += _holding_rows(event, event.destination)
+                rows.holdings += _holding_rows(event, event.store, [])  # the origin keeps its clock
+                rows.holdings += _holding_rows(event, event.destination, own)
                 rows.flows.append(_base(event) | {"destination": event.destination,
                                                   "categories": list(event.categories)})
             case ErasureEvent():
@@ -97,13 +111,14 @@ class GraphWriter:
         self._driver = driver
         self._database = database
 
-    async def write(self, events: Sequence[DataMovementEvent]) -> None:
+    async def write(self, events: Sequence[DataMovementEvent], policy: RetentionPolicy) -> None:
+        """One transaction: identities, data, then the expiry of every holding touched."""
         if not events:
             return
         groups = identity_groups(events)
         statements = rows_for(events).statements()
         async with self._driver.session(database=self._database) as session:
-            await session.execute_write(_write_batch, groups, statements)
+            await session.execute_write(_write_batch, groups, statements, policy)
 
 
     async def upsert_alerts(self, hits: Sequence[AlertHit]) -> list[dict[str, Any]]:
@@ -116,11 +131,14 @@ class GraphWriter:
 
 
 async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]],
-                       statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
-    """Identities first (every event's key must identify a subject), then the data."""
+                       statements: list[tuple[str, list[dict[str, Any]]]],
+                       policy: RetentionPolicy) -> None:
+    """Identities first (every event's key must identify a subject), then the data, then the
+    expiries, which depend on both."""
     await _resolve_identities(tx, groups)
     for query, rows in statements:
         await (await tx.run(query, rows=rows)).consume()
+    await refresh_subjects(tx, policy, sorted({group[0] for group in groups}))
 
 
 async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> None:

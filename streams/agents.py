@@ -94,7 +94,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     outcome = decode_canonical(event.value, _origin(event))
                     (dead if isinstance(outcome, DeadLetter) else events).append(outcome)
                 decoded = time.perf_counter()
-                dead += await _store(writer, events)
+                dead += await _store(writer, events, live)
                 refused = {letter.payload for letter in dead}
                 stored = [e for e in events if encode_event(e) not in refused] if dead else events
                 announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved,
@@ -118,7 +118,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         if changed is None:
             return
         try:
-            announced = await asyncio.to_thread(_apply, settings, changed)
+            announced = await asyncio.to_thread(_apply, settings, changed, current)
         except (Neo4jError, DriverError, OSError) as exc:
             log.warning("catalog change not applied yet (%s); retrying at the next check", exc)
             live.revert(current)
@@ -138,9 +138,9 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     await sinks.deliver(client, json.loads(record))
 
 
-def _apply(settings: Settings, catalog: Catalog) -> list[dict[str, Any]]:
+def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict[str, Any]]:
     with open_driver(settings) as driver:
-        return apply_catalog(driver, settings.neo4j.database, catalog)
+        return apply_catalog(driver, settings.neo4j.database, catalog, previous)
 
 
 async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]],
@@ -156,7 +156,8 @@ async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, A
             delay = min(delay * 2, RETRY_MAX_S)
 
 
-async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent]) -> list[DeadLetter]:
+async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
+                 live: LiveCatalog) -> list[DeadLetter]:
     """Write until Neo4j has the batch. Returns the events Neo4j refuses as dead letters.
 
     Unavailability is waited out (the stream stalls, nothing is acked); an error that retrying
@@ -165,7 +166,7 @@ async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent]) -> li
     delay = 0.5
     while True:
         try:
-            await writer.write(events)
+            await writer.write(events, live.retention)
             return []
         except (TransientError, DriverError, OSError) as exc:
             log.warning("Neo4j unavailable (%s); retrying in %.1fs", exc, delay)
@@ -176,4 +177,5 @@ async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent]) -> li
                 return [DeadLetter(events[0].source, "record", f"graph refused event: {exc}",
                                    encode_event(events[0]))]
             middle = len(events) // 2
-            return await _store(writer, events[:middle]) + await _store(writer, events[middle:])
+            return (await _store(writer, events[:middle], live)
+                    + await _store(writer, events[middle:], live))

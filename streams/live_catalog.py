@@ -19,10 +19,12 @@ from typing import Any
 
 from neo4j import Driver
 
+from graph.retention import recompute_stores
 from graph.schema import sync_catalog
 from lineage.adapters import build_adapters
 from lineage.adapters.base import Adapter
 from lineage.domain.catalog import Catalog, parse_catalog
+from lineage.domain.retention import RetentionPolicy, rules_changed
 from lineage.domain.transfer_chains import TransferHop
 from lineage.errors import CatalogError
 from streams.alerting import reevaluate, unapproved_flows, unapproved_moves
@@ -43,6 +45,7 @@ class LiveCatalog:
     adapters: Mapping[str, Adapter] = field(init=False)
     unapproved: dict[str, list[TransferHop]] = field(init=False)
     unapproved_moves: dict[tuple[str, str], list[TransferHop]] = field(init=False)
+    retention: RetentionPolicy = field(init=False)
 
     def __post_init__(self) -> None:
         self._derive()
@@ -64,6 +67,7 @@ class LiveCatalog:
         self.adapters = build_adapters(self.catalog)
         self.unapproved = unapproved_flows(self.catalog, self.day)
         self.unapproved_moves = unapproved_moves(self.catalog, self.day)
+        self.retention = RetentionPolicy(self.catalog)
 
     def changed(self, today: date | None = None) -> Catalog | None:
         """The new catalog if the file changed (and validates) or the day turned; else None."""
@@ -86,7 +90,15 @@ class LiveCatalog:
         return catalog
 
 
-def apply_catalog(driver: Driver, database: str, catalog: Catalog) -> list[dict[str, Any]]:
-    """Catalog nodes into the graph, then alerts re-evaluated; returns the alerts to announce."""
+def apply_catalog(driver: Driver, database: str, catalog: Catalog,
+                  previous: Catalog | None = None) -> list[dict[str, Any]]:
+    """Catalog nodes into the graph, expiries recomputed where the retention rules changed (all
+    of them when the previous catalog is unknown, at start), then alerts re-evaluated.
+
+    Returns the alerts to announce.
+    """
     sync_catalog(driver, database, catalog)
+    stores = None if previous is None else rules_changed(previous, catalog)
+    recomputed = recompute_stores(driver, database, RetentionPolicy(catalog), stores)
+    log.info("expiry recomputed for %d holding(s)", recomputed)
     return reevaluate(driver, database, catalog)

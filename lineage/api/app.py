@@ -33,6 +33,7 @@ from graph.connection import open_driver
 from lineage.answers.transfers import QueryError
 from lineage.api.queries import QueriesNotConfiguredError
 from lineage.api.queries import router as query_router
+from lineage.api.ropa import router as ropa_router
 from lineage.api.signatures import (
     SignatureError,
     signed_uri,
@@ -365,4 +366,5 @@ def create_api(settings: Settings) -> FastAPI:
     api.add_exception_handler(DriverError, _graph_unavailable)
     api.include_router(router)
     api.include_router(query_router)
+    api.include_router(ropa_router)
     return api

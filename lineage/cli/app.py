@@ -276,6 +276,9 @@ def bench_alerts(
 from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)
 
 transfer_commands.register(app, read_catalog)
+from lineage.cli import ropa_command  # noqa: E402
+
+ropa_command.register(app, read_catalog)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ class Moment(StrEnum):
     CONTACT = "contact"  # last contact coming from the person: a collection, a click, a reply
     CONTRACT_END = "contract_end"
     ACCOUNT_CLOSURE = "account_closure"
+    FIRST_SEEN = "first_seen"  # the holding's first sighting: the last resort, it never moves
 
 
 TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType({
@@ -42,12 +43,14 @@ TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType({
 })
 
 # What a clock runs from when its own moment was never seen but the data is held: a holding that
-# only a copy (no contact from the person) or an update (collected before lineage watched) put
-# there must still expire, from the best evidence of when the data got there. The end of a
-# contract or of an account has no stand-in: until it happens, the clock has not started.
+# only a copy, an update (collected before lineage watched) or a logged activity put there must
+# still expire, from the best evidence of when the data got there, and never from something
+# that must not move it (an open is written data, but not contact). The end of a contract or of
+# an account has no stand-in: until it happens, the clock has not started.
 MOMENT_FALLBACK: Mapping[Moment, tuple[Moment, ...]] = MappingProxyType({
-    Moment.CONTACT: (Moment.COLLECTED, Moment.WRITTEN),
-    Moment.COLLECTED: (Moment.WRITTEN,),
+    Moment.CONTACT: (Moment.COLLECTED, Moment.FIRST_SEEN),
+    Moment.COLLECTED: (Moment.FIRST_SEEN,),
+    Moment.WRITTEN: (Moment.FIRST_SEEN,),
 })
 
 
@@ -69,9 +72,12 @@ _ACTION_MARKS: Mapping[str, tuple[MomentMark, ...]] = MappingProxyType({
     "copied": _RECEIVED,
     "transferred": _RECEIVED,
 })
+# Every activity the source logs is data written about the person (a delivery log line), for the
+# categories it names; only a click or a reply is also contact, for the whole store.
+_LOGGED = MomentMark(Moment.WRITTEN, False)
 _ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyType({
-    ActivityKind.CLICKED: (MomentMark(Moment.CONTACT, True),),
-    ActivityKind.REPLIED: (MomentMark(Moment.CONTACT, True),),
+    ActivityKind.CLICKED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
+    ActivityKind.REPLIED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
     ActivityKind.CONTRACT_ENDED: (MomentMark(Moment.CONTRACT_END, True),),
     ActivityKind.ACCOUNT_CLOSED: (MomentMark(Moment.ACCOUNT_CLOSURE, True),),
 })
@@ -81,12 +87,13 @@ def moments_marked(event: DataMovementEvent) -> tuple[MomentMark, ...]:
     """The moments ``event`` sets, in the store ``marked_store(event)`` names.
 
     Only what comes from the person counts as contact (CNIL 2021-131: a click does, an open does
-    not), so sends, deliveries, opens, bounces, reads, erasures, consent and links set nothing.
+    not): sends, deliveries, opens and bounces are only written log data; reads, erasures,
+    consent and links set nothing.
     A copy or transfer writes the data into its *destination*, where it is collected anew; the
     origin keeps its own moments.
     """
     if isinstance(event, ActivityEvent):
-        return _ACTIVITY_MARKS.get(event.activity, ())
+        return _ACTIVITY_MARKS.get(event.activity, (_LOGGED,))
     return _ACTION_MARKS.get(event.action, ())
 
 

@@ -174,11 +174,19 @@ class TestFallbackMoments:
         found = expiry_of(copied)
         assert (found.at, found.event_id, found.moment) == (utc(2028, 3, 1), "e:copy", Moment.COLLECTED)
 
-    def test_an_update_only_holding_runs_from_the_update(self) -> None:
-        updated = clock("crm/leads", "user.name", written=(utc(2025, 3, 1), "e:update"))
-        assert expiry_of(updated).moment is Moment.WRITTEN
-        invoice = clock("billing/invoices", "user.financial", written=(utc(2025, 3, 1), "e:update"))
+    def test_without_contact_or_collection_the_first_sighting_stands_in(self) -> None:
+        # written later by opens/updates, but those must not move a last-contact clock
+        updated = clock("crm/leads", "user.name", written=(utc(2026, 3, 1), "e:update"),
+                        first_seen=(utc(2025, 3, 1), "e:first"))
+        assert expiry_of(updated).moment is Moment.FIRST_SEEN
+        assert expiry_of(updated).at == utc(2028, 3, 1)
+        invoice = clock("billing/invoices", "user.financial", first_seen=(utc(2025, 3, 1), "e:first"))
         assert expiry_of(invoice).at == utc(2036, 1, 1)
+
+    def test_a_collection_clock_runs_from_the_last_write(self) -> None:
+        logs = clock("crm/leads", "user.device.ip_address", written=(utc(2026, 3, 1), "e:log"),
+                     first_seen=(utc(2025, 3, 1), "e:first"))
+        assert (expiry_of(logs).at, expiry_of(logs).moment) == (utc(2026, 9, 1), Moment.WRITTEN)
 
     def test_a_holding_with_no_moment_at_all_is_pending(self) -> None:
         assert expiry_of(clock("crm/leads", "user.name")).pending
@@ -237,12 +245,13 @@ def activity(kind: ActivityKind) -> ActivityEvent:
 class TestMomentsMarked:
     @pytest.mark.parametrize("kind", [ActivityKind.CLICKED, ActivityKind.REPLIED])
     def test_a_click_or_reply_is_contact_in_the_whole_store(self, kind: ActivityKind) -> None:
-        assert moments_marked(activity(kind)) == (MomentMark(Moment.CONTACT, store_wide=True),)
+        assert moments_marked(activity(kind)) == (MomentMark(Moment.WRITTEN, store_wide=False),
+                                                  MomentMark(Moment.CONTACT, store_wide=True))
 
     @pytest.mark.parametrize("kind", [ActivityKind.OPENED, ActivityKind.DELIVERED, ActivityKind.SENT,
                                       ActivityKind.BOUNCED, ActivityKind.COMPLAINED])
-    def test_what_does_not_come_from_the_person_marks_nothing(self, kind: ActivityKind) -> None:
-        assert moments_marked(activity(kind)) == ()
+    def test_what_does_not_come_from_the_person_is_only_logged_data(self, kind: ActivityKind) -> None:
+        assert moments_marked(activity(kind)) == (MomentMark(Moment.WRITTEN, store_wide=False),)
 
     def test_contract_end_and_account_closure(self) -> None:
         assert moments_marked(activity(ActivityKind.CONTRACT_ENDED)) == (

@@ -1,0 +1,83 @@
+"""Expiry per holding: moments read from the graph, rules applied by the domain, results written.
+
+The domain (``lineage.domain.retention``) decides; this module only moves rows. Expiries are
+recomputed for every holding of the subjects a batch touched (in the batch's transaction), and
+for whole stores when the catalog's rules change, so an expiry is always the current catalog
+applied to the current moments, never an increment that could drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncManagedTransaction, Driver
+from neo4j.time import DateTime
+
+from graph import queries
+from lineage.domain.retention import Expiry, HoldingClock, Moment, RetentionPolicy
+
+PAGE = 5000
+
+
+def _native(value: Any) -> datetime | None:
+    return value.to_native() if isinstance(value, DateTime) else value
+
+
+def holding_clock(row: dict[str, Any]) -> HoldingClock:
+    """One EXPIRY_INPUTS row as the domain's view of a holding."""
+    moments: dict[Moment, tuple[datetime, str]] = {}
+    for moment in Moment:
+        prefix = "first_seen" if moment is Moment.FIRST_SEEN else f"{moment.value}_at"
+        event = "first_event" if moment is Moment.FIRST_SEEN else f"{moment.value}_event"
+        at = _native(row.get(prefix))
+        if at is not None:
+            moments[moment] = (at, row.get(event) or "")
+    return HoldingClock(store=row["store"], system=None, category=row["category"],
+                        purposes=tuple(row.get("purposes") or ()), moments=moments)
+
+
+def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
+    if expiry is None:  # no rule covers it: every retention property is removed
+        return {"id": holding_id, "expires_at": None, "rule": None, "trigger": None,
+                "moment": None, "event_id": None, "legal_obligation": None}
+    return {"id": holding_id,
+            "expires_at": None if expiry.at is None else int(expiry.at.timestamp() * 1000),
+            "rule": expiry.rule, "trigger": expiry.trigger.value,
+            "moment": expiry.moment.value if expiry.moment else None,
+            "event_id": expiry.event_id, "legal_obligation": expiry.legal_obligation}
+
+
+def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [expiry_row(row["id"], policy.expiry(holding_clock(row))) for row in inputs]
+
+
+async def refresh_subjects(tx: AsyncManagedTransaction, policy: RetentionPolicy,
+                           subjects: list[str]) -> None:
+    """Inside a batch's transaction: recompute every holding of the subjects it touched."""
+    result = await tx.run(queries.EXPIRY_INPUTS_OF_SUBJECTS, subjects=subjects)
+    rows = expiry_rows(policy, [record.data() async for record in result])
+    if rows:
+        await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
+
+
+def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
+                     stores: Iterable[str] | None = None) -> int:
+    """Recompute the expiry of every holding in ``stores`` (all stores when None), by pages."""
+    if stores is None:
+        records, _, _ = driver.execute_query(queries.STORES_WITH_HOLDINGS, database_=database)
+        stores = [r["id"] for r in records]
+    done = 0
+    for store in sorted(stores):
+        after = ""
+        while True:
+            records, _, _ = driver.execute_query(queries.EXPIRY_INPUTS_IN_STORE, store=store,
+                                                 after=after, limit=PAGE, database_=database)
+            if not records:
+                break
+            rows = expiry_rows(policy, (r.data() for r in records))
+            driver.execute_query(queries.SET_EXPIRY, rows=rows, database_=database)
+            done += len(rows)
+            after = rows[-1]["id"]
+    return done

@@ -1,0 +1,37 @@
+"""``GET /ropa``: the record of processing activities (GDPR Art. 30) over HTTP.
+
+Same authentication and driver as the other query endpoints, and the same record as
+``lineage ropa`` (both build it with :mod:`lineage.answers.ropa`). CSV is answered as
+``text/csv`` so a browser or a DPO's tooling saves it as the spreadsheet it is.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from lineage.answers import ropa as answers
+from lineage.answers.catalog_file import read_catalog
+from lineage.answers.transfers import parse_day
+from lineage.api.queries import Authorised, GraphDriver, On
+from lineage.domain.ropa import ropa_csv, ropa_json
+
+router = APIRouter(tags=["queries"])
+
+Format = Annotated[str, Query(alias="format", description="json (default) or csv")]
+_CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
+                       "description": "The record, one row per processing activity"}}
+
+
+@router.get("/ropa", summary="The record of processing activities (GDPR Art. 30)", response_model=None,
+            responses=_CSV_RESPONSE)
+def ropa(settings: Authorised, driver: GraphDriver, fmt: Format = "json",
+         on: On = None) -> list[dict[str, Any]] | Response:
+    chosen = answers.parse_format(fmt)
+    rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))
+    if chosen == "csv":
+        return Response(ropa_csv(rows), media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'})
+    return ropa_json(rows)
