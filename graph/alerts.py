@@ -30,8 +30,10 @@ def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict
     return [r.data() for r in records]
 
 
-def list_alerts(driver: Driver, database: str, status: str | None) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(queries.LIST_ALERTS, status=status, database_=database)
+def list_alerts(driver: Driver, database: str, status: str | None,
+                kind: str | None = None) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(queries.LIST_ALERTS, status=status, kind=kind,
+                                         database_=database)
     return [plain(r.data()) for r in records]
 
 
@@ -44,3 +46,21 @@ def alert_subjects(driver: Driver, database: str, alert_id: str) -> list[str]:
     """Keys of the subjects an alert concerns."""
     records, _, _ = driver.execute_query(queries.ALERT_SUBJECTS, id=alert_id, database_=database)
     return [r["subject"] for r in records]
+
+
+def replace_alerts(driver: Driver, database: str, kind: str, rows: list[dict[str, Any]],
+                   reason_closed: str) -> list[dict[str, Any]]:
+    """For a kind a scheduled check recomputes whole: upsert the rows' alerts, trim their
+    subjects to the current ones, close the rest. Returns the alerts to announce."""
+    active = sorted({str(row["id"]) for row in rows})
+    driver.execute_query(queries.CLOSE_RESOLVED_ALERTS, kind=kind, active=active,
+                         reason=reason_closed, database_=database)
+    if not rows:
+        return []
+    records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=rows, database_=database)
+    subjects: dict[str, list[str]] = {}
+    for row in rows:
+        subjects.setdefault(str(row["id"]), []).append(str(row["subject"]))
+    driver.execute_query(queries.TRIM_ALERT_SUBJECTS, database_=database,
+                         alerts=[{"id": k, "subjects": v} for k, v in subjects.items()])
+    return [plain(r.data()) for r in records if r["announce"]]

@@ -46,6 +46,8 @@ class Label(StrEnum):
     COUNTRY = "Country"
     HOLDING = "Holding"
     ALERT = "Alert"
+    HOLD = "Hold"
+    ERASURE_REQUEST = "ErasureRequest"
 
 
 class Rel(StrEnum):
@@ -70,4 +72,6 @@ NODE_KEYS: dict[Label, str] = {
     Label.COUNTRY: "code",
     Label.HOLDING: "id",
     Label.ALERT: "id",
+    Label.HOLD: "id",
+    Label.ERASURE_REQUEST: "id",
 }

@@ -150,6 +150,16 @@ CALL (w, l) {
   MERGE (a)-[:CONCERNS]->(w)
 }
 CALL (w, l) {
+  MATCH (hold:Hold)-[r:HOLDS]->(l)
+  DELETE r
+  MERGE (hold)-[:HOLDS]->(w)
+}
+CALL (w, l) {
+  MATCH (request:ErasureRequest)-[r:FOR]->(l)
+  DELETE r
+  MERGE (request)-[:FOR]->(w)
+}
+CALL (w, l) {
   MATCH (l)-[lc:CLOCK]->(st:Store)
   MERGE (w)-[wc:CLOCK]->(st)
   """ + _fold_sets("wc", "lc", STORE_MOMENTS) + """
@@ -329,7 +339,7 @@ UPSERT_ALERTS = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MERGE (a:Alert {id: row.id})
-  ON CREATE SET a.status = 'new', a.severity = 'high', a.kind = 'unapproved_transfer',
+  ON CREATE SET a.status = 'new', a.severity = row.severity, a.kind = row.kind,
                 a.first_seen = at, a.last_seen = at, a.store = row.store, a.chain = row.chain,
                 a.country = row.country
 SET a.reason = row.reason, a.mechanism = row.mechanism,
@@ -345,7 +355,8 @@ FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (a)-[:CONCERNS]->
 WITH DISTINCT a
 WITH a, a.status IN ['new', 'reopened'] AS announce
 SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END
-RETURN a.id AS id, announce, a.store AS store, a.chain AS chain, a.country AS country,
+RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
+       a.country AS country,
        a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity,
        COUNT { (a)-[:CONCERNS]->() } AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
@@ -361,18 +372,32 @@ RETURN sid AS store, s.key AS subject, at.epochMillis AS at,
 """
 
 CLOSE_APPROVED_ALERTS = """
-MATCH (a:Alert) WHERE a.status <> 'closed' AND NOT a.id IN $unapproved
+MATCH (a:Alert {kind: 'unapproved_transfer'}) WHERE a.status <> 'closed' AND NOT a.id IN $unapproved
 SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = 'the catalog now approves this flow'
 RETURN a.id AS id
 """
 
 LIST_ALERTS = """
-MATCH (a:Alert) WHERE $status IS NULL OR a.status = $status
-RETURN a.id AS id, a.status AS status, a.severity AS severity, a.store AS store,
+MATCH (a:Alert) WHERE ($status IS NULL OR a.status = $status) AND ($kind IS NULL OR a.kind = $kind)
+RETURN a.id AS id, a.kind AS kind, a.status AS status, a.severity AS severity, a.store AS store,
        a.chain AS chain, a.country AS country, a.reason AS reason,
        COUNT { (a)-[:CONCERNS]->() } AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen
 ORDER BY a.last_seen DESC
+"""
+
+# Alerts of a kind a scheduled check recomputes whole (overdue retention, erasure deadlines):
+# those not in $active close, and each active one concerns exactly the subjects given now.
+CLOSE_RESOLVED_ALERTS = """
+MATCH (a:Alert {kind: $kind}) WHERE a.status <> 'closed' AND NOT a.id IN $active
+SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = $reason
+RETURN a.id AS id
+"""
+
+TRIM_ALERT_SUBJECTS = """
+UNWIND $alerts AS alert
+MATCH (:Alert {id: alert.id})-[r:CONCERNS]->(s:Subject) WHERE NOT s.key IN alert.subjects
+DELETE r
 """
 
 ALERT_SUBJECTS = """
@@ -400,7 +425,11 @@ RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor_id,
        collect(CASE WHEN h.state = 'held' THEN h.category END) AS held,
        collect(CASE WHEN h.state <> 'held' THEN h.category END) AS erased,
        min(h.first_seen) AS first_seen, max(h.last_seen) AS last_seen,
-       max(h.erased_at) AS erased_at
+       max(h.erased_at) AS erased_at,
+       min(CASE WHEN h.state = 'held' THEN h.expires_at END) AS expires_at,
+       collect(CASE WHEN h.state = 'held' THEN {category: h.category, expires_at: h.expires_at,
+               rule: h.retention_rule, trigger: h.retention_trigger, moment: h.retention_moment,
+               event: h.expiry_event} END) AS retention
 ORDER BY store
 """
 

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncManagedTransaction, Driver
+from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 from neo4j.time import DateTime
 
 from graph import queries
+from graph.holds import ACTIVE_HOLDS_ON_HOLDING
+from graph.reader import plain
 from lineage.domain.retention import Expiry, HoldingClock, Moment, RetentionPolicy
 
 PAGE = 5000
@@ -81,3 +83,48 @@ def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
             done += len(rows)
             after = rows[-1]["id"]
     return done
+
+
+# --- reads: what expires, what is overdue ------------------------------------------------
+
+EXPIRING = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+WHERE h.expires_at IS NOT NULL AND h.expires_at < $before
+  AND ($store IS NULL OR st.id = $store)
+  AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
+  AND ($subject_type IS NULL OR h.subject_type = $subject_type)
+WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
+     h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
+RETURN store, category, subject_type, rule, held, count(*) AS holdings,
+       count(DISTINCT s) AS subjects, min(expires_at) AS earliest, max(expires_at) AS latest,
+       sum(CASE WHEN expires_at <= $now THEN 1 ELSE 0 END) AS overdue,
+       reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by
+ORDER BY held, earliest, store, category
+"""
+
+# Overdue and not held, per (store, rule): the flows of overdue-retention alerts.
+OVERDUE = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+WHERE h.expires_at <= $now
+WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+WHERE size(holds) = 0
+RETURN st.id AS store, h.retention_rule AS rule, s.key AS subject,
+       max(h.expires_at).epochMillis AS expired_at_ms
+"""
+
+
+def expiring(driver: Driver, database: str, before: datetime, now: datetime,
+             store: str | None = None, category: str | None = None,
+             subject_type: str | None = None) -> list[dict[str, Any]]:
+    """Groups of holdings expiring before ``before``; held ones come last, with their holds."""
+    records, _, _ = driver.execute_query(
+        EXPIRING, before=before, now=now, store=store, category=category,
+        subject_type=subject_type, database_=database, routing_=RoutingControl.READ)
+    return [plain(r.data()) for r in records]
+
+
+def overdue(driver: Driver, database: str, now: datetime) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(OVERDUE, now=now, database_=database,
+                                         routing_=RoutingControl.READ)
+    return [plain(r.data()) for r in records]

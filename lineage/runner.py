@@ -33,6 +33,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LINEAGE_TOPIC_NAMESPACE": settings.topic_namespace,
         "LINEAGE_CATALOG": str(settings.catalog),
         "LINEAGE_CATALOG_CHECK_S": str(settings.catalog_check_s),
+        "LINEAGE_RETENTION_CHECK_S": str(settings.retention_check_s),
         "LINEAGE_STACK_HOME": str(settings.stack.home.resolve()),
     })
     if settings.subject_key is not None:

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     catalog_check_s: float = Field(
         5.0, gt=0, description="How often the worker checks the catalog file for changes; a "
         "change is applied to the graph and its alerts without a restart.")
+    retention_check_s: float = Field(
+        60.0, gt=0, description="How often the worker looks for data held past its expiry "
+        "(overdue alerts) and for erasure requests past their deadline.")
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)

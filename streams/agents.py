@@ -31,6 +31,7 @@ from streams.alerting import alert_record
 from streams.app import LineageTopics
 from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.processing import DeadLetter, decode_canonical, normalise
+from streams.scheduled_checks import run_checks
 from streams.sinks import AlertSinks
 from streams.topics import Topics
 
@@ -129,6 +130,18 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                                                                 value=alert_record(a))
                                for a in announced])
 
+    @app.timer(settings.retention_check_s)
+    async def clock_checks() -> None:
+        """Overdue retention (and erasure deadlines): what the passing of time alone raises."""
+        try:
+            announced = await asyncio.to_thread(_checks, settings)
+        except (Neo4jError, DriverError, OSError) as exc:
+            log.warning("scheduled checks skipped (%s); retrying at the next run", exc)
+            return
+        await asyncio.gather(*[await lineage_topics.alerts.send(key=a["id"].encode(),
+                                                                value=alert_record(a))
+                               for a in announced])
+
     @app.agent(lineage_topics.alerts, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT) -> None:
         """Post each alert record to the configured sinks; never holds up the lineage stream."""
@@ -136,6 +149,11 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             async for record in stream:
                 if sinks.configured:
                     await sinks.deliver(client, json.loads(record))
+
+
+def _checks(settings: Settings) -> list[dict[str, Any]]:
+    with open_driver(settings) as driver:
+        return run_checks(driver, settings.neo4j.database)
 
 
 def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ def _covering_sources(hop: TransferHop,
 
 
 def alert_record(alert: dict[str, Any]) -> bytes:
-    return json.dumps({"kind": "unapproved_transfer", **alert}, default=str).encode()
+    return json.dumps(alert, default=str).encode()
 
 
 def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str, Any]]:

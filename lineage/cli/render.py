@@ -44,7 +44,8 @@ def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) ->
     console.print(view)
 
 
-SUBJECT_COLUMNS = ("store", "processor_id", "country", "held", "erased", "first_seen", "last_seen")
+SUBJECT_COLUMNS = ("store", "processor_id", "country", "held", "erased", "first_seen", "last_seen",
+                   "expires_at")
 IMPACT_COLUMNS = ("store", "processor_id", "country", "categories", "sub_processors")
 STORE_COLUMNS = ("store", "country", "processor_id", "subjects_held", "subjects_erased", "holdings",
                  "declared")

@@ -37,7 +37,8 @@ class AlertHit:
     event_id: str
 
     def row(self) -> dict[str, object]:
-        return {"id": self.flow, "store": self.hop.store, "chain": list(self.hop.chain),
+        return {"id": self.flow, "kind": "unapproved_transfer", "severity": "high",
+                "store": self.hop.store, "chain": list(self.hop.chain),
                 "country": self.hop.country, "reason": self.hop.verdict.reason,
                 "mechanism": self.hop.verdict.mechanism, "subject": self.subject,
                 "at": int(self.at.timestamp() * 1000), "event_id": self.event_id}
@@ -71,3 +72,18 @@ def alert_hits(events: Sequence[DataMovementEvent], unapproved: Mapping[str, lis
         hits += [AlertHit(flow_id(hop), hop, event.subject.key, event.occurred_at, event.event_id)
                  for hop in hops]
     return hits
+
+
+def overdue_alert_id(store: str, rule: str | None) -> str:
+    return f"overdue-{hashlib.sha256(f'{store}|{rule}'.encode()).hexdigest()[:16]}"
+
+
+def overdue_alert_rows(overdue: Iterable[Mapping[str, object]]) -> list[dict[str, object]]:
+    """One alert per (store, retention rule) with data held past its expiry, concerning each
+    subject still held there; the identifier key is the subject key (it identifies itself)."""
+    return [{"id": overdue_alert_id(str(row["store"]), row["rule"]),  # type: ignore[arg-type]
+             "kind": "overdue_retention", "severity": "medium", "store": row["store"], "chain": [],
+             "country": None, "mechanism": None,
+             "reason": f"data kept past its retention period (rule {row['rule']})",
+             "subject": row["subject"], "at": row["expired_at_ms"], "event_id": "retention-check"}
+            for row in overdue]

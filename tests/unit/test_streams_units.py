@@ -104,7 +104,7 @@ class TestQueries:
         expected = ("CREATE CONSTRAINT subject_key IF NOT EXISTS "
                     "FOR (n:Subject) REQUIRE n.key IS UNIQUE")
         assert expected in statements
-        assert len(statements) == 8 and all("IF NOT EXISTS" in s for s in statements)
+        assert len(statements) == 10 and all("IF NOT EXISTS" in s for s in statements)
 
 
 class TestTopics:

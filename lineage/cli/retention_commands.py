@@ -1,0 +1,86 @@
+"""``lineage expiring`` and ``lineage hold add|release|list``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from graph.connection import open_driver
+from graph.holds import list_holds
+from lineage.answers import retention as answers
+from lineage.cli import render
+from lineage.settings import Settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+hold_app = typer.Typer(no_args_is_help=True, help="Legal holds: data kept despite expiry and erasure.")
+
+
+def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> None:
+    app.add_typer(hold_app, name="hold")
+
+    @app.command()
+    def expiring(
+        before: Annotated[str, typer.Option(help="Expiring before this date (YYYY-MM-DD)")],
+        store: Annotated[str | None, typer.Option(help="Only this store")] = None,
+        category: Annotated[str | None, typer.Option(help="Only this category (and its children)")] = None,
+        subject_type: Annotated[str | None, typer.Option(help="Only this subject type")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """What must be deleted before a date, per store, category and subject type (held data
+        is listed apart, with its hold)."""
+        settings = Settings()
+        with open_driver(settings) as driver:
+            result = answers.expiring(driver, settings.neo4j.database, before, store,
+                                      category, subject_type)
+        if as_json:
+            print(render.as_json(result))
+            return
+        render.console.print(f"{result['subjects']} subject(s) have data expiring before {before}; "
+                             f"{result['overdue_holdings']} holding(s) already overdue")
+        render.table("Expiring", result["expiring"], ("store", "category", "subject_type", "rule",
+                                                      "subjects", "overdue", "earliest"))
+        if result["left_out_held"]:
+            render.table("Left out: under a legal hold", result["left_out_held"],
+                         ("store", "category", "subject_type", "subjects", "held_by"))
+
+    @hold_app.command("add")
+    def hold_add(
+        identifier: Annotated[str, typer.Argument(help="e-mail address, or system:native-id")],
+        reason: Annotated[str, typer.Option(help="Why: the case or inquiry")],
+        store: Annotated[list[str] | None, typer.Option(help="Only this store (repeatable)")] = None,
+        category: Annotated[list[str] | None, typer.Option(help="Only this category (repeatable)")] = None,
+        until: Annotated[str | None, typer.Option(help="End date (YYYY-MM-DD), if known")] = None,
+    ) -> None:
+        """Hold a person's data (all of it, or some stores or categories)."""
+        settings = Settings()
+        with open_driver(settings) as driver:
+            placed = answers.add_hold(driver, settings.neo4j.database,
+                                      subject_key(settings, identifier), reason, store or [],
+                                      category or [], until)
+        render.console.print(f"hold {placed['id']} placed on subject {placed['subject']}")
+
+    @hold_app.command("release")
+    def hold_release(hold_id: str,
+                     reason: Annotated[str, typer.Option(help="Why it ends")] = "released") -> None:
+        """End a hold: the data is subject to expiry and erasure again."""
+        settings = Settings()
+        with open_driver(settings) as driver:
+            answers.release_hold(driver, settings.neo4j.database, hold_id, reason)
+        render.console.print(f"hold {hold_id} released")
+
+    @hold_app.command("list")
+    def hold_list(
+        include_ended: Annotated[bool, typer.Option("--all", help="Released and ended too")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Holds in force (or all of them)."""
+        settings = Settings()
+        with open_driver(settings) as driver:
+            rows = list_holds(driver, settings.neo4j.database, include_ended)
+        if as_json:
+            print(render.as_json(rows))
+        else:
+            render.table("Legal holds", rows, ("id", "status", "subject", "reason", "stores",
+                                               "categories", "since", "until"))

@@ -1,0 +1,135 @@
+"""Retention on the real servers: expiry per holding, moved by contact and never by an open,
+recomputed when the catalog changes, held data left out, overdue data alerted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.connection import open_driver
+from graph.reader import GraphReader
+from lineage.runner import WorkerProcess, settings_env
+from lineage.settings import Settings
+from streams.publisher import RawPublisher
+from streams.scheduled_checks import check_retention
+from streams.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+
+def collected(n: str, when: str, email: str, store: str = "brevo/contacts",
+              categories: tuple[str, ...] = ("user.contact.email",)) -> dict[str, Any]:
+    return {"event_id": f"retention-test:{n}", "occurred_at": when, "source": "demo",
+            "action": "collected", "store": store, "categories": list(categories),
+            "subject": {"type": "prospect", "email": email}}
+
+
+def activity(n: str, when: str, email: str, kind: str) -> dict[str, Any]:
+    return {"event_id": f"retention-test:{n}", "occurred_at": when, "source": "demo",
+            "action": "activity", "activity": kind, "store": "brevo/contacts",
+            "categories": ["user.behavior"], "subject": {"type": "prospect", "email": email}}
+
+
+EVENTS = [
+    collected("ana-signup", "2024-01-10T09:00:00Z", "ana@example.com"),
+    activity("ana-click", "2025-06-01T12:00:00Z", "ana@example.com", "clicked"),
+    collected("bob-signup", "2024-01-10T09:00:00Z", "bob@example.com"),
+    activity("bob-open", "2025-06-01T12:00:00Z", "bob@example.com", "opened"),
+    collected("old-log", "2025-01-02T08:00:00Z", "cid@example.com", "ovh/web-logs",
+              ("user.device.ip_address",)),
+]
+
+
+def cli(settings: Settings, *args: str) -> Any:
+    out = subprocess.run([sys.executable, "-m", "lineage", *args], env=settings_env(settings),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout) if "--json" in args else out.stdout
+
+
+def email_holding(settings: Settings, email: str, store: str = "brevo/contacts") -> dict[str, Any]:
+    result = cli(settings, "subject", email, "--json")
+    (row,) = [r for r in result["stores"] if r["store"] == store]
+    return {r["category"]: r for r in row["retention"]}
+
+
+@pytest.fixture
+def retained(pipeline: Settings, tmp_path: Path) -> Settings:
+    topic = Topics(pipeline.topic_namespace).raw("canonical").name
+    with RawPublisher(pipeline.kafka_bootstrap, topic) as publisher:
+        for _ in publisher.publish(json.dumps(e).encode() for e in EVENTS):
+            pass
+    with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
+        worker.wait_caught_up(timeout=120)
+    return pipeline
+
+
+class TestExpiry:
+    def test_a_click_extends_the_expiry_an_open_does_not(self, retained: Settings) -> None:
+        ana = email_holding(retained, "ana@example.com")["user.contact.email"]
+        assert ana["expires_at"] == "2028-06-01T12:00:00Z"  # 3 years from the click
+        assert (ana["rule"], ana["moment"], ana["event"]) == (
+            "newsletter-3y-last-contact", "contact", "retention-test:ana-click")
+        bob = email_holding(retained, "bob@example.com")["user.contact.email"]
+        assert bob["expires_at"] == "2027-01-10T09:00:00Z"  # 3 years from the sign-up
+        assert bob["event"] == "retention-test:bob-signup"
+        # the behaviour log of opens is no contact either: it runs from its first sighting
+        assert email_holding(retained, "bob@example.com")["user.behavior"]["expires_at"] == \
+            "2028-06-01T12:00:00Z"
+
+    def test_expiring_and_holds(self, retained: Settings) -> None:
+        due = cli(retained, "expiring", "--before", "2027-06-01", "--json")
+        groups = {(g["store"], g["category"]): g for g in due["expiring"]}
+        assert groups[("brevo/contacts", "user.contact.email")]["subjects"] == 1  # bob, not ana
+        assert groups[("ovh/web-logs", "user.device.ip_address")]["overdue"] == 1  # 6 months
+
+        cli(retained, "hold", "add", "bob@example.com", "--reason", "case 2026-114",
+            "--store", "brevo/contacts")
+        due = cli(retained, "expiring", "--before", "2027-06-01", "--json")
+        assert ("brevo/contacts", "user.contact.email") not in {
+            (g["store"], g["category"]) for g in due["expiring"]}
+        (held,) = [g for g in due["left_out_held"] if g["category"] == "user.contact.email"]
+        assert held["subjects"] == 1 and "case 2026-114" in held["held_by"][0]
+        (hold,) = cli(retained, "hold", "list", "--json")
+        cli(retained, "hold", "release", hold["id"])
+        assert cli(retained, "hold", "list", "--json") == []
+
+    def test_overdue_data_raises_one_alert_that_closes_when_erased(self, retained: Settings,
+                                                                    tmp_path: Path) -> None:
+        with open_driver(retained) as driver:
+            (raised,) = check_retention(driver, retained.neo4j.database)
+            assert (raised["kind"], raised["store"], raised["count"]) == (
+                "overdue_retention", "ovh/web-logs", 1)
+            assert check_retention(driver, retained.neo4j.database) == []  # updated, not raised again
+        erase = {"event_id": "retention-test:purge", "occurred_at": "2026-11-01T00:00:00Z",
+                 "source": "demo", "action": "erased", "store": "ovh/web-logs",
+                 "subject": {"type": "visitor", "email": "cid@example.com"}}
+        topic = Topics(retained.topic_namespace).raw("canonical").name
+        with RawPublisher(retained.kafka_bootstrap, topic) as publisher:
+            list(publisher.publish([json.dumps(erase).encode()]))
+        with WorkerProcess(retained, tmp_path / "erase.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+        with open_driver(retained) as driver:
+            check_retention(driver, retained.neo4j.database)
+        alerts = cli(retained, "alerts", "--json")
+        assert {a["id"]: a["status"] for a in alerts}[raised["id"]] == "closed"
+
+    def test_a_rule_change_in_the_catalog_recomputes_expiries(self, retained: Settings,
+                                                              tmp_path: Path) -> None:
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(retained.catalog.read_text().replace(
+            "  - id: newsletter-3y-last-contact\n    store: brevo/contacts\n    duration: {years: 3}",
+            "  - id: newsletter-2y-last-contact\n    store: brevo/contacts\n    duration: {years: 2}"))
+        changed = retained.model_copy(update={"catalog": catalog})
+        with WorkerProcess(changed, tmp_path / "changed.log").start() as worker:
+            worker.wait_caught_up(timeout=120)
+        ana = email_holding(changed, "ana@example.com")["user.contact.email"]
+        assert (ana["expires_at"], ana["rule"]) == ("2027-06-01T12:00:00Z",
+                                                    "newsletter-2y-last-contact")
+        with open_driver(changed) as driver:
+            assert GraphReader(driver, changed.neo4j.database).counts()["holdings"] > 0
