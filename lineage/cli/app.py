@@ -139,8 +139,8 @@ def alerts(ctx: typer.Context,
     if as_json:
         print(render.as_json(rows))
         return
-    render.table("Alerts", rows, ("id", "status", "store", "chain", "country", "count", "last_seen",
-                                  "reason"))
+    render.table("Alerts", rows, ("id", "kind", "status", "store", "chain", "country", "count",
+                                  "last_seen", "reason"))
 
 
 @alerts_app.command("ack")
@@ -276,6 +276,9 @@ def bench_alerts(
 from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)
 
 transfer_commands.register(app, read_catalog)
+from lineage.cli import retention_commands  # noqa: E402
+
+retention_commands.register(app, _subject_key)
 from lineage.cli import ropa_command  # noqa: E402
 
 ropa_command.register(app, read_catalog)
