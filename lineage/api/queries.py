@@ -12,12 +12,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from neo4j import Driver
+from pydantic import BaseModel, Field
 
 from graph.alerts import acknowledge, list_alerts
+from graph.holds import list_holds
 from graph.reader import GraphReader
+from lineage.answers import retention
 from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.transfers import QueryError
 from lineage.api.signatures import verify_shared_secret
+from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import ConfigError, NotFoundError
 from lineage.settings import Settings
 
@@ -88,3 +93,40 @@ def acknowledge_alert(alert_id: str, settings: Authorised, driver: GraphDriver) 
     if not acknowledge(driver, settings.neo4j.database, alert_id):
         raise NotFoundError(f"no open alert {alert_id!r}")
     return {"id": alert_id, "status": "acknowledged"}
+
+
+# --- retention and legal holds --------------------------------------------------------------
+
+class HoldRequest(BaseModel):
+    identifier: str = Field(description="e-mail address or system:native-id; hashed, never stored")
+    reason: str
+    stores: list[str] = []
+    categories: list[str] = []
+    until: str | None = Field(None, description="YYYY-MM-DD")
+
+
+@router.get("/expiring", summary="Held data expiring before a date (held data listed apart)")
+def expiring(settings: Authorised, driver: GraphDriver, before: str, store: str | None = None,
+             category: str | None = None, subject_type: str | None = None) -> dict[str, Any]:
+    return retention.expiring(driver, settings.neo4j.database, before, store, category, subject_type)
+
+
+@router.get("/holds", summary="Legal holds in force (all with include_ended)")
+def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False) -> list[dict[str, Any]]:
+    return list_holds(driver, settings.neo4j.database, include_ended)
+
+
+@router.post("/holds", status_code=201, summary="Place a legal hold on a person's data")
+def add_hold(body: HoldRequest, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
+    try:
+        key = identifier_key(SubjectHasher(settings.require_subject_key()), body.identifier)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+    return retention.add_hold(driver, settings.neo4j.database, key, body.reason, body.stores,
+                              body.categories, body.until)
+
+
+@router.post("/holds/{hold_id}/release", summary="Release a legal hold")
+def release_hold(hold_id: str, settings: Authorised, driver: GraphDriver,
+                 reason: str = "released") -> dict[str, Any]:
+    return retention.release_hold(driver, settings.neo4j.database, hold_id, reason)

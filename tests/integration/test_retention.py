@@ -133,3 +133,32 @@ class TestExpiry:
                                                     "newsletter-2y-last-contact")
         with open_driver(changed) as driver:
             assert GraphReader(driver, changed.neo4j.database).counts()["holdings"] > 0
+
+
+class TestRetentionApi:
+    def test_expiring_and_holds_over_http(self, retained: Settings) -> None:
+        import httpx
+
+        from lineage.settings import ApiSettings
+        from tests.integration.test_api import served
+
+        token = "retention-token-3c9a"
+        settings = retained.model_copy(update={"api": ApiSettings(query_token=token)})
+        headers = {"Authorization": f"Bearer {token}"}
+        with served(settings) as url:
+            due = httpx.get(f"{url}/expiring", params={"before": "2027-06-01"}, headers=headers)
+            assert due.status_code == 200
+            assert due.json()["expiring"] == cli(retained, "expiring", "--before", "2027-06-01",
+                                                 "--json")["expiring"]
+            placed = httpx.post(f"{url}/holds", headers=headers, json={
+                "identifier": "ana@example.com", "reason": "inquiry 7"})
+            assert placed.status_code == 201, placed.text
+            nobody = httpx.post(f"{url}/holds", headers=headers, json={
+                "identifier": "nobody@example.com", "reason": "inquiry 7"})
+            assert nobody.status_code == 404
+            listed = httpx.get(f"{url}/holds", headers=headers).json()
+            assert [h["id"] for h in listed] == [placed.json()["id"]]
+            released = httpx.post(f"{url}/holds/{placed.json()['id']}/release", headers=headers)
+            assert released.status_code == 200
+            assert httpx.get(f"{url}/expiring", params={"before": "yesterday"},
+                             headers=headers).status_code == 400
