@@ -241,7 +241,8 @@ UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
       -[:IN_STORE]->(:Store {id: row.store})
-WHERE size(row.categories) = 0 OR h.category IN row.categories
+WHERE size(row.categories) = 0
+   OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
 SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
                      ELSE h.erasure END,
     h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
@@ -258,7 +259,8 @@ UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
       -[:IN_STORE]->(:Store {id: row.store})
-WHERE size(row.categories) = 0 OR h.category IN row.categories
+WHERE size(row.categories) = 0
+   OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
 SET h.consent_withdrawn_at = CASE
       WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
       ELSE h.consent_withdrawn_at END

@@ -1,8 +1,12 @@
 """Checks that depend on the clock, not on an event: run by a worker timer and on demand.
 
-Data kept past its expiry raises an **overdue_retention** alert per (store, rule), through the
-same alert machinery and sinks as transfers; it closes itself once nothing is overdue there
-(erased, or put under a legal hold). Blocking driver: the worker runs these in a thread.
+Through the same alert machinery and sinks as transfers, each kind recomputed whole, so an alert
+closes itself once its cause is gone:
+- **overdue_retention**, per (store, rule): data kept past its expiry and not under a hold;
+- **erasure_overdue**, per request: open past its one-month deadline;
+- **erasure_reappearance**, per (request, store): data held again for an erased person.
+Erasure requests are re-evaluated first, so a deletion that just arrived completes its request
+before the deadline check. Blocking driver: the worker runs these in a thread.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import Any
 from neo4j import Driver
 
 from graph.alerts import replace_alerts
+from graph.erasure import overdue_requests, reappearances, refresh_requests
 from graph.retention import overdue
-from lineage.domain.alerts import overdue_alert_rows
+from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,18 @@ def check_retention(driver: Driver, database: str, now: datetime | None = None) 
                           "nothing is held past its retention there any more")
 
 
+def check_erasures(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Requests refreshed, then deadline and reappearance alerts brought up to date."""
+    now = now or datetime.now(UTC)
+    refresh_requests(driver, database, now)
+    announced = replace_alerts(driver, database, "erasure_overdue",
+                               erasure_overdue_rows(overdue_requests(driver, database, now)),
+                               "the request is complete")
+    return announced + replace_alerts(driver, database, "erasure_reappearance",
+                                      reappearance_rows(reappearances(driver, database)),
+                                      "the data is gone again")
+
+
 def run_checks(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every clock-driven check; returns the alerts to announce."""
-    return check_retention(driver, database, now)
+    return check_retention(driver, database, now) + check_erasures(driver, database, now)

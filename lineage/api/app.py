@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from graph.connection import open_driver
 from lineage.answers.transfers import QueryError
+from lineage.api.erasure import router as erasure_router
 from lineage.api.queries import QueriesNotConfiguredError
 from lineage.api.queries import router as query_router
 from lineage.api.ropa import router as ropa_router
@@ -367,4 +368,5 @@ def create_api(settings: Settings) -> FastAPI:
     api.include_router(router)
     api.include_router(query_router)
     api.include_router(ropa_router)
+    api.include_router(erasure_router)
     return api

@@ -282,6 +282,9 @@ retention_commands.register(app, _subject_key)
 from lineage.cli import ropa_command  # noqa: E402
 
 ropa_command.register(app, read_catalog)
+from lineage.cli import erasure_commands  # noqa: E402
+
+erasure_commands.register(app)
 
 
 def main() -> None:

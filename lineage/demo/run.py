@@ -14,6 +14,7 @@ from graph.reader import GraphReader
 from lineage.cli import render
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
 from lineage.demo.company_feed import company_feed
+from lineage.demo.erasure_feed import invoices
 from lineage.domain.catalog import Catalog
 from lineage.domain.subjects import SubjectHasher
 from lineage.runner import WorkerProcess
@@ -54,6 +55,7 @@ def wait_with_progress(worker: WorkerProcess, total: int) -> None:
 def feed_payloads(people: int) -> dict[str, list[bytes]]:
     """Native payloads per source: Brevo, plus the CRM, ATS, bucket and web logs of the company."""
     documents: dict[str, list[Any]] = {"brevo": list(brevo_feed(people)), **company_feed(people)}
+    documents["canonical"] += invoices(people)
     return {source: [json.dumps(d, ensure_ascii=False).encode() for d in docs]
             for source, docs in documents.items()}
 

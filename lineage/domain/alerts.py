@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from lineage.domain.events import DataMovementEvent, MovementEvent
 from lineage.domain.transfer_chains import TransferHop
@@ -87,3 +88,31 @@ def overdue_alert_rows(overdue: Iterable[Mapping[str, object]]) -> list[dict[str
              "reason": f"data kept past its retention period (rule {row['rule']})",
              "subject": row["subject"], "at": row["expired_at_ms"], "event_id": "retention-check"}
             for row in overdue]
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def erasure_overdue_rows(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One alert per erasure request past its one-month deadline (Art. 12(3))."""
+    return [{"id": f"erasure-overdue-{r['id']}", "kind": "erasure_overdue", "severity": "high",
+             "store": store, "chain": [], "country": None, "mechanism": None,
+             "reason": f"erasure request {r['id']} past its deadline {r['deadline']:%Y-%m-%d}, "
+                       f"outstanding in {', '.join(r['outstanding'])}",
+             "subject": r["subject"], "at": _ms(r["deadline"]), "event_id": "erasure-check"}
+            for r in requests if r["outstanding"] for store in r["outstanding"][:1]]
+
+
+def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One alert per (completed erasure request, store) where the person's data is held again."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in found:
+        alert_id = f"reappeared-{r['request']}-{hashlib.sha256(r['store'].encode()).hexdigest()[:8]}"
+        rows[alert_id] = {
+            "id": alert_id, "kind": "erasure_reappearance", "severity": "high", "store": r["store"],
+            "chain": [], "country": None, "mechanism": None,
+            "reason": f"data held again after erasure request {r['request']} was complete "
+                      f"(event {r['last_event_id']})",
+            "subject": r["subject"], "at": _ms(r["last_seen"]), "event_id": str(r["last_event_id"])}
+    return list(rows.values())

@@ -1,0 +1,63 @@
+"""Erasure requests (GDPR Art. 17): open one, and follow it to proof.
+
+Shared by ``lineage erasure`` and ``/erasure-requests`` so that both answer the same JSON. Every
+read refreshes first: a status is only worth showing if it reflects the graph as it is now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from neo4j import Driver
+
+from graph import erasure
+from lineage.answers.transfers import QueryError
+from lineage.domain.subjects import SubjectHasher, identifier_key
+from lineage.errors import NotFoundError
+from lineage.settings import Settings
+
+DEFAULT_REQUESTER = "data subject"
+
+
+def subject_key(settings: Settings, identifier: str) -> str:
+    """The identifier hashed as the adapters did; the raw value goes no further than this."""
+    try:
+        return identifier_key(SubjectHasher(settings.require_subject_key()), identifier)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+
+
+def parse_received(value: str | None) -> datetime:
+    """When the request arrived: a YYYY-MM-DD date (start of that day, UTC) or an ISO 8601 time
+    with an offset; now when not given. The deadline runs from this, so it must be unambiguous."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        received = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise QueryError(f"received: {exc}") from exc
+    if received.tzinfo is None:
+        raise QueryError("received: a time needs its offset (e.g. +02:00)")
+    return received
+
+
+def open_request(driver: Driver, database: str, key: str, requested_by: str | None,
+                 received: str | None) -> dict[str, Any]:
+    requester = (requested_by or "").strip() or DEFAULT_REQUESTER
+    opened = erasure.open_request(driver, database, key, requester, parse_received(received))
+    if opened is None:
+        raise NotFoundError("lineage knows nobody by this identifier")
+    return opened
+
+
+def status(driver: Driver, database: str, request_id: str | None = None) -> list[dict[str, Any]]:
+    """Refresh (one request, or every open one), then the requests as they stand."""
+    now = datetime.now(UTC)
+    erasure.refresh_requests(driver, database, now, request_id)
+    requests = erasure.request_status(driver, database, request_id, now)
+    if request_id is not None and not requests:
+        raise NotFoundError(f"no erasure request {request_id!r}")
+    return requests

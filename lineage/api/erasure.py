@@ -1,0 +1,40 @@
+"""``/erasure-requests``: GDPR Art. 17 requests over HTTP, for the DPO's ticketing tools.
+
+Same authentication and driver as the other query endpoints, and the same JSON as
+``lineage erasure`` (both use :mod:`lineage.answers.erasure`). The identifier comes in the body,
+never the URL, so it stays out of access logs; it is hashed and not kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from lineage.answers import erasure as answers
+from lineage.api.queries import Authorised, GraphDriver
+
+router = APIRouter(tags=["erasure"])
+
+
+class ErasureRequestBody(BaseModel):
+    identifier: str = Field(description="e-mail address, or system:native-id (hubspot:90512)")
+    requested_by: str = Field(answers.DEFAULT_REQUESTER, description="Who asked, and how")
+    received: str | None = Field(None, description="YYYY-MM-DD or ISO 8601 with offset; default now")
+
+
+@router.post("/erasure-requests", status_code=201, summary="Open an erasure request (GDPR Art. 17)")
+def open_request(body: ErasureRequestBody, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
+    key = answers.subject_key(settings, body.identifier)
+    return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received)
+
+
+@router.get("/erasure-requests", summary="Erasure requests, newest first, re-checked against the graph")
+def list_requests(settings: Authorised, driver: GraphDriver) -> list[dict[str, Any]]:
+    return answers.status(driver, settings.neo4j.database)
+
+
+@router.get("/erasure-requests/{request_id}", summary="One erasure request, re-checked against the graph")
+def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
+    return answers.status(driver, settings.neo4j.database, request_id)[0]

@@ -1,0 +1,82 @@
+"""``lineage erasure request|status``: GDPR Art. 17 requests, from receipt to proof.
+
+The identifier typed in is hashed at once and never printed back: the output (and the request
+kept in the graph) is evidence that may be shown to others long after the data is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from graph.connection import open_driver
+from lineage.answers import erasure as answers
+from lineage.cli import render
+from lineage.errors import NotFoundError
+from lineage.settings import Settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+erasure_app = typer.Typer(no_args_is_help=True, help="Erasure requests (GDPR Art. 17): open, follow.")
+
+TASK_COLUMNS = ("store", "processor", "countries", "sub_processors", "categories", "status", "reason",
+                "closed_by_event", "closed_at")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(erasure_app, name="erasure")
+
+
+@erasure_app.command("request")
+def request(
+    identifier: Annotated[str, typer.Argument(
+        help="e-mail address, or system:native-id (hubspot:90512, greenhouse:37031511)")],
+    requested_by: Annotated[str, typer.Option(
+        help="Who asked, and how (e.g. 'data subject, by e-mail to dpo@')")] = answers.DEFAULT_REQUESTER,
+    received: Annotated[str | None, typer.Option(
+        help="When it was received (YYYY-MM-DD, or ISO 8601 with offset); default now")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open an erasure request: one task per store holding the person's data, due in one month."""
+    settings = Settings()
+    key = answers.subject_key(settings, identifier)
+    try:
+        with open_driver(settings) as driver:
+            opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received)
+    except NotFoundError as exc:
+        render.console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(render.as_json(opened))
+        return
+    render.console.print(f"erasure request {opened['id']} for subject {opened['subject']}, "
+                         f"due {opened['deadline']:%Y-%m-%d %H:%M %Z}")
+    _show(opened)
+
+
+@erasure_app.command("status")
+def status(
+    request_id: Annotated[str | None, typer.Argument(help="One request; default all")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-check the tasks against the graph, then show the requests (newest first)."""
+    settings = Settings()
+    try:
+        with open_driver(settings) as driver:
+            requests = answers.status(driver, settings.neo4j.database, request_id)
+    except NotFoundError as exc:
+        render.console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if as_json:
+        print(render.as_json(requests))
+        return
+    if not requests:
+        render.console.print("No erasure requests.")
+    for one in requests:
+        render.console.print(f"{one['id']}: {one['status']}, received {one['received_at']:%Y-%m-%d}, "
+                             f"due {one['deadline']:%Y-%m-%d}, {render.summary(one['counts'])}")
+        _show(one)
+
+
+def _show(one: dict[str, Any]) -> None:
+    render.table(f"Tasks of {one['id']}", one["tasks"], TASK_COLUMNS)

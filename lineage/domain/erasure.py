@@ -1,0 +1,122 @@
+"""Erasure requests (GDPR Art. 17) and their deadline (Art. 12(3)): what is done, what may stay.
+
+A request is answered store by store. Each store holding the person's data at receipt becomes a
+task, and a task is judged only from facts the graph records about the holdings (their state,
+the erasure that closed them, the legal holds and retention rules on them), so the judgement can
+be re-run at any time and explained afterwards. Pure: no I/O, ``now`` is always passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from lineage.domain.catalog import Duration
+from lineage.domain.retention import add_duration
+
+ANSWER_PERIOD = Duration(months=1)
+"""Art. 12(3): "without undue delay and in any event within one month of receipt"."""
+
+GONE = frozenset({"erased", "anonymised"})
+
+
+class TaskStatus(StrEnum):
+    OUTSTANDING = "outstanding"
+    DONE = "done"
+    RETAINED = "retained"  # the rest is kept lawfully: a legal hold, or a legal obligation to keep
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    OVERDUE = "overdue"  # shown, never stored: it follows from the deadline and the clock
+
+
+@dataclass(frozen=True)
+class HoldingFacts:
+    """What the graph says about one holding (one category of the person in the task's store)."""
+
+    category: str
+    state: str
+    erased_at: datetime | None = None
+    last_event_id: str | None = None
+    held_by: Sequence[str] = field(default_factory=tuple)  # active legal holds, "id (reason)"
+    legal_obligation: bool = False
+    expires_at: datetime | None = None
+    retention_rule: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """A task's status with its evidence: the erasure that closed it, or why data may stay."""
+
+    status: TaskStatus
+    reason: str | None = None
+    closed_by_event: str | None = None
+    closed_at: datetime | None = None
+
+
+def erasure_deadline(received_at: datetime) -> datetime:
+    """One calendar month after receipt, clamped to the month's end (31 Jan -> 28/29 Feb), so the
+    deadline never spills past the month the law grants."""
+    return add_duration(received_at, ANSWER_PERIOD)
+
+
+def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts],
+                 now: datetime) -> TaskOutcome:
+    """Done when every holding of the task's categories is gone; retained when what is still held
+    is all kept lawfully; outstanding otherwise (also when no holding is found: no evidence, no
+    proof of erasure)."""
+    wanted = set(categories)
+    relevant = [h for h in holdings if h.category in wanted]
+    if not relevant:
+        return TaskOutcome(TaskStatus.OUTSTANDING, "no holding of these categories found in the store")
+    held = [h for h in relevant if h.state not in GONE]
+    if not held:
+        return _closed(relevant)
+    reasons = [_retention_reason(h, now) for h in held]
+    if any(reason is None for reason in reasons):
+        return TaskOutcome(TaskStatus.OUTSTANDING)
+    return TaskOutcome(TaskStatus.RETAINED, "; ".join(sorted({r for r in reasons if r})))
+
+
+def _closed(gone: Sequence[HoldingFacts]) -> TaskOutcome:
+    """The evidence of a done task is the most recent erasure: the one that finished the job."""
+    last = max(gone, key=lambda h: (h.erased_at is not None, h.erased_at or datetime.min,
+                                    h.last_event_id or ""))
+    return TaskOutcome(TaskStatus.DONE, closed_by_event=last.last_event_id, closed_at=last.erased_at)
+
+
+def _retention_reason(holding: HoldingFacts, now: datetime) -> str | None:
+    """Why this held holding may stay despite the request (Art. 17(3)), or None if it may not.
+
+    A legal hold wins over a retention rule: it is the narrower, more urgent reason. A legal
+    obligation whose clock has not started yet (no ``expires_at``) still binds.
+    """
+    if holding.held_by:
+        return "legal hold: " + ", ".join(sorted(holding.held_by))
+    if not holding.legal_obligation:
+        return None
+    if holding.expires_at is None:
+        return f"legal obligation: {holding.retention_rule} (retention period not started)"
+    if holding.expires_at <= now:
+        return None  # the obligation has run out: the data must go
+    return f"legal obligation: {holding.retention_rule} until {holding.expires_at.date().isoformat()}"
+
+
+def request_status(task_statuses: Iterable[str], deadline: datetime, now: datetime) -> RequestStatus:
+    """Complete when nothing is outstanding (retained tasks are answered: the person is told why);
+    overdue when not complete and the deadline has passed."""
+    if all(status != TaskStatus.OUTSTANDING for status in task_statuses):
+        return RequestStatus.COMPLETE
+    return RequestStatus.OVERDUE if now > deadline else RequestStatus.OPEN
+
+
+def shown_status(stored: str, deadline: datetime, now: datetime) -> RequestStatus:
+    """The status to display: the stored one (open or complete, which only a refresh records, so a
+    stale read never claims a completion), or overdue when open past the deadline."""
+    if stored == RequestStatus.COMPLETE:
+        return RequestStatus.COMPLETE
+    return RequestStatus.OVERDUE if now > deadline else RequestStatus.OPEN

@@ -1,0 +1,200 @@
+"""An erasure request from receipt to proof, driven by the sources' real deletion webhooks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.connection import open_driver
+from graph.erasure import overdue_requests, reappearances
+from graph.holds import add_hold
+from lineage.runner import WorkerProcess, settings_env
+from lineage.settings import ApiSettings, Settings
+from streams.scheduled_checks import check_erasures
+from tests.integration.test_api import served
+from tests.integration.test_identity import HUBSPOT_CREATED, HUBSPOT_DELETED, LEA, publish
+
+pytestmark = pytest.mark.integration
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+BOB = "bob.durand@example.org"
+CANDIDATE = 37031511
+QUERY_TOKEN = "erasure-test-token"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+BREVO_ADDED = fixture("brevo/marketing_list_addition.json")
+BREVO_DELETED = fixture("brevo/marketing_contact_deleted.json")
+# Only fields Greenhouse's anonymisation names exactly (see the report on category matching).
+GREENHOUSE_APPLIED = {"action": "new_candidate_application", "payload": {"application": {
+    "id": 46196263, "status": "active", "applied_at": "2026-03-02T09:14:00Z", "prospect": False,
+    "jobs": [{"id": 4480027, "name": "Chargé de recrutement"}],
+    "candidate": {"id": CANDIDATE, "email_addresses": [{"value": LEA, "type": "personal"}],
+                  "phone_numbers": [{"value": "+33 6 12 34 56 78", "type": "mobile"}],
+                  "attachments": [{"filename": "cv.pdf", "type": "resume",
+                                   "url": f"https://files.example/cv/{CANDIDATE}"}],
+                  "created_at": "2026-03-02T09:14:00Z"}}}}
+GREENHOUSE_ANONYMISED = fixture("greenhouse/candidate_anonymized_received.json")
+INVOICE = {"event_id": "erp:invoice-2026-0042", "occurred_at": "2026-03-10T10:00:00Z", "source": "erp",
+           "action": "collected", "store": "billing/invoices", "categories": ["user.financial", "user.name"],
+           "subject": {"type": "customer", "email": LEA}, "legal_basis": "legal_obligation"}
+
+
+def s3_event(name: str, at: str) -> dict[str, Any]:
+    event = copy.deepcopy(fixture("s3/cv_put.json"))
+    record = event["Records"][0]
+    record["eventName"], record["eventTime"] = name, at
+    record["s3"]["object"]["key"] = f"candidates/{CANDIDATE}/cv.pdf"
+    return event
+
+
+def brevo_added(email: str, ts: int) -> dict[str, Any]:
+    return BREVO_ADDED | {"email": email, "ts": ts,
+                          "date": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def run_worker(settings: Settings, log: Path) -> None:
+    with WorkerProcess(settings, log).start() as worker:
+        worker.wait_caught_up(timeout=180)
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lineage", "erasure", *args],
+                          env=settings_env(settings), capture_output=True, text=True, timeout=60)
+
+
+def cli_json(settings: Settings, *args: str) -> Any:
+    out = cli(settings, *args, "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert LEA not in out.stdout and BOB not in out.stdout  # never the raw identifier
+    return json.loads(out.stdout)
+
+
+def at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def load_people(pipeline: Settings, tmp_path: Path) -> None:
+    publish(pipeline, "brevo", BREVO_ADDED, brevo_added(BOB, 1772795200))
+    publish(pipeline, "hubspot", HUBSPOT_CREATED)
+    publish(pipeline, "greenhouse", GREENHOUSE_APPLIED)
+    publish(pipeline, "s3", s3_event("ObjectCreated:Put", "2026-03-02T09:15:02.000Z"))
+    publish(pipeline, "canonical", INVOICE)
+    run_worker(pipeline, tmp_path / "load.log")
+
+
+def delete_everywhere(pipeline: Settings, tmp_path: Path) -> None:
+    publish(pipeline, "brevo", BREVO_DELETED)
+    publish(pipeline, "hubspot", HUBSPOT_DELETED)
+    publish(pipeline, "greenhouse", GREENHOUSE_ANONYMISED)
+    publish(pipeline, "s3", s3_event("ObjectRemoved:Delete", "2026-04-12T09:00:00.000Z"))
+    run_worker(pipeline, tmp_path / "deletions.log")
+
+
+STORES = ["billing/invoices", "brevo/contacts", "greenhouse/candidates", "hubspot/contacts",
+          "s3://acme-hr-cv"]
+
+
+class TestErasureRequest:
+    def test_from_request_to_proof(self, pipeline: Settings, tmp_path: Path) -> None:
+        load_people(pipeline, tmp_path)
+
+        opened = cli_json(pipeline, "request", LEA, "--requested-by", "data subject, by e-mail to dpo@",
+                          "--received", "2026-11-20")
+        assert [t["store"] for t in opened["tasks"]] == STORES
+        assert {t["status"] for t in opened["tasks"]} == {"outstanding"}
+        assert at(opened["received_at"]) == datetime(2026, 11, 20, tzinfo=UTC)
+        assert at(opened["deadline"]) == datetime(2026, 12, 20, tzinfo=UTC)  # received + 1 month
+        assert opened["status"] == "open" and opened["requested_by"] == "data subject, by e-mail to dpo@"
+        s3_task = next(t for t in opened["tasks"] if t["store"] == "s3://acme-hr-cv")
+        assert s3_task["categories"] == ["user.content.private.cv"] and "FR" in s3_task["countries"]
+
+        nobody = cli(pipeline, "request", "nobody@example.com")
+        assert nobody.returncode == 1 and "knows nobody" in nobody.stdout
+        assert "nobody@example.com" not in nobody.stdout + nobody.stderr
+
+        late = cli_json(pipeline, "request", f"greenhouse:{CANDIDATE}", "--received", "2026-10-01")
+        with open_driver(pipeline) as driver:
+            overdue = overdue_requests(driver, pipeline.neo4j.database, datetime.now(UTC))
+        assert [r["id"] for r in overdue] == [late["id"]]
+        assert overdue[0]["deadline"] == datetime(2026, 11, 1, tzinfo=UTC)
+        (shown,) = cli_json(pipeline, "status", late["id"])
+        assert shown["status"] == "overdue" and shown["counts"]["outstanding"] == 4  # billing retained
+        with open_driver(pipeline) as driver:
+            (alert,) = check_erasures(driver, pipeline.neo4j.database)
+            assert (alert["kind"], alert["count"]) == ("erasure_overdue", 1)
+            assert late["id"] in alert["reason"]
+            assert check_erasures(driver, pipeline.neo4j.database) == []  # one alert, kept up to date
+
+        delete_everywhere(pipeline, tmp_path)
+        (proof,) = cli_json(pipeline, "status", opened["id"])
+        assert proof["status"] == "complete" and proof["completed_at"]
+        tasks = {t["store"]: t for t in proof["tasks"]}
+        assert proof["counts"] == {"outstanding": 0, "done": 4, "retained": 1}
+        for store in STORES[1:]:
+            assert tasks[store]["status"] == "done", tasks[store]
+            assert tasks[store]["closed_by_event"] and tasks[store]["closed_at"]
+        assert tasks["hubspot/contacts"]["closed_by_event"].startswith("hubspot:")
+        assert at(tasks["brevo/contacts"]["closed_at"]) == datetime(2026, 4, 1, 6, tzinfo=UTC)
+        assert at(tasks["s3://acme-hr-cv"]["closed_at"]) == datetime(2026, 4, 12, 9, tzinfo=UTC)
+        billing = tasks["billing/invoices"]
+        assert billing["status"] == "retained" and billing["closed_by_event"] is None
+        assert billing["reason"] == ("legal obligation: invoices-10y-end-of-financial-year "
+                                     "until 2037-01-01")
+
+        # The person subscribes again: the data is back, the proof stands, the reappearance shows.
+        publish(pipeline, "brevo", brevo_added(LEA, int(time.time()) + 60))
+        run_worker(pipeline, tmp_path / "again.log")
+        (after,) = cli_json(pipeline, "status", opened["id"])
+        assert after["status"] == "complete" and after["tasks"] == proof["tasks"]
+        with open_driver(pipeline) as driver:
+            back = reappearances(driver, pipeline.neo4j.database)
+        assert [(r["request"], r["store"], r["category"]) for r in back
+                if r["request"] == opened["id"]] == [(opened["id"], "brevo/contacts", "user.contact.email")]
+        assert back[0]["last_event_id"] and back[0]["subject"] == proof["subject"]
+        with open_driver(pipeline) as driver:
+            raised = check_erasures(driver, pipeline.neo4j.database)
+        assert [(a["kind"], a["store"]) for a in raised] == [("erasure_reappearance", "brevo/contacts")]
+
+    def test_a_legal_hold_retains_and_the_api_answers_like_the_cli(self, pipeline: Settings,
+                                                                    hasher, tmp_path: Path) -> None:
+        load_people(pipeline, tmp_path)
+        with open_driver(pipeline) as driver:
+            hold = add_hold(driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117",
+                            [], [], None)
+        assert hold is not None
+        settings = pipeline.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
+        headers = {"Authorization": f"Bearer {QUERY_TOKEN}"}
+        with served(settings) as url:
+            created = httpx.post(f"{url}/erasure-requests", headers=headers, timeout=30,
+                                 json={"identifier": BOB, "requested_by": "data subject, web form"})
+            assert created.status_code == 201, created.text
+            request = created.json()
+            assert [t["store"] for t in request["tasks"]] == ["brevo/contacts"]
+            missing = httpx.post(f"{url}/erasure-requests", headers=headers, json={"identifier": "x@y.z"})
+            assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+            assert httpx.get(f"{url}/erasure-requests/er-none", headers=headers).status_code == 404
+            assert httpx.get(f"{url}/erasure-requests", timeout=30).status_code == 401
+
+            one = httpx.get(f"{url}/erasure-requests/{request['id']}", headers=headers, timeout=30)
+            assert one.status_code == 200
+            assert [one.json()] == cli_json(pipeline, "status", request["id"])
+            listed = httpx.get(f"{url}/erasure-requests", headers=headers, timeout=30).json()
+            assert listed == cli_json(pipeline, "status")
+
+        status = one.json()
+        assert status["status"] == "complete"
+        (task,) = status["tasks"]
+        assert task["status"] == "retained"
+        assert task["reason"] == f"legal hold: {hold['id']} (case 2026-117)"

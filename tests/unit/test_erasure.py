@@ -1,0 +1,116 @@
+"""Erasure deadline and task judgement: dates chosen so that an off-by-one fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lineage.domain.erasure import (
+    HoldingFacts,
+    RequestStatus,
+    TaskStatus,
+    erasure_deadline,
+    request_status,
+    shown_status,
+    task_outcome,
+)
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+EMAIL = "user.contact.email"
+NAME = "user.name"
+
+
+def erased(category: str, at: datetime, event: str, state: str = "erased") -> HoldingFacts:
+    return HoldingFacts(category=category, state=state, erased_at=at, last_event_id=event)
+
+
+def held(category: str, **facts: object) -> HoldingFacts:
+    return HoldingFacts(category=category, state="held", last_event_id="e-held", **facts)  # type: ignore[arg-type]
+
+
+class TestDeadline:
+    @pytest.mark.parametrize(("received", "due"), [
+        (datetime(2026, 1, 31, 9, 30, tzinfo=UTC), datetime(2026, 2, 28, 9, 30, tzinfo=UTC)),
+        (datetime(2028, 1, 31, 9, 30, tzinfo=UTC), datetime(2028, 2, 29, 9, 30, tzinfo=UTC)),  # leap
+        (datetime(2026, 3, 31, 0, 0, tzinfo=UTC), datetime(2026, 4, 30, 0, 0, tzinfo=UTC)),
+        (datetime(2026, 4, 30, 23, 59, tzinfo=UTC), datetime(2026, 5, 30, 23, 59, tzinfo=UTC)),
+        (datetime(2026, 12, 15, 8, 0, tzinfo=UTC), datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+    ])
+    def test_one_calendar_month_clamped_to_the_month_end(self, received: datetime,
+                                                         due: datetime) -> None:
+        assert erasure_deadline(received) == due
+
+
+class TestTaskOutcome:
+    def test_done_when_every_holding_is_gone_with_the_latest_erasure_as_evidence(self) -> None:
+        first = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+        last = first + timedelta(seconds=1)
+        outcome = task_outcome([EMAIL, NAME], [erased(EMAIL, first, "e-1"),
+                                               erased(NAME, last, "e-2", "anonymised")], NOW)
+        assert outcome.status is TaskStatus.DONE
+        assert (outcome.closed_by_event, outcome.closed_at) == ("e-2", last)
+
+    def test_outstanding_while_one_holding_is_held_without_reason(self) -> None:
+        outcome = task_outcome([EMAIL, NAME], [erased(EMAIL, NOW, "e-1"), held(NAME)], NOW)
+        assert outcome.status is TaskStatus.OUTSTANDING and outcome.closed_by_event is None
+
+    def test_holdings_of_other_categories_do_not_count(self) -> None:
+        outcome = task_outcome([EMAIL], [erased(EMAIL, NOW, "e-1"), held("user.financial")], NOW)
+        assert outcome.status is TaskStatus.DONE
+
+    def test_no_holding_is_no_proof(self) -> None:
+        assert task_outcome([EMAIL], [], NOW).status is TaskStatus.OUTSTANDING
+
+    def test_retained_under_a_legal_hold_naming_it(self) -> None:
+        outcome = task_outcome([EMAIL], [held(EMAIL, held_by=("hold-1 (case 42)",))], NOW)
+        assert outcome.status is TaskStatus.RETAINED
+        assert outcome.reason == "legal hold: hold-1 (case 42)"
+
+    def test_retained_under_a_legal_obligation_until_its_expiry(self) -> None:
+        expires = NOW + timedelta(seconds=1)
+        outcome = task_outcome(["user.financial"], [held(
+            "user.financial", legal_obligation=True, expires_at=expires, retention_rule="invoices-10y")], NOW)
+        assert outcome.status is TaskStatus.RETAINED
+        assert outcome.reason == "legal obligation: invoices-10y until 2026-11-22"
+
+    def test_an_expired_obligation_no_longer_justifies_keeping(self) -> None:
+        outcome = task_outcome(["user.financial"], [held(
+            "user.financial", legal_obligation=True, expires_at=NOW, retention_rule="invoices-10y")], NOW)
+        assert outcome.status is TaskStatus.OUTSTANDING
+
+    def test_a_retention_rule_without_legal_obligation_is_no_reason(self) -> None:
+        outcome = task_outcome([EMAIL], [held(EMAIL, expires_at=NOW + timedelta(days=900),
+                                              retention_rule="newsletter-3y")], NOW)
+        assert outcome.status is TaskStatus.OUTSTANDING
+
+    def test_retained_when_the_rest_is_erased_and_each_kept_holding_has_a_reason(self) -> None:
+        outcome = task_outcome([EMAIL, NAME, "user.financial"], [
+            erased(EMAIL, NOW, "e-1"),
+            held(NAME, held_by=("hold-2 (audit)",)),
+            held("user.financial", legal_obligation=True, expires_at=None, retention_rule="contract-5y"),
+        ], NOW)
+        assert outcome.status is TaskStatus.RETAINED
+        assert outcome.reason == ("legal hold: hold-2 (audit); "
+                                  "legal obligation: contract-5y (retention period not started)")
+        assert outcome.closed_by_event is None
+
+
+class TestRequestStatus:
+    DEADLINE = datetime(2026, 2, 28, 9, 30, tzinfo=UTC)
+
+    def test_complete_when_nothing_is_outstanding_even_after_the_deadline(self) -> None:
+        after = self.DEADLINE + timedelta(seconds=1)
+        assert request_status(["done", "retained"], self.DEADLINE, after) is RequestStatus.COMPLETE
+        assert request_status([], self.DEADLINE, after) is RequestStatus.COMPLETE
+
+    def test_overdue_only_strictly_after_the_deadline(self) -> None:
+        assert request_status(["outstanding"], self.DEADLINE, self.DEADLINE) is RequestStatus.OPEN
+        assert request_status(["done", "outstanding"], self.DEADLINE,
+                              self.DEADLINE + timedelta(seconds=1)) is RequestStatus.OVERDUE
+
+    def test_shown_status_never_claims_an_unrecorded_completion(self) -> None:
+        assert shown_status("open", self.DEADLINE, self.DEADLINE) is RequestStatus.OPEN
+        assert shown_status("open", self.DEADLINE, self.DEADLINE + timedelta(seconds=1)) \
+            is RequestStatus.OVERDUE
+        assert shown_status("complete", self.DEADLINE, NOW) is RequestStatus.COMPLETE
