@@ -294,23 +294,28 @@ MERGE (s)-[c:CLOCK]->(st)
 # What the retention computation needs about every holding of some subjects (or stores).
 _EXPIRY_INPUT_COLUMNS = """
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
+WITH h, st, c, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
+                    THEN c ELSE h END AS contact
 RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purposes,
-       h.first_seen AS first_seen, h.first_event AS first_event,
-       h.written_at AS written_at, h.written_event AS written_event,
-       h.collected_at AS collected_at, h.collected_event AS collected_event,
-       CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
-            THEN c.contact_at ELSE h.contact_at END AS contact_at,
-       CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
-            THEN c.contact_event ELSE h.contact_event END AS contact_event,
-       c.contract_end_at AS contract_end_at, c.contract_end_event AS contract_end_event,
-       c.account_closure_at AS account_closure_at, c.account_closure_event AS account_closure_event
+       h.first_seen.epochMillis AS first_seen_ms, h.first_event AS first_seen_event,
+       h.written_at.epochMillis AS written_ms, h.written_event AS written_event,
+       h.collected_at.epochMillis AS collected_ms, h.collected_event AS collected_event,
+       contact.contact_at.epochMillis AS contact_ms, contact.contact_event AS contact_event,
+       c.contract_end_at.epochMillis AS contract_end_ms, c.contract_end_event AS contract_end_event,
+       c.account_closure_at.epochMillis AS account_closure_ms,
+       c.account_closure_event AS account_closure_event,
+       h.expires_at.epochMillis AS current_expires_at, h.retention_rule AS current_rule,
+       h.retention_moment AS current_moment, h.expiry_event AS current_event_id
 """
 
-EXPIRY_INPUTS_OF_SUBJECTS = """
-UNWIND $subjects AS k
-MATCH (:Identifier {key: k})-[:IDENTIFIES]->(s:Subject)
-WITH DISTINCT s
-MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
+# Targets: {subject, store, category}; a null category means every holding in the store, a null
+# store every holding of the subject (after a merge).
+EXPIRY_INPUTS_OF_TARGETS = """
+UNWIND $targets AS t
+MATCH (:Identifier {key: t.subject})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding)
+      -[:IN_STORE]->(st:Store)
+WHERE (t.store IS NULL OR st.id = t.store) AND (t.category IS NULL OR h.category = t.category)
+WITH DISTINCT s, h, st
 """ + _EXPIRY_INPUT_COLUMNS
 
 EXPIRY_INPUTS_IN_STORE = """

@@ -17,7 +17,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from graph import queries
 from graph.alerts import upsert_alerts
 from graph.identity import needs_lookup, plan_identities
-from graph.retention import refresh_subjects
+from graph.retention import refresh_targets
 from lineage.domain.alerts import AlertHit
 from lineage.domain.events import (
     ActivityEvent,
@@ -39,6 +39,15 @@ class BatchRows:
     erasures: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
+
+    def expiry_targets(self) -> list[dict[str, str | None]]:
+        """The holdings whose expiry the batch may change: those it wrote, and every holding in
+        a store where it set a store-wide moment. (Erasures and consent change no expiry.)"""
+        wide = {(r["subject"], r["store"]) for r in self.clocks}
+        own = {(r["subject"], r["store"], r["category"]) for r in self.holdings
+               if (r["subject"], r["store"]) not in wide}
+        return ([{"subject": k, "store": st, "category": None} for k, st in sorted(wide)]
+                + [{"subject": k, "store": st, "category": c} for k, st, c in sorted(own)])
 
     def statements(self) -> list[tuple[str, list[dict[str, Any]]]]:
         # Holdings first: an erasure in the same batch must find the holding it erases.
@@ -116,9 +125,9 @@ class GraphWriter:
         if not events:
             return
         groups = identity_groups(events)
-        statements = rows_for(events).statements()
+        rows = rows_for(events)
         async with self._driver.session(database=self._database) as session:
-            await session.execute_write(_write_batch, groups, statements, policy)
+            await session.execute_write(_write_batch, groups, rows, policy)
 
 
     async def upsert_alerts(self, hits: Sequence[AlertHit]) -> list[dict[str, Any]]:
@@ -130,23 +139,24 @@ class GraphWriter:
             return await session.execute_write(upsert_alerts, rows)
 
 
-async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]],
-                       statements: list[tuple[str, list[dict[str, Any]]]],
+async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]], rows: BatchRows,
                        policy: RetentionPolicy) -> None:
     """Identities first (every event's key must identify a subject), then the data, then the
-    expiries, which depend on both."""
-    await _resolve_identities(tx, groups)
-    for query, rows in statements:
-        await (await tx.run(query, rows=rows)).consume()
-    await refresh_subjects(tx, policy, sorted({group[0] for group in groups}))
+    expiries, which depend on both (all of a merged person's: their moments were folded)."""
+    winners = await _resolve_identities(tx, groups)
+    for query, params in rows.statements():
+        await (await tx.run(query, rows=params)).consume()
+    merged = [{"subject": w, "store": None, "category": None} for w in winners]
+    await refresh_targets(tx, policy, merged + rows.expiry_targets())
 
 
-async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> None:
+async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> list[str]:
+    """Attaches and merges; returns the subjects that absorbed another."""
     keys = sorted({k for group in groups for k in group})
     known = {r["identifier"]: r["subject"]
              async for r in await tx.run(queries.KNOWN_IDENTIFIERS, keys=keys)}
     if not needs_lookup(groups, known):
-        return
+        return []
     involved = sorted(set(known.values()))
     members = {r["subject"]: r["identifiers"]
                async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)}
@@ -155,3 +165,4 @@ async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[st
         await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
     if plan.merges:
         await (await tx.run(queries.MERGE_SUBJECTS, rows=plan.merges)).consume()
+    return sorted({merge["winner"] for merge in plan.merges})

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graph.alerts import list_alerts
 from graph.connection import open_driver
+from graph.erasure import open_request
+from graph.erasure import request_status as erasure_status
 from graph.reader import GraphReader
+from lineage.answers.retention import expiring
 from lineage.cli import render
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
 from lineage.demo.company_feed import company_feed
-from lineage.demo.erasure_feed import invoices
+from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoices
 from lineage.domain.catalog import Catalog
 from lineage.domain.subjects import SubjectHasher
+from lineage.errors import LineageError
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
 from streams.publisher import RawPublisher
+from streams.scheduled_checks import run_checks
 from streams.topics import Topics
 from streams.worker import prepare
 
@@ -89,18 +95,43 @@ def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
         for source, payloads in feeds.items():
             publish_with_progress(settings, source, payloads)
         wait_with_progress(worker, total=sum(len(p) for p in feeds.values()))
-    console.print(f"pipeline caught up in {time.monotonic() - started:.1f}s\n")
-    print_report(settings, example_person(people))
+        console.print(f"pipeline caught up in {time.monotonic() - started:.1f}s\n")
+        request_id = carry_out_one_erasure(settings, worker, erasure_person(people))
+    print_report(settings, example_person(people), request_id)
 
 
-def print_report(settings: Settings, email: str) -> None:
+def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int) -> str:
+    """A person asks for erasure: the request is opened (impact snapshot, one task per store,
+    deadline), every system then reports its deletion, and the request is re-evaluated."""
+    email = demo_email(person)
     key = SubjectHasher(settings.require_subject_key()).email(email)
     with open_driver(settings) as driver:
-        reader = GraphReader(driver, settings.neo4j.database)
+        request = open_request(driver, settings.neo4j.database, key,
+                               "data subject, by e-mail to the DPO", datetime.now(UTC))
+    if request is None:
+        raise LineageError(f"the demo person {email} is not in the graph")
+    console.print(f"erasure request {request['id']} opened for {email}: "
+                  f"{len(request['tasks'])} task(s), deadline {request['deadline']:%Y-%m-%d}")
+    deletions = deletion_payloads(person, datetime.now(UTC))
+    for source, payloads in deletions.items():
+        publish_with_progress(settings, source, [json.dumps(p).encode() for p in payloads])
+    worker.wait_caught_up(timeout=300)
+    with open_driver(settings) as driver:
+        run_checks(driver, settings.neo4j.database)  # refreshes requests, overdue data alerts
+    return str(request["id"])
+
+
+def print_report(settings: Settings, email: str, request_id: str) -> None:
+    key = SubjectHasher(settings.require_subject_key()).email(email)
+    database = settings.neo4j.database
+    with open_driver(settings) as driver:
+        reader = GraphReader(driver, database)
         counts = reader.counts()
         stores, countries = reader.store_summary(), reader.country_summary()
         impact = reader.erasure_impact(key)
-        alerts = list_alerts(driver, settings.neo4j.database, "open")
+        alerts = list_alerts(driver, database, "open")
+        soon = expiring(driver, database, (date.today() + timedelta(days=90)).isoformat())
+        (request,) = erasure_status(driver, database, request_id)
     letters = read_dead_letters(settings.kafka_bootstrap,
                                 Topics(settings.topic_namespace).dead_letter.name, limit=10)
     console.rule("What lineage found")
@@ -112,11 +143,22 @@ def print_report(settings: Settings, email: str) -> None:
     render.table("Countries where data is held", countries, render.COUNTRY_COLUMNS)
     render.table(f"Erasure impact for {email} (one person in several systems)",
                  render.sub_processor_names(impact), render.IMPACT_COLUMNS)
-    render.table(f"Open transfer alerts ({len(alerts)})", alerts,
-                 ("store", "chain", "country", "count", "reason"))
     render.table(f"Dead letters (newest {len(letters)})", letters, ("source", "reason"))
+    render.table(f"Expiring in the next 90 days (before {soon['before']}): {soon['subjects']} "
+                 f"subject(s), {soon['overdue_holdings']} holding(s) already overdue",
+                 soon["expiring"], ("store", "category", "subject_type", "rule", "subjects",
+                                    "overdue", "earliest"))
+    render.table(f"Open alerts ({len(alerts)})", alerts,
+                 ("kind", "store", "chain", "country", "count", "reason"))
+    console.print(f"Erasure request {request['id']}: [bold]{request['status']}[/bold] "
+                  f"(received {request['received_at']:%Y-%m-%d %H:%M}, deadline "
+                  f"{request['deadline']:%Y-%m-%d}, completed {request.get('completed_at') or '-'})")
+    render.table("Its tasks, one per store (evidence kept, personal data not)", request["tasks"],
+                 ("store", "status", "closed_by_event", "closed_at", "reason"))
     console.rule("Ask further")
     for command in (f"lineage subject {email}", f"lineage erasure-impact {email} --json",
-                    "lineage transfer-impact --country US", "lineage alerts", "lineage report",
-                    "lineage dead-letters", "lineage stack down"):
+                    "lineage transfer-impact --country US", "lineage alerts",
+                    f"lineage expiring --before {soon['before']}", f"lineage erasure status {request_id}",
+                    "lineage ropa --format csv", "lineage report", "lineage dead-letters",
+                    "lineage stack down"):
         console.print(f"  .venv/bin/{command}")
