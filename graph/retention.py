@@ -109,6 +109,17 @@ RETURN store, category, subject_type, rule, held, count(*) AS holdings,
 ORDER BY held, earliest, store, category
 """
 
+EXPIRING_SUBJECTS = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+WHERE h.expires_at IS NOT NULL AND h.expires_at < $before
+  AND ($store IS NULL OR st.id = $store)
+  AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
+  AND ($subject_type IS NULL OR h.subject_type = $subject_type)
+WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+WHERE size(holds) = 0
+RETURN count(DISTINCT s) AS subjects
+"""
+
 # Overdue and not held, per (store, rule): the flows of overdue-retention alerts.
 OVERDUE = """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
@@ -128,6 +139,16 @@ def expiring(driver: Driver, database: str, before: datetime, now: datetime,
         EXPIRING, before=before, now=now, store=store, category=category,
         subject_type=subject_type, database_=database, routing_=RoutingControl.READ)
     return [plain(r.data()) for r in records]
+
+
+def expiring_subjects(driver: Driver, database: str, before: datetime, now: datetime,
+                      store: str | None = None, category: str | None = None,
+                      subject_type: str | None = None) -> int:
+    """Distinct people with data expiring before ``before`` (not held): groups overlap."""
+    records, _, _ = driver.execute_query(
+        EXPIRING_SUBJECTS, before=before, now=now, store=store, category=category,
+        subject_type=subject_type, database_=database, routing_=RoutingControl.READ)
+    return int(records[0]["subjects"])
 
 
 def overdue(driver: Driver, database: str, now: datetime) -> list[dict[str, Any]]:

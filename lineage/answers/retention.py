@@ -23,12 +23,12 @@ def parse_date(value: str, name: str) -> datetime:
 def expiring(driver: Driver, database: str, before: str, store: str | None = None,
              category: str | None = None, subject_type: str | None = None) -> dict[str, Any]:
     """Held data expiring before ``before``; what a legal hold keeps is listed apart, with why."""
-    now = datetime.now(UTC)
-    groups = retention.expiring(driver, database, parse_date(before, "before"), now, store,
-                                category, subject_type)
+    now, until = datetime.now(UTC), parse_date(before, "before")
+    groups = retention.expiring(driver, database, until, now, store, category, subject_type)
     due = [g for g in groups if not g["held"]]
     return {"before": before, "now": now, "expiring": due,
-            "subjects": sum(g["subjects"] for g in due),
+            "subjects": retention.expiring_subjects(driver, database, until, now, store, category,
+                                                    subject_type),
             "overdue_holdings": sum(g["overdue"] for g in due),
             "left_out_held": [g for g in groups if g["held"]]}
 

@@ -150,9 +150,11 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
                                     "overdue", "earliest"))
     render.table(f"Open alerts ({len(alerts)})", alerts,
                  ("kind", "store", "chain", "country", "count", "reason"))
+    completed = (f", completed {request['completed_at']:%Y-%m-%d %H:%M} once every system reported"
+                 " its deletion" if request.get("completed_at") else "")
     console.print(f"Erasure request {request['id']}: [bold]{request['status']}[/bold] "
                   f"(received {request['received_at']:%Y-%m-%d %H:%M}, deadline "
-                  f"{request['deadline']:%Y-%m-%d}, completed {request.get('completed_at') or '-'})")
+                  f"{request['deadline']:%Y-%m-%d}{completed})")
     render.table("Its tasks, one per store (evidence kept, personal data not)", request["tasks"],
                  ("store", "status", "closed_by_event", "closed_at", "reason"))
     console.rule("Ask further")
