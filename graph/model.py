@@ -23,9 +23,14 @@ Relationships
 - ``(Processor)-[:SUB_PROCESSOR]->(Processor)``
 - ``(Store)-[:FLOWS_TO {categories, first_seen, last_seen}]->(Store)``: observed copies/transfers,
   and ``(Subject)-[:MOVED {src}]->(Store)`` per person carried (the flow's volume).
-- ``(Alert {id, status, severity, store, chain, country, reason, first_seen,
-  last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow;
-  its count is the number of subjects it concerns, counted when read.
+- ``(Alert {id, kind, status, severity, store, chain, country, reason, first_seen,
+  last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow
+  (and per overdue store+rule, late erasure request, reappearance); its count is the number of
+  subjects it concerns, counted when read.
+- ``(Subject)-[:CLOCK]->(Store)``: store-wide retention moments (a click is contact for all
+  the person has there); holding-level ones are properties of the Holding (``graph.queries``).
+- ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(ErasureRequest)-[:FOR]->(Subject)`` and
+  ``-[:HAS_TASK]->(ErasureTask)`` (``graph.erasure``).
 
 Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
 from the start leaves the graph as it was. When two subjects turn out to be one person
