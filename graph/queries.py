@@ -305,16 +305,19 @@ RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purpose
        c.account_closure_at.epochMillis AS account_closure_ms,
        c.account_closure_event AS account_closure_event,
        h.expires_at.epochMillis AS current_expires_at, h.retention_rule AS current_rule,
-       h.retention_moment AS current_moment, h.expiry_event AS current_event_id
+       h.retention_moment AS current_moment, h.expiry_event AS current_event_id,
+       h.expiry_checked AS current_checked
 """
 
-# Targets: {subject, store, category}; a null category means every holding in the store, a null
-# store every holding of the subject (after a merge).
+# Targets: {subject, store, category, always, event_id}; a null category means every holding in
+# the store, a null store every holding of the subject (after a merge). A target not ``always``
+# is refreshed only if its expiry was never computed or this event is now its first sighting.
 EXPIRY_INPUTS_OF_TARGETS = """
 UNWIND $targets AS t
 MATCH (:Identifier {key: t.subject})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding)
       -[:IN_STORE]->(st:Store)
 WHERE (t.store IS NULL OR st.id = t.store) AND (t.category IS NULL OR h.category = t.category)
+  AND (t.always OR h.expiry_checked IS NULL OR h.first_event = t.event_id)
 WITH DISTINCT s, h, st
 """ + _EXPIRY_INPUT_COLUMNS
 
@@ -333,7 +336,7 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
                         ELSE datetime({epochMillis: row.expires_at}) END,
     h.retention_rule = row.rule, h.retention_trigger = row.trigger,
     h.retention_moment = row.moment, h.expiry_event = row.event_id,
-    h.legal_obligation = row.legal_obligation
+    h.legal_obligation = row.legal_obligation, h.expiry_checked = true
 """
 
 # --- transfer alerts ---------------------------------------------------------------------

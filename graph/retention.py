@@ -54,11 +54,12 @@ def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> li
     most expiries as they were, and rewriting them all would multiply the batch's writes."""
     rows = (({**expiry_row(row["id"], policy.expiry(holding_clock(row)))}, row) for row in inputs)
     return [new for new, old in rows
-            if any(new[field] != old.get(current) for field, current in _COMPARED)]
+            if old.get("current_checked") is None
+            or any(new[field] != old.get(current) for field, current in _COMPARED)]
 
 
 async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
-                          targets: list[dict[str, str | None]]) -> None:
+                          targets: list[dict[str, Any]]) -> None:
     """Inside a batch's transaction: recompute the holdings the batch may have changed."""
     if not targets:
         return

@@ -27,7 +27,7 @@ from lineage.domain.events import (
     ErasureEvent,
     MovementEvent,
 )
-from lineage.domain.retention import RetentionPolicy, marked_store, moments_marked
+from lineage.domain.retention import Moment, RetentionPolicy, marked_store, moments_marked
 
 
 @dataclass
@@ -40,14 +40,23 @@ class BatchRows:
     consents: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
 
-    def expiry_targets(self) -> list[dict[str, str | None]]:
-        """The holdings whose expiry the batch may change: those it wrote, and every holding in
-        a store where it set a store-wide moment. (Erasures and consent change no expiry.)"""
+    def expiry_targets(self, policy: RetentionPolicy) -> list[dict[str, Any]]:
+        """The holdings whose expiry the batch may change: every holding in a store where it set
+        a store-wide moment, and those it wrote with a moment their rule runs from (``always``).
+        The others are looked at only if new or if this event became their first sighting
+        (the refresh query checks that). Erasures and consent change no expiry."""
         wide = {(r["subject"], r["store"]) for r in self.clocks}
-        own = {(r["subject"], r["store"], r["category"]) for r in self.holdings
-               if (r["subject"], r["store"]) not in wide}
-        return ([{"subject": k, "store": st, "category": None} for k, st in sorted(wide)]
-                + [{"subject": k, "store": st, "category": c} for k, st, c in sorted(own)])
+        targets = {(k, st): {"subject": k, "store": st, "category": None, "always": True,
+                             "event_id": None} for k, st in wide}
+        for r in self.holdings:
+            if (r["subject"], r["store"]) in wide:
+                continue
+            always = policy.may_move(r["store"], r["category"], [r["purpose"]] if r["purpose"] else [],
+                                     (Moment(m) for m in r["marks"]))
+            key = (r["subject"], r["store"], r["category"], always, r["event_id"])
+            targets[key] = {"subject": r["subject"], "store": r["store"], "category": r["category"],
+                            "always": always, "event_id": r["event_id"]}
+        return list(targets.values())
 
     def statements(self) -> list[tuple[str, list[dict[str, Any]]]]:
         # Holdings first: an erasure in the same batch must find the holding it erases.
@@ -146,8 +155,9 @@ async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]
     winners = await _resolve_identities(tx, groups)
     for query, params in rows.statements():
         await (await tx.run(query, rows=params)).consume()
-    merged = [{"subject": w, "store": None, "category": None} for w in winners]
-    await refresh_targets(tx, policy, merged + rows.expiry_targets())
+    merged = [{"subject": w, "store": None, "category": None, "always": True, "event_id": None}
+              for w in winners]
+    await refresh_targets(tx, policy, [*merged, *rows.expiry_targets(policy)])
 
 
 async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> list[str]:

@@ -11,7 +11,7 @@ of the catalog and the holding's moments and can be recomputed whenever either c
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -212,6 +212,19 @@ class RetentionPolicy:
         ranked = [(rank, index) for index, rule in enumerate(self._rules)
                   if (rank := _rank(rule, store, system, category, purposes)) is not None]
         return self._rules[min(ranked)[1]] if ranked else None
+
+    def may_move(self, store: str, category: str, purposes: Sequence[str],
+                 marks: Iterable[Moment]) -> bool:
+        """Whether setting ``marks`` on a holding can change its expiry: a writer may skip the
+        recomputation when not (an open or a delivery under a last-contact rule). A store with
+        purpose-specific rules always may: a new purpose can change which rule applies."""
+        if any(r.purposes and r.store == store for r in self._rules):
+            return True
+        rule = self.rule_for(store, None, category, purposes)
+        if rule is None:
+            return False
+        wanted = TRIGGER_MOMENT[rule.trigger]
+        return bool({wanted, *MOMENT_FALLBACK.get(wanted, ())} & set(marks))
 
     def expiry(self, holding: HoldingClock) -> Expiry | None:
         """When ``holding`` expires, or None if no rule covers it (nothing was promised)."""

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from graph.writer import rows_for
 from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
+from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import ActivityEvent, ActivityKind, CollectionEvent, MovementEvent, SubjectRef
+from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.settings import Settings
 from streams.live_catalog import LiveCatalog
@@ -38,10 +40,14 @@ class TestRowsForRetention:
         assert marks[("s3://acme-hr-cv", "user.content.private.cv")] == []  # the origin keeps its clock
         assert marks[("dropbox/recruitment", "user.content.private.cv")] == ["written", "collected"]
         assert [(r["store"], r["marks"]) for r in rows.clocks] == [("hubspot/contacts", ["contact"])]
-        targets = rows.expiry_targets()
-        assert {"subject": ANA, "store": "hubspot/contacts", "category": None} in targets  # whole store
-        assert {"subject": ANA, "store": "brevo/contacts", "category": "user.behavior"} in targets
-        assert not any(t["store"] == "hubspot/contacts" and t["category"] for t in targets)
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        targets = {(t["store"], t["category"]): t["always"] for t in rows.expiry_targets(policy)}
+        assert targets[("hubspot/contacts", None)] is True  # a click: the whole store, always
+        assert targets[("brevo/contacts", "user.contact.email")] is True  # collected: contact moves
+        # an open only writes the behaviour log: under a last-contact rule that moves nothing,
+        # so it is refreshed only when new or first seen (the query decides)
+        assert targets[("brevo/contacts", "user.behavior")] is False
+        assert ("hubspot/contacts", "user.behavior") not in targets
 
 
 class TestCheckRows:
