@@ -95,6 +95,17 @@ def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
         for m in moments)
 
 
+# A store-wide erasure recorded on a CLOCK, folded into one holding of that store.
+_FOLD_STORE_ERASURE = """
+SET {h}.erasure = CASE WHEN {c}.erased_at IS NOT NULL
+                           AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
+                     THEN coalesce({c}.erasure, 'erased') ELSE {h}.erasure END,
+    {h}.erased_at = CASE WHEN {c}.erased_at IS NOT NULL
+                             AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
+                       THEN {c}.erased_at ELSE {h}.erased_at END
+"""
+
+
 # --- events -> graph ---------------------------------------------------------------------
 # Rows are built by graph.writer.rows_for(); each row is one (subject, store, category).
 # Times travel as epoch milliseconds: packing them as Bolt DateTimes costs the driver more
@@ -162,8 +173,16 @@ CALL (w, l) {
 CALL (w, l) {
   MATCH (l)-[lc:CLOCK]->(st:Store)
   MERGE (w)-[wc:CLOCK]->(st)
-  """ + _fold_sets("wc", "lc", STORE_MOMENTS) + """
+  SET wc.erasure = CASE WHEN lc.erased_at IS NOT NULL
+                             AND (wc.erased_at IS NULL OR lc.erased_at > wc.erased_at)
+                        THEN lc.erasure ELSE wc.erasure END
+  """ + _fold_sets("wc", "lc", (*STORE_MOMENTS, "erased")) + """
   DELETE lc
+  WITH w, st, wc
+  MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st) WHERE wc.erased_at IS NOT NULL
+  """ + _FOLD_STORE_ERASURE.format(h="h", c="wc") + """
+  SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
+                     THEN h.erasure ELSE 'held' END
 }
 CALL (w, l) {
   MATCH (l)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
@@ -219,6 +238,9 @@ MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
                 h.last_event_at = at, h.last_event_id = row.event_id, h.first_event = row.event_id
 MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
+WITH s, st, h, row, at
+OPTIONAL MATCH (s)-[wipe:CLOCK]->(st) WHERE wipe.erased_at IS NOT NULL
+""" + _FOLD_STORE_ERASURE.format(h="h", c="wipe") + """
 SET h.first_event = CASE WHEN at < h.first_seen OR (at = h.first_seen AND row.event_id < h.first_event)
                          THEN row.event_id ELSE h.first_event END
 """ + _moment_sets("h", HOLDING_MOMENTS, "at", "row.event_id", "row.marks") + """
@@ -236,11 +258,30 @@ SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
 
 # Events that name no category (a deletion of a whole contact, an unsubscribe) act on every
 # holding the subject has in the store; ``row.categories`` narrows when the event names some.
+# An erasure must hold whatever order events are processed in: events of one person arrive on
+# different partitions, so a deletion can be stored before the collection it deletes. A deletion
+# of everything in a store is kept on (Subject)-[:CLOCK {erased_at}]->(Store), which every later
+# holding write there folds in (MERGE_HOLDINGS); a deletion of named categories leaves a
+# tombstone holding (seen at the erasure, erased), which an older collection then finds erased.
 MARK_ERASED = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
-MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
-      -[:IN_STORE]->(:Store {id: row.store})
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
+  MERGE (s)-[c:CLOCK]->(st)
+  SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at THEN row.erasure
+                       ELSE c.erasure END
+  """ + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']").replace("SET ", "SET ", 1) + """)
+FOREACH (category IN row.categories |
+  MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
+    ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
+                  h.last_seen = at, h.purposes = [], h.last_event_at = at,
+                  h.last_event_id = row.event_id, h.first_event = row.event_id
+  MERGE (s)-[:HAS_HOLDING]->(h)
+  MERGE (h)-[:IN_STORE]->(st))
+WITH s, st, row, at
+MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
 WHERE size(row.categories) = 0
    OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
 SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure

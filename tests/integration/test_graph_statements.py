@@ -39,3 +39,72 @@ class TestUpsertAlerts:
                 queries.UPSERT_ALERTS, database_=database,
                 rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)])
             assert [(r["count"], r["announce"]) for r in records] == [(3, False)]
+
+
+def _event(kind: str, n: int, key: str, store: str, categories: tuple[str, ...] = (),
+           links: tuple[str, ...] = ()) -> object:
+    from datetime import UTC, datetime
+
+    from lineage.domain.events import CollectionEvent, ErasureEvent, SubjectRef
+    from lineage.domain.subjects import SubjectType
+
+    common = {"event_id": f"order-test:{kind}:{n}:{key[:6]}", "source": "demo", "store": store,
+              "occurred_at": datetime(2026, 3, n, tzinfo=UTC), "categories": categories,
+              "subject": SubjectRef(type=SubjectType.CUSTOMER, key=key, links=links)}
+    if kind == "erased":
+        return ErasureEvent(action="erased", **common)
+    return CollectionEvent(action="collected", **common)
+
+
+class TestOrderIndependence:
+    """Events of one person come from different partitions: a deletion may be stored before the
+    collection it deletes. Each batch here is written alone, in both orders."""
+
+    @pytest.mark.parametrize("order", ["forward", "reversed"])
+    def test_a_deletion_stored_before_its_collection_still_erases(self, pipeline: Settings,
+                                                                   order: str) -> None:
+        import asyncio
+
+        from graph.connection import open_async_driver
+        from graph.reader import GraphReader
+        from graph.writer import GraphWriter
+        from lineage.answers.catalog_file import read_catalog
+        from lineage.domain.retention import RetentionPolicy
+
+        tag = "0" if order == "forward" else "f"
+        ana, bea, cid, cid_crm = (f"{c}{tag}" * 16 for c in "abcd")
+        batches = [
+            [_event("collected", 1, ana, "brevo/contacts", ("user.contact.email", "user.name"))],
+            [_event("erased", 2, ana, "brevo/contacts")],  # everything in the store
+            [_event("collected", 1, bea, "s3://acme-hr-cv", ("user.content.private.cv",))],
+            [_event("erased", 2, bea, "s3://acme-hr-cv", ("user.content.private.cv",))],
+            [_event("collected", 1, cid, "hubspot/contacts", ("user.contact.email",), (cid_crm,))],
+            [_event("erased", 2, cid_crm, "hubspot/contacts")],  # by CRM id only: merged later
+            [_event("collected", 3, bea, "greenhouse/candidates", ("user.name",))],
+            [_event("erased", 2, bea, "greenhouse/candidates")],  # older than what follows
+        ]
+        if order == "reversed":
+            batches.reverse()
+        policy = RetentionPolicy(read_catalog(pipeline))
+
+        async def write_all() -> None:
+            driver = open_async_driver(pipeline)
+            try:
+                writer = GraphWriter(driver, pipeline.neo4j.database)
+                for batch in batches:
+                    await writer.write(batch, policy)  # type: ignore[arg-type]
+            finally:
+                await driver.close()
+
+        asyncio.run(write_all())
+        with open_driver(pipeline) as driver:
+            reader = GraphReader(driver, pipeline.neo4j.database)
+            states = {(row["store"], tuple(row["held"]), tuple(row["erased"]))
+                      for key in (ana, bea, cid)
+                      for row in reader.subject_map(key)}
+        assert states == {
+            ("brevo/contacts", (), ("user.contact.email", "user.name")),
+            ("s3://acme-hr-cv", (), ("user.content.private.cv",)),
+            ("hubspot/contacts", (), ("user.contact.email",)),
+            ("greenhouse/candidates", ("user.name",), ()),  # collected after the erasure: held
+        }
