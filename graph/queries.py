@@ -176,11 +176,16 @@ CALL (w, l) {
   SET wc.erasure = CASE WHEN lc.erased_at IS NOT NULL
                              AND (wc.erased_at IS NULL OR lc.erased_at > wc.erased_at)
                         THEN lc.erasure ELSE wc.erasure END
-  """ + _fold_sets("wc", "lc", (*STORE_MOMENTS, "erased")) + """
+  """ + _fold_sets("wc", "lc", (*STORE_MOMENTS, "erased", "consent_withdrawn")) + """
   DELETE lc
   WITH w, st, wc
-  MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st) WHERE wc.erased_at IS NOT NULL
+  MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
+  WHERE wc.erased_at IS NOT NULL OR wc.consent_withdrawn_at IS NOT NULL
   """ + _FOLD_STORE_ERASURE.format(h="h", c="wc") + """
+  SET h.consent_withdrawn_at = CASE WHEN wc.consent_withdrawn_at IS NOT NULL
+                                     AND (h.consent_withdrawn_at IS NULL
+                                          OR wc.consent_withdrawn_at > h.consent_withdrawn_at)
+                                    THEN wc.consent_withdrawn_at ELSE h.consent_withdrawn_at END
   SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
                      THEN h.erasure ELSE 'held' END
 }
@@ -239,8 +244,12 @@ MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
 MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
 WITH s, st, h, row, at
-OPTIONAL MATCH (s)-[wipe:CLOCK]->(st) WHERE wipe.erased_at IS NOT NULL
+OPTIONAL MATCH (s)-[wipe:CLOCK]->(st)
 """ + _FOLD_STORE_ERASURE.format(h="h", c="wipe") + """
+SET h.consent_withdrawn_at = CASE WHEN wipe.consent_withdrawn_at IS NOT NULL
+                                   AND (h.consent_withdrawn_at IS NULL
+                                        OR wipe.consent_withdrawn_at > h.consent_withdrawn_at)
+                                  THEN wipe.consent_withdrawn_at ELSE h.consent_withdrawn_at END
 SET h.first_event = CASE WHEN at < h.first_seen OR (at = h.first_seen AND row.event_id < h.first_event)
                          THEN row.event_id ELSE h.first_event END
 """ + _moment_sets("h", HOLDING_MOMENTS, "at", "row.event_id", "row.marks") + """
@@ -295,11 +304,26 @@ FOREACH (_ IN CASE WHEN at > h.last_event_at
 SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
 """
 
+# Order-independent like MARK_ERASED: a withdrawal for the whole store is kept on the CLOCK and
+# folded into later writes; one naming categories proves the store holds them (an unsubscribe
+# comes from where the address is), so it records the holding if it was not seen yet.
 MARK_CONSENT_WITHDRAWN = """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
-MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h:Holding)
-      -[:IN_STORE]->(:Store {id: row.store})
+MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
+MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
+  MERGE (s)-[c:CLOCK]->(st)
+  """ + _moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']") + """)
+FOREACH (category IN row.categories |
+  MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
+    ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
+                  h.last_seen = at, h.purposes = [], h.last_event_at = at, h.state = 'held',
+                  h.last_event_id = row.event_id, h.first_event = row.event_id
+  MERGE (s)-[:HAS_HOLDING]->(h)
+  MERGE (h)-[:IN_STORE]->(st))
+WITH s, st, row, at
+MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
 WHERE size(row.categories) = 0
    OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
 SET h.consent_withdrawn_at = CASE
@@ -562,6 +586,7 @@ GRAPH_FINGERPRINT = """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
 WITH s.key + '|' + st.id + '|' + h.category + '|' + h.state + '|' + toString(h.first_seen)
      + '|' + toString(h.last_seen) + '|' + h.last_event_id + '|' + coalesce(toString(h.erased_at), '')
+     + '|' + coalesce(toString(h.consent_withdrawn_at), '') + '|' + coalesce(toString(h.expires_at), '')
      + '|' + toString(size(s.types)) + '|' + toString(COUNT { (s)<-[:IDENTIFIES]-() }) AS line
 ORDER BY line
 RETURN count(line) AS holdings, collect(line) AS lines

@@ -45,7 +45,7 @@ def _event(kind: str, n: int, key: str, store: str, categories: tuple[str, ...] 
            links: tuple[str, ...] = ()) -> object:
     from datetime import UTC, datetime
 
-    from lineage.domain.events import CollectionEvent, ErasureEvent, SubjectRef
+    from lineage.domain.events import CollectionEvent, ConsentEvent, ErasureEvent, SubjectRef
     from lineage.domain.subjects import SubjectType
 
     common = {"event_id": f"order-test:{kind}:{n}:{key[:6]}", "source": "demo", "store": store,
@@ -53,6 +53,9 @@ def _event(kind: str, n: int, key: str, store: str, categories: tuple[str, ...] 
               "subject": SubjectRef(type=SubjectType.CUSTOMER, key=key, links=links)}
     if kind == "erased":
         return ErasureEvent(action="erased", **common)
+    if kind == "unsubscribed":
+        return ConsentEvent(action="consent_withdrawn", purpose="marketing.communications.email",
+                            **common)
     return CollectionEvent(action="collected", **common)
 
 
@@ -72,7 +75,7 @@ class TestOrderIndependence:
         from lineage.domain.retention import RetentionPolicy
 
         tag = "0" if order == "forward" else "f"
-        ana, bea, cid, cid_crm = (f"{c}{tag}" * 16 for c in "abcd")
+        ana, bea, cid, cid_crm, dan = (f"{c}{tag}" * 16 for c in "abcde")
         batches = [
             [_event("collected", 1, ana, "brevo/contacts", ("user.contact.email", "user.name"))],
             [_event("erased", 2, ana, "brevo/contacts")],  # everything in the store
@@ -82,6 +85,10 @@ class TestOrderIndependence:
             [_event("erased", 2, cid_crm, "hubspot/contacts")],  # by CRM id only: merged later
             [_event("collected", 3, bea, "greenhouse/candidates", ("user.name",))],
             [_event("erased", 2, bea, "greenhouse/candidates")],  # older than what follows
+            [_event("collected", 1, dan, "brevo/contacts", ("user.contact.email",))],
+            [_event("unsubscribed", 2, dan, "brevo/contacts", ("user.contact.email",))],
+            [_event("collected", 1, dan, "hubspot/contacts", ("user.contact.email",))],
+            [_event("unsubscribed", 2, dan, "hubspot/contacts")],  # the whole store
         ]
         if order == "reversed":
             batches.reverse()
@@ -102,9 +109,13 @@ class TestOrderIndependence:
             states = {(row["store"], tuple(row["held"]), tuple(row["erased"]))
                       for key in (ana, bea, cid)
                       for row in reader.subject_map(key)}
+            dan_lines = [line for line in reader.fingerprint() if line.startswith(dan)]
         assert states == {
             ("brevo/contacts", (), ("user.contact.email", "user.name")),
             ("s3://acme-hr-cv", (), ("user.content.private.cv",)),
             ("hubspot/contacts", (), ("user.contact.email",)),
             ("greenhouse/candidates", ("user.name",), ()),  # collected after the erasure: held
         }
+        # withdrawn consent is recorded on both holdings, whichever was stored first
+        assert len(dan_lines) == 2
+        assert all(line.split("|")[8].startswith("2026-03-02") for line in dan_lines), dan_lines
