@@ -71,7 +71,3 @@ def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> bo
 def list_holds(driver: Driver, database: str, include_ended: bool = False) -> list[dict[str, Any]]:
     records, _, _ = driver.execute_query(LIST_HOLDS, all=include_ended, database_=database)
     return [plain(r.data()) for r in records]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -95,14 +95,18 @@ def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
         for m in moments)
 
 
-# A store-wide erasure recorded on a CLOCK, folded into one holding of that store.
-_FOLD_STORE_ERASURE = """
+# A store-wide erasure or consent withdrawal recorded on a CLOCK, folded into one holding there.
+_FOLD_STORE_CLOCK = """
 SET {h}.erasure = CASE WHEN {c}.erased_at IS NOT NULL
                            AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
                      THEN coalesce({c}.erasure, 'erased') ELSE {h}.erasure END,
     {h}.erased_at = CASE WHEN {c}.erased_at IS NOT NULL
                              AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
-                       THEN {c}.erased_at ELSE {h}.erased_at END
+                       THEN {c}.erased_at ELSE {h}.erased_at END,
+    {h}.consent_withdrawn_at = CASE WHEN {c}.consent_withdrawn_at IS NOT NULL
+                                       AND ({h}.consent_withdrawn_at IS NULL
+                                            OR {c}.consent_withdrawn_at > {h}.consent_withdrawn_at)
+                                      THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END
 """
 
 
@@ -138,6 +142,16 @@ DELETE old
 MERGE (i)-[:IDENTIFIES]->(s)
 """
 
+# What points at a person follows them when they turn out to be someone already known.
+_POINTING_AT_A_PERSON = (("Identifier", "IDENTIFIES"), ("Alert", "CONCERNS"), ("Hold", "HOLDS"),
+                         ("ErasureRequest", "FOR"))
+
+
+def _repoint(label: str, rel: str) -> str:
+    return (f"CALL (w, l) {{\n  MATCH (x:{label})-[r:{rel}]->(l)\n  DELETE r\n"
+            f"  MERGE (x)-[:{rel}]->(w)\n}}\n")
+
+
 # Folds subject ``loser`` into ``winner``: holdings of the same store and category combine
 # with the same min/max rules the event writes use, then the loser is deleted.
 MERGE_SUBJECTS = """
@@ -150,27 +164,7 @@ SET w.types = reduce(acc = coalesce(w.types, []), t IN coalesce(l.types, []) |
     w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
                        THEN l.last_seen ELSE w.last_seen END
 WITH w, l
-CALL (w, l) {
-  MATCH (i:Identifier)-[r:IDENTIFIES]->(l)
-  DELETE r
-  MERGE (i)-[:IDENTIFIES]->(w)
-}
-CALL (w, l) {
-  MATCH (a:Alert)-[r:CONCERNS]->(l)
-  DELETE r
-  MERGE (a)-[:CONCERNS]->(w)
-}
-CALL (w, l) {
-  MATCH (hold:Hold)-[r:HOLDS]->(l)
-  DELETE r
-  MERGE (hold)-[:HOLDS]->(w)
-}
-CALL (w, l) {
-  MATCH (request:ErasureRequest)-[r:FOR]->(l)
-  DELETE r
-  MERGE (request)-[:FOR]->(w)
-}
-CALL (w, l) {
+""" + "".join(_repoint(label, rel) for label, rel in _POINTING_AT_A_PERSON) + """CALL (w, l) {
   MATCH (l)-[lc:CLOCK]->(st:Store)
   MERGE (w)-[wc:CLOCK]->(st)
   SET wc.erasure = CASE WHEN lc.erased_at IS NOT NULL
@@ -181,11 +175,7 @@ CALL (w, l) {
   WITH w, st, wc
   MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
   WHERE wc.erased_at IS NOT NULL OR wc.consent_withdrawn_at IS NOT NULL
-  """ + _FOLD_STORE_ERASURE.format(h="h", c="wc") + """
-  SET h.consent_withdrawn_at = CASE WHEN wc.consent_withdrawn_at IS NOT NULL
-                                     AND (h.consent_withdrawn_at IS NULL
-                                          OR wc.consent_withdrawn_at > h.consent_withdrawn_at)
-                                    THEN wc.consent_withdrawn_at ELSE h.consent_withdrawn_at END
+  """ + _FOLD_STORE_CLOCK.format(h="h", c="wc") + """
   SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
                      THEN h.erasure ELSE 'held' END
 }
@@ -245,11 +235,7 @@ MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
 WITH s, st, h, row, at
 OPTIONAL MATCH (s)-[wipe:CLOCK]->(st)
-""" + _FOLD_STORE_ERASURE.format(h="h", c="wipe") + """
-SET h.consent_withdrawn_at = CASE WHEN wipe.consent_withdrawn_at IS NOT NULL
-                                   AND (h.consent_withdrawn_at IS NULL
-                                        OR wipe.consent_withdrawn_at > h.consent_withdrawn_at)
-                                  THEN wipe.consent_withdrawn_at ELSE h.consent_withdrawn_at END
+""" + _FOLD_STORE_CLOCK.format(h="h", c="wipe") + """
 SET h.first_event = CASE WHEN at < h.first_seen OR (at = h.first_seen AND row.event_id < h.first_event)
                          THEN row.event_id ELSE h.first_event END
 """ + _moment_sets("h", HOLDING_MOMENTS, "at", "row.event_id", "row.marks") + """

@@ -52,7 +52,7 @@ _COMPARED = (("expires_at", "current_expires_at"), ("rule", "current_rule"),
 def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows whose expiry differs from what the holding has: most writes of a batch leave
     most expiries as they were, and rewriting them all would multiply the batch's writes."""
-    rows = (({**expiry_row(row["id"], policy.expiry(holding_clock(row)))}, row) for row in inputs)
+    rows = ((expiry_row(row["id"], policy.expiry(holding_clock(row))), row) for row in inputs)
     return [new for new, old in rows
             if old.get("current_checked") is None
             or any(new[field] != old.get(current) for field, current in _COMPARED)]
@@ -94,13 +94,17 @@ def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
 
 # --- reads: what expires, what is overdue ------------------------------------------------
 
-EXPIRING = """
+# Held data expiring before $before (with the filters), and the holds on each holding.
+_EXPIRING_HOLDINGS = """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
 WHERE h.expires_at IS NOT NULL AND h.expires_at < $before
   AND ($store IS NULL OR st.id = $store)
   AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
   AND ($subject_type IS NULL OR h.subject_type = $subject_type)
 WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+"""
+
+EXPIRING = _EXPIRING_HOLDINGS + """
 WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
      h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
 RETURN store, category, subject_type, rule, held, count(*) AS holdings,
@@ -110,13 +114,7 @@ RETURN store, category, subject_type, rule, held, count(*) AS holdings,
 ORDER BY held, earliest, store, category
 """
 
-EXPIRING_SUBJECTS = """
-MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
-WHERE h.expires_at IS NOT NULL AND h.expires_at < $before
-  AND ($store IS NULL OR st.id = $store)
-  AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
-  AND ($subject_type IS NULL OR h.subject_type = $subject_type)
-WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+EXPIRING_SUBJECTS = _EXPIRING_HOLDINGS + """
 WHERE size(holds) = 0
 RETURN count(DISTINCT s) AS subjects
 """

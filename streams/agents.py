@@ -60,6 +60,12 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         key = letter.source.encode()
         return await dead_letter.send(key=key, value=letter.to_json())
 
+    async def announce(alerts: Sequence[dict[str, Any]]) -> list[Awaitable[Any]]:
+        """Queues each new or reopened alert on the alerts topic; await the results to know the
+        broker has them."""
+        return [await lineage_topics.alerts.send(key=a["id"].encode(), value=alert_record(a))
+                for a in alerts]
+
     @app.agent(lineage_topics.raw, concurrency=1)
     async def normalise_raw(stream: faust.StreamT) -> None:
         async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
@@ -101,9 +107,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved,
                                                                 live.unapproved_moves))
                 await asyncio.gather(*[await send_dead(letter) for letter in dead],
-                                     *[await lineage_topics.alerts.send(
-                                         key=alert["id"].encode(), value=alert_record(alert))
-                                       for alert in announced])
+                                     *await announce(announced))
                 for event in batch:
                     await stream.ack(event)
                 log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
@@ -126,9 +130,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             return
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path,
                     len(announced))
-        await asyncio.gather(*[await lineage_topics.alerts.send(key=a["id"].encode(),
-                                                                value=alert_record(a))
-                               for a in announced])
+        await asyncio.gather(*await announce(announced))
 
     @app.timer(settings.retention_check_s)
     async def clock_checks() -> None:
@@ -138,9 +140,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         except (Neo4jError, DriverError, OSError) as exc:
             log.warning("scheduled checks skipped (%s); retrying at the next run", exc)
             return
-        await asyncio.gather(*[await lineage_topics.alerts.send(key=a["id"].encode(),
-                                                                value=alert_record(a))
-                               for a in announced])
+        await asyncio.gather(*await announce(announced))
 
     @app.agent(lineage_topics.alerts, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT) -> None:

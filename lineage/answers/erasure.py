@@ -13,19 +13,9 @@ from neo4j import Driver
 
 from graph import erasure
 from lineage.answers.transfers import QueryError
-from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import NotFoundError
-from lineage.settings import Settings
 
 DEFAULT_REQUESTER = "data subject"
-
-
-def subject_key(settings: Settings, identifier: str) -> str:
-    """The identifier hashed as the adapters did; the raw value goes no further than this."""
-    try:
-        return identifier_key(SubjectHasher(settings.require_subject_key()), identifier)
-    except ValueError as exc:
-        raise QueryError(str(exc)) from exc
 
 
 def parse_received(value: str | None) -> datetime:

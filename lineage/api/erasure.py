@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from lineage.answers import erasure as answers
+from lineage.answers.subjects import subject_key
 from lineage.api.queries import Authorised, GraphDriver
 
 router = APIRouter(tags=["erasure"])
@@ -26,7 +27,7 @@ class ErasureRequestBody(BaseModel):
 
 @router.post("/erasure-requests", status_code=201, summary="Open an erasure request (GDPR Art. 17)")
 def open_request(body: ErasureRequestBody, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
-    key = answers.subject_key(settings, body.identifier)
+    key = subject_key(settings, body.identifier)
     return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received)
 
 

@@ -20,9 +20,8 @@ from graph.reader import GraphReader
 from lineage.answers import retention
 from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
-from lineage.answers.transfers import QueryError
+from lineage.answers.subjects import subject_key
 from lineage.api.signatures import verify_shared_secret
-from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import ConfigError, NotFoundError
 from lineage.settings import Settings
 
@@ -118,10 +117,7 @@ def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False
 
 @router.post("/holds", status_code=201, summary="Place a legal hold on a person's data")
 def add_hold(body: HoldRequest, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
-    try:
-        key = identifier_key(SubjectHasher(settings.require_subject_key()), body.identifier)
-    except ValueError as exc:
-        raise QueryError(str(exc)) from exc
+    key = subject_key(settings, body.identifier)
     return retention.add_hold(driver, settings.neo4j.database, key, body.reason, body.stores,
                               body.categories, body.until)
 

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.subjects import subject_key
 from lineage.cli import render
 from lineage.domain.events import event_json_schema
-from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import LineageError
 from lineage.settings import Settings
 
@@ -164,11 +164,6 @@ def schema() -> None:
 
 # --- graph queries -----------------------------------------------------------------------
 
-def _subject_key(settings: Settings, identifier: str) -> str:
-    try:
-        return identifier_key(SubjectHasher(settings.require_subject_key()), identifier)
-    except ValueError as exc:
-        raise LineageError(str(exc)) from exc
 
 
 IdentifierArg = Annotated[str, typer.Argument(
@@ -182,7 +177,7 @@ def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     from graph.reader import GraphReader
 
     settings = Settings()
-    key = _subject_key(settings, email)
+    key = subject_key(settings, email)
     with open_driver(settings) as driver:
         rows = GraphReader(driver, settings.neo4j.database).subject_map(key)
     if as_json:
@@ -203,7 +198,7 @@ def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
     from graph.reader import GraphReader
 
     settings = Settings()
-    key = _subject_key(settings, email)
+    key = subject_key(settings, email)
     with open_driver(settings) as driver:
         rows = GraphReader(driver, settings.neo4j.database).erasure_impact(key)
     countries = render.impact_countries(rows)
@@ -278,7 +273,7 @@ from lineage.cli import transfer_commands  # noqa: E402  (registers its commands
 transfer_commands.register(app, read_catalog)
 from lineage.cli import retention_commands  # noqa: E402
 
-retention_commands.register(app, _subject_key)
+retention_commands.register(app, subject_key)
 from lineage.cli import ropa_command  # noqa: E402
 
 ropa_command.register(app, read_catalog)

@@ -6,12 +6,15 @@ kept in the graph) is evidence that may be shown to others long after the data i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
 from graph.connection import open_driver
 from lineage.answers import erasure as answers
+from lineage.answers.subjects import subject_key
 from lineage.cli import render
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
@@ -27,6 +30,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(erasure_app, name="erasure")
 
 
+@contextmanager
+def _not_found_exits_1() -> Iterator[None]:
+    """Nobody by that identifier, or no such request: an answer, exit 1 (not a usage error)."""
+    try:
+        yield
+    except NotFoundError as exc:
+        render.console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
 @erasure_app.command("request")
 def request(
     identifier: Annotated[str, typer.Argument(
@@ -39,13 +52,9 @@ def request(
 ) -> None:
     """Open an erasure request: one task per store holding the person's data, due in one month."""
     settings = Settings()
-    key = answers.subject_key(settings, identifier)
-    try:
-        with open_driver(settings) as driver:
-            opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received)
-    except NotFoundError as exc:
-        render.console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    key = subject_key(settings, identifier)
+    with _not_found_exits_1(), open_driver(settings) as driver:
+        opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received)
     if as_json:
         print(render.as_json(opened))
         return
@@ -61,12 +70,8 @@ def status(
 ) -> None:
     """Re-check the tasks against the graph, then show the requests (newest first)."""
     settings = Settings()
-    try:
-        with open_driver(settings) as driver:
-            requests = answers.status(driver, settings.neo4j.database, request_id)
-    except NotFoundError as exc:
-        render.console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _not_found_exits_1(), open_driver(settings) as driver:
+        requests = answers.status(driver, settings.neo4j.database, request_id)
     if as_json:
         print(render.as_json(requests))
         return

@@ -18,8 +18,8 @@ from kafka import KafkaConsumer
 
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import AlertSettings, Settings
-from streams.publisher import RawPublisher
 from streams.topics import Topics
+from tests.integration import feed
 
 pytestmark = pytest.mark.integration
 
@@ -65,10 +65,7 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def publish(settings: Settings, *events: dict[str, Any]) -> None:
-    topic = Topics(settings.topic_namespace).raw("canonical").name
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
-        for _ in publisher.publish(json.dumps(e).encode() for e in events):
-            pass
+    feed.publish(settings, "canonical", *events)
 
 
 def alert_records(settings: Settings) -> list[dict[str, Any]]:

@@ -17,11 +17,12 @@ import pytest
 from graph.connection import open_driver
 from graph.erasure import overdue_requests, reappearances
 from graph.holds import add_hold
-from lineage.runner import WorkerProcess, settings_env
+from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
 from streams.scheduled_checks import check_erasures
+from tests.integration.feed import publish, run_worker
 from tests.integration.test_api import served
-from tests.integration.test_identity import HUBSPOT_CREATED, HUBSPOT_DELETED, LEA, publish
+from tests.integration.test_identity import HUBSPOT_CREATED, HUBSPOT_DELETED, LEA
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -62,11 +63,6 @@ def s3_event(name: str, at: str) -> dict[str, Any]:
 def brevo_added(email: str, ts: int) -> dict[str, Any]:
     return BREVO_ADDED | {"email": email, "ts": ts,
                           "date": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")}
-
-
-def run_worker(settings: Settings, log: Path) -> None:
-    with WorkerProcess(settings, log).start() as worker:
-        worker.wait_caught_up(timeout=180)
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,8 +13,7 @@ from graph.reader import GraphReader
 from lineage.domain.subjects import identifier_key
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
-from streams.publisher import RawPublisher
-from streams.topics import Topics
+from tests.integration.feed import publish
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -43,13 +41,6 @@ GREENHOUSE_APPLIED = {"action": "new_candidate_application", "payload": {"applic
                   "attachments": [{"filename": "CV_Lea_Martin.pdf", "type": "resume",
                                    "url": "https://files.example/cv/37031511"}],
                   "created_at": "2026-03-02T09:14:00Z"}}}}
-
-
-def publish(settings: Settings, source: str, *payloads: Any) -> None:
-    topic = Topics(settings.topic_namespace).raw(source).name
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
-        for _ in publisher.publish(json.dumps(p).encode() for p in payloads):
-            pass
 
 
 class TestIdentityAcrossSystems:

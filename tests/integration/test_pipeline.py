@@ -12,11 +12,11 @@ import pytest
 
 from graph.connection import open_driver
 from graph.reader import GraphReader
-from lineage.runner import WorkerProcess, settings_env
+from lineage.runner import settings_env
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
-from streams.publisher import RawPublisher
 from streams.topics import Topics
+from tests.integration.feed import publish, run_worker
 
 pytestmark = pytest.mark.integration
 
@@ -39,17 +39,6 @@ GOOD = [
 BAD = [b"this is not json", brevo("teleported", LEA, 1772795100), b'{"event": "list_addition"}']
 
 
-def publish(settings: Settings, payloads: list[bytes]) -> None:
-    with RawPublisher(settings.kafka_bootstrap, Topics(settings.topic_namespace).raw("brevo").name) as p:
-        for _ in p.publish(payloads):
-            pass
-
-
-def run_worker_until_caught_up(settings: Settings, log: Path) -> None:
-    with WorkerProcess(settings, log).start() as worker:
-        worker.wait_caught_up(timeout=180)
-
-
 def reader_for(settings: Settings) -> tuple[Any, GraphReader]:
     driver = open_driver(settings)
     return driver, GraphReader(driver, settings.neo4j.database)
@@ -59,8 +48,8 @@ class TestBrevoPipeline:
     def test_good_payloads_land_in_the_graph_and_bad_ones_in_the_dead_letter_topic(
             self, pipeline: Settings, hasher, tmp_path: Path) -> None:
         interleaved = [GOOD[0], BAD[0], GOOD[1], BAD[1], GOOD[2], BAD[2], *GOOD[3:]]
-        publish(pipeline, interleaved)
-        run_worker_until_caught_up(pipeline, tmp_path / "worker.log")
+        publish(pipeline, "brevo", *interleaved)
+        run_worker(pipeline, tmp_path / "worker.log")
 
         driver, reader = reader_for(pipeline)
         with driver:
@@ -91,19 +80,19 @@ class TestBrevoPipeline:
 
     def test_replaying_the_same_payloads_or_the_whole_topic_changes_nothing(
             self, pipeline: Settings, tmp_path: Path) -> None:
-        publish(pipeline, GOOD)
-        run_worker_until_caught_up(pipeline, tmp_path / "first.log")
+        publish(pipeline, "brevo", *GOOD)
+        run_worker(pipeline, tmp_path / "first.log")
         driver, reader = reader_for(pipeline)
         with driver:
             before = reader.fingerprint()
 
-            publish(pipeline, GOOD)  # the source retried every webhook
-            run_worker_until_caught_up(pipeline, tmp_path / "second.log")
+            publish(pipeline, "brevo", *GOOD)  # the source retried every webhook
+            run_worker(pipeline, tmp_path / "second.log")
             after_duplicates = reader.fingerprint()
 
             # a new consumer group reads both topics from offset 0: a full replay
             replay = pipeline.model_copy(update={"app_id": pipeline.app_id + "-replay"})
-            run_worker_until_caught_up(replay, tmp_path / "replay.log")
+            run_worker(replay, tmp_path / "replay.log")
             after_replay = reader.fingerprint()
 
         assert len(before) >= 5
@@ -111,8 +100,8 @@ class TestBrevoPipeline:
         assert after_replay == before
 
     def test_cli_answers_by_email(self, pipeline: Settings, tmp_path: Path) -> None:
-        publish(pipeline, GOOD)
-        run_worker_until_caught_up(pipeline, tmp_path / "worker.log")
+        publish(pipeline, "brevo", *GOOD)
+        run_worker(pipeline, tmp_path / "worker.log")
 
         def cli(*args: str) -> dict[str, Any]:
             out = subprocess.run([sys.executable, "-m", "lineage", *args, "--json"],

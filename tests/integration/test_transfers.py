@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from lineage.runner import WorkerProcess, settings_env
+from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
-from streams.publisher import RawPublisher
-from streams.topics import Topics
+from tests.integration.feed import publish, run_worker
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
@@ -51,12 +50,8 @@ def cli(settings: Settings, *args: str) -> tuple[int, dict[str, Any]]:
 
 
 def load(pipeline: Settings, tmp_path: Path) -> Settings:
-    topic = Topics(pipeline.topic_namespace).raw("canonical").name
-    with RawPublisher(pipeline.kafka_bootstrap, topic) as publisher:
-        for _ in publisher.publish(json.dumps(e).encode() for e in EVENTS):
-            pass
-    with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
-        worker.wait_caught_up(timeout=120)
+    publish(pipeline, "canonical", *EVENTS)
+    run_worker(pipeline, tmp_path / "worker.log")
     return pipeline
 
 
