@@ -258,49 +258,18 @@ SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
 # of everything in a store is kept on (Subject)-[:CLOCK {erased_at}]->(Store), which every later
 # holding write there folds in (MERGE_HOLDINGS); a deletion of named categories leaves a
 # tombstone holding (seen at the erasure, erased), which an older collection then finds erased.
-MARK_ERASED = """
+def _deletion_head(clock_sets: str) -> str:
+    """Start of MARK_ERASED and MARK_CONSENT_WITHDRAWN: a whole-store row records itself on the
+    CLOCK (``clock_sets``), a row naming categories records those holdings if not seen yet; then
+    every holding it concerns, as ``h``."""
+    return """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
   MERGE (s)-[c:CLOCK]->(st)
-  SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at THEN row.erasure
-                       ELSE c.erasure END
-  """ + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']").replace("SET ", "SET ", 1) + """)
-FOREACH (category IN row.categories |
-  MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
-    ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
-                  h.last_seen = at, h.purposes = [], h.last_event_at = at,
-                  h.last_event_id = row.event_id, h.first_event = row.event_id
-  MERGE (s)-[:HAS_HOLDING]->(h)
-  MERGE (h)-[:IN_STORE]->(st))
-WITH s, st, row, at
-MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
-WHERE size(row.categories) = 0
-   OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
-SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
-                     ELSE h.erasure END,
-    h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
-                       ELSE h.erased_at END
-FOREACH (_ IN CASE WHEN at > h.last_event_at
-                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
-                   THEN [1] ELSE [] END |
-  SET h.last_event_at = at, h.last_event_id = row.event_id)
-SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
-"""
-
-# Order-independent like MARK_ERASED: a withdrawal for the whole store is kept on the CLOCK and
-# folded into later writes; one naming categories proves the store holds them (an unsubscribe
-# comes from where the address is), so it records the holding if it was not seen yet.
-MARK_CONSENT_WITHDRAWN = """
-UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
-MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
-FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
-  MERGE (s)-[c:CLOCK]->(st)
-  """ + _moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']") + """)
+  """ + clock_sets + """)
 FOREACH (category IN row.categories |
   MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
     ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
@@ -312,6 +281,27 @@ WITH s, st, row, at
 MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
 WHERE size(row.categories) = 0
    OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
+"""
+
+
+MARK_ERASED = _deletion_head("""SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at
+                                  THEN row.erasure ELSE c.erasure END
+  """ + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']")) + """
+SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
+                     ELSE h.erasure END,
+    h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
+                       ELSE h.erased_at END
+FOREACH (_ IN CASE WHEN at > h.last_event_at
+                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
+                   THEN [1] ELSE [] END |
+  SET h.last_event_at = at, h.last_event_id = row.event_id)
+SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
+"""
+
+# Order-independent like MARK_ERASED: a withdrawal naming categories proves the store holds them
+# (an unsubscribe comes from where the address is), so it records the holding if not seen yet.
+MARK_CONSENT_WITHDRAWN = _deletion_head(
+    _moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']")) + """
 SET h.consent_withdrawn_at = CASE
       WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
       ELSE h.consent_withdrawn_at END
