@@ -30,7 +30,7 @@ from lineage.settings import Settings
 from streams.alerting import alert_record
 from streams.app import LineageTopics
 from streams.live_catalog import LiveCatalog, apply_catalog
-from streams.processing import DeadLetter, decode_canonical, normalise
+from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.scheduled_checks import run_checks
 from streams.sinks import AlertSinks
 from streams.topics import Topics
@@ -56,7 +56,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
 
     async def send_dead(letter: DeadLetter) -> Awaitable[Any]:
-        log.warning("dead letter from %s: %s", letter.source, letter.reason)
+        log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
         key = letter.source.encode()
         return await dead_letter.send(key=key, value=letter.to_json())
 
@@ -73,7 +73,9 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             pending: list[Awaitable[Any]] = []
             for event in batch:
                 source = names.source_of(event.message.topic)
-                outcome = normalise(source, event.value, live.adapters, hasher, _origin(event))
+                received = received_time(event.message.headers, event.message.timestamp)
+                outcome = normalise(source, event.value, live.adapters, hasher, _origin(event),
+                                    received)
                 if isinstance(outcome, DeadLetter):
                     pending.append(await send_dead(outcome))
                     continue
@@ -104,8 +106,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 dead += await _store(writer, events, live)
                 refused = {letter.payload for letter in dead}
                 stored = [e for e in events if encode_event(e) not in refused] if dead else events
-                announced = await _retrying(writer.upsert_alerts, alert_hits(stored, live.unapproved,
-                                                                live.unapproved_moves))
+                announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
                 await asyncio.gather(*[await send_dead(letter) for letter in dead],
                                      *await announce(announced))
                 for event in batch:
@@ -174,12 +175,36 @@ async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, A
             delay = min(delay * 2, RETRY_MAX_S)
 
 
+def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[AlertHit]:
+    """The alert hits of stored events; an event the rules cannot judge is logged and skipped
+    (it is stored already: failing it now would hold up the partition for nothing)."""
+    try:
+        return alert_hits(events, live.unapproved, live.unapproved_moves)
+    except Exception:
+        hits: list[AlertHit] = []
+        for event in events:
+            try:
+                hits += alert_hits([event], live.unapproved, live.unapproved_moves)
+            except Exception as exc:
+                log.error("alert rules failed on event %s: %s", event.event_id, type(exc).__name__)
+        return hits
+
+
+def _refusal(exc: Exception) -> str:
+    """Why one event could not be stored, without the values (Neo4j messages quote them)."""
+    if isinstance(exc, Neo4jError):
+        return f"graph refused event: {exc.code or type(exc).__name__}"
+    return f"event cannot be recorded: {type(exc).__name__} in the record stage"
+
+
 async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
                  live: LiveCatalog) -> list[DeadLetter]:
-    """Write until Neo4j has the batch. Returns the events Neo4j refuses as dead letters.
+    """Write until Neo4j has the batch. Returns the events that cannot be stored as dead letters.
 
-    Unavailability is waited out (the stream stalls, nothing is acked); an error that retrying
-    cannot fix is narrowed down by halving the batch until the refused event is alone.
+    Unavailability is waited out (the stream stalls, nothing is acked). Anything else (a row
+    Neo4j refuses, an event the retention arithmetic cannot compute, a bug) is narrowed down by
+    halving the batch until the event that causes it is alone: it is dead-lettered, the others
+    are stored, and the partition moves on.
     """
     delay = 0.5
     while True:
@@ -187,12 +212,13 @@ async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
             await writer.write(events, live.retention)
             return []
         except (TransientError, DriverError, OSError) as exc:
-            log.warning("Neo4j unavailable (%s); retrying in %.1fs", exc, delay)
+            log.warning("Neo4j unavailable (%s); retrying in %.1fs", type(exc).__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
-        except Neo4jError as exc:
+        except Exception as exc:
             if len(events) == 1:
-                return [DeadLetter(events[0].source, "record", f"graph refused event: {exc}",
+                log.warning("event %s cannot be stored: %s", events[0].event_id, _refusal(exc))
+                return [DeadLetter(events[0].source, "record", _refusal(exc),
                                    encode_event(events[0]))]
             middle = len(events) // 2
             return (await _store(writer, events[:middle], live)

@@ -17,8 +17,10 @@ from typing import Any
 
 from lineage.adapters.base import Adapter
 from lineage.domain.events import DataMovementEvent, decode_event
+from lineage.domain.personal_data import redact
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError, EventDecodeError
+from streams.topics import RECEIVED_AT_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,11 @@ class DeadLetter:
     payload: bytes
     origin: dict[str, Any] = field(default_factory=dict)  # topic, partition, offset
 
+    def __post_init__(self) -> None:
+        # Reasons are logged and shown: they name fields and problems, and whatever slipped
+        # through quoting a value is redacted here, in the one place every dead letter passes.
+        object.__setattr__(self, "reason", redact(self.reason))
+
     def to_json(self) -> bytes:
         record: dict[str, Any] = {
             "source": self.source, "stage": self.stage, "reason": self.reason,
@@ -45,24 +52,62 @@ class DeadLetter:
         return json.dumps(record, ensure_ascii=False).encode()
 
 
+def parse_json(raw: bytes) -> Any:
+    """One JSON document, or :class:`ValueError` with a reason that quotes nothing of it.
+
+    Beyond syntax, Python's parser gives up on nesting deeper than the recursion limit and on
+    integers longer than 4,300 digits; both are refused here like any other bad JSON.
+    """
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ValueError("not JSON: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError("not JSON this service accepts: nested too deeply") from None
+    except ValueError:
+        raise ValueError("not JSON this service accepts: a number is too long") from None
+
+
 def normalise(source: str, raw: bytes, adapters: Mapping[str, Adapter], hasher: SubjectHasher,
-              origin: dict[str, Any] | None = None) -> list[DataMovementEvent] | DeadLetter:
-    """Native payload bytes of ``source`` -> canonical events, or a dead letter saying why."""
+              origin: dict[str, Any] | None = None,
+              received_at: datetime | None = None) -> list[DataMovementEvent] | DeadLetter:
+    """Native payload bytes of ``source`` -> canonical events, or a dead letter saying why.
+
+    ``received_at`` is the time of record for payloads that carry no time of their own.
+    """
     origin = origin or {}
     if source not in adapters:
-        return DeadLetter(source, "normalise", f"no adapter for source {source!r}", raw, origin)
+        return DeadLetter(source, "normalise", "no adapter for this source", raw, origin)
     try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return DeadLetter(source, "normalise", f"not JSON: {exc}", raw, origin)
+        payload = parse_json(raw)
+    except ValueError as exc:
+        return DeadLetter(source, "normalise", str(exc), raw, origin)
     try:
-        return list(adapters[source](payload, hasher))
+        return list(adapters[source](payload, hasher, received_at=received_at))
     except AdapterError as exc:
         return DeadLetter(source, "normalise", exc.reason, raw, origin)
     except Exception as exc:  # a bug in an adapter must not lose the payload either
-        log.exception("adapter %s failed unexpectedly", source)
-        return DeadLetter(source, "normalise", f"internal error: {type(exc).__name__}: {exc}",
+        log.error("adapter %s failed unexpectedly: %s", source, type(exc).__name__)
+        return DeadLetter(source, "normalise", f"internal error in the adapter: {type(exc).__name__}",
                           raw, origin)
+
+
+def received_time(headers: Any, timestamp: float | None) -> datetime | None:
+    """When lineage got the payload: the receiver's header, else the raw record's own time."""
+    for name, value in headers or ():
+        if name == RECEIVED_AT_HEADER:
+            try:
+                return datetime.fromtimestamp(int(value) / 1000, UTC)
+            except (ValueError, OverflowError, OSError):
+                break
+    if timestamp:
+        try:
+            return datetime.fromtimestamp(timestamp, UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+    return None
 
 
 def decode_canonical(raw: bytes, origin: dict[str, Any] | None = None) -> DataMovementEvent | DeadLetter:
@@ -71,3 +116,6 @@ def decode_canonical(raw: bytes, origin: dict[str, Any] | None = None) -> DataMo
         return decode_event(raw)
     except EventDecodeError as exc:
         return DeadLetter("canonical", "record", str(exc), raw, origin or {})
+    except (RecursionError, ValueError):  # nesting or a number beyond what the parser takes
+        return DeadLetter("canonical", "record", "invalid canonical event: not parseable", raw,
+                          origin or {})

@@ -18,6 +18,9 @@ from lineage.errors import UnknownSourceError
 
 SOURCES: tuple[str, ...] = ("brevo", "hubspot", "salesforce", "greenhouse", "s3", "canonical")
 
+# Kafka header the receiver puts on each raw record: when it got the payload (epoch ms, ASCII).
+RECEIVED_AT_HEADER = "lineage-received-at"
+
 
 @dataclass(frozen=True)
 class TopicSpec:

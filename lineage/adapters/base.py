@@ -8,9 +8,9 @@ are hashed here with the :class:`SubjectHasher` it is given and go no further.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -26,7 +26,13 @@ from lineage.domain.events import (
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError
 
-Adapter = Callable[[Any, SubjectHasher], Sequence[DataMovementEvent]]
+
+class Adapter(Protocol):
+    """``received_at`` is when lineage's receiver got the payload (or, failing that, when it was
+    written to the raw topic): the time of record for payloads whose source sends none."""
+
+    def __call__(self, payload: Any, hasher: SubjectHasher, *,
+                 received_at: datetime | None = None) -> Sequence[DataMovementEvent]: ...
 
 
 _MODELS: dict[str, type[Any]] = {

@@ -134,7 +134,8 @@ _EPOCH_FIELDS = (("ts_epoch", 1000), ("ts_event", 1), ("ts", 1))
 _DATE_FIELDS = ("date_event", "date")
 
 
-def adapt_brevo(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+def adapt_brevo(payload: Any, hasher: SubjectHasher, *,
+                received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One Brevo webhook body (parsed JSON) -> one canonical event.
 
     Args:

@@ -8,6 +8,7 @@ be given as already-hashed ``key`` or, more conveniently, as a raw ``email`` or 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -76,7 +77,8 @@ def _one(document: Any, hasher: SubjectHasher) -> DataMovementEvent:
         raise _fail(f"invalid event: {reasons}") from None
 
 
-def adapt_canonical(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+def adapt_canonical(payload: Any, hasher: SubjectHasher, *,
+                    received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One canonical event or an array of them; the whole payload fails if one does."""
     documents = payload if isinstance(payload, list) else [payload]
     events = []

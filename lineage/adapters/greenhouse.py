@@ -120,7 +120,8 @@ _ACTION_NAME = re.compile(r"[a-z_]{1,40}")
 _NATIVE_ID = re.compile(r"[0-9]{1,18}")
 
 
-def adapt_greenhouse(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+def adapt_greenhouse(payload: Any, hasher: SubjectHasher, *,
+                     received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One Greenhouse webhook body (parsed JSON) -> zero or one canonical event.
 
     Raises:

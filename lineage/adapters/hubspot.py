@@ -104,7 +104,8 @@ _ID = re.compile(r"[0-9]{1,20}")
 _SUBSCRIPTION = re.compile(r"[a-z_]{1,20}\.[A-Za-z_]{1,40}")
 
 
-def adapt_hubspot(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+def adapt_hubspot(payload: Any, hasher: SubjectHasher, *,
+                  received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One HubSpot webhook request body (parsed JSON) -> its canonical events.
 
     Args:

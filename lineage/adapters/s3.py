@@ -127,8 +127,8 @@ def _record_events(record: Any, hasher: SubjectHasher,
     return [CollectionEvent(action="collected", **common)]
 
 
-def adapt_s3(payload: Any, hasher: SubjectHasher,
-             rules: Sequence[tuple[str, ObjectRule]]) -> list[DataMovementEvent]:
+def adapt_s3(payload: Any, hasher: SubjectHasher, rules: Sequence[tuple[str, ObjectRule]], *,
+             received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One notification (``Records[]``) -> one event per record about personal data."""
     if not isinstance(payload, dict):
         raise _fail("payload is not a JSON object")

@@ -119,7 +119,8 @@ _CHANGE_TYPE = re.compile(r"[A-Z_]{1,20}")
 _FIELD_LISTS = ("changedFields", "nulledFields", "diffFields")
 
 
-def adapt_salesforce(payload: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
+def adapt_salesforce(payload: Any, hasher: SubjectHasher, *,
+                     received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One CDC event (or a JSON array of them) -> one canonical event per person record.
 
     The CometD envelope ``{"schema", "payload", "event"}`` is unwrapped. In an array, one

@@ -89,7 +89,7 @@ class ObjectRule(_Strict):
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_category(c) for c in value)
+        return tuple(check_category(c, name_it=True) for c in value)
 
 
 class Store(_Strict):
@@ -106,12 +106,12 @@ class Store(_Strict):
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_category(c) for c in value)
+        return tuple(check_category(c, name_it=True) for c in value)
 
     @field_validator("purposes")
     @classmethod
     def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_data_use(p) for p in value)
+        return tuple(check_data_use(p, name_it=True) for p in value)
 
 
 class SystemKind(StrEnum):
@@ -189,12 +189,12 @@ class RetentionRule(_Strict):
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_category(c) for c in value)
+        return tuple(check_category(c, name_it=True) for c in value)
 
     @field_validator("purposes")
     @classmethod
     def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_data_use(p) for p in value)
+        return tuple(check_data_use(p, name_it=True) for p in value)
 
     @model_validator(mode="after")
     def _one_scope(self) -> RetentionRule:
@@ -251,7 +251,7 @@ class DeclaredFlow(_Strict):
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_category(c) for c in value)
+        return tuple(check_category(c, name_it=True) for c in value)
 
 
 class Catalog(_Strict):

@@ -28,14 +28,17 @@ def known_data_uses() -> frozenset[str]:
     return frozenset(u.fides_key for u in DEFAULT_TAXONOMY.data_use)
 
 
-def check_category(key: str) -> str:
-    """Return ``key`` if fideslang knows it; raise ``ValueError`` naming it otherwise."""
+def check_category(key: str, *, name_it: bool = False) -> str:
+    """Return ``key`` if fideslang knows it; raise ``ValueError`` otherwise. Only trusted input
+    (the catalog) has the key named in the message: an event's may carry personal data."""
     if key not in known_categories():
-        raise ValueError(f"unknown data category {key!r} (not a fideslang data_category key)")
+        named = f" {key!r}" if name_it else ""
+        raise ValueError(f"unknown data category{named} (not a fideslang data_category key)")
     return key
 
 
-def check_data_use(key: str) -> str:
+def check_data_use(key: str, *, name_it: bool = False) -> str:
     if key not in known_data_uses():
-        raise ValueError(f"unknown purpose {key!r} (not a fideslang data_use key)")
+        named = f" {key!r}" if name_it else ""
+        raise ValueError(f"unknown purpose{named} (not a fideslang data_use key)")
     return key

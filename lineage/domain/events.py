@@ -10,7 +10,7 @@ Version 1 of the schema. A change that old consumers cannot read bumps ``schema_
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -26,10 +26,18 @@ from pydantic import (
 )
 
 from lineage.domain.categories import check_category, check_data_use
+from lineage.domain.personal_data import personal_data_problem
 from lineage.domain.subjects import SubjectType
 from lineage.errors import EventDecodeError
 
 SCHEMA_VERSION = 1
+
+# Every event time must fall in this window, whatever the source. Placeholder dates (0001-01-01,
+# 9999-12-31), seconds read as milliseconds and the like land outside it; inside it, all retention
+# arithmetic (years added, financial years ended) stays within what datetime can represent.
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive
+EVENT_TIME_WINDOW = "2000-01-01T00:00Z to 2099-12-31T23:59Z"
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.:/\-]{0,199}$")]
 SubjectKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
@@ -106,6 +114,25 @@ class _EventBase(BaseModel):
     purpose: str | None = None
     legal_basis: LegalBasis | None = None
 
+    @field_validator("occurred_at")
+    @classmethod
+    def _within_window(cls, value: datetime) -> datetime:
+        try:
+            inside = EARLIEST_EVENT_TIME <= value < LATEST_EVENT_TIME
+        except OverflowError:  # year 1 with a positive offset cannot even be compared
+            inside = False
+        if not inside:
+            raise ValueError(f"time outside the accepted window ({EVENT_TIME_WINDOW})")
+        return value
+
+    @field_validator("event_id", "native_type", "source", "store")
+    @classmethod
+    def _no_personal_data(cls, value: str | None) -> str | None:
+        problem = None if value is None else personal_data_problem(value)
+        if problem:
+            raise ValueError(f"{problem}; this field must not carry personal data")
+        return value
+
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,6 +171,13 @@ class MovementEvent(_EventBase):
 
     action: Literal["copied", "transferred"]
     destination: Identifier
+
+    @field_validator("destination")
+    @classmethod
+    def _no_personal_data_in_destination(cls, value: str) -> str:
+        if problem := personal_data_problem(value):
+            raise ValueError(f"{problem}; this field must not carry personal data")
+        return value
 
     @model_validator(mode="after")
     def _moves_somewhere(self) -> MovementEvent:
@@ -203,9 +237,9 @@ def decode_event(raw: bytes | str) -> DataMovementEvent:
     except ValidationError as exc:
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
+            for err in exc.errors(include_url=False, include_input=False)
         )
-        raise EventDecodeError(f"invalid canonical event: {reasons}") from exc
+        raise EventDecodeError(f"invalid canonical event: {reasons}") from None
 
 
 def event_json_schema() -> dict[str, object]:

@@ -38,7 +38,7 @@ def normalise_email(address: str) -> str:
     folded = unicodedata.normalize("NFKC", address).strip().lower()
     local, at, domain = folded.rpartition("@")
     if not at or not local or not domain or " " in folded or "." not in domain:
-        raise ValueError(f"not an e-mail address: {address!r}")
+        raise ValueError("not an e-mail address")
     return folded
 
 
@@ -92,5 +92,5 @@ def identifier_key(hasher: SubjectHasher, identifier: str) -> str:
         return hasher.email(identifier)
     namespace, sep, native_id = identifier.strip().rpartition(":")
     if not sep or not namespace or not native_id:
-        raise ValueError(f"not an e-mail address nor system:id: {identifier!r}")
+        raise ValueError("not an e-mail address nor system:id")
     return hasher.native(DEFAULT_NAMESPACES.get(namespace, namespace), native_id)
