@@ -8,6 +8,7 @@ are hashed here with the :class:`SubjectHasher` it is given and go no further.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -15,6 +16,9 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from lineage.domain.events import (
+    EARLIEST_EVENT_TIME,
+    EVENT_TIME_WINDOW,
+    LATEST_EVENT_TIME,
     ActivityEvent,
     CollectionEvent,
     ConsentEvent,
@@ -49,14 +53,18 @@ def build_event(source: str, action: str, fields: dict[str, Any]) -> DataMovemen
     try:
         event: DataMovementEvent = _MODELS[action](**{**fields, "action": action})
     except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise AdapterError(source, f"does not fit the canonical event: {reasons}") from None
+        raise AdapterError(source, f"does not fit the canonical event: {schema_reasons(exc)}") from None
     except (TypeError, ValueError) as exc:
         raise AdapterError(source, f"does not fit the canonical event: {type(exc).__name__}") from None
     return event
+
+
+def schema_reasons(exc: ValidationError) -> str:
+    """``field: message`` for each error, never the input (which may be personal data)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)
+    )
 
 
 def json_type(value: Any) -> str:
@@ -67,17 +75,71 @@ def json_type(value: Any) -> str:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EARLIEST_MS = int((datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
-_LATEST_MS = int((datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+EARLIEST_EPOCH_S = int((EARLIEST_EVENT_TIME - _EPOCH).total_seconds())
+LATEST_EPOCH_S = int((LATEST_EVENT_TIME - _EPOCH).total_seconds())
+"""The canonical window as Unix seconds (end exclusive): a count of seconds in this range,
+read as milliseconds, would fall in January 1970, so the two scales never overlap."""
+OUTSIDE_WINDOW = f"is outside the accepted window ({EVENT_TIME_WINDOW})"
+_DIGITS = re.compile(r"[0-9]{1,20}")
+
+
+def within_window(source: str, field: str, moment: datetime) -> datetime:
+    """``moment`` if the canonical model accepts it, else a refusal naming ``field``: the
+    model's own refusal would name only ``occurred_at``, not where the time came from."""
+    try:
+        inside = EARLIEST_EVENT_TIME <= moment < LATEST_EVENT_TIME
+    except (OverflowError, TypeError):
+        inside = False
+    if not inside:
+        raise AdapterError(source, f"{field} {OUTSIDE_WINDOW}")
+    return moment
 
 
 def epoch_ms_time(source: str, field: str, value: Any) -> datetime:
-    """A Unix time in milliseconds, refused outside 2000-2099: seconds sent as milliseconds
-    (or the reverse) would otherwise pass as a plausible date decades away."""
+    """A Unix time in milliseconds, given as a JSON integer or a string of digits (some
+    senders quote large numbers so JavaScript keeps them exact), refused outside the canonical
+    window: seconds sent as milliseconds (or the reverse) would otherwise pass as a plausible
+    date decades away."""
     if value is None:
         raise AdapterError(source, f"{field} is missing")
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        raise AdapterError(source, f"{field} is not an integer")
-    if not _EARLIEST_MS <= value < _LATEST_MS:
-        raise AdapterError(source, f"{field} is not a time between 2000 and 2099 in milliseconds")
+        raise AdapterError(source, f"{field} is not an integer (or a string of digits)")
+    if not EARLIEST_EPOCH_S * 1000 <= value < LATEST_EPOCH_S * 1000:
+        raise AdapterError(source, f"{field} {OUTSIDE_WINDOW} when read as milliseconds")
     return _EPOCH + timedelta(milliseconds=value)
+
+
+def iso_time(source: str, field: str, value: Any) -> datetime:
+    """An ISO 8601 date and time with an offset (``Z`` included), in UTC and in the window.
+    A time without an offset is refused rather than guessed: hours off would reorder events."""
+    if not isinstance(value, str):
+        raise AdapterError(source, f"{field} is not a string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        moment = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        raise AdapterError(source, f"{field} is not an ISO 8601 date and time") from None
+    if moment is None:
+        raise AdapterError(source, f"{field} has no UTC offset")
+    return within_window(source, field, moment)
+
+
+RECEIVED_AT = "received_at"
+NO_RECEIVED_TIME = ("and lineage was given no received_at (post it to `lineage serve`, which "
+                    "records when each payload arrives, or add received_at to the payload)")
+
+
+def received_time(source: str, received_at: datetime | None, missing: str) -> datetime:
+    """The time of record for a payload that carries none: when lineage received it.
+
+    Args:
+        missing: what the payload lacks, e.g. ``"no time in payload (deleted_at)"``; the
+            reason appends what the user can do about it.
+    """
+    if received_at is None:
+        raise AdapterError(source, f"{missing} {NO_RECEIVED_TIME}")
+    if received_at.tzinfo is None:
+        raise AdapterError(source, f"{RECEIVED_AT} has no UTC offset")
+    return within_window(source, RECEIVED_AT, received_at.astimezone(UTC))

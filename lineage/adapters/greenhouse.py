@@ -8,9 +8,11 @@ is. The subject is keyed by the candidate id, which every action carries; each v
 Recruitment rests on legitimate interests for applicants and prospects alike: a sourced prospect
 never applied, so no consent was ever asked (and a prospect leaves by erasure, not withdrawal).
 
-Greenhouse sends no event id, and no time on deletions, merges and anonymisations, which must not
-be lost: the receiver may add ``received_at`` (ISO 8601) to the envelope, used only when the
-payload has no time of its own; with neither, the payload is refused.
+Greenhouse sends no event id, and no time on deletions, merges and anonymisations (nor, often,
+on candidate updates), which must not be lost: they are dated when lineage received them, the
+``received_at`` the worker passes in (a ``received_at`` in the envelope, ISO 8601, is read first,
+for replays and demo feeds that record it). A payload time always wins over either; with no time
+at all the payload is refused, saying how to give it one.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from lineage.adapters.base import build_event, json_type
+from lineage.adapters.base import RECEIVED_AT, build_event, iso_time, json_type, received_time
 from lineage.domain.events import (
     DataMovementEvent,
     LegalBasis,
@@ -54,8 +56,8 @@ class Rule:
     subject: Path
     """Where the candidate (or person) object sits inside ``payload``."""
     times: tuple[Path, ...]
-    """Time fields by preference, then the envelope's ``received_at``. Creation times only where
-    the event is the creation: a stage change did not happen when the candidate was created."""
+    """Time fields by preference, then the received time. Creation times only where the event
+    is the creation: a stage change (or an update) did not happen when the candidate was created."""
 
 
 _APP_CANDIDATE = ("application", "candidate")
@@ -71,7 +73,7 @@ ACTIONS: Mapping[str, Rule] = {
     "new_candidate_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
     "new_prospect_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
     "update_candidate": Rule("updated", ("candidate",), (
-        ("candidate", "updated_at"), ("candidate", "last_activity"), ("candidate", "created_at"))),
+        ("candidate", "updated_at"), ("candidate", "last_activity"))),
     "application_updated": _restated(),
     "candidate_stage_change": _restated(),
     "hire_candidate": _restated(("application", "offer", "resolved_at")),
@@ -114,8 +116,6 @@ UNKNOWN_FIELD = (_PRIVATE,)
 """Notes, scorecards, custom fields and the rest: private content; over-reports, never hides."""
 
 _COLLECTIONS = frozenset({"collected", "updated", "accessed"})
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _ACTION_NAME = re.compile(r"[a-z_]{1,40}")
 _NATIVE_ID = re.compile(r"[0-9]{1,18}")
 
@@ -139,8 +139,7 @@ def adapt_greenhouse(payload: Any, hasher: SubjectHasher, *,
         return []
     rule = ACTIONS.get(name)
     if rule is None:
-        shown = repr(name) if _ACTION_NAME.fullmatch(name) else "(not shown)"
-        raise _error(f"unknown action {shown}")
+        raise _error("unknown action: neither mapped nor ignored")
     subject = _object(body, rule.subject)
     if rule.action == "linked":
         key, links = merge_subjects(body, hasher)
@@ -150,13 +149,14 @@ def adapt_greenhouse(payload: Any, hasher: SubjectHasher, *,
         field = ".".join((*rule.subject, "id")) + ("" if subject is not None else " (or candidate_id)")
         key = hasher.native(CANDIDATE_NAMESPACE, _native_id(native, field))
         links = address_links(subject, hasher)
-    occurred_at = event_time(payload, body, rule.times)
+    occurred_at, received = event_time(payload, body, rule.times, received_at)
     action, categories = _action_and_categories(rule, body, subject)
     application_id = _dig(body, ("application", "id"))
     if application_id is not None:
         _native_id(application_id, "application.id")
+    moment = None if received else occurred_at
     fields: dict[str, Any] = {
-        "event_id": event_id(name, key, application_id, links, occurred_at),
+        "event_id": event_id(name, key, application_id, links, moment, categories),
         "occurred_at": occurred_at, "source": SOURCE, "native_type": f"{SOURCE}:{name}",
         "subject": SubjectRef(type=SubjectType.JOB_APPLICANT, key=key, links=links),
         "store": STORE, "categories": categories, "action": action,
@@ -256,44 +256,37 @@ def merge_subjects(body: Mapping[str, Any], hasher: SubjectHasher) -> tuple[str,
     return key, tuple(sorted(links | set(address_links(person, hasher))))
 
 
-def event_time(envelope: Mapping[str, Any], body: Mapping[str, Any], times: tuple[Path, ...]) -> datetime:
-    """When the event happened, in UTC: the first of the rule's time fields present, else the
-    envelope's ``received_at``. Each one present must be ISO 8601 with an offset, in 2000-2099,
-    even when a better one wins: a payload with garbled times is suspect."""
+def event_time(envelope: Mapping[str, Any], body: Mapping[str, Any], times: tuple[Path, ...],
+               received_at: datetime | None) -> tuple[datetime, bool]:
+    """When the event happened, in UTC, and whether that is only when it was received.
+
+    The first of the rule's time fields present wins; else the envelope's ``received_at``; else
+    the ``received_at`` the worker passes. Each payload time present must be ISO 8601 with an
+    offset, inside the canonical window, even when a better one wins: a payload with garbled
+    times is suspect.
+    """
     found = [(".".join(path), value) for path in times if (value := _dig(body, path)) is not None]
-    if envelope.get("received_at") is not None:
-        found.append(("received_at", envelope["received_at"]))
-    moments = [_parse_time(name, value) for name, value in found]
-    if not moments:
-        names = ", ".join(".".join(path) for path in times)
-        raise _error(f"no time in payload ({names}) and no received_at")
-    return moments[0]
+    moments = [iso_time(SOURCE, name, value) for name, value in found]
+    if moments:
+        return moments[0], False
+    if envelope.get(RECEIVED_AT) is not None:
+        return iso_time(SOURCE, RECEIVED_AT, envelope[RECEIVED_AT]), True
+    names = ", ".join(".".join(path) for path in times) or "none documented"
+    return received_time(SOURCE, received_at, f"no time in payload ({names})"), True
 
 
-def _parse_time(name: str, value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise _error(f"{name} is not a string")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-        moment = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        raise _error(f"{name} is not an ISO 8601 date and time") from None
-    if moment is None:
-        raise _error(f"{name} has no UTC offset")
-    if not _EARLIEST <= moment < _LATEST:
-        raise _error(f"{name} is not a time between 2000 and 2099")
-    return moment
-
-
-def event_id(
-    name: str, key: str, application_id: Any, links: tuple[str, ...], at: datetime
-) -> str:
+def event_id(name: str, key: str, application_id: Any, links: tuple[str, ...],
+             at: datetime | None, categories: tuple[str, ...] = ()) -> str:
     """Greenhouse's idempotency key: a redelivered webhook gets the same id, another event not.
 
     Built from the action, the hashed candidate (never an address), the application, the
-    linked hashes (two merges into one candidate differ by who was merged) and the time.
+    linked hashes (two merges into one candidate differ by who was merged) and the time. A
+    time that is only when lineage received the payload (``at`` is ``None``) is left out, or
+    a redelivered deletion would count as a second, later one and erase what came between;
+    the categories take its place (two anonymisations of one candidate differ by fields).
     """
-    material = [name, key, application_id, sorted(links), at.isoformat()]
+    material = [name, key, application_id, sorted(links),
+                at.isoformat() if at is not None else ["received", sorted(categories)]]
     text = json.dumps(material, default=repr, ensure_ascii=True)
     return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 

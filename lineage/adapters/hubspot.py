@@ -167,7 +167,7 @@ def _rule(kind: str, item: Mapping[str, Any]) -> Rule:
     """Look ``<object>.<event>`` up; ``object.*`` first picks its table by ``objectTypeId``."""
     obj, _, name = kind.partition(".")
     if not _SUBSCRIPTION.fullmatch(kind):
-        raise _error("unknown subscriptionType (not shown)")
+        raise _error("unknown subscriptionType: not <object>.<event>")
     if obj == "object":
         type_id = item.get("objectTypeId")
         if not isinstance(type_id, str):
@@ -179,7 +179,7 @@ def _rule(kind: str, item: Mapping[str, Any]) -> Rule:
         return IGNORED
     rule = table.get(name)
     if rule is None:
-        raise _error(f"unknown subscriptionType {kind!r}")
+        raise _error("unknown subscriptionType: an event this adapter does not map")
     return rule
 
 

@@ -115,7 +115,6 @@ _RECORD_ID = re.compile(r"[A-Za-z0-9]{15,18}")
 """15 (case-sensitive) or 18 characters; lengths between are accepted, not guessed at."""
 _WILDCARD_ID = re.compile(r"[A-Za-z0-9]{3}\*")
 _TRANSACTION_KEY = re.compile(r"[A-Za-z0-9-]{1,64}")
-_CHANGE_TYPE = re.compile(r"[A-Z_]{1,20}")
 _FIELD_LISTS = ("changedFields", "nulledFields", "diffFields")
 
 
@@ -163,8 +162,7 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
         raise _error(REFUSED_CHANGE_TYPES[change])
     rule = CHANGE_TYPES.get(change)
     if rule is None:
-        shown = repr(change) if _CHANGE_TYPE.fullmatch(change) else "(not shown)"
-        raise _error(f"unknown changeType {shown}")
+        raise _error("unknown changeType: not one this adapter maps")
     records = record_ids(header)
     occurred_at = event_time(header)
     prefix = event_id_prefix(header)
