@@ -88,6 +88,95 @@ class TestS3Adapter:
             s3(value)
 
 
+def sns(message: object, kind: str = "Notification") -> dict:
+    """An SNS HTTP(S) delivery of ``message`` (the S3 notification as a JSON string)."""
+    return {"Type": kind, "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+            "TopicArn": "arn:aws:sns:eu-west-3:123456789012:cv-uploads",
+            "Message": message if isinstance(message, str) else json.dumps(message),
+            "Timestamp": "2026-03-02T09:15:03.123Z", "SignatureVersion": "1",
+            "Signature": "EXAMPLE", "SigningCertURL": "https://sns.example/cert.pem"}
+
+
+class TestS3CompatibleAndSns:
+    def test_s3_prefixed_event_names_read_like_aws(self) -> None:
+        for aws, compatible in (("ObjectCreated:Put", "s3:ObjectCreated:Put"),
+                                ("ObjectRemoved:Delete", "s3:ObjectRemoved:Delete")):
+            (plain,) = s3(with_record(eventName=aws))
+            (prefixed,) = s3(with_record(eventName=compatible, eventSource="minio:s3"))
+            assert prefixed == plain
+            assert prefixed.native_type == f"s3:{aws}"
+
+    def test_minio_reads_and_settings(self) -> None:
+        (read,) = s3(with_record(eventName="s3:ObjectAccessed:Get"))
+        assert read.action == "accessed" and read.categories == ()
+        for name in ("s3:ObjectCreated:PutRetention", "s3:ObjectCreated:PutLegalHold",
+                     "s3:ObjectAccessed:GetRetention", "s3:Scanner:ManyVersions"):
+            assert s3(with_record(eventName=name)) == []
+
+    def test_sns_notification_is_unwrapped(self) -> None:
+        assert s3(sns(PUT)) == s3(PUT)
+
+    def test_sns_test_event_records_nothing(self) -> None:
+        assert s3(sns({"Service": "Amazon S3", "Event": "s3:TestEvent",
+                       "Time": "2026-03-02T09:00:00.000Z", "Bucket": "acme-hr-cv"})) == []
+
+    @pytest.mark.parametrize("kind", ["SubscriptionConfirmation", "UnsubscribeConfirmation"])
+    def test_sns_confirmations_record_nothing_and_fetch_nothing(self, kind: str) -> None:
+        payload = {**sns("You have chosen to subscribe...", kind),
+                   "SubscribeURL": "https://sns.example/?Action=ConfirmSubscription"}
+        assert s3(payload) == []
+
+    @pytest.mark.parametrize("payload,reason", [
+        (sns("Hello world!"), "Message of the SNS notification is not JSON"),
+        (sns({"hello": "world"}), "Message of the SNS notification is not an S3 notification"),
+        (sns(["Records"]), "not an S3 notification"),
+        ({**sns(PUT), "Message": None}, "Message of the SNS notification is missing"),
+        (sns(PUT, kind="Teleport"), "Type is not an SNS message type"),
+        (sns(with_record(eventTime="1970-01-01T00:00:00.000Z")), "record 0: eventTime is outside"),
+    ])
+    def test_unusable_sns_deliveries_say_why(self, payload: dict, reason: str) -> None:
+        with pytest.raises(AdapterError) as caught:
+            s3(payload)
+        assert reason in caught.value.reason
+
+
+class TestS3Reasons:
+    @pytest.mark.parametrize("when", ["1970-01-01T00:00:00.000Z", "2100-01-01T00:00:00Z",
+                                      "0001-01-01T00:00:00Z"])
+    def test_out_of_window_event_time_is_refused_naming_it(self, when: str) -> None:
+        with pytest.raises(AdapterError) as caught:
+            s3(with_record(eventTime=when))
+        assert caught.value.reason == (
+            "record 0: eventTime is outside the accepted window (2000-01-01T00:00Z to "
+            "2099-12-31T23:59Z)")
+
+    def test_naive_event_time_is_refused_naming_it(self) -> None:
+        with pytest.raises(AdapterError, match="record 0: eventTime has no UTC offset"):
+            s3(with_record(eventTime="2026-03-02T09:15:02"))
+
+    @pytest.mark.parametrize("changes,field", [
+        ({"s3__bucket__name": "lea.martin@example.fr"}, "s3.bucket.name is not in the catalog"),
+        ({"eventName": "Mystery:lea.martin@example.fr"}, "eventName is not an S3 event name"),
+        ({"eventName": "Mystery:Event"}, "unknown eventName"),
+        ({"s3__object__key": "candidates/ /CV.pdf"}, "s3.object.key has no segment 1"),
+        ({"eventName": "Replication:OperationReplicatedAfterThreshold",
+          "replicationEventData": {"destinationBucket": "arn:aws:s3:::Lea Martin"}},
+         "destination: String should match pattern"),
+    ])
+    def test_reasons_name_the_field_never_the_value(self, changes: dict, field: str) -> None:
+        with pytest.raises(AdapterError) as caught:
+            s3(with_record(**changes))
+        assert field in caught.value.reason
+        for value in ("lea.martin", "Lea Martin", "Mystery", "acme-hr-cv"):
+            assert value not in caught.value.reason
+
+    def test_bad_record_shapes_are_named(self) -> None:
+        for record, reason in (([], "record 0: record is a JSON array"),
+                               ({}, "record 0: eventName is missing")):
+            with pytest.raises(AdapterError, match=reason):
+                s3({"Records": [record]})
+
+
 CANONICAL = {
     "event_id": "erp:invoice-1", "occurred_at": "2026-05-01T08:00:00+02:00", "source": "erp",
     "action": "collected", "store": "erp/invoices",
