@@ -21,7 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lineage.adapters.base import build_event, json_type
+from lineage.adapters.base import (
+    EARLIEST_EPOCH_S,
+    LATEST_EPOCH_S,
+    OUTSIDE_WINDOW,
+    build_event,
+    json_type,
+    within_window,
+)
 from lineage.domain.events import (
     ActivityKind,
     DataMovementEvent,
@@ -79,6 +86,8 @@ MARKETING = Family("marketing", "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRI
     "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE),
     "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _MARKETING_USE),
     "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+    "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+    "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
     "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _MARKETING_USE),
     "hard_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
     "soft_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
@@ -91,6 +100,8 @@ TRANSACTIONAL = Family("transactional", "brevo/transactional", SubjectType.CUSTO
     "deferred": _activity(ActivityKind.DEFERRED, _EMAIL, _NOTIFY_USE),
     "unique_opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
     "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+    "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+    "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
     "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _NOTIFY_USE),
     "hard_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
     "soft_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
@@ -100,6 +111,12 @@ TRANSACTIONAL = Family("transactional", "brevo/transactional", SubjectType.CUSTO
     "error": _activity(ActivityKind.FAILED, _EMAIL, _NOTIFY_USE),
     "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _NOTIFY_USE),
 })
+
+PROXY_OPENS = ("proxy_open", "unique_proxy_open")
+"""A privacy proxy (Apple Mail Privacy Protection) fetched the tracking pixel: maybe no person
+opened anything. Recorded as an open all the same (native type ``brevo:proxy_open`` keeps the
+difference): retention never lets an open move a last-contact clock, so over-counting opens
+cannot keep anyone's data longer, while dropping them would hide that the mail was fetched."""
 
 CONTACT_ATTRIBUTES: Mapping[str, str] = {
     "EMAIL": "user.contact.email",
@@ -124,12 +141,14 @@ UNKNOWN_ATTRIBUTE = "user.contact"
 """Custom attributes are free-form; counting them as contact data over-reports, never hides."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-_EARLIEST_S = int((_EARLIEST - _EPOCH).total_seconds())
-_LATEST_S = int((_LATEST - _EPOCH).total_seconds())
 _NUMBER = re.compile(r"[0-9]{1,15}(\.[0-9]{1,9})?")
-_EPOCH_FIELDS = (("ts_epoch", 1000), ("ts_event", 1), ("ts", 1))
+MS_EPOCH = "ts_epoch"
+SECOND_EPOCHS = ("ts_event", "ts")
+"""Epoch fields by preference after ``ts_epoch``; all Unix seconds."""
+SECONDS_AGREE_WITHIN = timedelta(days=1)
+"""How far a ``ts_epoch`` sent in seconds may be from ``ts_event`` / ``ts`` and still be read.
+Brevo's own examples put them tens of seconds apart, and ``ts`` has been seen hours off
+(an account time zone applied to it); a day covers every UTC offset, a unit error it does not."""
 _DATE_FIELDS = ("date_event", "date")
 
 
@@ -210,34 +229,64 @@ def event_time(payload: Mapping[str, Any]) -> datetime:
     """When the event happened, in UTC.
 
     Preference: ``ts_epoch`` (ms), ``ts_event``, ``ts`` (s), then ``date_event`` / ``date``
-    read as Paris wall-clock time. Every epoch field present must be a number, and every date
-    field a string, even when a better field wins: a payload with garbled times is suspect.
-    Times outside 2000-2099 are refused, which also catches milliseconds sent as seconds.
+    read as Paris wall-clock time. Every epoch field present must be a number in the canonical
+    window, and every date field a string, even when a better field wins: a payload with
+    garbled times is suspect. Dates are not compared with epochs: they are in the account's
+    time zone, which the payload does not state.
     """
-    epochs = [_from_epoch(field, payload[field], scale)
-              for field, scale in _EPOCH_FIELDS if payload.get(field) is not None]
+    seconds = {field: _from_seconds(field, payload[field])
+               for field in SECOND_EPOCHS if payload.get(field) is not None}
     dates = [(field, payload[field]) for field in _DATE_FIELDS if payload.get(field) is not None]
     for field, value in dates:
         if not isinstance(value, str):
             raise _error(f"{field} is not a string")
-    if epochs:
-        return epochs[0]
+    if payload.get(MS_EPOCH) is not None:
+        return ts_epoch_time(payload[MS_EPOCH], seconds)
+    if seconds:
+        return next(iter(seconds.values()))
     if dates:
         return _from_local_date(*dates[0])
     raise _error("no timestamp (ts_epoch, ts_event, ts, date_event or date)")
 
 
-def _from_epoch(field: str, value: Any, scale: int) -> datetime:
+def ts_epoch_time(value: Any, seconds: Mapping[str, datetime]) -> datetime:
+    """``ts_epoch``: documented in milliseconds, but Brevo's own examples (and some traffic)
+    send seconds. The two scales cannot be confused inside the canonical window (seconds read
+    as milliseconds fall in January 1970), so a value in seconds is read as seconds, provided
+    it agrees with ``ts_event`` / ``ts`` when they are present: a disagreement means the
+    payload's times cannot be trusted, and it is refused rather than guessed at.
+    """
+    number = _number(MS_EPOCH, value)
+    if EARLIEST_EPOCH_S * 1000 <= number < LATEST_EPOCH_S * 1000:
+        return _EPOCH + timedelta(milliseconds=number)
+    if not EARLIEST_EPOCH_S <= number < LATEST_EPOCH_S:
+        raise _error(f"{MS_EPOCH} {OUTSIDE_WINDOW} in milliseconds or in seconds")
+    moment = _EPOCH + timedelta(seconds=number)
+    for field, other in seconds.items():
+        if abs(other - moment) > SECONDS_AGREE_WITHIN:
+            raise _error(f"{MS_EPOCH} is in seconds, not milliseconds, and is more than a day "
+                         f"from {field}: the payload's times disagree")
+    return moment
+
+
+def _from_seconds(field: str, value: Any) -> datetime:
+    number = _number(field, value)
+    if not EARLIEST_EPOCH_S <= number < LATEST_EPOCH_S:
+        raise _error(f"{field} {OUTSIDE_WINDOW} in seconds")
+    return _EPOCH + timedelta(seconds=number)
+
+
+def _number(field: str, value: Any) -> int | float:
+    """A JSON number or a decimal string (Brevo has sent both)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _error(f"{field} is not a number")
     if isinstance(value, str) and not _NUMBER.fullmatch(value):
         raise _error(f"{field} is not a number")
-    number = (float(value) if "." in value else int(value)) if isinstance(value, str) else value
-    if not _EARLIEST_S * scale <= number < _LATEST_S * scale:
-        raise _error(f"{field} is not a time between 2000 and 2099")
-    if scale == 1000:
-        return _EPOCH + timedelta(milliseconds=number)
-    return _EPOCH + timedelta(seconds=number)
+    if isinstance(value, str):
+        return float(value) if "." in value else int(value)
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+        raise _error(f"{field} is not a number")
+    return value
 
 
 def _from_local_date(field: str, value: str) -> datetime:
@@ -248,9 +297,7 @@ def _from_local_date(field: str, value: str) -> datetime:
         moment = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise _error(f"{field} is not a date and time") from None
-    if not _EARLIEST <= moment < _LATEST:
-        raise _error(f"{field} is not a time between 2000 and 2099")
-    return moment
+    return within_window(SOURCE, field, moment)
 
 
 def event_id(

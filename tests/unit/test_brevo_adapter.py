@@ -129,6 +129,16 @@ class TestBrevoFamilies:
         event = adapt_one({"event": name, "email": ADDRESS, "ts": 1772791823})
         assert (event.action, event.activity) == ("activity", kind)
 
+    @pytest.mark.parametrize("name", ["proxy_open", "unique_proxy_open"])
+    @pytest.mark.parametrize("family", [{"camp_id": 87}, {"message-id": "<1@relay.example.net>"}])
+    def test_privacy_proxy_opens_are_opens_of_their_own_native_type(
+        self, name: str, family: dict[str, Any]
+    ) -> None:
+        event = adapt_one({"event": name, "email": ADDRESS, "ts": 1772791823, **family})
+        assert (event.action, event.activity) == ("activity", ActivityKind.OPENED)
+        assert event.native_type == f"brevo:{name}" and event.categories == BEHAVIOUR
+        assert event.store == ("brevo/contacts" if "camp_id" in family else "brevo/transactional")
+
     def test_opens_carry_behaviour(self) -> None:
         event = adapt_one({"event": "opened", "email": ADDRESS, "ts": 1772791823, "camp_id": 1})
         assert event.categories == BEHAVIOUR
@@ -182,6 +192,29 @@ class TestBrevoTime:
         del payload["ts"]
         assert adapt_one(payload).occurred_at == utc(2026, 4, 1, 6, 0, 0)
 
+    @pytest.mark.parametrize("others", [
+        {}, {"ts_event": 1772791830}, {"ts": 1772791823 - 9 * 3600},
+        {"ts_event": 1772791830, "ts": 1772791800, "date": "2026-03-06 11:10:23"},
+    ])
+    def test_ts_epoch_in_seconds_is_read_as_seconds_when_times_agree(self, others: dict) -> None:
+        """Brevo's documented examples send ``ts_epoch`` in seconds; in the window the two
+        scales cannot be confused (seconds as milliseconds is January 1970)."""
+        payload = {"event": "delivered", "email": ADDRESS, "ts_epoch": 1772791823, **others}
+        assert adapt_one(payload).occurred_at == utc(2026, 3, 6, 10, 10, 23)
+
+    @pytest.mark.parametrize("field", ["ts_event", "ts"])
+    def test_ts_epoch_in_seconds_far_from_other_times_is_refused(self, field: str) -> None:
+        payload = {"event": "delivered", "email": ADDRESS, "ts_epoch": 1772791823,
+                   field: 1772791823 - 30 * 86400}
+        with pytest.raises(AdapterError) as caught:
+            adapt_brevo(payload, HASHER)
+        assert caught.value.reason == (f"ts_epoch is in seconds, not milliseconds, and is more "
+                                       f"than a day from {field}: the payload's times disagree")
+
+    def test_ts_epoch_in_milliseconds_is_unchanged(self) -> None:
+        payload = {"event": "delivered", "email": ADDRESS, "ts_epoch": "1772791823412"}
+        assert adapt_one(payload).occurred_at == datetime(2026, 3, 6, 10, 10, 23, 412000, tzinfo=UTC)
+
     def test_numeric_string_epoch_is_accepted(self) -> None:
         event = adapt_one({"event": "delivered", "email": ADDRESS, "ts": "1772791823"})
         assert event.occurred_at == utc(2026, 3, 6, 10, 10, 23)
@@ -228,8 +261,13 @@ BAD_PAYLOADS: dict[str, tuple[Any, str]] = {
                           "not an address"),
     "ts letters": ({"event": "click", "email": ADDRESS, "ts": "yesterday"}, "ts is not"),
     "ts boolean": ({"event": "click", "email": ADDRESS, "ts": True}, "ts is not"),
-    "ts in ms": ({"event": "click", "email": ADDRESS, "ts": 1772791823412}, "between"),
-    "ts infinite": ({"event": "click", "email": ADDRESS, "ts": float("inf")}, "between"),
+    "ts in ms": ({"event": "click", "email": ADDRESS, "ts": 1772791823412},
+                 "ts is outside the accepted window (2000-01-01T00:00Z"),
+    "ts infinite": ({"event": "click", "email": ADDRESS, "ts": float("inf")}, "ts is not a number"),
+    "ts_epoch nowhere": ({"event": "click", "email": ADDRESS, "ts_epoch": 123},
+                         "ts_epoch is outside the accepted window"),
+    "ts_epoch seconds disagree": ({"event": "click", "email": ADDRESS, "ts_epoch": 1772791823,
+                                   "ts_event": 1772791823 + 2 * 86400}, "ts_epoch is in seconds"),
     "no time": ({"event": "click", "email": ADDRESS}, "no timestamp"),
     "date garbage": ({"event": "click", "email": ADDRESS, "date": "lundi"}, "date"),
     "date number": ({"event": "click", "email": ADDRESS, "date": 20260306}, "date"),
