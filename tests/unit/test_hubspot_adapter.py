@@ -187,6 +187,12 @@ class TestHubSpotMapping:
         assert as_text.subject.key == CONTACT
         assert as_text.event_id == adapt_one(element()).event_id
 
+    @pytest.mark.parametrize("text", ["1772791800123", " 1772791800123 "])
+    def test_digit_string_occurred_at_reads_like_the_number(self, text: str) -> None:
+        """Some senders quote 13-digit numbers so JavaScript keeps them exact, as with ids."""
+        number = element(occurredAt=1772791800123)
+        assert adapt_one(element(occurredAt=text)) == adapt_one(number)
+
 
 class TestHubSpotBatch:
     def test_single_object_is_one_event(self) -> None:

@@ -190,6 +190,11 @@ class TestSalesforceMapping:
         payload["Email"] = None
         assert adapt_one(payload).subject.links == ()
 
+    def test_digit_string_commit_timestamp_reads_like_the_number(self) -> None:
+        (text,) = adapt_salesforce(with_header("lead_create", commitTimestamp="1772791800000"), HASHER)
+        (number,) = adapt_salesforce(load("lead_create"), HASHER)
+        assert text == number
+
     def test_id_without_transaction_key_hashes_the_header(self) -> None:
         payload = with_header("lead_create", transactionKey=None)
         event = adapt_one(payload)
