@@ -15,12 +15,14 @@ from fastapi.responses import Response
 from lineage.answers import ropa as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import parse_day
-from lineage.api.queries import Authorised, GraphDriver, On
+from lineage.api.access import Authorised, GraphDriver, checked
+from lineage.api.queries import On
 from lineage.domain.ropa import ropa_csv, ropa_json
 
 router = APIRouter(tags=["queries"])
 
-Format = Annotated[str, Query(alias="format", description="json (default) or csv")]
+Format = Annotated[str, checked(answers.parse_format, "not json nor csv"),
+                   Query(alias="format", description="json (default) or csv")]
 _CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
                        "description": "The record, one row per processing activity"}}
 
