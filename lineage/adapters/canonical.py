@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from lineage.adapters.base import schema_reasons
 from lineage.domain.events import DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError
@@ -72,9 +73,7 @@ def _one(document: Any, hasher: SubjectHasher) -> DataMovementEvent:
     try:
         return _EVENT.validate_python(document, strict=False)
     except ValidationError as exc:
-        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                            for e in exc.errors(include_url=False, include_input=False))
-        raise _fail(f"invalid event: {reasons}") from None
+        raise _fail(f"invalid event: {schema_reasons(exc)}") from None
 
 
 def adapt_canonical(payload: Any, hasher: SubjectHasher, *,

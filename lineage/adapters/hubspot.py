@@ -250,8 +250,9 @@ def event_id(item: Mapping[str, Any]) -> str:
 
 
 def event_time(item: Mapping[str, Any]) -> datetime:
-    """``occurredAt``, integer milliseconds since the epoch (UTC), between 2000 and 2099;
-    the range also catches seconds sent as milliseconds."""
+    """``occurredAt``, milliseconds since the epoch (UTC), a JSON integer or its digit string
+    (HubSpot ids arrive both ways, and so do times relayed through JavaScript), inside the
+    canonical window; the window also catches seconds sent as milliseconds."""
     return epoch_ms_time(SOURCE, "occurredAt", item.get("occurredAt"))
 
 

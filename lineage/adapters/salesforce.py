@@ -281,7 +281,8 @@ def event_id_prefix(header: Mapping[str, Any]) -> str:
 
 
 def event_time(header: Mapping[str, Any]) -> datetime:
-    """``commitTimestamp``, integer milliseconds since the epoch (UTC), between 2000 and 2099."""
+    """``commitTimestamp``, milliseconds since the epoch (UTC), an integer or its digit string,
+    inside the canonical window."""
     return epoch_ms_time(SOURCE, "commitTimestamp", header.get("commitTimestamp"))
 
 
