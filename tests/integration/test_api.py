@@ -2,7 +2,8 @@
 
 Each test serves ``create_api`` on a free loopback port in a background thread, posts with httpx
 and reads the raw topic back from the beginning: what a source sent is what the topic holds, and
-a refused request leaves the topic empty.
+a refused request leaves the topic empty. The query endpoints' refusals (token first, bounded
+bodies) are checked here too, over real sockets, since that is where a body is or is not read.
 """
 
 from __future__ import annotations
@@ -11,28 +12,36 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import json
+import resource
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import uvicorn
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 
 from lineage.api.app import create_api
 from lineage.settings import ApiSettings, KafkaSettings, Settings
 from streams.monitor import topic_size
-from streams.topics import Topics
+from streams.processing import received_time
+from streams.topics import RECEIVED_AT_HEADER, Topics
 
 pytestmark = pytest.mark.integration
 
 HUBSPOT_SECRET = "hubspot-client-secret-7c1d"
 GREENHOUSE_SECRET = "greenhouse-secret-4e2a"
 BREVO_TOKEN = "brevo-token-91f3"
+S3_TOKEN = "s3-token-5b7e"
+QUERY_TOKEN = "query-token-3d9c"
 SECRETS = ApiSettings(hubspot_client_secret=HUBSPOT_SECRET, greenhouse_secret=GREENHOUSE_SECRET,
-                      brevo_token=BREVO_TOKEN, max_body_bytes=4096, publish_timeout_s=10.0)
+                      brevo_token=BREVO_TOKEN, s3_token=S3_TOKEN, query_token=QUERY_TOKEN,
+                      max_body_bytes=4096, publish_timeout_s=10.0)
 
 # Odd spacing and non-ASCII on purpose: the topic must hold these bytes, not a re-serialisation.
 HUBSPOT_BODY = ('[ {"eventId":1834511903, "subscriptionType":"contact.propertyChange","objectId":90512,'
@@ -65,7 +74,12 @@ def served(settings: Settings) -> Iterator[str]:
 
 
 def read_topic(bootstrap: str, topic: str) -> list[bytes]:
-    """Every message of the topic, from the beginning (order across partitions is not kept)."""
+    """Every message value of the topic, from the beginning (order across partitions is not kept)."""
+    return [record.value for record in read_records(bootstrap, topic)]
+
+
+def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record of the topic, headers included, from the beginning."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                              consumer_timeout_ms=10_000)
     try:
@@ -73,11 +87,11 @@ def read_topic(bootstrap: str, topic: str) -> list[bytes]:
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
-        values: list[bytes] = []
+        records: list[ConsumerRecord] = []
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
             batch = consumer.poll(timeout_ms=1000)
-            values += [message.value for messages in batch.values() for message in messages]
-        return values
+            records += [message for messages in batch.values() for message in messages]
+        return records
     finally:
         consumer.close()
 
@@ -229,7 +243,8 @@ class TestRequestChecks:
     def test_unknown_source_gets_404(self, api: str) -> None:
         response = httpx.post(f"{api}/webhooks/mailchimp", content=b"{}", headers=self.AUTH)
         assert response.status_code == 404
-        assert "unknown source 'mailchimp'" in response.json()["reason"]
+        assert response.json()["error"] == "unknown_source"
+        assert "mailchimp" not in response.json()["reason"]  # reasons never echo what was sent
 
     def test_health_and_docs(self, api: str) -> None:
         health = httpx.get(f"{api}/health")
@@ -238,6 +253,116 @@ class TestRequestChecks:
         assert health.json()["sources_configured"]["brevo"] is True
         assert httpx.get(f"{api}/docs").status_code == 200
         assert "/webhooks/{source}" in httpx.get(f"{api}/openapi.json").json()["paths"]
+
+
+def nested(depth: int) -> bytes:
+    return b'{"action":"candidate_anonymized","payload":' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.fixture
+def roomy_api(api_settings: Settings) -> Iterator[str]:
+    """The API with a 64 KiB body limit: room for a 5,000-digit number."""
+    roomy = ApiSettings(**{**SECRETS.model_dump(), "max_body_bytes": 64 * 1024})
+    with served(api_settings.model_copy(update={"api": roomy})) as url:
+        yield url
+
+
+class TestBodiesTheParserGivesUpOn:
+    """Correctly signed, so only the parser can refuse them: 400 like any bad JSON, never 500."""
+
+    @pytest.mark.parametrize("body", [nested(1000), b'{"id":' + b"7" * 5000 + b"}"],
+                             ids=["nested-1000", "5000-digits"])
+    def test_a_signed_body_the_parser_gives_up_on_gets_400_and_nothing_is_published(
+            self, api_settings: Settings, roomy_api: str, body: bytes) -> None:
+        response = httpx.post(f"{roomy_api}/webhooks/greenhouse", content=body,
+                              headers=greenhouse_headers(body))
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "invalid_json"
+        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == 0
+
+    def test_300_levels_of_nesting_are_published(self, api_settings: Settings, roomy_api: str) -> None:
+        body = nested(300)
+        response = httpx.post(f"{roomy_api}/webhooks/greenhouse", content=body,
+                              headers=greenhouse_headers(body))
+        assert response.status_code == 202, response.text
+        assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == [body]
+
+
+class TestReceivedAt:
+    def test_every_raw_record_says_when_it_was_received(self, api_settings: Settings, api: str) -> None:
+        before = time.time_ns() // 1_000_000
+        response = httpx.post(f"{api}/webhooks/brevo", content=BREVO_BODY,
+                              headers={"Authorization": f"Bearer {BREVO_TOKEN}"})
+        after = time.time_ns() // 1_000_000
+        assert response.status_code == 202, response.text
+        [record] = read_records(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo"))
+        assert record.value == BREVO_BODY
+        received = dict(record.headers)[RECEIVED_AT_HEADER]
+        assert received.isdigit() and before <= int(received.decode("ascii")) <= after
+        assert received_time(record.headers, None) == datetime.fromtimestamp(int(received) / 1000, UTC)
+
+
+class TestSnsDeliveries:
+    """Amazon SNS relaying S3 notifications, with the shared secret in the subscription URL."""
+
+    TOPIC_ARN = "arn:aws:sns:eu-west-3:123456789012:lineage-s3-events"
+
+    def sns_post(self, api: str, message_type: str, document: dict[str, str]) -> httpx.Response:
+        url = f"{api}/webhooks/s3".replace("http://", f"http://sns:{S3_TOKEN}@")
+        return httpx.post(url, content=json.dumps(document).encode(),
+                          headers={"x-amz-sns-message-type": message_type,
+                                   "Content-Type": "text/plain; charset=UTF-8"})
+
+    def test_a_confirmation_is_answered_not_published_and_a_notification_is_published(
+            self, api_settings: Settings, api: str) -> None:
+        confirmation = {"Type": "SubscriptionConfirmation", "TopicArn": self.TOPIC_ARN, "Token": "a1b2c3",
+                        "SubscribeURL": "https://sns.eu-west-3.amazonaws.com/?Action=ConfirmSubscription"}
+        notification = {"Type": "Notification", "TopicArn": self.TOPIC_ARN,
+                        "Message": '{"Records":[{"eventName":"ObjectRemoved:Delete"}]}'}
+        confirmed = self.sns_post(api, "SubscriptionConfirmation", confirmation)
+        assert (confirmed.status_code, confirmed.json()["published"]) == (200, False)
+        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == 0
+        assert self.sns_post(api, "Notification", notification).status_code == 202
+        assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == [
+            json.dumps(notification).encode()]
+
+
+class TestQueryApiRefusesCheaply:
+    """The token is checked before a body is read; bodies are bounded; unparseable is 400."""
+
+    TOKEN = {"Authorization": f"Bearer {QUERY_TOKEN}"}
+
+    def test_no_token_and_a_50_mib_body_gets_401_at_once(self, api: str) -> None:
+        chunk = b"x" * (1024 * 1024)
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        started = time.monotonic()
+        response = httpx.post(f"{api}/holds", content=(chunk for _ in range(50)), timeout=30,
+                              headers={"Content-Length": str(50 * len(chunk)),
+                                       "Content-Type": "application/json"})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "unauthorized"
+        assert elapsed < 5
+        assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 20 * 1024
+
+    @pytest.mark.parametrize("token", [None, "wrong"])
+    def test_no_valid_token_and_malformed_json_gets_401(self, api: str, token: str | None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for path in ("/holds", "/erasure-requests"):
+            response = httpx.post(f"{api}{path}", content=b'{"identifier": ', headers=headers)
+            assert response.status_code == 401, (path, response.text)
+
+    def test_a_token_and_malformed_json_gets_400(self, api: str) -> None:
+        for path in ("/holds", "/erasure-requests"):
+            response = httpx.post(f"{api}{path}", content=b'{"identifier": ', headers=self.TOKEN)
+            assert response.status_code == 400, (path, response.text)
+            assert response.json()["error"] == "invalid_json"
+
+    def test_a_token_and_a_body_over_the_limit_gets_413(self, api: str) -> None:
+        body = json.dumps({"identifier": "lea.martin@example.fr", "reason": "x" * 5000}).encode()
+        response = httpx.post(f"{api}/holds", content=body, headers=self.TOKEN)
+        assert response.status_code == 413, response.text
+        assert response.json()["error"] == "payload_too_large"
 
 
 class TestKafkaUnavailable:
