@@ -1,0 +1,120 @@
+"""The faults ``lineage chaos`` injects, and the supervisor that keeps a worker running.
+
+Three kinds: the worker killed with SIGKILL (a crash, an OOM kill: in-flight batches are lost
+and must be redone from the last commit), and Kafka or Neo4j stopped then started again (a
+broker or database restart the worker must wait out). Restarting a server means stopping its
+Java process, so it is only possible on the local stack; against servers the user named,
+:func:`require_local_stack` refuses before anything runs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineage.errors import LineageError
+from lineage.runner import WorkerProcess
+from lineage.settings import Settings
+from lineage.stack.manager import local_servers
+from lineage.stack.servers import LocalServer
+
+KILL, KAFKA, NEO4J = "kill", "kafka", "neo4j"
+RESTARTS = (KAFKA, NEO4J)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault, and when it strikes: once ``at`` of the backlog seen at the previous step
+    has been drained, so it always lands mid-stream, never on an idle worker."""
+
+    kind: str
+    at: float
+
+
+def fault_plan(kills: int, seed: int, restarts: tuple[str, ...] = RESTARTS) -> list[Fault]:
+    """The faults in a seeded random order, each at a seeded random moment.
+
+    Example:
+        >>> [f.kind for f in fault_plan(2, seed=1)]
+        ['neo4j', 'kill', 'kafka', 'kill']
+    """
+    rng = random.Random(seed)
+    kinds = [KILL] * kills + list(restarts)
+    rng.shuffle(kinds)
+    return [Fault(kind, round(rng.uniform(0.05, 0.95), 3)) for kind in kinds]
+
+
+def segment_sizes(total: int, parts: int, seed: int) -> list[int]:
+    """Split ``total`` payloads into ``parts`` uneven, never tiny, slices (seeded): traffic keeps
+    arriving between faults, in bursts of different sizes."""
+    rng = random.Random(seed)
+    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+    sizes = [int(total * w / sum(weights)) for w in weights]
+    sizes[-1] += total - sum(sizes)
+    return sizes
+
+
+def require_local_stack(settings: Settings) -> None:
+    """Refuse at once against user servers: their processes are not ours to stop."""
+    if not settings.uses_local_stack:
+        raise LineageError(
+            "lineage chaos restarts Kafka and Neo4j by stopping their processes, which it can "
+            "only do on the local stack; unset LINEAGE_KAFKA_BOOTSTRAP and LINEAGE_NEO4J_URI "
+            "to run it there (it wipes that graph).")
+
+
+class StackServers:
+    """Kafka and Neo4j of the local stack, by fault kind."""
+
+    def __init__(self, settings: Settings) -> None:
+        require_local_stack(settings)
+        self._servers: dict[str, LocalServer] = {
+            s.name.lower(): s for s in local_servers(settings)}
+        self._timeout = settings.stack.start_timeout
+
+    def stop(self, kind: str) -> None:
+        """SIGTERM, as a service manager restarting it would (SIGKILL if it hangs)."""
+        self._servers[kind].process.stop()
+
+    def start(self, kind: str) -> None:
+        """Start it again on the same data folder and wait until it answers."""
+        self._servers[kind].ensure_running(self._timeout)
+
+
+@dataclass
+class WorkerSupervisor:
+    """Keeps one worker running, as ``Restart=always`` would: started again after each kill.
+
+    An exit nobody asked for (the worker giving up during a Kafka or Neo4j outage) is
+    counted, with the end of its log, and the worker restarted, so the run carries on and
+    the report says what happened.
+    """
+
+    settings: Settings
+    log_file: Path
+    kills: int = 0
+    unplanned_exits: list[str] = field(default_factory=list)
+    _worker: WorkerProcess | None = None
+
+    def start(self) -> WorkerSupervisor:
+        self._worker = WorkerProcess(self.settings, self.log_file).start()
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful stop, no final commit."""
+        if self._worker is not None:
+            self._worker.kill()
+            self.kills += 1
+
+    def ensure_running(self) -> None:
+        """Restart the worker if it exited by itself, and record that it did."""
+        if self._worker is not None and not self._worker.is_running():
+            self.unplanned_exits.append(self._worker.log_tail(15))
+            self.start()
+
+    def shut_down(self) -> None:
+        """Once every message is committed a SIGKILL loses nothing, and does not wait on a
+        graceful stop."""
+        if self._worker is not None:
+            self._worker.kill()
