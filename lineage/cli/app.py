@@ -280,6 +280,9 @@ ropa_command.register(app, read_catalog)
 from lineage.cli import erasure_commands  # noqa: E402
 
 erasure_commands.register(app)
+from lineage.cli import chaos_command  # noqa: E402
+
+chaos_command.register(app, read_catalog)
 
 
 def main() -> None:
