@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test unit lint bench stack-up stack-down install clean
+.PHONY: demo test unit lint bench chaos stack-up stack-down install clean
 
 demo: install .env            ## stack + worker + demo feed + report
 	$(BIN)/lineage demo
@@ -20,6 +20,9 @@ lint: install
 
 bench: install .env           ## end-to-end throughput figure
 	$(BIN)/lineage bench
+
+chaos: install .env           ## 200,000 payloads under 10 SIGKILLs and a Kafka and a Neo4j restart (wipes the local graph)
+	$(BIN)/lineage chaos --yes
 
 stack-up: install
 	$(BIN)/lineage stack up
