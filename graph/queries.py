@@ -85,6 +85,17 @@ def _latest(var: str, moment: str, at: str, event: str, when: str) -> str:
             f"{var}.{moment}_at = CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END")
 
 
+def _sorted_add(items: str, item: str) -> str:
+    """``items`` with ``item`` inserted in order: lists in the graph (subject types, purposes,
+    categories) are sets kept sorted, so they do not record the order events arrived in."""
+    return (f"CASE WHEN {item} IS NULL OR {item} IN {items} THEN {items} "
+            f"ELSE [x IN {items} WHERE x < {item}] + {item} + [x IN {items} WHERE x > {item}] END")
+
+
+def _sorted_union(items: str, more: str) -> str:
+    return f"reduce(acc = {items}, y IN {more} | {_sorted_add('acc', 'y')})"
+
+
 def _moment_sets(var: str, moments: tuple[str, ...], at: str, event: str, marks: str) -> str:
     return "SET " + ",\n    ".join(_latest(var, m, at, event, f"'{m}' IN {marks}") for m in moments)
 
@@ -95,7 +106,8 @@ def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
         for m in moments)
 
 
-# A store-wide erasure or consent withdrawal recorded on a CLOCK, folded into one holding there.
+# A store-wide erasure or consent withdrawal recorded on a CLOCK, folded into one holding there:
+# the same result as if the erasure had been written after the holding (last event included).
 _FOLD_STORE_CLOCK = """
 SET {h}.erasure = CASE WHEN {c}.erased_at IS NOT NULL
                            AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
@@ -107,6 +119,18 @@ SET {h}.erasure = CASE WHEN {c}.erased_at IS NOT NULL
                                        AND ({h}.consent_withdrawn_at IS NULL
                                             OR {c}.consent_withdrawn_at > {h}.consent_withdrawn_at)
                                       THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END
+FOREACH (_ IN CASE WHEN {c}.erased_at IS NOT NULL
+                        AND ({c}.erased_at > {h}.last_event_at
+                             OR ({c}.erased_at = {h}.last_event_at
+                                 AND {c}.erased_event > {h}.last_event_id))
+                   THEN [1] ELSE [] END |
+  SET {h}.last_event_at = {c}.erased_at, {h}.last_event_id = {c}.erased_event)
+FOREACH (_ IN CASE WHEN {c}.consent_withdrawn_at IS NOT NULL
+                        AND ({c}.consent_withdrawn_at > {h}.last_event_at
+                             OR ({c}.consent_withdrawn_at = {h}.last_event_at
+                                 AND {c}.consent_withdrawn_event > {h}.last_event_id))
+                   THEN [1] ELSE [] END |
+  SET {h}.last_event_at = {c}.consent_withdrawn_at, {h}.last_event_id = {c}.consent_withdrawn_event)
 """
 
 
@@ -142,7 +166,8 @@ DELETE old
 MERGE (i)-[:IDENTIFIES]->(s)
 """
 
-# What points at a person follows them when they turn out to be someone already known.
+# What points at a person follows them when they turn out to be someone already known (and the
+# flows that carried them, their store clocks and holdings, below).
 _POINTING_AT_A_PERSON = (("Identifier", "IDENTIFIES"), ("Alert", "CONCERNS"), ("Hold", "HOLDS"),
                          ("ErasureRequest", "FOR"))
 
@@ -157,14 +182,18 @@ def _repoint(label: str, rel: str) -> str:
 MERGE_SUBJECTS = """
 UNWIND $rows AS row
 MATCH (w:Subject {key: row.winner}), (l:Subject {key: row.loser})
-SET w.types = reduce(acc = coalesce(w.types, []), t IN coalesce(l.types, []) |
-                     CASE WHEN t IN acc THEN acc ELSE acc + t END),
+SET w.types = """ + _sorted_union("coalesce(w.types, [])", "coalesce(l.types, [])") + """,
     w.first_seen = CASE WHEN w.first_seen IS NULL OR l.first_seen < w.first_seen
                         THEN l.first_seen ELSE w.first_seen END,
     w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
                        THEN l.last_seen ELSE w.last_seen END
 WITH w, l
 """ + "".join(_repoint(label, rel) for label, rel in _POINTING_AT_A_PERSON) + """CALL (w, l) {
+  MATCH (l)-[m:MOVED]->(dst:Store)
+  MERGE (w)-[:MOVED {src: m.src}]->(dst)
+  DELETE m
+}
+CALL (w, l) {
   MATCH (l)-[lc:CLOCK]->(st:Store)
   MERGE (w)-[wc:CLOCK]->(st)
   SET wc.erasure = CASE WHEN lc.erased_at IS NOT NULL
@@ -185,17 +214,26 @@ CALL (w, l) {
     ON CREATE SET n.category = h.category, n.subject_type = h.subject_type,
                   n.first_seen = h.first_seen, n.last_seen = h.last_seen, n.purposes = [],
                   n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id,
-                  n.first_event = h.first_event
+                  n.first_event = h.first_event, n.tombstone = h.tombstone
   MERGE (w)-[:HAS_HOLDING]->(n)
   MERGE (n)-[:IN_STORE]->(st)
-  SET n.first_event = CASE WHEN h.first_seen < n.first_seen
-                            OR (h.first_seen = n.first_seen AND h.first_event < n.first_event)
-                           THEN h.first_event ELSE n.first_event END
+  WITH w, h, n, st,
+       coalesce(n.tombstone, false) AND NOT coalesce(h.tombstone, false) AS sighted_only_in_h,
+       coalesce(h.tombstone, false) AND NOT coalesce(n.tombstone, false) AS sighted_only_in_n
+  // A tombstone's times are its deletion's, not a sighting: the sighted side wins outright.
+  WITH *, sighted_only_in_h OR (NOT sighted_only_in_n
+            AND (h.first_seen < n.first_seen
+                 OR (h.first_seen = n.first_seen AND h.first_event < n.first_event))) AS h_first
+  SET n.subject_type = CASE WHEN h_first THEN h.subject_type ELSE n.subject_type END,
+      n.first_event = CASE WHEN h_first THEN h.first_event ELSE n.first_event END
   """ + _fold_sets("n", "h", HOLDING_MOMENTS) + """
-  SET n.first_seen = CASE WHEN h.first_seen < n.first_seen THEN h.first_seen ELSE n.first_seen END,
-      n.last_seen = CASE WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
-      n.purposes = reduce(acc = n.purposes, p IN coalesce(h.purposes, []) |
-                          CASE WHEN p IN acc THEN acc ELSE acc + p END),
+  SET n.first_seen = CASE WHEN h_first THEN h.first_seen ELSE n.first_seen END,
+      n.last_seen = CASE WHEN sighted_only_in_h THEN h.last_seen
+                         WHEN sighted_only_in_n THEN n.last_seen
+                         WHEN n.tombstone THEN n.first_seen
+                         WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
+      n.tombstone = CASE WHEN n.tombstone AND h.tombstone THEN true ELSE null END,
+      n.purposes = """ + _sorted_union("n.purposes", "coalesce(h.purposes, [])") + """,
       n.erasure = CASE WHEN h.erased_at IS NOT NULL
                         AND (n.erased_at IS NULL OR h.erased_at >= n.erased_at)
                        THEN h.erasure ELSE n.erasure END,
@@ -210,12 +248,68 @@ CALL (w, l) {
                       OR (h.last_event_at = n.last_event_at AND h.last_event_id > n.last_event_id)
                      THEN [1] ELSE [] END |
     SET n.last_event_at = h.last_event_at, n.last_event_id = h.last_event_id)
+  DETACH DELETE h
+  WITH w, n, st
+  // the person's store-wide erasures (their own and the absorbed one's) reach what moved too
+  OPTIONAL MATCH (w)-[wc:CLOCK]->(st)
+  """ + _FOLD_STORE_CLOCK.format(h="n", c="wc") + """
   SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
                      THEN n.erasure ELSE 'held' END
-  DETACH DELETE h
 }
 DETACH DELETE l
 """
+
+# Each row's updates of a holding are ONE SET clause, every item computed from the holding as it
+# was before that row: the planner separates clauses with Eager barriers (all rows through one
+# clause before the next), so a value carried across clauses would be stale when two rows of a
+# batch write the same holding. Inside one clause, rows apply one after the other.
+
+def _newest(current: tuple[str, str], candidates: tuple[tuple[str, str], ...]) -> str:
+    """The latest (time, event id) pair of ``current`` and ``candidates`` (nulls skipped), ties
+    broken by event id: as a two-item list, so one expression yields both."""
+    pairs = ", ".join(f"[{at}, {event}]" for at, event in candidates)
+    return (f"reduce(m = [{current[0]}, {current[1]}], p IN [{pairs}] | "
+            f"CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] "
+            f"OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END)")
+
+
+def _clock_newer(h: str, c: str, moment: str) -> str:
+    return (f"{c}.{moment}_at IS NOT NULL AND ({h}.{moment}_at IS NULL "
+            f"OR {c}.{moment}_at > {h}.{moment}_at)")
+
+
+def _holding_write(h: str, c: str) -> str:
+    """The SET of one sighting ``row`` at ``at`` on holding ``h``, with the person's CLOCK ``c``
+    to the store (may be null) folded in: the same result whatever was stored before."""
+    tomb = f"coalesce({h}.tombstone, false)"
+    first = (f"{tomb} OR at < {h}.first_seen "
+             f"OR (at = {h}.first_seen AND row.event_id < {h}.first_event)")
+    last_seen = f"CASE WHEN {tomb} OR at > {h}.last_seen THEN at ELSE {h}.last_seen END"
+    erased_at = f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN {c}.erased_at ELSE {h}.erased_at END"
+    erasure = (f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN coalesce({c}.erasure, 'erased') "
+               f"ELSE {h}.erasure END")
+    last_event = _newest((f"{h}.last_event_at", f"{h}.last_event_id"), (
+        ("at", "row.event_id"), (f"{c}.erased_at", f"{c}.erased_event"),
+        (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event")))
+    moments = ",\n    ".join(_latest(h, m, "at", "row.event_id", f"'{m}' IN row.marks")
+                             for m in HOLDING_MOMENTS)
+    return f"""SET {h}.first_event = CASE WHEN {first} THEN row.event_id ELSE {h}.first_event END,
+    {h}.subject_type = CASE WHEN {first} THEN row.subject_type ELSE {h}.subject_type END,
+    {h}.first_seen = CASE WHEN {tomb} OR at < {h}.first_seen THEN at ELSE {h}.first_seen END,
+    {h}.last_seen = {last_seen},
+    {h}.tombstone = null,
+    {h}.purposes = {_sorted_add(f"{h}.purposes", "row.purpose")},
+    {moments},
+    {h}.erasure = {erasure},
+    {h}.erased_at = {erased_at},
+    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, 'consent_withdrawn')}
+                                  THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END,
+    {h}.last_event_at = ({last_event})[0],
+    {h}.last_event_id = ({last_event})[1],
+    {h}.state = CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})
+                     THEN {erasure} ELSE 'held' END
+"""
+
 
 MERGE_HOLDINGS = """
 UNWIND $rows AS row
@@ -223,8 +317,7 @@ WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 SET s.first_seen = CASE WHEN s.first_seen IS NULL OR at < s.first_seen THEN at ELSE s.first_seen END,
     s.last_seen = CASE WHEN s.last_seen IS NULL OR at > s.last_seen THEN at ELSE s.last_seen END,
-    s.types = CASE WHEN row.subject_type IN s.types THEN s.types
-                   ELSE s.types + row.subject_type END
+    s.types = """ + _sorted_add("s.types", "row.subject_type") + """
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
 MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
@@ -235,21 +328,7 @@ MERGE (s)-[:HAS_HOLDING]->(h)
 MERGE (h)-[:IN_STORE]->(st)
 WITH s, st, h, row, at
 OPTIONAL MATCH (s)-[wipe:CLOCK]->(st)
-""" + _FOLD_STORE_CLOCK.format(h="h", c="wipe") + """
-SET h.first_event = CASE WHEN at < h.first_seen OR (at = h.first_seen AND row.event_id < h.first_event)
-                         THEN row.event_id ELSE h.first_event END
-""" + _moment_sets("h", HOLDING_MOMENTS, "at", "row.event_id", "row.marks") + """
-SET h.first_seen = CASE WHEN at < h.first_seen THEN at ELSE h.first_seen END,
-    h.last_seen = CASE WHEN at > h.last_seen THEN at ELSE h.last_seen END,
-    h.purposes = CASE WHEN row.purpose IS NULL OR row.purpose IN h.purposes THEN h.purposes
-                      ELSE h.purposes + row.purpose END
-FOREACH (_ IN CASE WHEN at > h.last_event_at
-                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
-                   THEN [1] ELSE [] END |
-  SET h.last_event_at = at, h.last_event_id = row.event_id)
-SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
-                   THEN h.erasure ELSE 'held' END
-"""
+""" + _holding_write("h", "wipe")
 
 # Events that name no category (a deletion of a whole contact, an unsubscribe) act on every
 # holding the subject has in the store; ``row.categories`` narrows when the event names some.
@@ -274,9 +353,15 @@ FOREACH (category IN row.categories |
   MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
     ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
                   h.last_seen = at, h.purposes = [], h.last_event_at = at, h.state = 'held',
-                  h.last_event_id = row.event_id, h.first_event = row.event_id
+                  h.last_event_id = row.event_id, h.first_event = row.event_id, h.tombstone = true
   MERGE (s)-[:HAS_HOLDING]->(h)
-  MERGE (h)-[:IN_STORE]->(st))
+  MERGE (h)-[:IN_STORE]->(st)
+  // never sighted: the earliest deletion dates it, whichever deletion came first
+  FOREACH (_ IN CASE WHEN h.tombstone AND (at < h.first_seen
+                          OR (at = h.first_seen AND row.event_id < h.first_event))
+                     THEN [1] ELSE [] END |
+    SET h.first_seen = at, h.last_seen = at, h.first_event = row.event_id,
+        h.subject_type = row.subject_type))
 WITH s, st, row, at
 MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
 WHERE size(row.categories) = 0
@@ -284,18 +369,21 @@ WHERE size(row.categories) = 0
 """
 
 
+_ROW_AS_LAST_EVENT = _newest(("h.last_event_at", "h.last_event_id"), (("at", "row.event_id"),))
+
 MARK_ERASED = _deletion_head("""SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at
                                   THEN row.erasure ELSE c.erasure END
   """ + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']")) + """
 SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
                      ELSE h.erasure END,
     h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
-                       ELSE h.erased_at END
-FOREACH (_ IN CASE WHEN at > h.last_event_at
-                    OR (at = h.last_event_at AND row.event_id > h.last_event_id)
-                   THEN [1] ELSE [] END |
-  SET h.last_event_at = at, h.last_event_id = row.event_id)
-SET h.state = CASE WHEN h.erased_at >= h.last_seen THEN h.erasure ELSE 'held' END
+                       ELSE h.erased_at END,
+    h.last_event_at = (""" + _ROW_AS_LAST_EVENT + """)[0],
+    h.last_event_id = (""" + _ROW_AS_LAST_EVENT + """)[1],
+    h.state = CASE WHEN (h.erased_at IS NULL OR at >= h.erased_at) AND at >= h.last_seen
+                   THEN row.erasure
+                   WHEN h.erased_at IS NOT NULL AND h.erased_at > at AND h.erased_at >= h.last_seen
+                   THEN h.erasure ELSE 'held' END
 """
 
 # Order-independent like MARK_ERASED: a withdrawal naming categories proves the store holds them
@@ -304,7 +392,9 @@ MARK_CONSENT_WITHDRAWN = _deletion_head(
     _moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']")) + """
 SET h.consent_withdrawn_at = CASE
       WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
-      ELSE h.consent_withdrawn_at END
+      ELSE h.consent_withdrawn_at END,
+    h.last_event_at = (""" + _ROW_AS_LAST_EVENT + """)[0],
+    h.last_event_id = (""" + _ROW_AS_LAST_EVENT + """)[1]
 """
 
 MERGE_FLOWS = """
@@ -316,8 +406,7 @@ MERGE (src)-[f:FLOWS_TO]->(dst)
   ON CREATE SET f.first_seen = at, f.last_seen = at, f.categories = []
 SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
     f.last_seen = CASE WHEN at > f.last_seen THEN at ELSE f.last_seen END,
-    f.categories = reduce(acc = f.categories, c IN row.categories |
-                          CASE WHEN c IN acc THEN acc ELSE acc + c END)
+    f.categories = """ + _sorted_union("f.categories", "row.categories") + """
 WITH row, src, dst
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (s)-[:MOVED {src: src.id}]->(dst)

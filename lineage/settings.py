@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     retention_check_s: float = Field(
         60.0, gt=0, description="How often the worker looks for data held past its expiry "
         "(overdue alerts) and for erasure requests past their deadline.")
+    raw_retention_days: float = Field(
+        7.0, gt=0, description="How long raw topics keep native payloads (personal data as the "
+        "sources sent it): long enough to replay after an outage, no longer.")
+    dead_letter_retention_days: float = Field(
+        30.0, gt=0, description="How long the dead-letter topic keeps refused payloads.")
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)
@@ -182,6 +187,15 @@ class Settings(BaseSettings):
     def neo4j_uri(self) -> str:
         assert self.neo4j.uri is not None
         return self.neo4j.uri
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so log hygiene can scrub them wherever they appear."""
+        found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
+                 self.api.hubspot_client_secret, self.api.greenhouse_secret, self.api.brevo_token,
+                 self.api.s3_token, self.api.salesforce_token, self.api.canonical_token,
+                 self.api.query_token]
+        values = [s.get_secret_value() for s in found if s is not None]
+        return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
 
     def require_subject_key(self) -> bytes:
         """The hashing secret, or a clear error telling the user how to set it."""

@@ -6,7 +6,7 @@ import contextlib
 import socket
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.topics import TopicSpec
@@ -44,7 +44,9 @@ def broker_answers(bootstrap: str, timeout_s: float = 3.0) -> bool:
 
 
 def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...]) -> list[str]:
-    """Create the topics that do not exist yet (idempotent); returns the names created."""
+    """Create the topics that do not exist yet and give existing ones the configured retention
+    (idempotent: a shorter retention set later applies to what is already kept); returns the
+    names created."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
     try:
         existing = set(admin.list_topics())
@@ -52,7 +54,22 @@ def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...]) -> list[str]:
         for spec in missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics([NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.config())])
+        present = [s for s in specs if s.name in existing]
+        if present:
+            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.config())
+                                 for s in present])
         return [s.name for s in missing]
+    finally:
+        admin.close()
+
+
+def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    """A topic's configuration as the broker has it (to check retention)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
+    try:
+        (response,) = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        ((_code, _message, _type, _name, entries),) = response.resources
+        return {entry[0]: entry[1] for entry in entries}
     finally:
         admin.close()
 

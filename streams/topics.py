@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineage.errors import UnknownSourceError
+from lineage.settings import Settings
 
 SOURCES: tuple[str, ...] = ("brevo", "hubspot", "salesforce", "greenhouse", "s3", "canonical")
 
@@ -22,24 +23,42 @@ SOURCES: tuple[str, ...] = ("brevo", "hubspot", "salesforce", "greenhouse", "s3"
 RECEIVED_AT_HEADER = "lineage-received-at"
 
 
+DAY_MS = 24 * 3600 * 1000
+RAW_RETENTION_DAYS = 7.0
+DEAD_LETTER_RETENTION_DAYS = 30.0
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
-    retention_ms: int = -1  # -1: keep forever, so the graph can be rebuilt by replay
+    retention_ms: int = -1  # -1: keep forever
 
     def config(self) -> dict[str, str]:
-        return {"retention.ms": str(self.retention_ms)}
+        """Kafka deletes whole segments only, so a segment rolls at least daily: a payload is
+        gone at most a day after its retention ends, not a week (Kafka's default roll)."""
+        if self.retention_ms < 0:
+            return {"retention.ms": "-1"}
+        return {"retention.ms": str(self.retention_ms),
+                "segment.ms": str(min(self.retention_ms, DAY_MS))}
 
 
 @dataclass(frozen=True)
 class Topics:
+    """Names and settings of every topic. lineage is a processor of personal data too: the raw
+    topics hold native payloads (addresses included) and the dead letters copies of them, so both
+    age out (``LINEAGE_RAW_RETENTION_DAYS``, ``LINEAGE_DEAD_LETTER_RETENTION_DAYS``). The
+    canonical topic holds keyed hashes only and is kept, so the graph can be rebuilt by replay."""
+
     namespace: str = "lineage"
+    raw_retention_days: float = RAW_RETENTION_DAYS
+    dead_letter_retention_days: float = DEAD_LETTER_RETENTION_DAYS
 
     def raw(self, source: str) -> TopicSpec:
         if source not in SOURCES:
             raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
-        return TopicSpec(f"{self.raw_prefix}{source}", partitions=3)
+        return TopicSpec(f"{self.raw_prefix}{source}", partitions=3,
+                         retention_ms=int(self.raw_retention_days * DAY_MS))
 
     @property
     def raw_prefix(self) -> str:
@@ -51,9 +70,9 @@ class Topics:
 
     @property
     def dead_letter(self) -> TopicSpec:
-        # Dead letters keep failed payloads, personal data included: 30 days to look, then gone.
+        # Dead letters keep failed payloads, personal data included: time to look, then gone.
         return TopicSpec(f"{self.namespace}.deadletter", partitions=1,
-                         retention_ms=30 * 24 * 3600 * 1000)
+                         retention_ms=int(self.dead_letter_retention_days * DAY_MS))
 
     @property
     def alerts(self) -> TopicSpec:
@@ -70,3 +89,9 @@ class Topics:
         if not topic_name.startswith(self.raw_prefix):
             raise ValueError(f"{topic_name!r} is not a raw topic of {self.namespace!r}")
         return topic_name.removeprefix(self.raw_prefix)
+
+
+def topics_of(settings: Settings) -> Topics:
+    """The topics of a deployment: its namespace and its retention of personal data."""
+    return Topics(settings.topic_namespace, settings.raw_retention_days,
+                  settings.dead_letter_retention_days)

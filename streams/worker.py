@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import sys
+import threading
+
 import faust
 
 from graph.connection import open_driver
@@ -14,13 +20,42 @@ from streams.alerting import alert_record
 from streams.app import create_app, declare_topics
 from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.publisher import RawPublisher
-from streams.topics import Topics
+from streams.topics import Topics, topics_of
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 8.0
+
+
+class PromptWorker(faust.Worker):
+    """faust's worker with a deadline on stopping.
+
+    A graceful stop commits acknowledged offsets and leaves the group, which needs the broker;
+    with Kafka or Neo4j unreachable it can wait for minutes, and an orchestrator's SIGKILL follows.
+    Past :data:`STOP_GRACE_S` the process exits at once instead: nothing is lost, since offsets
+    are committed only for what Neo4j has stored, and the rest is read again at the next start.
+    """
+
+    def _schedule_shutdown(self, sig: signal.Signals) -> None:
+        if not self._signal_stop_time:
+            timer = threading.Timer(STOP_GRACE_S, _exit_now)
+            timer.daemon = True
+            timer.start()
+        super()._schedule_shutdown(sig)
+
+
+def _exit_now() -> None:
+    log.warning("the worker did not stop within %.0fs (Kafka or Neo4j unreachable?); exiting "
+                "without further commits: what was not stored is read again at the next start",
+                STOP_GRACE_S)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def prepare(settings: Settings, catalog: Catalog) -> None:
     """Topics, constraints and the catalog's nodes exist before the first event (idempotent);
     alerts are re-evaluated against the catalog as it is now."""
-    names = Topics(settings.topic_namespace)
+    names = topics_of(settings)
     ensure_topics(settings.kafka_bootstrap, names.all())
     with open_driver(settings) as driver:
         apply_schema(driver, settings.neo4j.database)
@@ -38,4 +73,4 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     prepare(settings, live.catalog)
     app = create_app(settings)
     register_agents(app, declare_topics(app, Topics(settings.topic_namespace)), settings, live)
-    faust.Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    PromptWorker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -6,14 +6,16 @@ read refreshes first: a status is only worth showing if it reflects the graph as
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from neo4j import Driver
 
 from graph import erasure
 from lineage.answers.transfers import QueryError
+from lineage.domain.erasure import OwnCopies
 from lineage.errors import NotFoundError
+from lineage.settings import Settings
 
 DEFAULT_REQUESTER = "data subject"
 
@@ -34,20 +36,38 @@ def parse_received(value: str | None) -> datetime:
     return received
 
 
+def own_copies(settings: Settings) -> OwnCopies:
+    """lineage's own copies of native payloads under this deployment's retention."""
+    from streams.topics import topics_of
+
+    topics = topics_of(settings)
+    return OwnCopies(raw_topics=f"{topics.raw_prefix}*", dead_letter_topic=topics.dead_letter.name,
+                     raw_retention=timedelta(days=settings.raw_retention_days),
+                     dead_letter_retention=timedelta(days=settings.dead_letter_retention_days))
+
+
+def _with_own_copies(request: dict[str, Any], copies: OwnCopies | None) -> dict[str, Any]:
+    if copies is None:
+        return request
+    return request | {"lineage_copies": copies.listed(request["received_at"])}
+
+
 def open_request(driver: Driver, database: str, key: str, requested_by: str | None,
-                 received: str | None) -> dict[str, Any]:
+                 received: str | None, copies: OwnCopies | None = None) -> dict[str, Any]:
     requester = (requested_by or "").strip() or DEFAULT_REQUESTER
     opened = erasure.open_request(driver, database, key, requester, parse_received(received))
     if opened is None:
         raise NotFoundError("lineage knows nobody by this identifier")
-    return opened
+    return _with_own_copies(opened, copies)
 
 
-def status(driver: Driver, database: str, request_id: str | None = None) -> list[dict[str, Any]]:
-    """Refresh (one request, or every open one), then the requests as they stand."""
+def status(driver: Driver, database: str, request_id: str | None = None,
+           copies: OwnCopies | None = None) -> list[dict[str, Any]]:
+    """Refresh (one request, or every open one), then the requests as they stand, each with
+    lineage's own copies of the person's payloads and when they age out."""
     now = datetime.now(UTC)
     erasure.refresh_requests(driver, database, now, request_id)
     requests = erasure.request_status(driver, database, request_id, now)
     if request_id is not None and not requests:
-        raise NotFoundError(f"no erasure request {request_id!r}")
-    return requests
+        raise NotFoundError("no erasure request with this id")
+    return [_with_own_copies(r, copies) for r in requests]

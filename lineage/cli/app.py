@@ -108,14 +108,21 @@ def serve() -> None:
 
 
 @app.command("dead-letters")
-def dead_letters(limit: int = 20, as_json: JsonOption = False) -> None:
-    """The newest payloads the worker could not process, with the reason."""
+def dead_letters(limit: int = 20, as_json: JsonOption = False,
+                 with_payloads: Annotated[bool, typer.Option(
+                     "--with-payloads",
+                     help="include the refused payloads themselves (they may hold personal data)")]
+                 = False) -> None:
+    """The newest payloads the worker could not process, with the reason (payloads on request)."""
     from streams.monitor import read_dead_letters
     from streams.topics import Topics
 
     settings = Settings()
     letters = read_dead_letters(settings.kafka_bootstrap,
                                 Topics(settings.topic_namespace).dead_letter.name, limit)
+    if not with_payloads:
+        letters = [{k: v for k, v in letter.items() if not k.startswith("payload")}
+                   for letter in letters]
     if as_json:
         print(render.as_json(letters))
         return
@@ -280,12 +287,27 @@ ropa_command.register(app, read_catalog)
 from lineage.cli import erasure_commands  # noqa: E402
 
 erasure_commands.register(app)
+from lineage.cli import fuzz_command  # noqa: E402
+
+fuzz_command.register(app)
 from lineage.cli import chaos_command  # noqa: E402
 
 chaos_command.register(app, read_catalog)
 
 
+def _log_hygiene() -> None:
+    """Before any command logs: no address, phone number or secret reaches a log line."""
+    from lineage.log_hygiene import install_log_hygiene
+
+    try:
+        secrets = Settings().secret_values()
+    except Exception:  # a bad setting is reported by the command that needs it
+        secrets = []
+    install_log_hygiene(secrets)
+
+
 def main() -> None:
+    _log_hygiene()
     try:
         app()
     except LineageError as exc:

@@ -54,7 +54,8 @@ def request(
     settings = Settings()
     key = subject_key(settings, identifier)
     with _not_found_exits_1(), open_driver(settings) as driver:
-        opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received)
+        opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received,
+                                      answers.own_copies(settings))
     if as_json:
         print(render.as_json(opened))
         return
@@ -71,7 +72,8 @@ def status(
     """Re-check the tasks against the graph, then show the requests (newest first)."""
     settings = Settings()
     with _not_found_exits_1(), open_driver(settings) as driver:
-        requests = answers.status(driver, settings.neo4j.database, request_id)
+        requests = answers.status(driver, settings.neo4j.database, request_id,
+                                  answers.own_copies(settings))
     if as_json:
         print(render.as_json(requests))
         return
@@ -85,3 +87,6 @@ def status(
 
 def _show(one: dict[str, Any]) -> None:
     render.table(f"Tasks of {one['id']}", one["tasks"], TASK_COLUMNS)
+    for copy in one.get("lineage_copies", []):
+        render.console.print(f"lineage's own copy: {copy['where']} ({copy['holds']}), "
+                             f"aged out by {copy['ages_out_by']:%Y-%m-%d}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from lineage.domain.catalog import Duration
@@ -120,3 +120,29 @@ def shown_status(stored: str, deadline: datetime, now: datetime) -> RequestStatu
     if stored == RequestStatus.COMPLETE:
         return RequestStatus.COMPLETE
     return RequestStatus.OVERDUE if now > deadline else RequestStatus.OPEN
+
+
+@dataclass(frozen=True)
+class OwnCopies:
+    """Where lineage itself keeps copies of what sources sent, and for how long.
+
+    lineage is a processor of personal data too: its raw topics keep native payloads (addresses
+    included) and its dead-letter topic keeps refused ones. It does not edit them for one person
+    (a Kafka log cannot be rewritten record by record); they age out, and an erasure request says
+    by when, so the answer to the person is complete.
+    """
+
+    raw_topics: str
+    dead_letter_topic: str
+    raw_retention: timedelta
+    dead_letter_retention: timedelta
+    segment_roll: timedelta = timedelta(days=1)  # Kafka deletes whole segments, rolled daily
+
+    def listed(self, received_at: datetime) -> list[dict[str, object]]:
+        """What holds payloads received up to ``received_at``, and when the last of them is gone."""
+        return [
+            {"where": self.raw_topics, "holds": "native payloads as the sources sent them",
+             "ages_out_by": received_at + self.raw_retention + self.segment_roll},
+            {"where": self.dead_letter_topic, "holds": "payloads the worker refused",
+             "ages_out_by": received_at + self.dead_letter_retention + self.segment_roll},
+        ]

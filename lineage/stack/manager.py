@@ -8,7 +8,7 @@ from graph.connection import server_answers
 from lineage.settings import Settings
 from lineage.stack.servers import LocalServer, kafka_server, neo4j_server
 from streams.admin import broker_answers, ensure_topics
-from streams.topics import Topics
+from streams.topics import topics_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def stack_up(settings: Settings) -> list[ServerStatus]:
     settings.stack.home.mkdir(parents=True, exist_ok=True)
     for server in local_servers(settings):
         server.ensure_running(settings.stack.start_timeout)
-    ensure_topics(settings.kafka_bootstrap, Topics(settings.topic_namespace).all())
+    ensure_topics(settings.kafka_bootstrap, topics_of(settings).all())
     return stack_status(settings)
 
 

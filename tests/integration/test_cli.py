@@ -44,6 +44,10 @@ class TestIngest:
         held = set(data_map["stores"][0]["held"])
         assert {"user.contact.email", "user.name.first", "user.behavior"} <= held
         letters = json.loads(lineage(env, "dead-letters", "--json").stdout)
+        assert [letter["reason"] for letter in letters] == [
+            "not JSON: Expecting value at line 1 column 1"]
+        assert not any(key.startswith("payload") for letter in letters for key in letter)
+        letters = json.loads(lineage(env, "dead-letters", "--json", "--with-payloads").stdout)
         assert [letter["payload"] for letter in letters] == ["not json"]
 
     def test_unknown_source_is_a_clear_error(self, pipeline: Settings) -> None:

@@ -1,0 +1,66 @@
+"""What lineage's processes may write to their logs: never personal data, never a secret.
+
+Log lines outlive the data they describe (they are shipped, indexed, kept for months), so the
+guard sits where every record is made, not in each call site: a record factory that formats the
+message, redacts anything that looks like an e-mail address or a phone number and every
+configured secret, and does the same to a traceback. Libraries that log full URLs at INFO (httpx
+logs the Slack incoming-webhook URL, which is a credential) are held at WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+
+from lineage.domain.personal_data import redact
+
+SECRET = "<secret>"
+URL_LOGGING_LIBRARIES = ("httpx", "httpcore")
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, SECRET)
+    return redact(text)
+
+
+def _scrub_message(record: logging.LogRecord, known: tuple[str, ...]) -> None:
+    """Scrub in place. Arguments stay arguments where scrubbing them suffices (formatters such as
+    uvicorn's access log read ``record.args``); otherwise the message is folded and scrubbed."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string must not lose the line
+        message = f"{record.msg!s} {record.args!r}"
+    clean = _scrub(message, known)
+    if clean == message:
+        return
+    if isinstance(record.args, tuple):
+        record.msg = _scrub(str(record.msg), known)
+        record.args = tuple(_scrub(a, known) if isinstance(a, str) else a for a in record.args)
+        try:
+            if record.getMessage() == clean:
+                return
+        except Exception:
+            pass
+    record.msg, record.args = clean, None
+
+
+def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
+    """Redact every log record of this process from now on (idempotent)."""
+    known = tuple(sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True))
+    current = logging.getLogRecordFactory()
+    base = getattr(current, "lineage_base", current)
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = base(*args, **kwargs)  # type: ignore[arg-type]
+        _scrub_message(record, known)
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = _scrub("".join(traceback.format_exception(*record.exc_info)).rstrip(),
+                                     known)
+        return record
+
+    factory.lineage_base = base  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    for name in URL_LOGGING_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
