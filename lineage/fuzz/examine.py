@@ -106,8 +106,14 @@ def _shape(found: str) -> str:
 
 
 def leak_observations(location: str, text: str) -> list[Observation]:
-    return [Observation("leak", location, f"{leak_kind(f)} {_shape(f)}", f"{leak_kind(f)} {f!r}")
-            for f in leaks(text)]
+    """One observation per leak in ``text``, with the text around it (which logger, which field)."""
+    found = []
+    for leak in leaks(text):
+        at = text.find(leak)
+        context = text[max(0, at - 100): at + len(leak) + 40].replace("\n", " ")
+        found.append(Observation("leak", location, f"{leak_kind(leak)} {_shape(leak)}",
+                                 f"{leak_kind(leak)} {leak!r} in ...{context}..."))
+    return found
 
 
 def _holding_inputs(event: DataMovementEvent) -> list[dict[str, Any]]:

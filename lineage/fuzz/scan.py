@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-_AT = r"(?:@|\uff20|%40|\\u0040|\\uff20|\\x40|&#64;)"
+_AT = r"(?:@|\uff20|%40|\\u0040|\\uff20|\\x40|\\xef\\xbc\\xa0|&#64;)"
 EMAIL_LEAK = re.compile(r"fuzz-\d+(?:\+[\w.-]*)?" + _AT, re.IGNORECASE)
 _SEP = r"[\s.\-]*"
 _PAIRS = r"(?:[\s.\-]*\d){6}(?!\d)"
@@ -75,9 +75,9 @@ class CapturedLogs(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = record.getMessage()
+            text = f"{record.levelname} {record.name}: {record.getMessage()}"
         except Exception:  # a malformed record is still evidence: keep its raw parts
-            text = f"{record.msg!r} {record.args!r}"
+            text = f"{record.levelname} {record.name}: {record.msg!r} {record.args!r}"
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
         self.lines.append(text)
