@@ -290,9 +290,6 @@ erasure_commands.register(app)
 from lineage.cli import fuzz_command  # noqa: E402
 
 fuzz_command.register(app)
-from lineage.cli import fuzz_command  # noqa: E402
-
-fuzz_command.register(app)
 from lineage.cli import chaos_command  # noqa: E402
 
 chaos_command.register(app, read_catalog)
