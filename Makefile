@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test unit lint bench chaos stack-up stack-down install clean
+.PHONY: demo test unit lint fuzz bench chaos stack-up stack-down install clean
 
 demo: install .env            ## stack + worker + demo feed + report
 	$(BIN)/lineage demo
@@ -17,6 +17,9 @@ unit: install                 ## the fast tests only (no servers)
 
 lint: install
 	$(BIN)/ruff check lineage streams graph tests
+
+fuzz: install .env            ## 100,000 mutants per source in-process, 1,000 signed over HTTP to a worker
+	$(BIN)/lineage fuzz
 
 bench: install .env           ## end-to-end throughput figure
 	$(BIN)/lineage bench
