@@ -37,17 +37,30 @@ def print_text(result: dict[str, Any]) -> None:
     console.print(f"kills {result['kills']}/{result['kills_requested']}, restarts "
                   f"{render.summary(result['restarts'])}, worker exits nobody asked for: "
                   f"{result['unplanned_worker_exits']}")
+    faults = result["runs"]["chaos"]["faults"]
+    console.print("faults: " + ", ".join(
+        f"{f['fault']} at {f['at_s']}s ({f['uncommitted']} uncommitted, {f['took_s']}s)"
+        for f in faults))
     holdings = result["holdings"]
     console.print(f"holdings: clean {holdings['clean']}, chaos {holdings['chaos']}; "
                   f"lost {result['lost']}, duplicated/extra {result['extra']}, "
                   f"differing {result['differing']}")
-    if result["differing_fields"]:
-        console.print(f"differing properties: {render.summary(result['differing_fields'])}")
-    for kind, lines in result["examples"].items():
-        for line in lines:
-            console.print(f"  {kind}: {line}")
+    _evidence(result)
+    graph = result["graph"]
+    console.print(f"whole graph (nodes and relationships): clean {graph['lines']['clean']} lines, "
+                  f"chaos {graph['lines']['chaos']}; lost {graph['lost']}, extra {graph['extra']}, "
+                  f"differing {graph['differing']}")
+    _evidence(graph)
     verdict = "[green]PASS[/green]: same graph" if result["passed"] else "[red]FAIL[/red]"
     console.print(verdict)
+
+
+def _evidence(diff: dict[str, Any]) -> None:
+    if diff["differing_fields"]:
+        render.console.print(f"  differing properties: {render.summary(diff['differing_fields'])}")
+    for kind, lines in diff["examples"].items():
+        for line in lines:
+            render.console.print(f"  {kind}: {line}", markup=False)
 
 
 def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> None:

@@ -5,8 +5,9 @@ feed (scaled to the payload count asked for) twice on the local stack, each time
 a consumer group of its own and an empty graph: once cleanly, once while the worker is killed
 with SIGKILL at random moments and Kafka and Neo4j are each restarted once. Traffic keeps
 arriving through the faults (the feed is published in uneven bursts, one during each fault),
-and publishing retries until the broker acknowledges. Then the two graphs' fingerprints are
-compared holding by holding: anything lost, extra or differing is a broken guarantee.
+and publishing retries until the broker acknowledges. Then the two graphs are compared,
+holding by holding and node by node, relationship by relationship: anything lost, extra or
+differing is a broken guarantee.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from graph import queries
 from graph.connection import open_driver
+from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
 from lineage.demo.brevo_feed import DAYS, DEFAULT_START, malformed_brevo_payloads
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person
@@ -39,21 +40,19 @@ from lineage.demo.faults import (
     WorkerSupervisor,
     fault_plan,
     require_local_stack,
-    segment_sizes,
 )
-from lineage.demo.fingerprints import FingerprintDiff, compare
+from lineage.demo.fingerprints import GRAPH, FingerprintDiff, compare
 from lineage.demo.run import feed_payloads
+from lineage.demo.traffic import Item, Traffic
 from lineage.domain.catalog import Catalog
-from lineage.errors import LineageError, StackError
+from lineage.errors import LineageError
 from lineage.settings import Settings
 from streams.admin import delete_topics
-from streams.monitor import consumer_lag, topic_size
-from streams.publisher import RawPublisher
+from streams.monitor import topic_size
 from streams.topics import Topics
 from streams.worker import prepare
 
 Say = Callable[[str], None]
-Item = tuple[str, bytes]  # (source, native payload)
 PER_PERSON = 17.9  # payloads per person in the demo feed, measured: a first guess only
 
 
@@ -94,117 +93,81 @@ def interleave(feeds: dict[str, list[bytes]]) -> list[Item]:
     return [(source, payload) for _, _, source, payload in ranked]
 
 
-# --- publishing --------------------------------------------------------------------------
+# --- watching the worker ------------------------------------------------------------------
 
-class AckedPublisher:
-    """Publishes (source, payload) pairs until the broker acknowledged every one.
+@dataclass(frozen=True)
+class Offsets:
+    """Raw and canonical messages written, and committed by the worker's group."""
 
-    A chunk the producer gives up on (Kafka down past its delivery timeout) is sent again
-    whole, as a webhook source retries a request that was not answered: some payloads then
-    arrive twice, which the idempotent writes absorb.
-    """
+    written: int
+    committed: int
 
-    def __init__(self, settings: Settings, chunk: int = 2000, retry_s: float = 2.0) -> None:
-        self._settings, self._chunk, self._retry_s = settings, chunk, retry_s
-        self._topics = Topics(settings.topic_namespace)
-        self._open: dict[str, RawPublisher] = {}
-        self.acked = self.resent = 0
-
-    def publish(self, items: list[Item]) -> None:
-        for start in range(0, len(items), self._chunk):
-            self._publish_chunk(items[start:start + self._chunk])
-
-    def _publish_chunk(self, chunk: list[Item]) -> None:
-        while True:
-            try:
-                for source, payloads in _by_source(chunk).items():
-                    for _ in self._publisher(source).publish(payloads):
-                        pass
-                self.acked += len(chunk)
-                return
-            except (KafkaError, StackError, OSError):
-                self.close()
-                self.resent += len(chunk)
-                time.sleep(self._retry_s)
-
-    def _publisher(self, source: str) -> RawPublisher:
-        if source not in self._open:
-            self._open[source] = RawPublisher(self._settings.kafka_bootstrap,
-                                              self._topics.raw(source).name)
-        return self._open[source]
-
-    def close(self) -> None:
-        for publisher in self._open.values():
-            with contextlib.suppress(Exception):
-                publisher.close()
-        self._open.clear()
+    @property
+    def lag(self) -> int:
+        return self.written - self.committed
 
 
-def _by_source(chunk: list[Item]) -> dict[str, list[bytes]]:
-    grouped: dict[str, list[bytes]] = {}
-    for source, payload in chunk:
-        grouped.setdefault(source, []).append(payload)
-    return grouped
-
-
-class _Background(threading.Thread):
-    """Publishing beside a fault; ``join`` re-raises what went wrong in it."""
-
-    def __init__(self, publisher: AckedPublisher, items: list[Item]) -> None:
-        super().__init__(daemon=True)
-        self._publisher, self._items = publisher, items
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._publisher.publish(self._items)
-        except BaseException as exc:
-            self._error = exc
-
-    def join(self, timeout: float | None = None) -> None:
-        super().join(timeout)
-        if self._error is not None:
-            raise self._error
-
-
-# --- watching the backlog ----------------------------------------------------------------
-
-def backlog(settings: Settings) -> int | None:
-    """Uncommitted raw and canonical messages, or None while Kafka cannot say (restarting)."""
+def offsets(settings: Settings) -> Offsets | None:
+    """Where the worker stands, or None while Kafka cannot say (restarting)."""
     names = Topics(settings.topic_namespace)
     watched = [t.name for t in names.all_raw()] + [names.canonical.name]
     try:
-        return consumer_lag(settings.kafka_bootstrap, settings.app_id, watched)
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                 client_id="lineage-chaos")
+        consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
+                                 enable_auto_commit=False)
     except (KafkaError, OSError):
         return None
+    try:
+        partitions = [TopicPartition(name, p) for name in watched
+                      for p in sorted(consumer.partitions_for_topic(name) or ())]
+        ends = consumer.end_offsets(partitions)
+        done = admin.list_group_offsets({settings.app_id: None}).get(settings.app_id, {})
+        return Offsets(sum(ends.values()),
+                       sum(max(0, done[tp].offset) for tp in partitions if tp in done))
+    except (KafkaError, OSError):
+        return None
+    finally:
+        consumer.close()
+        admin.close()
 
 
-def drain(supervisor: WorkerSupervisor, done: Callable[[int], bool], stall_s: float) -> int:
-    """Wait until ``done(backlog)``; a worker that exited is restarted (and counted), one
-    that stops making progress for ``stall_s`` fails the run with its log."""
-    last, changed = None, time.monotonic()
+def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_s: float
+          ) -> Offsets:
+    """Poll until ``ready``; a worker that exited is restarted (and counted), one that commits
+    nothing for ``stall_s`` while messages wait fails the run, naming its log."""
+    last, moved = -1, time.monotonic()
     while True:
         supervisor.ensure_running()
-        lag = backlog(supervisor.settings)
-        if lag is not None and done(lag):
-            return lag
-        if lag != last:
-            last, changed = lag, time.monotonic()
-        elif time.monotonic() - changed > stall_s:
-            raise LineageError(f"the worker made no progress for {stall_s:.0f}s (backlog {lag}); "
+        now = offsets(supervisor.settings)
+        if now is not None and ready(now):
+            return now
+        if now is not None and (now.committed != last or now.lag == 0):
+            last, moved = now.committed, time.monotonic()
+        elif time.monotonic() - moved > stall_s:
+            raise LineageError(f"the worker committed nothing for {stall_s:.0f}s; "
                                f"log: {supervisor.log_file}")
         time.sleep(0.5)
 
 
-def current_backlog(supervisor: WorkerSupervisor, stall_s: float) -> int:
-    return drain(supervisor, lambda lag: True, stall_s)
+def caught_up(supervisor: WorkerSupervisor, stall_s: float) -> Offsets:
+    return watch(supervisor, lambda now: now.lag == 0, stall_s)
+
+
+def await_moment(supervisor: WorkerSupervisor, moment: float, after: int, stall_s: float
+                 ) -> Offsets:
+    """Wait for the moment, and until the worker has committed something since the last fault
+    (a restarted one has joined and works), unless nothing is left to do."""
+    return watch(supervisor, lambda now: time.monotonic() >= moment
+                 and (now.committed > after or now.lag == 0), stall_s)
 
 
 # --- one run -----------------------------------------------------------------------------
 
 @dataclass
 class RunFigures:
-    """What one run did and how long it took; ``fingerprint`` is the graph it left."""
+    """What one run did and how long it took; ``fingerprint`` (holdings) and ``graph`` (every
+    node and relationship) are the graph it left."""
 
     label: str
     namespace: str
@@ -219,106 +182,108 @@ class RunFigures:
     faults: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     fingerprint: list[str] = field(default_factory=list)
+    graph: list[str] = field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
-        """Everything but the fingerprint, which is compared, not printed."""
-        return {k: v for k, v in self.__dict__.items() if k != "fingerprint"}
+        """Everything but the fingerprints, which are compared, not printed."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("fingerprint", "graph")}
 
 
 def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
-             faults: list[Fault], pace: float, options: ChaosOptions, say: Say) -> RunFigures:
+             faults: list[Fault], pace: float | None, options: ChaosOptions, say: Say
+             ) -> RunFigures:
     """The feed through a worker on fresh topics and an empty graph, faults included;
-    ``pace`` (messages/s) is how fast a clean run went, to time the faults."""
+    ``pace`` (payloads/s) spreads the traffic out, None publishes it at once."""
     name = f"chaos-{label}-{uuid.uuid4().hex[:8]}"
     run = settings.model_copy(update={"topic_namespace": name, "app_id": name})
     figures = RunFigures(label, name)
     wipe_graph(run)
     prepare(run, catalog)
     supervisor = WorkerSupervisor(run, run.stack.home.resolve() / f"{name}.log")
-    publisher = AckedPublisher(run)
     try:
         supervisor.start()
         say(f"{label} run: worker up (log {supervisor.log_file}), publishing {len(feed)} payloads")
         started = time.monotonic()
-        _feed_through_faults(feed, faults, pace, supervisor, publisher, figures, options, say)
-        drain(supervisor, lambda lag: lag == 0, options.stall_s)
+        _traffic_through_faults(feed, faults, pace, supervisor, figures, options, say)
+        caught_up(supervisor, options.stall_s)
         figures.duration_s = round(time.monotonic() - started, 1)
         supervisor.shut_down()
-        _collect(run, figures, supervisor, publisher)
+        _collect(run, figures, supervisor)
     finally:
         supervisor.shut_down()
-        publisher.close()
         forget_run(run)
     say(f"{label} run: caught up in {figures.duration_s}s, {len(figures.fingerprint)} holdings")
     return figures
 
 
-def _feed_through_faults(feed: list[Item], faults: list[Fault], pace: float,
-                         supervisor: WorkerSupervisor, publisher: AckedPublisher,
-                         figures: RunFigures, options: ChaosOptions, say: Say) -> None:
-    """A burst of traffic, then for each fault: wait for its moment, strike while the next
-    burst is published, and carry on."""
-    bursts = _bursts(feed, len(faults) + 1, options.seed)
-    publisher.publish(bursts[0])
-    for number, (fault, burst) in enumerate(zip(faults, bursts[1:], strict=True), start=1):
-        lag = await_moment(supervisor, fault, pace, options.stall_s)
+def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float | None,
+                            supervisor: WorkerSupervisor, figures: RunFigures,
+                            options: ChaosOptions, say: Say) -> None:
+    """Steady traffic, each fault at its moment; a last slice is kept for the Kafka outage,
+    so publishing meets a stopped broker whenever the restart comes."""
+    settings = supervisor.settings
+    held = max(1, len(feed) // 20) if any(f.kind == KAFKA for f in faults) else 0
+    traffic = Traffic(settings, feed[:len(feed) - held], pace)
+    window = (len(feed) - held) / pace if pace else 0.0
+    started = time.monotonic()
+    traffic.start()
+    after = -1
+    for number, fault in enumerate(faults, start=1):
+        at = await_moment(supervisor, started + fault.at * window, after, options.stall_s)
         began = time.monotonic()
-        strike(fault, supervisor, StackServers(supervisor.settings),
-               _Background(publisher, burst), options.down_s)
-        figures.faults.append({"fault": fault.kind, "backlog": lag,
-                               "took_s": round(time.monotonic() - began, 1)})
-        if fault.kind == KILL:
-            figures.kills += 1
-        else:
-            figures.restarts[fault.kind] += 1
-        say(f"fault {number}/{len(faults)}: {fault.kind} with {lag} messages uncommitted, "
-            f"over in {figures.faults[-1]['took_s']}s")
-
-
-def _bursts(feed: list[Item], parts: int, seed: int) -> list[list[Item]]:
-    bursts, start = [], 0
-    for size in segment_sizes(len(feed), parts, seed):
-        bursts.append(feed[start:start + size])
-        start += size
-    return bursts
-
-
-def await_moment(supervisor: WorkerSupervisor, fault: Fault, pace: float, stall_s: float) -> int:
-    """Wait until the worker is making progress again (a restarted one has joined), then for
-    ``fault.at`` of the time the backlog would take at the clean run's ``pace``: the fault lands
-    mid-stream, at a moment nobody chose. Returns the backlog at that moment."""
-    after_last = current_backlog(supervisor, stall_s)
-    lag = drain(supervisor, lambda lag: lag < after_last or lag == 0, stall_s)
-    until = time.monotonic() + fault.at * lag / pace
-    return drain(supervisor, lambda lag: time.monotonic() >= until or lag == 0, stall_s)
+        burst = strike(fault, supervisor, StackServers(settings),
+                       feed[len(feed) - held:] if fault.kind == KAFKA else [], options.down_s)
+        _count(figures, fault, at, began - started, time.monotonic() - began, burst)
+        # A killed worker commits nothing more: what is committed from here on, the new one did.
+        after = watch(supervisor, lambda now: True, options.stall_s).committed
+        say(f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}, "
+            f"{at.lag} messages uncommitted, over in {figures.faults[-1]['took_s']}s")
+    _add_published(figures, traffic.finish())
 
 
 def strike(fault: Fault, supervisor: WorkerSupervisor, servers: StackServers,
-           burst: _Background, down_s: float) -> None:
-    """One fault, with a burst of traffic published while it lasts."""
+           burst: list[Item], down_s: float) -> Traffic | None:
+    """One fault; ``burst`` is published against the stopped server and must get through."""
     if fault.kind == KILL:
         supervisor.kill()
-        burst.start()
-        supervisor.start()  # as a supervisor would; it waits for the group to settle
-    else:
-        servers.stop(fault.kind)
-        burst.start()  # against a stopped broker, publishing retries until it is back
-        time.sleep(down_s)
-        servers.start(fault.kind)
-    burst.join()
+        supervisor.start()  # as a supervisor would
+        return None
+    servers.stop(fault.kind)
+    traffic = Traffic(supervisor.settings, burst) if burst else None
+    if traffic:
+        traffic.start()
+    time.sleep(down_s)
+    servers.start(fault.kind)
     supervisor.ensure_running()
+    return traffic.finish() if traffic else None
 
 
-def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
-             publisher: AckedPublisher) -> None:
+def _count(figures: RunFigures, fault: Fault, at: Offsets, when_s: float, took_s: float,
+           burst: Traffic | None) -> None:
+    figures.faults.append({"fault": fault.kind, "at_s": round(when_s, 1), "uncommitted": at.lag,
+                           "took_s": round(took_s, 1)})
+    if fault.kind == KILL:
+        figures.kills += 1
+    else:
+        figures.restarts[fault.kind] += 1
+    if burst is not None:
+        _add_published(figures, burst)
+
+
+def _add_published(figures: RunFigures, traffic: Traffic) -> None:
+    figures.published += traffic.publisher.acked
+    figures.resent += traffic.publisher.resent
+
+
+def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor) -> None:
     names = Topics(run.topic_namespace)
-    figures.published, figures.resent = publisher.acked, publisher.resent
     figures.events = topic_size(run.kafka_bootstrap, names.canonical.name)
     figures.dead_letters = topic_size(run.kafka_bootstrap, names.dead_letter.name)
     figures.unplanned_exits = supervisor.unplanned_exits
     with open_driver(run) as driver:
         reader = GraphReader(driver, run.neo4j.database)
         figures.counts, figures.fingerprint = reader.counts(), reader.fingerprint()
+        figures.graph = graph_fingerprint(driver, run.neo4j.database)
 
 
 def wipe_graph(settings: Settings) -> None:
@@ -348,16 +313,17 @@ class ChaosReport:
     clean: RunFigures
     chaos: RunFigures
     diff: FingerprintDiff
+    graph_diff: FingerprintDiff
 
     @property
     def passed(self) -> bool:
         """Same graph, every fault delivered, and no worker gave up on its own."""
-        return (self.diff.identical and not self.chaos.unplanned_exits
-                and self.chaos.kills == self.options.kills
+        return (self.diff.identical and self.graph_diff.identical
+                and not self.chaos.unplanned_exits and self.chaos.kills == self.options.kills
                 and all(n == 1 for n in self.chaos.restarts.values()))
 
     def as_dict(self) -> dict[str, Any]:
-        diff = self.diff.summary()
+        diff, graph = self.diff.summary(), self.graph_diff.summary()
         return {
             "passed": self.passed, "payloads": self.payloads, "people": self.people,
             "events": self.clean.events, "seed": self.options.seed,
@@ -367,6 +333,8 @@ class ChaosReport:
             "duration_s": {"clean": self.clean.duration_s, "chaos": self.chaos.duration_s},
             "holdings": {"clean": diff.pop("reference_lines"), "chaos": diff.pop("other_lines")},
             **diff,
+            "graph": {"lines": {"clean": graph.pop("reference_lines"),
+                                "chaos": graph.pop("other_lines")}, **graph},
             "runs": {"clean": self.clean.public(), "chaos": self.chaos.public()},
         }
 
@@ -379,9 +347,10 @@ def run_chaos(settings: Settings, catalog: Catalog, options: ChaosOptions, say: 
     stack_up(settings)
     people, feed = chaos_feed(options.payloads)
     say(f"feed: {len(feed)} payloads from {len({s for s, _ in feed})} sources, {people} people")
-    clean = run_once(settings, catalog, "clean", feed, [], 1.0, options, say)
-    pace = (clean.published + clean.events) / max(clean.duration_s, 1.0)
+    clean = run_once(settings, catalog, "clean", feed, [], None, options, say)
+    pace = len(feed) / max(clean.duration_s, 1.0)  # the traffic arrives as fast as it went
     plan = fault_plan(options.kills, options.seed)
     chaos = run_once(settings, catalog, "chaos", feed, plan, pace, options, say)
     return ChaosReport(options, people, len(feed), clean, chaos,
-                       compare(clean.fingerprint, chaos.fingerprint))
+                       compare(clean.fingerprint, chaos.fingerprint),
+                       compare(clean.graph, chaos.graph, GRAPH))

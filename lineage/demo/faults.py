@@ -25,15 +25,14 @@ RESTARTS = (KAFKA, NEO4J)
 
 @dataclass(frozen=True)
 class Fault:
-    """One fault, and when it strikes: once ``at`` of the backlog seen at the previous step
-    has been drained, so it always lands mid-stream, never on an idle worker."""
+    """One fault, and when it strikes: ``at`` of the way through the run's traffic."""
 
     kind: str
     at: float
 
 
 def fault_plan(kills: int, seed: int, restarts: tuple[str, ...] = RESTARTS) -> list[Fault]:
-    """The faults in a seeded random order, each at a seeded random moment.
+    """The faults in a seeded random order, at seeded random moments (ascending).
 
     Example:
         >>> [f.kind for f in fault_plan(2, seed=1)]
@@ -42,17 +41,8 @@ def fault_plan(kills: int, seed: int, restarts: tuple[str, ...] = RESTARTS) -> l
     rng = random.Random(seed)
     kinds = [KILL] * kills + list(restarts)
     rng.shuffle(kinds)
-    return [Fault(kind, round(rng.uniform(0.05, 0.95), 3)) for kind in kinds]
-
-
-def segment_sizes(total: int, parts: int, seed: int) -> list[int]:
-    """Split ``total`` payloads into ``parts`` uneven, never tiny, slices (seeded): traffic keeps
-    arriving between faults, in bursts of different sizes."""
-    rng = random.Random(seed)
-    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
-    sizes = [int(total * w / sum(weights)) for w in weights]
-    sizes[-1] += total - sum(sizes)
-    return sizes
+    moments = sorted(round(rng.uniform(0.02, 0.9), 3) for _ in kinds)
+    return [Fault(kind, at) for kind, at in zip(kinds, moments, strict=True)]
 
 
 def require_local_stack(settings: Settings) -> None:
