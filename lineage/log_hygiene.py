@@ -25,6 +25,12 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     return redact(text)
 
 
+def _lowest_handler_level() -> int:
+    """The lowest level any root handler writes; records below it are never written anywhere
+    lineage's processes log to, so they need no scrubbing (and cost nothing)."""
+    return min((h.level for h in logging.getLogger().handlers), default=logging.WARNING)
+
+
 def _scrub_message(record: logging.LogRecord, known: tuple[str, ...]) -> None:
     """Scrub in place. Arguments stay arguments where scrubbing them suffices (formatters such as
     uvicorn's access log read ``record.args``); otherwise the message is folded and scrubbed."""
@@ -54,6 +60,8 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = base(*args, **kwargs)  # type: ignore[arg-type]
+        if record.levelno < _lowest_handler_level():
+            return record  # no handler writes it (aiokafka formats every message at DEBUG)
         _scrub_message(record, known)
         if record.exc_info and record.exc_info[0] is not None:
             record.exc_text = _scrub("".join(traceback.format_exception(*record.exc_info)).rstrip(),

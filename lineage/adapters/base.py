@@ -8,6 +8,7 @@ are hashed here with the :class:`SubjectHasher` it is given and go no further.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -59,12 +60,31 @@ def build_event(source: str, action: str, fields: dict[str, Any]) -> DataMovemen
     return event
 
 
+# pydantic error types whose message quotes the input (a discriminator tag), and what to say
+QUOTING_ERRORS: dict[str, str] = {"union_tag_invalid": "unknown action",
+                                  "union_tag_not_found": "action is missing"}
+
+
 def schema_reasons(exc: ValidationError) -> str:
-    """``field: message`` for each error, never the input (which may be personal data)."""
+    """``field: message`` for each error, never the input (which may be personal data). An
+    unknown field is named by its place only: its name is the sender's text."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        f"{_location(err['loc'], err['type'])}: {QUOTING_ERRORS.get(err['type'], err['msg'])}"
         for err in exc.errors(include_url=False, include_input=False)
     )
+
+
+def _location(loc: tuple[int | str, ...], error_type: str) -> str:
+    parts = [str(p) for p in loc]
+    if error_type == "extra_forbidden" and parts:
+        parts[-1] = "<unknown field>"
+    return ".".join(parts) or "<root>"
+
+
+def stable_digest(text: str) -> str:
+    """32 hex chars of SHA-256, for event ids built from payload fields. ``surrogatepass``: JSON
+    may carry lone surrogates ("\\ud800"), which must hash, not raise."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def json_type(value: Any) -> str:

@@ -12,7 +12,6 @@ idempotency key and the time are derived here, once, by rules documented on the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from lineage.adapters.base import (
     OUTSIDE_WINDOW,
     build_event,
     json_type,
+    stable_digest,
     within_window,
 )
 from lineage.domain.events import (
@@ -312,7 +312,7 @@ def event_id(
     link = payload.get("link", payload.get("URL"))
     material = [family, name, subject_key, reference, link, at.isoformat()]
     text = json.dumps(material, default=repr, ensure_ascii=True)
-    return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+    return f"{SOURCE}:{stable_digest(text)}"
 
 
 def _error(reason: str) -> AdapterError:

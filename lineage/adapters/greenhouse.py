@@ -17,7 +17,6 @@ at all the payload is refused, saying how to give it one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -25,7 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lineage.adapters.base import RECEIVED_AT, build_event, iso_time, json_type, received_time
+from lineage.adapters.base import (
+    RECEIVED_AT,
+    build_event,
+    iso_time,
+    json_type,
+    received_time,
+    stable_digest,
+)
 from lineage.domain.events import (
     DataMovementEvent,
     LegalBasis,
@@ -288,7 +294,7 @@ def event_id(name: str, key: str, application_id: Any, links: tuple[str, ...],
     material = [name, key, application_id, sorted(links),
                 at.isoformat() if at is not None else ["received", sorted(categories)]]
     text = json.dumps(material, default=repr, ensure_ascii=True)
-    return f"{SOURCE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+    return f"{SOURCE}:{stable_digest(text)}"
 
 
 def _native_id(value: Any, name: str) -> int | str:

@@ -13,7 +13,6 @@ envelope is unwrapped and the prefix dropped, so all three give the same events 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from lineage.adapters.base import build_event, iso_time, json_type
+from lineage.adapters.base import build_event, iso_time, json_type, stable_digest
 from lineage.domain.catalog import ObjectRule
 from lineage.domain.events import DataMovementEvent, SubjectRef
 from lineage.domain.subjects import SubjectHasher
@@ -187,7 +186,7 @@ def _event_id(record: Mapping[str, Any], name: str, bucket: str, key: str,
     events of one key): redeliveries, through SNS or not, get the same id."""
     obj = record.get("s3", {}).get("object", {})
     parts = [name, bucket, key, obj.get("sequencer"), obj.get("versionId"), moment.isoformat()]
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    digest = stable_digest("\x1f".join(str(p) for p in parts))
     return f"{SOURCE}:{digest}"
 
 

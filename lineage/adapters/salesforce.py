@@ -21,7 +21,6 @@ it is refused, loudly, to the dead letters.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lineage.adapters.base import build_event, epoch_ms_time, json_type
+from lineage.adapters.base import build_event, epoch_ms_time, json_type, stable_digest
 from lineage.domain.events import DataMovementEvent, LegalBasis, SubjectRef
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
@@ -272,7 +271,7 @@ def event_id_prefix(header: Mapping[str, Any]) -> str:
             text = json.dumps(header, sort_keys=True, ensure_ascii=True, default=repr)
         except (TypeError, ValueError, RecursionError):
             raise _error(f"{HEADER} cannot be serialised to derive an id") from None
-        return f"{SOURCE}:h{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+        return f"{SOURCE}:h{stable_digest(text)}"
     if not isinstance(key, str) or not _TRANSACTION_KEY.fullmatch(key):
         raise _error("transactionKey is not a transaction key")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence < 10**18:

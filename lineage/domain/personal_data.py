@@ -10,11 +10,17 @@ input still leaks nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-# Local part @ domain with a dot: wide on purpose (any address, even an unusual one, is caught).
-_EMAIL = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+\.[^\s@\"'<>(),;:]+")
-# International form: + then 8-15 digits, spaces, dots, dashes or brackets between them.
-_PHONE_INTERNATIONAL = re.compile(r"\+\(?\d(?:[ .\-()]{0,2}\d){7,14}")
+# Local part @ domain with a dot: wide on purpose (any address, even an unusual one, is caught),
+# bounded (RFC 5321 lengths) so a long run without an address is scanned in linear time.
+_ATOM = r"[^\s@\"'<>(),;:\[\]{}]"
+_EMAIL = re.compile(rf"{_ATOM}{{1,64}}@{_ATOM}{{1,253}}\.{_ATOM}{{1,63}}")
+# International form: + or 00, then 8-15 digits, spaces, dots, dashes or brackets between them.
+_PHONE_INTERNATIONAL = re.compile(
+    r"\+\(?\d(?:[ .\-()]{0,2}\d){7,14}|(?<![\w.\-])00\d(?:[ .\-()]{0,2}\d){7,14}(?![\w\-])")
+# A national number written without separators: 0 and nine digits, standing alone.
+_PHONE_NATIONAL = re.compile(r"(?<![\w.\-])0\d{9}(?![\w\-])")
 # National forms with separators: 06 12 34 56 78, 06.12.34.56.78, (415) 555-0100, 415-555-0100.
 _PHONE_GROUPED = re.compile(
     r"(?<![\w.\-])(?:0\d(?:[ .\-]\d{2}){4}|\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4})(?![\w\-])")
@@ -22,12 +28,19 @@ _PHONE_GROUPED = re.compile(
 REDACTED = "<redacted>"
 
 
+def _folded(text: str) -> str:
+    """NFKC: a full-width at sign or digits are the same address or number to a reader."""
+    return unicodedata.normalize("NFKC", text) if not text.isascii() else text
+
+
 def looks_like_email(text: str) -> bool:
-    return _EMAIL.search(text) is not None
+    text = _folded(text)
+    return "@" in text and _EMAIL.search(text) is not None
 
 
 def looks_like_phone(text: str) -> bool:
-    return _PHONE_INTERNATIONAL.search(text) is not None or _PHONE_GROUPED.search(text) is not None
+    text = _folded(text)
+    return any(p.search(text) for p in (_PHONE_INTERNATIONAL, _PHONE_NATIONAL, _PHONE_GROUPED))
 
 
 def personal_data_problem(text: str) -> str | None:
@@ -40,7 +53,11 @@ def personal_data_problem(text: str) -> str | None:
 
 
 def redact(text: str) -> str:
-    """``text`` with anything that looks like an address or a phone number replaced."""
-    text = _EMAIL.sub(REDACTED, text)
+    """``text`` (NFKC-folded) with anything that looks like an address or a phone number
+    replaced."""
+    text = _folded(text)
+    if "@" in text:
+        text = _EMAIL.sub(REDACTED, text)
     text = _PHONE_INTERNATIONAL.sub(REDACTED, text)
+    text = _PHONE_NATIONAL.sub(REDACTED, text)
     return _PHONE_GROUPED.sub(REDACTED, text)

@@ -70,7 +70,8 @@ class SubjectHasher:
         return self._digest(f"id:{namespace}", str(native_id).strip())
 
     def _digest(self, namespace: str, value: str) -> str:
-        message = f"{namespace}\x1f{value}".encode()
+        # surrogatepass: JSON may carry lone surrogates ("\ud800"); they hash, they do not raise
+        message = f"{namespace}\x1f{value}".encode("utf-8", "surrogatepass")
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()[:32]
 
 
