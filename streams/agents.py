@@ -18,6 +18,7 @@ from typing import Any
 
 import faust
 import httpx
+from aiokafka.errors import KafkaError
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
@@ -55,40 +56,36 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
     names = Topics(settings.topic_namespace)
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
 
-    async def send_dead(letter: DeadLetter) -> Awaitable[Any]:
+    def dead(letter: DeadLetter) -> Outgoing:
         log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
-        key = letter.source.encode()
-        return await dead_letter.send(key=key, value=letter.to_json())
+        return dead_letter, letter.source.encode(), letter.to_json()
 
-    async def announce(alerts: Sequence[dict[str, Any]]) -> list[Awaitable[Any]]:
-        """Queues each new or reopened alert on the alerts topic; await the results to know the
-        broker has them."""
-        return [await lineage_topics.alerts.send(key=a["id"].encode(), value=alert_record(a))
-                for a in alerts]
+    def alerted(alerts: Sequence[dict[str, Any]]) -> list[Outgoing]:
+        return [(lineage_topics.alerts, a["id"].encode(), alert_record(a)) for a in alerts]
+
+    async def announce(alerts: Sequence[dict[str, Any]]) -> None:
+        await _deliver(alerted(alerts))
 
     @app.agent(lineage_topics.raw, concurrency=1)
     async def normalise_raw(stream: faust.StreamT) -> None:
         async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
             started = time.perf_counter()
-            pending: list[Awaitable[Any]] = []
+            outgoing: list[Outgoing] = []
             for event in batch:
                 source = names.source_of(event.message.topic)
                 received = received_time(event.message.headers, event.message.timestamp)
                 outcome = normalise(source, event.value, live.adapters, hasher, _origin(event),
                                     received)
                 if isinstance(outcome, DeadLetter):
-                    pending.append(await send_dead(outcome))
+                    outgoing.append(dead(outcome))
                     continue
-                for canonical_event in outcome:
-                    pending.append(await canonical.send(
-                        key=canonical_event.subject.key.encode(),
-                        value=encode_event(canonical_event)))
-            sent = time.perf_counter()
-            await asyncio.gather(*pending)  # broker acknowledged every write (acks=all)
+                outgoing += [(canonical, e.subject.key.encode(), encode_event(e)) for e in outcome]
+            adapted = time.perf_counter()
+            await _deliver(outgoing)  # broker acknowledged every write (acks=all)
             for event in batch:
                 await stream.ack(event)
-            log.debug("normalised %d payloads into %d messages: %.3fs adapt+send, %.3fs delivery",
-                      len(batch), len(pending), sent - started, time.perf_counter() - sent)
+            log.debug("normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
+                      len(batch), len(outgoing), adapted - started, time.perf_counter() - adapted)
 
     @app.agent(lineage_topics.canonical, concurrency=1)
     async def record_canonical(stream: faust.StreamT) -> None:
@@ -98,17 +95,16 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):
                 started = time.perf_counter()
                 events: list[DataMovementEvent] = []
-                dead: list[DeadLetter] = []
+                letters: list[DeadLetter] = []
                 for event in batch:
                     outcome = decode_canonical(event.value, _origin(event))
-                    (dead if isinstance(outcome, DeadLetter) else events).append(outcome)
+                    (letters if isinstance(outcome, DeadLetter) else events).append(outcome)
                 decoded = time.perf_counter()
-                dead += await _store(writer, events, live)
-                refused = {letter.payload for letter in dead}
-                stored = [e for e in events if encode_event(e) not in refused] if dead else events
+                letters += await _store(writer, events, live)
+                refused = {letter.payload for letter in letters}
+                stored = [e for e in events if encode_event(e) not in refused] if letters else events
                 announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
-                await asyncio.gather(*[await send_dead(letter) for letter in dead],
-                                     *await announce(announced))
+                await _deliver([dead(letter) for letter in letters] + alerted(announced))
                 for event in batch:
                     await stream.ack(event)
                 log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
@@ -125,31 +121,37 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
             return
         try:
             announced = await asyncio.to_thread(_apply, settings, changed, current)
-        except (Neo4jError, DriverError, OSError) as exc:
-            log.warning("catalog change not applied yet (%s); retrying at the next check", exc)
+        except Exception as exc:  # a timer that raises stops for good: never let one
+            log.warning("catalog change not applied yet (%s); retrying at the next check",
+                        type(exc).__name__)
             live.revert(current)
             return
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path,
                     len(announced))
-        await asyncio.gather(*await announce(announced))
+        await announce(announced)
 
     @app.timer(settings.retention_check_s)
     async def clock_checks() -> None:
         """Overdue retention (and erasure deadlines): what the passing of time alone raises."""
         try:
             announced = await asyncio.to_thread(_checks, settings)
-        except (Neo4jError, DriverError, OSError) as exc:
-            log.warning("scheduled checks skipped (%s); retrying at the next run", exc)
+        except Exception as exc:
+            log.warning("scheduled checks skipped (%s); retrying at the next run",
+                        type(exc).__name__)
             return
-        await asyncio.gather(*await announce(announced))
+        await announce(announced)
 
     @app.agent(lineage_topics.alerts, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT) -> None:
         """Post each alert record to the configured sinks; never holds up the lineage stream."""
         async with httpx.AsyncClient() as client:
             async for record in stream:
-                if sinks.configured:
+                if not sinks.configured:
+                    continue
+                try:
                     await sinks.deliver(client, json.loads(record))
+                except Exception as exc:  # one bad record or sink must not stop the others
+                    log.error("alert not delivered to the sinks: %s", type(exc).__name__)
 
 
 def _checks(settings: Settings) -> list[dict[str, Any]]:
@@ -162,17 +164,46 @@ def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict
         return apply_catalog(driver, settings.neo4j.database, catalog, previous)
 
 
+Outgoing = tuple[faust.TopicT, bytes, bytes]  # topic, key, value
+
+
+async def _deliver(outgoing: Sequence[Outgoing]) -> None:
+    """Send every record and wait until the broker has acknowledged all of them (acks=all).
+
+    While Kafka is unreachable the whole set is sent again, backing off: the caller acks its
+    input only after this returns, and the records downstream are idempotent, so a duplicate
+    from a send that did land is harmless and nothing is lost.
+    """
+    delay = 0.5
+    while True:
+        try:
+            futures = [await topic.send(key=key, value=value) for topic, key, value in outgoing]
+            await asyncio.gather(*futures)
+            return
+        except (TimeoutError, KafkaError, OSError) as exc:
+            log.warning("Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
+                        len(outgoing), type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+
+
 async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]],
                     hits: list[AlertHit]) -> list[dict[str, Any]]:
-    """Alerts are written like holdings: Neo4j unavailability is waited out, acks held."""
+    """Alerts are written like holdings: Neo4j unavailability is waited out, acks held. An
+    error that retrying cannot fix loses the alerts of this batch, never the batch: its events
+    are stored, and the next event on the same flow, or the next catalog check, raises them."""
     delay = 0.5
     while True:
         try:
             return await write(hits)
         except (TransientError, DriverError, OSError) as exc:
-            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs", exc, delay)
+            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs",
+                        type(exc).__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
+        except Exception as exc:
+            log.error("alerts of a batch not recorded: %s", _refusal(exc))
+            return []
 
 
 def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[AlertHit]:
