@@ -17,7 +17,7 @@ from lineage.cli import render
 from lineage.domain.catalog import Catalog
 from lineage.settings import Settings
 
-progress = Console(stderr=True)
+progress = Console(stderr=True, log_path=False)
 
 RUN_COLUMNS = ("label", "duration_s", "published", "resent", "events", "dead_letters", "kills",
                "restarts", "unplanned_exits")

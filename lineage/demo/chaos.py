@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -49,10 +49,15 @@ from lineage.errors import LineageError
 from lineage.settings import Settings
 from streams.admin import delete_topics
 from streams.monitor import topic_size
+from streams.scheduled_checks import run_checks
 from streams.topics import Topics
 from streams.worker import prepare
 
 Say = Callable[[str], None]
+# Overdue-retention and erasure alerts depend on the clock, not on the events: a run that lasts
+# longer would have run them more often, at other moments. The workers do not run them; each
+# run ends with them, at the same ``checked_at``, so the two graphs compare.
+CLOCK_CHECKS_OFF_S = 7 * 86400.0
 PER_PERSON = 17.9  # payloads per person in the demo feed, measured: a first guess only
 
 
@@ -63,6 +68,7 @@ class ChaosOptions:
     seed: int = 1
     down_s: float = 5.0
     stall_s: float = 300.0
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 # --- the feed ----------------------------------------------------------------------------
@@ -154,14 +160,6 @@ def caught_up(supervisor: WorkerSupervisor, stall_s: float) -> Offsets:
     return watch(supervisor, lambda now: now.lag == 0, stall_s)
 
 
-def await_moment(supervisor: WorkerSupervisor, moment: float, after: int, stall_s: float
-                 ) -> Offsets:
-    """Wait for the moment, and until the worker has committed something since the last fault
-    (a restarted one has joined and works), unless nothing is left to do."""
-    return watch(supervisor, lambda now: time.monotonic() >= moment
-                 and (now.committed > after or now.lag == 0), stall_s)
-
-
 # --- one run -----------------------------------------------------------------------------
 
 @dataclass
@@ -195,7 +193,8 @@ def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
     """The feed through a worker on fresh topics and an empty graph, faults included;
     ``pace`` (payloads/s) spreads the traffic out, None publishes it at once."""
     name = f"chaos-{label}-{uuid.uuid4().hex[:8]}"
-    run = settings.model_copy(update={"topic_namespace": name, "app_id": name})
+    run = settings.model_copy(update={"topic_namespace": name, "app_id": name,
+                                      "retention_check_s": CLOCK_CHECKS_OFF_S})
     figures = RunFigures(label, name)
     wipe_graph(run)
     prepare(run, catalog)
@@ -208,7 +207,7 @@ def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
         caught_up(supervisor, options.stall_s)
         figures.duration_s = round(time.monotonic() - started, 1)
         supervisor.shut_down()
-        _collect(run, figures, supervisor)
+        _collect(run, figures, supervisor, options.checked_at)
     finally:
         supervisor.shut_down()
         forget_run(run)
@@ -219,26 +218,38 @@ def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
 def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float | None,
                             supervisor: WorkerSupervisor, figures: RunFigures,
                             options: ChaosOptions, say: Say) -> None:
-    """Steady traffic, each fault at its moment; a last slice is kept for the Kafka outage,
-    so publishing meets a stopped broker whenever the restart comes."""
+    """Steady traffic, and each fault at its moment with a small burst of its own: published
+    just before a kill or a Neo4j stop, so they meet uncommitted messages even once the steady
+    traffic is over, and against the stopped broker for a Kafka restart."""
     settings = supervisor.settings
-    held = max(1, len(feed) // 20) if any(f.kind == KAFKA for f in faults) else 0
-    traffic = Traffic(settings, feed[:len(feed) - held], pace)
-    window = (len(feed) - held) / pace if pace else 0.0
+    steady, bursts = _split(feed, len(faults))
+    traffic = Traffic(settings, steady, pace)
+    window = len(steady) / pace if pace else 0.0
     started = time.monotonic()
     traffic.start()
-    after = -1
-    for number, fault in enumerate(faults, start=1):
-        at = await_moment(supervisor, started + fault.at * window, after, options.stall_s)
+    for number, (fault, burst) in enumerate(zip(faults, bursts, strict=True), start=1):
+        moment = started + fault.at * window
+        watch(supervisor, lambda now, moment=moment: time.monotonic() >= moment, options.stall_s)
+        if fault.kind != KAFKA:
+            _add_published(figures, Traffic(settings, burst).publish_now())
+        at = watch(supervisor, lambda now: True, options.stall_s)
         began = time.monotonic()
-        burst = strike(fault, supervisor, StackServers(settings),
-                       feed[len(feed) - held:] if fault.kind == KAFKA else [], options.down_s)
-        _count(figures, fault, at, began - started, time.monotonic() - began, burst)
-        # A killed worker commits nothing more: what is committed from here on, the new one did.
-        after = watch(supervisor, lambda now: True, options.stall_s).committed
+        sent = strike(fault, supervisor, StackServers(settings),
+                      burst if fault.kind == KAFKA else [], options.down_s)
+        _count(figures, fault, at, began - started, time.monotonic() - began, sent)
         say(f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}, "
             f"{at.lag} messages uncommitted, over in {figures.faults[-1]['took_s']}s")
     _add_published(figures, traffic.finish())
+
+
+def _split(feed: list[Item], faults: int) -> tuple[list[Item], list[list[Item]]]:
+    """The steady traffic, and one burst per fault from the end of the feed (5% in all)."""
+    if not faults:
+        return feed, []
+    size = max(1, min(max(50, len(feed) // (20 * faults)), len(feed) // (2 * faults)))
+    steady = feed[:len(feed) - size * faults]
+    rest = feed[len(steady):]
+    return steady, [rest[n * size:(n + 1) * size] for n in range(faults)]
 
 
 def strike(fault: Fault, supervisor: WorkerSupervisor, servers: StackServers,
@@ -275,12 +286,15 @@ def _add_published(figures: RunFigures, traffic: Traffic) -> None:
     figures.resent += traffic.publisher.resent
 
 
-def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor) -> None:
+def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
+             checked_at: datetime) -> None:
+    """The run's figures, once the clock-driven checks have run on the graph it left."""
     names = Topics(run.topic_namespace)
     figures.events = topic_size(run.kafka_bootstrap, names.canonical.name)
     figures.dead_letters = topic_size(run.kafka_bootstrap, names.dead_letter.name)
     figures.unplanned_exits = supervisor.unplanned_exits
     with open_driver(run) as driver:
+        run_checks(driver, run.neo4j.database, checked_at)
         reader = GraphReader(driver, run.neo4j.database)
         figures.counts, figures.fingerprint = reader.counts(), reader.fingerprint()
         figures.graph = graph_fingerprint(driver, run.neo4j.database)

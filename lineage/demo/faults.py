@@ -10,8 +10,12 @@ Java process, so it is only possible on the local stack; against servers the use
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from lineage.errors import LineageError
 from lineage.runner import WorkerProcess
@@ -72,6 +76,22 @@ class StackServers:
         self._servers[kind].ensure_running(self._timeout)
 
 
+def group_members(settings: Settings) -> tuple[str, frozenset[str]] | None:
+    """The worker group's state and member ids, or None while Kafka cannot say."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                 client_id="lineage-chaos")
+    except (KafkaError, OSError):
+        return None
+    try:
+        group = admin.describe_groups([settings.app_id]).get(settings.app_id, {})
+    except (KafkaError, OSError):
+        return None
+    finally:
+        admin.close()
+    return group.get("group_state", ""), frozenset(m["member_id"] for m in group.get("members") or ())
+
+
 @dataclass
 class WorkerSupervisor:
     """Keeps one worker running, as ``Restart=always`` would: started again after each kill.
@@ -83,25 +103,44 @@ class WorkerSupervisor:
 
     settings: Settings
     log_file: Path
+    join_timeout: float = 120.0
     kills: int = 0
     unplanned_exits: list[str] = field(default_factory=list)
     _worker: WorkerProcess | None = None
+    _killed: frozenset[str] = frozenset()
 
     def start(self) -> WorkerSupervisor:
         self._worker = WorkerProcess(self.settings, self.log_file).start()
+        if self._killed:
+            self._await_new_member()
         return self
 
     def kill(self) -> None:
         """SIGKILL: no graceful stop, no final commit."""
         if self._worker is not None:
+            known = group_members(self.settings)
+            self._killed = known[1] if known else frozenset()
             self._worker.kill()
             self.kills += 1
+
+    def _await_new_member(self) -> None:
+        """The killed member stays in the group, which still reads Stable, until its session
+        times out: only a group of new members means the new worker owns the partitions."""
+        deadline = time.monotonic() + self.join_timeout
+        while time.monotonic() < deadline:
+            self.ensure_running()
+            known = group_members(self.settings)
+            if known and known[0] == "Stable" and known[1] and not known[1] & self._killed:
+                return
+            time.sleep(0.5)
+        raise LineageError(f"the restarted worker did not join within {self.join_timeout:.0f}s; "
+                           f"log: {self.log_file}")
 
     def ensure_running(self) -> None:
         """Restart the worker if it exited by itself, and record that it did."""
         if self._worker is not None and not self._worker.is_running():
             self.unplanned_exits.append(self._worker.log_tail(15))
-            self.start()
+            self._worker = WorkerProcess(self.settings, self.log_file).start()
 
     def shut_down(self) -> None:
         """Once every message is committed a SIGKILL loses nothing, and does not wait on a

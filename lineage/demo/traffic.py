@@ -93,9 +93,15 @@ class Traffic(threading.Thread):
         finally:
             self.publisher.close()
 
+    def publish_now(self) -> Traffic:
+        """Publish in this thread, until acknowledged."""
+        self.run()
+        return self.finish()
+
     def finish(self) -> Traffic:
         """Wait until everything is acknowledged."""
-        self.join()
+        if self.is_alive():
+            self.join()
         if self._error is not None:
             raise self._error
         return self
