@@ -106,32 +106,43 @@ def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
         for m in moments)
 
 
-# A store-wide erasure or consent withdrawal recorded on a CLOCK, folded into one holding there:
-# the same result as if the erasure had been written after the holding (last event included).
-_FOLD_STORE_CLOCK = """
-SET {h}.erasure = CASE WHEN {c}.erased_at IS NOT NULL
-                           AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
-                     THEN coalesce({c}.erasure, 'erased') ELSE {h}.erasure END,
-    {h}.erased_at = CASE WHEN {c}.erased_at IS NOT NULL
-                             AND ({h}.erased_at IS NULL OR {c}.erased_at > {h}.erased_at)
-                       THEN {c}.erased_at ELSE {h}.erased_at END,
-    {h}.consent_withdrawn_at = CASE WHEN {c}.consent_withdrawn_at IS NOT NULL
-                                       AND ({h}.consent_withdrawn_at IS NULL
-                                            OR {c}.consent_withdrawn_at > {h}.consent_withdrawn_at)
-                                      THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END
-FOREACH (_ IN CASE WHEN {c}.erased_at IS NOT NULL
-                        AND ({c}.erased_at > {h}.last_event_at
-                             OR ({c}.erased_at = {h}.last_event_at
-                                 AND {c}.erased_event > {h}.last_event_id))
-                   THEN [1] ELSE [] END |
-  SET {h}.last_event_at = {c}.erased_at, {h}.last_event_id = {c}.erased_event)
-FOREACH (_ IN CASE WHEN {c}.consent_withdrawn_at IS NOT NULL
-                        AND ({c}.consent_withdrawn_at > {h}.last_event_at
-                             OR ({c}.consent_withdrawn_at = {h}.last_event_at
-                                 AND {c}.consent_withdrawn_event > {h}.last_event_id))
-                   THEN [1] ELSE [] END |
-  SET {h}.last_event_at = {c}.consent_withdrawn_at, {h}.last_event_id = {c}.consent_withdrawn_event)
-"""
+def _newest(current: tuple[str, str], candidates: tuple[tuple[str, str], ...]) -> str:
+    """The latest (time, event id) pair of ``current`` and ``candidates`` (nulls skipped), ties
+    broken by event id: as a two-item list, so one expression yields both."""
+    pairs = ", ".join(f"[{at}, {event}]" for at, event in candidates)
+    return (f"reduce(m = [{current[0]}, {current[1]}], p IN [{pairs}] | "
+            f"CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] "
+            f"OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END)")
+
+
+def _clock_newer(h: str, c: str, moment: str) -> str:
+    return (f"{c}.{moment}_at IS NOT NULL AND ({h}.{moment}_at IS NULL "
+            f"OR {c}.{moment}_at > {h}.{moment}_at)")
+
+
+def _clock_erased_at(h: str, c: str) -> str:
+    return f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN {c}.erased_at ELSE {h}.erased_at END"
+
+
+def _clock_erasure(h: str, c: str) -> str:
+    return (f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN coalesce({c}.erasure, 'erased') "
+            f"ELSE {h}.erasure END")
+
+
+def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> str:
+    """SET items folding a store-wide erasure or consent withdrawal recorded on the CLOCK ``c``
+    into holding ``h`` (and, with ``row_event``, the row's own event into its last event): the
+    same result as if they had been written after the holding, last event included."""
+    candidates = ((row_event,) if row_event else ()) + (
+        (f"{c}.erased_at", f"{c}.erased_event"),
+        (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event"))
+    last_event = _newest((f"{h}.last_event_at", f"{h}.last_event_id"), candidates)
+    return f"""{h}.erasure = {_clock_erasure(h, c)},
+    {h}.erased_at = {_clock_erased_at(h, c)},
+    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, 'consent_withdrawn')}
+                                  THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END,
+    {h}.last_event_at = ({last_event})[0],
+    {h}.last_event_id = ({last_event})[1]"""
 
 
 # --- events -> graph ---------------------------------------------------------------------
@@ -204,7 +215,7 @@ CALL (w, l) {
   WITH w, st, wc
   MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
   WHERE wc.erased_at IS NOT NULL OR wc.consent_withdrawn_at IS NOT NULL
-  """ + _FOLD_STORE_CLOCK.format(h="h", c="wc") + """
+  SET """ + _clock_items("h", "wc") + """
   SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
                      THEN h.erasure ELSE 'held' END
 }
@@ -252,7 +263,7 @@ CALL (w, l) {
   WITH w, n, st
   // the person's store-wide erasures (their own and the absorbed one's) reach what moved too
   OPTIONAL MATCH (w)-[wc:CLOCK]->(st)
-  """ + _FOLD_STORE_CLOCK.format(h="n", c="wc") + """
+  SET """ + _clock_items("n", "wc") + """
   SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
                      THEN n.erasure ELSE 'held' END
 }
@@ -264,20 +275,6 @@ DETACH DELETE l
 # clause before the next), so a value carried across clauses would be stale when two rows of a
 # batch write the same holding. Inside one clause, rows apply one after the other.
 
-def _newest(current: tuple[str, str], candidates: tuple[tuple[str, str], ...]) -> str:
-    """The latest (time, event id) pair of ``current`` and ``candidates`` (nulls skipped), ties
-    broken by event id: as a two-item list, so one expression yields both."""
-    pairs = ", ".join(f"[{at}, {event}]" for at, event in candidates)
-    return (f"reduce(m = [{current[0]}, {current[1]}], p IN [{pairs}] | "
-            f"CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] "
-            f"OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END)")
-
-
-def _clock_newer(h: str, c: str, moment: str) -> str:
-    return (f"{c}.{moment}_at IS NOT NULL AND ({h}.{moment}_at IS NULL "
-            f"OR {c}.{moment}_at > {h}.{moment}_at)")
-
-
 def _holding_write(h: str, c: str) -> str:
     """The SET of one sighting ``row`` at ``at`` on holding ``h``, with the person's CLOCK ``c``
     to the store (may be null) folded in: the same result whatever was stored before."""
@@ -285,14 +282,9 @@ def _holding_write(h: str, c: str) -> str:
     first = (f"{tomb} OR at < {h}.first_seen "
              f"OR (at = {h}.first_seen AND row.event_id < {h}.first_event)")
     last_seen = f"CASE WHEN {tomb} OR at > {h}.last_seen THEN at ELSE {h}.last_seen END"
-    erased_at = f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN {c}.erased_at ELSE {h}.erased_at END"
-    erasure = (f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN coalesce({c}.erasure, 'erased') "
-               f"ELSE {h}.erasure END")
-    last_event = _newest((f"{h}.last_event_at", f"{h}.last_event_id"), (
-        ("at", "row.event_id"), (f"{c}.erased_at", f"{c}.erased_event"),
-        (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event")))
     moments = ",\n    ".join(_latest(h, m, "at", "row.event_id", f"'{m}' IN row.marks")
                              for m in HOLDING_MOMENTS)
+    erased_at = _clock_erased_at(h, c)
     return f"""SET {h}.first_event = CASE WHEN {first} THEN row.event_id ELSE {h}.first_event END,
     {h}.subject_type = CASE WHEN {first} THEN row.subject_type ELSE {h}.subject_type END,
     {h}.first_seen = CASE WHEN {tomb} OR at < {h}.first_seen THEN at ELSE {h}.first_seen END,
@@ -300,14 +292,9 @@ def _holding_write(h: str, c: str) -> str:
     {h}.tombstone = null,
     {h}.purposes = {_sorted_add(f"{h}.purposes", "row.purpose")},
     {moments},
-    {h}.erasure = {erasure},
-    {h}.erased_at = {erased_at},
-    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, 'consent_withdrawn')}
-                                  THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END,
-    {h}.last_event_at = ({last_event})[0],
-    {h}.last_event_id = ({last_event})[1],
+    {_clock_items(h, c, ("at", "row.event_id"))},
     {h}.state = CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})
-                     THEN {erasure} ELSE 'held' END
+                     THEN {_clock_erasure(h, c)} ELSE 'held' END
 """
 
 

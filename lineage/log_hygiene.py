@@ -4,7 +4,8 @@ Log lines outlive the data they describe (they are shipped, indexed, kept for mo
 guard sits where every record is made, not in each call site: a record factory that formats the
 message, redacts anything that looks like an e-mail address or a phone number and every
 configured secret, and does the same to a traceback. Libraries that log full URLs at INFO (httpx
-logs the Slack incoming-webhook URL, which is a credential) are held at WARNING.
+logs the Slack incoming-webhook URL, which is a credential) are held at WARNING, and aiokafka,
+which logs every message value it sends at DEBUG, at INFO.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from lineage.domain.personal_data import redact
 
 SECRET = "<secret>"
 URL_LOGGING_LIBRARIES = ("httpx", "httpcore")
+PAYLOAD_LOGGING_LIBRARIES = ("aiokafka",)  # logs every message value it sends at DEBUG
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -72,3 +74,5 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
     logging.setLogRecordFactory(factory)
     for name in URL_LOGGING_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in PAYLOAD_LOGGING_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.INFO)

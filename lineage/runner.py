@@ -34,6 +34,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "LINEAGE_CATALOG": str(settings.catalog),
         "LINEAGE_CATALOG_CHECK_S": str(settings.catalog_check_s),
         "LINEAGE_RETENTION_CHECK_S": str(settings.retention_check_s),
+        "LINEAGE_RAW_RETENTION_DAYS": str(settings.raw_retention_days),
+        "LINEAGE_DEAD_LETTER_RETENTION_DAYS": str(settings.dead_letter_retention_days),
         "LINEAGE_STACK_HOME": str(settings.stack.home.resolve()),
     })
     if settings.subject_key is not None:

@@ -33,15 +33,17 @@ class ErasureRequestBody(BaseModel):
 def open_request(settings: Authorised, driver: GraphDriver,
                  body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)]) -> dict[str, Any]:
     key = subject_key(settings, body.identifier)
-    return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received)
+    return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received,
+                                answers.own_copies(settings))
 
 
 @router.get("/erasure-requests", summary="Erasure requests, newest first, re-checked against the graph")
 def list_requests(settings: Authorised, driver: GraphDriver) -> list[dict[str, Any]]:
-    return answers.status(driver, settings.neo4j.database)
+    return answers.status(driver, settings.neo4j.database, copies=answers.own_copies(settings))
 
 
 @router.get("/erasure-requests/{request_id}", summary="One erasure request, re-checked against the graph")
 def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
     with not_found_as("no erasure request with this id"):
-        return answers.status(driver, settings.neo4j.database, request_id)[0]
+        return answers.status(driver, settings.neo4j.database, request_id,
+                              answers.own_copies(settings))[0]
