@@ -28,9 +28,20 @@ _PHONE_GROUPED = re.compile(
 REDACTED = "<redacted>"
 
 
+# How an at sign looks once a value has been escaped into a log line: URL-encoded, JSON-escaped,
+# or the UTF-8 bytes of a full-width one in a bytes repr.
+_ESCAPED_AT = ("%40", "\\u0040", "\\uff20", "\\uFF20", "\\xef\\xbc\\xa0")
+
+
 def _folded(text: str) -> str:
-    """NFKC: a full-width at sign or digits are the same address or number to a reader."""
-    return unicodedata.normalize("NFKC", text) if not text.isascii() else text
+    """NFKC (a full-width at sign or digits are the same address or number to a reader), and
+    escaped at signs unescaped."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if "%" in text or "\\" in text:
+        for escaped in _ESCAPED_AT:
+            text = text.replace(escaped, "@")
+    return text
 
 
 def looks_like_email(text: str) -> bool:

@@ -111,6 +111,15 @@ class TestPersonalDataGuard:
     def test_redact(self) -> None:
         assert redact("bad lea@example.fr and +33 6 12 34 56 78") == "bad <redacted> and <redacted>"
 
+    @pytest.mark.parametrize("text", ["lea\uff20example.fr", "lea%40example.fr", "lea\\u0040example.fr",
+                                      "b'lea\\xef\\xbc\\xa0example.fr'", "0033 6 12 34 56 78",
+                                      "tel:0612345678"])
+    def test_escaped_and_folded_forms_are_caught(self, text: str) -> None:
+        assert personal_data_problem(text) is not None
+        clean = redact(text)
+        assert "<redacted>" in clean
+        assert not any(part in clean for part in ("example.fr", "12 34", "612345678"))
+
     def test_dead_letter_reasons_are_redacted_whoever_wrote_them(self) -> None:
         letter = DeadLetter("brevo", "normalise", "unknown field 'lea@example.fr'", b"{}")
         assert letter.reason == "unknown field '<redacted>'"
