@@ -11,6 +11,7 @@ which logs every message value it sends at DEBUG, at INFO.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Iterable
 
@@ -19,6 +20,33 @@ from lineage.domain.personal_data import redact
 SECRET = "<secret>"
 URL_LOGGING_LIBRARIES = ("httpx", "httpcore")
 PAYLOAD_LOGGING_LIBRARIES = ("aiokafka",)  # logs every message value it sends at DEBUG
+# aiokafka logs a connection error per attempt: ~34,000 lines in a 30 s Kafka outage.
+NOISY_LOGGERS = ("aiokafka", "aiokafka.conn", "aiokafka.client", "aiokafka.cluster",
+                 "aiokafka.consumer.fetcher", "aiokafka.consumer.group_coordinator",
+                 "aiokafka.producer.sender", "aiokafka.producer.producer")
+REPEAT_WINDOW_S = 10.0
+
+
+class RepeatLimit(logging.Filter):
+    """Lets one record per message template through every :data:`REPEAT_WINDOW_S` seconds and
+    says how many it held back: a broker outage is one line every few seconds, not megabytes."""
+
+    def __init__(self, window_s: float = REPEAT_WINDOW_S) -> None:
+        super().__init__()
+        self._window_s = window_s
+        self._seen: dict[tuple[str, object], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, getattr(record, "lineage_template", record.msg))
+        now = time.monotonic()
+        last, held = self._seen.get(key, (float("-inf"), 0))
+        if now - last < self._window_s:
+            self._seen[key] = (last, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} alike in the last {self._window_s:.0f}s not shown)"
+        return True
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -62,6 +90,7 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = base(*args, **kwargs)  # type: ignore[arg-type]
+        record.lineage_template = record.msg
         if record.levelno < _lowest_handler_level():
             return record  # no handler writes it (aiokafka formats every message at DEBUG)
         _scrub_message(record, known)
@@ -76,3 +105,7 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in PAYLOAD_LOGGING_LIBRARIES:
         logging.getLogger(name).setLevel(logging.INFO)
+    for name in NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RepeatLimit) for f in logger.filters):
+            logger.addFilter(RepeatLimit())

@@ -25,6 +25,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from graph import queries
 from graph.connection import open_driver
 from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
@@ -299,16 +300,13 @@ def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
         figures.graph = graph_fingerprint(driver, run.neo4j.database)
 
 
-# queries.WIPE in slices: one transaction deleting a 200,000-payload graph (~100,000 holdings)
-# exceeds the local stack's transaction memory (70% of a 1 GiB heap). Belongs in graph/queries.
-WIPE_SLICE = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
 
 
 def wipe_graph(settings: Settings, limit: int = 10_000) -> None:
     """Community Neo4j has one database: each run starts from an empty graph."""
     with open_driver(settings) as driver:
         while True:
-            records, _, _ = driver.execute_query(WIPE_SLICE, limit=limit,
+            records, _, _ = driver.execute_query(queries.WIPE_SLICE, limit=limit,
                                                  database_=settings.neo4j.database)
             if records[0]["deleted"] == 0:
                 return

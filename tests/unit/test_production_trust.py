@@ -215,3 +215,22 @@ class TestOwnCopies:
         received = datetime(2026, 12, 2, tzinfo=UTC)
         assert [c["ages_out_by"] for c in copies.listed(received)] == [
             datetime(2026, 12, 10, tzinfo=UTC), datetime(2027, 1, 2, tzinfo=UTC)]
+
+
+class TestRepeatLimit:
+    def test_a_flood_of_one_message_is_one_line_per_window_with_a_count(
+            self, caplog: pytest.LogCaptureFixture) -> None:
+        from lineage.log_hygiene import RepeatLimit
+
+        logger = logging.getLogger("lineage.test.flood")
+        logger.addFilter(RepeatLimit(window_s=0.2))
+        with caplog.at_level(logging.ERROR, logger="lineage.test.flood"):
+            for attempt in range(500):
+                logger.error("Unable connect to %s: attempt %d", "127.0.0.1:9092", attempt)
+            import time
+
+            time.sleep(0.25)
+            logger.error("Unable connect to %s: attempt %d", "127.0.0.1:9092", 500)
+        lines = [r.getMessage() for r in caplog.records if r.name == "lineage.test.flood"]
+        assert len(lines) == 2
+        assert lines[1].endswith("(499 alike in the last 0s not shown)")
