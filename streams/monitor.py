@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 
@@ -52,6 +53,30 @@ def read_dead_letters(bootstrap: str, topic: str, limit: int = 100,
         return letters[-limit:]
     finally:
         consumer.close()
+
+
+def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record of ``topic``, headers included, from the beginning, without a consumer group
+    (reading changes nothing); order across partitions is not kept."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             consumer_timeout_ms=10_000)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            batch = consumer.poll(timeout_ms=1000)
+            records += [message for messages in batch.values() for message in messages]
+        return records
+    finally:
+        consumer.close()
+
+
+def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+    """Every message value of ``topic``, from the beginning."""
+    return [record.value for record in read_records(bootstrap, topic)]
 
 
 def group_is_stable(bootstrap: str, group: str) -> bool:

@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import uvicorn
-from kafka import KafkaConsumer, TopicPartition
 
 from graph.connection import open_driver
 from lineage.api.app import create_api
@@ -39,6 +38,7 @@ from lineage.fuzz.scan import CapturedLogs, leaks_in_properties
 from lineage.fuzz.seeds import seed_payloads
 from lineage.runner import WorkerProcess
 from lineage.settings import ApiSettings, Settings
+from streams.monitor import read_topic
 from streams.topics import SOURCES, Topics
 from streams.worker import prepare
 
@@ -97,24 +97,6 @@ def served(settings: Settings, port: int = 0) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
-
-
-def read_topic(bootstrap: str, topic: str) -> list[bytes]:
-    """Every message of ``topic`` from the beginning (without a consumer group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             consumer_timeout_ms=10_000)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        values: list[bytes] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            batch = consumer.poll(timeout_ms=1000)
-            values += [m.value for messages in batch.values() for m in messages]
-        return values
-    finally:
-        consumer.close()
 
 
 def graph_properties(settings: Settings) -> Iterator[dict[str, Any]]:

@@ -23,12 +23,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import uvicorn
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
 
 from lineage.api.app import create_api
 from lineage.settings import ApiSettings, KafkaSettings, Settings
-from streams.monitor import topic_size
+from streams.monitor import read_records, read_topic, topic_size
 from streams.processing import received_time
 from streams.topics import RECEIVED_AT_HEADER, Topics
 
@@ -71,29 +69,6 @@ def served(settings: Settings) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
-
-
-def read_topic(bootstrap: str, topic: str) -> list[bytes]:
-    """Every message value of the topic, from the beginning (order across partitions is not kept)."""
-    return [record.value for record in read_records(bootstrap, topic)]
-
-
-def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
-    """Every record of the topic, headers included, from the beginning."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             consumer_timeout_ms=10_000)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            batch = consumer.poll(timeout_ms=1000)
-            records += [message for messages in batch.values() for message in messages]
-        return records
-    finally:
-        consumer.close()
 
 
 def hubspot_headers(url: str, body: bytes, secret: str = HUBSPOT_SECRET,
