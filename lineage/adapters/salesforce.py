@@ -12,6 +12,9 @@ arrive nested and are named ``Compound.Component`` in ``changedFields``; both sp
 component name the table knows. Fields it does not know (system fields such as ``Id``, sales
 fields such as ``LeadSource``, custom fields) are not counted: a CRM record carries many fields
 about the sale, and reporting each as personal data would bury the fields that are.
+A Pub/Sub API client may pass the header's field lists on undecoded, as hex bitmaps over the
+schema (Salesforce's own lead conversion example does): those name nothing readable, so the fields
+the event carries (an update carries only its changed ones) are read instead.
 
 Gap events say that a record changed, not how: they are recorded as a touch of the record (its
 pseudonymous id), never as a guess. An overflow event, or a wildcard in ``recordIds``, says that
@@ -115,6 +118,11 @@ _RECORD_ID = re.compile(r"[A-Za-z0-9]{15,18}")
 _WILDCARD_ID = re.compile(r"[A-Za-z0-9]{3}\*")
 _TRANSACTION_KEY = re.compile(r"[A-Za-z0-9-]{1,64}")
 _FIELD_LISTS = ("changedFields", "nulledFields", "diffFields")
+_BITMAP = re.compile(r"([0-9]{1,4}-)?0x[0-9A-Fa-f]{1,4096}")
+"""A field list as the Pub/Sub API delivers it before a client decodes it: a hex bitmap over the
+schema's field positions (``0x08F81000``; ``3-0x02`` for a compound field's components), as in
+Salesforce's own lead conversion example. It names no field this adapter can read without the
+event schema."""
 
 
 def adapt_salesforce(payload: Any, hasher: SubjectHasher, *,
@@ -199,6 +207,9 @@ def _categories(rule: Rule, event: Mapping[str, Any], header: Mapping[str, Any])
     names: list[str] = []
     if rule.reads == "changed":
         names = changed_fields(header)
+        if any(_BITMAP.fullmatch(name) for name in names):
+            # undecoded bitmaps: the fields the event carries are the changed ones
+            names = [n for n in names if not _BITMAP.fullmatch(n)] + present_fields(event)
     if rule.reads is not None and not names:
         names = present_fields(event)
     found = tuple(FIELDS[leaf] for leaf in (n.rpartition(".")[2] for n in names) if leaf in FIELDS)
@@ -206,7 +217,8 @@ def _categories(rule: Rule, event: Mapping[str, Any], header: Mapping[str, Any])
 
 
 def changed_fields(header: Mapping[str, Any]) -> list[str]:
-    """``changedFields`` with ``nulledFields`` and ``diffFields`` (each may be absent)."""
+    """``changedFields`` with ``nulledFields`` and ``diffFields`` (each may be absent), as sent:
+    decoded names, or Pub/Sub API bitmaps (see :data:`_BITMAP`)."""
     names: list[str] = []
     for field in _FIELD_LISTS:
         value = header.get(field)

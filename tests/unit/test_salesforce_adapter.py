@@ -155,6 +155,16 @@ class TestSalesforceMapping:
         del payload["Email"], payload["MailingAddress"]
         assert adapt_one(payload).categories == ("user.contact.phone_number",)
 
+    @pytest.mark.parametrize("bitmap", [["0x08F81000"], ["0x1F", "3-0x02"]])
+    def test_undecoded_bitmap_reads_the_fields_present(self, bitmap: list[str]) -> None:
+        """Pub/Sub API bitmaps (Salesforce's lead conversion example sends ``0x08F81000``) name
+        no field: an e-mail change behind one was reported as a touch of the record only."""
+        payload = with_header("contact_update", changedFields=bitmap)
+        assert adapt_one(payload).categories == EXPECTED["contact_update"][4]
+        payload = with_header("contact_update", changedFields=["Title", *bitmap])
+        del payload["Email"], payload["MailingAddress"]
+        assert adapt_one(payload).categories == ("user.job_title",)
+
     def test_update_without_changed_fields_reads_fields_present(self) -> None:
         event = adapt_one(with_header("contact_update", changedFields=None))
         assert event.categories == EXPECTED["contact_update"][4]

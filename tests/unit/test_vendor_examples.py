@@ -107,6 +107,23 @@ EXPECTED: dict[str, list[Mapped] | str] = {
         Mapped("updated", "hubspot/contacts", (EMAIL,), "2026-03-06T10:10:00.456000+00:00")],
     "hubspot/payloads_md_contact_privacydeletion.json": [Mapped(
         "erased", "hubspot/contacts", (), "2026-04-01T06:00:00+00:00")],
+    # HubSpot's own: the Node.js client's signature test body (a real contact.creation batch)
+    "hubspot/hubspot_sdk_contact_creation.json": [Mapped(
+        "collected", "hubspot/contacts", ("user.unique_id.pseudonymous",),
+        "2019-07-26T04:00:00+00:00")],
+    # the Webhooks API page's example names the type "eventType"; what HubSpot sends (its client
+    # libraries' fixture above, its changelog, its private-app payloads) is "subscriptionType"
+    "hubspot/hubspot_docs_webhook_payloads.json":
+        "event [0]: subscriptionType is missing or not a string",
+    # Salesforce's Change Data Capture guide, "Change Events for Lead Conversion"
+    "salesforce/sf_docs_lead_conversion_contact_create.json": [Mapped(
+        "collected", "salesforce/contacts",
+        t(*NAME, EMAIL, PHONE, "user.job_title", "user.contact.address.state",
+          "user.contact.address.country"), "2024-04-26T17:49:39+00:00")],
+    # changedFields is an undecoded Pub/Sub API bitmap: the fields carried are read, none personal
+    "salesforce/sf_docs_lead_conversion_lead_update.json": [Mapped(
+        "updated", "salesforce/leads", ("user.unique_id.pseudonymous",),
+        "2024-04-26T17:49:40+00:00")],
     "salesforce/payloads_md_create.json": [Mapped(
         "collected", "salesforce/leads", t(*NAME, EMAIL, "user.contact.organization"),
         "2026-03-06T10:10:00+00:00")],
@@ -135,6 +152,14 @@ EXPECTED: dict[str, list[Mapped] | str] = {
     # live capture: ts nine hours from ts_epoch (ms), which wins
     "brevo/anymail_live_request.json": [Mapped(
         "activity", BREVO_TX, (EMAIL,), "2018-03-06T19:10:23+00:00", "sent")],
+    # django-anymail's live captures, trimmed by anymail to the fields it reads
+    **{f"brevo/anymail_live_{name}.json": [Mapped(
+        "activity", BREVO_TX, categories, "2018-03-06T19:10:23+00:00", activity)]
+       for name, activity, categories in (
+           ("delivered", "delivered", (EMAIL,)), ("soft_bounce", "bounced", (EMAIL,)),
+           ("blocked", "blocked", (EMAIL,)), ("deferred", "deferred", (EMAIL,)),
+           ("opened", "opened", BEHAVIOUR), ("unique_opened", "opened", BEHAVIOUR),
+           ("click", "clicked", BEHAVIOUR))},
     # AWS S3 and SNS documentation, and payloads.md
     "s3/payloads_md_objectcreated_put.json": [Mapped(
         "collected", "s3://acme-hr-cv", (CV,), "2026-03-02T09:15:02+00:00")],
@@ -145,6 +170,8 @@ EXPECTED: dict[str, list[Mapped] | str] = {
     "s3/sns_docs_notification.json": "Message of the SNS notification is not JSON (not an S3 notification)",
 }
 NATIVE_TYPES = {
+    "salesforce/sf_docs_lead_conversion_contact_create.json": "salesforce:Contact.CREATE",
+    "salesforce/sf_docs_lead_conversion_lead_update.json": "salesforce:Lead.UPDATE",
     "brevo/anymail_docs_proxy_open.json": "brevo:proxy_open",
     "greenhouse/greenhouse_docs_update_candidate.json": "greenhouse:update_candidate",
     "s3/payloads_md_objectcreated_put.json": "s3:ObjectCreated:Put",
@@ -220,3 +247,10 @@ class TestVendorExamples:
         parsed = load("brevo/brevo_docs_marketing_spam.jsonish")
         assert len(_PLACEHOLDER.findall(raw)) == 2 and parsed["id"] == parsed["camp_id"] == 0
         assert parsed["ts_event"] == 1604933737 and parsed["campaign name"] == "My First Campaign "
+
+    def test_lead_conversion_links_the_converted_contact(self) -> None:
+        """The documented lead update names its new contact: the two records are one person."""
+        lead, = adapt("salesforce/sf_docs_lead_conversion_lead_update.json")
+        contact, = adapt("salesforce/sf_docs_lead_conversion_contact_create.json")
+        assert contact.subject.key in lead.subject.links
+        assert contact.subject.links == (HASHER.email("brenda@cardinal.net"),)
