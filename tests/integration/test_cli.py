@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -56,14 +57,27 @@ class TestIngest:
         assert out.returncode != 0 and "unknown source 'mailchimp'" in out.stdout + out.stderr
 
 
+def free_ports(count: int) -> list[str]:
+    """Ports nothing listens on now (the OS picks them), as strings for the environment."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [str(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 class TestStackCommands:
     def test_up_is_idempotent_status_tells_and_down_stops(self, tmp_path: Path) -> None:
+        kafka, controller, neo4j = free_ports(3)  # a stack of its own, beside the session's
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
-        env |= {"LINEAGE_STACK_HOME": str(tmp_path / "state"), "LINEAGE_STACK_KAFKA_PORT": "29092",
-                "LINEAGE_STACK_KAFKA_CONTROLLER_PORT": "29093", "LINEAGE_STACK_NEO4J_PORT": "27687"}
+        env |= {"LINEAGE_STACK_HOME": str(tmp_path / "state"), "LINEAGE_STACK_KAFKA_PORT": kafka,
+                "LINEAGE_STACK_KAFKA_CONTROLLER_PORT": controller, "LINEAGE_STACK_NEO4J_PORT": neo4j}
         try:
             first = lineage(env, "stack", "up")
-            assert "127.0.0.1:29092" in first.stdout and "bolt://127.0.0.1:27687" in first.stdout
+            assert f"127.0.0.1:{kafka}" in first.stdout and f"bolt://127.0.0.1:{neo4j}" in first.stdout
             status = json.loads(lineage(env, "stack", "status", "--json").stdout)
             pids = {s["name"]: s["pid"] for s in status}
             assert all(s["answers"] for s in status)
