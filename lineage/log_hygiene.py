@@ -55,10 +55,18 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     return redact(text)
 
 
-def _lowest_handler_level() -> int:
-    """The lowest level any root handler writes; records below it are never written anywhere
-    lineage's processes log to, so they need no scrubbing (and cost nothing)."""
-    return min((h.level for h in logging.getLogger().handlers), default=logging.WARNING)
+def _lowest_level_written(name: str) -> int:
+    """The lowest level any handler writes a record of logger ``name`` at (its own handlers and
+    its ancestors' while it propagates: uvicorn's loggers have their own). Records below it are
+    never written anywhere, so they need no scrubbing and cost nothing."""
+    logger: logging.Logger | None = logging.getLogger(name)
+    levels: list[int] = []
+    while logger is not None:
+        levels += [h.level for h in logger.handlers]
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    return min(levels, default=logging.WARNING)  # logging.lastResort writes WARNING and up
 
 
 def _scrub_message(record: logging.LogRecord, known: tuple[str, ...]) -> None:
@@ -91,7 +99,7 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = base(*args, **kwargs)  # type: ignore[arg-type]
         record.lineage_template = record.msg
-        if record.levelno < _lowest_handler_level():
+        if record.levelno < _lowest_level_written(record.name):
             return record  # no handler writes it (aiokafka formats every message at DEBUG)
         _scrub_message(record, known)
         if record.exc_info and record.exc_info[0] is not None:

@@ -234,3 +234,22 @@ class TestRepeatLimit:
         lines = [r.getMessage() for r in caplog.records if r.name == "lineage.test.flood"]
         assert len(lines) == 2
         assert lines[1].endswith("(499 alike in the last 0s not shown)")
+
+
+class TestLogHygieneReachesEveryHandler:
+    def test_a_logger_with_its_own_handler_is_scrubbed_at_that_handlers_level(self) -> None:
+        import io
+
+        install_log_hygiene()
+        stream = io.StringIO()
+        logger = logging.getLogger("lineage.test.own_handler")  # like uvicorn.access
+        handler = logging.StreamHandler(stream)
+        handler.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        try:
+            logger.info("GET /erasure-requests/%s", "lea@example.fr")
+        finally:
+            logger.removeHandler(handler)
+        assert "lea@example.fr" not in stream.getvalue() and "<redacted>" in stream.getvalue()
