@@ -14,6 +14,7 @@ from graph.connection import open_driver
 from graph.erasure import open_request
 from graph.erasure import request_status as erasure_status
 from graph.reader import GraphReader
+from lineage.answers.erasure import own_copies
 from lineage.answers.retention import expiring
 from lineage.cli import render
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
@@ -157,6 +158,9 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
                   f"{request['deadline']:%Y-%m-%d}{completed})")
     render.table("Its tasks, one per store (evidence kept, personal data not)", request["tasks"],
                  ("store", "status", "closed_by_event", "closed_at", "reason"))
+    render.table("lineage's own copies of their payloads, and when they age out",
+                 own_copies(settings).listed(request["received_at"]),
+                 ("where", "holds", "ages_out_by"))
     console.rule("Ask further")
     for command in (f"lineage subject {email}", f"lineage erasure-impact {email} --json",
                     "lineage transfer-impact --country US", "lineage alerts",
