@@ -67,9 +67,9 @@ def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
     """A topic's configuration as the broker has it (to check retention)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-admin")
     try:
-        (response,) = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
-        ((_code, _message, _type, _name, entries),) = response.resources
-        return {entry[0]: entry[1] for entry in entries}
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        entries = described.get("topic", {}).get(topic, {})
+        return {name: entry["value"] for name, entry in entries.items()}
     finally:
         admin.close()
 
