@@ -662,3 +662,31 @@ CALL () {
   DETACH DELETE i, s
 }
 """
+
+# --- ``lineage bench``'s ceiling stages ------------------------------------------------------
+# The least a graph writer can do with the same holdings (subject, store, category), into
+# throwaway labels so the real graph is untouched: what Neo4j alone allows, batched or one
+# transaction an event. Deleted in slices afterwards, constraints dropped.
+
+BENCH_CONSTRAINTS: tuple[str, ...] = (
+    "CREATE CONSTRAINT bench_subject_key IF NOT EXISTS FOR (n:BenchSubject) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT bench_holding_id IF NOT EXISTS FOR (n:BenchHolding) REQUIRE n.id IS UNIQUE",
+)
+
+BENCH_MERGE_HOLDINGS = """
+UNWIND $rows AS row
+MERGE (s:BenchSubject {key: row.subject})
+MERGE (h:BenchHolding {id: row.subject + '|' + row.store + '|' + row.category})
+SET h.store = row.store, h.category = row.category, h.last_seen = row.at
+MERGE (s)-[:BENCH_HOLDS]->(h)
+"""
+
+BENCH_DELETE_SLICE = """
+MATCH (n) WHERE n:BenchSubject OR n:BenchHolding
+WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted
+"""
+
+BENCH_DROP_CONSTRAINTS: tuple[str, ...] = (
+    "DROP CONSTRAINT bench_subject_key IF EXISTS",
+    "DROP CONSTRAINT bench_holding_id IF EXISTS",
+)

@@ -47,6 +47,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def vm_hwm_bytes(status: str) -> int | None:
+    """The ``VmHWM`` line of a /proc/<pid>/status text in bytes (the kernel writes kB)."""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
 class WorkerProcess:
     """One ``python -m lineage worker`` child, with its log in the state folder."""
 
@@ -102,6 +110,18 @@ class WorkerProcess:
 
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    def peak_rss_bytes(self) -> int | None:
+        """The worker's peak resident memory so far (VmHWM), or None where /proc cannot say
+        (not Linux, or not running): read before :meth:`stop`, since it dies with the process."""
+        if not self.is_running():
+            return None
+        assert self._proc is not None
+        try:
+            status = Path(f"/proc/{self._proc.pid}/status").read_text()
+        except OSError:
+            return None
+        return vm_hwm_bytes(status)
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
