@@ -104,16 +104,4 @@ def topic_size(bootstrap: str, topic: str) -> int:
 def drain_topic(bootstrap: str, topic: str) -> int:
     """Reads ``topic`` from the beginning to its end offsets, no consumer group, and returns the
     message count: the bare Kafka read rate ``lineage bench`` compares the worker with."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             consumer_timeout_ms=10_000)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        count = 0
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            count += sum(len(messages) for messages in consumer.poll(timeout_ms=1000).values())
-        return count
-    finally:
-        consumer.close()
+    return len(read_records(bootstrap, topic))
