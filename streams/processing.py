@@ -25,6 +25,9 @@ from streams.topics import RECEIVED_AT_HEADER
 log = logging.getLogger(__name__)
 
 
+MAX_KEPT_PAYLOAD = 256 * 1024
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A message lineage could not process, kept whole with why."""
@@ -41,14 +44,20 @@ class DeadLetter:
         object.__setattr__(self, "reason", redact(self.reason))
 
     def to_json(self) -> bytes:
+        """The dead-letter record. A payload over :data:`MAX_KEPT_PAYLOAD` is cut (and says so):
+        escaped or base64-encoded, a payload near the raw topic's 1 MiB limit would make a record
+        Kafka refuses on every retry, holding up the partition it came from."""
         record: dict[str, Any] = {
             "source": self.source, "stage": self.stage, "reason": self.reason,
             "failed_at": datetime.now(UTC).isoformat(), **self.origin,
         }
+        kept = self.payload[:MAX_KEPT_PAYLOAD]
+        if len(kept) < len(self.payload):
+            record |= {"payload_truncated": True, "payload_bytes": len(self.payload)}
         try:
-            record["payload"] = self.payload.decode("utf-8")
+            record["payload"] = kept.decode("utf-8")
         except UnicodeDecodeError:
-            record["payload_base64"] = base64.b64encode(self.payload).decode()
+            record["payload_base64"] = base64.b64encode(kept).decode()
         return json.dumps(record, ensure_ascii=False).encode()
 
 

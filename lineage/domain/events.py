@@ -31,6 +31,7 @@ from lineage.domain.subjects import SubjectType
 from lineage.errors import EventDecodeError
 
 SCHEMA_VERSION = 1
+MAX_LINKS = 100
 
 # Every event time must fall in this window, whatever the source. Placeholder dates (0001-01-01,
 # 9999-12-31), seconds read as milliseconds and the like land outside it; inside it, all retention
@@ -86,7 +87,9 @@ class SubjectRef(BaseModel):
 
     type: SubjectType
     key: SubjectKey
-    links: tuple[SubjectKey, ...] = ()
+    # A person has a handful of identifiers; a bound keeps one event far below Kafka's message
+    # size limit, which would otherwise refuse it on every retry and hold up its partition.
+    links: tuple[SubjectKey, ...] = Field((), max_length=MAX_LINKS)
 
     @field_validator("links")
     @classmethod
@@ -107,7 +110,7 @@ class _EventBase(BaseModel):
     event_id: Annotated[str, Field(min_length=8, max_length=200)]
     occurred_at: AwareDatetime
     source: Identifier
-    native_type: str | None = Field(None, description="The source's own event name.")
+    native_type: str | None = Field(None, max_length=200, description="The source's own event name.")
     subject: SubjectRef
     store: Identifier
     categories: tuple[str, ...] = ()

@@ -253,3 +253,27 @@ class TestLogHygieneReachesEveryHandler:
         finally:
             logger.removeHandler(handler)
         assert "lea@example.fr" not in stream.getvalue() and "<redacted>" in stream.getvalue()
+
+
+class TestNothingTooLargeForKafka:
+    """A record Kafka refuses as too large is refused on every retry: it would hold up its
+    partition for good. Dead letters and canonical events stay well below the limit."""
+
+    def test_a_dead_letter_of_a_payload_near_the_limit_is_cut_and_says_so(self) -> None:
+        import json
+
+        from streams.processing import MAX_KEPT_PAYLOAD
+
+        raw = b"\xff" * (1024 * 1024)  # not UTF-8: base64 would grow it by a third
+        record = json.loads(DeadLetter("brevo", "normalise", "not JSON", raw).to_json())
+        assert record["payload_truncated"] is True and record["payload_bytes"] == len(raw)
+        assert len(record["payload_base64"]) <= MAX_KEPT_PAYLOAD * 4 // 3 + 4
+
+    def test_an_event_naming_thousands_of_links_is_refused(self) -> None:
+        from pydantic import ValidationError
+
+        from lineage.domain.events import MAX_LINKS
+
+        links = tuple(f"{n:032x}" for n in range(1, MAX_LINKS + 2))
+        with pytest.raises(ValidationError, match="links"):
+            SubjectRef(type=SubjectType.CUSTOMER, key=KEY, links=links)
