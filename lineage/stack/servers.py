@@ -66,7 +66,8 @@ def kafka_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
         classpath = f"{lib}/*"
         if not (home / "data" / "meta.properties").exists():
             _run_java([java, "-cp", classpath, f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
-                       "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(config)])
+                       "kafka.tools.StorageTool", "format", f"--cluster-id={_kafka_cluster_id()}",
+                       "-c", str(config)])
         return [java, f"-Xmx{settings.kafka_heap}", "-XX:+UseG1GC",
                 f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
                 "-cp", classpath, "kafka.Kafka", str(config)]
