@@ -13,6 +13,7 @@ import faust
 from graph.connection import open_driver
 from graph.schema import apply_schema
 from lineage.domain.catalog import Catalog
+from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from streams.admin import ensure_topics
 from streams.agents import register_agents
@@ -69,6 +70,7 @@ def prepare(settings: Settings, catalog: Catalog) -> None:
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     """Blocks until SIGINT/SIGTERM; faust then stops the agents and commits acked offsets."""
     settings.require_subject_key()
+    install_log_hygiene(settings.secret_values())
     live = LiveCatalog.load(settings.catalog)
     prepare(settings, live.catalog)
     app = create_app(settings)

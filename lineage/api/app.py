@@ -24,6 +24,7 @@ from lineage.api.receiver import WebhookReceiver
 from lineage.api.ropa import router as ropa_router
 from lineage.api.sink import RawPublisher, RawSink
 from lineage.api.webhooks import router as webhook_router
+from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 
 
@@ -32,8 +33,10 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
     """The app; Kafka and Neo4j are injected by tests, else made here and closed with the app.
 
     Neither is contacted to build the app: the producer connects in the lifespan (and answers
-    503 while Kafka is down), the driver on first use, so the API starts without either.
+    503 while Kafka is down), the driver on first use, so the API starts without either. Log
+    hygiene is installed here, so however the app is served its logs carry no personal data.
     """
+    install_log_hygiene(settings.secret_values())
     sink = sink or RawSink(settings.kafka_bootstrap, settings.api.publish_timeout_s,
                            settings.api.max_body_bytes)
     driver = graph_driver or open_driver(settings)
