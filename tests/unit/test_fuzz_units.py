@@ -110,8 +110,8 @@ class TestShrinkAndLogs:
         quiet = logging.getLogger("fuzz.test.quiet")
         quiet.setLevel(logging.ERROR)
         with CapturedLogs() as logs:
-            quiet.debug("seen %s", "fuzz-9@leak.example")
-            assert leaks(" ".join(logs.take()))
+            quiet.debug("seen %s", "marker-7f3a")  # not personal data: log hygiene keeps it
+            assert "seen marker-7f3a" in " ".join(logs.take())
         assert quiet.level == logging.ERROR
 
 
