@@ -37,6 +37,12 @@ class PromptWorker(faust.Worker):
     are committed only for what Neo4j has stored, and the rest is read again at the next start.
     """
 
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        """No terminal spinner: faust's sets the root logger to DEBUG so that every record
+        advances it, and then every library's debug call builds (and log hygiene scrubs) a
+        record nobody writes: 15% of the worker's time under load, measured with py-spy."""
+        self.spinner = None
+
     def _schedule_shutdown(self, sig: signal.Signals) -> None:
         if not self._signal_stop_time:
             timer = threading.Timer(STOP_GRACE_S, _exit_now)
