@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neo4j import AsyncManagedTransaction, Driver
+from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 
 from graph import queries
 from graph.reader import plain
@@ -25,6 +25,8 @@ def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -
 
 
 def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict[str, Any]]:
+    """Who is held in ``stores``. Read on the leader, not a follower: the worker writes alerts
+    from the answer, and a follower could lag behind the holdings it just stored."""
     records, _, _ = driver.execute_query(queries.HELD_SUBJECTS_IN_STORE, stores=stores,
                                          database_=database)
     return [r.data() for r in records]
@@ -33,7 +35,7 @@ def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict
 def list_alerts(driver: Driver, database: str, status: str | None,
                 kind: str | None = None) -> list[dict[str, Any]]:
     records, _, _ = driver.execute_query(queries.LIST_ALERTS, status=status, kind=kind,
-                                         database_=database)
+                                         database_=database, routing_=RoutingControl.READ)
     return [plain(r.data()) for r in records]
 
 
@@ -44,7 +46,8 @@ def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
 
 def alert_subjects(driver: Driver, database: str, alert_id: str) -> list[str]:
     """Keys of the subjects an alert concerns."""
-    records, _, _ = driver.execute_query(queries.ALERT_SUBJECTS, id=alert_id, database_=database)
+    records, _, _ = driver.execute_query(queries.ALERT_SUBJECTS, id=alert_id, database_=database,
+                                         routing_=RoutingControl.READ)
     return [r["subject"] for r in records]
 
 

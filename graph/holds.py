@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from neo4j import Driver
+from neo4j import Driver, RoutingControl
 
 from graph.reader import plain
 
@@ -69,5 +69,6 @@ def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> bo
 
 
 def list_holds(driver: Driver, database: str, include_ended: bool = False) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(LIST_HOLDS, all=include_ended, database_=database)
+    records, _, _ = driver.execute_query(LIST_HOLDS, all=include_ended, database_=database,
+                                         routing_=RoutingControl.READ)
     return [plain(r.data()) for r in records]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lineage.errors import LineageError
-from lineage.settings import Settings
+from lineage.settings import Settings, section_env
 from streams.monitor import consumer_lag, group_is_stable
 from streams.topics import Topics
 
@@ -23,8 +23,9 @@ from streams.topics import Topics
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process build the same settings as ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
+    env.update(section_env(settings.kafka))  # bootstrap, TLS and SASL
+    env.update(section_env(settings.topics))  # partitions and replication
     env.update({
-        "LINEAGE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "LINEAGE_NEO4J_URI": settings.neo4j_uri,
         "LINEAGE_NEO4J_USER": settings.neo4j.user,
         "LINEAGE_NEO4J_PASSWORD": settings.neo4j.password.get_secret_value(),
@@ -74,7 +75,7 @@ class WorkerProcess:
                 env=settings_env(self.settings),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
-        self._wait(lambda: group_is_stable(self.settings.kafka_bootstrap, self.settings.app_id),
+        self._wait(lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
                    ready_timeout, "join its consumer group")
         return self
 
@@ -85,7 +86,7 @@ class WorkerProcess:
         topics = [t.name for t in names.all_raw()] + [names.canonical.name]
 
         def caught_up() -> bool:
-            lag = consumer_lag(self.settings.kafka_bootstrap, self.settings.app_id, topics)
+            lag = consumer_lag(self.settings.kafka, self.settings.app_id, topics)
             if on_progress:
                 on_progress(lag)
             return lag == 0

@@ -8,6 +8,7 @@ settings. Build a :class:`Settings` once at start and pass it down; settings are
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,21 +47,113 @@ class StackSettings(BaseSettings):
     start_timeout: float = Field(180.0, description="Seconds to wait for each server to answer.")
 
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
 class KafkaSettings(BaseSettings):
+    """How every Kafka client lineage makes connects (worker, API, CLI, demo, admin): one set,
+    turned into each library's options by ``streams/kafka_config.py`` alone."""
+
     model_config = _section("LINEAGE_KAFKA_")
 
     bootstrap: str | None = Field(
         None, description="host:port list; default: the local stack's broker."
     )
+    security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (managed "
+        "clusters: Confluent Cloud, MSK with SASL/SCRAM, Aiven, Redpanda Cloud).")
+    sasl_mechanism: SaslMechanism = Field(
+        "PLAIN", description="SASL mechanism of SASL_PLAINTEXT / SASL_SSL.")
+    sasl_username: str | None = Field(None, description="SASL user name (API key).")
+    sasl_password: SecretStr | None = Field(None, description="SASL password (API secret).")
+    ssl_ca_file: Path | None = Field(
+        None, description="PEM file of the CA(s) that signed the brokers' certificates; unset: "
+        "the system's trust store (public CAs, as managed clusters use).")
+    ssl_cert_file: Path | None = Field(
+        None, description="PEM client certificate (mutual TLS); may hold the key too.")
+    ssl_key_file: Path | None = Field(None, description="PEM private key of the client certificate.")
+    ssl_key_password: SecretStr | None = Field(
+        None, description="Password of an encrypted client key.")
+    ssl_check_hostname: bool = Field(
+        True, description="Check that the broker's certificate names the host connected to. "
+        "The certificate chain is verified either way.")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSettings:
+        """Refuse at start what would otherwise fail at the first connection, obscurely."""
+        if self.uses_sasl and not (self.sasl_username and self.sasl_password
+                                   and self.sasl_password.get_secret_value()):
+            raise ValueError(f"LINEAGE_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
+                             "LINEAGE_KAFKA_SASL_USERNAME and LINEAGE_KAFKA_SASL_PASSWORD")
+        tls_files = [self.ssl_ca_file, self.ssl_cert_file, self.ssl_key_file]
+        if not self.uses_tls and any(tls_files):
+            raise ValueError("LINEAGE_KAFKA_SSL_* files are set but LINEAGE_KAFKA_SECURITY_PROTOCOL="
+                             f"{self.security_protocol} does not use TLS (SSL or SASL_SSL)")
+        if self.ssl_key_file and not self.ssl_cert_file:
+            raise ValueError("LINEAGE_KAFKA_SSL_KEY_FILE needs LINEAGE_KAFKA_SSL_CERT_FILE")
+        return self
+
+
+class TopicSettings(BaseSettings):
+    """Partitions and replication of lineage's topics, applied by ``streams.admin.ensure_topics``
+    at every worker start and ``stack up``. Partitions bound how many workers share the work."""
+
+    model_config = _section("LINEAGE_TOPIC_")
+
+    raw_partitions: int = Field(3, ge=1, description="Partitions of each raw topic.")
+    canonical_partitions: int = Field(4, ge=1, description="Partitions of the canonical topic.")
+    dead_letter_partitions: int = Field(1, ge=1, description="Partitions of the dead-letter topic.")
+    alerts_partitions: int = Field(1, ge=1, description="Partitions of the alerts topic.")
+    replication_factor: int = Field(
+        1, ge=1, description="Copies of each partition (3 on a production cluster).")
+    min_insync_replicas: int | None = Field(
+        None, ge=1, description="Replicas that must have a write before acks=all succeeds; "
+        "unset: replication factor - 1 when it is 2 or more, else the broker's default.")
+
+    @model_validator(mode="after")
+    def _fits_replication(self) -> TopicSettings:
+        if self.min_insync_replicas is not None and self.min_insync_replicas > self.replication_factor:
+            raise ValueError("LINEAGE_TOPIC_MIN_INSYNC_REPLICAS cannot exceed "
+                             "LINEAGE_TOPIC_REPLICATION_FACTOR: no write would ever succeed")
+        return self
+
+    @property
+    def effective_min_insync_replicas(self) -> int | None:
+        """With replication 3, two copies acknowledge each write and one broker may be down."""
+        if self.min_insync_replicas is not None:
+            return self.min_insync_replicas
+        return self.replication_factor - 1 if self.replication_factor >= 2 else None
+
+
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 class Neo4jSettings(BaseSettings):
     model_config = _section("LINEAGE_NEO4J_")
 
-    uri: str | None = Field(None, description="Bolt URI; default: the local stack's server.")
+    uri: str | None = Field(
+        None, description="bolt:// (one server) or neo4j:// (routing: a cluster, reads to "
+        "followers), +s for TLS (Aura: neo4j+s://); default: the local stack's server.")
     user: str = Field("neo4j", description="User name, when the server has auth enabled.")
     password: SecretStr = Field(SecretStr(""), description="Password; empty means no auth.")
     database: str = Field("neo4j", description="Database name.")
+
+    @model_validator(mode="after")
+    def _known_scheme(self) -> Neo4jSettings:
+        """The driver's own error for a typo'd scheme does not say which setting is wrong."""
+        if self.uri is not None and self.uri.split("://", 1)[0] not in NEO4J_SCHEMES:
+            raise ValueError(f"LINEAGE_NEO4J_URI must start with one of "
+                             f"{', '.join(s + '://' for s in NEO4J_SCHEMES)}")
+        return self
 
 
 class ApiSettings(BaseSettings):
@@ -151,6 +244,7 @@ class Settings(BaseSettings):
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
@@ -191,6 +285,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, so log hygiene can scrub them wherever they appear."""
         found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
+                 self.kafka.sasl_password, self.kafka.ssl_key_password,
                  self.api.hubspot_client_secret, self.api.greenhouse_secret, self.api.brevo_token,
                  self.api.s3_token, self.api.salesforce_token, self.api.canonical_token,
                  self.api.query_token]
@@ -206,3 +301,20 @@ class Settings(BaseSettings):
                 "(`make .env` writes a random one)."
             )
         return self.subject_key.get_secret_value().encode()
+
+
+def section_env(section: BaseSettings) -> dict[str, str]:
+    """The environment variables that rebuild ``section`` in a child process (the worker the
+    runner starts), secrets included: they go to the child's environment, never to a log."""
+    prefix = str(section.model_config.get("env_prefix", ""))
+    env = {}
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, Path):  # the child may start elsewhere
+            value = value.resolve()
+        env[f"{prefix}{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import faust
 
 from lineage.settings import Settings
+from streams.kafka_config import faust_brokers, faust_credentials
 from streams.topics import Topics
 
 
@@ -26,7 +27,9 @@ class LineageTopics:
 def create_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
-        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        broker=faust_brokers(settings.kafka),
+        # TLS and SASL for faust's consumer, producer and admin client (streams/kafka_config).
+        broker_credentials=faust_credentials(settings.kafka),
         store="memory://",
         autodiscover=False,
         web_enabled=False,

@@ -9,11 +9,13 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
+from streams.kafka_config import KafkaTarget, kafka_python_config
 
-def consumer_lag(bootstrap: str, group: str, topic_names: list[str]) -> int:
+
+def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
     """Messages in ``topic_names`` the group has not committed yet (0: caught up)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-monitor")
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = KafkaAdminClient(client_id="lineage-monitor", **kafka_python_config(kafka))
+    consumer = KafkaConsumer(**kafka_python_config(kafka), enable_auto_commit=False)
     try:
         partitions = [
             TopicPartition(name, p)
@@ -31,10 +33,10 @@ def consumer_lag(bootstrap: str, group: str, topic_names: list[str]) -> int:
         admin.close()
 
 
-def read_dead_letters(bootstrap: str, topic: str, limit: int = 100,
+def read_dead_letters(kafka: KafkaTarget, topic: str, limit: int = 100,
                       timeout_s: float = 3.0) -> list[dict[str, Any]]:
     """The newest ``limit`` dead letters (without committing: reading them changes nothing)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    consumer = KafkaConsumer(**kafka_python_config(kafka), enable_auto_commit=False,
                              auto_offset_reset="earliest", group_id=None,
                              consumer_timeout_ms=int(timeout_s * 1000))
     try:
@@ -55,10 +57,10 @@ def read_dead_letters(bootstrap: str, topic: str, limit: int = 100,
         consumer.close()
 
 
-def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+def read_records(kafka: KafkaTarget, topic: str) -> list[ConsumerRecord]:
     """Every record of ``topic``, headers included, from the beginning, without a consumer group
     (reading changes nothing); order across partitions is not kept."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+    consumer = KafkaConsumer(**kafka_python_config(kafka), group_id=None, enable_auto_commit=False,
                              consumer_timeout_ms=10_000)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -74,14 +76,14 @@ def read_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
         consumer.close()
 
 
-def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+def read_topic(kafka: KafkaTarget, topic: str) -> list[bytes]:
     """Every message value of ``topic``, from the beginning."""
-    return [record.value for record in read_records(bootstrap, topic)]
+    return [record.value for record in read_records(kafka, topic)]
 
 
-def group_is_stable(bootstrap: str, group: str) -> bool:
+def group_is_stable(kafka: KafkaTarget, group: str) -> bool:
     """True once the worker's consumer group has members and finished rebalancing."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lineage-monitor")
+    admin = KafkaAdminClient(client_id="lineage-monitor", **kafka_python_config(kafka))
     try:
         description = admin.describe_groups([group]).get(group, {})
     except KafkaError:  # e.g. no group coordinator yet on a brand-new broker
@@ -91,9 +93,9 @@ def group_is_stable(bootstrap: str, group: str) -> bool:
     return description.get("group_state") == "Stable" and bool(description.get("members"))
 
 
-def topic_size(bootstrap: str, topic: str) -> int:
+def topic_size(kafka: KafkaTarget, topic: str) -> int:
     """Messages ever written to ``topic`` (sum of end offsets; our topics are never compacted)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_python_config(kafka), enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         return sum(consumer.end_offsets(partitions).values()) if partitions else 0
@@ -101,7 +103,7 @@ def topic_size(bootstrap: str, topic: str) -> int:
         consumer.close()
 
 
-def drain_topic(bootstrap: str, topic: str) -> int:
+def drain_topic(kafka: KafkaTarget, topic: str) -> int:
     """Reads ``topic`` from the beginning to its end offsets, no consumer group, and returns the
     message count: the bare Kafka read rate ``lineage bench`` compares the worker with."""
-    return len(read_records(bootstrap, topic))
+    return len(read_records(kafka, topic))

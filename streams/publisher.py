@@ -7,14 +7,15 @@ from collections.abc import Iterable, Iterator
 from kafka import KafkaProducer
 
 from lineage.errors import StackError
+from streams.kafka_config import KafkaTarget, kafka_python_config
 
 
 class RawPublisher:
     """Publishes native payloads, unchanged, to one source's raw topic; acks=all."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, kafka: KafkaTarget, topic: str) -> None:
         self._topic = topic
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+        self._producer = KafkaProducer(**kafka_python_config(kafka), acks="all", linger_ms=5,
                                        batch_size=256 * 1024, retries=5)
 
     def publish(self, payloads: Iterable[bytes]) -> Iterator[int]:

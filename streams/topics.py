@@ -33,14 +33,19 @@ class TopicSpec:
     name: str
     partitions: int
     retention_ms: int = -1  # -1: keep forever
+    replication_factor: int = 1
+    min_insync_replicas: int | None = None  # None: the broker's default
 
     def config(self) -> dict[str, str]:
         """Kafka deletes whole segments only, so a segment rolls at least daily: a payload is
-        gone at most a day after its retention ends, not a week (Kafka's default roll)."""
-        if self.retention_ms < 0:
-            return {"retention.ms": "-1"}
-        return {"retention.ms": str(self.retention_ms),
-                "segment.ms": str(min(self.retention_ms, DAY_MS))}
+        gone at most a day after its retention ends, not a week (Kafka's default roll).
+        ``min.insync.replicas`` makes the producers' acks=all mean that many copies."""
+        config = {"retention.ms": str(self.retention_ms)}
+        if self.retention_ms >= 0:
+            config["segment.ms"] = str(min(self.retention_ms, DAY_MS))
+        if self.min_insync_replicas is not None:
+            config["min.insync.replicas"] = str(self.min_insync_replicas)
+        return config
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,28 @@ class Topics:
     """Names and settings of every topic. lineage is a processor of personal data too: the raw
     topics hold native payloads (addresses included) and the dead letters copies of them, so both
     age out (``LINEAGE_RAW_RETENTION_DAYS``, ``LINEAGE_DEAD_LETTER_RETENTION_DAYS``). The
-    canonical topic holds keyed hashes only and is kept, so the graph can be rebuilt by replay."""
+    canonical topic holds keyed hashes only and is kept, so the graph can be rebuilt by replay.
+    Partition counts bound how many workers share each stage (``LINEAGE_TOPIC_*``)."""
 
     namespace: str = "lineage"
     raw_retention_days: float = RAW_RETENTION_DAYS
     dead_letter_retention_days: float = DEAD_LETTER_RETENTION_DAYS
+    raw_partitions: int = 3
+    canonical_partitions: int = 4
+    dead_letter_partitions: int = 1
+    alerts_partitions: int = 1
+    replication_factor: int = 1
+    min_insync_replicas: int | None = None
+
+    def _spec(self, name: str, partitions: int, retention_ms: int = -1) -> TopicSpec:
+        return TopicSpec(name, partitions, retention_ms, self.replication_factor,
+                         self.min_insync_replicas)
 
     def raw(self, source: str) -> TopicSpec:
         if source not in SOURCES:
             raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
-        return TopicSpec(f"{self.raw_prefix}{source}", partitions=3,
-                         retention_ms=int(self.raw_retention_days * DAY_MS))
+        return self._spec(f"{self.raw_prefix}{source}", self.raw_partitions,
+                          int(self.raw_retention_days * DAY_MS))
 
     @property
     def raw_prefix(self) -> str:
@@ -66,17 +82,17 @@ class Topics:
 
     @property
     def canonical(self) -> TopicSpec:
-        return TopicSpec(f"{self.namespace}.events", partitions=4)
+        return self._spec(f"{self.namespace}.events", self.canonical_partitions)
 
     @property
     def dead_letter(self) -> TopicSpec:
         # Dead letters keep failed payloads, personal data included: time to look, then gone.
-        return TopicSpec(f"{self.namespace}.deadletter", partitions=1,
-                         retention_ms=int(self.dead_letter_retention_days * DAY_MS))
+        return self._spec(f"{self.namespace}.deadletter", self.dead_letter_partitions,
+                          int(self.dead_letter_retention_days * DAY_MS))
 
     @property
     def alerts(self) -> TopicSpec:
-        return TopicSpec(f"{self.namespace}.alerts", partitions=1)
+        return self._spec(f"{self.namespace}.alerts", self.alerts_partitions)
 
     def all_raw(self) -> tuple[TopicSpec, ...]:
         return tuple(self.raw(source) for source in SOURCES)
@@ -92,6 +108,11 @@ class Topics:
 
 
 def topics_of(settings: Settings) -> Topics:
-    """The topics of a deployment: its namespace and its retention of personal data."""
+    """The topics of a deployment: its namespace, its retention of personal data, and the
+    partitions and replication its cluster gives them."""
+    layout = settings.topics
     return Topics(settings.topic_namespace, settings.raw_retention_days,
-                  settings.dead_letter_retention_days)
+                  settings.dead_letter_retention_days, layout.raw_partitions,
+                  layout.canonical_partitions, layout.dead_letter_partitions,
+                  layout.alerts_partitions, layout.replication_factor,
+                  layout.effective_min_insync_replicas)

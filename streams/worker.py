@@ -63,12 +63,12 @@ def prepare(settings: Settings, catalog: Catalog) -> None:
     """Topics, constraints and the catalog's nodes exist before the first event (idempotent);
     alerts are re-evaluated against the catalog as it is now."""
     names = topics_of(settings)
-    ensure_topics(settings.kafka_bootstrap, names.all())
+    ensure_topics(settings.kafka, names.all())
     with open_driver(settings) as driver:
         apply_schema(driver, settings.neo4j.database)
         announced = apply_catalog(driver, settings.neo4j.database, catalog)
     if announced:
-        with RawPublisher(settings.kafka_bootstrap, names.alerts.name) as publisher:
+        with RawPublisher(settings.kafka, names.alerts.name) as publisher:
             for _ in publisher.publish(alert_record(a) for a in announced):
                 pass
 

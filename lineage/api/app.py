@@ -37,7 +37,7 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
     hygiene is installed here, so however the app is served its logs carry no personal data.
     """
     install_log_hygiene(settings.secret_values())
-    sink = sink or RawSink(settings.kafka_bootstrap, settings.api.publish_timeout_s,
+    sink = sink or RawSink(settings.kafka, settings.api.publish_timeout_s,
                            settings.api.max_body_bytes)
     driver = graph_driver or open_driver(settings)
 

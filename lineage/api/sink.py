@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from lineage.api.bodies import PayloadTooLargeError
 from lineage.errors import LineageError
 from streams.admin import broker_answers
+from streams.kafka_config import KafkaTarget, aiokafka_config, bootstrap_of
 from streams.topics import RECEIVED_AT_HEADER
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ class RawSink:
     decides, not a client default.
     """
 
-    def __init__(self, bootstrap: str, timeout_s: float, max_body_bytes: int) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: KafkaTarget, timeout_s: float, max_body_bytes: int) -> None:
+        self._kafka = kafka  # bootstrap with TLS/SASL settings (streams/kafka_config)
+        self._bootstrap = bootstrap_of(kafka)
         self._timeout_s = timeout_s
         self._max_request_size = max_body_bytes + 64 * 1024  # record and batch headers
         self._producer: AIOKafkaProducer | None = None
@@ -100,7 +102,7 @@ class RawSink:
 
     async def broker_answers(self) -> bool:
         """A fresh metadata round trip, independent of the producer's cached state."""
-        check = asyncio.to_thread(broker_answers, self._bootstrap, min(self._timeout_s, 3.0))
+        check = asyncio.to_thread(broker_answers, self._kafka, min(self._timeout_s, 3.0))
         try:
             return await asyncio.wait_for(check, self._timeout_s)
         except TimeoutError:
@@ -112,7 +114,7 @@ class RawSink:
         if self._starting.locked():  # another request is connecting: do not queue behind it
             raise PublishError("Kafka is not reachable yet")
         async with self._starting:
-            producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all",
+            producer = AIOKafkaProducer(**aiokafka_config(self._kafka), acks="all",
                                         request_timeout_ms=int(self._timeout_s * 1000),
                                         max_request_size=self._max_request_size)
             try:

@@ -91,7 +91,7 @@ def ingest(
     settings = Settings()
     topic = Topics(settings.topic_namespace).raw(source).name
     data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+    with RawPublisher(settings.kafka, topic) as publisher:
         count = sum(1 for _ in publisher.publish(split_payloads(data)))
     render.console.print(f"published {count} payload(s) to {topic}")
 
@@ -118,7 +118,7 @@ def dead_letters(limit: int = 20, as_json: JsonOption = False,
     from streams.topics import Topics
 
     settings = Settings()
-    letters = read_dead_letters(settings.kafka_bootstrap,
+    letters = read_dead_letters(settings.kafka,
                                 Topics(settings.topic_namespace).dead_letter.name, limit)
     if not with_payloads:
         letters = [{k: v for k, v in letter.items() if not k.startswith("payload")}

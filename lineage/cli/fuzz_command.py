@@ -46,7 +46,7 @@ def _http_leg(settings: Settings, per_source: int, seed: int, api_port: int, log
                             marks=marks, book=book, api_port=api_port,
                             worker_loglevel=loglevel)
     finally:
-        delete_topics(settings.kafka_bootstrap, Topics(run).all())
+        delete_topics(settings.kafka, Topics(run).all())
 
 
 def register(app: typer.Typer) -> None:

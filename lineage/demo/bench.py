@@ -57,7 +57,7 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
     measured, rss = _end_to_end(settings, run, payloads, loglevel)
     result = {"people": people} | measured
     kafka = _measure_kafka(settings, names.raw("brevo").name, len(payloads), len(events))
-    delete_topics(settings.kafka_bootstrap, names.all())
+    delete_topics(settings.kafka, names.all())
     with open_driver(settings) as driver:
         batched, per_event = _measure_graph(BenchGraph(driver, settings.neo4j.database), events)
         result["graph"] = GraphReader(driver, settings.neo4j.database).counts()
@@ -98,14 +98,14 @@ def _end_to_end(settings: Settings, run: str, payloads: list[bytes],
     log = settings.stack.home.resolve() / f"{run}.log"
     with WorkerProcess(settings, log, loglevel).start() as worker:
         started = time.monotonic()
-        with RawPublisher(settings.kafka_bootstrap, names.raw("brevo").name) as publisher:
+        with RawPublisher(settings.kafka, names.raw("brevo").name) as publisher:
             for _ in publisher.publish(payloads):
                 pass
         published = time.monotonic()
         worker.wait_caught_up(timeout=1800)
         finished = time.monotonic()
         rss = worker.peak_rss_bytes()
-    events = topic_size(settings.kafka_bootstrap, names.canonical.name)
+    events = topic_size(settings.kafka, names.canonical.name)
     elapsed = finished - started
     return {
         "payloads": len(payloads), "canonical_events": events,
@@ -115,7 +115,7 @@ def _end_to_end(settings: Settings, run: str, payloads: list[bytes],
 
 
 def _measure_kafka(settings: Settings, topic: str, payloads: int, events: int) -> StageRate:
-    read, seconds = timed(lambda: drain_topic(settings.kafka_bootstrap, topic))
+    read, seconds = timed(lambda: drain_topic(settings.kafka, topic))
     return StageRate(ceiling.KAFKA_READ, read, "messages", seconds,
                      ceiling.scaled_events(read, payloads, events))
 

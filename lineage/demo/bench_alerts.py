@@ -29,6 +29,7 @@ from lineage.domain.subjects import SubjectHasher
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.admin import delete_topics
+from streams.kafka_config import kafka_python_config
 from streams.publisher import RawPublisher
 from streams.topics import Topics
 from streams.worker import prepare
@@ -63,7 +64,7 @@ def _trigger(run: str, i: int) -> bytes:
 def _background(settings: Settings, topic: str, rate: int, stop: threading.Event) -> int:
     sent = 0
     payloads = [json.dumps(d).encode() for d in brevo_feed(2000, seed=13)]
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+    with RawPublisher(settings.kafka, topic) as publisher:
         started = time.monotonic()
 
         def paced() -> Any:
@@ -81,7 +82,7 @@ def _background(settings: Settings, topic: str, rate: int, stop: threading.Event
 
 
 def _alert_times(settings: Settings, topic: str, expected: int, timeout: float) -> dict[str, float]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap, group_id=None,
+    consumer = KafkaConsumer(topic, **kafka_python_config(settings.kafka), group_id=None,
                              auto_offset_reset="earliest", consumer_timeout_ms=1000)
     seen: dict[str, float] = {}
     deadline = time.monotonic() + timeout
@@ -118,7 +119,7 @@ def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: i
         background.start()
         time.sleep(2.0)  # let the background load settle
         sent_at: dict[str, float] = {}
-        with RawPublisher(settings.kafka_bootstrap, names.raw("canonical").name) as publisher:
+        with RawPublisher(settings.kafka, names.raw("canonical").name) as publisher:
             for i in range(triggers):
                 sent_at[_store(run, i)] = time.time()
                 for _ in publisher.publish([_trigger(run, i)]):
@@ -128,7 +129,7 @@ def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: i
         stop.set()
         background.join()
         worker.wait_caught_up(timeout=600)
-    delete_topics(settings.kafka_bootstrap, names.all())
+    delete_topics(settings.kafka, names.all())
     Path(catalog_file).unlink(missing_ok=True)
     hasher = SubjectHasher(settings.require_subject_key())
     with open_driver(settings) as driver:

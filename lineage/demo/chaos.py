@@ -48,6 +48,7 @@ from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
 from lineage.settings import Settings
 from streams.admin import delete_topics
+from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size
 from streams.scheduled_checks import run_checks
 from streams.topics import Topics
@@ -118,9 +119,9 @@ def offsets(settings: Settings) -> Offsets | None:
     names = Topics(settings.topic_namespace)
     watched = [t.name for t in names.all_raw()] + [names.canonical.name]
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+        admin = KafkaAdminClient(**kafka_python_config(settings.kafka),
                                  client_id="lineage-chaos")
-        consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
+        consumer = KafkaConsumer(**kafka_python_config(settings.kafka),
                                  enable_auto_commit=False)
     except (KafkaError, OSError):
         return None
@@ -290,8 +291,8 @@ def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
              checked_at: datetime) -> None:
     """The run's figures, once the clock-driven checks have run on the graph it left."""
     names = Topics(run.topic_namespace)
-    figures.events = topic_size(run.kafka_bootstrap, names.canonical.name)
-    figures.dead_letters = topic_size(run.kafka_bootstrap, names.dead_letter.name)
+    figures.events = topic_size(run.kafka, names.canonical.name)
+    figures.dead_letters = topic_size(run.kafka, names.dead_letter.name)
     figures.unplanned_exits = supervisor.unplanned_exits
     with open_driver(run) as driver:
         run_checks(driver, run.neo4j.database, checked_at)
@@ -314,9 +315,9 @@ def wipe_graph(settings: Settings, limit: int = 10_000) -> None:
 
 def forget_run(settings: Settings) -> None:
     """Delete the run's topics and consumer group: nothing of it is left in Kafka."""
-    delete_topics(settings.kafka_bootstrap, Topics(settings.topic_namespace).all())
+    delete_topics(settings.kafka, Topics(settings.topic_namespace).all())
     with contextlib.suppress(KafkaError):
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
         try:
             admin.delete_groups([settings.app_id])
         finally:

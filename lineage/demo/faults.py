@@ -22,6 +22,7 @@ from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.stack.manager import local_servers
 from lineage.stack.servers import LocalServer
+from streams.kafka_config import kafka_python_config
 
 KILL, KAFKA, NEO4J = "kill", "kafka", "neo4j"
 RESTARTS = (KAFKA, NEO4J)
@@ -79,7 +80,7 @@ class StackServers:
 def group_members(settings: Settings) -> tuple[str, frozenset[str]] | None:
     """The worker group's state and member ids, or None while Kafka cannot say."""
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+        admin = KafkaAdminClient(**kafka_python_config(settings.kafka),
                                  client_id="lineage-chaos")
     except (KafkaError, OSError):
         return None

@@ -41,7 +41,7 @@ def _progress() -> Progress:
 
 def publish_with_progress(settings: Settings, source: str, payloads: list[bytes]) -> None:
     topic = Topics(settings.topic_namespace).raw(source).name
-    with _progress() as bar, RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+    with _progress() as bar, RawPublisher(settings.kafka, topic) as publisher:
         task = bar.add_task(f"publishing to {topic}", total=len(payloads))
         for count in publisher.publish(payloads):
             if count % 500 == 0 or count == len(payloads):
@@ -133,7 +133,7 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         alerts = list_alerts(driver, database, "open")
         soon = expiring(driver, database, (date.today() + timedelta(days=90)).isoformat())
         (request,) = erasure_status(driver, database, request_id)
-    letters = read_dead_letters(settings.kafka_bootstrap,
+    letters = read_dead_letters(settings.kafka,
                                 Topics(settings.topic_namespace).dead_letter.name, limit=10)
     console.rule("What lineage found")
     console.print(f"{counts['subjects']} people known under {counts['identifiers']} identifiers, "

@@ -52,7 +52,7 @@ class AckedPublisher:
 
     def _publisher(self, source: str) -> RawPublisher:
         if source not in self._open:
-            self._open[source] = RawPublisher(self._settings.kafka_bootstrap,
+            self._open[source] = RawPublisher(self._settings.kafka,
                                               self._topics.raw(source).name)
         return self._open[source]
 

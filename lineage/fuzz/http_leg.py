@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from neo4j import READ_ACCESS
 
 from graph.connection import open_driver
 from lineage.api.app import create_api
@@ -100,7 +101,8 @@ def served(settings: Settings, port: int = 0) -> Iterator[str]:
 
 
 def graph_properties(settings: Settings) -> Iterator[dict[str, Any]]:
-    with open_driver(settings) as driver, driver.session(database=settings.neo4j.database) as session:
+    with open_driver(settings) as driver, driver.session(
+            database=settings.neo4j.database, default_access_mode=READ_ACCESS) as session:
         for query in (ALL_NODE_PROPERTIES, ALL_RELATIONSHIP_PROPERTIES):
             for record in session.run(query):
                 yield record["p"]
@@ -253,7 +255,7 @@ def run_http_leg(settings: Settings, catalog: Catalog, per_source: int, *, seed:
         with served(settings, api_port) as base_url:
             leg.post_all(base_url, batches, logs)
         worker.wait_caught_up(timeout=timeout_s)
-    bootstrap = settings.kafka_bootstrap
+    bootstrap = settings.kafka
     canonical = [v.decode("utf-8", "replace") for v in read_topic(bootstrap, names.canonical.name)]
     letters = [json.loads(v) for v in read_topic(bootstrap, names.dead_letter.name)]
     leg.reconcile(letters)

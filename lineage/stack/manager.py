@@ -33,7 +33,7 @@ def stack_up(settings: Settings) -> list[ServerStatus]:
     settings.stack.home.mkdir(parents=True, exist_ok=True)
     for server in local_servers(settings):
         server.ensure_running(settings.stack.start_timeout)
-    ensure_topics(settings.kafka_bootstrap, topics_of(settings).all())
+    ensure_topics(settings.kafka, topics_of(settings).all())
     return stack_status(settings)
 
 

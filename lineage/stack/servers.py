@@ -26,6 +26,48 @@ log4j.logger.kafka.server.BrokerServer=INFO
 
 
 @dataclass(frozen=True)
+class SecureListeners:
+    """Two more listeners on a local broker, beside its PLAINTEXT one, to test lineage's TLS and
+    SASL settings against a real broker: SSL requiring a client certificate (mutual TLS), and
+    SASL_SSL with PLAIN and SCRAM-SHA-256 users. The PLAINTEXT listener stays for the broker's
+    own traffic and the health check."""
+
+    ssl_port: int
+    sasl_ssl_port: int
+    keystore: Path  # PKCS12: the broker's key and certificate chain
+    keystore_password: str
+    truststore: Path  # PEM: the CA client certificates must chain to
+    users: tuple[tuple[str, str], ...]  # SASL (user, password), for PLAIN and SCRAM-SHA-256
+
+    def listeners(self, host: str) -> list[str]:
+        return [f"SSL://{host}:{self.ssl_port}", f"SASL_SSL://{host}:{self.sasl_ssl_port}"]
+
+    def properties(self) -> list[str]:
+        """server.properties lines: TLS material for both, client certificates required on SSL
+        only, and the SASL users (PLAIN's in its JAAS line, SCRAM's stored at format time)."""
+        plain_users = " ".join(f'user_{user}="{password}"' for user, password in self.users)
+        return [
+            "ssl.keystore.type=PKCS12",
+            f"ssl.keystore.location={self.keystore}",
+            f"ssl.keystore.password={self.keystore_password}",
+            f"ssl.key.password={self.keystore_password}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.location={self.truststore}",
+            "listener.name.ssl.ssl.client.auth=required",
+            "listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+            "listener.name.sasl_ssl.plain.sasl.jaas.config="
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        ]
+
+    def format_arguments(self) -> list[str]:
+        """StorageTool arguments that store the SCRAM credentials (KRaft keeps them in metadata)."""
+        return [argument for user, password in self.users
+                for argument in ("--add-scram", f"SCRAM-SHA-256=[name={user},password={password}]")]
+
+
+@dataclass(frozen=True)
 class LocalServer:
     """One Java server: how to prepare its folder, its command line, and its health check."""
 
@@ -55,19 +97,21 @@ class LocalServer:
                          f"log: {self.process.log_file}\n{self.process.log_tail()}")
 
 
-def kafka_server(settings: StackSettings, answers: Callable[[str], bool]) -> LocalServer:
+def kafka_server(settings: StackSettings, answers: Callable[[str], bool],
+                 secure: SecureListeners | None = None) -> LocalServer:
+    """The broker; ``secure`` adds TLS and SASL listeners (the security integration test)."""
     home = settings.home.resolve() / "kafka"
     address = f"{settings.host}:{settings.kafka_port}"
 
     def prepare() -> list[str]:
         java = require_tool("java", "run the Kafka broker")
         lib = server_jars(settings, "kafka")
-        config = _write_kafka_config(settings, home)
+        config = _write_kafka_config(settings, home, secure)
         classpath = f"{lib}/*"
         if not (home / "data" / "meta.properties").exists():
             _run_java([java, "-cp", classpath, f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
                        "kafka.tools.StorageTool", "format", f"--cluster-id={_kafka_cluster_id()}",
-                       "-c", str(config)])
+                       "-c", str(config), *(secure.format_arguments() if secure else [])])
         return [java, f"-Xmx{settings.kafka_heap}", "-XX:+UseG1GC",
                 f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
                 "-cp", classpath, "kafka.Kafka", str(config)]
@@ -76,7 +120,9 @@ def kafka_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
         name="Kafka", address=address,
         process=ManagedProcess("kafka", home / "kafka.pid", home / "kafka.log", "kafka.Kafka"),
         prepare=prepare, answers=lambda: answers(address),
-        ports=((settings.host, settings.kafka_port), (settings.host, settings.kafka_controller_port)),
+        ports=((settings.host, settings.kafka_port), (settings.host, settings.kafka_controller_port),
+               *(((settings.host, secure.ssl_port), (settings.host, secure.sasl_ssl_port))
+                 if secure else ())),
     )
 
 
@@ -117,19 +163,25 @@ def _refuse_taken_port(name: str, ports: tuple[tuple[str, int], ...]) -> None:
                 )
 
 
-def _write_kafka_config(settings: StackSettings, home: Path) -> Path:
+def _write_kafka_config(settings: StackSettings, home: Path,
+                        secure: SecureListeners | None = None) -> Path:
     host, port, cport = settings.host, settings.kafka_port, settings.kafka_controller_port
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "log4j.properties").write_text(KAFKA_LOG4J)
     config = home / "server.properties"
+    extra = secure.listeners(host) if secure else []
+    advertised = ",".join([f"PLAINTEXT://{host}:{port}", *extra])
+    protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (",SSL:SSL,SASL_SSL:SASL_SSL" if secure else "")
     config.write_text("\n".join([
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@{host}:{cport}",
-        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-        f"advertised.listeners=PLAINTEXT://{host}:{port}",
+        f"listeners={advertised},CONTROLLER://{host}:{cport}",
+        f"advertised.listeners={advertised}",
         "controller.listener.names=CONTROLLER",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        f"listener.security.protocol.map={protocols}",
+        *(secure.properties() if secure else []),
         f"log.dirs={home / 'data'}",
         "offsets.topic.replication.factor=1",
         "offsets.topic.num.partitions=10",

@@ -1,0 +1,108 @@
+"""Kafka connection settings turned into each client library's options, in one place.
+
+lineage makes three kinds of Kafka client: faust's (the worker), aiokafka's (the API's
+producer) and kafka-python's (admin, CLI, demo, monitor). Each names security options its own
+way; building them here from one :class:`KafkaSettings` is what makes ``SASL_SSL`` or mutual
+TLS reach every one of them. All three get the same :class:`ssl.SSLContext`, so they verify
+brokers identically.
+
+A plain ``str`` is accepted wherever settings are, as a PLAINTEXT bootstrap list (the local
+stack, tests); production code passes ``settings.kafka``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from faust.types.auth import CredentialsT
+
+from lineage.settings import KafkaSettings
+
+KafkaTarget = KafkaSettings | str
+
+
+def kafka_settings(target: KafkaTarget) -> KafkaSettings:
+    """Settings for ``target``; a bare bootstrap string means PLAINTEXT, not the environment's
+    security settings (``model_construct`` reads no environment)."""
+    if isinstance(target, KafkaSettings):
+        return target
+    return KafkaSettings.model_construct(bootstrap=target)
+
+
+def bootstrap_of(target: KafkaTarget) -> str:
+    bootstrap = kafka_settings(target).bootstrap
+    assert bootstrap is not None, "Settings fills in the local stack's broker"
+    return bootstrap
+
+
+def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
+    """The TLS context of SSL and SASL_SSL: the chain is always verified (against the CA file,
+    or the system's trust store for managed clusters' public CAs), the host name unless
+    ``ssl_check_hostname`` is off; a client certificate for mutual TLS when one is set."""
+    if not kafka.uses_tls:
+        return None
+    context = ssl.create_default_context(
+        ssl.Purpose.SERVER_AUTH, cafile=str(kafka.ssl_ca_file) if kafka.ssl_ca_file else None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = kafka.ssl_check_hostname
+    context.verify_mode = ssl.CERT_REQUIRED
+    if kafka.ssl_cert_file:
+        password = kafka.ssl_key_password.get_secret_value() if kafka.ssl_key_password else None
+        context.load_cert_chain(str(kafka.ssl_cert_file),
+                                str(kafka.ssl_key_file) if kafka.ssl_key_file else None, password)
+    return context
+
+
+def _sasl(kafka: KafkaSettings) -> dict[str, Any]:
+    """SASL options; kafka-python and aiokafka share the names (PLAIN and SCRAM alike)."""
+    if not kafka.uses_sasl:
+        return {}
+    assert kafka.sasl_password is not None  # the settings validator insists on it
+    return {"sasl_mechanism": kafka.sasl_mechanism,
+            "sasl_plain_username": kafka.sasl_username,
+            "sasl_plain_password": kafka.sasl_password.get_secret_value()}
+
+
+def kafka_python_config(target: KafkaTarget) -> dict[str, Any]:
+    """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
+    kafka = kafka_settings(target)
+    config: dict[str, Any] = {"bootstrap_servers": bootstrap_of(kafka),
+                              "security_protocol": kafka.security_protocol, **_sasl(kafka)}
+    context = ssl_context(kafka)
+    if context is not None:
+        config["ssl_context"] = context
+        config["ssl_check_hostname"] = kafka.ssl_check_hostname
+    return config
+
+
+def aiokafka_config(target: KafkaTarget) -> dict[str, Any]:
+    """Keyword arguments for aiokafka's AIOKafkaProducer / AIOKafkaConsumer (the API)."""
+    kafka = kafka_settings(target)
+    config: dict[str, Any] = {"bootstrap_servers": bootstrap_of(kafka),
+                              "security_protocol": kafka.security_protocol, **_sasl(kafka)}
+    context = ssl_context(kafka)
+    if context is not None:
+        config["ssl_context"] = context
+    return config
+
+
+def faust_credentials(kafka: KafkaSettings) -> CredentialsT | None:
+    """faust's ``broker_credentials``: faust hands them to aiokafka for its consumer, producer
+    and admin client alike. None is PLAINTEXT."""
+    context = ssl_context(kafka)
+    if kafka.uses_sasl:
+        assert kafka.sasl_password is not None
+        credentials = faust.SASLCredentials(
+            username=kafka.sasl_username, password=kafka.sasl_password.get_secret_value(),
+            ssl_context=context, mechanism=kafka.sasl_mechanism)
+        return credentials  # SASL_SSL with a context, SASL_PLAINTEXT without
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def faust_brokers(kafka: KafkaSettings) -> list[str]:
+    """faust's ``broker`` list: one URL per bootstrap address (security is in the credentials)."""
+    return [f"kafka://{host.strip()}" for host in bootstrap_of(kafka).split(",")]
