@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from graph.alerts import acknowledge, list_alerts
 from graph.holds import list_holds
 from graph.reader import GraphReader
 from lineage.answers import retention
+from lineage.answers import subjects as people
 from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.subjects import subject_key
@@ -37,6 +38,34 @@ router = APIRouter(tags=["queries"])
 
 def _reader(settings: Settings, driver: GraphDriver) -> GraphReader:
     return GraphReader(driver, settings.neo4j.database)
+
+
+# --- one person: the questions lineage exists for -------------------------------------------
+
+class IdentifierBody(BaseModel):
+    """A person, named in the body so the identifier never reaches a URL or an access log."""
+
+    model_config = ConfigDict(extra="forbid")
+    identifier: str = Field(min_length=1, max_length=512, description=(
+        "e-mail address, or system:native-id (hubspot:90512); hashed, never kept"))
+
+
+@router.post("/subject", summary="One person's data map (GDPR Art. 15)",
+             openapi_extra=body_openapi(IdentifierBody))
+def subject(settings: Authorised, driver: GraphDriver,
+            body: Annotated[IdentifierBody, json_body(IdentifierBody)]) -> dict[str, Any]:
+    """Same JSON as ``lineage subject --json``; nobody known gives ``subject: null``, not 404,
+    so the answer does not reveal more than the CLI's does."""
+    return people.data_map(driver, settings.neo4j.database, subject_key(settings, body.identifier))
+
+
+@router.post("/erasure-impact", summary="Everything to erase for one person (GDPR Art. 17)",
+             openapi_extra=body_openapi(IdentifierBody))
+def erasure_impact(settings: Authorised, driver: GraphDriver,
+                   body: Annotated[IdentifierBody, json_body(IdentifierBody)]) -> dict[str, Any]:
+    """Same JSON as ``lineage erasure-impact --json``."""
+    return people.erasure_impact(driver, settings.neo4j.database,
+                                 subject_key(settings, body.identifier))
 
 
 @router.get("/transfers", summary="Every declared transfer hop and its verdict")
