@@ -19,8 +19,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _section(prefix: str) -> SettingsConfigDict:
+    """A section's config. Errors never quote the input: a section-wide check (SASL without a
+    password) would otherwise print every value of the section, secrets included."""
     return SettingsConfigDict(
-        env_prefix=prefix, env_file=".env", extra="ignore", frozen=True
+        env_prefix=prefix, env_file=".env", extra="ignore", frozen=True,
+        hide_input_in_errors=True,
     )
 
 

@@ -1,6 +1,7 @@
-"""Throwaway TLS material for the Kafka security test, made with openssl in a tmp folder: a CA,
-a broker certificate for 127.0.0.1/localhost in a PKCS12 keystore, and a client certificate
-for mutual TLS. Nothing here is reused outside one test session."""
+"""Throwaway TLS material for the Kafka security tests (unit and integration), made with
+openssl in a tmp folder: a CA, a broker certificate for 127.0.0.1/localhost in a PKCS12
+keystore, a client certificate for mutual TLS, and a second CA that signed nothing the broker
+shows. Nothing here outlives one test session."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-CA_EXTENSIONS = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
 LEAF = ("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
         "authorityKeyIdentifier=keyid,issuer\n")
 BROKER_EXTENSIONS = LEAF + "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
@@ -36,7 +36,6 @@ def _openssl(*arguments: str, cwd: Path) -> None:
 
 
 def _ca(folder: Path, name: str) -> None:
-    (folder / f"{name}.ext").write_text(CA_EXTENSIONS)
     _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
              "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
              "-subj", f"/CN=lineage test {name}", "-addext", "basicConstraints=critical,CA:TRUE",
