@@ -152,10 +152,28 @@ def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> st
 
 # --- identity (planned by graph.identity, applied before the batch's holdings) ------------
 
-KNOWN_IDENTIFIERS = """
+# Concurrent batches (several workers, or one worker's parallel transactions) must never plan
+# an identity change from a link another one is changing. Each batch first write-locks every
+# identifier it names (sorted, created if new: a lock needs a node), then reads where they
+# point: no other transaction can move or delete a locked identifier's link, so that read holds
+# until commit. A batch that changes identities then locks the subjects involved before reading
+# their members: attaching to or deleting a subject needs its lock too. Lock cycles are
+# deadlocks, which Neo4j detects and the driver retries (a TransientError).
+LOCK_IDENTIFIERS = """
 UNWIND $keys AS k
-MATCH (i:Identifier {key: k})-[:IDENTIFIES]->(s:Subject)
+MERGE (i:Identifier {key: k})
+SET i.locked = true
+REMOVE i.locked
+WITH i
+MATCH (i)-[:IDENTIFIES]->(s:Subject)
 RETURN i.key AS identifier, s.key AS subject
+"""
+
+LOCK_SUBJECTS = """
+UNWIND $subjects AS sk
+MATCH (s:Subject {key: sk})
+SET s.locked = true
+REMOVE s.locked
 """
 
 SUBJECT_MEMBERS = """
@@ -350,9 +368,12 @@ FOREACH (category IN row.categories |
     SET h.first_seen = at, h.last_seen = at, h.first_event = row.event_id,
         h.subject_type = row.subject_type))
 WITH s, st, row, at
-MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
-WHERE size(row.categories) = 0
-   OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.')
+// From the person's holdings by id prefix (an index range seek), never from the store: the
+// planner otherwise expands a store's every holding (41,679 rows for 3 withdrawals, PROFILE).
+MATCH (h:Holding) WHERE h.id STARTS WITH s.key + '|' + st.id + '|'
+  AND (s)-[:HAS_HOLDING]->(h) AND (h)-[:IN_STORE]->(st)
+  AND (size(row.categories) = 0
+       OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.'))
 """
 
 

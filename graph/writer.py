@@ -161,13 +161,15 @@ async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]
 
 
 async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> list[str]:
-    """Attaches and merges; returns the subjects that absorbed another."""
+    """Attaches and merges; returns the subjects that absorbed another. Locks first (see
+    ``queries.LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
     keys = sorted({k for group in groups for k in group})
     known = {r["identifier"]: r["subject"]
-             async for r in await tx.run(queries.KNOWN_IDENTIFIERS, keys=keys)}
+             async for r in await tx.run(queries.LOCK_IDENTIFIERS, keys=keys)}
     if not needs_lookup(groups, known):
         return []
     involved = sorted(set(known.values()))
+    await (await tx.run(queries.LOCK_SUBJECTS, subjects=involved)).consume()
     members = {r["subject"]: r["identifiers"]
                async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)}
     plan = plan_identities(groups, known, members)

@@ -68,6 +68,14 @@ class WorkerProcess:
 
     def start(self, ready_timeout: float = 90.0) -> WorkerProcess:
         """Start and wait until its consumer group is stable (it owns its partitions)."""
+        self.launch()
+        self._wait(lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
+                   ready_timeout, "join its consumer group")
+        return self
+
+    def launch(self) -> WorkerProcess:
+        """Start the process without waiting for it: several workers joining one group are
+        launched together and waited for once (each join would otherwise rebalance the last)."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self._proc = subprocess.Popen(
@@ -75,8 +83,6 @@ class WorkerProcess:
                 env=settings_env(self.settings),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
-        self._wait(lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
-                   ready_timeout, "join its consumer group")
         return self
 
     def wait_caught_up(self, timeout: float = 300.0,
