@@ -25,11 +25,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
     env.update(section_env(settings.kafka))  # bootstrap, TLS and SASL
     env.update(section_env(settings.topics))  # partitions and replication
+    env.update(section_env(settings.neo4j))  # URI, credentials, database, connection lifetime
     env.update({
-        "LINEAGE_NEO4J_URI": settings.neo4j_uri,
-        "LINEAGE_NEO4J_USER": settings.neo4j.user,
-        "LINEAGE_NEO4J_PASSWORD": settings.neo4j.password.get_secret_value(),
-        "LINEAGE_NEO4J_DATABASE": settings.neo4j.database,
         "LINEAGE_APP_ID": settings.app_id,
         "LINEAGE_TOPIC_NAMESPACE": settings.topic_namespace,
         "LINEAGE_CATALOG": str(settings.catalog),

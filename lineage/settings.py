@@ -149,6 +149,12 @@ class Neo4jSettings(BaseSettings):
     user: str = Field("neo4j", description="User name, when the server has auth enabled.")
     password: SecretStr = Field(SecretStr(""), description="Password; empty means no auth.")
     database: str = Field("neo4j", description="Database name.")
+    max_connection_lifetime_s: float = Field(
+        3000.0, gt=0, description="Pooled connections are replaced after this: under the 60 "
+        "minutes after which Aura and cloud load balancers drop idle connections.")
+    liveness_check_s: float | None = Field(
+        None, ge=0, description="A pooled connection idle this long is checked before use "
+        "(0: always); unset: never (the driver's default).")
 
     @model_validator(mode="after")
     def _known_scheme(self) -> Neo4jSettings:

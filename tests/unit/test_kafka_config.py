@@ -181,7 +181,10 @@ class TestWorkerEnvironment:
         parent = Settings(kafka=sasl_ssl(tls, ssl_cert_file=tls.client_cert,
                                          ssl_key_file=tls.client_key, ssl_check_hostname=False,
                                          ssl_key_password="kp"),
-                          topics=topics, neo4j=Neo4jSettings(uri="neo4j+s://x.databases.neo4j.io"))
+                          topics=topics,
+                          neo4j=Neo4jSettings(uri="neo4j+s://x.databases.neo4j.io", user="u",
+                                              password="np", database="lineage",
+                                              max_connection_lifetime_s=600, liveness_check_s=30))
         env = settings_env(parent)
         for name in list(os.environ):
             monkeypatch.delenv(name)
@@ -190,7 +193,23 @@ class TestWorkerEnvironment:
         child = Settings()
         assert child.kafka == parent.kafka
         assert child.topics == parent.topics
-        assert child.neo4j.uri == "neo4j+s://x.databases.neo4j.io"
+        assert child.neo4j == parent.neo4j
+
+
+class TestNeo4jDriver:
+    def test_driver_options_hold_nothing_a_tls_scheme_refuses(self) -> None:
+        """neo4j+s:// carries TLS in the scheme; ``encrypted`` beside it is a driver error."""
+        from neo4j import GraphDatabase
+
+        from graph.connection import driver_options
+
+        settings = Settings(kafka=kafka(), neo4j=Neo4jSettings(
+            uri="neo4j+s://x.databases.neo4j.io", liveness_check_s=30))
+        options = driver_options(settings)
+        assert not {"encrypted", "trusted_certificates", "trust"} & set(options)
+        assert options["max_connection_lifetime"] == 3000 and options["liveness_check_timeout"] == 30
+        for uri in ("neo4j+s://x.databases.neo4j.io", "neo4j://a:7687", "bolt+s://a:7687"):
+            GraphDatabase.driver(uri, auth=("u", "p"), **options).close()  # no connection made
 
 
 class TestTopicLayout:
