@@ -70,3 +70,23 @@ class BenchGraph:
         self.clear()
         for statement in queries.BENCH_DROP_CONSTRAINTS:
             self._driver.execute_query(statement, database_=self._database)
+
+
+def forget_subjects(driver: Driver, database: str, keys: Sequence[str], page: int = 500) -> None:
+    """Delete the people ``keys`` identify, with their holdings and identifiers: the bench's
+    own people leave the graph as it found it."""
+    for start in range(0, len(keys), page):
+        driver.execute_query(queries.FORGET_SUBJECTS, subjects=list(keys[start:start + page]),
+                             database_=database)
+
+
+def snapshot_alerts(driver: Driver, database: str) -> list[dict[str, Any]]:
+    """Every alert as it is, for :func:`restore_alerts` once the bench's people are gone."""
+    records, _, _ = driver.execute_query(queries.ALERT_SNAPSHOT, database_=database)
+    return [r.data() for r in records]
+
+
+def restore_alerts(driver: Driver, database: str, snapshot: list[dict[str, Any]]) -> None:
+    """Alerts the bench raised are deleted, the ones it touched get their properties back."""
+    driver.execute_query(queries.RESTORE_ALERTS, ids=[a["id"] for a in snapshot], alerts=snapshot,
+                         database_=database)

@@ -684,6 +684,29 @@ CALL () {
 }
 """
 
+# ``lineage bench``'s own people (addresses tagged with the run), once it has measured.
+FORGET_SUBJECTS = """
+UNWIND $subjects AS key
+MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
+WITH DISTINCT s
+CALL (s) { MATCH (s)-[:HAS_HOLDING]->(h:Holding) DETACH DELETE h }
+CALL (s) { MATCH (s)<-[:IDENTIFIES]-(i:Identifier) DETACH DELETE i }
+DETACH DELETE s
+"""
+
+# The alerts before the bench, and putting them back after: its flows raise and touch alerts.
+ALERT_SNAPSHOT = "MATCH (a:Alert) RETURN a.id AS id, properties(a) AS properties"
+
+RESTORE_ALERTS = """
+CALL () {
+  MATCH (a:Alert) WHERE NOT a.id IN $ids
+  DETACH DELETE a
+}
+UNWIND $alerts AS row
+MATCH (a:Alert {id: row.id})
+SET a = row.properties
+"""
+
 # --- ``lineage bench``'s ceiling stages ------------------------------------------------------
 # The least a graph writer can do with the same holdings (subject, store, category), into
 # throwaway labels so the real graph is untouched: what Neo4j alone allows, batched or one

@@ -253,12 +253,20 @@ def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 
 def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
           as_json: JsonOption = False,
           loglevel: Annotated[str, typer.Option(help="worker log level (debug: per-batch timings)")]
-          = "warning") -> None:
-    """Events/s end to end: raw topic -> worker -> canonical topic -> worker -> Neo4j."""
+          = "warning",
+          workers: Annotated[list[int], typer.Option(
+              help="worker processes of each end-to-end run (repeat: --workers 1 --workers 3)")]
+          = [1, 2]) -> None:  # noqa: B006 (typer reads the default, never mutates it)
+    """Events/s end to end (raw topic -> worker -> canonical topic -> worker -> Neo4j), with
+    one worker and with several in one group, beside what each stage alone allows."""
     from lineage.demo.bench import run_bench
 
     settings = Settings()
-    run_bench(settings, read_catalog(settings), people, as_json, loglevel)
+    counts = tuple(sorted(set(workers)))
+    if not counts or counts[0] != 1:
+        raise typer.BadParameter("the runs are compared with one worker: include 1",
+                                 param_hint="--workers")
+    run_bench(settings, read_catalog(settings), people, as_json, loglevel, counts)
 
 
 @app.command("bench-alerts")

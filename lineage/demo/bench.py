@@ -1,37 +1,48 @@
 """``lineage bench``: end-to-end throughput of the pipeline on the real servers, and the ceiling
 each stage alone allows on the same payloads, so the figure says what it is bound by.
 
-It runs on topics and a consumer group of its own (a fresh namespace per run), so it can run
-beside the demo; its people are the demo feed's, so the graph is merged into, not reset.
-The end-to-end clock starts once the worker owns its partitions and stops when its consumer
-group has committed every message, which the worker only does after Neo4j has the batch.
+Each end-to-end run (one worker, then two in one consumer group) has topics, a group and people
+of its own (the feed's addresses plus-tagged with the run), so the runs do the same work, the
+bench can run beside the demo, and its people are deleted afterwards: the graph is left as it
+was found. The clock starts once the workers own their partitions and stops when their group
+has committed every message, which a worker only does after Neo4j has the batch.
 The stages alone (:mod:`lineage.demo.ceiling`): adapters + encoding in this process, a bare
 Kafka read of the raw topic, and a minimal MERGE of the same holdings into throwaway labels,
-batched and one transaction an event (on a sample: it is slow by design).
+batched and one transaction an event (on a sample: it is slow by design); and, to compare
+with, lineage's own graph writer in this process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.bench_writer import BenchGraph, Rows, holding_rows
-from graph.connection import open_driver
-from graph.reader import GraphReader
+from graph.bench_writer import (
+    BenchGraph,
+    Rows,
+    forget_subjects,
+    holding_rows,
+    restore_alerts,
+    snapshot_alerts,
+)
+from graph.connection import open_async_driver, open_driver
+from graph.writer import GraphWriter
 from lineage.adapters import build_adapters
 from lineage.cli import render
 from lineage.demo import ceiling
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.demo.ceiling import StageRate, chunks, timed
+from lineage.demo.scale_out import WorkerPool
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
-from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.admin import delete_topics
+from streams.live_catalog import LiveCatalog
 from streams.monitor import drain_topic, topic_size
 from streams.processing import DeadLetter, normalise
 from streams.publisher import RawPublisher
@@ -40,10 +51,11 @@ from streams.worker import prepare
 
 GRAPH_BATCH = 1000  # events a batch, as the worker's record stage takes them
 PER_EVENT_SAMPLE = 2000  # events the one-transaction-each writer gets: enough, and short
+WORKER_COUNTS = (1, 2)
 
 
 def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
-              loglevel: str = "warning") -> None:
+              loglevel: str = "warning", workers: tuple[int, ...] = WORKER_COUNTS) -> None:
     run = f"bench-{uuid.uuid4().hex[:8]}"
     settings = settings.model_copy(update={"topic_namespace": run, "app_id": run})
     if settings.uses_local_stack:
@@ -51,20 +63,55 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
 
         stack_up(settings)
     prepare(settings, catalog)
-    names = Topics(run)
-    payloads = [json.dumps(d).encode() for d in brevo_feed(people, seed=11)]
+    documents = list(brevo_feed(people, seed=11))
+    payloads = [json.dumps(d).encode() for d in documents]
     events, adapt = measure_adapt(settings, catalog, payloads)
-    measured, rss = _end_to_end(settings, run, payloads, loglevel)
-    result = {"people": people} | measured
-    kafka = _measure_kafka(settings, names.raw("brevo").name, len(payloads), len(events))
-    delete_topics(settings.kafka, names.all())
+    hasher = SubjectHasher(settings.require_subject_key())
+    tags = [f"{run}-{n}w" for n in workers] + [f"{run}-writer"]
     with open_driver(settings) as driver:
-        batched, per_event = _measure_graph(BenchGraph(driver, settings.neo4j.database), events)
-        result["graph"] = GraphReader(driver, settings.neo4j.database).counts()
-    end_to_end = StageRate(ceiling.END_TO_END, result["canonical_events"], "events",
-                           result["end_to_end_s"], result["canonical_events"])
-    result |= ceiling.report([adapt, kafka, batched, per_event], end_to_end, rss)
+        alerts = snapshot_alerts(driver, settings.neo4j.database)
+    try:
+        runs, rss = _end_to_end_runs(settings, run, documents, workers, loglevel)
+        kafka = _measure_kafka(settings, Topics(f"{run}-{workers[0]}w").raw("brevo").name,
+                               len(payloads), len(events))
+        with open_driver(settings) as driver:
+            batched, per_event = _measure_graph(BenchGraph(driver, settings.neo4j.database), events)
+        tagged, _ = measure_adapt(settings, catalog, _tagged(documents, tags[-1]))
+        writer = measure_writer(settings, tagged)
+        result = {"people": people, **runs[0][1]}
+    finally:
+        for n in workers:
+            delete_topics(settings.kafka, Topics(f"{run}-{n}w").all())
+        _forget_bench_people(settings, hasher, documents, tags, alerts)
+    stages = [adapt, kafka, batched, per_event, writer]
+    result |= ceiling.report(stages, runs[0][0], rss, [stage for stage, _ in runs[1:]])
     _print(result, as_json)
+
+
+def _tagged(documents: list[dict[str, Any]], tag: str) -> list[bytes]:
+    """The payloads with every address plus-tagged: each measured run writes people of its
+    own, so every run does the same work on the graph (none finds another's holdings)."""
+    return [json.dumps(_tag(d, tag)).encode() for d in documents]
+
+
+def _tag(document: dict[str, Any], tag: str) -> dict[str, Any]:
+    email = document.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return document
+    local, domain = email.split("@", 1)
+    return document | {"email": f"{local}+{tag}@{domain}"}
+
+
+def _forget_bench_people(settings: Settings, hasher: SubjectHasher,
+                         documents: list[dict[str, Any]], tags: list[str],
+                         alerts: list[dict[str, Any]]) -> None:
+    """The bench's people deleted, and the alerts as they were before it."""
+    addresses = {d["email"] for d in documents if isinstance(d.get("email"), str)}
+    keys = sorted(hasher.email(_tag({"email": a}, tag)["email"]) for tag in tags
+                  for a in addresses)
+    with open_driver(settings) as driver:
+        forget_subjects(driver, settings.neo4j.database, keys)
+        restore_alerts(driver, settings.neo4j.database, alerts)
 
 
 def measure_adapt(settings: Settings, catalog: Catalog,
@@ -90,25 +137,61 @@ def measure_adapt(settings: Settings, catalog: Catalog,
     return events, StageRate(ceiling.ADAPT, len(events), "events", seconds, len(events))
 
 
-def _end_to_end(settings: Settings, run: str, payloads: list[bytes],
+def measure_writer(settings: Settings, events: list[DataMovementEvent]) -> StageRate:
+    """lineage's own :class:`GraphWriter` on the events, in the worker's batches, in this
+    process: the record stage without Kafka or faust, the ceiling of what the worker can store."""
+    policy = LiveCatalog.load(settings.catalog).retention
+
+    async def write_all() -> None:
+        driver = open_async_driver(settings)
+        try:
+            writer = GraphWriter(driver, settings.neo4j.database)
+            for batch in chunks(events, GRAPH_BATCH):
+                await writer.write(batch, policy)
+        finally:
+            await driver.close()
+
+    _, seconds = timed(lambda: asyncio.run(write_all()))
+    return StageRate(ceiling.GRAPH_WRITER, len(events), "events", seconds, len(events))
+
+
+def _end_to_end_runs(settings: Settings, run: str, documents: list[dict[str, Any]],
+                     workers: tuple[int, ...], loglevel: str
+                     ) -> tuple[list[tuple[StageRate, dict[str, Any]]], int | None]:
+    """One end-to-end run per worker count, each on topics, a group and people of its own;
+    returns the runs and the single worker's peak RSS."""
+    runs, rss = [], None
+    for n in workers:
+        name = f"{run}-{n}w"
+        each = settings.model_copy(update={"topic_namespace": name, "app_id": name})
+        prepare(each, LiveCatalog.load(settings.catalog).catalog)
+        measured, peak = _end_to_end(each, _tagged(documents, name), n, loglevel)
+        stage = StageRate(ceiling.end_to_end_name(n), measured["canonical_events"], "events",
+                          measured["end_to_end_s"], measured["canonical_events"])
+        runs.append((stage, measured))
+        if n == 1:
+            rss = peak
+    return runs, rss
+
+
+def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
                 loglevel: str) -> tuple[dict[str, Any], int | None]:
-    """Publish to a worker and wait for its commits, as before; the worker's peak RSS is read
-    while it still runs (it dies with the process)."""
-    names = Topics(run)
-    log = settings.stack.home.resolve() / f"{run}.log"
-    with WorkerProcess(settings, log, loglevel).start() as worker:
+    """Publish to the workers and wait for their group's commits; the workers' peak RSS is
+    read while they still run (it dies with the process)."""
+    names = Topics(settings.topic_namespace)
+    with WorkerPool(settings, workers, settings.topic_namespace, loglevel) as pool:
         started = time.monotonic()
         with RawPublisher(settings.kafka, names.raw("brevo").name) as publisher:
             for _ in publisher.publish(payloads):
                 pass
         published = time.monotonic()
-        worker.wait_caught_up(timeout=1800)
+        pool.wait_caught_up(timeout=1800)
         finished = time.monotonic()
-        rss = worker.peak_rss_bytes()
+        rss = max((r for r in pool.peak_rss_bytes() if r is not None), default=None)
     events = topic_size(settings.kafka, names.canonical.name)
     elapsed = finished - started
     return {
-        "payloads": len(payloads), "canonical_events": events,
+        "workers": workers, "payloads": len(payloads), "canonical_events": events,
         "publish_s": round(published - started, 2), "end_to_end_s": round(elapsed, 2),
         "payloads_per_s": round(len(payloads) / elapsed), "events_per_s": round(events / elapsed),
     }, rss
@@ -144,5 +227,4 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
         f"{result['payloads']} Brevo payloads -> {result['canonical_events']} canonical events -> "
         f"Neo4j in {result['end_to_end_s']}s (publishing took {result['publish_s']}s)\n"
         f"throughput: {result['payloads_per_s']} payloads/s, {result['events_per_s']} events/s\n"
-        f"{ceiling.format_report(result)}\n"
-        f"graph now: {render.summary(result['graph'])}", highlight=False, markup=False, soft_wrap=True)
+        f"{ceiling.format_report(result)}", highlight=False, markup=False, soft_wrap=True)

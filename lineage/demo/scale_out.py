@@ -42,9 +42,11 @@ class WorkersRun:
 class WorkerPool:
     """``size`` worker processes in one consumer group, launched together."""
 
-    def __init__(self, settings: Settings, size: int, label: str) -> None:
+    def __init__(self, settings: Settings, size: int, label: str,
+                 loglevel: str = "warning") -> None:
         home = settings.stack.home.resolve()
-        self.workers = [WorkerProcess(settings, home / f"{label}-{n}.log") for n in range(size)]
+        self.workers = [WorkerProcess(settings, home / f"{label}-{n}.log", loglevel)
+                        for n in range(size)]
         self.settings = settings
 
     def start(self, timeout: float = JOIN_TIMEOUT_S) -> WorkerPool:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 def test_three_workers_build_the_graph_one_worker_builds(servers: Settings) -> None:
     catalog = parse_catalog(servers.catalog.read_text())
-    people, feed = chaos_feed(4000)
+    people, feed = chaos_feed(3000)
     report = compare_workers(servers, catalog, feed, workers=3, say=print)
 
     evidence = json.dumps({"holdings": report.diff.summary(), "graph": report.graph_diff.summary(),

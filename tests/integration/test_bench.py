@@ -1,0 +1,38 @@
+"""``lineage bench`` in small, on the real servers: every stage measured, one and two workers,
+and the graph left as the bench found it (its people are its own and deleted afterwards)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.connection import open_driver
+from graph.fingerprint import graph_fingerprint
+from lineage.demo.bench import run_bench
+from lineage.domain.catalog import parse_catalog
+from lineage.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
+        pipeline: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = parse_catalog(pipeline.catalog.read_text())
+    with open_driver(pipeline) as driver:
+        before = graph_fingerprint(driver, pipeline.neo4j.database)
+
+    run_bench(pipeline, catalog, people=40, as_json=True, workers=(1, 2))
+
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["stages"]) == {"adapt", "kafka_read", "graph_batched", "graph_per_event",
+                                  "graph_writer", "end_to_end", "end_to_end_2_workers"}
+    events = doc["canonical_events"]
+    assert events > 100
+    assert doc["stages"]["end_to_end_2_workers"]["events"] == events
+    assert doc["stages"]["graph_writer"]["events"] == events
+    assert doc["ceiling"]["scale_out_vs_one_worker"]["end_to_end_2_workers"] > 0
+    assert doc["ceiling"]["end_to_end_vs_writer"] > 0
+    assert doc["worker_peak_rss_bytes"] > 0
+    with open_driver(pipeline) as driver:
+        assert graph_fingerprint(driver, pipeline.neo4j.database) == before
