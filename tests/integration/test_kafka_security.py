@@ -24,15 +24,13 @@ import pytest
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.api.sink import RawSink
-from lineage.domain.catalog import parse_catalog
 from lineage.runner import WorkerProcess
 from lineage.settings import KafkaSettings, Neo4jSettings, Settings, StackSettings
 from lineage.stack.servers import SecureListeners, kafka_server
 from streams.admin import broker_answers, delete_topics, ensure_topics, topic_config
 from streams.monitor import read_records, read_topic
 from streams.publisher import RawPublisher
-from streams.topics import RECEIVED_AT_HEADER, Topics
-from streams.worker import prepare
+from streams.topics import RECEIVED_AT_HEADER, Topics, topics_of
 from tests.tls import TlsMaterial, make_tls_material, openssl_available
 
 pytestmark = pytest.mark.integration
@@ -160,7 +158,7 @@ def test_a_worker_stores_a_payload_read_over_sasl_ssl(
         "neo4j": Neo4jSettings(uri=routing_uri, user=servers.neo4j.user,
                                password=servers.neo4j.password, database=servers.neo4j.database),
         "topic_namespace": run, "app_id": run})
-    prepare(settings, parse_catalog(settings.catalog.read_text()))
+    ensure_topics(settings.kafka, topics_of(settings).all())  # the worker prepares the graph
     email = f"secure-{run}@example.org"
     payload = {"id": 1, "email": email, "event": "list_addition", "ts": 1772795100, "list_id": [42]}
     with RawPublisher(settings.kafka, Topics(run).raw("brevo").name) as publisher:
