@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lineage.errors import ConfigError
@@ -70,12 +70,12 @@ class KafkaSettings(BaseSettings):
         "PLAIN", description="SASL mechanism of SASL_PLAINTEXT / SASL_SSL.")
     sasl_username: str | None = Field(None, description="SASL user name (API key).")
     sasl_password: SecretStr | None = Field(None, description="SASL password (API secret).")
-    ssl_ca_file: Path | None = Field(
+    ssl_ca_file: FilePath | None = Field(
         None, description="PEM file of the CA(s) that signed the brokers' certificates; unset: "
         "the system's trust store (public CAs, as managed clusters use).")
-    ssl_cert_file: Path | None = Field(
+    ssl_cert_file: FilePath | None = Field(
         None, description="PEM client certificate (mutual TLS); may hold the key too.")
-    ssl_key_file: Path | None = Field(None, description="PEM private key of the client certificate.")
+    ssl_key_file: FilePath | None = Field(None, description="PEM private key of the client certificate.")
     ssl_key_password: SecretStr | None = Field(
         None, description="Password of an encrypted client key.")
     ssl_check_hostname: bool = Field(

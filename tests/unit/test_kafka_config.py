@@ -150,6 +150,10 @@ class TestValidation:
         with pytest.raises(ValidationError):
             kafka(**fields)
 
+    def test_tls_files_must_exist_at_start(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError, match="ssl_ca_file"):
+            kafka(security_protocol="SSL", ssl_ca_file=tmp_path / "missing.pem")
+
     def test_errors_never_quote_the_password(self) -> None:
         with pytest.raises(ValidationError) as error:
             kafka(security_protocol="SASL_SSL", sasl_password="do-not-print-me")
