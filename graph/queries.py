@@ -581,27 +581,35 @@ RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor_id,
 ORDER BY store
 """
 
+# Categories and sub-processors in a fixed order, so two graphs holding the same give the
+# same answer (collect(DISTINCT) follows storage order otherwise).
 ERASURE_IMPACT = """
 MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})
       -[:IN_STORE]->(st:Store)
+WITH st, h ORDER BY h.category
+WITH st, collect(DISTINCT h.category) AS categories
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
-OPTIONAL MATCH (p)-[:SUB_PROCESSOR*1..5]->(sub:Processor)-[:ESTABLISHED_IN]->(sc:Country)
-WITH st, sys, p, c, collect(DISTINCT h.category) AS categories,
-     collect(DISTINCT {id: sub.id, name: sub.name, country: sc.code}) AS subs
+CALL (p) {
+  OPTIONAL MATCH (p)-[:SUB_PROCESSOR*1..5]->(sub:Processor)-[:ESTABLISHED_IN]->(sc:Country)
+  WITH DISTINCT sub, sc ORDER BY sub.id, sc.code
+  RETURN collect({id: sub.id, name: sub.name, country: sc.code}) AS subs
+}
 RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS processor,
        c.code AS country, categories,
        [x IN subs WHERE x.id IS NOT NULL] AS sub_processors
 ORDER BY store
 """
 
-# What is held, by whom, in the stores a set of transfer hops starts from.
+# What is held in the stores a set of transfer hops starts from. A holding is one person's
+# category in one store (its id is subject|store|category), so per (store, category) the
+# holdings are the people: counted without expanding to them (half the work, PROFILE).
 HELD_IN_STORES = """
 UNWIND $stores AS sid
-MATCH (st:Store {id: sid})<-[:IN_STORE]-(h:Holding {state: 'held'})<-[:HAS_HOLDING]-(s:Subject)
+MATCH (st:Store {id: sid})<-[:IN_STORE]-(h:Holding {state: 'held'})
 RETURN st.id AS store, h.subject_type AS subject_type, h.category AS category,
-       count(DISTINCT s) AS subjects
+       count(h) AS subjects
 ORDER BY store, subject_type, category
 """
 

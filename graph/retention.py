@@ -9,6 +9,7 @@ applied to the current moments, never an increment that could drift.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,60 +95,90 @@ def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
 
 # --- reads: what expires, what is overdue ------------------------------------------------
 
-# Held data expiring before $before (with the filters), and the holds on each holding.
-_EXPIRING_HOLDINGS = """
-MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
-WHERE h.expires_at IS NOT NULL AND h.expires_at < $before
-  AND ($store IS NULL OR st.id = $store)
-  AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
-  AND ($subject_type IS NULL OR h.subject_type = $subject_type)
-WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
-"""
-
-EXPIRING = _EXPIRING_HOLDINGS + """
-WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
-     h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
-RETURN store, category, subject_type, rule, held, count(*) AS holdings,
+# Held data expiring before $before (with the filters), and the holds on each holding. The
+# holdings come from the expires_at index in expiry order (a range seek: only what expires
+# before $before is read, never every holding of every store; PROFILE showed the old shape
+# expanding every store's holdings), one page at a time: from $from_at, skipping the $skip
+# first (those the previous page returned at exactly that time), at most $limit. A cursor is
+# a time and a count, so it names nobody.
+EXPIRING_PAGE = """
+CALL () {
+  MATCH (h:Holding) USING INDEX h:Holding(expires_at)
+  WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
+    AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
+    AND ($subject_type IS NULL OR h.subject_type = $subject_type)
+  WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
+  RETURN collect(h) AS page
+}
+WITH page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
+WITH page, next_at,
+     size([x IN page WHERE x.expires_at = next_at])
+       + CASE WHEN next_at = $from_at THEN $skip ELSE 0 END AS next_skip
+CALL (page) {
+  UNWIND page AS h
+  MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
+  WHERE $store IS NULL OR st.id = $store
+  WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+  WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
+       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
+  WITH store, category, subject_type, rule, held, count(*) AS holdings,
        count(DISTINCT s) AS subjects, min(expires_at) AS earliest, max(expires_at) AS latest,
        sum(CASE WHEN expires_at <= $now THEN 1 ELSE 0 END) AS overdue,
-       reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by
-ORDER BY held, earliest, store, category
+       reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by,
+       collect(DISTINCT CASE WHEN NOT held THEN s END) AS people
+  ORDER BY held, earliest, store, category
+  WITH collect({store: store, category: category, subject_type: subject_type, rule: rule,
+                held: held, holdings: holdings, subjects: subjects, earliest: earliest,
+                latest: latest, overdue: overdue, held_by: held_by}) AS groups,
+       collect(people) AS people
+  CALL (people) {
+    UNWIND people AS group_people
+    UNWIND group_people AS person
+    RETURN count(DISTINCT person) AS subjects
+  }
+  RETURN groups, subjects
+}
+RETURN groups, subjects, next_at, next_skip
 """
 
-EXPIRING_SUBJECTS = _EXPIRING_HOLDINGS + """
-WHERE size(holds) = 0
-RETURN count(DISTINCT s) AS subjects
-"""
-
-# Overdue and not held, per (store, rule): the flows of overdue-retention alerts.
+# Overdue and not held, per (store, rule): the flows of overdue-retention alerts. Run by the
+# worker every minute, so it reads only overdue holdings, from the expires_at index.
 OVERDUE = """
-MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
-WHERE h.expires_at <= $now
+MATCH (h:Holding) USING INDEX h:Holding(expires_at)
+WHERE h.expires_at <= $now AND h.state = 'held'
+MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
 WHERE size(holds) = 0
 RETURN st.id AS store, h.retention_rule AS rule, s.key AS subject,
        max(h.expires_at).epochMillis AS expired_at_ms
 """
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
-def expiring(driver: Driver, database: str, before: datetime, now: datetime,
-             store: str | None = None, category: str | None = None,
-             subject_type: str | None = None) -> list[dict[str, Any]]:
-    """Groups of holdings expiring before ``before``; held ones come last, with their holds."""
+
+@dataclass(frozen=True)
+class ExpiringPage:
+    """Groups of one page of holdings in expiry order, the distinct people in them (held data
+    left out), and where the next page starts (None: this was the last)."""
+
+    groups: list[dict[str, Any]]
+    subjects: int
+    next_at: datetime | None
+    next_skip: int
+
+
+def expiring_page(driver: Driver, database: str, before: datetime, now: datetime,
+                  store: str | None = None, category: str | None = None,
+                  subject_type: str | None = None, limit: int | None = None,
+                  from_at: datetime = EARLIEST, skip: int = 0) -> ExpiringPage:
+    """One page of at most ``limit`` holdings (all of them when None), grouped."""
     records, _, _ = driver.execute_query(
-        EXPIRING, before=before, now=now, store=store, category=category,
-        subject_type=subject_type, database_=database, routing_=RoutingControl.READ)
-    return [plain(r.data()) for r in records]
-
-
-def expiring_subjects(driver: Driver, database: str, before: datetime, now: datetime,
-                      store: str | None = None, category: str | None = None,
-                      subject_type: str | None = None) -> int:
-    """Distinct people with data expiring before ``before`` (not held): groups overlap."""
-    records, _, _ = driver.execute_query(
-        EXPIRING_SUBJECTS, before=before, now=now, store=store, category=category,
-        subject_type=subject_type, database_=database, routing_=RoutingControl.READ)
-    return int(records[0]["subjects"])
+        EXPIRING_PAGE, before=before, now=now, store=store, category=category,
+        subject_type=subject_type, limit=limit if limit is not None else 2**62, from_at=from_at,
+        skip=skip, database_=database, routing_=RoutingControl.READ)
+    row = records[0]
+    next_at = row["next_at"].to_native() if row["next_at"] is not None else None
+    return ExpiringPage(plain(row["groups"]), int(row["subjects"]), next_at, int(row["next_skip"]))
 
 
 def overdue(driver: Driver, database: str, now: datetime) -> list[dict[str, Any]]:

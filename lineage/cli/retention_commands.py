@@ -26,6 +26,9 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         store: Annotated[str | None, typer.Option(help="Only this store")] = None,
         category: Annotated[str | None, typer.Option(help="Only this category (and its children)")] = None,
         subject_type: Annotated[str | None, typer.Option(help="Only this subject type")] = None,
+        limit: Annotated[int | None, typer.Option(
+            help="Holdings per page, in expiry order (default: all in one answer)")] = None,
+        cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """What must be deleted before a date, per store, category and subject type (held data
@@ -33,7 +36,7 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         settings = Settings()
         with open_driver(settings) as driver:
             result = answers.expiring(driver, settings.neo4j.database, before, store,
-                                      category, subject_type)
+                                      category, subject_type, limit, cursor)
         if as_json:
             print(render.as_json(result))
             return
@@ -44,6 +47,8 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         if result["left_out_held"]:
             render.table("Left out: under a legal hold", result["left_out_held"],
                          ("store", "category", "subject_type", "subjects", "held_by"))
+        if result["next_cursor"]:
+            render.console.print(f"more: --cursor {result['next_cursor']}")
 
     @hold_app.command("add")
     def hold_add(

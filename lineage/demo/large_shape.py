@@ -291,7 +291,7 @@ def subject_row(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, n
     at = [times[k] for k in PROFILES[profile][2]]
     holdings = shape.profiles[profile]
     return {"n": n, "p": profile, "key": min(keys.values()), "ids": sorted(keys.values()),
-            "at": at, "first": min(at), "last": max(at), "hold": n % HOLD_EVERY == 0,
+            "at": at, "first": min(at), "last": max(at), "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
             "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings]}
 
 
