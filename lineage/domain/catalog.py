@@ -11,6 +11,7 @@ import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 import yaml
@@ -143,7 +144,8 @@ class RetentionTrigger(StrEnum):
     """What the retention clock runs from; ``lineage.domain.retention`` computes the expiry.
 
     Privacy policies word their promises this way ("3 years after the last contact", "10 years
-    from the end of the financial year"), so a rule is a duration plus one of these.
+    from the end of the financial year", "5 years from the date of conclusion"), so a rule is a
+    duration plus one of these.
     """
 
     COLLECTION = "collection"
@@ -152,6 +154,13 @@ class RetentionTrigger(StrEnum):
     END_OF_CONTRACT = "end_of_contract"
     END_OF_FINANCIAL_YEAR = "end_of_financial_year"
     ACCOUNT_CLOSURE = "account_closure"
+    CONCLUSION = "conclusion"
+
+
+# Triggers that mark an end: "deleted at the end of the contract" is a zero duration from one of
+# these. From any other trigger a zero duration would erase data the moment it is written, which
+# is never a promise but a typo.
+END_TRIGGERS = frozenset({RetentionTrigger.END_OF_CONTRACT, RetentionTrigger.ACCOUNT_CLOSURE})
 
 
 class Duration(_Strict):
@@ -159,19 +168,46 @@ class Duration(_Strict):
     months: int = Field(0, ge=0)
     days: int = Field(0, ge=0)
 
+    @property
+    def zero(self) -> bool:
+        return not (self.years or self.months or self.days)
+
+
+class Clock(_Strict):
+    """One duration and the trigger it runs from: "3 years after the last contact"."""
+
+    duration: Duration
+    trigger: RetentionTrigger
+
     @model_validator(mode="after")
-    def _not_zero(self) -> Duration:
-        if not (self.years or self.months or self.days):
-            raise ValueError("a retention duration cannot be zero")
+    def _zero_only_from_an_end(self) -> Clock:
+        _check_zero(self.duration, self.trigger)
         return self
+
+
+def _check_zero(duration: Duration, trigger: RetentionTrigger) -> None:
+    if duration.zero and trigger not in END_TRIGGERS:
+        ends = ", ".join(sorted(t.value for t in END_TRIGGERS))
+        raise ValueError(f"a zero retention duration is only meaningful from an end ({ends}), "
+                         f"not from {trigger.value}")
+
+
+class Whichever(StrEnum):
+    """How the clocks of a combined rule ("3 years after last use, or 1 year after closure")
+    combine: the earliest expiry, or the latest (a clock not started yet counts as never)."""
+
+    FIRST = "first"
+    LAST = "last"
 
 
 class RetentionRule(_Strict):
     """One retention promise, scoped to a store or to every store of a system.
 
-    ``categories`` and ``purposes`` narrow it; the most specific rule wins (see
-    ``lineage.domain.retention.RetentionPolicy``), so a policy can say "3 years" for a CRM and
-    "5 years after the contract" for its client contacts without repeating itself.
+    ``categories``, ``purposes`` and ``subject_types`` narrow it; the most specific rule wins
+    (see ``lineage.domain.retention.RetentionPolicy``), so a policy can say "3 years" for a CRM
+    and "5 years after the contract" for its clients without repeating itself. A rule is one
+    clock (``duration`` + ``trigger``) or several ``clocks`` combined by ``whichever``.
+    A ``legal_obligation`` rule is a minimum: no more specific rule can shorten it.
     """
 
     id: Identifier | None = None
@@ -179,11 +215,17 @@ class RetentionRule(_Strict):
     system: Identifier | None = None
     categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
-    duration: Duration
-    trigger: RetentionTrigger
+    subject_types: tuple[SubjectType, ...] = Field(
+        (), description="Only for these subject types (prospects vs clients in one CRM).")
+    duration: Duration | None = None
+    trigger: RetentionTrigger | None = None
+    clocks: tuple[Clock, ...] = Field(
+        (), description="Several clocks, combined by whichever: first or last expiry.")
+    whichever: Whichever | None = None
     legal_obligation: bool = Field(
         False, description="Data a legal obligation requires to keep (GDPR Art. 17(3)(b), e.g. "
-        "invoices 10 years): an erasure request reports it as retained until it expires.")
+        "invoices 10 years): a minimum no more specific rule shortens, and an erasure request "
+        "reports the data as retained until it expires.")
     source: str = Field("", description="Where the promise is made (policy section, norm).")
 
     @field_validator("categories")
@@ -196,11 +238,46 @@ class RetentionRule(_Strict):
     def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_data_use(p, name_it=True) for p in value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_clock_or_several(cls, data: object) -> object:
+        """Refuse a half-declared rule before the fields are checked one by one, so the error
+        says what shape is expected instead of "field required"."""
+        if not isinstance(data, dict):
+            return data
+        single = [k for k in ("duration", "trigger") if k in data]
+        if data.get("clocks") is not None:
+            if single:
+                raise ValueError("a retention rule has either duration and trigger, or clocks, "
+                                 "not both")
+            if len(data["clocks"]) < 2 or data.get("whichever") is None:
+                raise ValueError("clocks combine two or more clocks and need whichever: first "
+                                 "or last")
+        elif len(single) < 2:
+            raise ValueError("a retention rule needs duration and trigger (or clocks)")
+        elif data.get("whichever") is not None:
+            raise ValueError("whichever combines clocks; a single clock has nothing to combine")
+        return data
+
     @model_validator(mode="after")
     def _one_scope(self) -> RetentionRule:
         if (self.store is None) == (self.system is None):
             raise ValueError("a retention rule names exactly one of store or system")
+        if self.duration is not None and self.trigger is not None:
+            _check_zero(self.duration, self.trigger)
         return self
+
+    @property
+    def all_clocks(self) -> tuple[Clock, ...]:
+        """The rule's clocks, a single-clock rule included, so the arithmetic has one shape."""
+        if self.clocks:
+            return self.clocks
+        assert self.duration is not None and self.trigger is not None  # the validator saw to it
+        return (Clock(duration=self.duration, trigger=self.trigger),)
+
+    @property
+    def triggers(self) -> tuple[RetentionTrigger, ...]:
+        return tuple(clock.trigger for clock in self.all_clocks)
 
     @property
     def scope(self) -> str:
@@ -216,7 +293,17 @@ class RetentionRule(_Strict):
         derived = f"{self.scope}:{','.join(self.categories) or '*'}"
         if self.purposes:
             derived += f":{','.join(self.purposes)}"
-        return f"{derived}:{self.trigger.value}"
+        if self.subject_types:
+            derived += f":{','.join(self.subject_types)}"
+        return f"{derived}:{'+'.join(t.value for t in self.triggers)}"
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """An IANA zone by name; an unknown or malformed name is refused with what was expected."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {name!r} is not an IANA time zone name (e.g. Europe/Paris)") from None
 
 
 def parse_year_end(value: str) -> tuple[int, int]:
@@ -263,12 +350,29 @@ class Catalog(_Strict):
     financial_year_end: str = Field(
         "12-31", description="Last day (MM-DD) of the financial year, which accounting "
         "retention (end_of_financial_year) runs from.")
+    timezone: str = Field(
+        "UTC", description="The organisation's IANA time zone (Europe/Paris): financial years, "
+        "months and days are counted on its calendar, not on UTC's.")
+    indirect_sources: tuple[Identifier, ...] = Field(
+        (), description="Event sources whose collections do not come from the person (enrichment "
+        "from public registers, GDPR Art. 14): they never count as contact.")
 
     @field_validator("financial_year_end")
     @classmethod
     def _year_end(cls, value: str) -> str:
         parse_year_end(value)
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        zone_of(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organisation's time zone, for every calendar computation."""
+        return zone_of(self.timezone)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Catalog:
