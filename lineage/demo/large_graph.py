@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -191,16 +192,19 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_api(token: str) -> Iterator[str]:
-    """``lineage serve`` as a child process on a free port, with its own query token."""
+def served_api(token: str, log: Path) -> Iterator[str]:
+    """``lineage serve`` as a child process on a free port, with its own query token; its
+    output goes to ``log`` (a pipe nobody reads would stall it once full)."""
     port = _free_port()
     env = os.environ | {"LINEAGE_API_PORT": str(port), "LINEAGE_API_HOST": "127.0.0.1",
                         "LINEAGE_API_QUERY_TOKEN": token}
-    child = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        child = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env,
+                                 stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, child)
+        _wait_until_up(url, child, log)
         yield url
     finally:
         child.terminate()
@@ -210,12 +214,11 @@ def served_api(token: str) -> Iterator[str]:
             child.kill()
 
 
-def _wait_until_up(url: str, child: subprocess.Popen[bytes]) -> None:
+def _wait_until_up(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            tail = child.stderr.read().decode()[-500:] if child.stderr else ""
-            raise LineageError(f"lineage serve exited: {tail}")
+            raise LineageError(f"lineage serve exited; see {log}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{url}/health", timeout=2).status_code < 500:
                 return
@@ -298,7 +301,7 @@ def run_graph_bench(settings: Settings, catalog: Catalog, subjects: int, batch: 
     with open_driver(settings) as driver:
         counts = _counts(driver, settings.neo4j.database)
     population = counts["subjects"] if not load else subjects
-    with served_api(token) as url:
+    with served_api(token, settings.stack.home / "bench-graph-api.log") as url:
         results = measure(url, token, questions(population, samples, now))
     return {"load": {"subjects": report.subjects, "holdings": report.holdings,
                      "seconds": round(report.seconds, 1),
