@@ -6,18 +6,31 @@ records, per holding, when each *moment* a clock can run from last happened (``m
 says which events set which). This module joins the two: the most specific rule for a holding,
 the moment its trigger runs from, and the calendar arithmetic, so an expiry is a pure function
 of the catalog and the holding's moments and can be recomputed whenever either changes. Pure.
+
+Calendars are the organisation's (the catalog's ``timezone``): the graph passes UTC moments, and
+an invoice issued at 00:30 on 1 January in Paris (23:30 UTC the day before) belongs to the new
+financial year. A ``legal_obligation`` rule is a minimum (GDPR Art. 17(3)(b)): a more specific
+rule can keep data longer, never shorter.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 
-from lineage.domain.catalog import Catalog, Duration, RetentionRule, RetentionTrigger, parse_year_end
+from lineage.domain.catalog import (
+    Catalog,
+    Clock,
+    Duration,
+    RetentionRule,
+    RetentionTrigger,
+    Whichever,
+    parse_year_end,
+)
 from lineage.domain.events import ActivityEvent, ActivityKind, DataMovementEvent, MovementEvent
 
 
@@ -40,6 +53,9 @@ TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType({
     RetentionTrigger.END_OF_CONTRACT: Moment.CONTRACT_END,
     RetentionTrigger.END_OF_FINANCIAL_YEAR: Moment.COLLECTED,
     RetentionTrigger.ACCOUNT_CLOSURE: Moment.ACCOUNT_CLOSURE,
+    # "5 years from the date of conclusion" (Code civil art. 2224): the contract is recorded when
+    # concluded, and amendments or updates must not restart the clock, so the first sighting.
+    RetentionTrigger.CONCLUSION: Moment.FIRST_SEEN,
 })
 
 # What a clock runs from when its own moment was never seen but the data is held: a holding that
@@ -83,17 +99,22 @@ _ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyTyp
 })
 
 
-def moments_marked(event: DataMovementEvent) -> tuple[MomentMark, ...]:
+def moments_marked(event: DataMovementEvent,
+                   indirect_sources: Container[str] = frozenset()) -> tuple[MomentMark, ...]:
     """The moments ``event`` sets, in the store ``marked_store(event)`` names.
 
     Only what comes from the person counts as contact (CNIL 2021-131: a click does, an open does
     not): sends, deliveries, opens and bounces are only written log data; reads, erasures,
-    consent and links set nothing.
+    consent and links set nothing. A collection whose ``source`` is one of the catalog's
+    ``indirect_sources`` (enrichment from a public register, GDPR Art. 14) did not come from the
+    person either: it is collected data, not contact.
     A copy or transfer writes the data into its *destination*, where it is collected anew; the
     origin keeps its own moments.
     """
     if isinstance(event, ActivityEvent):
         return _ACTIVITY_MARKS.get(event.activity, (_LOGGED,))
+    if event.action == "collected" and event.source in indirect_sources:
+        return _RECEIVED
     return _ACTION_MARKS.get(event.action, ())
 
 
@@ -112,6 +133,7 @@ class HoldingClock:
     category: str
     purposes: tuple[str, ...]
     moments: Mapping[Moment, tuple[datetime, str]]
+    subject_type: str | None = None  # None: only rules not narrowed by subject type apply
 
 
 @dataclass(frozen=True)
@@ -136,31 +158,37 @@ class Expiry:
         return self.at is None
 
 
-def add_duration(at: datetime, duration: Duration) -> datetime:
-    """``at`` plus a calendar duration: years and months first, the day clamped to the target
-    month's last (2024-02-29 + 1 year = 2025-02-28), then days.
+def add_duration(at: datetime, duration: Duration, zone: tzinfo | None = None) -> datetime:
+    """``at`` plus a calendar duration, on ``zone``'s calendar (``at``'s own when None): years
+    and months first, the day clamped to the target month's last (2024-02-29 + 1 year =
+    2025-02-28), then days.
 
     Clamping keeps the expiry inside the promised period instead of spilling into the next
-    month. Time of day and tzinfo are kept (wall-clock arithmetic).
+    month. Wall-clock arithmetic: the time of day is kept across a DST change, as a calendar
+    promise means it ("one month" from 10:00 ends at 10:00).
     """
-    months = at.month - 1 + duration.months + 12 * duration.years
-    year, month = at.year + months // 12, months % 12 + 1
-    day = min(at.day, calendar.monthrange(year, month)[1])
-    return at.replace(year=year, month=month, day=day) + timedelta(days=duration.days)
+    local = at.astimezone(zone) if zone is not None else at
+    months = local.month - 1 + duration.months + 12 * duration.years
+    year, month = local.year + months // 12, months % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day) + timedelta(days=duration.days)
 
 
-def end_of_financial_year(at: datetime, year_end: str = "12-31") -> datetime:
+def end_of_financial_year(at: datetime, year_end: str = "12-31", zone: tzinfo | None = None) -> datetime:
     """The exclusive end of the financial year containing ``at``: midnight starting the day
-    after ``year_end`` (MM-DD), in ``at``'s timezone.
+    after ``year_end`` (MM-DD), on ``zone``'s calendar (``at``'s own when None).
 
+    The zone matters: an invoice issued at 00:30 on 1 January in Paris is 23:30 UTC on 31
+    December, and read in UTC it would belong to the year before and expire a year early.
     Exclusive, so adding a whole number of years lands on a midnight and ``is_overdue`` is true
     from the first instant past the period, with the whole last day of it still kept.
     """
+    local = at.astimezone(zone) if zone is not None else at
     month, day = parse_year_end(year_end)
-    closing = date(at.year, month, day)
-    if at.date() > closing:
-        closing = date(at.year + 1, month, day)
-    return datetime.combine(closing + timedelta(days=1), time(0), tzinfo=at.tzinfo)
+    closing = date(local.year, month, day)
+    if local.date() > closing:
+        closing = date(local.year + 1, month, day)
+    return datetime.combine(closing + timedelta(days=1), time(0), tzinfo=local.tzinfo)
 
 
 def _covers(rule_key: str, key: str) -> bool:
@@ -174,11 +202,12 @@ def _depth(key: str) -> int:
 
 
 def _rank(rule: RetentionRule, store: str, system: str | None, category: str,
-          purposes: Sequence[str]) -> tuple[int, int, int] | None:
+          purposes: Sequence[str], subject_type: str | None) -> tuple[int, int, int, int] | None:
     """How specifically ``rule`` applies (lower is more specific), or None if it does not.
 
     Tiers: store+category, store+purpose, store, system+category, system+purpose, system; among
-    category rules the deepest matching category wins, then one also narrowed by purpose.
+    category rules the deepest matching category wins, then one also narrowed by purpose; last,
+    within any tie, a rule narrowed by subject type beats one that is not.
     """
     if rule.store is not None:
         base = 0 if rule.store == store else None
@@ -188,57 +217,115 @@ def _rank(rule: RetentionRule, store: str, system: str | None, category: str,
         return None
     if rule.purposes and not any(_covers(r, p) for r in rule.purposes for p in purposes):
         return None
+    if rule.subject_types and subject_type not in rule.subject_types:
+        return None
+    by_type = 0 if rule.subject_types else 1
     if not rule.categories:
-        return (base + (1 if rule.purposes else 2), 0, 0)
+        return (base + (1 if rule.purposes else 2), 0, 0, by_type)
     depths = [_depth(c) for c in rule.categories if _covers(c, category)]
     if not depths:
         return None
-    return (base, -max(depths), 0 if rule.purposes else 1)
+    return (base, -max(depths), 0 if rule.purposes else 1, by_type)
+
+
+def _binds_longer(candidate: Expiry, current: Expiry) -> bool:
+    """Whether ``candidate`` keeps the data at least as long as ``current``: a clock not started
+    yet keeps it indefinitely. Ties go to the candidate, so a legal obligation ending on the
+    same day as a promise is the reason given (retained by law, not merely promised)."""
+    if candidate.at is None:
+        return True
+    return current.at is not None and candidate.at >= current.at
 
 
 class RetentionPolicy:
-    """The catalog's retention rules, applied to holdings."""
+    """The catalog's retention rules, applied to holdings on the organisation's calendar."""
 
     def __init__(self, catalog: Catalog) -> None:
         self._rules = catalog.retention
         self._year_end = catalog.financial_year_end
         self._system_of = {store.id: system.id for system, store in catalog.stores()}
+        self.zone = catalog.zone
+        self.indirect_sources = frozenset(catalog.indirect_sources)
+
+    def _ranked(self, store: str, system: str | None, category: str, purposes: Sequence[str],
+                subject_type: str | None) -> list[tuple[tuple[int, int, int, int], int]]:
+        system = system if system is not None else self._system_of.get(store)
+        return sorted((rank, index) for index, rule in enumerate(self._rules)
+                      if (rank := _rank(rule, store, system, category, purposes, subject_type))
+                      is not None)
 
     def rule_for(self, store: str, system: str | None, category: str,
-                 purposes: Sequence[str]) -> RetentionRule | None:
+                 purposes: Sequence[str], subject_type: str | None = None) -> RetentionRule | None:
         """The most specific rule for one holding (ties: the first in catalog order); the store's
         system comes from the catalog when ``system`` is None."""
-        system = system if system is not None else self._system_of.get(store)
-        ranked = [(rank, index) for index, rule in enumerate(self._rules)
-                  if (rank := _rank(rule, store, system, category, purposes)) is not None]
-        return self._rules[min(ranked)[1]] if ranked else None
+        ranked = self._ranked(store, system, category, purposes, subject_type)
+        return self._rules[ranked[0][1]] if ranked else None
+
+    def rules_for(self, store: str, system: str | None, category: str, purposes: Sequence[str],
+                  subject_type: str | None = None) -> list[RetentionRule]:
+        """The rules that bind one holding: the most specific, and every legal obligation that
+        also covers it (a minimum the specific rule cannot shorten)."""
+        ranked = self._ranked(store, system, category, purposes, subject_type)
+        if not ranked:
+            return []
+        chosen = self._rules[ranked[0][1]]
+        return [chosen, *(self._rules[i] for _, i in ranked[1:] if self._rules[i].legal_obligation)]
 
     def may_move(self, store: str, category: str, purposes: Sequence[str],
                  marks: Iterable[Moment]) -> bool:
         """Whether setting ``marks`` on a holding can change its expiry: a writer may skip the
         recomputation when not (an open or a delivery under a last-contact rule). A store with
-        purpose-specific rules always may: a new purpose can change which rule applies."""
-        if any(r.purposes and r.store == store for r in self._rules):
+        purpose- or subject-type-specific rules always may: a new purpose or subject type can
+        change which rule applies."""
+        system = self._system_of.get(store)
+        scoped = (r for r in self._rules
+                  if r.store == store or (r.store is None and system is not None and r.system == system))
+        if any(r.purposes or r.subject_types for r in scoped):
             return True
-        rule = self.rule_for(store, None, category, purposes)
-        if rule is None:
-            return False
-        wanted = TRIGGER_MOMENT[rule.trigger]
-        return bool({wanted, *MOMENT_FALLBACK.get(wanted, ())} & set(marks))
+        wanted = {moment for rule in self.rules_for(store, None, category, purposes)
+                  for trigger in rule.triggers
+                  for moment in (TRIGGER_MOMENT[trigger], *MOMENT_FALLBACK.get(TRIGGER_MOMENT[trigger], ()))}
+        return bool(wanted & set(marks))
 
     def expiry(self, holding: HoldingClock) -> Expiry | None:
-        """When ``holding`` expires, or None if no rule covers it (nothing was promised)."""
-        rule = self.rule_for(holding.store, holding.system, holding.category, holding.purposes)
-        if rule is None:
+        """When ``holding`` expires, or None if no rule covers it (nothing was promised): under
+        its most specific rule, unless a legal obligation covering it keeps it longer."""
+        rules = self.rules_for(holding.store, holding.system, holding.category, holding.purposes,
+                               holding.subject_type)
+        if not rules:
             return None
-        found = _moment_for(TRIGGER_MOMENT[rule.trigger], holding.moments)
+        chosen = self._rule_expiry(rules[0], holding)
+        for legal in rules[1:]:
+            candidate = self._rule_expiry(legal, holding)
+            if _binds_longer(candidate, chosen):
+                chosen = candidate
+        return chosen
+
+    def _rule_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
+        """One rule's expiry: its single clock, or its clocks combined (first: the earliest
+        started one, pending while none has started; last: pending while any has not)."""
+        expiries = [self._clock_expiry(rule, clock, holding) for clock in rule.all_clocks]
+        started = [e for e in expiries if e.at is not None]
+        if rule.whichever is Whichever.FIRST:
+            return min(started, key=_at) if started else expiries[0]
+        pending = [e for e in expiries if e.at is None]
+        return pending[0] if pending else max(started, key=_at)
+
+    def _clock_expiry(self, rule: RetentionRule, clock: Clock, holding: HoldingClock) -> Expiry:
+        found = _moment_for(TRIGGER_MOMENT[clock.trigger], holding.moments)
         if found is None:
-            return Expiry(rule.key, rule.trigger, None, None, rule.legal_obligation, rule.source)
+            return Expiry(rule.key, clock.trigger, None, None, rule.legal_obligation, rule.source)
         moment, (started, event_id) = found
-        if rule.trigger is RetentionTrigger.END_OF_FINANCIAL_YEAR:
+        started = started.astimezone(self.zone)
+        if clock.trigger is RetentionTrigger.END_OF_FINANCIAL_YEAR:
             started = end_of_financial_year(started, self._year_end)
-        return Expiry(rule.key, rule.trigger, add_duration(started, rule.duration), event_id,
+        return Expiry(rule.key, clock.trigger, add_duration(started, clock.duration), event_id,
                       rule.legal_obligation, rule.source, moment)
+
+
+def _at(expiry: Expiry) -> datetime:
+    assert expiry.at is not None
+    return expiry.at
 
 
 def _moment_for(wanted: Moment, moments: Mapping[Moment, tuple[datetime, str]]
@@ -249,14 +336,15 @@ def _moment_for(wanted: Moment, moments: Mapping[Moment, tuple[datetime, str]]
     return None
 
 
-def _applicable(catalog: Catalog, store: str) -> tuple[tuple[RetentionRule, ...], str | None]:
-    """The rules that can apply to ``store``'s holdings, in catalog order, and the financial year
-    end if one of them runs from it."""
+def _applicable(catalog: Catalog, store: str) -> tuple[tuple[RetentionRule, ...], str | None, str | None]:
+    """The rules that can apply to ``store``'s holdings, in catalog order, the financial year
+    end if one of them runs from it, and the time zone their calendar arithmetic uses."""
     system = next((sys.id for sys, s in catalog.stores() if s.id == store), None)
     rules = tuple(r for r in catalog.retention
                   if r.store == store or (system is not None and r.system == system))
-    uses_year_end = any(r.trigger is RetentionTrigger.END_OF_FINANCIAL_YEAR for r in rules)
-    return rules, catalog.financial_year_end if uses_year_end else None
+    uses_year_end = any(RetentionTrigger.END_OF_FINANCIAL_YEAR in r.triggers for r in rules)
+    return (rules, catalog.financial_year_end if uses_year_end else None,
+            catalog.timezone if rules else None)
 
 
 def rules_changed(old: Catalog, new: Catalog) -> set[str]:
