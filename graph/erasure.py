@@ -1,6 +1,7 @@
 """Erasure requests in the graph: the impact snapshot at receipt, task evaluation, the proof.
 
-``(r:ErasureRequest {id, received_at, deadline, requested_by, status, completed_at})-[:FOR]->(s)``
+``(r:ErasureRequest {id, received_at, deadline, requested_by, status, completed_at,
+extension_months, extension_reason, extended_at, original_deadline})-[:FOR]->(s)``
 and ``(r)-[:HAS_TASK]->(t:ErasureTask {id, store, system, processor, countries, sub_processors,
 categories, status, reason, closed_by_event, closed_at, created_at})``, one task per store that
 held the person's data at receipt. The request is evidence that may outlive the data it is
@@ -14,14 +15,21 @@ because only erasure requests use it.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from graph.holds import ACTIVE_HOLDS_ON_HOLDING
 from graph.reader import plain
-from lineage.domain.erasure import HoldingFacts, TaskStatus, erasure_deadline, shown_status, task_outcome
+from lineage.domain.erasure import (
+    HoldingFacts,
+    TaskStatus,
+    erasure_deadline,
+    extend,
+    shown_status,
+    task_outcome,
+)
 
 # Per store where the subject holds data: what a processor must be told to erase, and where.
 IMPACT_AT_RECEIPT = """
@@ -90,6 +98,9 @@ WHERE $id IS NULL OR r.id = $id
 OPTIONAL MATCH (r)-[:FOR]->(s:Subject)
 RETURN r.id AS id, s.key AS subject, r.requested_by AS requested_by, r.received_at AS received_at,
        r.deadline AS deadline, r.status AS stored_status, r.completed_at AS completed_at,
+       CASE WHEN r.extension_months IS NULL THEN null
+            ELSE {months: r.extension_months, reason: r.extension_reason,
+                  extended_at: r.extended_at, original_deadline: r.original_deadline} END AS extension,
        COLLECT { MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
                  RETURN t {.id, .store, .system, .processor, .countries, .sub_processors, .categories,
                            .status, .reason, .closed_by_event, .closed_at} AS task
@@ -101,8 +112,23 @@ OVERDUE = """
 MATCH (r:ErasureRequest {status: 'open'})-[:FOR]->(s:Subject)
 WHERE r.deadline < $now
 RETURN r.id AS id, s.key AS subject, r.received_at AS received_at, r.deadline AS deadline,
+       r.extension_months AS extension_months, r.extension_reason AS extension_reason,
        [(r)-[:HAS_TASK]->(t:ErasureTask {status: 'outstanding'}) | t.store] AS outstanding
 ORDER BY deadline, id
+"""
+
+# What an extension is judged from; read and written in one transaction, so two extensions at
+# once cannot both count the months as not yet used.
+EXTENSION_FACTS = """
+MATCH (r:ErasureRequest {id: $id})
+RETURN r.received_at AS received_at, r.status AS status,
+       coalesce(r.extension_months, 0) AS months
+"""
+
+EXTEND = """
+MATCH (r:ErasureRequest {id: $id})
+SET r.original_deadline = coalesce(r.original_deadline, r.deadline), r.deadline = $deadline,
+    r.extension_months = $months, r.extension_reason = $reason, r.extended_at = $extended_at
 """
 
 # Held again after the request was complete, or after the erasure that closed its store's task:
@@ -120,25 +146,46 @@ ORDER BY request, store, category
 
 
 def open_request(driver: Driver, database: str, key: str, requested_by: str,
-                 received_at: datetime) -> dict[str, Any] | None:
+                 received_at: datetime, zone: tzinfo = UTC) -> dict[str, Any] | None:
     """Opens a request for the subject an identifier key names, with one task per store holding
     their data now; None if lineage knows nobody by that key. Read and write share a transaction
-    so the snapshot is exactly what the tasks were made from."""
+    so the snapshot is exactly what the tasks were made from. ``zone``: the organisation's, whose
+    calendar the deadline's last day is counted on."""
     request_id = f"er-{secrets.token_hex(8)}"
     with driver.session(database=database) as session:
-        created = session.execute_write(_create, key, request_id, requested_by, received_at)
+        created = session.execute_write(_create, key, request_id, requested_by, received_at, zone)
     return request_status(driver, database, request_id)[0] if created else None
 
 
 def _create(tx: ManagedTransaction, key: str, request_id: str, requested_by: str,
-            received_at: datetime) -> bool:
+            received_at: datetime, zone: tzinfo) -> bool:
     rows = [record.data() for record in tx.run(IMPACT_AT_RECEIPT, key=key)]
     if not rows:
         return False
     tasks = [_task(row) for row in rows if row["store"] is not None and row["categories"]]
     tx.run(CREATE_REQUEST, subject=rows[0]["subject"], id=request_id, requested_by=requested_by,
-           received_at=received_at, deadline=erasure_deadline(received_at),
+           received_at=received_at, deadline=erasure_deadline(received_at, zone),
            created_at=datetime.now(received_at.tzinfo), tasks=tasks).consume()
+    return True
+
+
+def extend_request(driver: Driver, database: str, request_id: str, months: int, reason: str,
+                   now: datetime, zone: tzinfo = UTC) -> bool:
+    """Extends a request's deadline (Art. 12(3)); False if there is no such request. The domain
+    refuses what the law does not allow (:class:`ExtensionRefused`)."""
+    with driver.session(database=database) as session:
+        return session.execute_write(_extend, request_id, months, reason, now, zone)
+
+
+def _extend(tx: ManagedTransaction, request_id: str, months: int, reason: str, now: datetime,
+            zone: tzinfo) -> bool:
+    found = tx.run(EXTENSION_FACTS, id=request_id).single()
+    if found is None:
+        return False
+    granted = extend(found["received_at"].to_native(), found["status"], found["months"], months,
+                     reason, now, zone)
+    tx.run(EXTEND, id=request_id, deadline=granted.deadline, months=granted.months,
+           reason=granted.reason, extended_at=granted.extended_at).consume()
     return True
 
 

@@ -3,7 +3,8 @@
 Through the same alert machinery and sinks as transfers, each kind recomputed whole, so an alert
 closes itself once its cause is gone:
 - **overdue_retention**, per (store, rule): data kept past its expiry and not under a hold;
-- **erasure_overdue**, per request: open past its one-month deadline;
+- **erasure_overdue**, per request: open past its deadline (one month, or the extended one, whose
+  extension and reason the alert states);
 - **erasure_reappearance**, per (request, store): data held again for an erased person.
 Erasure requests are re-evaluated first, so a deletion that just arrived completes its request
 before the deadline check. Blocking driver: the worker runs these in a thread.
@@ -32,12 +33,25 @@ def check_retention(driver: Driver, database: str, now: datetime | None = None) 
                           "nothing is held past its retention there any more")
 
 
+def overdue_rows_with_extensions(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deadline alerts, each saying when its request was extended and why: whoever reads the
+    alert must know the deadline passed is already the extended one."""
+    rows: list[dict[str, Any]] = []
+    for request in requests:
+        for row in erasure_overdue_rows([request]):
+            if request.get("extension_months"):
+                row["reason"] += (f"; extended by {request['extension_months']} month(s) "
+                                  f"(Art. 12(3)): {request['extension_reason']}")
+            rows.append(row)
+    return rows
+
+
 def check_erasures(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Requests refreshed, then deadline and reappearance alerts brought up to date."""
     now = now or datetime.now(UTC)
     refresh_requests(driver, database, now)
     announced = replace_alerts(driver, database, "erasure_overdue",
-                               erasure_overdue_rows(overdue_requests(driver, database, now)),
+                               overdue_rows_with_extensions(overdue_requests(driver, database, now)),
                                "the request is complete")
     return announced + replace_alerts(driver, database, "erasure_reappearance",
                                       reappearance_rows(reappearances(driver, database)),

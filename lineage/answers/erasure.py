@@ -6,28 +6,35 @@ read refreshes first: a status is only worth showing if it reflects the graph as
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from neo4j import Driver
 
 from graph import erasure
+from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import QueryError
-from lineage.domain.erasure import OwnCopies
+from lineage.domain.erasure import ExtensionRefused, OwnCopies
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
 
 DEFAULT_REQUESTER = "data subject"
 
 
-def parse_received(value: str | None) -> datetime:
-    """When the request arrived: a YYYY-MM-DD date (start of that day, UTC) or an ISO 8601 time
-    with an offset; now when not given. The deadline runs from this, so it must be unambiguous."""
+def org_zone(settings: Settings) -> tzinfo:
+    """The organisation's time zone (the catalog's): the calendar deadlines are counted on."""
+    return read_catalog(settings).zone
+
+
+def parse_received(value: str | None, zone: tzinfo = UTC) -> datetime:
+    """When the request arrived: a YYYY-MM-DD date (the start of that day in the organisation's
+    zone: the day the organisation received it) or an ISO 8601 time with an offset; now when not
+    given. The deadline runs from this, so it must be unambiguous."""
     if value is None:
         return datetime.now(UTC)
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=zone)
         received = datetime.fromisoformat(value)
     except ValueError as exc:
         raise QueryError(f"received: {exc}") from exc
@@ -53,12 +60,28 @@ def _with_own_copies(request: dict[str, Any], copies: OwnCopies | None) -> dict[
 
 
 def open_request(driver: Driver, database: str, key: str, requested_by: str | None,
-                 received: str | None, copies: OwnCopies | None = None) -> dict[str, Any]:
+                 received: str | None, copies: OwnCopies | None = None,
+                 zone: tzinfo = UTC) -> dict[str, Any]:
     requester = (requested_by or "").strip() or DEFAULT_REQUESTER
-    opened = erasure.open_request(driver, database, key, requester, parse_received(received))
+    opened = erasure.open_request(driver, database, key, requester, parse_received(received, zone),
+                                  zone)
     if opened is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     return _with_own_copies(opened, copies)
+
+
+def extend(driver: Driver, database: str, request_id: str, months: int, reason: str,
+           copies: OwnCopies | None = None, zone: tzinfo = UTC) -> dict[str, Any]:
+    """Extend a request by up to two further months (Art. 12(3)), with the reason the person
+    must be told; then the request as it stands. A refusal says why, as a bad query."""
+    try:
+        found = erasure.extend_request(driver, database, request_id, months, reason,
+                                       datetime.now(UTC), zone)
+    except ExtensionRefused as exc:
+        raise QueryError(str(exc)) from None
+    if not found:
+        raise NotFoundError("no erasure request with this id")
+    return status(driver, database, request_id, copies)[0]
 
 
 def status(driver: Driver, database: str, request_id: str | None = None,

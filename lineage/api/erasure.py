@@ -34,7 +34,22 @@ def open_request(settings: Authorised, driver: GraphDriver,
                  body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)]) -> dict[str, Any]:
     key = subject_key(settings, body.identifier)
     return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received,
-                                answers.own_copies(settings))
+                                answers.own_copies(settings), answers.org_zone(settings))
+
+
+class ExtensionBody(BaseModel):
+    months: int = Field(ge=1, le=2, description="Further months: 1 or 2, at most 2 in all (Art. 12(3))")
+    reason: str = Field(min_length=1, description="Why, as the person must be told (no personal data)")
+
+
+@router.post("/erasure-requests/{request_id}/extend",
+             summary="Extend an erasure request by up to two further months (GDPR Art. 12(3))",
+             openapi_extra=body_openapi(ExtensionBody))
+def extend_request(request_id: str, settings: Authorised, driver: GraphDriver,
+                   body: Annotated[ExtensionBody, json_body(ExtensionBody)]) -> dict[str, Any]:
+    with not_found_as("no erasure request with this id"):
+        return answers.extend(driver, settings.neo4j.database, request_id, body.months, body.reason,
+                              answers.own_copies(settings), answers.org_zone(settings))
 
 
 @router.get("/erasure-requests", summary="Erasure requests, newest first, re-checked against the graph")

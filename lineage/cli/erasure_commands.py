@@ -47,15 +47,17 @@ def request(
     requested_by: Annotated[str, typer.Option(
         help="Who asked, and how (e.g. 'data subject, by e-mail to dpo@')")] = answers.DEFAULT_REQUESTER,
     received: Annotated[str | None, typer.Option(
-        help="When it was received (YYYY-MM-DD, or ISO 8601 with offset); default now")] = None,
+        help="When it was received (YYYY-MM-DD: that day in the organisation's time zone, or "
+             "ISO 8601 with offset); default now")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Open an erasure request: one task per store holding the person's data, due in one month."""
+    """Open an erasure request: one task per store holding the person's data, due by the end of
+    the day one month after receipt, in the organisation's time zone."""
     settings = Settings()
     key = subject_key(settings, identifier)
     with _not_found_exits_1(), open_driver(settings) as driver:
         opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received,
-                                      answers.own_copies(settings))
+                                      answers.own_copies(settings), answers.org_zone(settings))
     if as_json:
         print(render.as_json(opened))
         return
@@ -85,7 +87,31 @@ def status(
         _show(one)
 
 
+@erasure_app.command("extend")
+def extend(
+    request_id: Annotated[str, typer.Argument(help="The request to extend")],
+    months: Annotated[int, typer.Option(min=1, max=2, help="Further months: 1 or 2, 2 at most in all")],
+    reason: Annotated[str, typer.Option(
+        help="Why (complexity, number of requests), as the person must be told; no personal data")],
+    as_json: JsonOption = False,
+) -> None:
+    """Extend a request by up to two further months (Art. 12(3)); only within its first month."""
+    settings = Settings()
+    with _not_found_exits_1(), open_driver(settings) as driver:
+        extended = answers.extend(driver, settings.neo4j.database, request_id, months, reason,
+                                  answers.own_copies(settings), answers.org_zone(settings))
+    if as_json:
+        print(render.as_json(extended))
+        return
+    render.console.print(f"{extended['id']}: extended, now due {extended['deadline']:%Y-%m-%d %H:%M %Z}")
+    _show(extended)
+
+
 def _show(one: dict[str, Any]) -> None:
+    if one.get("extension"):
+        ext = one["extension"]
+        render.console.print(f"extended by {ext['months']} month(s) on {ext['extended_at']:%Y-%m-%d} "
+                             f"(was due {ext['original_deadline']:%Y-%m-%d}): {ext['reason']}")
     render.table(f"Tasks of {one['id']}", one["tasks"], TASK_COLUMNS)
     for copy in one.get("lineage_copies", []):
         render.console.print(f"lineage's own copy: {copy['where']} ({copy['holds']}), "

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 
 from lineage.domain.catalog import Duration
+from lineage.domain.personal_data import personal_data_problem
 from lineage.domain.retention import add_duration
+from lineage.errors import LineageError
 
-ANSWER_PERIOD = Duration(months=1)
+ANSWER_MONTHS = 1
 """Art. 12(3): "without undue delay and in any event within one month of receipt"."""
+MAX_EXTENSION_MONTHS = 2
+"""Art. 12(3): "That period may be extended by two further months where necessary, taking into
+account the complexity and number of the requests"."""
 
 GONE = frozenset({"erased", "anonymised"})
 
@@ -58,10 +63,60 @@ class TaskOutcome:
     closed_at: datetime | None = None
 
 
-def erasure_deadline(received_at: datetime) -> datetime:
-    """One calendar month after receipt, clamped to the month's end (31 Jan -> 28/29 Feb), so the
-    deadline never spills past the month the law grants."""
-    return add_duration(received_at, ANSWER_PERIOD)
+class ExtensionRefused(LineageError):
+    """An extension Art. 12(3) does not allow (too long, too late, no reason, already answered)."""
+
+
+def erasure_deadline(received_at: datetime, zone: tzinfo = UTC, extension_months: int = 0) -> datetime:
+    """The last instant of the last day to answer: one calendar month after receipt (plus any
+    extension), on the organisation's calendar, clamped to the month's end (31 Jan -> 28/29 Feb).
+
+    A period in months ends at the end of its last day (Regulation 1182/71 Art. 3(2)(c): the
+    period ends with the expiry of the last hour of the day bearing the same date), in the
+    organisation's zone: received 31 Jan at 23:30 in Paris is 22:30 UTC, and either way the
+    answer is due by the end of 29 Feb (2024) in Paris. The extension counts from receipt, so
+    31 Jan + 3 months ends on 30 Apr, not on 29 Feb + 2 months (29 Apr).
+    """
+    last_day = add_duration(received_at, Duration(months=ANSWER_MONTHS + extension_months), zone)
+    day_after = datetime.combine(last_day.date() + timedelta(days=1), time(0), tzinfo=zone)
+    end = (day_after - timedelta(microseconds=1)).astimezone(zone)
+    return end.astimezone(timezone(end.utcoffset() or timedelta(0)))  # a fixed offset stores as-is
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An extension granted: by how many months in all, why (told to the person), and when."""
+
+    months: int
+    reason: str
+    extended_at: datetime
+    deadline: datetime
+
+
+def extend(received_at: datetime, stored_status: str, already: int, months: int, reason: str,
+           now: datetime, zone: tzinfo = UTC) -> Extension:
+    """Extend a request's deadline by ``months`` more (Art. 12(3)), or refuse with why.
+
+    At most two further months in all; only while the request is open and within its first
+    month, since the person must be told of the extension, with its reasons, within one month
+    of receipt. The reason is kept as evidence beside the request, which outlives the data, so
+    it must name no one (no address, no phone number).
+    """
+    total = already + months
+    if months < 1 or total > MAX_EXTENSION_MONTHS:
+        raise ExtensionRefused(f"an extension is 1 or 2 months, at most {MAX_EXTENSION_MONTHS} "
+                               f"in all (already extended by {already})")
+    if stored_status == RequestStatus.COMPLETE:
+        raise ExtensionRefused("the request is complete: there is nothing left to extend")
+    if now > erasure_deadline(received_at, zone):
+        raise ExtensionRefused("an extension must be decided and told to the person within one "
+                               "month of receipt (Art. 12(3)); that month is over")
+    reason = reason.strip()
+    if not reason:
+        raise ExtensionRefused("an extension needs its reason: the person must be told why")
+    if problem := personal_data_problem(reason):
+        raise ExtensionRefused(f"reason: {problem}; it is kept as evidence and must name no one")
+    return Extension(total, reason, now, erasure_deadline(received_at, zone, total))
 
 
 def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts],
