@@ -435,6 +435,7 @@ OPTIONAL MATCH (s)-[c:CLOCK]->(st)
 WITH h, st, c, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
                     THEN c ELSE h END AS contact
 RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purposes,
+       h.subject_type AS subject_type,
        h.first_seen.epochMillis AS first_seen_ms, h.first_event AS first_seen_event,
        h.written_at.epochMillis AS written_ms, h.written_event AS written_event,
        h.collected_at.epochMillis AS collected_ms, h.collected_event AS collected_event,

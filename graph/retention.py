@@ -32,7 +32,8 @@ def holding_clock(row: dict[str, Any]) -> HoldingClock:
         if ms is not None:
             moments[moment] = (datetime.fromtimestamp(ms / 1000, UTC), row.get(f"{moment.value}_event") or "")
     return HoldingClock(store=row["store"], system=None, category=row["category"],
-                        purposes=tuple(row.get("purposes") or ()), moments=moments)
+                        purposes=tuple(row.get("purposes") or ()), moments=moments,
+                        subject_type=row.get("subject_type"))  # rules may differ per subject type
 
 
 def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
