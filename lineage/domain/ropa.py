@@ -24,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from lineage.domain.catalog import Catalog, Duration, RetentionRule, Store, System
+from lineage.domain.catalog import Catalog, Clock, Duration, RetentionRule, Store, System
+from lineage.domain.retention import RetentionPolicy
 from lineage.domain.transfer_chains import TransferHop
 from lineage.domain.transfers import HopStatus
 
@@ -174,10 +175,25 @@ def _activity_flags(inputs: _Inputs, activity: _Activity, hops: Sequence[Transfe
     for store in activity.stores:
         flags += _observation_flags(store, inputs.observed.get(store.id))
         flags += _flow_flags(inputs, store.id)
-    flags += [f"transfer without a valid mechanism: {describe_hop(hop)}"
-              for hop in hops if not hop.verdict.approved]
-    flags += _retention_flags(inputs.catalog, activity, rules)
+    flags += [transfer_flag(hop) for hop in hops if _needs_flag(hop)]
+    flags += _retention_flags(inputs.catalog, activity, rules, inputs.observed)
     return _unique(flags)
+
+
+def _needs_flag(hop: TransferHop) -> bool:
+    return not hop.verdict.approved or hop.verdict.status == HopStatus.DEROGATION
+
+
+def transfer_flag(hop: TransferHop) -> str:
+    """Each verdict that needs the DPO's hand in its own words: a wrong SCC module is a contract
+    to amend, a missing mechanism a contract to sign, a derogation a use to keep occasional."""
+    status = hop.verdict.status
+    if status == HopStatus.SCC_MODULE_MISMATCH:
+        return f"transfer under the wrong SCC module: {describe_hop(hop)}"
+    if status == HopStatus.DEROGATION:
+        return f"transfer on an Art. 49 derogation, occasional only (Art. 49(6): document it " \
+            f"here): {describe_hop(hop)}"
+    return f"transfer without a valid mechanism: {describe_hop(hop)}"
 
 
 def _observation_flags(store: Store, seen: ObservedStore | None) -> list[str]:
@@ -212,16 +228,37 @@ def covers(declared: Iterable[str], category: str) -> bool:
 
 
 def _retention_flags(catalog: Catalog, activity: _Activity,
-                     rules: Sequence[RetentionRule]) -> list[str]:
+                     rules: Sequence[RetentionRule], observed: dict[str, ObservedStore]) -> list[str]:
     """A store no rule covers is data nobody has promised to erase; say so, and say whether a
-    rule exists for the store but only for other purposes."""
+    rule exists for the store but only for other purposes. Where rules exist, each category held
+    (declared or observed) must have one for this purpose: Art. 30(1)(f) asks for the time
+    limits per category of data, not per system."""
     flags: list[str] = []
+    policy = RetentionPolicy(catalog)
     for store in activity.stores:
         if any(_names_store(rule, activity.system, store) for rule in rules):
+            flags += _category_flags(policy, activity, store, observed.get(store.id))
             continue
         anywhere = any(_names_store(rule, activity.system, store) for rule in catalog.retention)
         flags.append(f"{store.id} has no retention rule for purpose {activity.purpose}" if anywhere
                      else f"{store.id} has no retention rule")
+    return flags
+
+
+def _category_flags(policy: RetentionPolicy, activity: _Activity, store: Store,
+                    seen: ObservedStore | None) -> list[str]:
+    """Categories of ``store`` held for some subject type with no rule for this purpose."""
+    categories = _unique((*store.categories, *(seen.categories if seen else ())))
+    types = _unique((*(str(t) for t in store.subject_types), *(seen.subject_types if seen else ())))
+    flags: list[str] = []
+    for category in categories:
+        missing = [t for t in types or ("",) if policy.rule_for(
+            store.id, activity.system.id, category, (activity.purpose,), t or None) is None]
+        if missing and missing != list(types or ("",)):
+            flags.append(f"{store.id}: no retention rule for category {category} "
+                         f"(subject types {', '.join(missing)})")
+        elif missing:
+            flags.append(f"{store.id}: no retention rule for category {category}")
     return flags
 
 
@@ -230,14 +267,16 @@ def _names_store(rule: RetentionRule, system: System, store: Store) -> bool:
 
 
 def _applicable_rules(catalog: Catalog, activity: _Activity) -> list[RetentionRule]:
-    """Rules naming one of the activity's stores or its system, restricted to matching purposes."""
+    """Rules naming one of the activity's stores or its system, restricted to matching purposes;
+    a rule on a parent purpose (``marketing``) covers its sub-purposes, as retention applies it."""
     return [rule for rule in catalog.retention
             if any(_names_store(rule, activity.system, store) for store in activity.stores)
-            and (not rule.purposes or activity.purpose in rule.purposes)]
+            and (not rule.purposes or covers(rule.purposes, activity.purpose))]
 
 
 def describe_hop(hop: TransferHop) -> str:
-    """``dropbox/recruitment via dropbox -> US: unapproved (reason)``; the mechanism when any.
+    """``dropbox/recruitment via dropbox -> US: unapproved (reason)``; the mechanism when any,
+    and an international organisation recipient as ``EPO (DE)`` (Art. 30(1)(e) names it).
 
     The reason's own ``; `` become ``, `` so that the CSV's ``; ``-joined cells split back into
     exactly one item per hop.
@@ -245,21 +284,34 @@ def describe_hop(hop: TransferHop) -> str:
     verdict = hop.verdict
     mechanism = f", {verdict.mechanism}" if verdict.mechanism else ""
     reason = verdict.reason.replace(_JOIN, ", ")
-    return f"{hop.store} via {' -> '.join(hop.chain)} -> {hop.country}: " \
+    where = f"{hop.organisation} ({hop.country})" if hop.organisation else hop.country
+    return f"{hop.store} via {' -> '.join(hop.chain)} -> {where}: " \
         f"{verdict.status.value}{mechanism} ({reason})"
 
 
 def describe_rule(rule: RetentionRule, several_stores: bool = False) -> str:
     """``3 years from last_contact (source)``; the store is named only when the activity has
-    several, and categories and a legal obligation only when the rule has them."""
-    text = f"{describe_duration(rule.duration)} from {rule.trigger.value}"
+    several, and categories, subject types and a legal obligation only when the rule has them."""
+    clocks = [describe_clock(clock) for clock in rule.all_clocks]
+    text = " or ".join(clocks)
+    if rule.whichever is not None:
+        text += f", whichever {'comes first' if rule.whichever.value == 'first' else 'is later'}"
     if rule.categories:
         text += f" for {', '.join(rule.categories)}"
+    if rule.subject_types:
+        text += f" for {', '.join(rule.subject_types)}"
     if rule.legal_obligation:
         text += ", legal obligation"
     if rule.source:
         text += f" ({rule.source})"
     return f"{rule.scope}: {text}" if several_stores and rule.store else text
+
+
+def describe_clock(clock: Clock) -> str:
+    """``3 years from last_contact``; a zero duration is ``at end_of_contract``."""
+    if clock.duration.zero:
+        return f"at {clock.trigger.value}"
+    return f"{describe_duration(clock.duration)} from {clock.trigger.value}"
 
 
 def describe_duration(duration: Duration) -> str:
