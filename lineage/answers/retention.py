@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from neo4j import Driver
@@ -12,10 +12,11 @@ from lineage.answers.transfers import QueryError
 from lineage.errors import NotFoundError
 
 
-def parse_date(value: str, name: str) -> datetime:
-    """A YYYY-MM-DD date as the start of that day, UTC."""
+def parse_date(value: str, name: str, zone: tzinfo = UTC) -> datetime:
+    """A YYYY-MM-DD date as the start of that day in the organisation's zone: "expiring before
+    1 July" in Paris means before midnight in Paris, two hours before midnight UTC in summer."""
     try:
-        return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        return datetime.combine(date.fromisoformat(value), time(0), tzinfo=zone)
     except ValueError as exc:
         raise QueryError(f"{name}: {exc}") from exc
 
@@ -39,7 +40,8 @@ def cursor_of(page: retention.ExpiringPage) -> str | None:
 
 def expiring(driver: Driver, database: str, before: str, store: str | None = None,
              category: str | None = None, subject_type: str | None = None,
-             limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+             limit: int | None = None, cursor: str | None = None,
+             zone: tzinfo = UTC) -> dict[str, Any]:
     """Held data expiring before ``before``; what a legal hold keeps is listed apart, with why.
 
     With ``limit``, one page of at most that many holdings in expiry order, and ``next_cursor``
@@ -49,7 +51,7 @@ def expiring(driver: Driver, database: str, before: str, store: str | None = Non
     """
     if limit is not None and limit < 1:
         raise QueryError("limit: must be at least 1")
-    now, until = datetime.now(UTC), parse_date(before, "before")
+    now, until = datetime.now(UTC), parse_date(before, "before", zone)
     from_at, skip = parse_cursor(cursor)
     page = retention.expiring_page(driver, database, until, now, store, category, subject_type,
                                    limit, from_at, skip)
@@ -61,11 +63,11 @@ def expiring(driver: Driver, database: str, before: str, store: str | None = Non
 
 
 def add_hold(driver: Driver, database: str, key: str, reason: str, stores: list[str],
-             categories: list[str], until: str | None) -> dict[str, Any]:
+             categories: list[str], until: str | None, zone: tzinfo = UTC) -> dict[str, Any]:
     if not reason.strip():
         raise QueryError("a hold needs a reason (the case, the inquiry)")
     placed = holds.add_hold(driver, database, key, reason, stores, categories,
-                            parse_date(until, "until") if until else None)
+                            parse_date(until, "until", zone) if until else None)
     if placed is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     return placed

@@ -21,6 +21,7 @@ from lineage.answers import retention
 from lineage.answers import subjects as people
 from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.erasure import org_zone
 from lineage.answers.subjects import subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
 from lineage.errors import NotFoundError
@@ -136,7 +137,7 @@ def expiring(settings: Authorised, driver: GraphDriver, before: Before, store: s
              = EXPIRING_PAGE_DEFAULT,
              cursor: Cursor = None) -> dict[str, Any]:
     return retention.expiring(driver, settings.neo4j.database, before, store, category, subject_type,
-                              limit, cursor)
+                              limit, cursor, org_zone(settings))
 
 
 @router.get("/holds", summary="Legal holds in force (all with include_ended)")
@@ -150,7 +151,7 @@ def add_hold(settings: Authorised, driver: GraphDriver,
              body: Annotated[HoldRequest, json_body(HoldRequest)]) -> dict[str, Any]:
     key = subject_key(settings, body.identifier)
     return retention.add_hold(driver, settings.neo4j.database, key, body.reason, body.stores,
-                              body.categories, body.until)
+                              body.categories, body.until, org_zone(settings))
 
 
 @router.post("/holds/{hold_id}/release", summary="Release a legal hold",

@@ -10,6 +10,7 @@ import typer
 from graph.connection import open_driver
 from graph.holds import list_holds
 from lineage.answers import retention as answers
+from lineage.answers.erasure import org_zone
 from lineage.cli import render
 from lineage.settings import Settings
 
@@ -36,7 +37,7 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         settings = Settings()
         with open_driver(settings) as driver:
             result = answers.expiring(driver, settings.neo4j.database, before, store,
-                                      category, subject_type, limit, cursor)
+                                      category, subject_type, limit, cursor, org_zone(settings))
         if as_json:
             print(render.as_json(result))
             return
@@ -63,7 +64,7 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         with open_driver(settings) as driver:
             placed = answers.add_hold(driver, settings.neo4j.database,
                                       subject_key(settings, identifier), reason, store or [],
-                                      category or [], until)
+                                      category or [], until, org_zone(settings))
         render.console.print(f"hold {placed['id']} placed on subject {placed['subject']}")
 
     @hold_app.command("release")
