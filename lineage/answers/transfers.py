@@ -19,10 +19,12 @@ from lineage.domain.transfer_chains import (
     with_processor_moved,
     with_sub_processor,
 )
+from lineage.domain.transfers import HopStatus
 from lineage.errors import LineageError
 from lineage.reference import default_transfer_rules
 
-_WORST_FIRST = ("unapproved", "safeguarded", "adequate", "inside_eea")
+_WORST_FIRST = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate",
+                "inside_eea")
 
 
 class QueryError(LineageError):
@@ -45,12 +47,13 @@ def parse_country(code: str | None) -> str | None:
 
 def hop_row(hop: TransferHop) -> dict[str, Any]:
     return {"store": hop.store, "chain": " > ".join(hop.chain), "country": hop.country,
-            "status": hop.verdict.status.value, "mechanism": hop.verdict.mechanism,
-            "reason": hop.verdict.reason}
+            "organisation": hop.organisation, "status": hop.verdict.status.value,
+            "mechanism": hop.verdict.mechanism, "reason": hop.verdict.reason}
 
 
 def has_unapproved(rows: list[dict[str, Any]]) -> bool:
-    return any(row["status"] == "unapproved" for row in rows)
+    """An SCC module mismatch counts: the clauses signed do not cover the hop."""
+    return any(not HopStatus(row["status"]).approved for row in rows)
 
 
 def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) -> dict[str, Any]:
@@ -91,7 +94,10 @@ def what_if(reader: GraphReader, catalog: Catalog, day: date, processor: str, co
         raise QueryError("give the country the processor would sit in")
     proposed = with_processor_moved(catalog, processor, code)
     if sub_processor_of:
-        proposed = with_sub_processor(proposed, sub_processor_of, processor)
+        try:
+            proposed = with_sub_processor(proposed, sub_processor_of, processor)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
     hops = hops_reaching(catalog_hops(proposed, default_transfer_rules(), day), processor=processor)
     return {"processor": processor, "country": code, "on": day, **_impact(reader, hops)}
 

@@ -16,6 +16,7 @@ from graph.reader import GraphReader
 from lineage.answers import transfers as answers
 from lineage.cli import render
 from lineage.domain.catalog import Catalog
+from lineage.domain.transfers import HopStatus
 from lineage.settings import Settings
 
 OnOption = Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD)")]
@@ -40,7 +41,7 @@ def _show(title: str, result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(render.as_json(result))
     else:
-        unapproved = sum(1 for h in result["hops"] if h["status"] == "unapproved")
+        unapproved = sum(1 for h in result["hops"] if not HopStatus(h["status"]).approved)
         render.console.print(f"{title}: {result['subjects']} subjects, {len(result['hops'])} hop(s), "
                              f"{unapproved} unapproved")
         render.table("Hops", result["hops"], (*HOP_COLUMNS[:4], "subjects_at_least", "reason"))

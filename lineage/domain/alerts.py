@@ -16,6 +16,7 @@ from typing import Any
 
 from lineage.domain.events import DataMovementEvent, MovementEvent
 from lineage.domain.transfer_chains import TransferHop
+from lineage.domain.transfers import HopStatus
 
 # Every action after which the graph holds data in the store (graph.writer.rows_for agrees).
 CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "copied",
@@ -23,8 +24,21 @@ CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "c
 
 
 def flow_id(hop: TransferHop) -> str:
-    digest = hashlib.sha256(f"{hop.store}|{'>'.join(hop.chain)}|{hop.country}".encode())
-    return f"flow-{digest.hexdigest()[:16]}"
+    """Stable per (store, chain, destination); an international organisation recipient adds its
+    id, so hops to a country keep the ids their alerts already have."""
+    key = f"{hop.store}|{'>'.join(hop.chain)}|{hop.country}"
+    if hop.organisation:
+        key += f"|{hop.organisation}"
+    return f"flow-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def alert_reason(hop: TransferHop) -> str:
+    """The verdict's reason, led by the verdict when it is not a plain refusal (an SCC module
+    mismatch), so the alert list tells a wrong contract from a missing one."""
+    verdict = hop.verdict
+    if verdict.status == HopStatus.UNAPPROVED:
+        return verdict.reason
+    return f"{verdict.status.value.replace('_', ' ')}: {verdict.reason}"
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,7 @@ class AlertHit:
     def row(self) -> dict[str, object]:
         return {"id": self.flow, "kind": "unapproved_transfer", "severity": "high",
                 "store": self.hop.store, "chain": list(self.hop.chain),
-                "country": self.hop.country, "reason": self.hop.verdict.reason,
+                "country": self.hop.country, "reason": alert_reason(self.hop),
                 "mechanism": self.hop.verdict.mechanism, "subject": self.subject,
                 "at": int(self.at.timestamp() * 1000), "event_id": self.event_id}
 

@@ -8,6 +8,7 @@ put in canonical events (``brevo/contacts``), which is what joins the two.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -29,7 +30,8 @@ from pydantic import (
 from lineage.domain.categories import check_category, check_data_use
 from lineage.domain.events import Identifier
 from lineage.domain.subjects import SubjectType
-from lineage.domain.transfers import Mechanism
+from lineage.domain.transfer_rules import OrganisationCode, Sector
+from lineage.domain.transfers import Mechanism, RecipientRole
 from lineage.errors import CatalogError
 
 _ALIASES = {"UK": "GB", "EL": "GR"}
@@ -56,15 +58,27 @@ class _Strict(BaseModel):
 
 
 class Processor(_Strict):
-    """A legal entity that processes data: the controller itself, a vendor, a sub-processor."""
+    """A legal entity that receives data: the controller itself, a vendor, a sub-processor, or
+    a recipient controller (``role: controller``), possibly an international organisation."""
 
     id: Identifier
     name: str
-    country: CountryCode
+    country: CountryCode = Field(description="Where it is established (an organisation's seat).")
     sub_processors: tuple[Identifier, ...] = ()
     transfer_mechanism: Mechanism | None = Field(
         None, description="What transfers to this processor rely on when it is outside the EEA "
         "(for a sub-processor: the onward transfer from its parent).")
+    role: RecipientRole = Field(
+        RecipientRole.PROCESSOR, description="processor (acts on instructions: SCC module 2, or 3 "
+        "onward) or controller (receives for its own purposes: module 1, or 4 onward).")
+    sector: Sector = Field(
+        Sector.COMMERCIAL, description="Presumed commercial (a vendor company); say public, "
+        "non_commercial... when a partial adequacy decision does not cover it.")
+    automated: bool = Field(True, description="False for a recipient processing on paper only "
+                            "(Israel's decision covers automated processing).")
+    international_organisation: OrganisationCode | None = Field(
+        None, description="The recipient is this international organisation (e.g. EPO): a "
+        "transfer even when its seat is in the EEA.")
 
 
 class SubjectFromKey(_Strict):
@@ -389,6 +403,7 @@ class Catalog(_Strict):
             f"processor {p.id!r} names unknown sub-processor {sub!r}"
             for p in self.processors for sub in p.sub_processors if sub not in processors
         ]
+        problems += sub_processor_cycles(self.processors)
         problems += _retention_problems(self.retention, set(stores), {s.id for s in self.systems})
         problems += [
             f"flow {f.source!r} -> {f.destination!r} names unknown store {end!r}"
@@ -413,6 +428,34 @@ class Catalog(_Strict):
         """(store id, rule) for every object-store rule, longest prefix first."""
         rules = [(store.id, rule) for _, store in self.stores() for rule in store.objects]
         return sorted(rules, key=lambda pair: len(pair[1].prefix), reverse=True)
+
+
+def sub_processor_cycles(processors: Iterable[Processor]) -> list[str]:
+    """Cycles of sub-processor declarations, named processor by processor.
+
+    A chain that loops back has no end to judge: a catalog error, not a silent cut. A
+    depth-first walk (no recursion, so depth is unbounded) reports one cycle per back edge.
+    """
+    graph = {p.id: p.sub_processors for p in processors}
+    done: set[str] = set()
+    cycles: list[str] = []
+    for root in graph:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        todo: list[list[str]] = [list(graph[root])]
+        while todo:
+            if not todo[-1]:
+                done.add(path.pop())
+                todo.pop()
+                continue
+            sub = todo[-1].pop(0)
+            if sub in path:
+                cycles.append(" -> ".join((*path[path.index(sub):], sub)))
+            elif sub not in done and sub in graph:
+                path.append(sub)
+                todo.append(list(graph[sub]))
+    return [f"sub-processor cycle: {cycle}" for cycle in cycles]
 
 
 def _duplicates(kind: str, ids: list[str]) -> list[str]:

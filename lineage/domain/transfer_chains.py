@@ -1,8 +1,9 @@
 """Every transfer hop the catalog implies, onward hops through sub-processor chains included.
 
 A store in the EEA run by an EEA processor whose sub-processor sits in a third country is a
-transfer of every subject that store holds: the chain is walked hop by hop, each hop judged on
-the mechanism declared for it (``classify_hop``).
+transfer of every subject that store holds: the chain is walked hop by hop, to any depth, each
+hop judged on the mechanism declared for it and on the relationship it is (``judge_hop``: a
+first hop is controller to processor, an onward hop processor to sub-processor).
 """
 
 from __future__ import annotations
@@ -10,24 +11,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from lineage.domain.catalog import Catalog, Processor, Store, System, normalise_country
-from lineage.domain.transfers import HopVerdict, Mechanism, TransferRules, classify_hop
-
-MAX_CHAIN = 6
+from lineage.domain.catalog import (
+    Catalog,
+    Processor,
+    Store,
+    System,
+    normalise_country,
+    sub_processor_cycles,
+)
+from lineage.domain.transfers import HopVerdict, Mechanism, Recipient, TransferRules, judge_hop
+from lineage.errors import CatalogError
 
 
 @dataclass(frozen=True)
 class TransferHop:
-    """Data of ``store`` reaching ``processor`` in ``country``; ``chain`` is the processor path."""
+    """Data of ``store`` reaching ``processor`` in ``country``; ``chain`` is the processor path.
+
+    ``organisation`` is set when the recipient is an international organisation (``country``
+    is then its seat).
+    """
 
     store: str
     chain: tuple[str, ...]
     country: str
     verdict: HopVerdict
+    organisation: str | None = None
 
     @property
     def onward(self) -> bool:
         return len(self.chain) > 1
+
+    @property
+    def destination(self) -> str:
+        """What the hop reaches in law: the organisation, else the country."""
+        return self.organisation or self.country
+
+
+def recipient(processor: Processor, country: str, onward: bool) -> Recipient:
+    """The processor as the law sees it when data reaches it in ``country``."""
+    return Recipient(country=country, organisation=processor.international_organisation,
+                     role=processor.role, onward=onward, sector=processor.sector,
+                     automated=processor.automated)
+
+
+def _hop(store: str, chain: tuple[str, ...], processor: Processor, country: str,
+         mechanism: Mechanism | None, rules: TransferRules, on: date) -> TransferHop:
+    judged = judge_hop(recipient(processor, country, len(chain) > 1), mechanism, rules, on)
+    return TransferHop(store, chain, country, judged, processor.international_organisation)
 
 
 def store_hops(catalog: Catalog, system: System, store: Store, rules: TransferRules,
@@ -38,23 +68,28 @@ def store_hops(catalog: Catalog, system: System, store: Store, rules: TransferRu
     """
     processor = catalog.processor(system.processor)
     mechanism = mechanism or system.transfer_mechanism or processor.transfer_mechanism
-    hops = [TransferHop(store.id, (processor.id,), country, classify_hop(country, mechanism, rules, on))
+    hops = [_hop(store.id, (processor.id,), processor, country, mechanism, rules, on)
             for country in dict.fromkeys((store.country, processor.country))]
-    hops += _onward(catalog, store.id, (processor.id,), processor, rules, on)
-    return hops
+    return hops + _onward(catalog, store.id, processor, rules, on)
 
 
-def _onward(catalog: Catalog, store: str, chain: tuple[str, ...], parent: Processor,
-            rules: TransferRules, on: date) -> list[TransferHop]:
+def _onward(catalog: Catalog, store: str, first: Processor, rules: TransferRules,
+            on: date) -> list[TransferHop]:
+    """Every sub-processor chain below ``first``, depth first in declaration order, any depth.
+
+    Iterative, so no depth limit (not even Python's recursion limit); a cycle (possible only in
+    a catalog changed in memory, e.g. a what-if: a loaded catalog refuses them) is an error.
+    """
     hops: list[TransferHop] = []
-    for sub_id in parent.sub_processors:
-        if sub_id in chain or len(chain) >= MAX_CHAIN:
-            continue
+    todo: list[tuple[str, tuple[str, ...]]] = [(s, (first.id,)) for s in reversed(first.sub_processors)]
+    while todo:
+        sub_id, parent_chain = todo.pop()
+        if sub_id in parent_chain:
+            raise CatalogError(f"sub-processor cycle: {' -> '.join((*parent_chain, sub_id))}")
         sub = catalog.processor(sub_id)
-        path = (*chain, sub.id)
-        hops.append(TransferHop(store, path, sub.country,
-                                classify_hop(sub.country, sub.transfer_mechanism, rules, on)))
-        hops += _onward(catalog, store, path, sub, rules, on)
+        chain = (*parent_chain, sub.id)
+        hops.append(_hop(store, chain, sub, sub.country, sub.transfer_mechanism, rules, on))
+        todo += [(s, chain) for s in reversed(sub.sub_processors)]
     return hops
 
 
@@ -80,12 +115,12 @@ def flows_with_own_mechanism(catalog: Catalog, rules: TransferRules,
             for f in catalog.flows if f.transfer_mechanism is not None}
 
 
-
 def hops_reaching(hops: list[TransferHop], country: str | None = None,
                   processor: str | None = None) -> list[TransferHop]:
-    """Hops that end in ``country`` or pass through ``processor`` (anywhere in the chain)."""
+    """Hops that end in ``country`` (or an international organisation's id) or pass through
+    ``processor`` (anywhere in the chain)."""
     return [h for h in hops
-            if (country is None or h.country == country)
+            if (country is None or country in (h.country, h.organisation))
             and (processor is None or processor in h.chain)]
 
 
@@ -104,7 +139,11 @@ def with_processor_moved(catalog: Catalog, processor_id: str, country: str) -> C
 
 
 def with_sub_processor(catalog: Catalog, parent_id: str, sub_id: str) -> Catalog:
+    """The catalog with ``sub_id`` added under ``parent_id``; refused if that closes a cycle."""
     processors = [p.model_copy(update={"sub_processors": (*p.sub_processors, sub_id)})
                   if p.id == parent_id and sub_id not in p.sub_processors else p
                   for p in catalog.processors]
+    cycles = sub_processor_cycles(processors)
+    if cycles:
+        raise ValueError(f"{sub_id} under {parent_id} would make a {cycles[0]}")
     return catalog.model_copy(update={"processors": tuple(processors)})

@@ -1,98 +1,117 @@
-"""International transfers (GDPR Chapter V): is a hop inside the EEA, adequate, safeguarded, or
-unapproved, and why.
+"""International transfers (GDPR Chapter V): is a hop inside the EEA, adequate, safeguarded,
+covered by a derogation, or unapproved, and why.
 
 Every hop outside the EEA needs its own mechanism, onward hops to sub-processors included (EDPB
 Guidelines 05/2021; SCC clauses 8.7/8.8). Verdicts rest on the dated reference file
-``lineage/reference/transfer_rules.yaml`` and on the mechanisms the catalog declares, and each
-verdict says which, so a DPO can check it. Mechanisms that no longer hold count as none: the
-Privacy Shield (struck down 16 Jul 2020), a lapsed DPF certification, an expired adequacy decision.
+``lineage/reference/transfer_rules.yaml`` (see ``transfer_rules``) and on the mechanisms the
+catalog declares, and each verdict says which, so a DPO can check it. A decision counts only
+between its dates: the Privacy Shield is adequate for a transfer judged on 15 Jul 2020 and not
+on 16 Jul 2020 (Schrems II); a lapsed DPF certification or an expired decision counts as none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from lineage.errors import CatalogError
+from lineage.domain.transfer_rules import (
+    Adequacy,
+    AdequacyScope,
+    Framework,
+    Sector,
+    TransferRules,
+    country_code,
+    legal_day,
+    parse_transfer_rules,
+)
 
-_ALIASES = {"EL": "GR", "UK": "GB"}
-
-
-def country_code(code: str) -> str:
-    """ISO 3166-1 alpha-2, accepting the EU's ``EL`` for Greece and ``UK`` for the United Kingdom."""
-    upper = code.strip().upper()
-    return _ALIASES.get(upper, upper)
+__all__ = ["Adequacy", "AdequacyScope", "Art49Derogation", "HopStatus", "HopVerdict", "Mechanism",
+           "MechanismKind", "Recipient", "RecipientRole", "Sector", "TransferRules", "classify_hop",
+           "country_code", "expected_scc_module", "judge_hop", "parse_transfer_rules"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AdequacyScope(StrEnum):
-    FULL = "full"
-    PARTIAL = "partial"  # only recipients meeting ``condition`` (Canada, Japan, Korea)
-    DPF = "dpf"  # only organisations certified under the EU-US Data Privacy Framework
-
-
-class Adequacy(_Strict):
-    country: str
-    name: str
-    decision: str
-    scope: AdequacyScope
-    condition: str = ""
-    adopted: date | None = None
-    valid_until: date | None = None
-    review_by: date | None = None
-
-    def in_force(self, on: date) -> bool:
-        return (self.adopted is None or self.adopted <= on) and \
-            (self.valid_until is None or on <= self.valid_until)
-
-
-class TransferRules(_Strict):
-    as_of: date
-    sources: dict[str, str]
-    eu: tuple[str, ...]
-    eu_territories: tuple[str, ...] = ()
-    eea_efta: tuple[str, ...]
-    adequacy: tuple[Adequacy, ...]
-
-    def in_eea(self, code: str) -> bool:
-        code = country_code(code)
-        return code in self.eu or code in self.eu_territories or code in self.eea_efta
-
-    def decision_for(self, code: str) -> Adequacy | None:
-        return next((a for a in self.adequacy if a.country == country_code(code)), None)
-
-
-def parse_transfer_rules(text: str, origin: str) -> TransferRules:
-    try:
-        return TransferRules.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise CatalogError(f"{origin}: invalid transfer rules: {exc}") from exc
-
-
 class MechanismKind(StrEnum):
     """What a transfer relies on, as a catalog declares it."""
 
-    ADEQUACY = "adequacy"  # Art. 45, for partial decisions: the recipient is within the scope
+    ADEQUACY = "adequacy"  # Art. 45, relied on explicitly (a partial decision's scope)
     DPF = "dpf"  # EU-US Data Privacy Framework certification of the recipient
     SCCS = "sccs"  # Art. 46(2)(c), Decision (EU) 2021/914
     BCRS = "bcrs"  # Art. 47 binding corporate rules
     ART49 = "art49"  # a derogation: a last resort, read narrowly
-    PRIVACY_SHIELD = "privacy_shield"  # invalid since 16 Jul 2020; kept to be caught
+    PRIVACY_SHIELD = "privacy_shield"  # adequate 1 Aug 2016 to 15 Jul 2020 only
+    SAFE_HARBOUR = "safe_harbour"  # adequate until 5 Oct 2015 only
     NONE = "none"
+
+
+_FRAMEWORKS = {MechanismKind.DPF: Framework.DPF, MechanismKind.PRIVACY_SHIELD: Framework.PRIVACY_SHIELD,
+               MechanismKind.SAFE_HARBOUR: Framework.SAFE_HARBOUR}
+
+
+class Art49Derogation(StrEnum):
+    """The closed list of GDPR Art. 49(1): nothing else is a derogation."""
+
+    EXPLICIT_CONSENT = "explicit_consent"  # (a)
+    CONTRACT_WITH_SUBJECT = "contract_with_subject"  # (b)
+    CONTRACT_IN_SUBJECT_INTEREST = "contract_in_subject_interest"  # (c)
+    PUBLIC_INTEREST = "public_interest"  # (d) important reasons of public interest
+    LEGAL_CLAIMS = "legal_claims"  # (e)
+    VITAL_INTERESTS = "vital_interests"  # (f)
+    PUBLIC_REGISTER = "public_register"  # (g)
+    COMPELLING_LEGITIMATE_INTERESTS = "compelling_legitimate_interests"  # second subparagraph
+
+    @property
+    def article(self) -> str:
+        letters = dict(zip(Art49Derogation, "abcdefg", strict=False))
+        letter = letters.get(self)
+        return f"Art. 49(1)({letter})" if letter else "Art. 49(1) second subparagraph"
+
+
+_DEROGATION_ALIASES = {**{f"49(1)({c})": d for c, d in zip("abcdefg", Art49Derogation, strict=False)},
+                       "49(1)_second_subparagraph": Art49Derogation.COMPELLING_LEGITIMATE_INTERESTS}
+
+
+def _derogation(value: object) -> object:
+    """Accept ``explicit consent``, ``Explicit-Consent`` and ``49(1)(a)``; anything else fails."""
+    if not isinstance(value, str):
+        return value
+    key = value.strip().lower().replace(" ", "_").replace("-", "_").removeprefix("art._")
+    return _DEROGATION_ALIASES.get(key, key)
+
+
+class RecipientRole(StrEnum):
+    """Who receives: a processor acting on instructions, or a controller for its own purposes."""
+
+    PROCESSOR = "processor"
+    CONTROLLER = "controller"
+
+
+def expected_scc_module(role: RecipientRole, onward: bool) -> int:
+    """Decision (EU) 2021/914: module 1 C->C, 2 C->P, 3 P->P, 4 P->C. The exporter of a first
+    hop is the organisation (a controller); of an onward hop, the processor passing data on."""
+    if onward:
+        return 3 if role == RecipientRole.PROCESSOR else 4
+    return 2 if role == RecipientRole.PROCESSOR else 1
+
+
+_MODULES = {1: "controller to controller", 2: "controller to processor",
+            3: "processor to processor", 4: "processor to controller"}
 
 
 class Mechanism(_Strict):
     kind: MechanismKind
     module: int | None = Field(None, ge=1, le=4, description="SCC module (1-4).")
-    certified_until: date | None = Field(None, description="End of the DPF certification.")
-    derogation: str | None = Field(None, description="Which Art. 49(1) derogation.")
+    certified_until: date | None = Field(None, description="End of the DPF (or Privacy Shield) "
+                                         "certification.")
+    derogation: Annotated[Art49Derogation | None, BeforeValidator(_derogation)] = Field(
+        None, description="Which Art. 49(1) derogation: " + ", ".join(d.value for d in Art49Derogation))
     reference: str = Field("", description="Where it is documented (DPA, policy section).")
 
     @model_validator(mode="after")
@@ -106,16 +125,48 @@ class Mechanism(_Strict):
     def describe(self) -> str:
         if self.kind == MechanismKind.SCCS:
             return f"SCCs module {self.module}"
-        if self.kind == MechanismKind.ART49:
-            return f"Art. 49 derogation ({self.derogation})"
+        if self.kind == MechanismKind.ART49 and self.derogation:
+            return f"{self.derogation.article} derogation ({self.derogation.value})"
         return self.kind.value
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a hop reaches, as far as the law cares: where, what, and in which relationship.
+
+    ``organisation`` is an international organisation (Art. 4(26)): a transfer even when its
+    seat ``country`` is in the EEA. ``onward`` marks a processor passing data to its own
+    sub-processor. ``sector`` and ``automated`` place it inside or outside a partial decision.
+    """
+
+    country: str
+    organisation: str | None = None
+    role: RecipientRole = RecipientRole.PROCESSOR
+    onward: bool = False
+    sector: Sector = Sector.COMMERCIAL
+    automated: bool = True
+
+    @property
+    def destination(self) -> str:
+        return self.organisation or country_code(self.country)
 
 
 class HopStatus(StrEnum):
     INSIDE_EEA = "inside_eea"
     ADEQUATE = "adequate"
     SAFEGUARDED = "safeguarded"
+    DEROGATION = "derogation"  # Art. 49: allowed for an occasional transfer, not a safeguard
+    SCC_MODULE_MISMATCH = "scc_module_mismatch"  # SCCs signed, but not for this relationship
     UNAPPROVED = "unapproved"
+
+    @property
+    def approved(self) -> bool:
+        """Whether data may go: a derogation may (occasionally), a module mismatch may not."""
+        return self in _APPROVED
+
+
+_APPROVED = frozenset({HopStatus.INSIDE_EEA, HopStatus.ADEQUATE, HopStatus.SAFEGUARDED,
+                       HopStatus.DEROGATION})
 
 
 @dataclass(frozen=True)
@@ -126,65 +177,111 @@ class HopVerdict:
 
     @property
     def approved(self) -> bool:
-        return self.status != HopStatus.UNAPPROVED
+        return self.status.approved
 
 
 def classify_hop(destination: str, mechanism: Mechanism | None, rules: TransferRules,
-                 on: date) -> HopVerdict:
-    """Verdict on personal data reaching ``destination`` (a country) under ``mechanism``."""
-    code = country_code(destination)
-    if rules.in_eea(code):
-        return HopVerdict(HopStatus.INSIDE_EEA, f"{code} is in the EEA")
+                 on: date | datetime) -> HopVerdict:
+    """Verdict on data reaching a processor in the ``destination`` country (a first hop)."""
+    return judge_hop(Recipient(destination), mechanism, rules, on)
+
+
+def judge_hop(recipient: Recipient, mechanism: Mechanism | None, rules: TransferRules,
+              on: date | datetime) -> HopVerdict:
+    """Verdict on personal data reaching ``recipient`` under ``mechanism`` on day ``on``.
+
+    A datetime is judged on its day in Brussels (``legal_day``), whatever its offset.
+    """
+    day = legal_day(on)
+    to = recipient.destination
+    if recipient.organisation is None and rules.in_eea(to):
+        return HopVerdict(HopStatus.INSIDE_EEA, f"{to} is in the EEA")
     kind = mechanism.kind if mechanism else MechanismKind.NONE
-    if kind == MechanismKind.PRIVACY_SHIELD:
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {code} under the EU-US Privacy Shield, "
-                          f"invalid since 16 Jul 2020 ({rules.sources.get('privacy_shield', '')})")
-    decision = rules.decision_for(code)
-    adequate = _adequacy_verdict(code, decision, mechanism, on)
-    if adequate is not None:
-        return adequate
-    return _safeguard_verdict(code, decision, mechanism, on)
-
-
-def _adequacy_verdict(code: str, decision: Adequacy | None, mechanism: Mechanism | None,
-                      on: date) -> HopVerdict | None:
-    if decision is None or not decision.in_force(on):
-        return None
-    cites = f"adequacy decision {decision.decision}"
-    if decision.scope == AdequacyScope.FULL:
-        return HopVerdict(HopStatus.ADEQUATE, f"{code}: {cites}", "adequacy")
-    if mechanism is None:
-        return None
-    if decision.scope == AdequacyScope.DPF and mechanism.kind == MechanismKind.DPF:
-        if mechanism.certified_until is None or on <= mechanism.certified_until:
-            return HopVerdict(HopStatus.ADEQUATE, f"{code}: recipient DPF-certified, {cites}", "dpf")
-        return None
-    if decision.scope == AdequacyScope.PARTIAL and mechanism.kind == MechanismKind.ADEQUACY:
-        return HopVerdict(HopStatus.ADEQUATE, f"{code}: {cites}, recipient declared within its "
-                          f"scope ({decision.condition})", "adequacy")
-    return None
-
-
-def _safeguard_verdict(code: str, decision: Adequacy | None, mechanism: Mechanism | None,
-                       on: date) -> HopVerdict:
-    kind = mechanism.kind if mechanism else MechanismKind.NONE
+    decision = rules.decision_for(to, day)
+    if decision is not None and _within_scope(decision, recipient):
+        return _adequate(to, decision, recipient)
+    if mechanism is not None and kind in _FRAMEWORKS:
+        return _framework_verdict(to, mechanism, _FRAMEWORKS[kind], rules, day)
     if mechanism is not None and kind in (MechanismKind.SCCS, MechanismKind.BCRS, MechanismKind.ART49):
-        why = {MechanismKind.SCCS: "Art. 46(2)(c), Decision (EU) 2021/914; needs a transfer "
-                                   "impact assessment",
-               MechanismKind.BCRS: "Art. 47 binding corporate rules; needs a transfer impact "
-                                   "assessment",
-               MechanismKind.ART49: "Art. 49 derogation: a last resort, for occasional transfers"}
-        return HopVerdict(HopStatus.SAFEGUARDED, f"to {code} under {mechanism.describe()}: "
-                          f"{why[kind]}", mechanism.describe())
-    if kind == MechanismKind.DPF:
-        if code != "US":
-            return HopVerdict(HopStatus.UNAPPROVED, f"to {code}: the DPF covers US recipients only")
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {code}: DPF certification lapsed on "
-                          f"{mechanism.certified_until}" if mechanism else f"to {code}: no DPF")
-    if kind == MechanismKind.ADEQUACY:
-        state = "expired" if decision is not None else "none exists"
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {code}: adequacy relied on, but {state}")
-    if decision is not None and decision.scope != AdequacyScope.FULL and decision.in_force(on):
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {code}: the adequacy decision covers only "
-                          f"{decision.condition or decision.scope.value}, and no mechanism is declared")
-    return HopVerdict(HopStatus.UNAPPROVED, f"to {code}: no transfer mechanism")
+        return _safeguard_verdict(to, mechanism, recipient)
+    return _no_mechanism_verdict(to, kind, decision, recipient, rules, day)
+
+
+def _within_scope(decision: Adequacy, recipient: Recipient) -> bool:
+    if decision.scope == AdequacyScope.FULL:
+        return True
+    return recipient.sector not in decision.outside_scope and \
+        (recipient.automated or not decision.automated_only)
+
+
+def _adequate(to: str, decision: Adequacy, recipient: Recipient) -> HopVerdict:
+    cites = f"{to}: adequacy decision {decision.decision}"
+    if decision.scope == AdequacyScope.FULL:
+        return HopVerdict(HopStatus.ADEQUATE, cites, "adequacy")
+    return HopVerdict(HopStatus.ADEQUATE, f"{cites}, recipient within its scope as a "
+                      f"{recipient.sector.value} organisation ({decision.condition})", "adequacy")
+
+
+def _framework_verdict(to: str, mechanism: Mechanism, framework: Framework, rules: TransferRules,
+                       on: date) -> HopVerdict:
+    """DPF, Privacy Shield, Safe Harbour: adequate while the decision is in force on ``on``
+    and the recipient's certification has not lapsed."""
+    decision = rules.framework_decision(framework)
+    if decision is None or to != decision.destination:
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {framework.title} covers US recipients only")
+    if not decision.in_force(on):
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to} under {framework.title}: "
+                          f"{decision.not_in_force_why(on)}")
+    if mechanism.certified_until is not None and on > mechanism.certified_until:
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: certification under {framework.title} "
+                          f"lapsed on {mechanism.certified_until}")
+    return HopVerdict(HopStatus.ADEQUATE, f"{to}: recipient certified under {framework.title}, "
+                      f"adequacy decision {decision.decision}", framework.value)
+
+
+def _safeguard_verdict(to: str, mechanism: Mechanism, recipient: Recipient) -> HopVerdict:
+    described = mechanism.describe()
+    if mechanism.kind == MechanismKind.SCCS:
+        expected = expected_scc_module(recipient.role, recipient.onward)
+        if mechanism.module != expected:
+            return HopVerdict(HopStatus.SCC_MODULE_MISMATCH, f"to {to} under {described} "
+                              f"({_MODULES[mechanism.module or 0]}), but this hop is "
+                              f"{_MODULES[expected]}: module {expected} of Decision (EU) 2021/914 "
+                              "applies", described)
+        return HopVerdict(HopStatus.SAFEGUARDED, f"to {to} under {described}: Art. 46(2)(c), "
+                          "Decision (EU) 2021/914; needs a transfer impact assessment", described)
+    if mechanism.kind == MechanismKind.BCRS:
+        return HopVerdict(HopStatus.SAFEGUARDED, f"to {to} under {described}: Art. 47 binding "
+                          "corporate rules; needs a transfer impact assessment", described)
+    if recipient.role == RecipientRole.PROCESSOR:
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {described} relied on for a standing "
+                          "processor relationship; a derogation covers occasional transfers only "
+                          "(EDPB Guidelines 2/2018), a processor needs an Art. 46 safeguard", described)
+    return HopVerdict(HopStatus.DEROGATION, f"to {to} under {described}: not a safeguard, allowed "
+                      "only for occasional transfers (EDPB Guidelines 2/2018)", described)
+
+
+def _no_mechanism_verdict(to: str, kind: MechanismKind, decision: Adequacy | None,
+                          recipient: Recipient, rules: TransferRules, on: date) -> HopVerdict:
+    """Nothing valid holds: say exactly what is missing, the case a DPO has to fix."""
+    relied = "adequacy relied on, but " if kind == MechanismKind.ADEQUACY else ""
+    if decision is not None:
+        outside = recipient.sector.value if recipient.sector in decision.outside_scope else \
+            "non-automated processing"
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {relied}adequacy decision "
+                          f"{decision.decision} covers only {decision.condition}, and the recipient "
+                          f"is declared {outside}: it needs another mechanism")
+    certified = next((d for d in rules.decisions_for(to)
+                      if d.framework == Framework.DPF and d.in_force(on)), None)
+    if certified is not None:
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {relied}adequacy decision "
+                          f"{certified.decision} is in force but covers only organisations certified "
+                          "under the EU-US Data Privacy Framework, and the recipient is not declared "
+                          "certified (kind: dpf)")
+    past = [d for d in rules.decisions_for(to) if d.framework is None]
+    if past:
+        why = max(past, key=lambda d: d.adopted).not_in_force_why(on)
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {relied}{why}, and no other mechanism")
+    if relied:
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {relied}no adequacy decision exists")
+    return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: no transfer mechanism")

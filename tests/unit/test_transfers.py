@@ -1,25 +1,48 @@
-"""Transfer verdicts, with dates chosen so that an off-by-one or a stale rule fails."""
+"""Transfer verdicts, with dates chosen so that an off-by-one, a wrong offset or a stale rule fails.
+
+Each decision is judged on the day before it applies and on the day it does; each invalidation
+on its eve and its day; moments in UTC and at other offsets land on their Brussels day.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.transfer_chains import catalog_hops
-from lineage.domain.transfers import HopStatus, Mechanism, MechanismKind, classify_hop
+from lineage.domain.transfer_rules import Sector, legal_day, parse_transfer_rules
+from lineage.domain.transfers import (
+    Art49Derogation,
+    HopStatus,
+    Mechanism,
+    MechanismKind,
+    Recipient,
+    RecipientRole,
+    classify_hop,
+    judge_hop,
+)
+from lineage.errors import CatalogError
 from lineage.reference import default_transfer_rules
 from lineage.settings import Settings
 
 RULES = default_transfer_rules()
 TODAY = date(2026, 11, 22)
-NONE = None
+TOKYO = timezone(timedelta(hours=9))
+NEW_YORK = timezone(timedelta(hours=-4))
+PS = {"kind": MechanismKind.PRIVACY_SHIELD}
+DPF = {"kind": MechanismKind.DPF}
 
 
-def verdict(country: str, on: date = TODAY, **mechanism: object) -> HopStatus:
-    declared = Mechanism(**mechanism) if mechanism else NONE
+def verdict(country: str, on: date | datetime = TODAY, **mechanism: object) -> HopStatus:
+    declared = Mechanism(**mechanism) if mechanism else None  # type: ignore[arg-type]
     return classify_hop(country, declared, RULES, on).status
+
+
+def reason(country: str, on: date | datetime = TODAY, **mechanism: object) -> str:
+    declared = Mechanism(**mechanism) if mechanism else None  # type: ignore[arg-type]
+    return classify_hop(country, declared, RULES, on).reason
 
 
 class TestReferenceData:
@@ -29,61 +52,249 @@ class TestReferenceData:
         assert RULES.in_eea("NO") and RULES.in_eea("EL") and RULES.in_eea("RE")
         assert not RULES.in_eea("GB") and not RULES.in_eea("UK") and not RULES.in_eea("FO")
 
-    def test_every_adequacy_entry_names_its_decision(self) -> None:
-        assert all(entry.decision for entry in RULES.adequacy)
-        assert {e.country for e in RULES.adequacy} >= {"GB", "US", "JP", "CA", "BR", "CH"}
+    def test_every_entry_is_dated_and_names_its_decision(self) -> None:
+        assert all(entry.decision and entry.adopted for entry in RULES.adequacy)
+        assert {e.destination for e in RULES.adequacy} >= {
+            "GB", "US", "JP", "KR", "CA", "BR", "CH", "IL", "EPO"}
+        assert all(e.oj for e in RULES.adequacy if "not verified" not in e.decision)
+
+    def test_an_undated_decision_is_refused_not_read_as_always_in_force(self) -> None:
+        text = """as_of: 2026-11-01
+sources: {}
+eu: [FR]
+eea_efta: []
+adequacy:
+  - {country: JP, name: Japan, decision: "(EU) 2019/419", scope: full}
+"""
+        with pytest.raises(CatalogError, match="adopted"):
+            parse_transfer_rules(text, "rules.yaml")
+
+    def test_an_annulment_names_the_judgment(self) -> None:
+        text = """as_of: 2026-11-01
+sources: {}
+eu: [FR]
+eea_efta: []
+adequacy:
+  - {country: US, name: x, decision: y, adopted: 2016-07-12, ended: 2020-07-16,
+     scope: certified, framework: privacy_shield}
+"""
+        with pytest.raises(CatalogError, match="ended_by"):
+            parse_transfer_rules(text, "rules.yaml")
 
 
-class TestClassifyHop:
-    def test_inside_the_eea_needs_nothing(self) -> None:
-        assert verdict("FR") == HopStatus.INSIDE_EEA
-        assert verdict("el") == HopStatus.INSIDE_EEA
+# (destination, last day without the decision, first day with it)
+ADOPTIONS = [
+    ("CH", date(2000, 7, 25), date(2000, 7, 26)),
+    ("CA", date(2001, 12, 19), date(2001, 12, 20)),
+    ("AR", date(2003, 6, 29), date(2003, 6, 30)),
+    ("GG", date(2003, 11, 20), date(2003, 11, 21)),
+    ("IM", date(2004, 4, 27), date(2004, 4, 28)),
+    ("JE", date(2008, 5, 7), date(2008, 5, 8)),
+    ("FO", date(2010, 3, 4), date(2010, 3, 5)),
+    ("AD", date(2010, 10, 18), date(2010, 10, 19)),
+    ("IL", date(2011, 1, 30), date(2011, 1, 31)),
+    ("UY", date(2012, 8, 20), date(2012, 8, 21)),
+    ("NZ", date(2012, 12, 18), date(2012, 12, 19)),
+    ("JP", date(2019, 1, 22), date(2019, 1, 23)),
+    ("GB", date(2021, 6, 27), date(2021, 6, 28)),
+    ("KR", date(2021, 12, 16), date(2021, 12, 17)),
+    ("BR", date(2026, 1, 25), date(2026, 1, 26)),
+]
 
-    def test_full_adequacy(self) -> None:
-        assert verdict("CH") == HopStatus.ADEQUATE
-        assert verdict("UK") == HopStatus.ADEQUATE
 
-    def test_uk_adequacy_ends_on_27_december_2031(self) -> None:
+class TestDecisionDates:
+    @pytest.mark.parametrize(("country", "before", "first"), ADOPTIONS)
+    def test_adequate_from_the_day_of_adoption_only(self, country: str, before: date,
+                                                    first: date) -> None:
+        assert verdict(country, before) == HopStatus.UNAPPROVED
+        assert "applies from" in reason(country, before)
+        assert verdict(country, first) == HopStatus.ADEQUATE
+
+    def test_uk_adequacy_ends_after_27_december_2031(self) -> None:
         assert verdict("GB", date(2031, 12, 27)) == HopStatus.ADEQUATE
         assert verdict("GB", date(2031, 12, 28)) == HopStatus.UNAPPROVED
+        assert "expired after 27 Dec 2031" in reason("GB", date(2031, 12, 28))
         assert verdict("GB", date(2031, 12, 28), kind=MechanismKind.SCCS, module=2) == \
             HopStatus.SAFEGUARDED
 
-    def test_brazil_adequate_only_from_its_adoption(self) -> None:
-        assert verdict("BR", date(2026, 1, 25)) == HopStatus.UNAPPROVED
-        assert verdict("BR", date(2026, 1, 26)) == HopStatus.ADEQUATE
+    def test_dpf_from_10_july_2023(self) -> None:
+        assert verdict("US", date(2023, 7, 9), **DPF) == HopStatus.UNAPPROVED
+        assert "applies from 10 Jul 2023" in reason("US", date(2023, 7, 9), **DPF)
+        assert verdict("US", date(2023, 7, 10), **DPF) == HopStatus.ADEQUATE
 
-    def test_us_needs_a_current_dpf_certification(self) -> None:
-        assert verdict("US") == HopStatus.UNAPPROVED
-        assert verdict("US", kind=MechanismKind.DPF, certified_until=date(2026, 11, 22)) == \
+    def test_european_patent_organisation_from_15_july_2025(self) -> None:
+        epo = Recipient(country="DE", organisation="EPO")
+        assert judge_hop(epo, None, RULES, date(2025, 7, 14)).status == HopStatus.UNAPPROVED
+        assert judge_hop(epo, None, RULES, date(2025, 7, 15)).status == HopStatus.ADEQUATE
+
+
+class TestPrivacyShieldAndSafeHarbour:
+    def test_privacy_shield_valid_1_august_2016_to_15_july_2020(self) -> None:
+        assert verdict("US", date(2016, 7, 31), **PS) == HopStatus.UNAPPROVED
+        assert verdict("US", date(2016, 8, 1), **PS) == HopStatus.ADEQUATE
+        assert verdict("US", date(2020, 7, 15), **PS) == HopStatus.ADEQUATE
+        assert verdict("US", date(2020, 7, 16), **PS) == HopStatus.UNAPPROVED
+
+    def test_today_it_is_invalid_since_schrems_ii(self) -> None:
+        assert verdict("US", **PS) == HopStatus.UNAPPROVED
+        text = reason("US", **PS)
+        assert "Privacy Shield" in text and "invalid since 16 Jul 2020" in text
+        assert "Schrems II" in text
+
+    def test_safe_harbour_until_5_october_2015(self) -> None:
+        sh = {"kind": MechanismKind.SAFE_HARBOUR}
+        assert verdict("US", date(2000, 7, 25), **sh) == HopStatus.UNAPPROVED
+        assert verdict("US", date(2015, 10, 5), **sh) == HopStatus.ADEQUATE
+        assert verdict("US", date(2015, 10, 6), **sh) == HopStatus.UNAPPROVED
+        assert "Schrems I)" in reason("US", date(2015, 10, 6), **sh)
+
+    def test_a_lapsed_certification_counts_as_none(self) -> None:
+        lapsed = {**PS, "certified_until": date(2019, 3, 31)}
+        assert verdict("US", date(2019, 3, 31), **lapsed) == HopStatus.ADEQUATE
+        assert verdict("US", date(2019, 4, 1), **lapsed) == HopStatus.UNAPPROVED
+
+
+class TestMomentsAtAnOffset:
+    """A moment is judged on its day in Brussels (CEST +02:00 in July, CET +01:00 in January)."""
+
+    def test_schrems_ii_midnight_in_brussels_in_utc(self) -> None:
+        assert verdict("US", datetime(2020, 7, 15, 21, 59, tzinfo=UTC), **PS) == HopStatus.ADEQUATE
+        assert verdict("US", datetime(2020, 7, 15, 22, 0, tzinfo=UTC), **PS) == HopStatus.UNAPPROVED
+
+    def test_schrems_ii_midnight_in_brussels_from_tokyo_and_new_york(self) -> None:
+        # 16 Jul 06:59 in Tokyo is still 15 Jul in Brussels; 15 Jul 18:00 in New York is not
+        assert verdict("US", datetime(2020, 7, 16, 6, 59, tzinfo=TOKYO), **PS) == HopStatus.ADEQUATE
+        assert verdict("US", datetime(2020, 7, 16, 7, 0, tzinfo=TOKYO), **PS) == HopStatus.UNAPPROVED
+        assert verdict("US", datetime(2020, 7, 15, 18, 0, tzinfo=NEW_YORK), **PS) == \
+            HopStatus.UNAPPROVED
+
+    def test_japan_adoption_in_utc_and_in_tokyo(self) -> None:
+        assert verdict("JP", datetime(2019, 1, 22, 22, 59, tzinfo=UTC)) == HopStatus.UNAPPROVED
+        assert verdict("JP", datetime(2019, 1, 22, 23, 0, tzinfo=UTC)) == HopStatus.ADEQUATE
+        # already 23 Jan in Tokyo, still 22 Jan in Brussels
+        assert verdict("JP", datetime(2019, 1, 23, 7, 59, tzinfo=TOKYO)) == HopStatus.UNAPPROVED
+        assert verdict("JP", datetime(2019, 1, 23, 8, 0, tzinfo=TOKYO)) == HopStatus.ADEQUATE
+
+    def test_dpf_adoption_from_new_york(self) -> None:
+        assert verdict("US", datetime(2023, 7, 9, 17, 59, tzinfo=NEW_YORK), **DPF) == \
+            HopStatus.UNAPPROVED
+        assert verdict("US", datetime(2023, 7, 9, 18, 0, tzinfo=NEW_YORK), **DPF) == \
             HopStatus.ADEQUATE
-        lapsed = classify_hop("US", Mechanism(kind=MechanismKind.DPF,
-                                              certified_until=date(2026, 11, 21)), RULES, TODAY)
-        assert lapsed.status == HopStatus.UNAPPROVED and "lapsed" in lapsed.reason
 
-    def test_privacy_shield_is_never_valid(self) -> None:
-        shield = classify_hop("US", Mechanism(kind=MechanismKind.PRIVACY_SHIELD), RULES, TODAY)
-        assert shield.status == HopStatus.UNAPPROVED and "Privacy Shield" in shield.reason
+    def test_a_naive_moment_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="time zone"):
+            legal_day(datetime(2020, 7, 16, 0, 30))
 
-    def test_partial_adequacy_needs_the_recipient_in_scope(self) -> None:
-        assert verdict("CA") == HopStatus.UNAPPROVED
-        assert verdict("CA", kind=MechanismKind.ADEQUACY) == HopStatus.ADEQUATE
-        assert verdict("JP", kind=MechanismKind.ADEQUACY) == HopStatus.ADEQUATE
 
-    def test_safeguards_and_their_limits(self) -> None:
-        assert verdict("IN", kind=MechanismKind.SCCS, module=3) == HopStatus.SAFEGUARDED
-        assert verdict("IN", kind=MechanismKind.BCRS) == HopStatus.SAFEGUARDED
-        assert verdict("IN", kind=MechanismKind.ART49, derogation="explicit consent") == \
-            HopStatus.SAFEGUARDED
-        assert verdict("IN", kind=MechanismKind.DPF) == HopStatus.UNAPPROVED
-        assert verdict("IN", kind=MechanismKind.ADEQUACY) == HopStatus.UNAPPROVED
-        assert verdict("IN", kind=MechanismKind.NONE) == HopStatus.UNAPPROVED
+class TestDpfCertification:
+    def test_in_force_but_not_certified_says_exactly_that(self) -> None:
+        text = reason("US")
+        assert "(EU) 2023/1795 of 10 Jul 2023 is in force" in text and "not declared certified" in text
+        assert "expired" not in text
+        relied = reason("US", kind=MechanismKind.ADEQUACY)
+        assert relied.startswith("to US: adequacy relied on, but") and "not declared certified" in relied
+        assert "expired" not in relied
 
-    def test_incomplete_mechanisms_are_refused(self) -> None:
-        with pytest.raises(ValueError, match="module"):
-            Mechanism(kind=MechanismKind.SCCS)
+    def test_a_current_certification_is_adequate_a_lapsed_one_is_not(self) -> None:
+        assert verdict("US", **DPF, certified_until=TODAY) == HopStatus.ADEQUATE
+        lapsed = reason("US", **DPF, certified_until=TODAY - timedelta(days=1))
+        assert "lapsed on 2026-11-21" in lapsed
+        assert verdict("IN", **DPF) == HopStatus.UNAPPROVED
+
+
+class TestPartialAdequacy:
+    def test_a_company_is_presumed_within_the_private_sector_scope(self) -> None:
+        for country in ("JP", "CA", "KR", "IL"):
+            assert verdict(country) == HopStatus.ADEQUATE, country
+        assert "commercial organisation" in reason("JP")
+
+    @pytest.mark.parametrize(("country", "sector"), [
+        ("JP", Sector.PUBLIC), ("JP", Sector.ACADEMIC), ("JP", Sector.PRESS),
+        ("CA", Sector.PUBLIC), ("CA", Sector.NON_COMMERCIAL),
+        ("KR", Sector.RELIGIOUS), ("KR", Sector.CREDIT)])
+    def test_a_recipient_declared_outside_the_scope_needs_another_mechanism(
+            self, country: str, sector: Sector) -> None:
+        outside = Recipient(country=country, sector=sector)
+        judged = judge_hop(outside, None, RULES, TODAY)
+        assert judged.status == HopStatus.UNAPPROVED
+        assert f"declared {sector.value}" in judged.reason and "another mechanism" in judged.reason
+        sccs = Mechanism(kind=MechanismKind.SCCS, module=2)
+        assert judge_hop(outside, sccs, RULES, TODAY).status == HopStatus.SAFEGUARDED
+
+    def test_scopes_differ_per_decision(self) -> None:
+        assert judge_hop(Recipient("KR", sector=Sector.PUBLIC), None, RULES, TODAY).approved
+        assert judge_hop(Recipient("JP", sector=Sector.NON_COMMERCIAL), None, RULES, TODAY).approved
+        assert judge_hop(Recipient("CH", sector=Sector.PUBLIC), None, RULES, TODAY).approved
+
+    def test_israel_covers_automated_processing(self) -> None:
+        manual = judge_hop(Recipient("IL", automated=False), None, RULES, TODAY)
+        assert manual.status == HopStatus.UNAPPROVED and "non-automated" in manual.reason
+
+    def test_relying_on_adequacy_outside_its_scope(self) -> None:
+        relied = judge_hop(Recipient("JP", sector=Sector.PUBLIC),
+                           Mechanism(kind=MechanismKind.ADEQUACY), RULES, TODAY)
+        assert relied.reason.startswith("to JP: adequacy relied on, but adequacy decision (EU) 2019/419")
+
+
+class TestArt49:
+    def test_a_closed_list_with_its_letters(self) -> None:
+        assert len(Art49Derogation) == 8
+        assert Art49Derogation.EXPLICIT_CONSENT.article == "Art. 49(1)(a)"
+        assert Art49Derogation.PUBLIC_REGISTER.article == "Art. 49(1)(g)"
+        assert Art49Derogation.COMPELLING_LEGITIMATE_INTERESTS.article == \
+            "Art. 49(1) second subparagraph"
+        for spelt in ("explicit consent", "Explicit-Consent", "49(1)(a)", "Art. 49(1)(a)"):
+            assert Mechanism(kind="art49", derogation=spelt).derogation == \
+                Art49Derogation.EXPLICIT_CONSENT
+
+    def test_anything_else_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="derogation"):
+            Mechanism(kind="art49", derogation="legitimate interest")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="derogation"):
             Mechanism(kind=MechanismKind.ART49)
+
+    def test_a_derogation_is_its_own_verdict_for_a_controller_recipient(self) -> None:
+        consent = Mechanism(kind="art49", derogation="explicit_consent")  # type: ignore[arg-type]
+        judged = judge_hop(Recipient("IN", role=RecipientRole.CONTROLLER), consent, RULES, TODAY)
+        assert judged.status == HopStatus.DEROGATION and judged.approved
+        assert "not a safeguard" in judged.reason and judged.mechanism == \
+            "Art. 49(1)(a) derogation (explicit_consent)"
+
+    def test_refused_for_a_standing_processor_relationship(self) -> None:
+        consent = Mechanism(kind="art49", derogation="explicit_consent")  # type: ignore[arg-type]
+        for onward in (False, True):
+            judged = judge_hop(Recipient("IN", onward=onward), consent, RULES, TODAY)
+            assert judged.status == HopStatus.UNAPPROVED
+            assert "standing processor relationship" in judged.reason
+
+
+class TestSccModules:
+    @pytest.mark.parametrize(("role", "onward", "module"), [
+        (RecipientRole.PROCESSOR, False, 2), (RecipientRole.PROCESSOR, True, 3),
+        (RecipientRole.CONTROLLER, False, 1), (RecipientRole.CONTROLLER, True, 4)])
+    def test_each_relationship_has_its_module(self, role: RecipientRole, onward: bool,
+                                              module: int) -> None:
+        recipient = Recipient("IN", role=role, onward=onward)
+        for signed in range(1, 5):
+            judged = judge_hop(recipient, Mechanism(kind=MechanismKind.SCCS, module=signed),
+                               RULES, TODAY)
+            expected = HopStatus.SAFEGUARDED if signed == module else HopStatus.SCC_MODULE_MISMATCH
+            assert judged.status == expected, (role, onward, signed)
+
+    def test_a_mismatch_is_not_approved_and_says_which_module_applies(self) -> None:
+        judged = judge_hop(Recipient("IN", onward=True), Mechanism(kind=MechanismKind.SCCS, module=2),
+                           RULES, TODAY)
+        assert not judged.approved
+        assert "module 3 of Decision (EU) 2021/914 applies" in judged.reason
+        assert "controller to processor" in judged.reason
+
+    def test_other_mechanisms_and_their_limits(self) -> None:
+        assert verdict("IN", kind=MechanismKind.BCRS) == HopStatus.SAFEGUARDED
+        assert verdict("IN", kind=MechanismKind.ADEQUACY) == HopStatus.UNAPPROVED
+        assert "no adequacy decision exists" in reason("IN", kind=MechanismKind.ADEQUACY)
+        assert verdict("IN", kind=MechanismKind.NONE) == HopStatus.UNAPPROVED
+        with pytest.raises(ValueError, match="module"):
+            Mechanism(kind=MechanismKind.SCCS)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +312,12 @@ class TestDemoCatalogSeedCases:
         assert hops[("brevo/contacts", "sendinblue>sms-gateway")] == HopStatus.SAFEGUARDED
         # onward: an EU processor's sub-processor's sub-processor with no mechanism
         assert hops[("brevo/contacts", "sendinblue>sms-gateway>sms-support")] == HopStatus.UNAPPROVED
+
+    def test_an_audit_of_2019_finds_the_privacy_shield_valid(self) -> None:
+        catalog = parse_catalog(Settings().catalog.read_text())
+        then = {(h.store, h.chain): h.verdict for h in catalog_hops(catalog, RULES, date(2019, 6, 1))}
+        assert then[("dropbox/recruitment", ("dropbox",))].status == HopStatus.ADEQUATE
+        assert "(EU) 2016/1250" in then[("dropbox/recruitment", ("dropbox",))].reason
 
     def test_norway_survives_yaml(self) -> None:
         text = "organisation: x\nprocessors: [{id: a, name: A, country: NO}]\nsystems: []\n"
@@ -122,3 +339,15 @@ class TestTransfersCommand:
             ("brevo/contacts", "IN"), ("brevo/transactional", "IN"),
             ("gmail/mailboxes", "US"), ("dropbox/recruitment", "US")}
         assert all(h["status"] == "unapproved" and h["reason"] for h in hops)
+
+    def test_an_audit_before_schrems_ii_names_the_privacy_shield(self) -> None:
+        import json
+
+        from typer.testing import CliRunner
+
+        from lineage.cli.app import app
+
+        result = CliRunner().invoke(app, ["transfers", "--on", "2020-07-15", "--json"])
+        hops = json.loads(result.stdout)["hops"]
+        dropbox = next(h for h in hops if h["store"] == "dropbox/recruitment")
+        assert dropbox["status"] == "adequate" and dropbox["mechanism"] == "privacy_shield"
