@@ -249,3 +249,54 @@ class TestRetention:
     def test_a_store_without_any_rule_is_flagged(self, retention_rows: list[RopaRow]) -> None:
         assert "dropbox/recruitment has no retention rule" in row_of(retention_rows, "dropbox",
                                                                      "employment.recruitment").flags
+
+
+ROPA_BASE = """
+organisation: Test SAS
+timezone: Europe/Paris
+processors: [{id: p, name: P, country: FR}]
+systems:
+  - id: brevo
+    name: Newsletter
+    kind: newsletter
+    processor: p
+    stores:
+      - {id: brevo/contacts, country: FR, subject_types: [prospect, customer],
+         categories: [user.contact.email, user.name], purposes: [marketing.communications.email]}
+retention:
+"""
+
+
+class TestRetentionMatchesLikeRetention:
+    def test_a_rule_on_a_parent_purpose_covers_the_sub_purpose(self) -> None:
+        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, purposes: [marketing], "
+                            "duration: {years: 3}, trigger: last_contact}\n")
+        row = record_of_processing(cat, [], [], [])[0]
+        assert row.retention == ("3 years from last_contact",)
+        assert not [f for f in row.flags if "retention" in f]
+
+    def test_a_category_held_with_no_rule_is_flagged(self) -> None:
+        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, categories: [user.contact], "
+                            "duration: {years: 3}, trigger: last_contact}\n")
+        seen = ObservedStore("brevo/contacts", 10, ("prospect",), ("user.contact.email", "user.behavior"))
+        flags = [f for f in record_of_processing(cat, [], [seen], [])[0].flags if "retention" in f]
+        assert flags == ["brevo/contacts: no retention rule for category user.name",
+                         "brevo/contacts: no retention rule for category user.behavior"]
+
+    def test_a_category_covered_for_one_subject_type_only_says_which_lack_one(self) -> None:
+        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, subject_types: [prospect], "
+                            "duration: {years: 3}, trigger: last_contact}\n")
+        flags = [f for f in record_of_processing(cat, [], [], [])[0].flags if "retention" in f]
+        assert flags == ["brevo/contacts: no retention rule for category user.contact.email "
+                         "(subject types customer)",
+                         "brevo/contacts: no retention rule for category user.name (subject types customer)"]
+
+    def test_combined_and_zero_rules_are_described(self) -> None:
+        cat = parse_catalog(ROPA_BASE + """  - store: brevo/contacts
+    whichever: first
+    clocks:
+      - {duration: {years: 3}, trigger: last_contact}
+      - {duration: {}, trigger: account_closure}
+""")
+        assert record_of_processing(cat, [], [], [])[0].retention == (
+            "3 years from last_contact or at account_closure, whichever comes first",)
