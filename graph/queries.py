@@ -583,7 +583,8 @@ ORDER BY store
 """
 
 # Categories and sub-processors in a fixed order, so two graphs holding the same give the
-# same answer (collect(DISTINCT) follows storage order otherwise).
+# same answer (collect(DISTINCT) follows storage order otherwise). Sub-processor chains of any
+# depth (the catalog refuses cycles; Cypher never repeats a relationship in a path anyway).
 ERASURE_IMPACT = """
 MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})
       -[:IN_STORE]->(st:Store)
@@ -593,7 +594,7 @@ OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
 CALL (p) {
-  OPTIONAL MATCH (p)-[:SUB_PROCESSOR*1..5]->(sub:Processor)-[:ESTABLISHED_IN]->(sc:Country)
+  OPTIONAL MATCH (p)-[:SUB_PROCESSOR*1..]->(sub:Processor)-[:ESTABLISHED_IN]->(sc:Country)
   WITH DISTINCT sub, sc ORDER BY sub.id, sc.code
   RETURN collect({id: sub.id, name: sub.name, country: sc.code}) AS subs
 }
