@@ -308,6 +308,7 @@ def bench_graph(
     render.console.print(render.as_json(result["graph"]))
     render.table("Answers at the API (ms)", rows,
                  ("answer", "requests", "p50_ms", "p99_ms", "target_ms", "meets", "answer_bytes"))
+    render.console.print(f"worker overdue query alone: {result['worker_overdue_query_s']}")
 
 
 from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)

@@ -185,6 +185,20 @@ def overdue_check(settings: Settings) -> float:
 
 # --- measure ---------------------------------------------------------------------------------
 
+def time_overdue_query(settings: Settings, runs: int = 3) -> dict[str, float | int]:
+    """The worker's every-minute read (``graph.retention.overdue``) alone: it must stay well
+    under its minute on a large graph. Seconds of each run, and the rows it returned."""
+    from graph.retention import overdue
+
+    seconds, rows = [], 0
+    with open_driver(settings) as driver:
+        for _ in range(runs):
+            started = time.perf_counter()
+            rows = len(overdue(driver, settings.neo4j.database, datetime.now(UTC)))
+            seconds.append(time.perf_counter() - started)
+    return {"min_s": round(min(seconds), 2), "max_s": round(max(seconds), 2), "rows": rows}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -303,10 +317,11 @@ def run_graph_bench(settings: Settings, catalog: Catalog, subjects: int, batch: 
     population = counts["subjects"] if not load else subjects
     with served_api(token, settings.stack.home / "bench-graph-api.log") as url:
         results = measure(url, token, questions(population, samples, now))
+    overdue_query = time_overdue_query(settings)
     return {"load": {"subjects": report.subjects, "holdings": report.holdings,
                      "seconds": round(report.seconds, 1),
                      "overdue_check_s": round(report.overdue_check_s, 2)} if load else None,
-            "graph": counts, "answers": results,
+            "graph": counts, "answers": results, "worker_overdue_query_s": overdue_query,
             "neo4j": {"heap": settings.stack.neo4j_heap,
                       "pagecache_mb": settings.stack.neo4j_pagecache_mb},
             "holdings_per_profile": {name: n for (name, _, _), n in
