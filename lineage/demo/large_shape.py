@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from lineage.domain.catalog import Catalog
@@ -204,15 +204,16 @@ def holding_templates(policy: RetentionPolicy, profile: int) -> list[HoldingTemp
 
 
 def _probe(policy: RetentionPolicy, store: str, category: str, purpose: str,
-           moments: Sequence[str], at: datetime) -> Any:
+           moments: Sequence[str], at: datetime, subject_type: str | None = None) -> Any:
     marks = {Moment(m): (at, "probe") for m in (*moments, "first_seen")}
     return policy.expiry(HoldingClock(store=store, system=None, category=category,
-                                      purposes=(purpose,), moments=marks))
+                                      purposes=(purpose,), moments=marks, subject_type=subject_type))
 
 
 def _holding(policy: RetentionPolicy, t: EventTemplate, category: str, first: str, last: str,
              moments: tuple[str, ...]) -> HoldingTemplate:
-    expiry = _probe(policy, t.store, category, t.purpose, moments, datetime(2024, 1, 1, tzinfo=UTC))
+    expiry = _probe(policy, t.store, category, t.purpose, moments, datetime(2024, 1, 1, tzinfo=UTC),
+                    t.subject_type.value)
     return HoldingTemplate(
         store=t.store, category=category, subject_type=t.subject_type.value, purpose=t.purpose,
         first=first, last=last, moments=moments,
@@ -227,32 +228,41 @@ class ExpiryTables:
     """Expiry of each holding template for each day, through the domain's own policy.
 
     A holding's expiry is a function of the time of the event its rule runs from. Computed once
-    per (template, day) at midnight, then shifted by the time of day when the rule keeps it
-    (a duration added to a moment) and not when it does not (the end of a financial year):
-    which of the two is measured, by probing an hour later, not assumed.
+    per (template, day of the organisation's calendar) at its local midnight, then shifted by
+    the wall-clock time of day when the rule keeps it (a duration added to a moment) and not
+    when it does not (the end of a financial year): which of the two is measured, by probing an
+    hour later, not assumed. Wall-clock, because the policy's calendar arithmetic is, so a DST
+    change between the event and its expiry shifts both alike.
     """
 
     def __init__(self, policy: RetentionPolicy) -> None:
         self._policy = policy
-        self._cache: dict[tuple[HoldingTemplate, int], tuple[int | None, int]] = {}
+        self._cache: dict[tuple[HoldingTemplate, date], tuple[datetime | None, int]] = {}
 
     def expiry_ms(self, holding: HoldingTemplate, at_ms: int) -> int | None:
-        day, into_day = divmod(at_ms, DAY_MS)
+        local = datetime.fromtimestamp(at_ms / 1000, self._policy.zone)
+        day = local.date()
         found = self._cache.get((holding, day))
         if found is None:
-            found = self._cache[(holding, day)] = self._compute(holding, day * DAY_MS)
+            found = self._cache[(holding, day)] = self._compute(holding, day)
         base, shifts = found
-        return None if base is None else base + shifts * into_day
+        if base is None:
+            return None
+        wall = local.replace(tzinfo=None) - datetime.combine(day, time(0))
+        return int((base + wall * shifts).replace(tzinfo=self._policy.zone).timestamp() * 1000)
 
-    def _compute(self, holding: HoldingTemplate, midnight_ms: int) -> tuple[int | None, int]:
-        midnight = datetime.fromtimestamp(midnight_ms / 1000, UTC)
+    def _compute(self, holding: HoldingTemplate, day: date) -> tuple[datetime | None, int]:
+        """The expiry's local wall-clock time for an event at the day's midnight, and whether
+        it moves with the time of day (1) or not (0)."""
         at, later = (_probe(self._policy, holding.store, holding.category, holding.purpose,
-                            holding.moments, moment)
-                     for moment in (midnight, midnight + timedelta(hours=1)))
+                            holding.moments, datetime.combine(day, moment, tzinfo=self._policy.zone),
+                            holding.subject_type)
+                     for moment in (time(0), time(1)))
         if at is None or at.at is None:
             return None, 0
-        base = int(at.at.timestamp() * 1000)
-        return base, int(later.at.timestamp() * 1000 - base) // 3_600_000
+        base = at.at.astimezone(self._policy.zone).replace(tzinfo=None)
+        moved = later.at.astimezone(self._policy.zone).replace(tzinfo=None) - base
+        return base, int(moved // timedelta(hours=1))
 
 
 @dataclass

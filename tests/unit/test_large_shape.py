@@ -75,7 +75,7 @@ def test_expiry_tables_agree_with_the_policy_at_any_time_of_day(catalog: Catalog
                 at = datetime.fromtimestamp(at_ms / 1000, UTC)
                 marks = {Moment(m): (at, "e") for m in (*holding.moments, "first_seen")}
                 expected = policy.expiry(HoldingClock(holding.store, None, holding.category,
-                                                      (holding.purpose,), marks))
+                                                      (holding.purpose,), marks, holding.subject_type))
                 want = (None if expected is None or expected.at is None
                         else int(expected.at.timestamp() * 1000))
                 assert tables.expiry_ms(holding, at_ms) == want, (holding.store, holding.category)
