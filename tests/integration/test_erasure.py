@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -65,6 +66,9 @@ def brevo_added(email: str, ts: int) -> dict[str, Any]:
                           "date": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")}
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lineage", "erasure", *args],
                           env=settings_env(settings), capture_output=True, text=True, timeout=60)
@@ -110,8 +114,10 @@ class TestErasureRequest:
                           "--received", "2026-11-20")
         assert [t["store"] for t in opened["tasks"]] == STORES
         assert {t["status"] for t in opened["tasks"]} == {"outstanding"}
-        assert at(opened["received_at"]) == datetime(2026, 11, 20, tzinfo=UTC)
-        assert at(opened["deadline"]) == datetime(2026, 12, 20, tzinfo=UTC)  # received + 1 month
+        # A date without a time is that day in the organisation's zone (the demo's: Paris), and the
+        # deadline runs to the end of the day one month later, in Paris.
+        assert at(opened["received_at"]) == datetime(2026, 11, 20, tzinfo=PARIS)
+        assert at(opened["deadline"]) == datetime(2026, 12, 20, 23, 59, 59, 999999, tzinfo=PARIS)
         assert opened["status"] == "open" and opened["requested_by"] == "data subject, by e-mail to dpo@"
         s3_task = next(t for t in opened["tasks"] if t["store"] == "s3://acme-hr-cv")
         assert s3_task["categories"] == ["user.content.private.cv"] and "FR" in s3_task["countries"]
@@ -124,7 +130,9 @@ class TestErasureRequest:
         with open_driver(pipeline) as driver:
             overdue = overdue_requests(driver, pipeline.neo4j.database, datetime.now(UTC))
         assert [r["id"] for r in overdue] == [late["id"]]
-        assert overdue[0]["deadline"] == datetime(2026, 11, 1, tzinfo=UTC)
+        assert overdue[0]["deadline"] == datetime(2026, 11, 1, 23, 59, 59, 999999, tzinfo=PARIS)
+        refused = cli(pipeline, "extend", late["id"], "--months", "1", "--reason", "complex")
+        assert refused.returncode == 2 and "within one month of receipt" in refused.stdout
         (shown,) = cli_json(pipeline, "status", late["id"])
         assert shown["status"] == "overdue" and shown["counts"]["outstanding"] == 4  # billing retained
         with open_driver(pipeline) as driver:
@@ -132,6 +140,15 @@ class TestErasureRequest:
             assert (alert["kind"], alert["count"]) == ("erasure_overdue", 1)
             assert late["id"] in alert["reason"]
             assert check_erasures(driver, pipeline.neo4j.database) == []  # one alert, kept up to date
+
+        extended = cli_json(pipeline, "extend", opened["id"], "--months", "2", "--reason",
+                            "data held by five processors, two outside the EU")
+        assert at(extended["deadline"]) == datetime(2027, 2, 20, 23, 59, 59, 999999, tzinfo=PARIS)
+        assert extended["extension"]["months"] == 2
+        assert at(extended["extension"]["original_deadline"]) == at(opened["deadline"])
+        assert extended["extension"]["reason"] == "data held by five processors, two outside the EU"
+        more = cli(pipeline, "extend", opened["id"], "--months", "1", "--reason", "still complex")
+        assert more.returncode == 2 and "at most 2" in more.stdout
 
         delete_everywhere(pipeline, tmp_path)
         (proof,) = cli_json(pipeline, "status", opened["id"])

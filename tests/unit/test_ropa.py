@@ -76,7 +76,9 @@ class TestActivities:
         assert hubspot.recipients == ("HubSpot Ireland Ltd",)
         assert hubspot.transfers == ()
         assert hubspot.retention == (
-            "3 years from last_contact (seed 003: prospects 3 years after the end of the relationship)",)
+            "3 years from last_contact (seed 003: prospects 3 years after the end of the relationship)",
+            "5 years from end_of_contract for customer (seed 003: B2B client contacts 5 years after "
+            "the end of the contract (Code civil 2224))")
         assert hubspot.flags == ()
         assert hubspot.subjects_observed == 0
 
