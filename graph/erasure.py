@@ -15,7 +15,7 @@ because only erasure requests use it.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timezone, tzinfo
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
@@ -164,9 +164,16 @@ def _create(tx: ManagedTransaction, key: str, request_id: str, requested_by: str
         return False
     tasks = [_task(row) for row in rows if row["store"] is not None and row["categories"]]
     tx.run(CREATE_REQUEST, subject=rows[0]["subject"], id=request_id, requested_by=requested_by,
-           received_at=received_at, deadline=erasure_deadline(received_at, zone),
-           created_at=datetime.now(received_at.tzinfo), tasks=tasks).consume()
+           received_at=fixed_offset(received_at), deadline=erasure_deadline(received_at, zone),
+           created_at=fixed_offset(datetime.now(received_at.tzinfo)), tasks=tasks).consume()
     return True
+
+
+def fixed_offset(at: datetime) -> datetime:
+    """``at`` with its UTC offset as a fixed zone: a named zone (ZoneInfo) is not something the
+    driver can pack, and the instant and the offset it was seen at are all the evidence needs."""
+    offset = at.utcoffset()
+    return at if offset is None else at.astimezone(timezone(offset))
 
 
 def extend_request(driver: Driver, database: str, request_id: str, months: int, reason: str,
@@ -185,7 +192,7 @@ def _extend(tx: ManagedTransaction, request_id: str, months: int, reason: str, n
     granted = extend(found["received_at"].to_native(), found["status"], found["months"], months,
                      reason, now, zone)
     tx.run(EXTEND, id=request_id, deadline=granted.deadline, months=granted.months,
-           reason=granted.reason, extended_at=granted.extended_at).consume()
+           reason=granted.reason, extended_at=fixed_offset(granted.extended_at)).consume()
     return True
 
 

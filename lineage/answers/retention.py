@@ -8,6 +8,7 @@ from typing import Any
 from neo4j import Driver
 
 from graph import holds, retention
+from graph.erasure import fixed_offset
 from lineage.answers.transfers import QueryError
 from lineage.errors import NotFoundError
 
@@ -16,7 +17,7 @@ def parse_date(value: str, name: str, zone: tzinfo = UTC) -> datetime:
     """A YYYY-MM-DD date as the start of that day in the organisation's zone: "expiring before
     1 July" in Paris means before midnight in Paris, two hours before midnight UTC in summer."""
     try:
-        return datetime.combine(date.fromisoformat(value), time(0), tzinfo=zone)
+        return fixed_offset(datetime.combine(date.fromisoformat(value), time(0), tzinfo=zone))
     except ValueError as exc:
         raise QueryError(f"{name}: {exc}") from exc
 
