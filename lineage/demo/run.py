@@ -14,7 +14,7 @@ from graph.connection import open_driver
 from graph.erasure import open_request
 from graph.erasure import request_status as erasure_status
 from graph.reader import GraphReader
-from lineage.answers.erasure import own_copies
+from lineage.answers.erasure import org_zone, own_copies
 from lineage.answers.retention import expiring
 from lineage.cli import render
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
@@ -108,7 +108,8 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
     key = SubjectHasher(settings.require_subject_key()).email(email)
     with open_driver(settings) as driver:
         request = open_request(driver, settings.neo4j.database, key,
-                               "data subject, by e-mail to the DPO", datetime.now(UTC))
+                               "data subject, by e-mail to the DPO", datetime.now(UTC),
+                               org_zone(settings))
     if request is None:
         raise LineageError(f"the demo person {email} is not in the graph")
     console.print(f"erasure request {request['id']} opened for {email}: "
