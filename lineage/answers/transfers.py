@@ -6,7 +6,7 @@ concerned comes from the graph.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from graph.reader import GraphReader
@@ -19,6 +19,7 @@ from lineage.domain.transfer_chains import (
     with_processor_moved,
     with_sub_processor,
 )
+from lineage.domain.transfer_rules import legal_day
 from lineage.domain.transfers import HopStatus
 from lineage.errors import LineageError
 from lineage.reference import default_transfer_rules
@@ -32,8 +33,9 @@ class QueryError(LineageError):
 
 
 def parse_day(on: str | None) -> date:
+    """The day asked for, else today in Brussels, the days the decisions' dates are in."""
     try:
-        return date.fromisoformat(on) if on else date.today()
+        return date.fromisoformat(on) if on else legal_day(datetime.now(UTC))
     except ValueError as exc:
         raise QueryError(f"on: {exc}") from exc
 
