@@ -19,17 +19,23 @@ from graph.reader import plain
 from lineage.domain.alerts import AlertHit, flow_id, unapproved_by_store
 from lineage.domain.catalog import Catalog
 from lineage.domain.transfer_chains import TransferHop, catalog_hops, flows_with_own_mechanism
+from lineage.domain.transfer_rules import legal_day
 from lineage.reference import default_transfer_rules
 
 
+def today() -> date:
+    """The day the transfer decisions are judged on now: Brussels' day, not this machine's."""
+    return legal_day(datetime.now(UTC))
+
+
 def unapproved_flows(catalog: Catalog, on: date | None = None) -> dict[str, list[TransferHop]]:
-    return unapproved_by_store(catalog_hops(catalog, default_transfer_rules(), on or date.today()))
+    return unapproved_by_store(catalog_hops(catalog, default_transfer_rules(), on or today()))
 
 
 def unapproved_moves(catalog: Catalog, on: date | None = None,
                      ) -> dict[tuple[str, str], list[TransferHop]]:
     """Per declared flow with its own mechanism: the hops still unapproved for what it moves."""
-    pairs = flows_with_own_mechanism(catalog, default_transfer_rules(), on or date.today())
+    pairs = flows_with_own_mechanism(catalog, default_transfer_rules(), on or today())
     return {pair: [h for h in hops if not h.verdict.approved] for pair, hops in pairs.items()}
 
 

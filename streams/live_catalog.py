@@ -28,6 +28,7 @@ from lineage.domain.retention import RetentionPolicy, rules_changed
 from lineage.domain.transfer_chains import TransferHop
 from lineage.errors import CatalogError
 from streams.alerting import reevaluate, unapproved_flows, unapproved_moves
+from streams.alerting import today as current_day
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class LiveCatalog:
     path: Path
     catalog: Catalog
     digest: str
-    day: date = field(default_factory=date.today)
+    day: date = field(default_factory=current_day)
     adapters: Mapping[str, Adapter] = field(init=False)
     unapproved: dict[str, list[TransferHop]] = field(init=False)
     unapproved_moves: dict[tuple[str, str], list[TransferHop]] = field(init=False)
@@ -71,7 +72,7 @@ class LiveCatalog:
 
     def changed(self, today: date | None = None) -> Catalog | None:
         """The new catalog if the file changed (and validates) or the day turned; else None."""
-        today = today or date.today()
+        today = today or current_day()
         try:
             text = self.path.read_text(encoding="utf-8")
         except OSError as exc:
