@@ -1,6 +1,6 @@
 """Erasure requests in the graph: the impact snapshot at receipt, task evaluation, the proof.
 
-``(r:ErasureRequest {id, received_at, deadline, requested_by, status, completed_at,
+``(r:ErasureRequest {id, received_at, deadline, requested_by, status, completed_at, zone,
 extension_months, extension_reason, extended_at, original_deadline})-[:FOR]->(s)``
 and ``(r)-[:HAS_TASK]->(t:ErasureTask {id, store, system, processor, countries, sub_processors,
 categories, status, reason, closed_by_event, closed_at, created_at})``, one task per store that
@@ -22,6 +22,7 @@ from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from graph.holds import ACTIVE_HOLDS_ON_HOLDING
 from graph.reader import plain
+from lineage.domain.catalog import zone_of
 from lineage.domain.erasure import (
     HoldingFacts,
     TaskStatus,
@@ -50,7 +51,8 @@ RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor,
 CREATE_REQUEST = """
 MATCH (s:Subject {key: $subject})
 CREATE (r:ErasureRequest {id: $id, received_at: $received_at, deadline: $deadline,
-                          requested_by: $requested_by, status: 'open', created_at: $created_at})
+                          requested_by: $requested_by, status: 'open', created_at: $created_at,
+                          zone: $zone})
 CREATE (r)-[:FOR]->(s)
 WITH r
 UNWIND $tasks AS task
@@ -69,7 +71,7 @@ MATCH (r)-[:HAS_TASK]->(t:ErasureTask) WHERE t.status <> 'done'
 OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store {id: t.store})
 WHERE h.category IN t.categories
 WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE """ + ACTIVE_HOLDS_ON_HOLDING + """ END AS held_by
-RETURN t.id AS task, t.status AS status, t.categories AS categories,
+RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS zone,
        collect(CASE WHEN h IS NULL THEN null ELSE
                {category: h.category, state: h.state, erased_at: h.erased_at,
                 last_event_id: h.last_event_id, held_by: held_by,
@@ -121,7 +123,7 @@ ORDER BY deadline, id
 # once cannot both count the months as not yet used.
 EXTENSION_FACTS = """
 MATCH (r:ErasureRequest {id: $id})
-RETURN r.received_at AS received_at, r.status AS status,
+RETURN r.received_at AS received_at, r.status AS status, r.zone AS zone,
        coalesce(r.extension_months, 0) AS months
 """
 
@@ -165,7 +167,8 @@ def _create(tx: ManagedTransaction, key: str, request_id: str, requested_by: str
     tasks = [_task(row) for row in rows if row["store"] is not None and row["categories"]]
     tx.run(CREATE_REQUEST, subject=rows[0]["subject"], id=request_id, requested_by=requested_by,
            received_at=fixed_offset(received_at), deadline=erasure_deadline(received_at, zone),
-           created_at=fixed_offset(datetime.now(received_at.tzinfo)), tasks=tasks).consume()
+           created_at=fixed_offset(datetime.now(received_at.tzinfo)), tasks=tasks,
+           zone=getattr(zone, "key", "UTC")).consume()
     return True
 
 
@@ -190,7 +193,7 @@ def _extend(tx: ManagedTransaction, request_id: str, months: int, reason: str, n
     if found is None:
         return False
     granted = extend(found["received_at"].to_native(), found["status"], found["months"], months,
-                     reason, now, zone)
+                     reason, now, _zone(found["zone"], zone))
     tx.run(EXTEND, id=request_id, deadline=granted.deadline, months=granted.months,
            reason=granted.reason, extended_at=fixed_offset(granted.extended_at)).consume()
     return True
@@ -219,8 +222,18 @@ def _refresh(tx: ManagedTransaction, now: datetime, request_id: str | None) -> l
     return [plain(record.data()) for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
 
 
+def _zone(name: str | None, default: tzinfo = UTC) -> tzinfo:
+    """The calendar a request was opened on (kept with it, so its dates never depend on who
+    reads it: the worker's scheduled check or the CLI); requests from before it was kept: UTC."""
+    return zone_of(name) if name else default
+
+
 def _judged(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    holdings = [HoldingFacts(**{**h, "held_by": tuple(h["held_by"])}) for h in row["holdings"]]
+    """A task judged, its dates (retained until...) on the request's own calendar."""
+    zone = _zone(row.get("zone"))
+    holdings = [HoldingFacts(**{**h, "held_by": tuple(h["held_by"]),
+                                "expires_at": h["expires_at"] and h["expires_at"].astimezone(zone)})
+                for h in row["holdings"]]
     outcome = task_outcome(row["categories"], holdings, now)
     return {"id": row["task"], "status": outcome.status.value, "reason": outcome.reason,
             "closed_by_event": outcome.closed_by_event, "closed_at": outcome.closed_at}

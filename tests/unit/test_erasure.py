@@ -179,3 +179,18 @@ class TestRequestStatus:
         assert shown_status("open", self.DEADLINE, self.DEADLINE + timedelta(seconds=1)) \
             is RequestStatus.OVERDUE
         assert shown_status("complete", self.DEADLINE, NOW) is RequestStatus.COMPLETE
+
+
+class TestJudgedOnTheRequestsCalendar:
+    def test_retained_until_is_the_day_in_the_requests_zone_whoever_reads_it(self) -> None:
+        from graph.erasure import _judged
+
+        # Expires at midnight starting 1 Jan 2037 in Paris: 23:00 UTC on 31 Dec 2036.
+        row = {"task": "er-1|billing/invoices", "categories": ["user.financial"], "zone": "Europe/Paris",
+               "holdings": [{"category": "user.financial", "state": "held", "erased_at": None,
+                             "last_event_id": "e:inv", "held_by": [], "legal_obligation": True,
+                             "expires_at": datetime(2036, 12, 31, 23, 0, tzinfo=UTC),
+                             "retention_rule": "invoices"}]}
+        judged = _judged(row, NOW)
+        assert (judged["status"], judged["reason"]) == ("retained",
+                                                        "legal obligation: invoices until 2037-01-01")
