@@ -8,6 +8,7 @@ applied to the current moments, never an increment that could drift.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from graph.reader import plain
 from lineage.domain.retention import Expiry, HoldingClock, Moment, RetentionPolicy
 
 PAGE = 5000
+YIELD_EVERY = 200  # expiries computed between yields to the event loop, inside a batch
 
 
 def holding_clock(row: dict[str, Any]) -> HoldingClock:
@@ -66,7 +68,11 @@ async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
     if not targets:
         return
     result = await tx.run(queries.EXPIRY_INPUTS_OF_TARGETS, targets=targets)
-    rows = expiry_rows(policy, [record.data() async for record in result])
+    inputs = [record.data() async for record in result]
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(inputs), YIELD_EVERY):  # the worker's loop serves alerts meanwhile
+        rows += expiry_rows(policy, inputs[start:start + YIELD_EVERY])
+        await asyncio.sleep(0)
     if rows:
         await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
 

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 NORMALISE_BATCH = 500
 RECORD_BATCH = 1000
 BATCH_WINDOW_S = 0.05
+EARLY_ALERT_TIMEOUT_S = 2.0
+EARLY_ALERT_PAUSE_S = 15.0
+YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
 RETRY_MAX_S = 30.0
 
 
@@ -68,24 +71,34 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
 
     @app.agent(lineage_topics.raw, concurrency=1)
     async def normalise_raw(stream: faust.StreamT) -> None:
-        async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
-            started = time.perf_counter()
-            outgoing: list[Outgoing] = []
-            for event in batch:
-                source = names.source_of(event.message.topic)
-                received = received_time(event.message.headers, event.message.timestamp)
-                outcome = normalise(source, event.value, live.adapters, hasher, _origin(event),
-                                    received)
-                if isinstance(outcome, DeadLetter):
-                    outgoing.append(dead(outcome))
-                    continue
-                outgoing += [(canonical, e.subject.key.encode(), encode_event(e)) for e in outcome]
-            adapted = time.perf_counter()
-            await _deliver(outgoing)  # broker acknowledged every write (acks=all)
-            for event in batch:
-                await stream.ack(event)
-            log.debug("normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
-                      len(batch), len(outgoing), adapted - started, time.perf_counter() - adapted)
+        driver = open_async_driver(settings)
+        early = EarlyAlerts(GraphWriter(driver, settings.neo4j.database))
+        try:
+            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
+                started = time.perf_counter()
+                outgoing: list[Outgoing] = []
+                events: list[DataMovementEvent] = []
+                for event in batch:
+                    source = names.source_of(event.message.topic)
+                    received = received_time(event.message.headers, event.message.timestamp)
+                    outcome = normalise(source, event.value, live.adapters, hasher,
+                                        _origin(event), received)
+                    if isinstance(outcome, DeadLetter):
+                        outgoing.append(dead(outcome))
+                        continue
+                    events += outcome
+                    outgoing += [(canonical, e.subject.key.encode(), encode_event(e))
+                                 for e in outcome]
+                adapted = time.perf_counter()
+                announced = await early.announce(_alert_hits(events, live))
+                await _deliver(alerted(announced) + outgoing)  # acked by the broker (acks=all)
+                for event in batch:
+                    await stream.ack(event)
+                log.debug("normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
+                          len(batch), len(outgoing), adapted - started,
+                          time.perf_counter() - adapted)
+        finally:
+            await driver.close()
 
     @app.agent(lineage_topics.canonical, concurrency=1)
     async def record_canonical(stream: faust.StreamT) -> None:
@@ -96,9 +109,11 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 started = time.perf_counter()
                 events: list[DataMovementEvent] = []
                 letters: list[DeadLetter] = []
-                for event in batch:
+                for number, event in enumerate(batch, start=1):
                     outcome = decode_canonical(event.value, _origin(event))
                     (letters if isinstance(outcome, DeadLetter) else events).append(outcome)
+                    if number % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # let the normalise agent's alerts through
                 decoded = time.perf_counter()
                 letters += await _store(writer, events, live)
                 refused = {letter.payload for letter in letters}
@@ -203,6 +218,33 @@ async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, A
             delay = min(delay * 2, RETRY_MAX_S)
         except Exception as exc:
             log.error("alerts of a batch not recorded: %s", _refusal(exc))
+            return []
+
+
+class EarlyAlerts:
+    """Alerts raised by the normalise stage, before the events are stored.
+
+    Waiting for the record stage puts a whole batch's graph write, and the canonical topic's
+    queue, in front of an alert: seconds under load. So the normalise stage upserts its batch's
+    alert hits itself and announces the new ones at once. It never waits for Neo4j: if the
+    upsert fails or takes longer than :data:`EARLY_ALERT_TIMEOUT_S`, it gives up for
+    :data:`EARLY_ALERT_PAUSE_S` and normalising goes on; the record stage upserts the same hits
+    after storing the events (the upsert is idempotent), which raises anything missed here.
+    """
+
+    def __init__(self, writer: GraphWriter) -> None:
+        self._writer = writer
+        self._paused_until = 0.0
+
+    async def announce(self, hits: list[AlertHit]) -> list[dict[str, Any]]:
+        if not hits or time.monotonic() < self._paused_until:
+            return []
+        try:
+            return await asyncio.wait_for(self._writer.upsert_alerts(hits), EARLY_ALERT_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("early alerts paused for %.0fs (%s); the record stage raises them",
+                        EARLY_ALERT_PAUSE_S, type(exc).__name__)
+            self._paused_until = time.monotonic() + EARLY_ALERT_PAUSE_S
             return []
 
 
