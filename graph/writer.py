@@ -7,7 +7,7 @@ do about anything else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -87,18 +87,21 @@ def _holding_rows(event: DataMovementEvent, store: str, marks: list[str]) -> lis
     return [base | {"category": category} for category in event.categories]
 
 
-def _marks(event: DataMovementEvent) -> tuple[list[str], list[str]]:
+def _marks(event: DataMovementEvent,
+           indirect_sources: Container[str]) -> tuple[list[str], list[str]]:
     """The retention moments the event sets: on its categories' holdings, and store-wide."""
-    marks = moments_marked(event)
+    marks = moments_marked(event, indirect_sources)
     return ([m.moment.value for m in marks if not m.store_wide],
             [m.moment.value for m in marks if m.store_wide])
 
 
-def rows_for(events: Sequence[DataMovementEvent]) -> BatchRows:
-    """Split a batch into statement rows; a movement adds holdings at its destination too."""
+def rows_for(events: Sequence[DataMovementEvent],
+             indirect_sources: Container[str] = frozenset()) -> BatchRows:
+    """Split a batch into statement rows; a movement adds holdings at its destination too.
+    A collection from one of the catalog's ``indirect_sources`` is not contact."""
     rows = BatchRows()
     for event in events:
-        own, store_wide = _marks(event)
+        own, store_wide = _marks(event, indirect_sources)
         if store_wide:
             rows.clocks.append(_base(event) | {"store": marked_store(event), "marks": store_wide})
         match event:
@@ -134,7 +137,7 @@ class GraphWriter:
         if not events:
             return
         groups = identity_groups(events)
-        rows = rows_for(events)
+        rows = rows_for(events, policy.indirect_sources)
         async with self._driver.session(database=self._database) as session:
             await session.execute_write(_write_batch, groups, rows, policy)
 

@@ -90,6 +90,15 @@ class TestBatchRows:
         order = [q for q, _ in rows.statements()]
         assert order.index(queries.MERGE_HOLDINGS) < order.index(queries.MARK_ERASED)
 
+    def test_a_collection_from_an_indirect_source_is_not_contact(self) -> None:
+        event = CollectionEvent(event_id="e:0000007", action="collected", occurred_at=WHEN,
+                                source="infogreffe", subject=ref(), store="hubspot/contacts",
+                                categories=("user.contact.email",))
+        direct = rows_for([event]).holdings[0]["marks"]
+        indirect = rows_for([event], indirect_sources={"infogreffe"}).holdings[0]["marks"]
+        assert "contact" in direct and "contact" not in indirect
+        assert "collected" in indirect
+
     def test_rows_carry_the_hash_not_the_address(self) -> None:
         event = CollectionEvent(event_id="e:0000006", action="collected", occurred_at=WHEN,
                                 source="brevo", subject=ref(), store="brevo/contacts",
