@@ -90,6 +90,7 @@ DROP_HOLDING_SCHEMA: tuple[str, ...] = (
     "DROP CONSTRAINT holding_id IF EXISTS",
     "DROP INDEX holding_state IF EXISTS",
     "DROP INDEX holding_expires IF EXISTS",
+    "DROP INDEX holding_held_kind IF EXISTS",
 )
 AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
 
