@@ -22,6 +22,10 @@ from lineage.domain.transfer_chains import TransferHop, catalog_hops, flows_with
 from lineage.domain.transfer_rules import legal_day
 from lineage.reference import default_transfer_rules
 
+UPSERT_PAGE = 10_000
+"""Alert hits a transaction at a catalog re-evaluation: on a graph of a million people one
+transaction of every hit would pass Neo4j's transaction memory limit."""
+
 
 def today() -> date:
     """The day the transfer decisions are judged on now: Brussels' day, not this machine's."""
@@ -69,7 +73,10 @@ def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str
                      datetime.fromtimestamp(row["at"] / 1000, UTC), "catalog-evaluation").row()
             for row in held for hop in unapproved[row["store"]]
             if not covering[flow_id(hop)] & set(row["moved_from"])]
-    if not rows:
-        return []
-    records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=rows, database_=database)
-    return [plain(r.data()) for r in records if r["announce"]]
+    announced: list[dict[str, Any]] = []
+    for start in range(0, len(rows), UPSERT_PAGE):  # a million held people: pages, not one tx
+        records, _, _ = driver.execute_query(queries.UPSERT_ALERTS,
+                                             rows=rows[start:start + UPSERT_PAGE],
+                                             database_=database)
+        announced += [plain(r.data()) for r in records if r["announce"]]
+    return announced
