@@ -66,13 +66,11 @@ def _sasl(kafka: KafkaSettings) -> dict[str, Any]:
 
 
 def kafka_python_config(target: KafkaTarget) -> dict[str, Any]:
-    """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient."""
+    """Keyword arguments for kafka-python's KafkaProducer, KafkaConsumer and KafkaAdminClient:
+    aiokafka's, plus the hostname check kafka-python takes apart from the TLS context."""
     kafka = kafka_settings(target)
-    config: dict[str, Any] = {"bootstrap_servers": bootstrap_of(kafka),
-                              "security_protocol": kafka.security_protocol, **_sasl(kafka)}
-    context = ssl_context(kafka)
-    if context is not None:
-        config["ssl_context"] = context
+    config = aiokafka_config(kafka)
+    if "ssl_context" in config:
         config["ssl_check_hostname"] = kafka.ssl_check_hostname
     return config
 
