@@ -294,11 +294,16 @@ def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
     figures.events = topic_size(run.kafka, names.canonical.name)
     figures.dead_letters = topic_size(run.kafka, names.dead_letter.name)
     figures.unplanned_exits = supervisor.unplanned_exits
+    figures.counts, figures.fingerprint, figures.graph = graph_left(run, checked_at)
+
+
+def graph_left(run: Settings, checked_at: datetime) -> tuple[dict[str, int], list[str], list[str]]:
+    """The graph a run left, once the clock-driven checks have run on it: its counts, its
+    holdings fingerprint and its whole-graph fingerprint."""
     with open_driver(run) as driver:
         run_checks(driver, run.neo4j.database, checked_at)
         reader = GraphReader(driver, run.neo4j.database)
-        figures.counts, figures.fingerprint = reader.counts(), reader.fingerprint()
-        figures.graph = graph_fingerprint(driver, run.neo4j.database)
+        return reader.counts(), reader.fingerprint(), graph_fingerprint(driver, run.neo4j.database)
 
 
 

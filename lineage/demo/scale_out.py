@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from lineage.demo.chaos import CLOCK_CHECKS_OFF_S, forget_run, wipe_graph
+from lineage.demo.chaos import CLOCK_CHECKS_OFF_S, forget_run, graph_left, wipe_graph
 from lineage.demo.faults import group_members
 from lineage.demo.fingerprints import GRAPH, FingerprintDiff, compare
 from lineage.demo.traffic import Item, Traffic
@@ -100,25 +100,12 @@ def run_workers(settings: Settings, catalog: Catalog, feed: list[Item], workers:
             Traffic(run, feed).publish_now()
             pool.wait_caught_up(timeout_s)
             figures.duration_s = round(time.monotonic() - started, 1)
-        _collect(run, figures, checked_at)
+        figures.counts, figures.fingerprint, figures.graph = graph_left(run, checked_at)
     finally:
         forget_run(run)
     say(f"{workers} worker(s): caught up in {figures.duration_s}s, "
         f"{len(figures.fingerprint)} holdings")
     return figures
-
-
-def _collect(run: Settings, figures: WorkersRun, checked_at: datetime) -> None:
-    from graph.connection import open_driver
-    from graph.fingerprint import graph_fingerprint
-    from graph.reader import GraphReader
-    from streams.scheduled_checks import run_checks
-
-    with open_driver(run) as driver:
-        run_checks(driver, run.neo4j.database, checked_at)
-        reader = GraphReader(driver, run.neo4j.database)
-        figures.counts, figures.fingerprint = reader.counts(), reader.fingerprint()
-        figures.graph = graph_fingerprint(driver, run.neo4j.database)
 
 
 @dataclass(frozen=True)
