@@ -303,46 +303,92 @@ DETACH DELETE l
 # batch write the same holding. Inside one clause, rows apply one after the other.
 
 def _holding_write(h: str, c: str) -> str:
-    """The SET of one sighting ``row`` at ``at`` on holding ``h``, with the person's CLOCK ``c``
-    to the store (may be null) folded in: the same result whatever was stored before."""
+    """The SET of one ``row`` (the batch's sightings of the holding, folded by
+    graph.writer: first and last sighting, latest time of each moment) on holding ``h``, with
+    the person's CLOCK ``c`` to the store (may be null) folded in: the same result whatever was
+    stored before, and the same as writing the sightings one by one."""
     tomb = f"coalesce({h}.tombstone, false)"
-    first = (f"{tomb} OR at < {h}.first_seen "
-             f"OR (at = {h}.first_seen AND row.event_id < {h}.first_event)")
-    last_seen = f"CASE WHEN {tomb} OR at > {h}.last_seen THEN at ELSE {h}.last_seen END"
-    moments = ",\n    ".join(_latest(h, m, "at", "row.event_id", f"'{m}' IN row.marks")
+    first = (f"{tomb} OR first_at < {h}.first_seen "
+             f"OR (first_at = {h}.first_seen AND row.first_event < {h}.first_event)")
+    last_seen = f"CASE WHEN {tomb} OR last_at > {h}.last_seen THEN last_at ELSE {h}.last_seen END"
+    moments = ",\n    ".join(_latest(h, m, f"{m}_at", f"row.{m}_event", f"{m}_at IS NOT NULL")
                              for m in HOLDING_MOMENTS)
     erased_at = _clock_erased_at(h, c)
-    return f"""SET {h}.first_event = CASE WHEN {first} THEN row.event_id ELSE {h}.first_event END,
+    return f"""SET {h}.first_event = CASE WHEN {first} THEN row.first_event ELSE {h}.first_event END,
     {h}.subject_type = CASE WHEN {first} THEN row.subject_type ELSE {h}.subject_type END,
-    {h}.first_seen = CASE WHEN {tomb} OR at < {h}.first_seen THEN at ELSE {h}.first_seen END,
+    {h}.first_seen = CASE WHEN {tomb} OR first_at < {h}.first_seen THEN first_at ELSE {h}.first_seen END,
     {h}.last_seen = {last_seen},
     {h}.tombstone = null,
-    {h}.purposes = {_sorted_add(f"{h}.purposes", "row.purpose")},
+    {h}.fresh = null,
+    {h}.purposes = {_sorted_union(f"{h}.purposes", "row.purposes")},
     {moments},
-    {_clock_items(h, c, ("at", "row.event_id"))},
+    {_clock_items(h, c, ("last_at", "row.last_event"))},
     {h}.state = CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})
                      THEN {_clock_erasure(h, c)} ELSE 'held' END
 """
 
 
+# What the retention computation needs about a holding ``h`` in store ``st`` with the person's
+# CLOCK ``c`` there (may be null): one list per holding, in the order of EXPIRY_INPUT_COLUMNS,
+# all in one record (the driver turns records into dicts in Python, a third of the writer's time
+# when each holding was a record of named columns).
+EXPIRY_INPUT_COLUMNS = (
+    "id", "store", "category", "purposes", "subject_type", "first_seen_ms", "first_seen_event",
+    "written_ms", "written_event", "collected_ms", "collected_event", "contact_ms",
+    "contact_event", "contract_end_ms", "contract_end_event", "account_closure_ms",
+    "account_closure_event", "current_expires_at", "current_rule", "current_moment",
+    "current_event_id", "current_checked")
+_EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
+       h.first_seen.epochMillis, h.first_event,
+       h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
+       contact.contact_at.epochMillis, contact.contact_event,
+       c.contract_end_at.epochMillis, c.contract_end_event,
+       c.account_closure_at.epochMillis, c.account_closure_event,
+       h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
+       h.expiry_checked"""
+_CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
+             THEN c ELSE h END AS contact"""
+_EXPIRY_INPUT_RETURN = """
+WITH *, """ + _CONTACT + """
+RETURN collect([""" + _EXPIRY_INPUT_VALUES + """]) AS inputs"""
+
+# One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
+# made with it, so only a new one needs them (checking them on every row was a quarter of the
+# statement's reads). Returns every holding written with its expiry inputs and whether its
+# expiry may have changed: the store-wide moments it reads were written earlier in the batch.
+_MOMENT_TIMES = ", ".join(f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) "
+                         f"END AS {m}_at" for m in HOLDING_MOMENTS)
+_MOMENT_NAMES = ", ".join(f"{m}_at" for m in HOLDING_MOMENTS)
+
 MERGE_HOLDINGS = """
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
+WITH row, datetime({epochMillis: row.first_at}) AS first_at,
+     datetime({epochMillis: row.last_at}) AS last_at, """ + _MOMENT_TIMES + """
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-SET s.first_seen = CASE WHEN s.first_seen IS NULL OR at < s.first_seen THEN at ELSE s.first_seen END,
-    s.last_seen = CASE WHEN s.last_seen IS NULL OR at > s.last_seen THEN at ELSE s.last_seen END,
-    s.types = """ + _sorted_add("s.types", "row.subject_type") + """
+SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen
+                        THEN first_at ELSE s.first_seen END,
+    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen
+                       THEN last_at ELSE s.last_seen END,
+    s.types = """ + _sorted_union("s.types", "row.types") + """
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
 MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
-                h.first_seen = at, h.last_seen = at, h.purposes = [],
-                h.last_event_at = at, h.last_event_id = row.event_id, h.first_event = row.event_id
-MERGE (s)-[:HAS_HOLDING]->(h)
-MERGE (h)-[:IN_STORE]->(st)
-WITH s, st, h, row, at
-OPTIONAL MATCH (s)-[wipe:CLOCK]->(st)
-""" + _holding_write("h", "wipe")
+                h.first_seen = first_at, h.last_seen = first_at, h.purposes = [],
+                h.last_event_at = first_at, h.last_event_id = row.first_event,
+                h.first_event = row.first_event, h.fresh = true
+FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
+  MERGE (s)-[:HAS_HOLDING]->(h)
+  MERGE (h)-[:IN_STORE]->(st))
+WITH s, st, h, row, first_at, last_at, """ + _MOMENT_NAMES + """
+OPTIONAL MATCH (s)-[c:CLOCK]->(st)
+""" + _holding_write("h", "c") + """
+WITH h, st, c, row.subject AS identifier,
+     row.refresh = 'always' OR (row.refresh = 'if_first'
+       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh
+WITH *, """ + _CONTACT + """
+RETURN collect([identifier, refresh, """ + _EXPIRY_INPUT_VALUES + """]) AS written
+"""
 
 # Events that name no category (a deletion of a whole contact, an unsubscribe) act on every
 # holding the subject has in the store; ``row.categories`` narrows when the event names some.
@@ -441,21 +487,7 @@ MERGE (s)-[c:CLOCK]->(st)
 # What the retention computation needs about every holding of some subjects (or stores).
 _EXPIRY_INPUT_COLUMNS = """
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
-WITH h, st, c, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
-                    THEN c ELSE h END AS contact
-RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purposes,
-       h.subject_type AS subject_type,
-       h.first_seen.epochMillis AS first_seen_ms, h.first_event AS first_seen_event,
-       h.written_at.epochMillis AS written_ms, h.written_event AS written_event,
-       h.collected_at.epochMillis AS collected_ms, h.collected_event AS collected_event,
-       contact.contact_at.epochMillis AS contact_ms, contact.contact_event AS contact_event,
-       c.contract_end_at.epochMillis AS contract_end_ms, c.contract_end_event AS contract_end_event,
-       c.account_closure_at.epochMillis AS account_closure_ms,
-       c.account_closure_event AS account_closure_event,
-       h.expires_at.epochMillis AS current_expires_at, h.retention_rule AS current_rule,
-       h.retention_moment AS current_moment, h.expiry_event AS current_event_id,
-       h.expiry_checked AS current_checked
-"""
+WITH h, st, c""" + _EXPIRY_INPUT_RETURN + "\n"
 
 # Targets: {subject, store, category, always, event_id}; a null category means every holding in
 # the store, a null store every holding of the subject (after a merge). A target not ``always``

@@ -9,7 +9,7 @@ applied to the current moments, never an increment that could drift.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,11 @@ def holding_clock(row: dict[str, Any]) -> HoldingClock:
                         subject_type=row.get("subject_type"))  # rules may differ per subject type
 
 
+def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
+    """The expiry input lists a query collected, as rows by column name."""
+    return [dict(zip(queries.EXPIRY_INPUT_COLUMNS, row, strict=True)) for row in values]
+
+
 def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
     if expiry is None:  # no rule covers it: every retention property is removed
         return {"id": holding_id, "expires_at": None, "rule": None, "trigger": None,
@@ -63,15 +68,18 @@ def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> li
 
 
 async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
-                          targets: list[dict[str, Any]]) -> None:
-    """Inside a batch's transaction: recompute the holdings the batch may have changed."""
-    if not targets:
-        return
-    result = await tx.run(queries.EXPIRY_INPUTS_OF_TARGETS, targets=targets)
-    inputs = [record.data() async for record in result]
+                          targets: list[dict[str, Any]],
+                          known: Sequence[dict[str, Any]] = ()) -> None:
+    """Inside a batch's transaction: recompute the holdings the batch may have changed, from
+    the ``known`` inputs (returned by the holding write) and those of ``targets``, read now."""
+    inputs = {row["id"]: row for row in known}
+    if targets:
+        result = await tx.run(queries.EXPIRY_INPUTS_OF_TARGETS, targets=targets)
+        inputs |= {row["id"]: row for row in as_inputs((await result.single(strict=True))["inputs"])}
+    ordered = list(inputs.values())
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(inputs), YIELD_EVERY):  # the worker's loop serves alerts meanwhile
-        rows += expiry_rows(policy, inputs[start:start + YIELD_EVERY])
+    for start in range(0, len(ordered), YIELD_EVERY):  # the worker's loop serves alerts meanwhile
+        rows += expiry_rows(policy, ordered[start:start + YIELD_EVERY])
         await asyncio.sleep(0)
     if rows:
         await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
@@ -89,9 +97,9 @@ def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
         while True:
             records, _, _ = driver.execute_query(queries.EXPIRY_INPUTS_IN_STORE, store=store,
                                                  after=after, limit=PAGE, database_=database)
-            if not records:
+            inputs = as_inputs(records[0]["inputs"])
+            if not inputs:
                 break
-            inputs = [r.data() for r in records]
             rows = expiry_rows(policy, inputs)
             if rows:
                 driver.execute_query(queries.SET_EXPIRY, rows=rows, database_=database)

@@ -7,6 +7,7 @@ do about anything else.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from graph import queries
 from graph.alerts import upsert_alerts
 from graph.identity import needs_lookup, plan_identities
+from graph.queries import EXPIRY_INPUT_COLUMNS, HOLDING_MOMENTS
 from graph.retention import refresh_targets
 from lineage.domain.alerts import AlertHit
 from lineage.domain.events import (
@@ -40,34 +42,79 @@ class BatchRows:
     consents: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
 
-    def expiry_targets(self, policy: RetentionPolicy) -> list[dict[str, Any]]:
-        """The holdings whose expiry the batch may change: every holding in a store where it set
-        a store-wide moment, and those it wrote with a moment their rule runs from (``always``).
-        The others are looked at only if new or if this event became their first sighting
-        (the refresh query checks that). Erasures and consent change no expiry."""
+    def holding_writes(self, policy: RetentionPolicy) -> list[dict[str, Any]]:
+        """One row per holding the batch writes (MERGE_HOLDINGS), its sightings folded together:
+        a batch's events often sight one holding several times, and folding them here is the
+        same result as writing them one by one (every property is a min, a max or a union),
+        for a fraction of Neo4j's work. Each row says when the statement must return the
+        holding's expiry inputs (``refresh``): ``always`` when a sighting set a moment its rule
+        runs from, ``if_first`` when only a new holding or a new first sighting can change its
+        expiry, ``no`` when a store-wide moment of the batch refreshes it anyway."""
         wide = {(r["subject"], r["store"]) for r in self.clocks}
-        targets = {(k, st): {"subject": k, "store": st, "category": None, "always": True,
-                             "event_id": None} for k, st in wide}
-        for r in self.holdings:
-            if (r["subject"], r["store"]) in wide:
-                continue
-            always = policy.may_move(r["store"], r["category"], [r["purpose"]] if r["purpose"] else [],
-                                     (Moment(m) for m in r["marks"]))
-            key = (r["subject"], r["store"], r["category"], always, r["event_id"])
-            targets[key] = {"subject": r["subject"], "store": r["store"], "category": r["category"],
-                            "always": always, "event_id": r["event_id"]}
-        return list(targets.values())
+        folded: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in self.holdings:
+            key = (row["subject"], row["store"], row["category"])
+            always = (key[:2] not in wide and policy.may_move(
+                row["store"], row["category"], [row["purpose"]] if row["purpose"] else [],
+                (Moment(m) for m in row["marks"])))
+            if key in folded:
+                _fold_sighting(folded[key], row, always)
+            else:
+                folded[key] = _first_sighting(row, always, "no" if key[:2] in wide else "if_first")
+        return [_finish(row) for row in folded.values()]
 
-    def statements(self) -> list[tuple[str, list[dict[str, Any]]]]:
-        # Holdings first: an erasure in the same batch must find the holding it erases.
+    def wide_targets(self) -> list[dict[str, Any]]:
+        """Every holding of a (person, store) where the batch set a store-wide moment (a click
+        is contact for everything the person has there): holdings not written by the batch."""
+        return [{"subject": k, "store": st, "category": None, "always": True, "event_id": None}
+                for k, st in sorted({(r["subject"], r["store"]) for r in self.clocks})]
+
+    def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Store-wide moments first: the holding write reads them to return expiry inputs."""
+        return [(queries.MARK_STORE_CLOCKS, self.clocks)] if self.clocks else []
+
+    def after_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        # After the holdings: an erasure in the same batch must find the holding it erases.
         pairs = [
-            (queries.MERGE_HOLDINGS, self.holdings),
             (queries.MERGE_FLOWS, self.flows),
-            (queries.MARK_STORE_CLOCKS, self.clocks),
             (queries.MARK_ERASED, self.erasures),
             (queries.MARK_CONSENT_WITHDRAWN, self.consents),
         ]
         return [(q, rows) for q, rows in pairs if rows]
+
+
+def _first_sighting(row: dict[str, Any], always: bool, refresh: str) -> dict[str, Any]:
+    moments = {m: (row["at"], row["event_id"]) for m in row["marks"]}
+    return {"subject": row["subject"], "store": row["store"], "category": row["category"],
+            "first": (row["at"], row["event_id"], row["subject_type"]),
+            "last": (row["at"], row["event_id"]), "types": {row["subject_type"]},
+            "purposes": {row["purpose"]} - {None}, "moments": moments,
+            "refresh": "always" if always else refresh}
+
+
+def _fold_sighting(into: dict[str, Any], row: dict[str, Any], always: bool) -> None:
+    sighting = (row["at"], row["event_id"])
+    into["first"] = min(into["first"], (*sighting, row["subject_type"]))
+    into["last"] = max(into["last"], sighting)
+    into["types"].add(row["subject_type"])
+    if row["purpose"] is not None:
+        into["purposes"].add(row["purpose"])
+    for moment in row["marks"]:
+        into["moments"][moment] = max(into["moments"].get(moment, sighting), sighting)
+    if always:
+        into["refresh"] = "always"
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    first_at, first_event, subject_type = row["first"]
+    moments = row["moments"]
+    return {"subject": row["subject"], "store": row["store"], "category": row["category"],
+            "first_at": first_at, "first_event": first_event, "subject_type": subject_type,
+            "last_at": row["last"][0], "last_event": row["last"][1],
+            "types": sorted(row["types"]), "purposes": sorted(row["purposes"]),
+            "refresh": row["refresh"],
+            **{f"{m}_at": moments[m][0] if m in moments else None for m in HOLDING_MOMENTS},
+            **{f"{m}_event": moments[m][1] if m in moments else None for m in HOLDING_MOMENTS}}
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -154,13 +201,35 @@ class GraphWriter:
 async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]], rows: BatchRows,
                        policy: RetentionPolicy) -> None:
     """Identities first (every event's key must identify a subject), then the data, then the
-    expiries, which depend on both (all of a merged person's: their moments were folded)."""
+    expiries, which depend on both (all of a merged person's: their moments were folded).
+    The holding write returns the expiry inputs of what it wrote: reading them back in a
+    query of their own cost a third of the batch (PROFILE)."""
     winners = await _resolve_identities(tx, groups)
-    for query, params in rows.statements():
+    for query, params in rows.before_holdings():
+        await (await tx.run(query, rows=params)).consume()
+    written, again = await _write_holdings(tx, rows.holding_writes(policy))
+    for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
     merged = [{"subject": w, "store": None, "category": None, "always": True, "event_id": None}
               for w in winners]
-    await refresh_targets(tx, policy, [*merged, *rows.expiry_targets(policy)])
+    await refresh_targets(tx, policy, [*merged, *rows.wide_targets(), *again], written)
+
+
+async def _write_holdings(tx: AsyncManagedTransaction,
+                          writes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Writes the holdings; returns the expiry inputs of those whose expiry may have changed,
+    and targets for those written twice in the statement (two identifiers of one person in
+    the batch), whose returned inputs may predate the second write: the refresh reads those."""
+    if not writes:
+        return [], []
+    result = await tx.run(queries.MERGE_HOLDINGS, rows=writes)
+    returned = (await result.single(strict=True))["written"]
+    times = Counter(values[2] for values in returned)
+    inputs = [dict(zip(EXPIRY_INPUT_COLUMNS, values[2:], strict=True))
+              for values in returned if values[1] and times[values[2]] == 1]
+    again = [{"subject": values[0], "store": values[3], "category": values[4], "always": True,
+              "event_id": None} for values in returned if times[values[2]] > 1]
+    return inputs, again
 
 
 async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> list[str]:

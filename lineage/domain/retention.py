@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from lineage.domain.catalog import (
     Catalog,
@@ -237,6 +238,15 @@ def _binds_longer(candidate: Expiry, current: Expiry) -> bool:
     return current.at is not None and candidate.at >= current.at
 
 
+CACHED = 10_000  # distinct holding kinds remembered: events choose their categories and purposes
+
+
+def _bounded(cache: dict[Any, Any]) -> None:
+    """Forget everything once full, so no stream of odd categories grows the worker."""
+    if len(cache) >= CACHED:
+        cache.clear()
+
+
 class RetentionPolicy:
     """The catalog's retention rules, applied to holdings on the organisation's calendar."""
 
@@ -246,6 +256,10 @@ class RetentionPolicy:
         self._system_of = {store.id: system.id for system, store in catalog.stores()}
         self.zone = catalog.zone
         self.indirect_sources = frozenset(catalog.indirect_sources)
+        # Which rules bind depends only on these keys, and a worker asks for the same few
+        # thousand times a second: ranking every rule each time was a sixth of the writer.
+        self._rules_for: dict[tuple[Any, ...], list[RetentionRule]] = {}
+        self._may_move: dict[tuple[Any, ...], bool] = {}
 
     def _ranked(self, store: str, system: str | None, category: str, purposes: Sequence[str],
                 subject_type: str | None) -> list[tuple[tuple[int, int, int, int], int]]:
@@ -265,6 +279,14 @@ class RetentionPolicy:
                   subject_type: str | None = None) -> list[RetentionRule]:
         """The rules that bind one holding: the most specific, and every legal obligation that
         also covers it (a minimum the specific rule cannot shorten)."""
+        key = (store, system, category, tuple(purposes), subject_type)
+        if key not in self._rules_for:
+            _bounded(self._rules_for)
+            self._rules_for[key] = self._bound(store, system, category, purposes, subject_type)
+        return self._rules_for[key]
+
+    def _bound(self, store: str, system: str | None, category: str, purposes: Sequence[str],
+               subject_type: str | None) -> list[RetentionRule]:
         ranked = self._ranked(store, system, category, purposes, subject_type)
         if not ranked:
             return []
@@ -277,6 +299,15 @@ class RetentionPolicy:
         recomputation when not (an open or a delivery under a last-contact rule). A store with
         purpose- or subject-type-specific rules always may: a new purpose or subject type can
         change which rule applies."""
+        marked = frozenset(marks)
+        key = (store, category, tuple(purposes), marked)
+        if key not in self._may_move:
+            _bounded(self._may_move)
+            self._may_move[key] = self._moves(store, category, purposes, marked)
+        return self._may_move[key]
+
+    def _moves(self, store: str, category: str, purposes: Sequence[str],
+               marks: frozenset[Moment]) -> bool:
         system = self._system_of.get(store)
         scoped = (r for r in self._rules
                   if r.store == store or (r.store is None and system is not None and r.system == system))
@@ -285,7 +316,7 @@ class RetentionPolicy:
         wanted = {moment for rule in self.rules_for(store, None, category, purposes)
                   for trigger in rule.triggers
                   for moment in (TRIGGER_MOMENT[trigger], *MOMENT_FALLBACK.get(TRIGGER_MOMENT[trigger], ()))}
-        return bool(wanted & set(marks))
+        return bool(wanted & marks)
 
     def expiry(self, holding: HoldingClock) -> Expiry | None:
         """When ``holding`` expires, or None if no rule covers it (nothing was promised): under

@@ -141,7 +141,7 @@ def record_stage(pipeline: Pipeline, event: DataMovementEvent, outcome: Outcome)
     outcome.problems += leak_observations("canonical_events", raw.decode("utf-8", "replace"))
     steps = (
         ("record:decode", lambda: decode_canonical(raw)),
-        ("record:rows_for", lambda: rows_for([event]).expiry_targets(pipeline.policy)),
+        ("record:rows_for", lambda: rows_for([event]).holding_writes(pipeline.policy)),
         ("record:retention", lambda: expiry_rows(pipeline.policy, _holding_inputs(event))),
         ("record:alert_hits", lambda: alert_hits([event], pipeline.unapproved, pipeline.moves)),
     )

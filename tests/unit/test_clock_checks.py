@@ -41,13 +41,35 @@ class TestRowsForRetention:
         assert marks[("dropbox/recruitment", "user.content.private.cv")] == ["written", "collected"]
         assert [(r["store"], r["marks"]) for r in rows.clocks] == [("hubspot/contacts", ["contact"])]
         policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
-        targets = {(t["store"], t["category"]): t["always"] for t in rows.expiry_targets(policy)}
-        assert targets[("hubspot/contacts", None)] is True  # a click: the whole store, always
-        assert targets[("brevo/contacts", "user.contact.email")] is True  # collected: contact moves
+        refresh = {(w["store"], w["category"]): w["refresh"] for w in rows.holding_writes(policy)}
+        wide = {(t["store"], t["category"]) for t in rows.wide_targets()}
+        assert wide == {("hubspot/contacts", None)}  # a click: the whole store, always
+        assert refresh[("hubspot/contacts", "user.behavior")] == "no"  # the store-wide read has it
+        assert refresh[("brevo/contacts", "user.contact.email")] == "always"  # collected: contact moves
         # an open only writes the behaviour log: under a last-contact rule that moves nothing,
         # so it is refreshed only when new or first seen (the query decides)
-        assert targets[("brevo/contacts", "user.behavior")] is False
-        assert ("hubspot/contacts", "user.behavior") not in targets
+        assert refresh[("brevo/contacts", "user.behavior")] == "if_first"
+
+    def test_sightings_of_one_holding_fold_into_one_write(self) -> None:
+        """Min first sighting, max last, latest time of each moment, union of purposes and
+        subject types: what writing them one by one leaves on the holding."""
+        def seen(event_id: str, hour: int, action: str = "activity", **extra: object) -> ActivityEvent:
+            common = COMMON | {"occurred_at": WHEN.replace(hour=hour)}
+            return ActivityEvent(event_id=event_id, action=action, store="brevo/contacts",
+                                 activity=ActivityKind.CLICKED, categories=("user.contact.email",),
+                                 **common, **extra)
+        later, middle = seen("e:00000003", 15), seen("e:00000002", 11)
+        first = seen("e:00000001", 8, purpose="marketing")
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        [write] = rows_for([later, first, middle]).holding_writes(policy)
+        hour = 3_600_000
+        at = int(WHEN.timestamp() * 1000)
+        assert (write["first_at"], write["first_event"]) == (at - hour, "e:00000001")
+        assert (write["last_at"], write["last_event"]) == (at + 6 * hour, "e:00000003")
+        assert write["purposes"] == ["marketing"]
+        assert write["types"] == [SubjectType.PROSPECT.value]
+        assert (write["written_at"], write["written_event"]) == (at + 6 * hour, "e:00000003")
+        assert write["collected_at"] is None
 
 
 class TestCheckRows:

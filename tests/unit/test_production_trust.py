@@ -68,7 +68,7 @@ class TestEventTimeWindow:
         policy, stores = _demo_policy()
         for store in stores:
             rows = rows_for([event(occurred_at=moment, store=store)])
-            assert rows.holdings and rows.expiry_targets(policy) is not None
+            assert rows.holdings and rows.holding_writes(policy) is not None
             clock = HoldingClock(store, None, "user.financial", ("essential.service",),
                                  {m: (moment, "erp:invoice-1") for m in Moment})
             expiry = policy.expiry(clock)
