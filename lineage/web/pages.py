@@ -201,14 +201,24 @@ def hold_add(request: Request, form: PostedForm) -> Response:
     retention.add_hold(_driver(request), settings.neo4j.database, key, form.get("reason", ""),
                        _listed(form.get("stores")), _listed(form.get("categories")),
                        form.get("until") or None, erasure.org_zone(settings))
-    return _see_other("/expiring")
+    return _back_to_expiring(form)
 
 
 @router.post("/holds/{hold_id}/release")
 def hold_release(request: Request, hold_id: str, form: PostedForm) -> Response:
     retention.release_hold(_driver(request), _settings(request).neo4j.database, hold_id,
                            form.get("reason") or "released")
-    return _see_other("/expiring")
+    return _back_to_expiring(form)
+
+
+def _back_to_expiring(form: dict[str, str]) -> Response:
+    """Back to the page the form was on, with its date (a date names nobody; a bad one is dropped)."""
+    before = form.get("before", "")
+    try:
+        retention.parse_date(before, "before")
+    except chapter5.QueryError:
+        return _see_other("/expiring")
+    return _see_other(f"/expiring?before={before}")
 
 
 def _listed(value: str | None) -> list[str]:

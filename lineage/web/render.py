@@ -46,7 +46,9 @@ def when(value: datetime | date | str | None, with_time: bool = True) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M %Z").strip() if with_time else value.date().isoformat()
+        if not with_time:
+            return value.date().isoformat()
+        return f"{value:%Y-%m-%d %H:%M} {value.tzname() or value.strftime('%z')}".strip()
     return value if isinstance(value, str) else value.isoformat()
 
 
