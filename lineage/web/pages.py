@@ -122,7 +122,7 @@ def transfers(request: Request, session: SignedIn, on: str | None = None,
                             chapter5.parse_day(on or None))
     impact = chapter5.transfer_impact(reader, catalog, day, country) if country else None
     return page(request, "transfers.html", session, answer=chapter5.countries_reached(reader, catalog, day),
-                impact=impact, on=on or "", what_if=None)
+                impact=impact, on=on or "", processors=catalog.processors)
 
 
 @router.get("/what-if")
@@ -132,7 +132,7 @@ def what_if(request: Request, session: SignedIn, processor: str, country: str,
     reader, catalog, day = (GraphReader(driver, settings.neo4j.database), read_catalog(settings),
                             chapter5.parse_day(on or None))
     answer = chapter5.what_if(reader, catalog, day, processor, country, sub_processor_of or None)
-    return page(request, "what_if.html", session, answer=answer, processors=catalog.processors,
+    return page(request, "what_if.html", session, answer=answer,
                 asked={"processor": processor, "country": country, "sub_processor_of": sub_processor_of})
 
 

@@ -152,6 +152,11 @@ def test_a_dpo_works_through_the_workspace(served: tuple[str, Path], loaded: Set
     assert {"person", "store", "processor", "sub-processor", "country"} <= kinds
     assert tab.evaluate("window.lineageGraph.edges('[!approved]').length") > 0  # Brevo's support in India
     assert set(tab.locator("#holdings td.store").all_inner_texts()) >= set(STORES)
+    # Interactive: a real click on the India node of the canvas tells what it is.
+    box = tab.locator("#graph").bounding_box()
+    at = tab.evaluate("window.lineageGraph.$id('country:IN').renderedPosition()")
+    tab.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    assert tab.inner_text("#graph-detail") == "country: IN"
     assert tab.url == f"{url}/ui/person" and LEA not in tab.content()
     tab.locator("#graph").scroll_into_view_if_needed()
     pages.shot("person")
