@@ -209,7 +209,21 @@ class ApiSettings(BaseSettings):
     )
     query_token: SecretStr | None = Field(
         None, description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
-        "unset, they answer 503.")
+        "unset, they answer 503. The browser workspace (/ui) logs in with it too.")
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login.")
+    insecure_session_cookie: bool = Field(
+        False, description="Send the workspace's session cookie without the Secure flag, for a "
+        "browser on plain http://127.0.0.1 (tests); refused on any other host.")
+
+    @model_validator(mode="after")
+    def _secure_cookie_off_loopback(self) -> ApiSettings:
+        """A session cookie sent in clear over a network would hand the token's power to anyone
+        on the path: only a loopback-only server may drop the Secure flag."""
+        if self.insecure_session_cookie and self.host != "127.0.0.1":
+            raise ValueError("LINEAGE_API_INSECURE_SESSION_COOKIE is only allowed with "
+                             "LINEAGE_API_HOST=127.0.0.1")
+        return self
 
 
 class AlertSettings(BaseSettings):

@@ -78,3 +78,8 @@ def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> di
     if not holds.release_hold(driver, database, hold_id, reason):
         raise NotFoundError(f"no active hold {hold_id!r}")
     return {"id": hold_id, "status": "released"}
+
+
+def listed_holds(driver: Driver, database: str, include_ended: bool = False) -> list[dict[str, Any]]:
+    """Legal holds in force (every hold, released and ended included, with ``include_ended``)."""
+    return holds.list_holds(driver, database, include_ended)

@@ -123,3 +123,24 @@ def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, Any]:
     worst = min(own, key=lambda h: _WORST_FIRST.index(h.verdict.status.value))
     return {"status": worst.verdict.status.value, "mechanism": worst.verdict.mechanism,
             "reason": worst.verdict.reason}
+
+
+def countries_reached(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
+    """Every country (or international organisation) the catalog's hops reach on ``day``: by
+    which chains, under what verdict, and at least how many people (the largest store behind
+    it: one read for all stores; ``transfer-impact`` counts one country exactly)."""
+    rules = default_transfer_rules()
+    hops = catalog_hops(catalog, rules, day)
+    per_store: dict[str, int] = {}
+    for row in reader.held_in_stores(sorted({h.store for h in hops})):
+        per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
+    reached: dict[str, dict[str, Any]] = {}
+    for hop in hops:
+        entry = reached.setdefault(hop.destination, {"destination": hop.destination, "hops": [],
+                                                     "subjects_at_least": 0, "status": "inside_eea"})
+        entry["hops"].append(hop_row(hop) | {"subjects_at_least": per_store.get(hop.store, 0)})
+        entry["subjects_at_least"] = max(entry["subjects_at_least"], per_store.get(hop.store, 0))
+        if _WORST_FIRST.index(hop.verdict.status.value) < _WORST_FIRST.index(entry["status"]):
+            entry["status"] = hop.verdict.status.value
+    countries = sorted(reached.values(), key=lambda e: (_WORST_FIRST.index(e["status"]), e["destination"]))
+    return {"on": day, "rules_as_of": rules.as_of, "countries": countries}

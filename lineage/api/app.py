@@ -26,6 +26,7 @@ from lineage.api.sink import RawPublisher, RawSink
 from lineage.api.webhooks import router as webhook_router
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
+from lineage.web import router as workspace_router
 
 
 def create_api(settings: Settings, sink: RawPublisher | None = None,
@@ -59,6 +60,6 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
     install_error_handlers(api)
-    for router in (webhook_router, query_router, ropa_router, erasure_router):
+    for router in (webhook_router, query_router, ropa_router, erasure_router, workspace_router):
         api.include_router(router)
     return api

@@ -1,0 +1,254 @@
+"""The DPO's workspace in a real browser: headless Chromium driving ``lineage serve``.
+
+``lineage serve`` runs as a child process on the session's real Kafka and Neo4j, fed by a real
+worker; Playwright drives Debian's ``/usr/bin/chromium`` (no browser download). A screenshot of
+every page is kept under ``tests/artifacts/workspace/`` (the path is printed) to be looked at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lineage.runner import settings_env
+from lineage.settings import Settings
+from tests.integration.feed import publish, run_worker
+from tests.integration.test_erasure import BOB, CANDIDATE, STORES, load_people
+from tests.integration.test_identity import HUBSPOT_DELETED, LEA
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+TOKEN = "workspace-test-token-5f1e"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "workspace"
+IDENTIFIERS = (LEA, BOB, f"greenhouse:{CANDIDATE}", "90512")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def lineage_serve(settings: Settings, log: Path) -> Iterator[str]:
+    """``lineage serve`` as an operator starts it, on loopback; yields its base URL."""
+    port = _free_port()
+    env = settings_env(settings) | {
+        "LINEAGE_API_HOST": "127.0.0.1", "LINEAGE_API_PORT": str(port),
+        "LINEAGE_API_QUERY_TOKEN": TOKEN, "LINEAGE_API_INSECURE_SESSION_COOKIE": "true"}
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, log.read_text()
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{url}/ui/login", timeout=2).status_code == 200:
+                        break
+                assert time.monotonic() < deadline, "lineage serve did not start"
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@pytest.fixture
+def loaded(pipeline: Settings, tmp_path: Path) -> Settings:
+    load_people(pipeline, tmp_path)
+    return pipeline
+
+
+@pytest.fixture
+def served(loaded: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "serve.log"
+    with lineage_serve(loaded, log) as url:
+        yield url, log
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Pages:
+    """A browser tab logged in or not, collecting console errors and saving screenshots."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.url = url
+        self.context = browser.new_context(viewport={"width": 1360, "height": 900})
+        self.tab = self.context.new_page()
+        self.problems: list[str] = []
+        self.tab.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
+        self.tab.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.visited: list[str] = []
+        self.tab.on("request", lambda r: self.visited.append(r.url))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def go(self, path: str) -> Any:
+        self.tab.goto(f"{self.url}{path}")
+        return self.tab
+
+    def shot(self, name: str) -> None:
+        path = ARTIFACTS / f"{name}.png"
+        self.tab.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+
+    def log_in(self) -> None:
+        self.go("/ui/login").fill("input[name=token]", TOKEN)
+        self.tab.click("button[type=submit]")
+        self.tab.wait_for_url(re.compile(r".*/ui/person$"))
+
+
+def test_a_dpo_works_through_the_workspace(served: tuple[str, Path], loaded: Settings, browser: Any,
+                                           tmp_path: Path) -> None:
+    url, server_log = served
+    pages = Pages(browser, url)
+    tab = pages.tab
+
+    # Nothing without logging in; a wrong token is refused and not echoed.
+    tab.goto(f"{url}/ui/alerts")
+    assert tab.url.endswith("/ui/login")
+    tab.fill("input[name=token]", "not-the-token")
+    tab.click("button[type=submit]")
+    assert "not the workspace's token" in tab.inner_text("#error")
+    pages.shot("login")
+    assert [problem.split(": ")[-1] for problem in pages.problems] == [
+        "the server responded with a status of 401 (Unauthorized)"]
+    pages.problems.clear()  # that 401 was asked for; from here on, none is expected
+    pages.log_in()
+    cookie = next(c for c in pages.context.cookies() if c["name"] == "lineage_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/ui"
+
+    # A person: looked up by a POST, the graph shows their stores, the identifier is nowhere.
+    tab.fill("input[name=identifier]", LEA)
+    tab.click("form[action='/ui/person'] button[type=submit]")
+    tab.wait_for_function("window.lineageGraph !== undefined")
+    stores = tab.evaluate("window.lineageGraph.nodes('[kind = \"store\"]').map(n => n.data('label'))")
+    assert sorted(stores) == STORES
+    kinds = set(tab.evaluate("window.lineageGraph.nodes().map(n => n.data('kind'))"))
+    assert {"person", "store", "processor", "sub-processor", "country"} <= kinds
+    assert tab.evaluate("window.lineageGraph.edges('[!approved]').length") > 0  # Brevo's support in India
+    assert set(tab.locator("#holdings td.store").all_inner_texts()) >= set(STORES)
+    # Interactive: a real click on the India node of the canvas tells what it is.
+    box = tab.locator("#graph").bounding_box()
+    at = tab.evaluate("window.lineageGraph.$id('country:IN').renderedPosition()")
+    tab.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    assert tab.inner_text("#graph-detail") == "country: IN"
+    assert tab.url == f"{url}/ui/person" and LEA not in tab.content()
+    tab.locator("#graph").scroll_into_view_if_needed()
+    pages.shot("person")
+
+    # Transfers: every country reached, the worst first, with a what-if.
+    pages.go("/ui/transfers")
+    first = tab.locator("#countries tbody tr").first
+    assert "unapproved" in first.inner_text()
+    assert "IN" in tab.locator("#countries").inner_text()
+    pages.shot("transfers")
+    tab.click("#countries a:text-is('US')")
+    assert int(tab.inner_text("#impact strong")) >= 1
+    pages.go("/ui/what-if?processor=hubspot&country=CN")
+    assert int(tab.inner_text("#what-if-subjects")) >= 1
+    assert "unapproved" in tab.inner_text("#what-if-hops")
+    pages.shot("what-if")
+
+    # Alerts: newest first, one acknowledged from the page.
+    pages.go("/ui/alerts")
+    open_rows = tab.locator("#alerts tr.open")
+    assert open_rows.count() >= 1
+    alert_id = open_rows.first.get_attribute("data-alert")
+    pages.shot("alerts")
+    open_rows.first.locator("button:text('Acknowledge')").click()
+    tab.wait_for_url(re.compile(r".*/ui/alerts$"))
+    assert tab.locator(f"#alerts tr[data-alert='{alert_id}'] td.status").inner_text() == "acknowledged"
+
+    # An erasure request, opened from the page, then a task closing when HubSpot's deletion arrives.
+    pages.go("/ui/erasure")
+    tab.fill("form[action='/ui/erasure'] input[name=identifier]", LEA)
+    tab.fill("input[name=requested_by]", "data subject, by e-mail")
+    tab.click("form[action='/ui/erasure'] button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/erasure/[^/]+$"))
+    assert sorted(tab.locator("#tasks tr[data-store]").evaluate_all(
+        "rows => rows.map(r => r.dataset.store)")) == STORES
+    hubspot = tab.locator("#tasks tr[data-store='hubspot/contacts'] td.status")
+    assert hubspot.inner_text() == "outstanding"
+    pages.shot("erasure-opened")
+    publish(loaded, "hubspot", HUBSPOT_DELETED)
+    run_worker(loaded, tmp_path / "deletion.log")
+    tab.reload()
+    assert hubspot.inner_text() == "done"
+    assert tab.locator("#tasks tr[data-store='hubspot/contacts'] code").inner_text().startswith("hubspot:")
+    assert tab.locator("#tasks tr[data-store='brevo/contacts'] td.status").inner_text() == "outstanding"
+    pages.shot("erasure-task-closed")
+    pages.go("/ui/erasure")
+    assert tab.locator("#requests tbody tr").count() == 1
+    pages.shot("erasure-list")
+
+    # Expiring data and holds: a hold placed from the page shows, with its reason.
+    pages.go("/ui/expiring?before=2099-01-01")
+    tab.fill("form[action='/ui/holds'] input[name=identifier]", BOB)
+    tab.fill("form[action='/ui/holds'] input[name=reason]", "case 2026-117")
+    tab.click("form[action='/ui/holds'] button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/expiring\?before=2099-01-01$"))
+    assert "case 2026-117" in tab.inner_text("#holds")
+    assert "billing/invoices" in tab.inner_text("#expiring")  # Lea's invoices, 10 years
+    assert "brevo/contacts" in tab.inner_text("#held")  # Bob's list subscription, now held
+    pages.shot("expiring")
+
+    # The RoPA, and its CSV download.
+    pages.go("/ui/ropa")
+    assert tab.locator("#ropa tbody tr").count() >= 5
+    pages.shot("ropa")
+    with tab.expect_download() as download:
+        tab.click("#ropa-csv")
+    saved = tmp_path / "ropa.csv"
+    download.value.save_as(saved)
+    assert saved.read_text().startswith("activity,system,purpose")
+
+    assert pages.problems == []  # no script error, no content-security-policy violation
+    everything = "\n".join(pages.visited) + server_log.read_text()
+    for identifier in IDENTIFIERS:
+        assert identifier not in everything, identifier
+    pages.context.close()
+
+
+def test_forms_need_the_session_and_its_csrf_token(served: tuple[str, Path]) -> None:
+    url, _log = served
+    with httpx.Client(base_url=url) as client:
+        assert client.get("/ui/person").status_code == 303
+        login = client.get("/ui/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert csrf is not None
+        forged = client.post("/ui/login", data={"token": TOKEN, "csrf": "forged"})
+        assert forged.status_code == 403
+        signed_in = client.post("/ui/login", data={"token": TOKEN, "csrf": csrf.group(1)})
+        assert signed_in.status_code == 303
+        page = client.get("/ui/person")
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert client.post("/ui/person", data={"identifier": LEA}).status_code == 403
+        client.cookies.set("lineage_session", "forged.value", path="/ui")
+        assert client.get("/ui/alerts").status_code == 303
+
