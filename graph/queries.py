@@ -454,6 +454,7 @@ RETURN h.id AS id, st.id AS store, h.category AS category, h.purposes AS purpose
        c.account_closure_event AS account_closure_event,
        h.expires_at.epochMillis AS current_expires_at, h.retention_rule AS current_rule,
        h.retention_moment AS current_moment, h.expiry_event AS current_event_id,
+       h.legal_rule AS current_legal_rule, h.legal_until.epochMillis AS current_legal_until,
        h.expiry_checked AS current_checked
 """
 
@@ -499,7 +500,10 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
                         ELSE datetime({epochMillis: row.expires_at}) END,
     h.retention_rule = row.rule, h.retention_trigger = row.trigger,
     h.retention_moment = row.moment, h.expiry_event = row.event_id,
-    h.legal_obligation = row.legal_obligation, h.expiry_checked = true
+    h.legal_obligation = row.legal_obligation, h.legal_rule = row.legal_rule,
+    h.legal_until = CASE WHEN row.legal_until IS NULL THEN null
+                         ELSE datetime({epochMillis: row.legal_until}) END,
+    h.expiry_checked = true
 """
 
 # --- transfer alerts ---------------------------------------------------------------------
@@ -599,7 +603,8 @@ WITH s, st,
      min(CASE WHEN h.state = 'held' THEN h.expires_at END) AS expires_at,
      collect(CASE WHEN h.state = 'held' THEN {category: h.category, expires_at: h.expires_at,
              rule: h.retention_rule, trigger: h.retention_trigger, moment: h.retention_moment,
-             event: h.expiry_event} END) AS retention
+             event: h.expiry_event, legal_rule: h.legal_rule, legal_until: h.legal_until}
+             END) AS retention
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
