@@ -76,7 +76,8 @@ RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS z
                {category: h.category, state: h.state, erased_at: h.erased_at,
                 last_event_id: h.last_event_id, held_by: held_by,
                 legal_obligation: coalesce(h.legal_obligation, false), expires_at: h.expires_at,
-                retention_rule: h.retention_rule} END) AS holdings
+                retention_rule: h.retention_rule, legal_rule: h.legal_rule,
+                legal_until: h.legal_until} END) AS holdings
 """
 
 SET_TASKS = """
@@ -232,7 +233,8 @@ def _judged(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A task judged, its dates (retained until...) on the request's own calendar."""
     zone = _zone(row.get("zone"))
     holdings = [HoldingFacts(**{**h, "held_by": tuple(h["held_by"]),
-                                "expires_at": h["expires_at"] and h["expires_at"].astimezone(zone)})
+                                "expires_at": h["expires_at"] and h["expires_at"].astimezone(zone),
+                                "legal_until": h.get("legal_until") and h["legal_until"].astimezone(zone)})
                 for h in row["holdings"]]
     outcome = task_outcome(row["categories"], holdings, now)
     return {"id": row["task"], "status": outcome.status.value, "reason": outcome.reason,

@@ -337,7 +337,7 @@ EXPIRY_INPUT_COLUMNS = (
     "written_ms", "written_event", "collected_ms", "collected_event", "contact_ms",
     "contact_event", "contract_end_ms", "contract_end_event", "account_closure_ms",
     "account_closure_event", "current_expires_at", "current_rule", "current_moment",
-    "current_event_id", "current_checked")
+    "current_event_id", "current_legal_rule", "current_legal_until", "current_checked")
 _EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen.epochMillis, h.first_event,
        h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
@@ -345,7 +345,7 @@ _EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
        c.contract_end_at.epochMillis, c.contract_end_event,
        c.account_closure_at.epochMillis, c.account_closure_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
-       h.expiry_checked"""
+       h.legal_rule, h.legal_until.epochMillis, h.expiry_checked"""
 _CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact"""
 _EXPIRY_INPUT_RETURN = """
@@ -531,7 +531,10 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
                         ELSE datetime({epochMillis: row.expires_at}) END,
     h.retention_rule = row.rule, h.retention_trigger = row.trigger,
     h.retention_moment = row.moment, h.expiry_event = row.event_id,
-    h.legal_obligation = row.legal_obligation, h.expiry_checked = true
+    h.legal_obligation = row.legal_obligation, h.legal_rule = row.legal_rule,
+    h.legal_until = CASE WHEN row.legal_until IS NULL THEN null
+                         ELSE datetime({epochMillis: row.legal_until}) END,
+    h.expiry_checked = true
 """
 
 # --- transfer alerts ---------------------------------------------------------------------
@@ -631,7 +634,8 @@ WITH s, st,
      min(CASE WHEN h.state = 'held' THEN h.expires_at END) AS expires_at,
      collect(CASE WHEN h.state = 'held' THEN {category: h.category, expires_at: h.expires_at,
              rule: h.retention_rule, trigger: h.retention_trigger, moment: h.retention_moment,
-             event: h.expiry_event} END) AS retention
+             event: h.expiry_event, legal_rule: h.legal_rule, legal_until: h.legal_until}
+             END) AS retention
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)

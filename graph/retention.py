@@ -46,16 +46,24 @@ def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
 def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
     if expiry is None:  # no rule covers it: every retention property is removed
         return {"id": holding_id, "expires_at": None, "rule": None, "trigger": None,
-                "moment": None, "event_id": None, "legal_obligation": None}
-    return {"id": holding_id,
-            "expires_at": None if expiry.at is None else int(expiry.at.timestamp() * 1000),
+                "moment": None, "event_id": None, "legal_obligation": None,
+                "legal_rule": None, "legal_until": None}
+    return {"id": holding_id, "expires_at": _ms(expiry.at),
             "rule": expiry.rule, "trigger": expiry.trigger.value,
             "moment": expiry.moment.value if expiry.moment else None,
-            "event_id": expiry.event_id, "legal_obligation": expiry.legal_obligation}
+            "event_id": expiry.event_id, "legal_obligation": expiry.legal_obligation,
+            "legal_rule": expiry.legal_rule, "legal_until": _ms(expiry.legal_until)}
 
 
+def _ms(at: datetime | None) -> int | None:
+    return None if at is None else int(at.timestamp() * 1000)
+
+
+# The legal period is compared too: a longer ordinary rule can leave expires_at as it was while
+# the legal obligation under it moves (a new invoice), and erasure answers from legal_until.
 _COMPARED = (("expires_at", "current_expires_at"), ("rule", "current_rule"),
-             ("moment", "current_moment"), ("event_id", "current_event_id"))
+             ("moment", "current_moment"), ("event_id", "current_event_id"),
+             ("legal_rule", "current_legal_rule"), ("legal_until", "current_legal_until"))
 
 
 def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

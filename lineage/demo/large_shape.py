@@ -186,6 +186,7 @@ class HoldingTemplate:
     moment: str | None
     expiry_event: bool  # whether the expiry cites the first event (False: pending or no rule)
     legal_obligation: bool | None
+    legal_rule: str | None = None  # the legal obligation covering it, whichever rule binds
 
 
 def holding_templates(policy: RetentionPolicy, profile: int) -> list[HoldingTemplate]:
@@ -221,7 +222,8 @@ def _holding(policy: RetentionPolicy, t: EventTemplate, category: str, first: st
         trigger=expiry.trigger.value if expiry else None,
         moment=expiry.moment.value if expiry and expiry.moment else None,
         expiry_event=bool(expiry and expiry.event_id),
-        legal_obligation=expiry.legal_obligation if expiry else None)
+        legal_obligation=expiry.legal_obligation if expiry else None,
+        legal_rule=expiry.legal_rule if expiry else None)
 
 
 class ExpiryTables:
@@ -237,31 +239,39 @@ class ExpiryTables:
 
     def __init__(self, policy: RetentionPolicy) -> None:
         self._policy = policy
-        self._cache: dict[tuple[HoldingTemplate, date], tuple[datetime | None, int]] = {}
+        self._cache: dict[tuple[HoldingTemplate, date, str], tuple[datetime | None, int]] = {}
 
     def expiry_ms(self, holding: HoldingTemplate, at_ms: int) -> int | None:
+        return self._ms(holding, at_ms, "at")
+
+    def legal_until_ms(self, holding: HoldingTemplate, at_ms: int) -> int | None:
+        """The end of the holding's legal obligation (``Expiry.legal_until``), likewise."""
+        return self._ms(holding, at_ms, "legal_until") if holding.legal_rule else None
+
+    def _ms(self, holding: HoldingTemplate, at_ms: int, field: str) -> int | None:
         local = datetime.fromtimestamp(at_ms / 1000, self._policy.zone)
         day = local.date()
-        found = self._cache.get((holding, day))
+        found = self._cache.get((holding, day, field))
         if found is None:
-            found = self._cache[(holding, day)] = self._compute(holding, day)
+            found = self._cache[(holding, day, field)] = self._compute(holding, day, field)
         base, shifts = found
         if base is None:
             return None
         wall = local.replace(tzinfo=None) - datetime.combine(day, time(0))
         return int((base + wall * shifts).replace(tzinfo=self._policy.zone).timestamp() * 1000)
 
-    def _compute(self, holding: HoldingTemplate, day: date) -> tuple[datetime | None, int]:
-        """The expiry's local wall-clock time for an event at the day's midnight, and whether
-        it moves with the time of day (1) or not (0)."""
-        at, later = (_probe(self._policy, holding.store, holding.category, holding.purpose,
-                            holding.moments, datetime.combine(day, moment, tzinfo=self._policy.zone),
-                            holding.subject_type)
+    def _compute(self, holding: HoldingTemplate, day: date, field: str) -> tuple[datetime | None, int]:
+        """The ``field`` date's local wall-clock time for an event at the day's midnight, and
+        whether it moves with the time of day (1) or not (0)."""
+        at, later = (getattr(_probe(self._policy, holding.store, holding.category, holding.purpose,
+                                    holding.moments,
+                                    datetime.combine(day, moment, tzinfo=self._policy.zone),
+                                    holding.subject_type), field, None)
                      for moment in (time(0), time(1)))
-        if at is None or at.at is None:
+        if at is None or later is None:
             return None, 0
-        base = at.at.astimezone(self._policy.zone).replace(tzinfo=None)
-        moved = later.at.astimezone(self._policy.zone).replace(tzinfo=None) - base
+        base = at.astimezone(self._policy.zone).replace(tzinfo=None)
+        moved = later.astimezone(self._policy.zone).replace(tzinfo=None) - base
         return base, int(moved // timedelta(hours=1))
 
 
@@ -290,7 +300,8 @@ def _holding_parameter(h: HoldingTemplate, keys: tuple[str, ...]) -> dict[str, A
             "purposes": [h.purpose], "first": keys.index(h.first), "last": keys.index(h.last),
             "first_key": h.first, "last_key": h.last, "contact": "contact" in h.moments,
             "rule": h.rule, "trigger": h.trigger, "moment": h.moment,
-            "expiry_event": h.expiry_event, "legal_obligation": h.legal_obligation}
+            "expiry_event": h.expiry_event, "legal_obligation": h.legal_obligation,
+            "legal_rule": h.legal_rule}
 
 
 def subject_row(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, n: int,
@@ -302,7 +313,8 @@ def subject_row(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, n
     holdings = shape.profiles[profile]
     return {"n": n, "p": profile, "key": min(keys.values()), "ids": sorted(keys.values()),
             "at": at, "first": min(at), "last": max(at), "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
-            "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings]}
+            "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings],
+            "legal": [tables.legal_until_ms(h, times[h.first]) for h in holdings]}
 
 
 def subject_rows(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, start: int,

@@ -48,9 +48,11 @@ class HoldingFacts:
     erased_at: datetime | None = None
     last_event_id: str | None = None
     held_by: Sequence[str] = field(default_factory=tuple)  # active legal holds, "id (reason)"
-    legal_obligation: bool = False
+    legal_obligation: bool = False  # the rule that binds ``expires_at`` is a legal obligation
     expires_at: datetime | None = None
     retention_rule: str | None = None
+    legal_rule: str | None = None  # the legal obligation covering it, whichever rule binds
+    legal_until: datetime | None = None  # ... and when it ends (None: not started)
 
 
 @dataclass(frozen=True)
@@ -148,17 +150,24 @@ def _retention_reason(holding: HoldingFacts, now: datetime) -> str | None:
     """Why this held holding may stay despite the request (Art. 17(3)), or None if it may not.
 
     A legal hold wins over a retention rule: it is the narrower, more urgent reason. A legal
-    obligation whose clock has not started yet (no ``expires_at``) still binds.
+    obligation keeps the data until *its own* end (``legal_until``), even when a longer ordinary
+    rule binds the expiry: past the legal period the ordinary rule is a promise to delete by
+    then, not a ground to refuse erasure (Art. 17(3)(b)). One whose clock has not started yet
+    still binds. Holdings written before ``legal_rule`` existed fall back to the binding rule.
     """
     if holding.held_by:
         return "legal hold: " + ", ".join(sorted(holding.held_by))
-    if not holding.legal_obligation:
+    if holding.legal_rule is not None:
+        rule, until = holding.legal_rule, holding.legal_until
+    elif holding.legal_obligation:
+        rule, until = holding.retention_rule, holding.expires_at
+    else:
         return None
-    if holding.expires_at is None:
-        return f"legal obligation: {holding.retention_rule} (retention period not started)"
-    if holding.expires_at <= now:
+    if until is None:
+        return f"legal obligation: {rule} (retention period not started)"
+    if until <= now:
         return None  # the obligation has run out: the data must go
-    return f"legal obligation: {holding.retention_rule} until {holding.expires_at.date().isoformat()}"
+    return f"legal obligation: {rule} until {until.date().isoformat()}"
 
 
 def request_status(task_statuses: Iterable[str], deadline: datetime, now: datetime) -> RequestStatus:

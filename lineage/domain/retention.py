@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
@@ -144,6 +144,10 @@ class Expiry:
     ``at`` is None while the trigger has not happened (a contract still running): the data is
     within its retention, but no date can be given yet. ``moment`` is the moment the clock ran
     from, which differs from the trigger's own when ``MOMENT_FALLBACK`` stood in for it.
+
+    ``legal_rule`` and ``legal_until`` are the legal obligation covering the holding, if any, and
+    when it ends (None while its clock has not started), whichever rule binds ``at``: a longer
+    ordinary rule keeps the data, but only the legal period refuses an erasure (Art. 17(3)(b)).
     """
 
     rule: str
@@ -153,10 +157,17 @@ class Expiry:
     legal_obligation: bool
     source: str
     moment: Moment | None = None
+    legal_rule: str | None = None
+    legal_until: datetime | None = None
 
     @property
     def pending(self) -> bool:
         return self.at is None
+
+    def retained_by_law(self, now: datetime) -> bool:
+        """Whether an erasure request at ``now`` must be refused for a legal obligation: while
+        its period runs, or has not started yet (the obligation binds from the start)."""
+        return self.legal_rule is not None and (self.legal_until is None or now < self.legal_until)
 
 
 def add_duration(at: datetime, duration: Duration, zone: tzinfo | None = None) -> datetime:
@@ -320,17 +331,24 @@ class RetentionPolicy:
 
     def expiry(self, holding: HoldingClock) -> Expiry | None:
         """When ``holding`` expires, or None if no rule covers it (nothing was promised): under
-        its most specific rule, unless a legal obligation covering it keeps it longer."""
+        its most specific rule, unless a legal obligation covering it keeps it longer. Either
+        way the expiry carries the end of the legal obligation, the longest one if several."""
         rules = self.rules_for(holding.store, holding.system, holding.category, holding.purposes,
                                holding.subject_type)
         if not rules:
             return None
-        chosen = self._rule_expiry(rules[0], holding)
-        for legal in rules[1:]:
-            candidate = self._rule_expiry(legal, holding)
+        expiries = [self._rule_expiry(rule, holding) for rule in rules]
+        chosen = expiries[0]
+        for candidate in expiries[1:]:
             if _binds_longer(candidate, chosen):
                 chosen = candidate
-        return chosen
+        legal = None
+        for candidate in (e for e in expiries if e.legal_obligation):
+            if legal is None or _binds_longer(candidate, legal):
+                legal = candidate
+        if legal is None:
+            return chosen
+        return replace(chosen, legal_rule=legal.rule, legal_until=legal.at)
 
     def _rule_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
         """One rule's expiry: its single clock, or its clocks combined (first: the earliest

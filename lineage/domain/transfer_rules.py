@@ -116,6 +116,7 @@ class Adequacy(_Strict):
     automated_only: bool = False
     condition: str = ""
     review_by: date | None = None
+    unverified: str = ""  # what of this entry public sources did not confirm: shown with verdicts
 
     @model_validator(mode="after")
     def _consistent(self) -> Adequacy:
@@ -132,6 +133,11 @@ class Adequacy(_Strict):
         return self.organisation or self.country or ""
 
     @property
+    def cited(self) -> str:
+        """The decision as verdicts cite it, saying what of it is not verified."""
+        return f"{self.decision} [unverified: {self.unverified}]" if self.unverified else self.decision
+
+    @property
     def starts(self) -> date:
         """First day in force: the adoption, or a later start the decision sets."""
         return self.applies_from or self.adopted
@@ -145,10 +151,49 @@ class Adequacy(_Strict):
     def not_in_force_why(self, on: date) -> str:
         """Why the decision does not apply on ``on``: the dates a DPO will check."""
         if on < self.starts:
-            return f"decision {self.decision} applies from {self.starts:%d %b %Y}, not yet on {on}"
+            return f"decision {self.cited} applies from {self.starts:%d %b %Y}, not yet on {on}"
         if self.ended is not None and on >= self.ended:
-            return f"decision {self.decision} invalid since {self.ended:%d %b %Y} ({self.ended_by})"
-        return f"decision {self.decision} expired after {self.valid_until:%d %b %Y}"
+            return f"decision {self.cited} invalid since {self.ended:%d %b %Y} ({self.ended_by})"
+        return f"decision {self.cited} expired after {self.valid_until:%d %b %Y}"
+
+
+CURRENT_SCCS = "2021/914"
+"""The standard contractual clauses in use since 27 Jun 2021; a catalog naming no decision means
+these."""
+
+
+class SccDecision(_Strict):
+    """One Commission decision adopting standard contractual clauses (GDPR Art. 46(2)(c), or
+    Directive 95/46/EC Art. 26(4) before it), with the relationships its clauses are for.
+
+    ``concluded_before``: a contract on these clauses is valid only if signed before this day
+    (the day the decision was repealed); ``ended``: the first day even such a contract no longer
+    covers a transfer (the end of the transition period the repealing decision allowed).
+    """
+
+    id: str
+    decision: str
+    oj: str = ""
+    adopted: date
+    applies_from: date | None = None
+    modules: tuple[int, ...]
+    relationship: str
+    concluded_before: date | None = None
+    ended: date | None = None
+    ended_by: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SccDecision:
+        if (self.concluded_before is not None or self.ended is not None) and not self.ended_by:
+            raise ValueError(f"{self.id}: say what repealed the clauses (ended_by)")
+        if not self.modules or any(m not in (1, 2, 3, 4) for m in self.modules):
+            raise ValueError(f"{self.id}: modules are among 1-4 (the relationships of 2021/914)")
+        return self
+
+    @property
+    def starts(self) -> date:
+        """First day contracts on these clauses can exist: the decision's entry into force."""
+        return self.applies_from or self.adopted
 
 
 class TransferRules(_Strict):
@@ -158,6 +203,12 @@ class TransferRules(_Strict):
     eu_territories: tuple[str, ...] = ()
     eea_efta: tuple[str, ...]
     adequacy: tuple[Adequacy, ...]
+    scc_decisions: tuple[SccDecision, ...] = ()
+
+    def scc_decision(self, decision_id: str | None) -> SccDecision | None:
+        """The SCC decision a catalog names (``2010/87/EU``), the current one when None."""
+        wanted = decision_id or CURRENT_SCCS
+        return next((d for d in self.scc_decisions if d.id == wanted), None)
 
     def in_eea(self, code: str) -> bool:
         code = country_code(code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from graph.connection import open_driver
-from graph.erasure import overdue_requests, reappearances
+from graph.erasure import overdue_requests, reappearances, refresh_requests, request_status
 from graph.holds import add_hold
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
@@ -211,3 +212,60 @@ class TestErasureRequest:
         (task,) = status["tasks"]
         assert task["status"] == "retained"
         assert task["reason"] == f"legal hold: {hold['id']} (case 2026-117)"
+
+
+# A 12-year rule of the organisation's own, more specific than the 10-year legal obligation on
+# the store: it binds the expiry of the financial data, but only the law refuses an erasure.
+LONGER_RULE = """  - id: bank-details-12y
+    store: billing/invoices
+    categories: [user.financial]
+    duration: {years: 12}
+    trigger: end_of_financial_year
+    source: "the organisation's own promise, longer than the law asks"
+"""
+
+
+class TestLegalPeriodUnderALongerRule:
+    def test_retained_by_law_during_the_legal_period_then_outstanding(
+            self, pipeline: Settings, tmp_path: Path) -> None:
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(re.sub(r"\nretention:[^\n]*\n", lambda m: m.group(0) + LONGER_RULE,
+                                  pipeline.catalog.read_text(), count=1))
+        settings = pipeline.model_copy(update={"catalog": catalog})
+        publish(settings, "canonical", INVOICE)  # issued 10 Mar 2026: financial year ends 31 Dec
+        run_worker(settings, tmp_path / "worker.log")
+
+        (invoices,) = [s for s in _subject(settings)["stores"] if s["store"] == "billing/invoices"]
+        held = {r["category"]: r for r in invoices["retention"]}
+        assert held["user.financial"]["rule"] == "bank-details-12y"
+        assert at(held["user.financial"]["expires_at"]) == datetime(2039, 1, 1, tzinfo=PARIS)
+        assert held["user.financial"]["legal_rule"] == "invoices-10y-end-of-financial-year"
+        assert at(held["user.financial"]["legal_until"]) == datetime(2037, 1, 1, tzinfo=PARIS)
+
+        opened = cli_json(settings, "request", LEA, "--received", "2026-11-20")
+        (shown,) = cli_json(settings, "status", opened["id"])  # judged now, within the ten years
+        (task,) = shown["tasks"]
+        assert (task["status"], task["reason"]) == (
+            "retained", "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")
+
+        # Each judged at a moment of its own: a request with nothing outstanding is complete and
+        # no longer re-judged, so the second one is opened for the day after the legal period.
+        later = cli_json(settings, "request", LEA, "--received", "2036-12-15")
+        with open_driver(settings) as driver:
+            database = settings.neo4j.database
+            # 23:59 on 31 Dec 2036 in Paris, then its midnight (UTC: the driver packs no ZoneInfo).
+            refresh_requests(driver, database, datetime(2036, 12, 31, 22, 59, tzinfo=UTC), opened["id"])
+            refresh_requests(driver, database, datetime(2036, 12, 31, 23, 0, tzinfo=UTC), later["id"])
+            (last_day,) = request_status(driver, database, opened["id"])
+            (after,) = request_status(driver, database, later["id"])
+        assert [(t["status"], t["reason"]) for t in last_day["tasks"]] == [
+            ("retained", "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")]
+        # The law's ten years are over: the organisation's twelve are no ground to refuse.
+        assert [(t["status"], t["reason"]) for t in after["tasks"]] == [("outstanding", None)]
+
+
+def _subject(settings: Settings) -> Any:
+    out = subprocess.run([sys.executable, "-m", "lineage", "subject", LEA, "--json"],
+                         env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)

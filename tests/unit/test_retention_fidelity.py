@@ -185,6 +185,55 @@ class TestLegalObligationIsAMinimum:
             "billing-5y-contract", paris(2044, 6, 30, 2, 0))
 
 
+class TestLegalPeriodUnderALongerRule:
+    """A 12-year promise over a 10-year legal obligation: the promise binds the expiry, the law
+    only the first ten years (Art. 17(3)(b))."""
+
+    RULES_12_OVER_10 = RULES.replace("duration: {years: 5}, trigger: end_of_contract}",
+                                     "duration: {years: 12}, trigger: end_of_contract}", 1)
+
+    def _found(self) -> Expiry:
+        h = holding("billing/invoices", "user.financial.bank_account",
+                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        found = RetentionPolicy(catalog(self.RULES_12_OVER_10)).expiry(h)
+        assert found is not None
+        return found
+
+    def test_the_longer_rule_binds_and_the_legal_end_is_kept_beside_it(self) -> None:
+        found = self._found()
+        # 30 Jun 2024 00:00 UTC is 02:00 in Paris; the invoice's year ends at midnight 1 Jan 2025.
+        assert (found.rule, found.legal_obligation, found.at) == (
+            "billing-5y-contract", False, paris(2036, 6, 30, 2, 0))
+        assert (found.legal_rule, found.legal_until) == ("billing-legal", paris(2035, 1, 1))
+
+    def test_retained_by_law_to_the_last_instant_of_the_legal_period_only(self) -> None:
+        found = self._found()
+        assert found.retained_by_law(paris(2034, 12, 31, 23, 59))
+        assert not found.retained_by_law(paris(2035, 1, 1))
+
+    def test_a_legal_rule_that_binds_carries_its_own_end(self) -> None:
+        h = holding("billing/invoices", "user.financial.bank_account",
+                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        found = expiry(h)
+        assert (found.rule, found.legal_rule, found.legal_until) == (
+            "billing-legal", "billing-legal", found.at)
+
+    def test_no_legal_obligation_no_legal_period(self) -> None:
+        found = expiry(holding("crm/contacts", "user.name", collected=(utc(2024, 3, 1), "e:c")))
+        assert (found.legal_rule, found.legal_until) == (None, None)
+        assert not found.retained_by_law(utc(2024, 3, 2))
+
+    def test_a_pending_legal_obligation_under_a_started_rule_still_binds(self) -> None:
+        rules = self.RULES_12_OVER_10.replace(
+            "trigger: end_of_financial_year, legal_obligation: true",
+            "trigger: account_closure, legal_obligation: true")
+        h = holding("billing/invoices", "user.financial.bank_account",
+                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        found = RetentionPolicy(catalog(rules)).expiry(h)
+        assert found is not None and found.pending and found.legal_rule == "billing-legal"
+        assert found.retained_by_law(utc(2060, 1, 1))
+
+
 class TestSeedPromises:
     def test_rules_by_subject_type_within_one_store(self) -> None:
         moments = {"collected": (utc(2024, 2, 29, 9), "e:c"), "written": (utc(2024, 2, 29, 9), "e:c"),
@@ -272,3 +321,58 @@ class TestErasureOfDataUnderALegalObligation:
         outcome = task_outcome([h.category], [facts], utc(2030, 1, 1))  # past the 5-year rule
         assert outcome.status is TaskStatus.RETAINED
         assert outcome.reason == "legal obligation: billing-legal until 2035-01-01"
+
+    def test_a_longer_ordinary_rule_is_no_ground_to_refuse_after_the_legal_period(self) -> None:
+        rules = RULES.replace("duration: {years: 5}, trigger: end_of_contract}",
+                              "duration: {years: 12}, trigger: end_of_contract}", 1)
+        h = holding("billing/invoices", "user.financial.bank_account",
+                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        found = RetentionPolicy(catalog(rules)).expiry(h)
+        assert found is not None
+        facts = HoldingFacts(category=h.category, state="held", legal_obligation=found.legal_obligation,
+                             expires_at=found.at, retention_rule=found.rule,
+                             legal_rule=found.legal_rule, legal_until=found.legal_until)
+        during = task_outcome([h.category], [facts], paris(2034, 12, 31, 23, 59))
+        after = task_outcome([h.category], [facts], paris(2035, 1, 1))
+        assert (during.status, during.reason) == (TaskStatus.RETAINED,
+                                                  "legal obligation: billing-legal until 2035-01-01")
+        assert (after.status, after.reason) == (TaskStatus.OUTSTANDING, None)
+
+
+class TestOnlyChangedExpiriesAreWritten:
+    """``graph.retention.expiry_rows`` skips holdings whose stored expiry is current; the legal
+    period is part of what is compared, or a moved legal end under an unchanged longer rule
+    would never reach the graph."""
+
+    RULES_12_OVER_10 = TestLegalPeriodUnderALongerRule.RULES_12_OVER_10
+
+    def _input(self, **current: object) -> dict[str, object]:
+        ms = {"collected_ms": int(utc(2024, 3, 1).timestamp() * 1000), "collected_event": "e:inv",
+              "contract_end_ms": int(utc(2024, 6, 30).timestamp() * 1000),
+              "contract_end_event": "e:end"}
+        return {"id": "h1", "store": "billing/invoices", "category": "user.financial.bank_account",
+                "purposes": [], **ms, **current}
+
+    def _stored(self, policy: RetentionPolicy) -> dict[str, object]:
+        from graph.retention import expiry_rows
+
+        [row] = expiry_rows(policy, [self._input()])
+        return {"current_checked": True, "current_expires_at": row["expires_at"],
+                "current_rule": row["rule"], "current_moment": row["moment"],
+                "current_event_id": row["event_id"], "current_legal_rule": row["legal_rule"],
+                "current_legal_until": row["legal_until"]}
+
+    def test_an_unchanged_expiry_is_not_rewritten(self) -> None:
+        from graph.retention import expiry_rows
+
+        policy = RetentionPolicy(catalog(self.RULES_12_OVER_10))
+        assert expiry_rows(policy, [self._input(**self._stored(policy))]) == []
+
+    def test_a_holding_stored_without_its_legal_period_is_rewritten_with_it(self) -> None:
+        from graph.retention import expiry_rows
+
+        policy = RetentionPolicy(catalog(self.RULES_12_OVER_10))
+        stale = {**self._stored(policy), "current_legal_rule": None, "current_legal_until": None}
+        [row] = expiry_rows(policy, [self._input(**stale)])
+        assert (row["rule"], row["legal_rule"], row["legal_until"]) == (
+            "billing-5y-contract", "billing-legal", int(paris(2035, 1, 1).timestamp() * 1000))

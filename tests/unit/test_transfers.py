@@ -56,7 +56,15 @@ class TestReferenceData:
         assert all(entry.decision and entry.adopted for entry in RULES.adequacy)
         assert {e.destination for e in RULES.adequacy} >= {
             "GB", "US", "JP", "KR", "CA", "BR", "CH", "IL", "EPO"}
-        assert all(e.oj for e in RULES.adequacy if "not verified" not in e.decision)
+        assert all(e.oj for e in RULES.adequacy)
+
+    def test_what_sources_did_not_confirm_is_marked_and_shown_never_guessed(self) -> None:
+        assert not [e.name for e in RULES.adequacy if "not verified" in e.decision]
+        assert {e.destination for e in RULES.adequacy if e.unverified} == {"GB"}
+        assert "[unverified: the numbers of the June 2025 extension" in reason("GB")
+        assert reason("BR") == "BR: adequacy decision (EU) 2026/179 of 26 Jan 2026"
+        epo = judge_hop(Recipient("DE", organisation="EPO"), None, RULES, TODAY)
+        assert epo.reason == "EPO: adequacy decision (EU) 2025/1382 of 15 Jul 2025"
 
     def test_an_undated_decision_is_refused_not_read_as_always_in_force(self) -> None:
         text = """as_of: 2026-11-01
@@ -295,6 +303,89 @@ class TestSccModules:
         assert verdict("IN", kind=MechanismKind.NONE) == HopStatus.UNAPPROVED
         with pytest.raises(ValueError, match="module"):
             Mechanism(kind=MechanismKind.SCCS)
+
+
+SCC_2021, OLD_REPEAL, OLD_END = date(2021, 6, 27), date(2021, 9, 27), date(2022, 12, 27)
+INDIA = Recipient("IN")
+
+
+def sccs(on: date, recipient: Recipient = INDIA, **declared: object) -> tuple[HopStatus, str]:
+    judged = judge_hop(recipient, Mechanism(kind=MechanismKind.SCCS, **declared),  # type: ignore[arg-type]
+                       RULES, on)
+    return judged.status, judged.reason
+
+
+class TestSccsOfTheRepealedDecisions:
+    """Decision (EU) 2021/914 in force from 27 Jun 2021; by its Art. 4 the old clauses could be
+    signed only before 27 Sep 2021, and covered transfers until 27 Dec 2022, not from that day."""
+
+    C2P = {"decision": "2010/87/EU", "signed": OLD_REPEAL - timedelta(days=1)}
+
+    def test_old_controller_to_processor_clauses_cover_until_the_transition_ends(self) -> None:
+        status, why = sccs(OLD_END - timedelta(days=1), **self.C2P)
+        assert status == HopStatus.SAFEGUARDED
+        assert "Decision 2010/87/EU, repealed: a contract signed before 27 Sep 2021 covers " \
+               "transfers until 27 Dec 2022 (Decision (EU) 2021/914 Art. 4)" in why
+
+    def test_and_not_from_the_27_december_2022(self) -> None:
+        status, why = sccs(OLD_END, **self.C2P)
+        assert status == HopStatus.UNAPPROVED
+        assert "deemed to give appropriate safeguards until 27 Dec 2022" in why
+        assert "from that day they no longer cover the transfer" in why
+        assert sccs(TODAY, **self.C2P)[0] == HopStatus.UNAPPROVED
+
+    def test_old_clauses_signed_from_the_27_september_2021_never_covered_anything(self) -> None:
+        status, why = sccs(date(2021, 10, 1), decision="2010/87/EU", signed=OLD_REPEAL)
+        assert status == HopStatus.UNAPPROVED
+        assert "2010/87/EU could be used for new contracts only before 27 Sep 2021" in why
+        assert sccs(date(2021, 10, 1), decision="2010/87/EU",
+                    signed=OLD_REPEAL - timedelta(days=1))[0] == HopStatus.SAFEGUARDED
+
+    def test_2021_clauses_signed_before_they_applied_must_cite_the_old_decision(self) -> None:
+        status, why = sccs(TODAY, module=2, signed=SCC_2021 - timedelta(days=1))
+        assert status == HopStatus.UNAPPROVED
+        assert "before Decision (EU) 2021/914 applied (27 Jun 2021)" in why
+        assert "2001/497/EC or 2004/915/EC or 2010/87/EU; declare which (decision)" in why
+        assert sccs(TODAY, module=2, signed=SCC_2021)[0] == HopStatus.SAFEGUARDED
+
+    def test_2021_clauses_cover_nothing_before_they_applied_nor_before_they_were_signed(self) -> None:
+        assert sccs(SCC_2021 - timedelta(days=1), module=2)[0] == HopStatus.UNAPPROVED
+        assert sccs(SCC_2021, module=2)[0] == HopStatus.SAFEGUARDED
+        status, why = sccs(date(2024, 3, 1), module=2, signed=date(2024, 3, 2))
+        assert (status, why) == (HopStatus.UNAPPROVED, "to IN under SCCs module 2: signed on "
+                                 "2024-03-02, not yet in place on 2024-03-01")
+
+    def test_controller_to_controller_sets_i_and_ii(self) -> None:
+        controller = Recipient("IN", role=RecipientRole.CONTROLLER)
+        for decision in ("2001/497/EC", "2004/915/EC"):
+            declared = {"decision": decision, "signed": date(2019, 5, 1)}
+            assert sccs(date(2022, 6, 1), controller, **declared)[0] == HopStatus.SAFEGUARDED
+            assert sccs(OLD_END, controller, **declared)[0] == HopStatus.UNAPPROVED
+            assert sccs(date(2022, 6, 1), **declared)[0] == HopStatus.SCC_MODULE_MISMATCH
+
+    def test_old_clauses_have_no_module_for_a_processor_passing_data_on(self) -> None:
+        status, why = sccs(date(2022, 6, 1), Recipient("IN", onward=True), **self.C2P)
+        assert status == HopStatus.SCC_MODULE_MISMATCH
+        assert "(controller to processor), but this hop is processor to processor: module 3" in why
+        status, why = sccs(date(2022, 6, 1), module=3, **self.C2P)
+        assert (status, "Decision 2010/87/EU has no module 3" in why) == (HopStatus.UNAPPROVED, True)
+
+    @pytest.mark.parametrize(("declared", "message"), [
+        ({"decision": "2010/87/EU"}, "need the date they were signed"),
+        ({"decision": "2002/16/EC", "module": 2}, "unknown SCC decision"),
+        ({"kind": MechanismKind.BCRS, "signed": date(2020, 1, 1)}, "are for SCCs"),
+    ])
+    def test_declarations_that_cannot_be_judged_are_refused(self, declared: dict[str, object],
+                                                            message: str) -> None:
+        with pytest.raises(ValueError, match=message):
+            Mechanism(**{"kind": MechanismKind.SCCS, **declared})  # type: ignore[arg-type]
+
+    def test_spellings_of_a_decision_are_one(self) -> None:
+        for spelling in ("2010/87", "2010/87/EU", " 2010/87/eu "):
+            assert Mechanism(kind=MechanismKind.SCCS, decision=spelling,
+                             signed=date(2020, 1, 1)).decision == "2010/87/EU"
+        assert Mechanism(kind=MechanismKind.SCCS, module=2, decision="(EU) 2021/914").decision \
+            == "2021/914"
 
 
 @pytest.fixture(scope="module")
