@@ -524,6 +524,23 @@ WITH st, h, s ORDER BY h.id LIMIT $limit
 
 STORES_WITH_HOLDINGS = "MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) } RETURN st.id AS id"
 
+# What each store's expiries were last computed from (lineage.domain.retention
+# .retention_fingerprint), set once a store's recomputation is complete.
+STORE_FINGERPRINTS = """
+MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) }
+RETURN st.id AS id, st.retention_fingerprint AS fingerprint
+"""
+
+EMPTY_STORE_FINGERPRINTS = """
+MATCH (st:Store) WHERE NOT EXISTS { (st)<-[:IN_STORE]-(:Holding) }
+RETURN st.id AS id, st.retention_fingerprint AS fingerprint
+"""
+
+SET_STORE_FINGERPRINT = """
+MATCH (st:Store {id: $store})
+SET st.retention_fingerprint = $fingerprint
+"""
+
 SET_EXPIRY = """
 UNWIND $rows AS row
 MATCH (h:Holding {id: row.id})

@@ -19,7 +19,14 @@ from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 from graph import queries
 from graph.holds import ACTIVE_HOLDS_ON_HOLDING
 from graph.reader import plain
-from lineage.domain.retention import Expiry, HoldingClock, Moment, RetentionPolicy
+from lineage.domain.catalog import Catalog
+from lineage.domain.retention import (
+    Expiry,
+    HoldingClock,
+    Moment,
+    RetentionPolicy,
+    retention_fingerprint,
+)
 
 PAGE = 5000
 YIELD_EVERY = 200  # expiries computed between yields to the event loop, inside a batch
@@ -93,27 +100,56 @@ async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
         await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
 
 
-def recompute_stores(driver: Driver, database: str, policy: RetentionPolicy,
+def stale_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:
+    """The stores holding data whose expiries were computed from other rules than the catalog's
+    (or never recorded as computed): only those need recomputing."""
+    records, _, _ = driver.execute_query(queries.STORE_FINGERPRINTS, database_=database)
+    return sorted(r["id"] for r in records
+                  if r["fingerprint"] != retention_fingerprint(catalog, r["id"]))
+
+
+def recompute_stores(driver: Driver, database: str, catalog: Catalog,
                      stores: Iterable[str] | None = None) -> int:
-    """Recompute the expiry of every holding in ``stores`` (all stores when None), by pages."""
-    if stores is None:
-        records, _, _ = driver.execute_query(queries.STORES_WITH_HOLDINGS, database_=database)
-        stores = [r["id"] for r in records]
+    """Recompute the expiry of every holding in ``stores`` (the stale ones when None), by pages.
+    Each store's fingerprint is recorded once all its holdings are done (an interrupted
+    recomputation is taken up again at the next start), and so are the catalog's stores that
+    hold nothing yet: what the worker writes there is computed with these rules."""
+    policy = RetentionPolicy(catalog)
+    stores = stale_stores(driver, database, catalog) if stores is None else sorted(stores)
     done = 0
-    for store in sorted(stores):
-        after = ""
-        while True:
-            records, _, _ = driver.execute_query(queries.EXPIRY_INPUTS_IN_STORE, store=store,
-                                                 after=after, limit=PAGE, database_=database)
-            inputs = as_inputs(records[0]["inputs"])
-            if not inputs:
-                break
-            rows = expiry_rows(policy, inputs)
-            if rows:
-                driver.execute_query(queries.SET_EXPIRY, rows=rows, database_=database)
-            done += len(rows)
-            after = inputs[-1]["id"]
+    for store in stores:
+        done += _recompute_store(driver, database, policy, store)
+        mark_computed(driver, database, catalog, [store])
+    mark_computed(driver, database, catalog, _unmarked_empty_stores(driver, database, catalog))
     return done
+
+
+def _unmarked_empty_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:
+    records, _, _ = driver.execute_query(queries.EMPTY_STORE_FINGERPRINTS, database_=database)
+    return [r["id"] for r in records if r["fingerprint"] != retention_fingerprint(catalog, r["id"])]
+
+
+def mark_computed(driver: Driver, database: str, catalog: Catalog, stores: Iterable[str]) -> None:
+    """Record ``stores``' expiries as computed from ``catalog`` (by a loader that computed them
+    with the same domain rules), so no worker start recomputes them."""
+    for store in sorted(stores):
+        driver.execute_query(queries.SET_STORE_FINGERPRINT, store=store,
+                             fingerprint=retention_fingerprint(catalog, store), database_=database)
+
+
+def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, store: str) -> int:
+    done, after = 0, ""
+    while True:
+        records, _, _ = driver.execute_query(queries.EXPIRY_INPUTS_IN_STORE, store=store,
+                                             after=after, limit=PAGE, database_=database)
+        inputs = as_inputs(records[0]["inputs"])
+        if not inputs:
+            return done
+        rows = expiry_rows(policy, inputs)
+        if rows:
+            driver.execute_query(queries.SET_EXPIRY, rows=rows, database_=database)
+        done += len(rows)
+        after = inputs[-1]["id"]
 
 
 # --- reads: what expires, what is overdue ------------------------------------------------

@@ -93,13 +93,15 @@ class LiveCatalog:
 
 def apply_catalog(driver: Driver, database: str, catalog: Catalog,
                   previous: Catalog | None = None) -> list[dict[str, Any]]:
-    """Catalog nodes into the graph, expiries recomputed where the retention rules changed (all
-    of them when the previous catalog is unknown, at start), then alerts re-evaluated.
+    """Catalog nodes into the graph, expiries recomputed where the retention rules changed, then
+    alerts re-evaluated. At start (no ``previous``) the stores whose recorded fingerprint
+    differs; on a change every store whose rules changed, even if another worker already did
+    it: this worker may have written some with the old rules meanwhile.
 
     Returns the alerts to announce.
     """
     sync_catalog(driver, database, catalog)
     stores = None if previous is None else rules_changed(previous, catalog)
-    recomputed = recompute_stores(driver, database, RetentionPolicy(catalog), stores)
+    recomputed = recompute_stores(driver, database, catalog, stores)
     log.info("expiry recomputed for %d holding(s)", recomputed)
     return reevaluate(driver, database, catalog)

@@ -31,6 +31,7 @@ import httpx
 
 from graph import bulk_load, queries
 from graph.connection import open_driver
+from graph.retention import mark_computed
 from graph.schema import apply_schema, sync_catalog
 from lineage.demo.large_shape import (
     PROFILES,
@@ -125,6 +126,7 @@ def load_graph(settings: Settings, catalog: Catalog, subjects: int, batch: int, 
                 if progress:
                     progress(done)
         _create_flows(driver, database, hasher, shape, tables, subjects, now_ms)
+        mark_computed(driver, database, catalog, (store.id for _, store in catalog.stores()))
         apply_schema(driver, database)
         bulk_load.await_indexes(driver, database)
         report = LoadReport(subjects=subjects, seconds=time.perf_counter() - started)

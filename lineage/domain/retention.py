@@ -16,6 +16,7 @@ rule can keep data longer, never shorter.
 from __future__ import annotations
 
 import calendar
+import hashlib
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -396,11 +397,25 @@ def _applicable(catalog: Catalog, store: str) -> tuple[tuple[RetentionRule, ...]
             catalog.timezone if rules else None)
 
 
+# Raised whenever the expiry computation changes what it stores on a holding (2: the end of the
+# legal obligation beside the binding expiry), so every store's expiries are computed again once.
+EXPIRY_VERSION = 2
+
+
+def retention_fingerprint(catalog: Catalog, store: str) -> str:
+    """What a store's expiries were computed from: a store whose fingerprint in the graph is
+    this one needs no recomputation, so a restart does not recompute millions of holdings."""
+    rules, year_end, zone = _applicable(catalog, store)
+    parts = [str(EXPIRY_VERSION), repr(year_end), repr(zone), *(r.model_dump_json() for r in rules)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
 def rules_changed(old: Catalog, new: Catalog) -> set[str]:
     """The store ids whose holdings may expire differently under ``new``: only those need their
-    expiries recomputed after a catalog change."""
+    expiries recomputed after a catalog change (what the fingerprints in the graph decide)."""
     stores = {s.id for _, s in old.stores()} | {s.id for _, s in new.stores()}
-    return {store for store in stores if _applicable(old, store) != _applicable(new, store)}
+    return {store for store in stores
+            if retention_fingerprint(old, store) != retention_fingerprint(new, store)}
 
 
 def is_overdue(expiry: Expiry | None, now: datetime) -> bool:

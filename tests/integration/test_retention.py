@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from graph.connection import open_driver
+from graph.retention import recompute_stores, stale_stores
+from lineage.domain.catalog import parse_catalog
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import Settings
 from streams.scheduled_checks import check_retention
@@ -122,6 +124,23 @@ class TestExpiry:
         ana = email_holding(changed, "ana@example.com")["user.contact.email"]
         assert (ana["expires_at"], ana["rule"]) == ("2027-06-01T12:00:00Z",
                                                     "newsletter-2y-last-contact")
+
+    def test_a_restart_recomputes_only_stores_whose_rules_changed(self, retained: Settings) -> None:
+        """Each store records what its expiries were computed from: a worker start with the same
+        catalog recomputes nothing (on millions of holdings it took hours); a changed rule
+        recomputes its store alone."""
+        catalog = parse_catalog(retained.catalog.read_text())
+        database = retained.neo4j.database
+        with open_driver(retained) as driver:
+            assert stale_stores(driver, database, catalog) == []
+            assert recompute_stores(driver, database, catalog) == 0
+            changed = parse_catalog(retained.catalog.read_text().replace(
+                "  - id: newsletter-3y-last-contact\n    store: brevo/contacts\n    duration: {years: 3}",
+                "  - id: newsletter-2y-last-contact\n    store: brevo/contacts\n    duration: {years: 2}"))
+            assert stale_stores(driver, database, changed) == ["brevo/contacts"]
+            assert recompute_stores(driver, database, changed) > 0
+            assert stale_stores(driver, database, changed) == []
+            assert recompute_stores(driver, database, catalog) > 0  # and back
 
 
 class TestRetentionApi:
