@@ -74,7 +74,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         driver = open_async_driver(settings)
         early = EarlyAlerts(GraphWriter(driver, settings.neo4j.database))
         try:
-            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
+            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 outgoing: list[Outgoing] = []
                 events: list[DataMovementEvent] = []
@@ -105,13 +105,16 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         driver = open_async_driver(settings)
         writer = GraphWriter(driver, settings.neo4j.database)
         try:
-            async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):
+            async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 events: list[DataMovementEvent] = []
                 letters: list[DeadLetter] = []
                 for number, event in enumerate(batch, start=1):
                     outcome = decode_canonical(event.value, _origin(event))
-                    (letters if isinstance(outcome, DeadLetter) else events).append(outcome)
+                    if isinstance(outcome, DeadLetter):
+                        letters.append(outcome)
+                    else:
+                        events.append(outcome)
                     if number % YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # let the normalise agent's alerts through
                 decoded = time.perf_counter()

@@ -10,6 +10,7 @@ keep only the field and pydantic's message.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,8 +51,9 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (ConfigError, 503, "not_configured"),
 )
 
-# Declared on routes for the OpenAPI page.
-ERROR_RESPONSES = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 503)}
+# Declared on routes for the OpenAPI page, in the shape FastAPI's ``responses=`` takes.
+Responses = dict[int | str, dict[str, Any]]
+ERROR_RESPONSES: Responses = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 503)}
 
 
 def status_of(exc: LineageError) -> tuple[int, str]:

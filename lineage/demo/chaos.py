@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -139,6 +140,10 @@ def offsets(settings: Settings) -> Offsets | None:
         admin.close()
 
 
+def _past(moment: float, _offsets: Offsets) -> bool:
+    return time.monotonic() >= moment
+
+
 def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_s: float
           ) -> Offsets:
     """Poll until ``ready``; a worker that exited is restarted (and counted), one that commits
@@ -230,7 +235,7 @@ def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float |
     traffic.start()
     for number, (fault, burst) in enumerate(zip(faults, bursts, strict=True), start=1):
         moment = started + fault.at * window
-        watch(supervisor, lambda now, moment=moment: time.monotonic() >= moment, options.stall_s)
+        watch(supervisor, partial(_past, moment), options.stall_s)
         if fault.kind != KAFKA:
             _add_published(figures, Traffic(settings, burst).publish_now())
         at = watch(supervisor, lambda now: True, options.stall_s)

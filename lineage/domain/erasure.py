@@ -157,6 +157,7 @@ def _retention_reason(holding: HoldingFacts, now: datetime) -> str | None:
     """
     if holding.held_by:
         return "legal hold: " + ", ".join(sorted(holding.held_by))
+    rule: str | None
     if holding.legal_rule is not None:
         rule, until = holding.legal_rule, holding.legal_until
     elif holding.legal_obligation:

@@ -30,7 +30,7 @@ from lineage.domain.personal_data import personal_data_problem
 from lineage.domain.subjects import SubjectType
 from lineage.errors import EventDecodeError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_LINKS = 100
 
 # Every event time must fall in this window, whatever the source. Placeholder dates (0001-01-01,
@@ -221,7 +221,7 @@ DataMovementEvent = Annotated[
     Field(discriminator="action"),
 ]
 
-_EVENT = TypeAdapter(DataMovementEvent)
+_EVENT: TypeAdapter[DataMovementEvent] = TypeAdapter(DataMovementEvent)
 
 ACTIONS: tuple[str, ...] = (
     "collected", "updated", "accessed", "activity", "copied", "transferred",

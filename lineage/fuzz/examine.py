@@ -85,9 +85,9 @@ def _where(exc: BaseException) -> str:
     """The innermost frame in lineage's own code: where the owner should look."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if any(f"/{part}/" in f.filename for part in _OWN_CODE)]
-    frame = (own or frames or [None])[-1]
-    if frame is None:
+    if not (own or frames):
         return "?"
+    frame = (own or frames)[-1]
     parts = Path(frame.filename).parts
     start = max((i for i, p in enumerate(parts) if p in _OWN_CODE), default=len(parts) - 1)
     return f"{'/'.join(parts[start:])}:{frame.lineno} ({frame.name})"

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import uvicorn
 from neo4j import READ_ACCESS
+from pydantic import SecretStr
 
 from graph.connection import open_driver
 from lineage.api.app import create_api
@@ -38,7 +39,7 @@ from lineage.fuzz.mutations import HTTP_LONG_SIZES, Marks, Mutant, mutants
 from lineage.fuzz.scan import CapturedLogs, leaks_in_properties
 from lineage.fuzz.seeds import seed_payloads
 from lineage.runner import WorkerProcess
-from lineage.settings import ApiSettings, Settings
+from lineage.settings import Settings
 from streams.monitor import read_topic
 from streams.topics import SOURCES, Topics
 from streams.worker import prepare
@@ -50,11 +51,10 @@ ALL_RELATIONSHIP_PROPERTIES = "MATCH ()-[r]->() RETURN properties(r) AS p"
 
 def fuzz_settings(base: Settings, run: str) -> Settings:
     """``base`` on topics and a consumer group of ``run``'s own, with a fresh secret per source."""
-    token = {name: secrets.token_hex(16) for name in
+    token = {name: SecretStr(secrets.token_hex(16)) for name in
              ("hubspot_client_secret", "greenhouse_secret", "brevo_token", "s3_token",
               "salesforce_token", "canonical_token")}
-    api = ApiSettings(**token, max_body_bytes=base.api.max_body_bytes,
-                      publish_timeout_s=base.api.publish_timeout_s)
+    api = base.api.model_copy(update=token)
     return base.model_copy(update={"topic_namespace": run, "app_id": run, "api": api})
 
 
@@ -190,18 +190,18 @@ class HttpLeg:
             refused[(str(letter.get("source")), _payload_of(letter))] = reason
         for sent in self.sent:
             tally = self.tallies[sent.mutant.source]
-            reason = refused.get((sent.mutant.source, sent.mutant.body))
-            if reason is None and sent.expected_refused:
+            why = refused.get((sent.mutant.source, sent.mutant.body))
+            if why is None and sent.expected_refused:
                 tally.refused += 1
                 self.problem(sent.mutant.source, Observation(
                     "missing_reason", "dead_letter_topic", "refused body not dead-lettered",
                     "the in-process run refuses it, the dead-letter topic does not hold it"), sent.mutant)
-            elif reason is None:
+            elif why is None:
                 tally.accepted += 1
                 tally.events += sent.expected_events
             else:
                 tally.refused += 1
-                tally.refused_with_reason += bool(reason.strip())
+                tally.refused_with_reason += bool(why.strip())
 
     def scan(self, location: str, texts: Sequence[str]) -> int:
         """Leaks in ``texts``, each traced back to the mutant that carried it when possible."""
