@@ -1,8 +1,14 @@
 """Every error lineage raises on purpose derives from :class:`LineageError`.
 
 The CLI turns these into one clear line and a non-zero exit instead of a stack trace; anything
-else escaping is a bug.
+else escaping is a bug. :func:`validation_problems` words pydantic's refusals the same way
+wherever they are reported, without the value sent.
 """
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 
 class LineageError(Exception):
@@ -46,3 +52,36 @@ class StackError(LineageError):
 
 class NotFoundError(LineageError):
     """The thing asked for (an alert, an erasure request) does not exist."""
+
+
+def validation_problems(errors: Iterable[Mapping[str, Any]], *, name_unknown_fields: bool = True,
+                        skip_first: Collection[str] = (), empty: str = "<root>") -> list[str]:
+    """pydantic's errors as ``field: problem``, one wording for adapters, the catalog and the API.
+
+    The value sent is never quoted (it may be personal data): pydantic's messages that quote it
+    (a discriminator tag) are reworded, and ``input`` is never read.
+
+    Args:
+        errors: ``ValidationError.errors()`` (or FastAPI's ``RequestValidationError.errors()``).
+        name_unknown_fields: False where a field's name is the sender's text (a payload, a
+            request body): an unknown one is then named by its place only.
+        skip_first: location parts to drop when they come first (FastAPI's ``body``, ``query``).
+        empty: what to call the document itself.
+    """
+    return [f"{_place(e, name_unknown_fields, skip_first) or empty}: {_message(e)}" for e in errors]
+
+
+def _place(error: Mapping[str, Any], name_unknown: bool, skip_first: Collection[str]) -> str:
+    parts = [str(part) for part in error["loc"]]
+    if parts and parts[0] in skip_first:
+        parts = parts[1:] or parts
+    if error["type"] == "extra_forbidden" and parts and not name_unknown:
+        parts[-1] = "<unknown field>"
+    return ".".join(parts)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):  # these quote the tag sent
+        tag = str(error.get("ctx", {}).get("discriminator", "tag")).strip("'")
+        return f"unknown {tag}" if error["type"] == "union_tag_invalid" else f"{tag} is missing"
+    return str(error["msg"])
