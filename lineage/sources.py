@@ -3,7 +3,7 @@
 Adding a source is one row of :data:`SOURCES` (and its adapter module, and its secret field
 in :class:`lineage.settings.ApiSettings`, which checks at import that every row has one).
 Everything else reads this table: the raw topics (``streams/topics.py``), the worker's adapters
-(``lineage.adapters.build_adapters``), the HTTP receiver's checks (``lineage/api/receiver.py``)
+(:func:`build_adapters`), the HTTP receiver's checks (``lineage/api/receiver.py``)
 and the secrets log hygiene scrubs (``Settings.secret_values``).
 """
 
@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
+from lineage.adapters.base import Adapter
 from lineage.adapters.brevo import adapt_brevo
 from lineage.adapters.canonical import adapt_canonical
 from lineage.adapters.greenhouse import adapt_greenhouse
 from lineage.adapters.hubspot import adapt_hubspot
 from lineage.adapters.s3 import adapt_s3
 from lineage.adapters.salesforce import adapt_salesforce
+from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent
 from lineage.errors import UnknownSourceError
 
@@ -63,6 +66,13 @@ SOURCES: tuple[Source, ...] = (
 
 SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
 _BY_NAME = {source.name: source for source in SOURCES}
+
+
+def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
+    """Every source's adapter; the object-store one takes its bucket rules from the catalog."""
+    rules = catalog.object_rules()
+    return {source.name: partial(source.adapter, rules=rules) if source.object_rules else source.adapter
+            for source in SOURCES}
 
 
 def source_named(name: str) -> Source:

@@ -14,9 +14,9 @@ from graph.connection import open_driver
 from graph.erasure import open_request
 from graph.erasure import request_status as erasure_status
 from graph.reader import GraphReader
+from lineage import render
 from lineage.answers.erasure import org_zone, own_copies
 from lineage.answers.retention import expiring
-from lineage.cli import render
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
 from lineage.demo.company_feed import company_feed
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoices

@@ -21,7 +21,6 @@ from typing import Any
 
 from graph.retention import expiry_rows
 from graph.writer import rows_for
-from lineage.adapters import build_adapters
 from lineage.adapters.base import Adapter
 from lineage.domain.alerts import alert_hits
 from lineage.domain.catalog import Catalog
@@ -32,6 +31,7 @@ from lineage.domain.subjects import SubjectHasher
 from lineage.domain.transfer_chains import TransferHop
 from lineage.fuzz.mutations import Mutant
 from lineage.fuzz.scan import CapturedLogs, leak_kind, leaks
+from lineage.sources import build_adapters
 from streams.alerting import unapproved_flows, unapproved_moves
 from streams.processing import DeadLetter, decode_canonical, normalise
 
