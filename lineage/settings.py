@@ -7,6 +7,7 @@ settings. Build a :class:`Settings` once at start and pass it down; settings are
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -341,14 +342,27 @@ class Settings(BaseSettings):
         return self.subject_key.get_secret_value().encode()
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process (the worker the runner starts, the API a benchmark
+    serves) that builds the same settings as ``settings``: this process's environment without
+    its ``LINEAGE_*`` variables, then every setting of every section, derived from the models so
+    a new setting reaches the child without being listed here."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
+    env.update(section_env(settings))
+    for name in type(settings).model_fields:
+        if isinstance(section := getattr(settings, name), BaseSettings):
+            env.update(section_env(section))
+    return env
+
+
 def section_env(section: BaseSettings) -> dict[str, str]:
-    """The environment variables that rebuild ``section`` in a child process (the worker the
-    runner starts), secrets included: they go to the child's environment, never to a log."""
+    """The environment variables that rebuild ``section``'s own fields (not its sub-sections)
+    in a child process, secrets included: they go to the child's environment, never to a log."""
     prefix = str(section.model_config.get("env_prefix", ""))
     env = {}
     for name in type(section).model_fields:
         value = getattr(section, name)
-        if value is None:
+        if value is None or isinstance(value, BaseSettings):
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()

@@ -63,6 +63,12 @@ class TestLayers:
         allowed = {"lineage.domain", "lineage.errors"}
         assert {t: f for t, f in EDGES["lineage.adapters"].items() if t not in allowed} == {}
 
+    def test_only_settings_reads_the_environment(self) -> None:
+        readers = [str(p.relative_to(ROOT)) for top in TOP for p in sorted((ROOT / top).rglob("*.py"))
+                   if p.name != "settings.py"
+                   and any(word in p.read_text(encoding="utf-8") for word in ("os.environ", "getenv"))]
+        assert readers == []
+
     def test_no_cycle_between_packages(self) -> None:
         cycles = [(a, b, EDGES[a][b], EDGES[b][a]) for a in EDGES for b in EDGES[a]
                   if a < b and a in EDGES.get(b, {})]
