@@ -1,4 +1,4 @@
-"""Every error lineage raises on purpose derives from :class:`LineageError`.
+"""Every error lineage raises on purpose derives from :class:`LineageError`, and is declared here.
 
 The CLI turns these into one clear line and a non-zero exit instead of a stack trace; anything
 else escaping is a bug. :func:`validation_problems` words pydantic's refusals the same way
@@ -52,6 +52,49 @@ class StackError(LineageError):
 
 class NotFoundError(LineageError):
     """The thing asked for (an alert, an erasure request) does not exist."""
+
+
+class QueryError(LineageError):
+    """A question that cannot be answered as asked (bad country code, no filter)."""
+
+
+class ExtensionRefused(LineageError):
+    """An extension Art. 12(3) does not allow (too long, too late, no reason, already answered)."""
+
+
+# The HTTP service's own; lineage/api/errors.py maps each to a status code.
+
+
+class SignatureError(LineageError):
+    """A webhook's signature or shared secret is missing, malformed, stale or wrong."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SourceNotConfiguredError(ConfigError):
+    """The source is known but its secret is not set: refuse rather than accept unsigned traffic."""
+
+
+class QueriesNotConfiguredError(ConfigError):
+    """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
+
+
+class PayloadTooLargeError(LineageError):
+    """The body is over ``LINEAGE_API_MAX_BODY_BYTES``, or larger than Kafka takes."""
+
+
+class PayloadNotJsonError(LineageError):
+    """The body is not one UTF-8 JSON document this service accepts."""
+
+
+class SnsMessageError(LineageError):
+    """An ``x-amz-sns-message-type`` this endpoint does not know."""
+
+
+class PublishError(LineageError):
+    """Kafka did not acknowledge the payload in time; the source must retry."""
 
 
 def validation_problems(errors: Iterable[Mapping[str, Any]], *, name_unknown_fields: bool = True,

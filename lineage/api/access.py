@@ -25,10 +25,9 @@ from neo4j import Driver
 from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from lineage.answers.transfers import QueryError
 from lineage.api.bodies import parse_body, read_body
 from lineage.api.signatures import verify_shared_secret
-from lineage.errors import ConfigError, NotFoundError, validation_problems
+from lineage.errors import NotFoundError, QueriesNotConfiguredError, QueryError, validation_problems
 from lineage.settings import Settings
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,10 +35,6 @@ Model = TypeVar("Model", bound=BaseModel)
 # The request part FastAPI puts first in an error's location; the field follows it.
 _REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 _MAX_PROBLEMS = 5
-
-
-class QueriesNotConfiguredError(ConfigError):
-    """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
 
 
 def _authorised(request: Request) -> Settings:

@@ -18,14 +18,22 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import DriverError
 from pydantic import BaseModel
 
-from lineage.answers.transfers import QueryError
-from lineage.api.access import QueriesNotConfiguredError, field_problems
-from lineage.api.bodies import PayloadNotJsonError, PayloadTooLargeError
-from lineage.api.receiver import SourceNotConfiguredError
-from lineage.api.signatures import SignatureError
-from lineage.api.sink import PublishError
-from lineage.api.sns import SnsMessageError
-from lineage.errors import CatalogError, ConfigError, LineageError, NotFoundError, UnknownSourceError
+from lineage.api.access import field_problems
+from lineage.errors import (
+    CatalogError,
+    ConfigError,
+    LineageError,
+    NotFoundError,
+    PayloadNotJsonError,
+    PayloadTooLargeError,
+    PublishError,
+    QueriesNotConfiguredError,
+    QueryError,
+    SignatureError,
+    SnsMessageError,
+    SourceNotConfiguredError,
+    UnknownSourceError,
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,24 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from lineage.api.bodies import parse_body
-from lineage.api.signatures import (
-    SignatureError,
-    verify_greenhouse,
-    verify_hubspot_v3,
-    verify_shared_secret,
-)
+from lineage.api.signatures import verify_greenhouse, verify_hubspot_v3, verify_shared_secret
 from lineage.api.sink import RawPublisher
 from lineage.api.sns import control_message_note, sns_message_type
-from lineage.errors import ConfigError
+from lineage.errors import SignatureError, SourceNotConfiguredError
 from lineage.settings import Settings
 from lineage.sources import SOURCE_NAMES, SignatureScheme, source_named
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-
-
-class SourceNotConfiguredError(ConfigError):
-    """The source is known but its secret is not set: refuse rather than accept unsigned traffic."""
 
 
 @dataclass(frozen=True)

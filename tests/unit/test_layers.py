@@ -69,6 +69,17 @@ class TestLayers:
                    and any(word in p.read_text(encoding="utf-8") for word in ("os.environ", "getenv"))]
         assert readers == []
 
+    def test_every_lineage_error_is_declared_in_errors_py(self) -> None:
+        errors_py = ROOT / "lineage" / "errors.py"
+        ours = {node.name for node in ast.parse(errors_py.read_text(encoding="utf-8")).body
+                if isinstance(node, ast.ClassDef)}
+        elsewhere = [f"{path.relative_to(ROOT)}:{node.name}" for top in TOP
+                     for path in sorted((ROOT / top).rglob("*.py")) if path != errors_py
+                     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ClassDef)
+                     and any(isinstance(b, ast.Name) and b.id in ours for b in node.bases)]
+        assert elsewhere == []
+
     def test_no_cycle_between_packages(self) -> None:
         cycles = [(a, b, EDGES[a][b], EDGES[b][a]) for a in EDGES for b in EDGES[a]
                   if a < b and a in EDGES.get(b, {})]
