@@ -223,12 +223,6 @@ DataMovementEvent = Annotated[
 
 _EVENT: TypeAdapter[DataMovementEvent] = TypeAdapter(DataMovementEvent)
 
-ACTIONS: tuple[str, ...] = (
-    "collected", "updated", "accessed", "activity", "copied", "transferred",
-    "erased", "anonymised", "consent_withdrawn", "linked",
-)
-
-
 def encode_event(event: DataMovementEvent) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()
 
@@ -248,7 +242,3 @@ def decode_event(raw: bytes | str) -> DataMovementEvent:
 def event_json_schema() -> dict[str, object]:
     """JSON Schema of the canonical event, for users wiring a system without an adapter."""
     return _EVENT.json_schema()
-
-
-def event_time(event: DataMovementEvent) -> datetime:
-    return event.occurred_at
