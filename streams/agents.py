@@ -23,17 +23,16 @@ from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
+from lineage.answers.live_catalog import LiveCatalog, apply_catalog
+from lineage.answers.scheduled_checks import run_checks
 from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
-from streams.alerting import alert_record
 from streams.app import LineageTopics
-from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
-from streams.scheduled_checks import run_checks
-from streams.sinks import AlertSinks
+from streams.sinks import AlertSinks, alert_record
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)

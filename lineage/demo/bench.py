@@ -32,6 +32,7 @@ from graph.bench_writer import (
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
 from lineage import render
+from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo import ceiling
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.demo.ceiling import StageRate, chunks, timed
@@ -42,7 +43,6 @@ from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
 from lineage.sources import build_adapters
 from streams.admin import delete_topics
-from streams.live_catalog import LiveCatalog
 from streams.monitor import drain_topic, topic_size
 from streams.processing import DeadLetter, normalise
 from streams.publisher import RawPublisher

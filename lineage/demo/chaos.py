@@ -30,6 +30,7 @@ from graph import queries
 from graph.connection import open_driver
 from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
+from lineage.answers.scheduled_checks import run_checks
 from lineage.demo.brevo_feed import DAYS, DEFAULT_START, malformed_brevo_payloads
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person
 from lineage.demo.faults import (
@@ -51,7 +52,6 @@ from lineage.settings import Settings
 from streams.admin import delete_topics
 from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size
-from streams.scheduled_checks import run_checks
 from streams.topics import Topics
 from streams.worker import prepare
 

@@ -3,7 +3,7 @@
 Load: ``--subjects`` people of :mod:`lineage.demo.large_shape` (about 11 holdings each) through
 ``graph.bulk_load`` in large CREATE transactions, with the catalog's unapproved-transfer alerts
 concerning everyone held in their stores, a CV flow to Dropbox, legal holds on one person in
-~1,000, and then the worker's own overdue-retention check (``streams.scheduled_checks``), timed,
+~1,000, and then the worker's own overdue-retention check (``lineage.answers.scheduled_checks``), timed,
 raising the overdue alerts.
 
 Measure: ``lineage serve`` in a child process (its own interpreter, as deployed), real HTTP with
@@ -174,7 +174,7 @@ def wipe(settings: Settings) -> None:
 
 def overdue_check(settings: Settings) -> float:
     """The worker's every-minute check, once: raises the overdue alerts; returns its seconds."""
-    from streams.scheduled_checks import check_retention
+    from lineage.answers.scheduled_checks import check_retention
 
     with open_driver(settings) as driver:
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from typing import Any
 from graph.retention import expiry_rows
 from graph.writer import rows_for
 from lineage.adapters.base import Adapter
+from lineage.answers.alerting import unapproved_flows, unapproved_moves
 from lineage.domain.alerts import alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
@@ -32,7 +33,6 @@ from lineage.domain.transfer_chains import TransferHop
 from lineage.fuzz.mutations import Mutant
 from lineage.fuzz.scan import CapturedLogs, leak_kind, leaks
 from lineage.sources import build_adapters
-from streams.alerting import unapproved_flows, unapproved_moves
 from streams.processing import DeadLetter, decode_canonical, normalise
 
 INTERNAL_ERROR = "internal error in the adapter"

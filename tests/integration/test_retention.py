@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from graph.connection import open_driver
+from lineage.answers.scheduled_checks import check_retention
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import Settings
-from streams.scheduled_checks import check_retention
 from tests.integration.feed import publish, run_worker
 
 pytestmark = pytest.mark.integration
