@@ -93,6 +93,10 @@ class SnsMessageError(LineageError):
     """An ``x-amz-sns-message-type`` this endpoint does not know."""
 
 
+class FormRefusedError(LineageError):
+    """A workspace form posted without the session's CSRF token: answered 403, nothing done."""
+
+
 class PublishError(LineageError):
     """Kafka did not acknowledge the payload in time; the source must retry."""
 

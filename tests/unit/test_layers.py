@@ -15,17 +15,19 @@ ROOT = Path(__file__).resolve().parents[2]
 TOP = ("lineage", "streams", "graph")
 
 
-# Leaves every layer reads, apart from the package they sit in: the house keeps every Kafka
-# topic name in streams/topics.py, so the application layer names lineage's own copies from it
-# while the worker (the rest of streams/) calls the application layer.
-LEAVES = frozenset({"streams.topics"})
+# Modules that are nodes of their own, apart from their package. streams/topics.py is a leaf
+# every layer reads (the house keeps every Kafka topic name there): the application layer names
+# lineage's own copies from it while the worker (the rest of streams/) calls the application
+# layer. lineage/api/app.py is the HTTP service's composition root: it mounts the API's routers and the
+# browser workspace (lineage/web), which answers errors through lineage/api/errors.py.
+OWN_NODES = frozenset({"streams.topics", "lineage.api.app"})
 
 
 def _package(module: str) -> str:
     """``lineage.demo.bench`` -> ``lineage.demo``; ``lineage.render`` -> ``lineage.render``;
-    ``streams.agents`` -> ``streams``; a leaf is its own node."""
+    ``streams.agents`` -> ``streams``; a module of OWN_NODES is its own node."""
     parts = module.split(".")
-    if module in LEAVES:
+    if module in OWN_NODES:
         return module
     return ".".join(parts[:2]) if parts[0] == "lineage" and len(parts) > 1 else parts[0]
 
