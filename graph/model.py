@@ -55,18 +55,6 @@ class Label(StrEnum):
     ERASURE_REQUEST = "ErasureRequest"
 
 
-class Rel(StrEnum):
-    IDENTIFIES = "IDENTIFIES"
-    HAS_HOLDING = "HAS_HOLDING"
-    IN_STORE = "IN_STORE"
-    HAS_STORE = "HAS_STORE"
-    RUN_BY = "RUN_BY"
-    LOCATED_IN = "LOCATED_IN"
-    ESTABLISHED_IN = "ESTABLISHED_IN"
-    SUB_PROCESSOR = "SUB_PROCESSOR"
-    FLOWS_TO = "FLOWS_TO"
-
-
 # The property that identifies each node label; a uniqueness constraint backs each one.
 NODE_KEYS: dict[Label, str] = {
     Label.SUBJECT: "key",

@@ -97,7 +97,7 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
     base = getattr(current, "lineage_base", current)
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = base(*args, **kwargs)  # type: ignore[arg-type]
+        record = base(*args, **kwargs)
         record.lineage_template = record.msg
         if record.levelno < _lowest_level_written(record.name):
             return record  # no handler writes it (aiokafka formats every message at DEBUG)

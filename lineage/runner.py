@@ -6,7 +6,6 @@ they exercise is exactly what a user runs.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,34 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lineage.errors import LineageError
-from lineage.settings import Settings, section_env
+from lineage.settings import Settings, settings_env
 from streams.monitor import consumer_lag, group_is_stable
 from streams.topics import Topics
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child process build the same settings as ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
-    env.update(section_env(settings.kafka))  # bootstrap, TLS and SASL
-    env.update(section_env(settings.topics))  # partitions and replication
-    env.update(section_env(settings.neo4j))  # URI, credentials, database, connection lifetime
-    env.update({
-        "LINEAGE_APP_ID": settings.app_id,
-        "LINEAGE_TOPIC_NAMESPACE": settings.topic_namespace,
-        "LINEAGE_CATALOG": str(settings.catalog),
-        "LINEAGE_CATALOG_CHECK_S": str(settings.catalog_check_s),
-        "LINEAGE_RETENTION_CHECK_S": str(settings.retention_check_s),
-        "LINEAGE_RAW_RETENTION_DAYS": str(settings.raw_retention_days),
-        "LINEAGE_DEAD_LETTER_RETENTION_DAYS": str(settings.dead_letter_retention_days),
-        "LINEAGE_STACK_HOME": str(settings.stack.home.resolve()),
-    })
-    if settings.subject_key is not None:
-        env["LINEAGE_SUBJECT_KEY"] = settings.subject_key.get_secret_value()
-    if settings.alerts.webhook_url:
-        env["LINEAGE_ALERT_WEBHOOK_URL"] = settings.alerts.webhook_url
-    if settings.alerts.slack_webhook_url is not None:
-        env["LINEAGE_ALERT_SLACK_WEBHOOK_URL"] = settings.alerts.slack_webhook_url.get_secret_value()
-    return env
 
 
 def vm_hwm_bytes(status: str) -> int | None:

@@ -7,6 +7,7 @@ settings. Build a :class:`Settings` once at start and pass it down; settings are
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lineage.errors import ConfigError
+from lineage.sources import SOURCES, Source
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,7 +171,8 @@ class ApiSettings(BaseSettings):
     """The webhook receiver (``lineage serve``): where it listens and the secret of each source.
 
     A source whose secret is unset is refused with 503: unsigned traffic is never accepted by
-    default. An empty value counts as unset.
+    default. An empty value counts as unset. Each source of :data:`lineage.sources.SOURCES`
+    names its field here (``secret_setting``); a source without one stops the import.
     """
 
     model_config = _section("LINEAGE_API_")
@@ -224,6 +227,21 @@ class ApiSettings(BaseSettings):
             raise ValueError("LINEAGE_API_INSECURE_SESSION_COOKIE is only allowed with "
                              "LINEAGE_API_HOST=127.0.0.1")
         return self
+
+    def secret_of(self, source: Source) -> SecretStr | None:
+        """The secret a source's webhooks are checked with, None while unset."""
+        secret: SecretStr | None = getattr(self, source.secret_setting)
+        return secret
+
+
+def _every_source_has_a_secret() -> None:
+    """A source added to the registry without its setting would be refused forever, silently."""
+    missing = [s.name for s in SOURCES if s.secret_setting not in ApiSettings.model_fields]
+    if missing:
+        raise TypeError(f"ApiSettings has no secret field for source(s) {', '.join(missing)}")
+
+
+_every_source_has_a_secret()
 
 
 class AlertSettings(BaseSettings):
@@ -308,10 +326,8 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, so log hygiene can scrub them wherever they appear."""
         found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
-                 self.kafka.sasl_password, self.kafka.ssl_key_password,
-                 self.api.hubspot_client_secret, self.api.greenhouse_secret, self.api.brevo_token,
-                 self.api.s3_token, self.api.salesforce_token, self.api.canonical_token,
-                 self.api.query_token]
+                 self.kafka.sasl_password, self.kafka.ssl_key_password, self.api.query_token,
+                 *(self.api.secret_of(source) for source in SOURCES)]
         values = [s.get_secret_value() for s in found if s is not None]
         return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
 
@@ -326,14 +342,27 @@ class Settings(BaseSettings):
         return self.subject_key.get_secret_value().encode()
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process (the worker the runner starts, the API a benchmark
+    serves) that builds the same settings as ``settings``: this process's environment without
+    its ``LINEAGE_*`` variables, then every setting of every section, derived from the models so
+    a new setting reaches the child without being listed here."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
+    env.update(section_env(settings))
+    for name in type(settings).model_fields:
+        if isinstance(section := getattr(settings, name), BaseSettings):
+            env.update(section_env(section))
+    return env
+
+
 def section_env(section: BaseSettings) -> dict[str, str]:
-    """The environment variables that rebuild ``section`` in a child process (the worker the
-    runner starts), secrets included: they go to the child's environment, never to a log."""
+    """The environment variables that rebuild ``section``'s own fields (not its sub-sections)
+    in a child process, secrets included: they go to the child's environment, never to a log."""
     prefix = str(section.model_config.get("env_prefix", ""))
     env = {}
     for name in type(section).model_fields:
         value = getattr(section, name)
-        if value is None:
+        if value is None or isinstance(value, BaseSettings):
             continue
         if isinstance(value, SecretStr):
             value = value.get_secret_value()

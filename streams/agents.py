@@ -23,17 +23,16 @@ from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
+from lineage.answers.live_catalog import LiveCatalog, apply_catalog
+from lineage.answers.scheduled_checks import run_checks
 from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
-from streams.alerting import alert_record
 from streams.app import LineageTopics
-from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
-from streams.scheduled_checks import run_checks
-from streams.sinks import AlertSinks
+from streams.sinks import AlertSinks, alert_record
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         driver = open_async_driver(settings)
         early = EarlyAlerts(GraphWriter(driver, settings.neo4j.database))
         try:
-            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):
+            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 outgoing: list[Outgoing] = []
                 events: list[DataMovementEvent] = []
@@ -105,13 +104,16 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         driver = open_async_driver(settings)
         writer = GraphWriter(driver, settings.neo4j.database)
         try:
-            async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):
+            async for batch in stream.noack_take(RECORD_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
                 started = time.perf_counter()
                 events: list[DataMovementEvent] = []
                 letters: list[DeadLetter] = []
                 for number, event in enumerate(batch, start=1):
                     outcome = decode_canonical(event.value, _origin(event))
-                    (letters if isinstance(outcome, DeadLetter) else events).append(outcome)
+                    if isinstance(outcome, DeadLetter):
+                        letters.append(outcome)
+                    else:
+                        events.append(outcome)
                     if number % YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # let the normalise agent's alerts through
                 decoded = time.perf_counter()

@@ -7,6 +7,7 @@ notifications, never the lineage stream; a delivery is retried with backoff, the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -15,6 +16,11 @@ import httpx
 from lineage.settings import AlertSettings
 
 log = logging.getLogger(__name__)
+
+
+def alert_record(alert: dict[str, Any]) -> bytes:
+    """An alert as the alerts topic carries it (its record key is the alert id)."""
+    return json.dumps(alert, default=str).encode()
 
 
 def slack_text(alert: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """Every Kafka topic lineage uses, named once.
 
-- one raw topic per source: native payloads exactly as the source sent them (bytes);
+- one raw topic per source of :data:`lineage.sources.SOURCES`: native payloads exactly as the
+  source sent them (bytes);
 - the canonical topic: canonical events as JSON, keyed by subject hash so one person's events
   stay in order on one partition;
 - the dead-letter topic: what could not be processed, with the reason, so nothing is lost;
@@ -16,8 +17,7 @@ from dataclasses import dataclass
 
 from lineage.errors import UnknownSourceError
 from lineage.settings import Settings
-
-SOURCES: tuple[str, ...] = ("brevo", "hubspot", "salesforce", "greenhouse", "s3", "canonical")
+from lineage.sources import SOURCE_NAMES
 
 # Kafka header the receiver puts on each raw record: when it got the payload (epoch ms, ASCII).
 RECEIVED_AT_HEADER = "lineage-received-at"
@@ -71,8 +71,8 @@ class Topics:
                          self.min_insync_replicas)
 
     def raw(self, source: str) -> TopicSpec:
-        if source not in SOURCES:
-            raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+        if source not in SOURCE_NAMES:
+            raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCE_NAMES)}")
         return self._spec(f"{self.raw_prefix}{source}", self.raw_partitions,
                           int(self.raw_retention_days * DAY_MS))
 
@@ -95,7 +95,7 @@ class Topics:
         return self._spec(f"{self.namespace}.alerts", self.alerts_partitions)
 
     def all_raw(self) -> tuple[TopicSpec, ...]:
-        return tuple(self.raw(source) for source in SOURCES)
+        return tuple(self.raw(source) for source in SOURCE_NAMES)
 
     def all(self) -> tuple[TopicSpec, ...]:
         return (*self.all_raw(), self.canonical, self.dead_letter, self.alerts)

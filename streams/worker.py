@@ -12,15 +12,15 @@ import faust
 
 from graph.connection import open_driver
 from graph.schema import apply_schema
+from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.domain.catalog import Catalog
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from streams.admin import ensure_topics
 from streams.agents import register_agents
-from streams.alerting import alert_record
 from streams.app import create_app, declare_topics
-from streams.live_catalog import LiveCatalog, apply_catalog
 from streams.publisher import RawPublisher
+from streams.sinks import alert_record
 from streams.topics import Topics, topics_of
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from lineage.domain.events import (
     MovementEvent,
 )
 from lineage.domain.subjects import SubjectHasher
-from lineage.errors import AdapterError
+from lineage.errors import AdapterError, validation_problems
 
 
 class Adapter(Protocol):
@@ -60,25 +60,31 @@ def build_event(source: str, action: str, fields: dict[str, Any]) -> DataMovemen
     return event
 
 
-# pydantic error types whose message quotes the input (a discriminator tag), and what to say
-QUOTING_ERRORS: dict[str, str] = {"union_tag_invalid": "unknown action",
-                                  "union_tag_not_found": "action is missing"}
-
-
 def schema_reasons(exc: ValidationError) -> str:
     """``field: message`` for each error, never the input (which may be personal data). An
     unknown field is named by its place only: its name is the sender's text."""
-    return "; ".join(
-        f"{_location(err['loc'], err['type'])}: {QUOTING_ERRORS.get(err['type'], err['msg'])}"
-        for err in exc.errors(include_url=False, include_input=False)
-    )
+    return "; ".join(validation_problems(exc.errors(include_url=False, include_input=False),
+                                         name_unknown_fields=False))
 
 
-def _location(loc: tuple[int | str, ...], error_type: str) -> str:
-    parts = [str(p) for p in loc]
-    if error_type == "extra_forbidden" and parts:
-        parts[-1] = "<unknown field>"
-    return ".".join(parts) or "<root>"
+def adapt_each(source: str, payload: Any,
+               adapt_one: Callable[[Any], Sequence[DataMovementEvent]]) -> list[DataMovementEvent]:
+    """One event object, or a JSON array of them (HubSpot batches, relays may too).
+
+    One bad element fails the whole payload, named by its index (``event [2]: ...``): a batch is
+    recorded whole or dead-lettered whole, never half.
+    """
+    if isinstance(payload, dict):
+        return list(adapt_one(payload))
+    if not isinstance(payload, list):
+        raise AdapterError(source, f"payload is a JSON {json_type(payload)}, not an object or an array")
+    events: list[DataMovementEvent] = []
+    for index, item in enumerate(payload):
+        try:
+            events.extend(adapt_one(item))
+        except AdapterError as exc:
+            raise AdapterError(source, f"event [{index}]: {exc.reason}") from None
+    return events
 
 
 def stable_digest(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from lineage.adapters.base import schema_reasons
+from lineage.adapters.base import adapt_each, schema_reasons
 from lineage.domain.events import DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError
@@ -79,11 +79,4 @@ def _one(document: Any, hasher: SubjectHasher) -> DataMovementEvent:
 def adapt_canonical(payload: Any, hasher: SubjectHasher, *,
                     received_at: datetime | None = None) -> list[DataMovementEvent]:
     """One canonical event or an array of them; the whole payload fails if one does."""
-    documents = payload if isinstance(payload, list) else [payload]
-    events = []
-    for index, document in enumerate(documents):
-        try:
-            events.append(_one(document, hasher))
-        except AdapterError as exc:
-            raise _fail(f"event {index}: {exc.reason}") from None
-    return events
+    return adapt_each(SOURCE, payload, lambda document: [_one(document, hasher)])

@@ -21,9 +21,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from lineage.adapters.base import build_event, epoch_ms_time, json_type
+from lineage.adapters.base import adapt_each, build_event, epoch_ms_time, json_type
 from lineage.domain.events import (
     DataMovementEvent,
     LegalBasis,
@@ -115,17 +116,7 @@ def adapt_hubspot(payload: Any, hasher: SubjectHasher, *,
     Raises:
         AdapterError: naming the failing element's index and why, never its values.
     """
-    if isinstance(payload, dict):
-        return _adapt_event(payload, hasher)
-    if not isinstance(payload, list):
-        raise _error(f"payload is a JSON {json_type(payload)}, not an array or an object")
-    events: list[DataMovementEvent] = []
-    for index, item in enumerate(payload):
-        try:
-            events.extend(_adapt_event(item, hasher))
-        except AdapterError as exc:
-            raise _error(f"event [{index}]: {exc.reason}") from None
-    return events
+    return adapt_each(SOURCE, payload, partial(_adapt_event, hasher=hasher))
 
 
 def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:

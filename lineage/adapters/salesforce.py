@@ -29,9 +29,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from lineage.adapters.base import build_event, epoch_ms_time, json_type, stable_digest
+from lineage.adapters.base import adapt_each, build_event, epoch_ms_time, json_type, stable_digest
 from lineage.domain.events import DataMovementEvent, LegalBasis, SubjectRef
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
@@ -135,17 +136,7 @@ def adapt_salesforce(payload: Any, hasher: SubjectHasher, *,
     Raises:
         AdapterError: with a reason that never quotes a field value or a record id.
     """
-    if isinstance(payload, dict):
-        return _adapt_event(payload, hasher)
-    if not isinstance(payload, list):
-        raise _error(f"payload is a JSON {json_type(payload)}, not an object or an array")
-    events: list[DataMovementEvent] = []
-    for index, item in enumerate(payload):
-        try:
-            events.extend(_adapt_event(item, hasher))
-        except AdapterError as exc:
-            raise _error(f"event [{index}]: {exc.reason}") from None
-    return events
+    return adapt_each(SOURCE, payload, partial(_adapt_event, hasher=hasher))
 
 
 def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:

@@ -13,9 +13,8 @@ from neo4j import Driver
 
 from graph import erasure
 from lineage.answers.catalog_file import read_catalog
-from lineage.answers.transfers import QueryError
-from lineage.domain.erasure import ExtensionRefused, OwnCopies
-from lineage.errors import NotFoundError
+from lineage.domain.erasure import OwnCopies
+from lineage.errors import ExtensionRefused, NotFoundError, QueryError
 from lineage.settings import Settings
 
 DEFAULT_REQUESTER = "data subject"

@@ -9,8 +9,7 @@ from neo4j import Driver
 
 from graph import holds, retention
 from graph.erasure import fixed_offset
-from lineage.answers.transfers import QueryError
-from lineage.errors import NotFoundError
+from lineage.errors import NotFoundError, QueryError
 
 
 def parse_date(value: str, name: str, zone: tzinfo = UTC) -> datetime:

@@ -12,10 +12,10 @@ from datetime import date
 from neo4j import Driver
 
 from graph import ropa as observed
-from lineage.answers.transfers import QueryError
 from lineage.domain.catalog import Catalog
 from lineage.domain.ropa import RopaRow, record_of_processing
 from lineage.domain.transfer_chains import catalog_hops
+from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 
 FORMATS = ("csv", "json")

@@ -11,8 +11,8 @@ from typing import Any
 from neo4j import Driver
 
 from graph.reader import GraphReader
-from lineage.answers.transfers import QueryError
 from lineage.domain.subjects import SubjectHasher, identifier_key
+from lineage.errors import QueryError
 from lineage.settings import Settings
 
 

@@ -21,15 +21,11 @@ from lineage.domain.transfer_chains import (
 )
 from lineage.domain.transfer_rules import legal_day
 from lineage.domain.transfers import HopStatus
-from lineage.errors import LineageError
+from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 
 _WORST_FIRST = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate",
                 "inside_eea")
-
-
-class QueryError(LineageError):
-    """A question that cannot be answered as asked (bad country code, no filter)."""
 
 
 def parse_day(on: str | None) -> date:

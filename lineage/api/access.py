@@ -17,7 +17,7 @@ logs cannot hold them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -25,10 +25,9 @@ from neo4j import Driver
 from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from lineage.answers.transfers import QueryError
 from lineage.api.bodies import parse_body, read_body
 from lineage.api.signatures import verify_shared_secret
-from lineage.errors import ConfigError, NotFoundError
+from lineage.errors import NotFoundError, QueriesNotConfiguredError, QueryError, validation_problems
 from lineage.settings import Settings
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,10 +35,6 @@ Model = TypeVar("Model", bound=BaseModel)
 # The request part FastAPI puts first in an error's location; the field follows it.
 _REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 _MAX_PROBLEMS = 5
-
-
-class QueriesNotConfiguredError(ConfigError):
-    """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
 
 
 def _authorised(request: Request) -> Settings:
@@ -62,16 +57,10 @@ GraphDriver = Annotated[Driver, Depends(_driver)]
 
 def field_problems(errors: Iterable[Any]) -> str:
     """Pydantic's errors as ``field: problem``; its ``input`` (what was sent) is left out."""
-    problems = [f"{_field_name(error['loc'])}: {error['msg']}" for error in errors]
+    problems = validation_problems(errors, name_unknown_fields=False, skip_first=_REQUEST_PARTS,
+                                   empty="body")
     shown = "; ".join(problems[:_MAX_PROBLEMS])
     return shown + (f"; and {len(problems) - _MAX_PROBLEMS} more" if len(problems) > _MAX_PROBLEMS else "")
-
-
-def _field_name(loc: Sequence[int | str]) -> str:
-    parts = [str(part) for part in loc]
-    if parts and parts[0] in _REQUEST_PARTS:
-        parts = parts[1:] or parts
-    return ".".join(parts) or "body"
 
 
 def json_body(model: type[Model], *, optional: bool = False) -> Any:

@@ -15,16 +15,8 @@ from typing import Any
 
 from fastapi import Request
 
-from lineage.errors import LineageError
+from lineage.errors import PayloadNotJsonError, PayloadTooLargeError
 from streams.processing import parse_json
-
-
-class PayloadTooLargeError(LineageError):
-    """The body is over ``LINEAGE_API_MAX_BODY_BYTES``, or larger than Kafka takes."""
-
-
-class PayloadNotJsonError(LineageError):
-    """The body is not one UTF-8 JSON document this service accepts."""
 
 
 async def read_body(request: Request, limit: int) -> bytes:

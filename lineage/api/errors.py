@@ -10,6 +10,7 @@ keep only the field and pydantic's message.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,14 +18,22 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import DriverError
 from pydantic import BaseModel
 
-from lineage.answers.transfers import QueryError
-from lineage.api.access import QueriesNotConfiguredError, field_problems
-from lineage.api.bodies import PayloadNotJsonError, PayloadTooLargeError
-from lineage.api.receiver import SourceNotConfiguredError
-from lineage.api.signatures import SignatureError
-from lineage.api.sink import PublishError
-from lineage.api.sns import SnsMessageError
-from lineage.errors import CatalogError, ConfigError, LineageError, NotFoundError, UnknownSourceError
+from lineage.api.access import field_problems
+from lineage.errors import (
+    CatalogError,
+    ConfigError,
+    LineageError,
+    NotFoundError,
+    PayloadNotJsonError,
+    PayloadTooLargeError,
+    PublishError,
+    QueriesNotConfiguredError,
+    QueryError,
+    SignatureError,
+    SnsMessageError,
+    SourceNotConfiguredError,
+    UnknownSourceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +59,9 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (ConfigError, 503, "not_configured"),
 )
 
-# Declared on routes for the OpenAPI page.
-ERROR_RESPONSES = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 503)}
+# Declared on routes for the OpenAPI page, in the shape FastAPI's ``responses=`` takes.
+Responses = dict[int | str, dict[str, Any]]
+ERROR_RESPONSES: Responses = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 503)}
 
 
 def status_of(exc: LineageError) -> tuple[int, str]:

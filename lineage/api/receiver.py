@@ -17,23 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from lineage.api.bodies import parse_body
-from lineage.api.signatures import (
-    SignatureError,
-    verify_greenhouse,
-    verify_hubspot_v3,
-    verify_shared_secret,
-)
+from lineage.api.signatures import verify_greenhouse, verify_hubspot_v3, verify_shared_secret
 from lineage.api.sink import RawPublisher
 from lineage.api.sns import control_message_note, sns_message_type
-from lineage.errors import ConfigError, UnknownSourceError
+from lineage.errors import SignatureError, SourceNotConfiguredError
 from lineage.settings import Settings
+from lineage.sources import SOURCE_NAMES, SignatureScheme, source_named
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
-
-
-class SourceNotConfiguredError(ConfigError):
-    """The source is known but its secret is not set: refuse rather than accept unsigned traffic."""
 
 
 @dataclass(frozen=True)
@@ -73,20 +65,10 @@ def _shared_secret(secret: bytes, delivery: Delivery) -> None:
     verify_shared_secret(secret, authorization=delivery.headers.get("authorization"))
 
 
-@dataclass(frozen=True)
-class SourceAuth:
-    setting: str  # the ApiSettings field holding the source's secret
-    verify: Verifier
-    via_sns: bool = False  # may arrive as Amazon SNS deliveries (see lineage.api.sns)
-
-
-SOURCE_AUTH: dict[str, SourceAuth] = {
-    "brevo": SourceAuth("brevo_token", _shared_secret),
-    "hubspot": SourceAuth("hubspot_client_secret", _hubspot),
-    "salesforce": SourceAuth("salesforce_token", _shared_secret),
-    "greenhouse": SourceAuth("greenhouse_secret", _greenhouse),
-    "s3": SourceAuth("s3_token", _shared_secret, via_sns=True),
-    "canonical": SourceAuth("canonical_token", _shared_secret),
+VERIFIERS: dict[SignatureScheme, Verifier] = {
+    SignatureScheme.HUBSPOT_V3: _hubspot,
+    SignatureScheme.GREENHOUSE: _greenhouse,
+    SignatureScheme.SHARED_SECRET: _shared_secret,
 }
 
 
@@ -100,25 +82,23 @@ class WebhookReceiver:
 
     def topic_for(self, source: str) -> str:
         """The source's raw topic; unknown sources and unset secrets are refused before the body is read."""
-        if source not in SOURCE_AUTH:
-            raise UnknownSourceError(f"no such source; known: {', '.join(SOURCE_AUTH)}")
-        topic = self._topics.raw(source).name
+        topic = self._topics.raw(source_named(source).name).name
         self._secret(source)
         return topic
 
     def configured(self) -> dict[str, bool]:
-        return {source: self._secret_or_none(source) is not None for source in SOURCE_AUTH}
+        return {source: self._secret_or_none(source) is not None for source in SOURCE_NAMES}
 
     async def receive(self, source: str, delivery: Delivery) -> Outcome:
         """Publishes an authentic JSON body unchanged, unless it is SNS talking about itself."""
         topic = self.topic_for(source)
         try:
-            SOURCE_AUTH[source].verify(self._secret(source), delivery)
+            VERIFIERS[source_named(source).signature](self._secret(source), delivery)
         except SignatureError as exc:
             log.warning("refused a %s webhook: %s", source, exc.reason)
             raise
         document = parse_body(delivery.body)
-        kind = sns_message_type(delivery.headers) if SOURCE_AUTH[source].via_sns else None
+        kind = sns_message_type(delivery.headers) if source_named(source).via_sns else None
         note = control_message_note(kind, document) if kind is not None else None
         if note is not None:
             return Outcome(published=False, topic=topic, note=note)
@@ -126,13 +106,13 @@ class WebhookReceiver:
         return Outcome(published=True, topic=topic)
 
     def _secret_or_none(self, source: str) -> bytes | None:
-        secret = getattr(self._settings.api, SOURCE_AUTH[source].setting)
+        secret = self._settings.api.secret_of(source_named(source))
         return secret.get_secret_value().encode() if secret and secret.get_secret_value() else None
 
     def _secret(self, source: str) -> bytes:
         secret = self._secret_or_none(source)
         if secret is None:
-            variable = f"LINEAGE_API_{SOURCE_AUTH[source].setting.upper()}"
+            variable = source_named(source).secret_variable
             raise SourceNotConfiguredError(
                 f"{source} webhooks are refused until {variable} is set: unsigned traffic is "
                 "never accepted")

@@ -16,6 +16,7 @@ from lineage.answers import ropa as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import parse_day
 from lineage.api.access import Authorised, GraphDriver, checked
+from lineage.api.errors import Responses
 from lineage.api.queries import On
 from lineage.domain.ropa import ropa_csv, ropa_json
 
@@ -23,7 +24,7 @@ router = APIRouter(tags=["queries"])
 
 Format = Annotated[str, checked(answers.parse_format, "not json nor csv"),
                    Query(alias="format", description="json (default) or csv")]
-_CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
+_CSV_RESPONSE: Responses = {200: {"content": {"text/csv": {}, "application/json": {}},
                        "description": "The record, one row per processing activity"}}
 
 

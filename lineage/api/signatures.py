@@ -27,7 +27,7 @@ import hmac
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from lineage.errors import LineageError
+from lineage.errors import SignatureError
 
 HUBSPOT_MAX_SKEW_MS = 5 * 60 * 1000
 
@@ -36,14 +36,6 @@ _HUBSPOT_URI_DECODE = {
     "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
     "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
 }
-
-
-class SignatureError(LineageError):
-    """A webhook's signature or shared secret is missing, malformed, stale or wrong."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _same(expected: str, presented: str) -> bool:

@@ -17,17 +17,12 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
-from lineage.api.bodies import PayloadTooLargeError
-from lineage.errors import LineageError
+from lineage.errors import PayloadTooLargeError, PublishError
 from streams.admin import broker_answers
 from streams.kafka_config import KafkaTarget, aiokafka_config, bootstrap_of
 from streams.topics import RECEIVED_AT_HEADER
 
 log = logging.getLogger(__name__)
-
-
-class PublishError(LineageError):
-    """Kafka did not acknowledge the payload in time; the source must retry."""
 
 
 class RawPublisher(Protocol):

@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lineage.errors import LineageError
+from lineage.errors import SnsMessageError
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,6 @@ UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
 # What a real value looks like; anything else stays out of the log (no injected lines).
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]{1,32}:[0-9]{12}:[A-Za-z0-9_.-]{1,256}")
 _TOKEN = re.compile(r"[A-Za-z0-9]{1,2048}")
-
-
-class SnsMessageError(LineageError):
-    """An ``x-amz-sns-message-type`` this endpoint does not know."""
 
 
 def sns_message_type(headers: Mapping[str, str]) -> str | None:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from lineage.api.bodies import read_body
-from lineage.api.errors import ERROR_RESPONSES
+from lineage.api.errors import ERROR_RESPONSES, Responses
 from lineage.api.receiver import Delivery, WebhookReceiver
 from lineage.api.signatures import signed_uri
 from lineage.settings import Settings
@@ -39,8 +39,8 @@ Receiver = Annotated[WebhookReceiver, Depends(_receiver)]
 router = APIRouter(tags=["webhooks"])
 
 _ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
-_RESPONSES = {**ERROR_RESPONSES, 200: {"model": Noted, "description": "An SNS subscription message, "
-                                       "logged; nothing published"}}
+_RESPONSES: Responses = {**ERROR_RESPONSES, 200: {"model": Noted, "description": "An SNS subscription "
+                                                  "message, logged; nothing published"}}
 
 
 @router.post("/webhooks/{source}", status_code=202, response_model=Published, responses=_RESPONSES,

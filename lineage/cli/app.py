@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from lineage import render
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.subjects import subject_key
-from lineage.cli import render
 from lineage.domain.events import event_json_schema
 from lineage.errors import LineageError
 from lineage.settings import Settings

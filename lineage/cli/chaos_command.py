@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from lineage.cli import render
+from lineage import render
 from lineage.domain.catalog import Catalog
 from lineage.settings import Settings
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from graph.connection import open_driver
+from lineage import render
 from lineage.answers import erasure as answers
 from lineage.answers.subjects import subject_key
-from lineage.cli import render
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
 

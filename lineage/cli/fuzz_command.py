@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lineage.cli import render
+from lineage import render
 from lineage.settings import Settings
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ import typer
 
 from graph.connection import open_driver
 from graph.holds import list_holds
+from lineage import render
 from lineage.answers import retention as answers
 from lineage.answers.erasure import org_zone
-from lineage.cli import render
 from lineage.settings import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]

@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
+from lineage import render
 from lineage.answers import ropa as answers
 from lineage.answers.transfers import parse_day
-from lineage.cli import render
 from lineage.domain.catalog import Catalog
 from lineage.domain.ropa import RopaRow, ropa_csv, ropa_json
 from lineage.settings import Settings

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from graph.reader import GraphReader
+from lineage import render
 from lineage.answers import transfers as answers
-from lineage.cli import render
 from lineage.domain.catalog import Catalog
 from lineage.domain.transfers import HopStatus
 from lineage.settings import Settings

@@ -31,8 +31,8 @@ from graph.bench_writer import (
 )
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
-from lineage.adapters import build_adapters
-from lineage.cli import render
+from lineage import render
+from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo import ceiling
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.demo.ceiling import StageRate, chunks, timed
@@ -41,8 +41,8 @@ from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
+from lineage.sources import build_adapters
 from streams.admin import delete_topics
-from streams.live_catalog import LiveCatalog
 from streams.monitor import drain_topic, topic_size
 from streams.processing import DeadLetter, normalise
 from streams.publisher import RawPublisher

@@ -22,7 +22,7 @@ from kafka import KafkaConsumer
 
 from graph import queries
 from graph.connection import open_driver
-from lineage.cli import render
+from lineage import render
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.subjects import SubjectHasher

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -29,6 +30,7 @@ from graph import queries
 from graph.connection import open_driver
 from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
+from lineage.answers.scheduled_checks import run_checks
 from lineage.demo.brevo_feed import DAYS, DEFAULT_START, malformed_brevo_payloads
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person
 from lineage.demo.faults import (
@@ -50,7 +52,6 @@ from lineage.settings import Settings
 from streams.admin import delete_topics
 from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size
-from streams.scheduled_checks import run_checks
 from streams.topics import Topics
 from streams.worker import prepare
 
@@ -137,6 +138,10 @@ def offsets(settings: Settings) -> Offsets | None:
     finally:
         consumer.close()
         admin.close()
+
+
+def _past(moment: float, _offsets: Offsets) -> bool:
+    return time.monotonic() >= moment
 
 
 def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_s: float
@@ -230,7 +235,7 @@ def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float |
     traffic.start()
     for number, (fault, burst) in enumerate(zip(faults, bursts, strict=True), start=1):
         moment = started + fault.at * window
-        watch(supervisor, lambda now, moment=moment: time.monotonic() >= moment, options.stall_s)
+        watch(supervisor, partial(_past, moment), options.stall_s)
         if fault.kind != KAFKA:
             _add_published(figures, Traffic(settings, burst).publish_now())
         at = watch(supervisor, lambda now: True, options.stall_s)

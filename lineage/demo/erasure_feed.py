@@ -49,7 +49,7 @@ def erasure_person(people: int) -> int:
     return (fits or [i for i in applied if i not in gone] or [0])[0]
 
 
-def deletion_payloads(i: int, at: datetime) -> dict[str, list[dict[str, Any]]]:
+def deletion_payloads(i: int, at: datetime) -> dict[str, list[Any]]:
     """Native payloads per source for deleting person ``i`` everywhere, at ``at``."""
     email, (first, last) = demo_email(i), demo_name(i)
     candidate, contact = GREENHOUSE_FIRST_ID + i, HUBSPOT_FIRST_ID + i

@@ -3,7 +3,7 @@
 Load: ``--subjects`` people of :mod:`lineage.demo.large_shape` (about 11 holdings each) through
 ``graph.bulk_load`` in large CREATE transactions, with the catalog's unapproved-transfer alerts
 concerning everyone held in their stores, a CV flow to Dropbox, legal holds on one person in
-~1,000, and then the worker's own overdue-retention check (``streams.scheduled_checks``), timed,
+~1,000, and then the worker's own overdue-retention check (``lineage.answers.scheduled_checks``), timed,
 raising the overdue alerts.
 
 Measure: ``lineage serve`` in a child process (its own interpreter, as deployed), real HTTP with
@@ -14,7 +14,6 @@ beside its target. The graph is wiped first only with ``--yes``.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import socket
 import subprocess
@@ -48,7 +47,7 @@ from lineage.domain.subjects import SubjectHasher
 from lineage.domain.transfer_chains import catalog_hops
 from lineage.errors import LineageError
 from lineage.reference import default_transfer_rules
-from lineage.settings import Settings
+from lineage.settings import Settings, settings_env
 
 # Targets of issue 10 (ms), measured at the API.
 TARGETS_MS: dict[str, float] = {
@@ -177,7 +176,7 @@ def wipe(settings: Settings) -> None:
 
 def overdue_check(settings: Settings) -> float:
     """The worker's every-minute check, once: raises the overdue alerts; returns its seconds."""
-    from streams.scheduled_checks import check_retention
+    from lineage.answers.scheduled_checks import check_retention
 
     with open_driver(settings) as driver:
         started = time.perf_counter()
@@ -208,12 +207,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_api(token: str, log: Path) -> Iterator[str]:
+def served_api(settings: Settings, token: str, log: Path) -> Iterator[str]:
     """``lineage serve`` as a child process on a free port, with its own query token; its
     output goes to ``log`` (a pipe nobody reads would stall it once full)."""
     port = _free_port()
-    env = os.environ | {"LINEAGE_API_PORT": str(port), "LINEAGE_API_HOST": "127.0.0.1",
-                        "LINEAGE_API_QUERY_TOKEN": token}
+    env = settings_env(settings) | {"LINEAGE_API_PORT": str(port), "LINEAGE_API_HOST": "127.0.0.1",
+                                    "LINEAGE_API_QUERY_TOKEN": token}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
         child = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env,
@@ -317,7 +316,7 @@ def run_graph_bench(settings: Settings, catalog: Catalog, subjects: int, batch: 
     with open_driver(settings) as driver:
         counts = _counts(driver, settings.neo4j.database)
     population = counts["subjects"] if not load else subjects
-    with served_api(token, settings.stack.home / "bench-graph-api.log") as url:
+    with served_api(settings, token, settings.stack.home / "bench-graph-api.log") as url:
         results = measure(url, token, questions(population, samples, now))
     overdue_query = time_overdue_query(settings)
     return {"load": {"subjects": report.subjects, "holdings": report.holdings,

@@ -289,8 +289,8 @@ class BulkShape:
     def parameters(self) -> list[dict[str, Any]]:
         """The profiles as the bulk statement's ``$profiles`` parameter."""
         return [{"types": sorted({TEMPLATES[k].subject_type.value for k in keys}),
-                 "moved": [{"src": TEMPLATES[TEMPLATES[k].copy_of].store, "dst": TEMPLATES[k].store}
-                           for k in keys if TEMPLATES[k].copy_of],
+                 "moved": [{"src": TEMPLATES[original].store, "dst": TEMPLATES[k].store}
+                           for k in keys if (original := TEMPLATES[k].copy_of)],
                  "holdings": [_holding_parameter(h, keys) for h in self.profiles[p]]}
                 for p, (_, _, keys) in enumerate(PROFILES)]
 

@@ -14,9 +14,10 @@ from graph.connection import open_driver
 from graph.erasure import open_request
 from graph.erasure import request_status as erasure_status
 from graph.reader import GraphReader
+from lineage import render
 from lineage.answers.erasure import org_zone, own_copies
 from lineage.answers.retention import expiring
-from lineage.cli import render
+from lineage.answers.scheduled_checks import run_checks
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
 from lineage.demo.company_feed import company_feed
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoices
@@ -27,7 +28,6 @@ from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
 from streams.publisher import RawPublisher
-from streams.scheduled_checks import run_checks
 from streams.topics import Topics
 from streams.worker import prepare
 

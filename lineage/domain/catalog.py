@@ -32,7 +32,7 @@ from lineage.domain.events import Identifier
 from lineage.domain.subjects import SubjectType
 from lineage.domain.transfer_rules import OrganisationCode, Sector
 from lineage.domain.transfers import Mechanism, RecipientRole
-from lineage.errors import CatalogError
+from lineage.errors import CatalogError, validation_problems
 
 _ALIASES = {"UK": "GB", "EL": "GR"}
 
@@ -481,8 +481,5 @@ def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:
     try:
         return Catalog.model_validate(data)
     except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
+        reasons = "; ".join(validation_problems(exc.errors(include_url=False, include_input=False)))
         raise CatalogError(f"{origin}: {reasons}") from exc

@@ -16,7 +16,7 @@ from enum import StrEnum
 from lineage.domain.catalog import Duration
 from lineage.domain.personal_data import personal_data_problem
 from lineage.domain.retention import add_duration
-from lineage.errors import LineageError
+from lineage.errors import ExtensionRefused
 
 ANSWER_MONTHS = 1
 """Art. 12(3): "without undue delay and in any event within one month of receipt"."""
@@ -63,10 +63,6 @@ class TaskOutcome:
     reason: str | None = None
     closed_by_event: str | None = None
     closed_at: datetime | None = None
-
-
-class ExtensionRefused(LineageError):
-    """An extension Art. 12(3) does not allow (too long, too late, no reason, already answered)."""
 
 
 def erasure_deadline(received_at: datetime, zone: tzinfo = UTC, extension_months: int = 0) -> datetime:
@@ -157,6 +153,7 @@ def _retention_reason(holding: HoldingFacts, now: datetime) -> str | None:
     """
     if holding.held_by:
         return "legal hold: " + ", ".join(sorted(holding.held_by))
+    rule: str | None
     if holding.legal_rule is not None:
         rule, until = holding.legal_rule, holding.legal_until
     elif holding.legal_obligation:

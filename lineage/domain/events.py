@@ -30,7 +30,7 @@ from lineage.domain.personal_data import personal_data_problem
 from lineage.domain.subjects import SubjectType
 from lineage.errors import EventDecodeError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_LINKS = 100
 
 # Every event time must fall in this window, whatever the source. Placeholder dates (0001-01-01,
@@ -221,13 +221,7 @@ DataMovementEvent = Annotated[
     Field(discriminator="action"),
 ]
 
-_EVENT = TypeAdapter(DataMovementEvent)
-
-ACTIONS: tuple[str, ...] = (
-    "collected", "updated", "accessed", "activity", "copied", "transferred",
-    "erased", "anonymised", "consent_withdrawn", "linked",
-)
-
+_EVENT: TypeAdapter[DataMovementEvent] = TypeAdapter(DataMovementEvent)
 
 def encode_event(event: DataMovementEvent) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()
@@ -248,7 +242,3 @@ def decode_event(raw: bytes | str) -> DataMovementEvent:
 def event_json_schema() -> dict[str, object]:
     """JSON Schema of the canonical event, for users wiring a system without an adapter."""
     return _EVENT.json_schema()
-
-
-def event_time(event: DataMovementEvent) -> datetime:
-    return event.occurred_at

@@ -74,7 +74,7 @@ class Framework(StrEnum):
     DPF = "dpf"
 
     @property
-    def title(self) -> str:
+    def full_name(self) -> str:
         return {"safe_harbour": "the Safe Harbour principles",
                 "privacy_shield": "the EU-US Privacy Shield",
                 "dpf": "the EU-US Data Privacy Framework"}[self.value]

@@ -264,14 +264,14 @@ def _framework_verdict(to: str, mechanism: Mechanism, framework: Framework, rule
     and the recipient's certification has not lapsed."""
     decision = rules.framework_decision(framework)
     if decision is None or to != decision.destination:
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {framework.title} covers US recipients only")
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: {framework.full_name} covers US recipients only")
     if not decision.in_force(on):
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {to} under {framework.title}: "
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to} under {framework.full_name}: "
                           f"{decision.not_in_force_why(on)}")
     if mechanism.certified_until is not None and on > mechanism.certified_until:
-        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: certification under {framework.title} "
+        return HopVerdict(HopStatus.UNAPPROVED, f"to {to}: certification under {framework.full_name} "
                           f"lapsed on {mechanism.certified_until}")
-    return HopVerdict(HopStatus.ADEQUATE, f"{to}: recipient certified under {framework.title}, "
+    return HopVerdict(HopStatus.ADEQUATE, f"{to}: recipient certified under {framework.full_name}, "
                       f"adequacy decision {decision.cited}", framework.value)
 
 

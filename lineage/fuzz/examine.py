@@ -21,8 +21,8 @@ from typing import Any
 
 from graph.retention import expiry_rows
 from graph.writer import rows_for
-from lineage.adapters import build_adapters
 from lineage.adapters.base import Adapter
+from lineage.answers.alerting import unapproved_flows, unapproved_moves
 from lineage.domain.alerts import alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
@@ -32,7 +32,7 @@ from lineage.domain.subjects import SubjectHasher
 from lineage.domain.transfer_chains import TransferHop
 from lineage.fuzz.mutations import Mutant
 from lineage.fuzz.scan import CapturedLogs, leak_kind, leaks
-from streams.alerting import unapproved_flows, unapproved_moves
+from lineage.sources import build_adapters
 from streams.processing import DeadLetter, decode_canonical, normalise
 
 INTERNAL_ERROR = "internal error in the adapter"
@@ -85,9 +85,9 @@ def _where(exc: BaseException) -> str:
     """The innermost frame in lineage's own code: where the owner should look."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if any(f"/{part}/" in f.filename for part in _OWN_CODE)]
-    frame = (own or frames or [None])[-1]
-    if frame is None:
+    if not (own or frames):
         return "?"
+    frame = (own or frames)[-1]
     parts = Path(frame.filename).parts
     start = max((i for i, p in enumerate(parts) if p in _OWN_CODE), default=len(parts) - 1)
     return f"{'/'.join(parts[start:])}:{frame.lineno} ({frame.name})"

@@ -21,7 +21,7 @@ from lineage.fuzz.findings import FindingBook, Tally, shrink
 from lineage.fuzz.mutations import LONG_SIZES, Marks, Mutant, mutants
 from lineage.fuzz.scan import CapturedLogs
 from lineage.fuzz.seeds import seed_payloads
-from streams.topics import SOURCES
+from lineage.sources import SOURCE_NAMES
 
 PROGRESS_EVERY = 10_000
 SLOW_S = 1.0
@@ -92,7 +92,7 @@ def shrink_findings(pipeline: Pipeline, book: FindingBook, leg: str = "in_proces
 
 
 def run_in_process(catalog: Catalog, per_source: int, *, seed: int = 0,
-                   sources: Sequence[str] = SOURCES, marks: Marks | None = None,
+                   sources: Sequence[str] = SOURCE_NAMES, marks: Marks | None = None,
                    book: FindingBook | None = None, progress: bool = False,
                    minimise: bool = True) -> LegResult:
     """``per_source`` mutants of each source through normalise and the record-stage code."""

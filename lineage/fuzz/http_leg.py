@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import uvicorn
 from neo4j import READ_ACCESS
+from pydantic import SecretStr
 
 from graph.connection import open_driver
 from lineage.api.app import create_api
@@ -38,9 +39,10 @@ from lineage.fuzz.mutations import HTTP_LONG_SIZES, Marks, Mutant, mutants
 from lineage.fuzz.scan import CapturedLogs, leaks_in_properties
 from lineage.fuzz.seeds import seed_payloads
 from lineage.runner import WorkerProcess
-from lineage.settings import ApiSettings, Settings
+from lineage.settings import Settings
+from lineage.sources import SOURCE_NAMES, SOURCES, SignatureScheme, source_named
 from streams.monitor import read_topic
-from streams.topics import SOURCES, Topics
+from streams.topics import Topics
 from streams.worker import prepare
 
 # Read-only scans of the whole graph (the fuzz harness's own: no lineage query reads everything).
@@ -50,29 +52,26 @@ ALL_RELATIONSHIP_PROPERTIES = "MATCH ()-[r]->() RETURN properties(r) AS p"
 
 def fuzz_settings(base: Settings, run: str) -> Settings:
     """``base`` on topics and a consumer group of ``run``'s own, with a fresh secret per source."""
-    token = {name: secrets.token_hex(16) for name in
-             ("hubspot_client_secret", "greenhouse_secret", "brevo_token", "s3_token",
-              "salesforce_token", "canonical_token")}
-    api = ApiSettings(**token, max_body_bytes=base.api.max_body_bytes,
-                      publish_timeout_s=base.api.publish_timeout_s)
+    token = {source.secret_setting: SecretStr(secrets.token_hex(16)) for source in SOURCES}
+    api = base.api.model_copy(update=token)
     return base.model_copy(update={"topic_namespace": run, "app_id": run, "api": api})
 
 
 def signed_headers(settings: Settings, source: str, url: str, body: bytes) -> dict[str, str]:
     """The headers ``source`` sends: HubSpot v3 HMAC, Greenhouse HMAC, else the shared secret."""
-    api = settings.api
+    declared = source_named(source)
+    configured = settings.api.secret_of(declared)
+    assert configured is not None, "fuzz_settings gives every source a secret"
+    secret = configured.get_secret_value()
     headers = {"content-type": "application/json"}
-    if source == "hubspot":
-        secret = api.hubspot_client_secret.get_secret_value().encode()  # type: ignore[union-attr]
+    if declared.signature is SignatureScheme.HUBSPOT_V3:
         stamp = str(time.time_ns() // 1_000_000)
         headers["x-hubspot-request-timestamp"] = stamp
-        headers["x-hubspot-signature-v3"] = hubspot_v3_signature(secret, "POST", url, body, stamp)
-    elif source == "greenhouse":
-        secret = api.greenhouse_secret.get_secret_value().encode()  # type: ignore[union-attr]
-        headers["signature"] = greenhouse_signature(secret, body)
+        headers["x-hubspot-signature-v3"] = hubspot_v3_signature(secret.encode(), "POST", url, body, stamp)
+    elif declared.signature is SignatureScheme.GREENHOUSE:
+        headers["signature"] = greenhouse_signature(secret.encode(), body)
     else:
-        token = getattr(api, f"{source}_token").get_secret_value()
-        headers["authorization"] = f"Bearer {token}"
+        headers["authorization"] = f"Bearer {secret}"
     return headers
 
 
@@ -131,7 +130,7 @@ class HttpLeg:
     def __init__(self, settings: Settings, catalog: Catalog, book: FindingBook) -> None:
         self.settings, self.book = settings, book
         self.expect = Pipeline.build(catalog, settings.require_subject_key(), datetime.now(UTC))
-        self.tallies = {source: Tally() for source in SOURCES}
+        self.tallies = {source: Tally() for source in SOURCE_NAMES}
         self.sent: list[Sent] = []
 
     def problem(self, source: str, problem: Observation, mutant: Mutant | None) -> None:
@@ -190,18 +189,18 @@ class HttpLeg:
             refused[(str(letter.get("source")), _payload_of(letter))] = reason
         for sent in self.sent:
             tally = self.tallies[sent.mutant.source]
-            reason = refused.get((sent.mutant.source, sent.mutant.body))
-            if reason is None and sent.expected_refused:
+            why = refused.get((sent.mutant.source, sent.mutant.body))
+            if why is None and sent.expected_refused:
                 tally.refused += 1
                 self.problem(sent.mutant.source, Observation(
                     "missing_reason", "dead_letter_topic", "refused body not dead-lettered",
                     "the in-process run refuses it, the dead-letter topic does not hold it"), sent.mutant)
-            elif reason is None:
+            elif why is None:
                 tally.accepted += 1
                 tally.events += sent.expected_events
             else:
                 tally.refused += 1
-                tally.refused_with_reason += bool(reason.strip())
+                tally.refused_with_reason += bool(why.strip())
 
     def scan(self, location: str, texts: Sequence[str]) -> int:
         """Leaks in ``texts``, each traced back to the mutant that carried it when possible."""
@@ -224,7 +223,7 @@ class HttpLeg:
 
 def _source_of(letter: dict[str, Any]) -> str:
     source = str(letter.get("source"))
-    return source if source in SOURCES else "canonical"
+    return source if source in SOURCE_NAMES else "canonical"
 
 
 def _payload_of(letter: dict[str, Any]) -> bytes:
@@ -236,7 +235,7 @@ def _payload_of(letter: dict[str, Any]) -> bytes:
 def run_http_leg(settings: Settings, catalog: Catalog, per_source: int, *, seed: int = 1,
                  marks: Marks | None = None, book: FindingBook | None = None, api_port: int = 0,
                  worker_loglevel: str = "info", timeout_s: float = 900.0,
-                 sources: Sequence[str] = SOURCES) -> LegResult:
+                 sources: Sequence[str] = SOURCE_NAMES) -> LegResult:
     """Posts ``per_source`` signed mutants per source, lets a real worker process them, scans.
 
     ``settings`` must carry the run's own namespace, consumer group and source secrets

@@ -18,7 +18,7 @@ from lineage.demo.brevo_feed import brevo_feed
 from lineage.demo.company_feed import company_feed
 from lineage.demo.erasure_feed import deletion_payloads, invoices
 from lineage.settings import REPO_ROOT
-from streams.topics import SOURCES
+from lineage.sources import SOURCE_NAMES
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 SEED_PEOPLE = 400
@@ -35,7 +35,7 @@ def _fixtures(source: str, folder: Path = FIXTURES) -> list[Any]:
 def seed_payloads(people: int = SEED_PEOPLE) -> dict[str, list[Any]]:
     """Parsed valid payloads per source, deterministic for a given ``people``."""
     company = company_feed(people)
-    seeds: dict[str, list[Any]] = {source: [] for source in SOURCES}
+    seeds: dict[str, list[Any]] = {source: [] for source in SOURCE_NAMES}
     seeds["brevo"] = list(islice(brevo_feed(people // 4), 2000))
     for source in ("hubspot", "salesforce", "greenhouse", "s3", "canonical"):
         seeds[source] = list(company[source])
@@ -43,6 +43,6 @@ def seed_payloads(people: int = SEED_PEOPLE) -> dict[str, list[Any]]:
     deleted = deletion_payloads(3, datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
     for source, payloads in deleted.items():
         seeds[source] += payloads
-    for source in SOURCES:
+    for source in SOURCE_NAMES:
         seeds[source] += _fixtures(source)
     return seeds

@@ -9,7 +9,7 @@ pages show personal data (keyed hashes, categories, dates).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ def error_page(request: Request, exc: Exception) -> Response:
 class PageRoute(APIRoute):
     """A route whose errors are pages and whose answers carry :data:`SECURITY_HEADERS`."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:

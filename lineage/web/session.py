@@ -23,9 +23,8 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, HTTPException, Request, Response
 
-from lineage.api.access import QueriesNotConfiguredError
 from lineage.api.bodies import read_body
-from lineage.errors import LineageError
+from lineage.errors import FormRefusedError, QueriesNotConfiguredError
 from lineage.settings import Settings
 
 COOKIE = "lineage_session"
@@ -33,10 +32,6 @@ PATH = "/ui"
 LOGIN = f"{PATH}/login"
 _KEY_CONTEXT = b"lineage web session v1"
 _ANONYMOUS_SECONDS = 3600
-
-
-class FormRefusedError(LineageError):
-    """A form posted without the session's CSRF token: answered 403, nothing done."""
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ import pytest
 from graph.connection import open_driver
 from graph.erasure import overdue_requests, reappearances, refresh_requests, request_status
 from graph.holds import add_hold
+from lineage.answers.scheduled_checks import check_erasures
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
-from streams.scheduled_checks import check_erasures
 from tests.integration.feed import publish, run_worker
 from tests.integration.test_api import served
 from tests.integration.test_identity import HUBSPOT_CREATED, HUBSPOT_DELETED, LEA

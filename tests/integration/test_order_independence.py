@@ -20,12 +20,12 @@ from graph import queries
 from graph.connection import open_async_driver, open_driver
 from graph.fingerprint import fingerprint_difference, graph_fingerprint
 from graph.writer import GraphWriter
+from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo.run import feed_payloads
 from lineage.domain.alerts import alert_hits
 from lineage.domain.events import DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
-from streams.live_catalog import LiveCatalog
 from streams.processing import DeadLetter, normalise
 from tests.servers import TEST_SUBJECT_KEY
 

@@ -13,10 +13,10 @@ import pytest
 
 from graph.connection import open_driver
 from graph.retention import recompute_stores, stale_stores
+from lineage.answers.scheduled_checks import check_retention
 from lineage.domain.catalog import parse_catalog
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import Settings
-from streams.scheduled_checks import check_retention
 from tests.integration.feed import publish, run_worker
 
 pytestmark = pytest.mark.integration

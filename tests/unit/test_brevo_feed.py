@@ -84,11 +84,11 @@ class TestBrevoFeed:
 
 class TestCompanyFeed:
     def test_every_payload_adapts_and_the_feed_is_deterministic(self) -> None:
-        from lineage.adapters import build_adapters
         from lineage.demo.company_feed import company_feed
         from lineage.domain.catalog import parse_catalog
         from lineage.domain.subjects import SubjectHasher
         from lineage.settings import Settings
+        from lineage.sources import build_adapters
 
         adapters = build_adapters(parse_catalog(Settings().catalog.read_text()))
         hasher = SubjectHasher(b"unit-test-key-0123456789")

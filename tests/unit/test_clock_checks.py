@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from graph.writer import rows_for
+from lineage.answers.live_catalog import LiveCatalog
 from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import ActivityEvent, ActivityKind, CollectionEvent, MovementEvent, SubjectRef
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.settings import Settings
-from streams.live_catalog import LiveCatalog
 
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
 ANA = HASHER.email("ana@example.com")

@@ -21,7 +21,7 @@ from lineage.fuzz.mutations import Marks, Mutant, mutants
 from lineage.fuzz.scan import CapturedLogs, leaks, leaks_in_properties
 from lineage.fuzz.seeds import seed_payloads
 from lineage.settings import Settings
-from streams.topics import SOURCES
+from lineage.sources import SOURCE_NAMES
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ class TestMutations:
         assert first == [m.body for m in mutants("hubspot", seeds["hubspot"], 50, seed=5)]
         assert first != [m.body for m in mutants("hubspot", seeds["hubspot"], 50, seed=6)]
 
-    @pytest.mark.parametrize("source", SOURCES)
+    @pytest.mark.parametrize("source", SOURCE_NAMES)
     def test_every_mutation_applies_to_every_source(self, seeds: dict[str, list], source: str) -> None:
         rng, marks = random.Random(source), Marks()
         for function, _weight in mutations.STRUCTURAL:
@@ -124,7 +124,7 @@ def test_a_fast_slice_finds_no_crash_no_leak_and_every_refusal_has_a_reason() ->
     total = result.total()
     found = "\n".join(f"{f.source} {f.problem.kind} at {f.problem.location}: {f.problem.detail[:200]}"
                       for f in book if f.problem.kind != "slow")
-    assert total.payloads == 500 * len(SOURCES)
+    assert total.payloads == 500 * len(SOURCE_NAMES)
     assert total.crashes == 0, found
     assert total.internal_errors == 0, found
     assert total.roundtrip_failures == 0, found

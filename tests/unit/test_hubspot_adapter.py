@@ -249,7 +249,7 @@ BAD_ELEMENTS: dict[str, tuple[Any, str]] = {
 class TestHubSpotErrors:
     @pytest.mark.parametrize("payload", [None, "[]", 3, True])
     def test_payload_must_be_array_or_object(self, payload: Any) -> None:
-        with pytest.raises(AdapterError, match="not an array or an object"):
+        with pytest.raises(AdapterError, match="not an object or an array"):
             adapt_hubspot(payload, HASHER)
 
     @pytest.mark.parametrize("case", sorted(BAD_ELEMENTS))

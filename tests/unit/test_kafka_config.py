@@ -198,6 +198,8 @@ class TestWorkerEnvironment:
         assert child.kafka == parent.kafka
         assert child.topics == parent.topics
         assert child.neo4j == parent.neo4j
+        assert child.model_dump(exclude={"stack"}) == parent.model_dump(exclude={"stack"})
+        assert child.stack.home == parent.stack.home.resolve()
 
 
 class TestNeo4jDriver:

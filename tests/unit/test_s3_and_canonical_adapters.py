@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from lineage.adapters import build_adapters
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import CollectionEvent, ErasureEvent, MovementEvent
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
 from lineage.settings import Settings
+from lineage.sources import build_adapters
 from tests.strategies import JSON
 
 HASHER = SubjectHasher(b"unit-test-key-0123456789")

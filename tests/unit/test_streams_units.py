@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from graph import queries
 from graph.writer import rows_for
-from lineage.adapters import build_adapters
 from lineage.cli.inputs import split_payloads
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import (
@@ -22,6 +21,7 @@ from lineage.domain.events import (
 )
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.settings import Settings
+from lineage.sources import build_adapters
 from streams.processing import DeadLetter, decode_canonical, normalise
 from streams.topics import Topics
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from lineage.adapters import build_adapters
 from lineage.adapters.s3 import adapt_s3
 from lineage.domain.catalog import ObjectRule, SubjectFromKey, parse_catalog
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
 from lineage.settings import Settings
+from lineage.sources import build_adapters
 
 VENDOR = Path(__file__).resolve().parent.parent / "fixtures" / "vendor"
 HASHER = SubjectHasher(b"unit-test-key-0123456789")

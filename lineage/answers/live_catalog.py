@@ -21,14 +21,14 @@ from neo4j import Driver
 
 from graph.retention import recompute_stores
 from graph.schema import sync_catalog
-from lineage.adapters import build_adapters
 from lineage.adapters.base import Adapter
+from lineage.answers.alerting import reevaluate, unapproved_flows, unapproved_moves
+from lineage.answers.alerting import today as current_day
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.retention import RetentionPolicy, rules_changed
 from lineage.domain.transfer_chains import TransferHop
 from lineage.errors import CatalogError
-from streams.alerting import reevaluate, unapproved_flows, unapproved_moves
-from streams.alerting import today as current_day
+from lineage.sources import build_adapters
 
 log = logging.getLogger(__name__)
 

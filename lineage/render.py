@@ -1,4 +1,8 @@
-"""Human output of the CLI (rich tables); ``--json`` output bypasses this module."""
+"""Human output of the CLI and the demo report (rich tables); ``--json`` output bypasses this module.
+
+Beside the packages, not in ``lineage/cli``: the demo and the benchmarks print with it too, and
+nothing below the CLI imports the CLI.
+"""
 
 from __future__ import annotations
 

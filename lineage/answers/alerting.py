@@ -1,13 +1,13 @@
-"""Transfer alerting around the stream: which flows are unapproved, and re-evaluation at start.
+"""Transfer alerting around the stream: which flows are unapproved, and re-evaluation.
 
-The unapproved flows are computed once per worker start from the catalog and the dated
-transfer rules; a catalog change therefore takes effect on restart, when existing alerts the
-catalog now approves are closed and newly unapproved flows raise alerts for data already held.
+The unapproved flows are computed from the catalog and the dated transfer rules whenever the
+worker loads a catalog: at start, and again when :mod:`lineage.answers.live_catalog` sees the
+file change (no restart) or the day turn. Each time, existing alerts the catalog now approves
+are closed and newly unapproved flows raise alerts for data already held (:func:`reevaluate`).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -48,10 +48,6 @@ def _covering_sources(hop: TransferHop,
     """Sources whose declared flow into the hop's store approves this hop."""
     return {source for (source, destination), unapproved in moves.items()
             if destination == hop.store and flow_id(hop) not in {flow_id(h) for h in unapproved}}
-
-
-def alert_record(alert: dict[str, Any]) -> bytes:
-    return json.dumps(alert, default=str).encode()
 
 
 def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str, Any]]:

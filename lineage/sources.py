@@ -1,0 +1,84 @@
+"""Every source lineage reads, declared once: its adapter, how it signs, its secret, its topic.
+
+Adding a source is one row of :data:`SOURCES` (and its adapter module, and its secret field
+in :class:`lineage.settings.ApiSettings`, which checks at import that every row has one).
+Everything else reads this table: the raw topics (``streams/topics.py``), the worker's adapters
+(:func:`build_adapters`), the HTTP receiver's checks (``lineage/api/receiver.py``)
+and the secrets log hygiene scrubs (``Settings.secret_values``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+
+from lineage.adapters.base import Adapter
+from lineage.adapters.brevo import adapt_brevo
+from lineage.adapters.canonical import adapt_canonical
+from lineage.adapters.greenhouse import adapt_greenhouse
+from lineage.adapters.hubspot import adapt_hubspot
+from lineage.adapters.s3 import adapt_s3
+from lineage.adapters.salesforce import adapt_salesforce
+from lineage.domain.catalog import Catalog
+from lineage.domain.events import DataMovementEvent
+from lineage.errors import UnknownSourceError
+
+
+class SignatureScheme(StrEnum):
+    """How a source proves a webhook is its own (verified in ``lineage/api/signatures.py``)."""
+
+    HUBSPOT_V3 = "hubspot_v3"  # HMAC of method, URL, body and timestamp
+    GREENHOUSE = "greenhouse"  # HMAC of the body
+    SHARED_SECRET = "shared_secret"  # senders that sign nothing: Bearer or Basic secret
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of native payloads.
+
+    ``adapter`` of ``object_rules`` sources takes the catalog's bucket rules as ``rules=``
+    (bound by ``build_adapters``). ``via_sns``: may arrive as Amazon SNS deliveries.
+    """
+
+    name: str
+    adapter: Callable[..., Sequence[DataMovementEvent]]
+    signature: SignatureScheme
+    secret_setting: str  # the ApiSettings field holding its secret
+    object_rules: bool = False
+    via_sns: bool = False
+
+    @property
+    def secret_variable(self) -> str:
+        """The environment variable an operator sets to accept this source's webhooks."""
+        return f"LINEAGE_API_{self.secret_setting.upper()}"
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("brevo", adapt_brevo, SignatureScheme.SHARED_SECRET, "brevo_token"),
+    Source("hubspot", adapt_hubspot, SignatureScheme.HUBSPOT_V3, "hubspot_client_secret"),
+    Source("salesforce", adapt_salesforce, SignatureScheme.SHARED_SECRET, "salesforce_token"),
+    Source("greenhouse", adapt_greenhouse, SignatureScheme.GREENHOUSE, "greenhouse_secret"),
+    Source("s3", adapt_s3, SignatureScheme.SHARED_SECRET, "s3_token", object_rules=True, via_sns=True),
+    Source("canonical", adapt_canonical, SignatureScheme.SHARED_SECRET, "canonical_token"),
+)
+
+SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
+_BY_NAME = {source.name: source for source in SOURCES}
+
+
+def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
+    """Every source's adapter; the object-store one takes its bucket rules from the catalog."""
+    rules = catalog.object_rules()
+    return {source.name: partial(source.adapter, rules=rules) if source.object_rules else source.adapter
+            for source in SOURCES}
+
+
+def source_named(name: str) -> Source:
+    """The source of that name, or :class:`UnknownSourceError` listing the known ones (not the
+    name asked for: it comes from a URL, and reasons never quote what a request sent)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownSourceError(f"no such source; known: {', '.join(SOURCE_NAMES)}") from None

@@ -1,0 +1,100 @@
+"""The layers a newcomer is told about, held by the imports themselves.
+
+Read from the source with :mod:`ast` (nothing is imported), per package: ``lineage.cli``,
+``lineage.demo``, ``streams``, ``graph``... An arrow back up the layers fails here with the
+file that drew it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TOP = ("lineage", "streams", "graph")
+
+
+# Modules that are nodes of their own, apart from their package. streams/topics.py is a leaf
+# every layer reads (the house keeps every Kafka topic name there): the application layer names
+# lineage's own copies from it while the worker (the rest of streams/) calls the application
+# layer. lineage/api/app.py is the HTTP service's composition root: it mounts the API's routers and the
+# browser workspace (lineage/web), which answers errors through lineage/api/errors.py.
+OWN_NODES = frozenset({"streams.topics", "lineage.api.app"})
+
+
+def _package(module: str) -> str:
+    """``lineage.demo.bench`` -> ``lineage.demo``; ``lineage.render`` -> ``lineage.render``;
+    ``streams.agents`` -> ``streams``; a module of OWN_NODES is its own node."""
+    parts = module.split(".")
+    if module in OWN_NODES:
+        return module
+    return ".".join(parts[:2]) if parts[0] == "lineage" and len(parts) > 1 else parts[0]
+
+
+def _imports(path: Path) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return [name for name in found if name.split(".")[0] in TOP]
+
+
+def _edges() -> dict[str, dict[str, str]]:
+    """package -> {imported package: a file that imports it}."""
+    edges: dict[str, dict[str, str]] = defaultdict(dict)
+    for top in TOP:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            source = _package(module)
+            for name in _imports(path):
+                target = _package(name)
+                if target != source:
+                    edges[source].setdefault(target, str(path.relative_to(ROOT)))
+    return edges
+
+
+EDGES = _edges()
+
+
+class TestLayers:
+    def test_nothing_below_the_cli_imports_it(self) -> None:
+        users = {p: f for p, targets in EDGES.items() for t, f in targets.items()
+                 if t == "lineage.cli" and p != "lineage.__main__"}
+        assert users == {}
+
+    def test_the_domain_does_no_io(self) -> None:
+        allowed = {"lineage.domain", "lineage.errors"}
+        assert {t: f for t, f in EDGES["lineage.domain"].items() if t not in allowed} == {}
+
+    def test_adapters_are_pure(self) -> None:
+        allowed = {"lineage.domain", "lineage.errors"}
+        assert {t: f for t, f in EDGES["lineage.adapters"].items() if t not in allowed} == {}
+
+    def test_only_settings_reads_the_environment(self) -> None:
+        readers = [str(p.relative_to(ROOT)) for top in TOP for p in sorted((ROOT / top).rglob("*.py"))
+                   if p.name != "settings.py"
+                   and any(word in p.read_text(encoding="utf-8") for word in ("os.environ", "getenv"))]
+        assert readers == []
+
+    def test_every_lineage_error_is_declared_in_errors_py(self) -> None:
+        errors_py = ROOT / "lineage" / "errors.py"
+        ours = {node.name for node in ast.parse(errors_py.read_text(encoding="utf-8")).body
+                if isinstance(node, ast.ClassDef)}
+        elsewhere = [f"{path.relative_to(ROOT)}:{node.name}" for top in TOP
+                     for path in sorted((ROOT / top).rglob("*.py")) if path != errors_py
+                     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ClassDef)
+                     and any(isinstance(b, ast.Name) and b.id in ours for b in node.bases)]
+        assert elsewhere == []
+
+    def test_the_worker_calls_the_application_layer_not_the_reverse(self) -> None:
+        assert "lineage.answers" in EDGES["streams"]
+        assert "streams" not in EDGES["lineage.answers"]
+
+    def test_no_cycle_between_packages(self) -> None:
+        cycles = [(a, b, EDGES[a][b], EDGES[b][a]) for a in EDGES for b in EDGES[a]
+                  if a < b and a in EDGES.get(b, {})]
+        assert cycles == []
