@@ -89,6 +89,11 @@ class WorkerProcess:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The running process's id (None before launch or after exit)."""
+        return self._proc.pid if self._proc is not None and self.is_running() else None
+
     def peak_rss_bytes(self) -> int | None:
         """The worker's peak resident memory so far (VmHWM), or None where /proc cannot say
         (not Linux, or not running): read before :meth:`stop`, since it dies with the process."""

@@ -18,8 +18,9 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.bench_writer import (
     BenchGraph,
@@ -36,6 +37,7 @@ from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo import ceiling
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.demo.ceiling import StageRate, chunks, timed
+from lineage.demo.cpu import CpuMeter
 from lineage.demo.scale_out import WorkerPool
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
@@ -48,6 +50,8 @@ from streams.processing import DeadLetter, normalise
 from streams.publisher import RawPublisher
 from streams.topics import Topics
 from streams.worker import prepare
+
+T = TypeVar("T")
 
 GRAPH_BATCH = 1000  # events a batch, as the worker's record stage takes them
 PER_EVENT_SAMPLE = 2000  # events the one-transaction-each writer gets: enough, and short
@@ -75,7 +79,8 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
         kafka = _measure_kafka(settings, Topics(f"{run}-{workers[0]}w").raw("brevo").name,
                                len(payloads), len(events))
         with open_driver(settings) as driver:
-            batched, per_event = _measure_graph(BenchGraph(driver, settings.neo4j.database), events)
+            batched, per_event = _measure_graph(settings, BenchGraph(driver, settings.neo4j.database),
+                                                events)
         tagged, _ = measure_adapt(settings, catalog, _tagged(documents, tags[-1]))
         writer = measure_writer(settings, tagged)
         result = {"people": people, **runs[0][1]}
@@ -86,6 +91,23 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
     stages = [adapt, kafka, batched, per_event, writer]
     result |= ceiling.report(stages, runs[0][0], rss, [stage for stage, _ in runs[1:]])
     _print(result, as_json)
+
+
+def _server_pids(settings: Settings) -> dict[str, list[int]]:
+    """Kafka's and Neo4j's process ids when they are the local stack's (else their CPU is not
+    this machine's to read)."""
+    if not settings.uses_local_stack:
+        return {}
+    from lineage.stack.manager import stack_status
+
+    return {s.name.lower(): [s.pid] for s in stack_status(settings) if s.pid is not None}
+
+
+def _metered(settings: Settings, work: Callable[[], T]) -> tuple[T, float, dict[str, float]]:
+    """``work()``, its wall time, and the CPU this process (``bench``) and the servers spent."""
+    meter = CpuMeter(lambda: _server_pids(settings), own="bench").start()
+    result, seconds = timed(work)
+    return result, seconds, meter.stop()
 
 
 def _tagged(documents: list[dict[str, Any]], tag: str) -> list[bytes]:
@@ -133,8 +155,9 @@ def measure_adapt(settings: Settings, catalog: Catalog,
                 events.append(event)
         return events
 
-    events, seconds = timed(adapt)
-    return events, StageRate(ceiling.ADAPT, len(events), "events", seconds, len(events))
+    events, seconds, cpu = _metered(settings, adapt)
+    return events, StageRate(ceiling.ADAPT, len(events), "events", seconds, len(events),
+                             {"bench": cpu["bench"]})
 
 
 def measure_writer(settings: Settings, events: list[DataMovementEvent]) -> StageRate:
@@ -151,8 +174,9 @@ def measure_writer(settings: Settings, events: list[DataMovementEvent]) -> Stage
         finally:
             await driver.close()
 
-    _, seconds = timed(lambda: asyncio.run(write_all()))
-    return StageRate(ceiling.GRAPH_WRITER, len(events), "events", seconds, len(events))
+    _, seconds, cpu = _metered(settings, lambda: asyncio.run(write_all()))
+    return StageRate(ceiling.GRAPH_WRITER, len(events), "events", seconds, len(events),
+                     _without(cpu, "kafka"))
 
 
 def _end_to_end_runs(settings: Settings, run: str, documents: list[dict[str, Any]],
@@ -167,7 +191,8 @@ def _end_to_end_runs(settings: Settings, run: str, documents: list[dict[str, Any
         prepare(each, LiveCatalog.load(settings.catalog).catalog)
         measured, peak = _end_to_end(each, _tagged(documents, name), n, loglevel)
         stage = StageRate(ceiling.end_to_end_name(n), measured["canonical_events"], "events",
-                          measured["end_to_end_s"], measured["canonical_events"])
+                          measured["end_to_end_s"], measured["canonical_events"],
+                          measured.pop("cpu_s"))
         runs.append((stage, measured))
         if n == 1:
             rss = peak
@@ -180,6 +205,8 @@ def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
     read while they still run (it dies with the process)."""
     names = Topics(settings.topic_namespace)
     with WorkerPool(settings, workers, settings.topic_namespace, loglevel) as pool:
+        meter = CpuMeter(lambda: _server_pids(settings) | {"worker": pool.pids()},
+                         own="bench").start()
         started = time.monotonic()
         with RawPublisher(settings.kafka, names.raw("brevo").name) as publisher:
             for _ in publisher.publish(payloads):
@@ -187,6 +214,7 @@ def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
         published = time.monotonic()
         pool.wait_caught_up(timeout=1800)
         finished = time.monotonic()
+        cpu = meter.stop()  # the workers' CPU dies with them
         rss = max((r for r in pool.peak_rss_bytes() if r is not None), default=None)
     events = topic_size(settings.kafka, names.canonical.name)
     elapsed = finished - started
@@ -194,29 +222,38 @@ def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
         "workers": workers, "payloads": len(payloads), "canonical_events": events,
         "publish_s": round(published - started, 2), "end_to_end_s": round(elapsed, 2),
         "payloads_per_s": round(len(payloads) / elapsed), "events_per_s": round(events / elapsed),
+        "cpu_s": cpu,
     }, rss
 
 
 def _measure_kafka(settings: Settings, topic: str, payloads: int, events: int) -> StageRate:
-    read, seconds = timed(lambda: drain_topic(settings.kafka, topic))
+    read, seconds, cpu = _metered(settings, lambda: drain_topic(settings.kafka, topic))
     return StageRate(ceiling.KAFKA_READ, read, "messages", seconds,
-                     ceiling.scaled_events(read, payloads, events))
+                     ceiling.scaled_events(read, payloads, events), _without(cpu, "neo4j"))
 
 
-def _measure_graph(graph: BenchGraph,
+def _without(cpu: dict[str, float], name: str) -> dict[str, float]:
+    """A stage's CPU without a server it does not use (its background work is noise here)."""
+    return {k: v for k, v in cpu.items() if k != name}
+
+
+def _measure_graph(settings: Settings, graph: BenchGraph,
                    events: list[DataMovementEvent]) -> tuple[StageRate, StageRate]:
     """Batched, then (on an empty label again) one transaction per event on a sample."""
     per_event: list[Rows] = [holding_rows(e) for e in events]
     sample = per_event[:PER_EVENT_SAMPLE]
     graph.prepare()
     try:
-        _, batched_s = timed(lambda: graph.write_batches(chunks(per_event, GRAPH_BATCH)))
+        _, batched_s, batched_cpu = _metered(
+            settings, lambda: graph.write_batches(chunks(per_event, GRAPH_BATCH)))
         graph.clear()
-        _, each_s = timed(lambda: graph.write_each(sample))
+        _, each_s, each_cpu = _metered(settings, lambda: graph.write_each(sample))
     finally:
         graph.drop()
-    return (StageRate(ceiling.GRAPH_BATCHED, len(per_event), "events", batched_s, len(per_event)),
-            StageRate(ceiling.GRAPH_PER_EVENT, len(sample), "events", each_s, len(sample)))
+    return (StageRate(ceiling.GRAPH_BATCHED, len(per_event), "events", batched_s, len(per_event),
+                      _without(batched_cpu, "kafka")),
+            StageRate(ceiling.GRAPH_PER_EVENT, len(sample), "events", each_s, len(sample),
+                      _without(each_cpu, "kafka")))
 
 
 def _print(result: dict[str, Any], as_json: bool) -> None:

@@ -8,9 +8,10 @@ it is unit-tested; :mod:`lineage.demo.bench` runs the stages against the real on
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class StageRate:
     unit: str
     seconds: float
     events: int
+    cpu_s: Mapping[str, float] = field(default_factory=dict)  # CPU seconds per process kind
 
     @property
     def per_s(self) -> float:
@@ -74,7 +76,14 @@ class StageRate:
     def as_dict(self) -> dict[str, Any]:
         return {"what": _label(self.name), "items": self.items, "unit": self.unit,
                 "seconds": round(self.seconds, 3), "per_s": round(self.per_s),
-                "events": self.events, "events_per_s": round(self.events_per_s)}
+                "events": self.events, "events_per_s": round(self.events_per_s),
+                "cpu_us_per_event": self.cpu_us_per_event()}
+
+    def cpu_us_per_event(self) -> dict[str, int]:
+        """µs of CPU an event, per process kind: what the stage costs, whoever else runs."""
+        if not self.events:
+            return {}
+        return {name: round(cpu * 1e6 / self.events) for name, cpu in self.cpu_s.items()}
 
 
 def timed(work: Callable[[], T]) -> tuple[T, float]:
@@ -114,6 +123,12 @@ def ceiling(stages: Sequence[StageRate], end_to_end: StageRate,
     }
     if writer is not None:
         top["end_to_end_vs_writer"] = _ratio(end_to_end.events_per_s, writer.events_per_s)
+    cost = sum(end_to_end.cpu_us_per_event().values())
+    if cost:
+        cores = os.cpu_count() or 1
+        top["end_to_end_cpu_us_per_event"] = cost
+        top["cores"] = cores
+        top["cpu_bound_events_per_s"] = round(cores * 1e6 / cost)
     if more_workers:
         top["scale_out_vs_one_worker"] = {
             run.name: _ratio(run.events_per_s, end_to_end.events_per_s) for run in more_workers}
@@ -144,6 +159,10 @@ def format_report(doc: dict[str, Any]) -> str:
     if "end_to_end_vs_writer" in top:
         lines.append(f"end to end = {_times(top['end_to_end_vs_writer'])} lineage's graph writer "
                      "alone (the record stage's own ceiling)")
+    if "end_to_end_cpu_us_per_event" in top:
+        lines.append(f"end to end costs {top['end_to_end_cpu_us_per_event']:,} µs of CPU an event "
+                     f"(all processes): {top['cores']} cores allow at most "
+                     f"{top['cpu_bound_events_per_s']:,} events/s at that cost")
     for name, ratio in top.get("scale_out_vs_one_worker", {}).items():
         lines.append(f"{name} = {_times(ratio)} one worker")
     lines.append(f"worker peak RSS (VmHWM): {_mib(doc['worker_peak_rss_bytes'])}")
@@ -154,8 +173,10 @@ def _stage_line(name: str, stage: dict[str, Any]) -> str:
     rate = f"{stage['events_per_s']:>9,} events/s"
     if stage["unit"] != "events":
         rate += f" ({stage['per_s']:,} {stage['unit']}/s)"
+    cpu = stage.get("cpu_us_per_event") or {}
+    cost = ("  cpu µs/event: " + ", ".join(f"{k} {v:,}" for k, v in cpu.items())) if cpu else ""
     return (f"{name:<16}{rate}  {stage['items']:,} {stage['unit']} in {stage['seconds']:.2f}s"
-            f"  [{stage['what']}]")
+            f"  [{stage['what']}]{cost}")
 
 
 def _times(ratio: float | None) -> str:

@@ -69,6 +69,9 @@ class WorkerPool:
     def wait_caught_up(self, timeout: float) -> None:
         self.workers[0].wait_caught_up(timeout)
 
+    def pids(self) -> list[int]:
+        return [w.pid for w in self.workers if w.pid is not None]
+
     def peak_rss_bytes(self) -> list[int | None]:
         return [w.peak_rss_bytes() for w in self.workers]
 

@@ -89,3 +89,31 @@ class TestHelpers:
     ])
     def test_vm_hwm_is_read_in_bytes(self, status: str, expected: int | None) -> None:
         assert vm_hwm_bytes(status) == expected
+
+
+class TestCpuCost:
+    def test_cpu_per_event_and_the_bound_the_cores_set(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
+        run = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000,
+                        {"worker": 2.5, "neo4j": 1.5, "kafka": 1.0})
+        assert run.cpu_us_per_event() == {"worker": 500, "neo4j": 300, "kafka": 200}
+        top = ceiling.ceiling(_stages(), run)
+        assert (top["end_to_end_cpu_us_per_event"], top["cpu_bound_events_per_s"]) == (1000, 2000)
+        text = format_report(report(_stages(), run, None))
+        assert "cpu µs/event: worker 500, neo4j 300, kafka 200" in text
+        assert "2 cores allow at most 2,000 events/s" in text
+
+    def test_without_cpu_figures_nothing_is_claimed(self) -> None:
+        assert "end_to_end_cpu_us_per_event" not in ceiling.ceiling(_stages(), END_TO_END)
+
+    def test_a_process_cpu_is_read_from_proc(self) -> None:
+        import os
+
+        from lineage.demo.cpu import CpuMeter, process_cpu_s
+
+        assert process_cpu_s(os.getpid()) is not None
+        assert process_cpu_s(2**22 + 7) is None  # no such process
+        meter = CpuMeter(lambda: {"me": [os.getpid()]}, own="bench").start()
+        sum(i * i for i in range(300_000))
+        spent = meter.stop()
+        assert spent["me"] >= 0 and spent["bench"] > 0
