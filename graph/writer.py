@@ -28,6 +28,7 @@ from lineage.domain.events import (
     DataMovementEvent,
     ErasureEvent,
     MovementEvent,
+    StoreFlowEvent,
 )
 from lineage.domain.retention import Moment, RetentionPolicy, marked_store, moments_marked
 
@@ -164,12 +165,15 @@ def rows_for(events: Sequence[DataMovementEvent],
                                                      "erasure": event.action})
             case ConsentEvent():
                 rows.consents.append(_base(event) | {"categories": list(event.categories)})
+            case StoreFlowEvent():  # FLOWS_TO only: a null subject matches nobody to mark MOVED
+                rows.flows.append({"subject": None, "store": event.store, "at": _epoch_ms(event.occurred_at),
+                                   "destination": event.destination, "categories": list(event.categories)})
     return rows
 
 
 def identity_groups(events: Sequence[DataMovementEvent]) -> list[tuple[str, ...]]:
     """Per event, the identifiers it names for one person: its key, then its links."""
-    return [(e.subject.key, *e.subject.links) for e in events]
+    return [(e.subject.key, *e.subject.links) for e in events if not isinstance(e, StoreFlowEvent)]
 
 
 class GraphWriter:
