@@ -18,9 +18,10 @@ from lineage.domain.events import DataMovementEvent, MovementEvent, StoreFlowEve
 from lineage.domain.transfer_chains import TransferHop
 from lineage.domain.transfers import HopStatus
 
-# Every action after which the graph holds data in the store (graph.writer.rows_for agrees).
+# Every action after which the graph holds data in the store (graph.writer.rows_for agrees),
+# and a pipeline's store-level flow, which holds nobody's but moves data all the same.
 CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "copied",
-                              "transferred"})
+                              "transferred", "flowed"})
 
 
 def flow_id(hop: TransferHop) -> str:
