@@ -249,6 +249,9 @@ class IdentityEvent(_EventBase):
         return self
 
 
+# Every event about one person (all but the store-level flow).
+SubjectEvent = CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
+
 DataMovementEvent = Annotated[
     CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
     | StoreFlowEvent,

@@ -24,10 +24,10 @@ from openlineage.client.facet_v2 import column_lineage_dataset, tags_dataset
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from prometheus_client.parser import text_string_to_metric_families
 
-from lineage.adapters import build_adapters
 from lineage.domain.catalog import parse_catalog
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import Settings
+from lineage.sources import build_adapters
 from streams.monitor import read_dead_letters
 from streams.processing import normalise
 from streams.topics import Topics
