@@ -9,8 +9,8 @@ import pytest
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import column_lineage_dataset, tags_dataset
 from openlineage.client.serde import Serde
-from streams.live_catalog import LiveCatalog
 
+from lineage.answers.live_catalog import LiveCatalog
 from lineage.domain.alerts import alert_hits
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import StoreFlowEvent, decode_event, encode_event, event_key
