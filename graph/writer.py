@@ -28,6 +28,8 @@ from lineage.domain.events import (
     DataMovementEvent,
     ErasureEvent,
     MovementEvent,
+    StoreFlowEvent,
+    SubjectEvent,
 )
 from lineage.domain.retention import Moment, RetentionPolicy, marked_store, moments_marked
 
@@ -121,7 +123,7 @@ def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _base(event: DataMovementEvent) -> dict[str, Any]:
+def _base(event: SubjectEvent) -> dict[str, Any]:
     return {
         "subject": event.subject.key, "subject_type": event.subject.type.value,
         "store": event.store, "at": _epoch_ms(event.occurred_at), "event_id": event.event_id,
@@ -129,7 +131,7 @@ def _base(event: DataMovementEvent) -> dict[str, Any]:
     }
 
 
-def _holding_rows(event: DataMovementEvent, store: str, marks: list[str]) -> list[dict[str, Any]]:
+def _holding_rows(event: SubjectEvent, store: str, marks: list[str]) -> list[dict[str, Any]]:
     base = _base(event) | {"store": store, "marks": marks}
     return [base | {"category": category} for category in event.categories]
 
@@ -148,6 +150,10 @@ def rows_for(events: Sequence[DataMovementEvent],
     A collection from one of the catalog's ``indirect_sources`` is not contact."""
     rows = BatchRows()
     for event in events:
+        if isinstance(event, StoreFlowEvent):  # FLOWS_TO only: a null subject marks nobody MOVED
+            rows.flows.append({"subject": None, "store": event.store, "at": _epoch_ms(event.occurred_at),
+                               "destination": event.destination, "categories": list(event.categories)})
+            continue
         own, store_wide = _marks(event, indirect_sources)
         if store_wide:
             rows.clocks.append(_base(event) | {"store": marked_store(event), "marks": store_wide})
@@ -169,7 +175,7 @@ def rows_for(events: Sequence[DataMovementEvent],
 
 def identity_groups(events: Sequence[DataMovementEvent]) -> list[tuple[str, ...]]:
     """Per event, the identifiers it names for one person: its key, then its links."""
-    return [(e.subject.key, *e.subject.links) for e in events]
+    return [(e.subject.key, *e.subject.links) for e in events if not isinstance(e, StoreFlowEvent)]
 
 
 class GraphWriter:

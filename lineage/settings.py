@@ -210,6 +210,12 @@ class ApiSettings(BaseSettings):
     canonical_token: SecretStr | None = Field(
         None, description="Shared secret for producers of canonical events (Bearer or Basic password)."
     )
+    openlineage_token: SecretStr | None = Field(
+        None, description="API key OpenLineage producers send (the HTTP transport's "
+        "`Authorization: Bearer <api_key>`) to POST /api/v1/lineage; unset, it answers 503.")
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token Prometheus sends to GET /metrics; unset, /metrics is "
+        "open (it carries counts per source and stage, no personal data).")
     query_token: SecretStr | None = Field(
         None, description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
         "unset, they answer 503. The browser workspace (/ui) logs in with it too.")
@@ -282,6 +288,11 @@ class Settings(BaseSettings):
     dead_letter_retention_days: float = Field(
         30.0, gt=0, description="How long the dead-letter topic keeps refused payloads.")
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
+    worker_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Port of the worker's Prometheus /metrics server; "
+        "unset (default), the worker serves no metrics.")
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address the worker's /metrics server listens on.")
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
@@ -327,6 +338,7 @@ class Settings(BaseSettings):
         """Every configured secret, so log hygiene can scrub them wherever they appear."""
         found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
                  self.kafka.sasl_password, self.kafka.ssl_key_password, self.api.query_token,
+                 self.api.metrics_token,
                  *(self.api.secret_of(source) for source in SOURCES)]
         values = [s.get_secret_value() for s in found if s is not None]
         return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])

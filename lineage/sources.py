@@ -19,6 +19,7 @@ from lineage.adapters.brevo import adapt_brevo
 from lineage.adapters.canonical import adapt_canonical
 from lineage.adapters.greenhouse import adapt_greenhouse
 from lineage.adapters.hubspot import adapt_hubspot
+from lineage.adapters.openlineage import adapt_openlineage
 from lineage.adapters.s3 import adapt_s3
 from lineage.adapters.salesforce import adapt_salesforce
 from lineage.domain.catalog import Catalog
@@ -38,8 +39,9 @@ class SignatureScheme(StrEnum):
 class Source:
     """One source of native payloads.
 
-    ``adapter`` of ``object_rules`` sources takes the catalog's bucket rules as ``rules=``
-    (bound by ``build_adapters``). ``via_sns``: may arrive as Amazon SNS deliveries.
+    ``adapter`` of ``object_rules`` sources takes the catalog's bucket rules as ``rules=``, of
+    ``catalog_datasets`` sources the catalog's dataset -> store mapping as ``datasets=`` (both
+    bound by ``build_adapters``). ``via_sns``: may arrive as Amazon SNS deliveries.
     """
 
     name: str
@@ -48,6 +50,7 @@ class Source:
     secret_setting: str  # the ApiSettings field holding its secret
     object_rules: bool = False
     via_sns: bool = False
+    catalog_datasets: bool = False
 
     @property
     def secret_variable(self) -> str:
@@ -62,6 +65,9 @@ SOURCES: tuple[Source, ...] = (
     Source("greenhouse", adapt_greenhouse, SignatureScheme.GREENHOUSE, "greenhouse_secret"),
     Source("s3", adapt_s3, SignatureScheme.SHARED_SECRET, "s3_token", object_rules=True, via_sns=True),
     Source("canonical", adapt_canonical, SignatureScheme.SHARED_SECRET, "canonical_token"),
+    # OpenLineage's HTTP transport sends its api_key as a Bearer token (POST /api/v1/lineage)
+    Source("openlineage", adapt_openlineage, SignatureScheme.SHARED_SECRET, "openlineage_token",
+           catalog_datasets=True),
 )
 
 SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
@@ -69,9 +75,12 @@ _BY_NAME = {source.name: source for source in SOURCES}
 
 
 def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
-    """Every source's adapter; the object-store one takes its bucket rules from the catalog."""
-    rules = catalog.object_rules()
-    return {source.name: partial(source.adapter, rules=rules) if source.object_rules else source.adapter
+    """Every source's adapter; the object-store one takes its bucket rules from the catalog, the
+    OpenLineage one its dataset -> store mapping."""
+    rules, datasets = catalog.object_rules(), catalog.dataset_stores()
+    return {source.name: partial(source.adapter, rules=rules) if source.object_rules
+            else partial(source.adapter, datasets=datasets) if source.catalog_datasets
+            else source.adapter
             for source in SOURCES}
 
 

@@ -13,7 +13,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import faust
@@ -23,11 +24,12 @@ from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter
+from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.answers.scheduled_checks import run_checks
 from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
-from lineage.domain.events import DataMovementEvent, encode_event
+from lineage.domain.events import DataMovementEvent, encode_event, event_key
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
 from streams.app import LineageTopics
@@ -46,6 +48,11 @@ YIELD_EVERY = 100  # events decoded between yields: one batch never holds the lo
 RETRY_MAX_S = 30.0
 
 
+def _receipts(batch: Sequence[faust.EventT]) -> Iterator[datetime | None]:
+    """When each message of a batch arrived (lazily: read only if the batch raised alerts)."""
+    return (received_time(e.message.headers, e.message.timestamp) for e in batch)
+
+
 def _origin(event: faust.EventT) -> dict[str, Any]:
     msg = event.message
     return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
@@ -60,6 +67,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
 
     def dead(letter: DeadLetter) -> Outgoing:
         log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
+        metrics.dead_letter(letter.source, letter.stage)
         return dead_letter, letter.source.encode(), letter.to_json()
 
     def alerted(alerts: Sequence[dict[str, Any]]) -> list[Outgoing]:
@@ -86,13 +94,16 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                         outgoing.append(dead(outcome))
                         continue
                     events += outcome
-                    outgoing += [(canonical, e.subject.key.encode(), encode_event(e))
+                    outgoing += [(canonical, event_key(e), encode_event(e))
                                  for e in outcome]
                 adapted = time.perf_counter()
                 announced = await early.announce(_alert_hits(events, live))
                 await _deliver(alerted(announced) + outgoing)  # acked by the broker (acks=all)
                 for event in batch:
                     await stream.ack(event)
+                metrics.payloads_read(names.source_of(e.message.topic) for e in batch)
+                metrics.batch_done("normalise", len(batch), started, produced=len(events))
+                metrics.alerts_published("normalise", len(announced), _receipts(batch))
                 log.debug("normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
                           len(batch), len(outgoing), adapted - started,
                           time.perf_counter() - adapted)
@@ -124,6 +135,8 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 await _deliver([dead(letter) for letter in letters] + alerted(announced))
                 for event in batch:
                     await stream.ack(event)
+                metrics.batch_done("record", len(batch), started, stored=len(stored))
+                metrics.alerts_published("record", len(announced), _receipts(batch))
                 log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
                           decoded - started, time.perf_counter() - decoded)
         finally:
@@ -214,6 +227,7 @@ async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, A
         try:
             return await write(hits)
         except (TransientError, DriverError, OSError) as exc:
+            metrics.neo4j_retry("record")
             log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs",
                         type(exc).__name__, delay)
             await asyncio.sleep(delay)
@@ -287,6 +301,7 @@ async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
             await writer.write(events, live.retention)
             return []
         except (TransientError, DriverError, OSError) as exc:
+            metrics.neo4j_retry("record")
             log.warning("Neo4j unavailable (%s); retrying in %.1fs", type(exc).__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)

@@ -10,6 +10,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from streams.kafka_config import KafkaTarget, kafka_python_config
+from streams.topics import Topics
 
 
 def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
@@ -31,6 +32,14 @@ def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
     finally:
         consumer.close()
         admin.close()
+
+
+def lag_by_stage(kafka: KafkaTarget, group: str, names: Topics) -> dict[str, int]:
+    """The group's lag per worker stage: normalise (every raw topic), record (the canonical
+    topic). Read from the broker, like :func:`consumer_lag`: the lag of the whole group, the
+    same figure whichever worker reports it."""
+    return {"normalise": consumer_lag(kafka, group, [t.name for t in names.all_raw()]),
+            "record": consumer_lag(kafka, group, [names.canonical.name])}
 
 
 def read_dead_letters(kafka: KafkaTarget, topic: str, limit: int = 100,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -12,6 +13,7 @@ import faust
 
 from graph.connection import open_driver
 from graph.schema import apply_schema
+from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.domain.catalog import Catalog
 from lineage.log_hygiene import install_log_hygiene
@@ -19,6 +21,7 @@ from lineage.settings import Settings
 from streams.admin import ensure_topics
 from streams.agents import register_agents
 from streams.app import create_app, declare_topics
+from streams.monitor import lag_by_stage
 from streams.publisher import RawPublisher
 from streams.sinks import alert_record
 from streams.topics import Topics, topics_of
@@ -26,6 +29,7 @@ from streams.topics import Topics, topics_of
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 8.0
+LAG_CHECK_S = 10.0
 
 
 class PromptWorker(faust.Worker):
@@ -81,4 +85,24 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     prepare(settings, live.catalog)
     app = create_app(settings)
     register_agents(app, declare_topics(app, Topics(settings.topic_namespace)), settings, live)
+    if settings.worker_metrics_port:
+        watch_lag(app, settings)
+        metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     PromptWorker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+
+
+def watch_lag(app: faust.App, settings: Settings) -> None:
+    """Keeps ``lineage_consumer_lag`` current: every :data:`LAG_CHECK_S`, the group's committed
+    offsets against the topics' ends, asked of the broker off the event loop. A stalled stage
+    (Neo4j down) shows its lag growing, which a figure taken per batch could not."""
+    names = Topics(settings.topic_namespace)
+
+    @app.timer(LAG_CHECK_S)
+    async def report_lag() -> None:
+        try:
+            lags = await asyncio.to_thread(lag_by_stage, settings.kafka, settings.app_id, names)
+        except Exception as exc:  # a timer that raises stops for good
+            log.warning("consumer lag not measured (%s)", type(exc).__name__)
+            return
+        for stage, lag in lags.items():
+            metrics.set_lag(stage, lag)

@@ -27,6 +27,7 @@ from lineage.domain.events import (
     ErasureEvent,
     IdentityEvent,
     MovementEvent,
+    StoreFlowEvent,
 )
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError, validation_problems
@@ -44,7 +45,7 @@ _MODELS: dict[str, type[Any]] = {
     "collected": CollectionEvent, "updated": CollectionEvent, "accessed": CollectionEvent,
     "activity": ActivityEvent, "copied": MovementEvent, "transferred": MovementEvent,
     "erased": ErasureEvent, "anonymised": ErasureEvent, "consent_withdrawn": ConsentEvent,
-    "linked": IdentityEvent,
+    "linked": IdentityEvent, "flowed": StoreFlowEvent,
 }
 
 

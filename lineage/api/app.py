@@ -19,6 +19,7 @@ from graph.connection import open_driver
 from lineage.api import access_log
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
+from lineage.api.metrics import router as metrics_router
 from lineage.api.queries import router as query_router
 from lineage.api.receiver import WebhookReceiver
 from lineage.api.ropa import router as ropa_router
@@ -60,6 +61,7 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
     install_error_handlers(api)
-    for router in (webhook_router, query_router, ropa_router, erasure_router, workspace_router):
+    for router in (webhook_router, query_router, ropa_router, erasure_router, workspace_router,
+                   metrics_router):
         api.include_router(router)
     return api

@@ -11,6 +11,7 @@ and its reason never echoes what the sender wrote.
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 from fastapi import Request
@@ -34,6 +35,23 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise PayloadTooLargeError(f"the body is over the {limit}-byte limit")
     return bytes(body)
+
+
+def gunzipped(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """The body inflated when sent ``Content-Encoding: gzip`` (OpenLineage's HTTP transport
+    may compress), bounded like the read: a small bomb never inflates past ``limit``."""
+    if not encoding or encoding.strip().lower() == "identity":
+        return body
+    if encoding.strip().lower() != "gzip":
+        raise PayloadNotJsonError("the body is in an encoding this service does not read (gzip only)")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        raise PayloadNotJsonError("the body is not valid gzip") from None
+    if len(inflated) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLargeError(f"the inflated body is over the {limit}-byte limit")
+    return inflated
 
 
 def parse_body(body: bytes) -> Any:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lineage.domain.events import DataMovementEvent, MovementEvent
+from lineage.domain.events import DataMovementEvent, MovementEvent, StoreFlowEvent
 from lineage.domain.transfer_chains import TransferHop
 from lineage.domain.transfers import HopStatus
 
-# Every action after which the graph holds data in the store (graph.writer.rows_for agrees).
+# Every action after which the graph holds data in the store (graph.writer.rows_for agrees),
+# and a pipeline's store-level flow, which holds nobody's but moves data all the same.
 CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "copied",
-                              "transferred"})
+                              "transferred", "flowed"})
 
 
 def flow_id(hop: TransferHop) -> str:
@@ -47,7 +48,7 @@ class AlertHit:
 
     flow: str
     hop: TransferHop
-    subject: str  # identifier key of the event's subject
+    subject: str | None  # identifier key of the event's subject; None for a store-level flow
     at: datetime
     event_id: str
 
@@ -73,18 +74,20 @@ def alert_hits(events: Sequence[DataMovementEvent], unapproved: Mapping[str, lis
     """Every (event, unapproved flow) pair among events that create or move data.
 
     A copy along a declared flow with its own mechanism is judged on ``unapproved_moves`` (that
-    flow's unapproved hops) instead of the destination store's.
+    flow's unapproved hops) instead of the destination store's. A store-level flow (a pipeline
+    run) is judged like a copy; its hit names no subject, so its alert concerns nobody new.
     """
     moves = unapproved_moves or {}
     hits: list[AlertHit] = []
     for event in events:
         if event.action not in CREATES_OR_MOVES:
             continue
-        if isinstance(event, MovementEvent):
+        if isinstance(event, MovementEvent | StoreFlowEvent):
             hops = moves.get((event.store, event.destination), unapproved.get(event.destination, []))
         else:
             hops = unapproved.get(event.store, [])
-        hits += [AlertHit(flow_id(hop), hop, event.subject.key, event.occurred_at, event.event_id)
+        subject = None if isinstance(event, StoreFlowEvent) else event.subject.key
+        hits += [AlertHit(flow_id(hop), hop, subject, event.occurred_at, event.event_id)
                  for hop in hops]
     return hits
 

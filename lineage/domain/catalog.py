@@ -117,6 +117,9 @@ class Store(_Strict):
     categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
     objects: tuple[ObjectRule, ...] = ()
+    # OpenLineage datasets that are this store, as `namespace/name` (the dataset's namespace,
+    # a slash, its name: `postgres://crm-db:5432/crm.public.contacts`, `s3://acme-hr-cv/cv`).
+    datasets: tuple[Annotated[str, Field(min_length=3, max_length=500)], ...] = ()
 
     @field_validator("categories")
     @classmethod
@@ -410,6 +413,7 @@ class Catalog(_Strict):
             for f in self.flows for end in (f.source, f.destination) if end not in set(stores)
         ]
         problems += _duplicates("flow", [f"{f.source} -> {f.destination}" for f in self.flows])
+        problems += _duplicates("dataset", [d for _, st in self.stores() for d in st.datasets])
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -423,6 +427,10 @@ class Catalog(_Strict):
 
     def stores(self) -> list[tuple[System, Store]]:
         return [(system, store) for system in self.systems for store in system.stores]
+
+    def dataset_stores(self) -> dict[str, str]:
+        """OpenLineage dataset (`namespace/name`) -> the store it is, for the openlineage adapter."""
+        return {dataset: store.id for _, store in self.stores() for dataset in store.datasets}
 
     def object_rules(self) -> list[tuple[str, ObjectRule]]:
         """(store id, rule) for every object-store rule, longest prefix first."""

@@ -103,7 +103,9 @@ class SubjectRef(BaseModel):
         return self
 
 
-class _EventBase(BaseModel):
+class _EventFields(BaseModel):
+    """What every event has; :class:`_EventBase` adds the person it is about."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -111,7 +113,6 @@ class _EventBase(BaseModel):
     occurred_at: AwareDatetime
     source: Identifier
     native_type: str | None = Field(None, max_length=200, description="The source's own event name.")
-    subject: SubjectRef
     store: Identifier
     categories: tuple[str, ...] = ()
     purpose: str | None = None
@@ -147,6 +148,10 @@ class _EventBase(BaseModel):
     @classmethod
     def _known_purpose(cls, value: str | None) -> str | None:
         return None if value is None else check_data_use(value)
+
+
+class _EventBase(_EventFields):
+    subject: SubjectRef
 
 
 class CollectionEvent(_EventBase):
@@ -191,6 +196,34 @@ class MovementEvent(_EventBase):
         return self
 
 
+class StoreFlowEvent(_EventFields):
+    """Data of ``categories`` went from ``store`` to ``destination`` in bulk, for people it does
+    not name: a pipeline run (an OpenLineage job reading one dataset and writing another).
+
+    It has no subject, so it holds nothing for anyone: it records the store-to-store flow
+    (``FLOWS_TO``) and is judged, and alerted on, like a copy to ``destination``. The people it
+    carried are whoever the origin holds; the flow never invents them.
+    """
+
+    action: Literal["flowed"]
+    destination: Identifier
+
+    @field_validator("destination")
+    @classmethod
+    def _no_personal_data_in_destination(cls, value: str) -> str:
+        if problem := personal_data_problem(value):
+            raise ValueError(f"{problem}; this field must not carry personal data")
+        return value
+
+    @model_validator(mode="after")
+    def _flows_somewhere(self) -> StoreFlowEvent:
+        if self.destination == self.store:
+            raise ValueError("destination must differ from store")
+        if not self.categories:
+            raise ValueError("a flow must name the data categories it moves")
+        return self
+
+
 class ErasureEvent(_EventBase):
     """Data was deleted or anonymised; no categories means everything held in ``store``."""
 
@@ -216,12 +249,25 @@ class IdentityEvent(_EventBase):
         return self
 
 
+# Every event about one person (all but the store-level flow).
+SubjectEvent = CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
+
 DataMovementEvent = Annotated[
-    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent,
+    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
+    | StoreFlowEvent,
     Field(discriminator="action"),
 ]
 
 _EVENT: TypeAdapter[DataMovementEvent] = TypeAdapter(DataMovementEvent)
+
+
+def event_key(event: DataMovementEvent) -> bytes:
+    """The canonical topic's message key: the subject's keyed hash, so one person's events stay
+    in order; a store-level flow, which names nobody, is keyed by its two stores."""
+    if isinstance(event, StoreFlowEvent):
+        return f"{event.store}>{event.destination}".encode()
+    return event.subject.key.encode()
+
 
 def encode_event(event: DataMovementEvent) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()

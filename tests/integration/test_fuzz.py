@@ -13,6 +13,7 @@ from lineage.fuzz.findings import FindingBook
 from lineage.fuzz.harness import LegResult, run_in_process
 from lineage.fuzz.http_leg import fuzz_settings, run_http_leg
 from lineage.fuzz.mutations import Marks
+from lineage.sources import SOURCE_NAMES
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ class TestFuzz:
         book = FindingBook()
         leg = run_in_process(parse_catalog(Settings().catalog.read_text()), IN_PROCESS, seed=21,
                              book=book, minimise=False)
-        assert leg.total().payloads == IN_PROCESS * 6
+        assert leg.total().payloads == IN_PROCESS * len(SOURCE_NAMES)
         _assert_zeros(leg, book)
 
     def test_signed_http_and_worker_slice(self, pipeline) -> None:
@@ -51,7 +52,7 @@ class TestFuzz:
         book = FindingBook()
         leg = run_http_leg(settings, parse_catalog(settings.catalog.read_text()), OVER_HTTP, seed=22,
                            marks=Marks(), book=book, timeout_s=600)
-        assert leg.total().payloads == OVER_HTTP * 6
+        assert leg.total().payloads == OVER_HTTP * len(SOURCE_NAMES)
         assert leg.extra["graph_entities_scanned"] > 0
         assert leg.extra["leaks_graph"] == 0, _findings(book)
         assert leg.extra["leaks_canonical_topic"] == 0, _findings(book)

@@ -234,7 +234,7 @@ class TestTopicLayout:
     def test_defaults_are_the_single_broker_layout(self) -> None:
         names = topics_of(Settings(topics=TopicSettings(), kafka=kafka(),
                                    neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9")))
-        assert [s.partitions for s in names.all()] == [3] * 6 + [4, 1, 1]
+        assert [s.partitions for s in names.all()] == [3] * 7 + [4, 1, 1]
         assert all(s.replication_factor == 1 and "min.insync.replicas" not in s.config()
                    for s in names.all())
         assert names.all() == Topics().all()
