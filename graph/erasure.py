@@ -63,11 +63,16 @@ CREATE (r)-[:HAS_TASK]->(:ErasureTask {id: r.id + '|' + task.store, store: task.
 """
 
 # The facts about the task's holdings now. A done task is not read again: its closing evidence
-# stands even if the data comes back later (that is a reappearance, reported apart).
+# stands even if the data comes back later (that is a reappearance, reported apart). A retained
+# task is, even once its request is complete: the legal period or the hold that kept the data
+# ends, and from that day the erasure is owed (REOPEN_REQUESTS).
 TASK_FACTS = """
-MATCH (r:ErasureRequest {status: 'open'})-[:FOR]->(s:Subject)
-WHERE $id IS NULL OR r.id = $id
-MATCH (r)-[:HAS_TASK]->(t:ErasureTask) WHERE t.status <> 'done'
+MATCH (r:ErasureRequest)-[:FOR]->(s:Subject)
+WHERE ($id IS NULL OR r.id = $id)
+  AND (r.status = 'open'
+       OR (r.status = 'complete' AND EXISTS { (r)-[:HAS_TASK]->(:ErasureTask {status: 'retained'}) }))
+MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
+WHERE (r.status = 'open' AND t.status <> 'done') OR t.status = 'retained'
 OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store {id: t.store})
 WHERE h.category IN t.categories
 WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE """ + ACTIVE_HOLDS_ON_HOLDING + """ END AS held_by
@@ -85,6 +90,16 @@ UNWIND $rows AS row
 MATCH (t:ErasureTask {id: row.id})
 SET t.status = row.status, t.reason = row.reason, t.closed_by_event = row.closed_by_event,
     t.closed_at = row.closed_at, t.evaluated_at = $now
+"""
+
+# A complete request with a task outstanding again (its data was retained, and no longer may
+# be) is open again, with the day it reopened: its deadline is past, so it is overdue at once.
+REOPEN_REQUESTS = """
+MATCH (r:ErasureRequest {status: 'complete'})
+WHERE ($id IS NULL OR r.id = $id)
+  AND EXISTS { (r)-[:HAS_TASK]->(:ErasureTask {status: 'outstanding'}) }
+SET r.status = 'open', r.reopened_at = $now, r.completed_at = null
+RETURN r.id AS id, r.status AS status, r.completed_at AS completed_at
 """
 
 COMPLETE_REQUESTS = """
@@ -209,8 +224,10 @@ def _task(row: dict[str, Any]) -> dict[str, Any]:
 
 def refresh_requests(driver: Driver, database: str, now: datetime,
                      request_id: str | None = None) -> list[dict[str, Any]]:
-    """Re-judges the tasks of open requests (or of one) from the graph as it is at ``now``, and
-    completes the requests with nothing outstanding. Returns the requests whose status changed."""
+    """Re-judges the tasks of open requests (or of one), and the retained tasks of complete
+    ones, from the graph as it is at ``now``; reopens a complete request whose retained data is
+    no longer retained, and completes the requests with nothing outstanding. Returns the
+    requests whose status changed."""
     with driver.session(database=database) as session:
         return session.execute_write(_refresh, now, request_id)
 
@@ -220,7 +237,9 @@ def _refresh(tx: ManagedTransaction, now: datetime, request_id: str | None) -> l
     rows = [_judged(row, now) for row in facts]
     if rows:
         tx.run(SET_TASKS, rows=rows, now=now).consume()
-    return [plain(record.data()) for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
+    changed = [plain(record.data()) for record in tx.run(REOPEN_REQUESTS, id=request_id, now=now)]
+    return changed + [plain(record.data())
+                      for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
 
 
 def _zone(name: str | None, default: tzinfo = UTC) -> tzinfo:

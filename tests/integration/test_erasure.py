@@ -263,6 +263,19 @@ class TestLegalPeriodUnderALongerRule:
         # The law's ten years are over: the organisation's twelve are no ground to refuse.
         assert [(t["status"], t["reason"]) for t in after["tasks"]] == [("outstanding", None)]
 
+        # The first request was complete (retained is an answer); when the legal period ends it
+        # is judged again, reopened, and overdue at once: the erasure is owed from that day.
+        with open_driver(settings) as driver:
+            database = settings.neo4j.database
+            assert last_day["status"] == "complete"
+            midnight = datetime(2036, 12, 31, 23, 0, tzinfo=UTC)
+            changed = refresh_requests(driver, database, midnight, opened["id"])
+            (reopened,) = request_status(driver, database, opened["id"], now=midnight)
+            overdue = {r["id"] for r in overdue_requests(driver, database, midnight)}
+        assert [(c["id"], c["status"]) for c in changed] == [(opened["id"], "open")]
+        assert [(t["status"], t["reason"]) for t in reopened["tasks"]] == [("outstanding", None)]
+        assert reopened["status"] == "overdue" and opened["id"] in overdue
+
 
 def _subject(settings: Settings) -> Any:
     out = subprocess.run([sys.executable, "-m", "lineage", "subject", LEA, "--json"],
