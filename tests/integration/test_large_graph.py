@@ -20,6 +20,7 @@ import pytest
 from graph import queries
 from graph.connection import open_async_driver, open_driver
 from graph.fingerprint import fingerprint_difference, graph_fingerprint
+from graph.retention import recompute_stores
 from graph.schema import sync_catalog
 from graph.writer import GraphWriter
 from lineage.demo.large_graph import load_graph, overdue_check
@@ -56,6 +57,7 @@ def worker_built(settings: Settings, catalog: Catalog) -> None:
     _wipe(settings)
     with open_driver(settings) as driver:
         sync_catalog(driver, settings.neo4j.database, catalog)
+        recompute_stores(driver, settings.neo4j.database, catalog)  # what a worker start does
 
     async def write() -> None:
         driver = open_async_driver(settings)
