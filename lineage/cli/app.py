@@ -320,6 +320,9 @@ retention_commands.register(app, subject_key)
 from lineage.cli import ropa_command  # noqa: E402
 
 ropa_command.register(app, read_catalog)
+from lineage.cli import export_command  # noqa: E402
+
+export_command.register(app, read_catalog)
 from lineage.cli import erasure_commands  # noqa: E402
 
 erasure_commands.register(app)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
@@ -57,6 +58,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+", re.ASCII)
+
+
+class Notice(_Strict):
+    """Where a processor takes erasure notices: its API (a webhook, HTTPS) and/or its DPO's
+    mailbox. An address here is the processor's role address, trusted configuration, not a
+    data subject's."""
+
+    webhook: str | None = Field(None, description="HTTPS URL the notice is POSTed to (JSON, signed).")
+    email: str | None = Field(None, description="Address the notice is e-mailed to (SMTP).")
+
+    @field_validator("webhook")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        """A notice names who must erase: never sent in clear, except to a loopback test receiver."""
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if (parts.scheme == "https" and parts.hostname) or (
+                parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS):
+            return value
+        raise ValueError("notice webhook must be an https:// URL (http:// only on loopback)")
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("notice email is not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> Notice:
+        if self.webhook is None and self.email is None:
+            raise ValueError("a notice needs webhook or email")
+        return self
+
+
 class Processor(_Strict):
     """A legal entity that receives data: the controller itself, a vendor, a sub-processor, or
     a recipient controller (``role: controller``), possibly an international organisation."""
@@ -79,6 +118,8 @@ class Processor(_Strict):
     international_organisation: OrganisationCode | None = Field(
         None, description="The recipient is this international organisation (e.g. EPO): a "
         "transfer even when its seat is in the EEA.")
+    notice: Notice | None = Field(
+        None, description="Where erasure tasks are sent when a request is opened (webhook, e-mail).")
 
 
 class SubjectFromKey(_Strict):
