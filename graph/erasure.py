@@ -121,7 +121,9 @@ RETURN r.id AS id, s.key AS subject, r.requested_by AS requested_by, r.received_
                   extended_at: r.extended_at, original_deadline: r.original_deadline} END AS extension,
        COLLECT { MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
                  RETURN t {.id, .store, .system, .processor, .countries, .sub_processors, .categories,
-                           .status, .reason, .closed_by_event, .closed_at} AS task
+                           .status, .reason, .closed_by_event, .closed_at, .notice_id, .notice_channel,
+                           .notice_sent_at, .notice_error, .acknowledged_at, .acknowledged_by,
+                           .reminded_at} AS task
                  ORDER BY t.store } AS tasks
 ORDER BY received_at DESC, id DESC
 """

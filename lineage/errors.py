@@ -62,6 +62,14 @@ class ExtensionRefused(LineageError):
     """An extension Art. 12(3) does not allow (too long, too late, no reason, already answered)."""
 
 
+class NoticeFailed(LineageError):
+    """A notice to a processor could not be delivered; the reason is safe to keep and show."""
+
+
+class AckRefused(LineageError):
+    """A processor's acknowledgement token is missing or is not the task's (answered 401)."""
+
+
 # The HTTP service's own; lineage/api/errors.py maps each to a status code.
 
 

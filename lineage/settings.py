@@ -262,6 +262,31 @@ class AlertSettings(BaseSettings):
     sink_attempts: int = Field(5, ge=1, description="Delivery attempts before giving up (logged).")
 
 
+class NoticeSettings(BaseSettings):
+    """How erasure tasks reach processors (the catalog's ``notice:`` per processor): e-mail over
+    SMTP, or a signed webhook. Both secrets stay here and are never printed."""
+
+    model_config = _section("LINEAGE_NOTICE_")
+
+    smtp_host: str | None = Field(None, description="SMTP server for e-mailed notices; unset: none sent.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 submission, 465 TLS).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls (587), tls (implicit, 465) or none (a local relay only).")
+    smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    sender: str = Field("lineage@localhost", description="From address of notices (the DPO's).")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Key of the X-Lineage-Signature HMAC on webhook notices; unset: webhook "
+        "notices are not sent (a processor must be able to tell them from forgeries).")
+    ack_url: str | None = Field(
+        None, description="Public base URL of lineage serve that processors acknowledge at "
+        "(POST {ack_url}/erasure-requests/{id}/tasks/{task}/ack); default LINEAGE_API_PUBLIC_URL.")
+    remind_days: float = Field(
+        7.0, gt=0, description="Remind a processor this many days before the deadline while its "
+        "task is outstanding (once per task).")
+    timeout_s: float = Field(10.0, gt=0, description="Timeout of one send (SMTP or webhook).")
+
+
 class Settings(BaseSettings):
     """Everything lineage needs to run; sub-sections keep their own env prefixes."""
 
@@ -300,6 +325,7 @@ class Settings(BaseSettings):
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
 
     _local_stack: bool = PrivateAttr(False)
 
@@ -339,7 +365,8 @@ class Settings(BaseSettings):
         found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
                  self.kafka.sasl_password, self.kafka.ssl_key_password, self.api.query_token,
                  self.api.metrics_token,
-                 *(self.api.secret_of(source) for source in SOURCES)]
+                 *(self.api.secret_of(source) for source in SOURCES),
+                 self.notices.smtp_password, self.notices.webhook_secret]
         values = [s.get_secret_value() for s in found if s is not None]
         return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
 

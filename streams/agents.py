@@ -186,7 +186,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
 
 def _checks(settings: Settings) -> list[dict[str, Any]]:
     with open_driver(settings) as driver:
-        return run_checks(driver, settings.neo4j.database)
+        return run_checks(driver, settings.neo4j.database, settings=settings)
 
 
 def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict[str, Any]]:

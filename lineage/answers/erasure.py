@@ -13,7 +13,9 @@ from neo4j import Driver
 
 from graph import erasure
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.notices import OnOpened
 from lineage.domain.erasure import OwnCopies
+from lineage.domain.notices import task_progress
 from lineage.errors import ExtensionRefused, NotFoundError, QueryError
 from lineage.settings import Settings
 
@@ -53,6 +55,10 @@ def own_copies(settings: Settings) -> OwnCopies:
 
 
 def _with_own_copies(request: dict[str, Any], copies: OwnCopies | None) -> dict[str, Any]:
+    """The request as shown: each task with its progress with the processor (sent,
+    acknowledged, done...), and lineage's own copies when asked."""
+    request = request | {"tasks": [task | {"progress": task_progress(task).value}
+                                   for task in request["tasks"]]}
     if copies is None:
         return request
     return request | {"lineage_copies": copies.listed(request["received_at"])}
@@ -60,12 +66,17 @@ def _with_own_copies(request: dict[str, Any], copies: OwnCopies | None) -> dict[
 
 def open_request(driver: Driver, database: str, key: str, requested_by: str | None,
                  received: str | None, copies: OwnCopies | None = None,
-                 zone: tzinfo = UTC) -> dict[str, Any]:
+                 zone: tzinfo = UTC, on_opened: OnOpened | None = None) -> dict[str, Any]:
+    """Opens the request; ``on_opened`` (:func:`lineage.answers.notices.on_opening`) then
+    notifies the processors, and the request is shown as it stands after."""
     requester = (requested_by or "").strip() or DEFAULT_REQUESTER
     opened = erasure.open_request(driver, database, key, requester, parse_received(received, zone),
                                   zone)
     if opened is None:
         raise NotFoundError("lineage knows nobody by this identifier")
+    if on_opened is not None:
+        on_opened(driver, database, opened)
+        opened = erasure.request_status(driver, database, opened["id"])[0]
     return _with_own_copies(opened, copies)
 
 

@@ -21,7 +21,9 @@ from neo4j import Driver
 from graph.alerts import replace_alerts
 from graph.erasure import overdue_requests, reappearances, refresh_requests
 from graph.retention import overdue
+from lineage.answers.notices import send_reminders
 from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
+from lineage.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,11 @@ def check_erasures(driver: Driver, database: str, now: datetime | None = None) -
                                       "the data is gone again")
 
 
-def run_checks(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every clock-driven check; returns the alerts to announce."""
-    return check_retention(driver, database, now) + check_erasures(driver, database, now)
+def run_checks(driver: Driver, database: str, now: datetime | None = None,
+               settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every clock-driven check; returns the alerts to announce. With ``settings`` (the
+    worker's), processors are also reminded of erasure tasks due soon."""
+    announced = check_retention(driver, database, now) + check_erasures(driver, database, now)
+    if settings is not None:
+        send_reminders(driver, database, settings, now)
+    return announced

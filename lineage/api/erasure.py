@@ -8,14 +8,18 @@ it back.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from lineage.answers import erasure as answers
+from lineage.answers import notices
 from lineage.answers.subjects import subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
+from lineage.errors import AckRefused, NotFoundError
+from lineage.settings import Settings
 
 router = APIRouter(tags=["erasure"])
 
@@ -34,7 +38,8 @@ def open_request(settings: Authorised, driver: GraphDriver,
                  body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)]) -> dict[str, Any]:
     key = subject_key(settings, body.identifier)
     return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received,
-                                answers.own_copies(settings), answers.org_zone(settings))
+                                answers.own_copies(settings), answers.org_zone(settings),
+                                notices.on_opening(settings, body.identifier))
 
 
 class ExtensionBody(BaseModel):
@@ -62,3 +67,30 @@ def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> d
     with not_found_as("no erasure request with this id"):
         return answers.status(driver, settings.neo4j.database, request_id,
                               answers.own_copies(settings))[0]
+
+
+@router.post("/erasure-requests/{request_id}/tasks/{task}/ack",
+             summary="A processor acknowledges an erasure task (Bearer: the notice's token)")
+def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> dict[str, Any]:
+    """The processor sends the token its notice carried (it has no query token); the DPO may
+    record an acknowledgement received otherwise with the query token. Without either, 401,
+    and a wrong token cannot tell whether the request or task exists."""
+    settings: Settings = request.app.state.settings
+    token = _bearer(request.headers.get("authorization"))
+    if token is None:
+        raise AckRefused("Authorization: Bearer <token> is required")
+    database = settings.neo4j.database
+    query = settings.api.query_token
+    if query is not None and query.get_secret_value() and hmac.compare_digest(
+            token.encode(), query.get_secret_value().encode()):
+        with not_found_as("no such task in this erasure request"):
+            return notices.acknowledge(driver, database, request_id, task, None)
+    try:
+        return notices.acknowledge(driver, database, request_id, task, token)
+    except NotFoundError:
+        raise AckRefused("the acknowledgement token is not this task's") from None
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, value = (authorization or "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None

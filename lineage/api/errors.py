@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from lineage.api.access import field_problems
 from lineage.errors import (
+    AckRefused,
     CatalogError,
     ConfigError,
     LineageError,
@@ -48,6 +49,7 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (UnknownSourceError, 404, "unknown_source"),
     (NotFoundError, 404, "not_found"),
     (SignatureError, 401, "unauthorized"),
+    (AckRefused, 401, "unauthorized"),
     (QueryError, 400, "bad_query"),
     (PayloadTooLargeError, 413, "payload_too_large"),
     (PayloadNotJsonError, 400, "invalid_json"),

@@ -15,6 +15,7 @@ import typer
 from graph.connection import open_driver
 from lineage import render
 from lineage.answers import erasure as answers
+from lineage.answers import notices
 from lineage.answers.subjects import subject_key
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
@@ -22,8 +23,8 @@ from lineage.settings import Settings
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 erasure_app = typer.Typer(no_args_is_help=True, help="Erasure requests (GDPR Art. 17): open, follow.")
 
-TASK_COLUMNS = ("store", "processor", "countries", "sub_processors", "categories", "status", "reason",
-                "closed_by_event", "closed_at")
+TASK_COLUMNS = ("store", "processor", "countries", "sub_processors", "categories", "status", "progress",
+                "reason", "closed_by_event", "closed_at")
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +58,8 @@ def request(
     key = subject_key(settings, identifier)
     with _not_found_exits_1(), open_driver(settings) as driver:
         opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received,
-                                      answers.own_copies(settings), answers.org_zone(settings))
+                                      answers.own_copies(settings), answers.org_zone(settings),
+                                      notices.on_opening(settings, identifier))
     if as_json:
         print(render.as_json(opened))
         return
@@ -105,6 +107,26 @@ def extend(
         return
     render.console.print(f"{extended['id']}: extended, now due {extended['deadline']:%Y-%m-%d %H:%M %Z}")
     _show(extended)
+
+
+@erasure_app.command("ack")
+def ack(
+    request_id: Annotated[str, typer.Argument(help="The erasure request")],
+    task: Annotated[str, typer.Argument(help="The task: its notice id (nt-...) or its store")],
+    token: Annotated[str | None, typer.Option(
+        help="The processor's acknowledgement token; without it the acknowledgement is recorded "
+             "as the operator's (received by e-mail or phone)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record that the processor acknowledged an erasure task."""
+    settings = Settings()
+    with _not_found_exits_1(), open_driver(settings) as driver:
+        acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token)
+    if as_json:
+        print(render.as_json(acked))
+        return
+    render.console.print(f"{request_id} task {task}: acknowledged at "
+                         f"{acked['acknowledged_at']:%Y-%m-%d %H:%M %Z}")
 
 
 def _show(one: dict[str, Any]) -> None:

@@ -1,0 +1,143 @@
+"""Erasure notices to processors: sent when a request opens, acknowledged, reminded.
+
+Called from :mod:`lineage.answers.erasure` (opening), ``lineage erasure ack`` and ``POST
+/erasure-requests/{id}/tasks/{task}/ack`` (acknowledging), and the worker's scheduled checks
+(reminders). What a notice says, and why the identifier travels only in the first one, is in
+:mod:`lineage.domain.notices`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from neo4j import Driver
+
+from graph import notices as recorded
+from lineage.answers.catalog_file import read_catalog
+from lineage.answers.notice_channels import post_webhook, send_email
+from lineage.domain.catalog import Catalog
+from lineage.domain.catalog import Notice as Channel
+from lineage.domain.notices import (
+    Notice,
+    new_ack_token,
+    new_notice_id,
+    reminder_due,
+    token_hash,
+    token_matches,
+)
+from lineage.errors import AckRefused, NotFoundError, NoticeFailed
+from lineage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OnOpened = Callable[[Driver, str, dict[str, Any]], None]
+
+
+def on_opening(settings: Settings, identifier: str) -> OnOpened:
+    """What opening a request does next: notify each task's processor. ``identifier`` is held
+    only by this closure, for the duration of the request that opens the erasure."""
+
+    def notify(driver: Driver, database: str, request: dict[str, Any]) -> None:
+        notify_opened(driver, database, settings, read_catalog(settings), request["id"], identifier)
+
+    return notify
+
+
+def notify_opened(driver: Driver, database: str, settings: Settings, catalog: Catalog,
+                  request_id: str, identifier: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Sends every outstanding task of a new request to its processor's declared channel and
+    records each send (or why it failed); tasks whose processor declares none are left as they are."""
+    sent = []
+    for task in recorded.outstanding_tasks(driver, database, request_id):
+        channel = _channel(catalog, task["processor"])
+        if channel is None:
+            continue
+        token = new_ack_token()
+        notice = _notice(settings, catalog, task, "erasure_task", new_notice_id(), token, identifier)
+        error = _deliver(settings, channel, notice)
+        sent.append({"task": task["task"], "notice_id": notice.notice_id, "channel": _names(channel),
+                     "sent_at": None if error else now or datetime.now(UTC), "error": error,
+                     "token_hash": token_hash(token)})
+    recorded.record_sent(driver, database, sent)
+    return sent
+
+
+def _channel(catalog: Catalog, processor_id: str | None) -> Channel | None:
+    processor = next((p for p in catalog.processors if p.id == processor_id), None)
+    return processor.notice if processor else None
+
+
+def _names(channel: Channel) -> str:
+    return "+".join(name for name in ("webhook", "email") if getattr(channel, name))
+
+
+def _ack_url(settings: Settings, request_id: str, notice_id: str) -> str:
+    base = settings.notices.ack_url or settings.api.public_url or \
+        f"http://{settings.api.host}:{settings.api.port}"
+    return f"{base.rstrip('/')}/erasure-requests/{request_id}/tasks/{notice_id}/ack"
+
+
+def _notice(settings: Settings, catalog: Catalog, task: dict[str, Any], kind: str, notice_id: str,
+            token: str | None = None, identifier: str | None = None) -> Notice:
+    return Notice(kind=kind, request_id=task["request_id"], notice_id=notice_id, store=task["store"],
+                  system=task["system"], categories=tuple(task["categories"]),
+                  deadline=task["deadline"], ack_url=_ack_url(settings, task["request_id"], notice_id),
+                  organisation=catalog.organisation, ack_token=token, identifier=identifier)
+
+
+def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None:
+    """Every declared channel; None when at least one delivered, else the reasons. Logged with
+    the request and task ids only."""
+    problems = []
+    delivered = False
+    for name, send, target in (("webhook", post_webhook, channel.webhook),
+                               ("email", send_email, channel.email)):
+        if target is None:
+            continue
+        try:
+            send(settings.notices, target, notice)
+            delivered = True
+        except NoticeFailed as exc:
+            problems.append(str(exc))
+            log.warning("notice %s of %s not delivered by %s: %s", notice.notice_id, notice.request_id,
+                        name, exc)
+    return None if delivered else "; ".join(problems)
+
+
+def acknowledge(driver: Driver, database: str, request_id: str, task: str, token: str | None,
+                now: datetime | None = None) -> dict[str, Any]:
+    """Records the processor's acknowledgement of a task (named by notice id or store). With
+    ``token`` (the processor, over HTTP) it must be the task's; without (the DPO, who received
+    the acknowledgement another way) it is recorded as the operator's."""
+    found = recorded.task_for_ack(driver, database, request_id, task)
+    if found is None:
+        raise NotFoundError("no such task in this erasure request")
+    if token is not None and not token_matches(token, found["token_hash"]):
+        raise AckRefused("the acknowledgement token is not this task's")
+    at = recorded.acknowledge(driver, database, found["task"], "processor" if token else "operator",
+                              now or datetime.now(UTC))
+    return {"request_id": request_id, "task": task, "acknowledged_at": at}
+
+
+def send_reminders(driver: Driver, database: str, settings: Settings,
+                   now: datetime | None = None) -> list[dict[str, Any]]:
+    """Reminds each processor once, within ``LINEAGE_NOTICE_REMIND_DAYS`` of the deadline, of a
+    task still outstanding. A reminder names the request and the task, not the person."""
+    now = now or datetime.now(UTC)
+    before = timedelta(days=settings.notices.remind_days)
+    due = [t for t in recorded.due_reminders(driver, database, now, now + before)
+           if reminder_due(t["deadline"], now, before)]
+    if not due:
+        return []
+    catalog = read_catalog(settings)
+    rows = []
+    for task in due:
+        channel = _channel(catalog, task["processor"])
+        error = "no notice channel in the catalog any more" if channel is None else _deliver(
+            settings, channel, _notice(settings, catalog, task, "reminder", task["notice_id"]))
+        rows.append({"task": task["task"], "at": now, "error": error})
+    recorded.record_reminded(driver, database, rows)
+    return rows
