@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from neo4j import Driver
 
 from graph.reader import GraphReader
-from lineage.answers import alerts, erasure, retention, ropa
+from lineage.answers import alerts, erasure, notices, retention, ropa
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.person_graph import person_graph
@@ -165,10 +165,12 @@ def erasure_list(request: Request, session: SignedIn) -> Response:
 def erasure_open(request: Request, form: PostedForm) -> Response:
     """Opens the request and moves to its page, whose URL holds the request's random id only."""
     settings = _settings(request)
-    key = subject_key(settings, form.get("identifier", ""))
+    identifier = form.get("identifier", "")
+    key = subject_key(settings, identifier)
     opened = erasure.open_request(_driver(request), settings.neo4j.database, key,
                                   form.get("requested_by"), form.get("received") or None,
-                                  erasure.own_copies(settings), erasure.org_zone(settings))
+                                  erasure.own_copies(settings), erasure.org_zone(settings),
+                                  notices.on_opening(settings, identifier))
     return _see_other(f"/erasure/{opened['id']}")
 
 
