@@ -244,6 +244,14 @@ def _refresh(tx: ManagedTransaction, now: datetime, request_id: str | None) -> l
                       for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
 
 
+def judge_tasks(driver: Driver, database: str, now: datetime, request_id: str) -> dict[str, str]:
+    """Task id -> the status the task would be judged to have at ``now``, nothing recorded: what
+    a notice to a processor must not ask to erase (data retained by law or held)."""
+    records, _, _ = driver.execute_query(TASK_FACTS, id=request_id, now=now, database_=database,
+                                         routing_=RoutingControl.READ)
+    return {row["id"]: row["status"] for row in (_judged(plain(r.data()), now) for r in records)}
+
+
 def _zone(name: str | None, default: tzinfo = UTC) -> tzinfo:
     """The calendar a request was opened on (kept with it, so its dates never depend on who
     reads it: the worker's scheduled check or the CLI); requests from before it was kept: UTC."""

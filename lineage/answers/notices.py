@@ -16,6 +16,7 @@ from typing import Any
 from neo4j import Driver
 
 from graph import notices as recorded
+from graph.erasure import judge_tasks
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.notice_channels import post_webhook, send_email
 from lineage.domain.catalog import Catalog
@@ -49,17 +50,20 @@ def on_opening(settings: Settings, identifier: str) -> OnOpened:
 def notify_opened(driver: Driver, database: str, settings: Settings, catalog: Catalog,
                   request_id: str, identifier: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Sends every outstanding task of a new request to its processor's declared channel and
-    records each send (or why it failed); tasks whose processor declares none are left as they are."""
+    records each send (or why it failed); tasks whose processor declares none are left as they are.
+    Tasks are judged first, so data retained (a legal obligation, a hold) is not sent for erasure."""
+    now = now or datetime.now(UTC)
+    judged = judge_tasks(driver, database, now, request_id)
     sent = []
     for task in recorded.outstanding_tasks(driver, database, request_id):
         channel = _channel(catalog, task["processor"])
-        if channel is None:
+        if channel is None or judged.get(task["task"]) != "outstanding":
             continue
         token = new_ack_token()
         notice = _notice(settings, catalog, task, "erasure_task", new_notice_id(), token, identifier)
         error = _deliver(settings, channel, notice)
         sent.append({"task": task["task"], "notice_id": notice.notice_id, "channel": _names(channel),
-                     "sent_at": None if error else now or datetime.now(UTC), "error": error,
+                     "sent_at": None if error else now, "error": error,
                      "token_hash": token_hash(token)})
     recorded.record_sent(driver, database, sent)
     return sent

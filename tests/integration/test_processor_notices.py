@@ -105,6 +105,8 @@ def settings(pipeline: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, s
             processor["notice"] = {"webhook": webhook[1]}
         if processor["id"] == "greenhouse":
             processor["notice"] = {"email": DPO}
+        if processor["id"] == "pennylane":  # its task is retained by law: never sent
+            processor["notice"] = {"email": "dpo@pennylane.example"}
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog, sort_keys=False))
     notices = NoticeSettings(smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_security="none",
@@ -148,6 +150,7 @@ def test_notices_acknowledgements_reminders_and_deletions(
         assert tasks["greenhouse/candidates"]["progress"] == "sent"
         assert tasks["greenhouse/candidates"]["notice_channel"] == "email"
         assert tasks["brevo/contacts"]["progress"] == "no_channel"  # Sendinblue declares none
+        assert tasks["billing/invoices"]["notice_sent_at"] is None  # retained by law: not sent
 
         # The webhook: signed, the identifier and the token in the first notice only.
         ((headers, body),) = posts
@@ -186,6 +189,7 @@ def test_notices_acknowledgements_reminders_and_deletions(
         env=settings_env(settings), capture_output=True, text=True, timeout=60)
     assert by_cli.returncode == 0, by_cli.stdout + by_cli.stderr
     shown = status(settings, request["id"])
+    assert shown["billing/invoices"]["progress"] == "retained"
     assert shown["hubspot/contacts"]["progress"] == "acknowledged"
     assert shown["greenhouse/candidates"]["progress"] == "acknowledged"
     assert shown["greenhouse/candidates"]["acknowledged_by"] == "processor"
