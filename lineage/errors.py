@@ -66,6 +66,10 @@ class NoticeFailed(LineageError):
     """A notice to a processor could not be delivered; the reason is safe to keep and show."""
 
 
+class ExportError(LineageError):
+    """An export would not load where it is going (a Fides reference it cannot resolve, a key clash)."""
+
+
 class AckRefused(LineageError):
     """A processor's acknowledgement token is missing or is not the task's (answered 401)."""
 

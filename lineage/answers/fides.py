@@ -18,15 +18,11 @@ from graph import ropa as observed
 from lineage.domain.catalog import Catalog
 from lineage.domain.fides import FidesExport, fides_export, unresolved_references
 from lineage.domain.transfer_chains import catalog_hops
-from lineage.errors import LineageError
+from lineage.errors import ExportError
 from lineage.reference import default_transfer_rules
 
 FILES = {"system": "systems.yml", "dataset": "datasets.yml", "data_category": "data_categories.yml",
          "data_subject": "data_subjects.yml"}
-
-
-class ExportError(LineageError):
-    """The export would not load into Fides (a reference it cannot resolve, a key clash)."""
 
 
 def export(driver: Driver, database: str, catalog: Catalog, day: date) -> FidesExport:

@@ -30,6 +30,7 @@ from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 from fideslang.models import (
     DataCategory,
     DataFlow,
+    DataResponsibilityTitle,
     Dataset,
     DatasetCollection,
     DatasetField,
@@ -37,6 +38,7 @@ from fideslang.models import (
     PrivacyDeclaration,
     System,
 )
+from pydantic import BaseModel
 
 from lineage.domain.catalog import Catalog, Processor, RetentionRule, Store
 from lineage.domain.catalog import System as CatalogSystem
@@ -73,8 +75,9 @@ class FidesExport:
 
     def manifests(self) -> dict[str, list[dict[str, Any]]]:
         """Per fideslang resource type, the resources as manifest dicts (JSON-safe)."""
-        resources = {"system": self.systems, "dataset": self.datasets,
-                     "data_category": self.data_categories, "data_subject": self.data_subjects}
+        resources: dict[str, Sequence[BaseModel]] = {
+            "system": self.systems, "dataset": self.datasets,
+            "data_category": self.data_categories, "data_subject": self.data_subjects}
         return {kind: [r.model_dump(mode="json", exclude_none=True) for r in items]
                 for kind, items in resources.items() if items}
 
@@ -165,10 +168,10 @@ def _store_flows(inputs: _Inputs, catalog: Catalog, observed: Sequence[ObservedF
         origin = _system_key(source, inputs)
         if origin is None:
             continue  # nothing in Fides sends it: the undeclared store's dataset shows it arrived
-        target = _system_key(destination, inputs)
-        kind = "system" if target is not None and target != origin else "dataset"
-        target = target if kind == "system" else fides_key(destination)
-        flow = flows.setdefault((origin, target), _Flow(origin, target or "", kind))
+        system = _system_key(destination, inputs)
+        kind = "system" if system is not None and system != origin else "dataset"
+        target = system if system is not None and kind == "system" else fides_key(destination)
+        flow = flows.setdefault((origin, target), _Flow(origin, target, kind))
         flow.categories.update(categories or _held(inputs, source)[0])
         flow.stores.add(source)
         flow.into.add(destination)
@@ -223,7 +226,7 @@ def _fides_system(key: str, name: str, description: str, kind: str, processor: P
     egress, ingress = _data_flows(flows, key, True), _data_flows(flows, key, False)
     return System(
         fides_key=key, name=name, system_type=kind, description=description,
-        legal_name=processor.name, responsibility=[responsibility],
+        legal_name=processor.name, responsibility=[DataResponsibilityTitle(responsibility)],
         dpo=processor.notice.email if processor.notice else None,
         privacy_declarations=declarations, dataset_references=datasets,
         egress=egress or None, ingress=ingress or None,
