@@ -15,8 +15,9 @@ test: install .env            ## unit tests, then integration tests on real Kafk
 unit: install                 ## the fast tests only (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-lint: install                 ## ruff, then mypy (pydantic plugin) on the three packages
+lint: install                 ## ruff (lint and format), then mypy (pydantic plugin) on the three packages
 	$(BIN)/ruff check lineage streams graph tests
+	$(BIN)/ruff format --check lineage streams graph tests
 	$(BIN)/mypy lineage streams graph
 
 fuzz: install .env            ## 100,000 mutants per source in-process, 1,000 signed over HTTP to a worker

@@ -19,23 +19,25 @@ async def upsert_alerts(tx: AsyncManagedTransaction, rows: list[dict[str, Any]])
 
 
 def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -> list[str]:
-    records, _, _ = driver.execute_query(queries.CLOSE_APPROVED_ALERTS,
-                                         unapproved=unapproved_flows, database_=database)
+    records, _, _ = driver.execute_query(
+        queries.CLOSE_APPROVED_ALERTS, unapproved=unapproved_flows, database_=database
+    )
     return [r["id"] for r in records]
 
 
 def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict[str, Any]]:
     """Who is held in ``stores``. Read on the leader, not a follower: the worker writes alerts
     from the answer, and a follower could lag behind the holdings it just stored."""
-    records, _, _ = driver.execute_query(queries.HELD_SUBJECTS_IN_STORE, stores=stores,
-                                         database_=database)
+    records, _, _ = driver.execute_query(queries.HELD_SUBJECTS_IN_STORE, stores=stores, database_=database)
     return [r.data() for r in records]
 
 
-def list_alerts(driver: Driver, database: str, status: str | None,
-                kind: str | None = None) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(queries.LIST_ALERTS, status=status, kind=kind,
-                                         database_=database, routing_=RoutingControl.READ)
+def list_alerts(
+    driver: Driver, database: str, status: str | None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(
+        queries.LIST_ALERTS, status=status, kind=kind, database_=database, routing_=RoutingControl.READ
+    )
     return [plain(r.data()) for r in records]
 
 
@@ -46,24 +48,30 @@ def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
 
 def alert_subjects(driver: Driver, database: str, alert_id: str) -> list[str]:
     """Keys of the subjects an alert concerns."""
-    records, _, _ = driver.execute_query(queries.ALERT_SUBJECTS, id=alert_id, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        queries.ALERT_SUBJECTS, id=alert_id, database_=database, routing_=RoutingControl.READ
+    )
     return [r["subject"] for r in records]
 
 
-def replace_alerts(driver: Driver, database: str, kind: str, rows: list[dict[str, Any]],
-                   reason_closed: str) -> list[dict[str, Any]]:
+def replace_alerts(
+    driver: Driver, database: str, kind: str, rows: list[dict[str, Any]], reason_closed: str
+) -> list[dict[str, Any]]:
     """For a kind a scheduled check recomputes whole: upsert the rows' alerts, trim their
     subjects to the current ones, close the rest. Returns the alerts to announce."""
     active = sorted({str(row["id"]) for row in rows})
-    driver.execute_query(queries.CLOSE_RESOLVED_ALERTS, kind=kind, active=active,
-                         reason=reason_closed, database_=database)
+    driver.execute_query(
+        queries.CLOSE_RESOLVED_ALERTS, kind=kind, active=active, reason=reason_closed, database_=database
+    )
     if not rows:
         return []
     records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=rows, database_=database)
     subjects: dict[str, list[str]] = {}
     for row in rows:
         subjects.setdefault(str(row["id"]), []).append(str(row["subject"]))
-    driver.execute_query(queries.TRIM_ALERT_SUBJECTS, database_=database,
-                         alerts=[{"id": k, "subjects": v} for k, v in subjects.items()])
+    driver.execute_query(
+        queries.TRIM_ALERT_SUBJECTS,
+        database_=database,
+        alerts=[{"id": k, "subjects": v} for k, v in subjects.items()],
+    )
     return [plain(r.data()) for r in records if r["announce"]]

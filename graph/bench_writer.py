@@ -23,8 +23,10 @@ Rows = list[dict[str, Any]]
 def holding_rows(event: DataMovementEvent) -> Rows:
     """The event's (subject, store, category) holdings, as the worker's writer derives them
     (a movement adds its destination), cut to what the minimal MERGE sets."""
-    return [{"subject": r["subject"], "store": r["store"], "category": r["category"], "at": r["at"]}
-            for r in rows_for([event]).holdings]
+    return [
+        {"subject": r["subject"], "store": r["store"], "category": r["category"], "at": r["at"]}
+        for r in rows_for([event]).holdings
+    ]
 
 
 def _merge(tx: ManagedTransaction, rows: Rows) -> None:
@@ -60,7 +62,8 @@ class BenchGraph:
         deleted = 0
         while True:
             records, _, _ = self._driver.execute_query(
-                queries.BENCH_DELETE_SLICE, limit=DELETE_SLICE, database_=self._database)
+                queries.BENCH_DELETE_SLICE, limit=DELETE_SLICE, database_=self._database
+            )
             if not records[0]["deleted"]:
                 return deleted
             deleted += records[0]["deleted"]
@@ -76,8 +79,9 @@ def forget_subjects(driver: Driver, database: str, keys: Sequence[str], page: in
     """Delete the people ``keys`` identify, with their holdings and identifiers: the bench's
     own people leave the graph as it found it."""
     for start in range(0, len(keys), page):
-        driver.execute_query(queries.FORGET_SUBJECTS, subjects=list(keys[start:start + page]),
-                             database_=database)
+        driver.execute_query(
+            queries.FORGET_SUBJECTS, subjects=list(keys[start : start + page]), database_=database
+        )
 
 
 def snapshot_alerts(driver: Driver, database: str) -> list[dict[str, Any]]:
@@ -88,5 +92,6 @@ def snapshot_alerts(driver: Driver, database: str) -> list[dict[str, Any]]:
 
 def restore_alerts(driver: Driver, database: str, snapshot: list[dict[str, Any]]) -> None:
     """Alerts the bench raised are deleted, the ones it touched get their properties back."""
-    driver.execute_query(queries.RESTORE_ALERTS, ids=[a["id"] for a in snapshot], alerts=snapshot,
-                         database_=database)
+    driver.execute_query(
+        queries.RESTORE_ALERTS, ids=[a["id"] for a in snapshot], alerts=snapshot, database_=database
+    )

@@ -106,8 +106,9 @@ def await_indexes(driver: Driver, database: str, seconds: int = 7200) -> None:
     driver.execute_query(AWAIT_INDEXES, seconds=seconds, database_=database)
 
 
-def create_subjects(driver: Driver, database: str, profiles: list[dict[str, Any]],
-                    rows: list[dict[str, Any]]) -> None:
+def create_subjects(
+    driver: Driver, database: str, profiles: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> None:
     """One transaction for a batch of people (tens of thousands of nodes: large on purpose)."""
     driver.execute_query(CREATE_SUBJECTS, profiles=profiles, rows=rows, database_=database)
 
@@ -117,7 +118,9 @@ def create_alerts(driver: Driver, database: str, rows: list[dict[str, Any]]) -> 
         driver.execute_query(CREATE_ALERTS, rows=rows, database_=database)
 
 
-def create_flow(driver: Driver, database: str, src: str, dst: str, categories: list[str],
-                first_ms: int, last_ms: int) -> None:
-    driver.execute_query(CREATE_FLOW, src=src, dst=dst, categories=categories, first=first_ms,
-                         last=last_ms, database_=database)
+def create_flow(
+    driver: Driver, database: str, src: str, dst: str, categories: list[str], first_ms: int, last_ms: int
+) -> None:
+    driver.execute_query(
+        CREATE_FLOW, src=src, dst=dst, categories=categories, first=first_ms, last=last_ms, database_=database
+    )

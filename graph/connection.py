@@ -37,8 +37,7 @@ def open_driver(settings: Settings) -> Driver:
 
 
 def open_async_driver(settings: Settings) -> AsyncDriver:
-    return AsyncGraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings),
-                                     **driver_options(settings))
+    return AsyncGraphDatabase.driver(settings.neo4j_uri, auth=_auth(settings), **driver_options(settings))
 
 
 def server_answers(uri: str, auth: Any = None) -> bool:

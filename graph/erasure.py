@@ -66,7 +66,8 @@ CREATE (r)-[:HAS_TASK]->(:ErasureTask {id: r.id + '|' + task.store, store: task.
 # stands even if the data comes back later (that is a reappearance, reported apart). A retained
 # task is, even once its request is complete: the legal period or the hold that kept the data
 # ends, and from that day the erasure is owed (REOPEN_REQUESTS).
-TASK_FACTS = """
+TASK_FACTS = (
+    """
 MATCH (r:ErasureRequest)-[:FOR]->(s:Subject)
 WHERE ($id IS NULL OR r.id = $id)
   AND (r.status = 'open'
@@ -75,7 +76,9 @@ MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
 WHERE (r.status = 'open' AND t.status <> 'done') OR t.status = 'retained'
 OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store {id: t.store})
 WHERE h.category IN t.categories
-WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE """ + ACTIVE_HOLDS_ON_HOLDING + """ END AS held_by
+WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE """
+    + ACTIVE_HOLDS_ON_HOLDING
+    + """ END AS held_by
 RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS zone,
        collect(CASE WHEN h IS NULL THEN null ELSE
                {category: h.category, state: h.state, erased_at: h.erased_at,
@@ -84,6 +87,7 @@ RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS z
                 retention_rule: h.retention_rule, legal_rule: h.legal_rule,
                 legal_until: h.legal_until} END) AS holdings
 """
+)
 
 SET_TASKS = """
 UNWIND $rows AS row
@@ -165,8 +169,9 @@ ORDER BY request, store, category
 """
 
 
-def open_request(driver: Driver, database: str, key: str, requested_by: str,
-                 received_at: datetime, zone: tzinfo = UTC) -> dict[str, Any] | None:
+def open_request(
+    driver: Driver, database: str, key: str, requested_by: str, received_at: datetime, zone: tzinfo = UTC
+) -> dict[str, Any] | None:
     """Opens a request for the subject an identifier key names, with one task per store holding
     their data now; None if lineage knows nobody by that key. Read and write share a transaction
     so the snapshot is exactly what the tasks were made from. ``zone``: the organisation's, whose
@@ -177,16 +182,24 @@ def open_request(driver: Driver, database: str, key: str, requested_by: str,
     return request_status(driver, database, request_id)[0] if created else None
 
 
-def _create(tx: ManagedTransaction, key: str, request_id: str, requested_by: str,
-            received_at: datetime, zone: tzinfo) -> bool:
+def _create(
+    tx: ManagedTransaction, key: str, request_id: str, requested_by: str, received_at: datetime, zone: tzinfo
+) -> bool:
     rows = [record.data() for record in tx.run(IMPACT_AT_RECEIPT, key=key)]
     if not rows:
         return False
     tasks = [_task(row) for row in rows if row["store"] is not None and row["categories"]]
-    tx.run(CREATE_REQUEST, subject=rows[0]["subject"], id=request_id, requested_by=requested_by,
-           received_at=fixed_offset(received_at), deadline=erasure_deadline(received_at, zone),
-           created_at=fixed_offset(datetime.now(received_at.tzinfo)), tasks=tasks,
-           zone=getattr(zone, "key", "UTC")).consume()
+    tx.run(
+        CREATE_REQUEST,
+        subject=rows[0]["subject"],
+        id=request_id,
+        requested_by=requested_by,
+        received_at=fixed_offset(received_at),
+        deadline=erasure_deadline(received_at, zone),
+        created_at=fixed_offset(datetime.now(received_at.tzinfo)),
+        tasks=tasks,
+        zone=getattr(zone, "key", "UTC"),
+    ).consume()
     return True
 
 
@@ -197,35 +210,62 @@ def fixed_offset(at: datetime) -> datetime:
     return at if offset is None else at.astimezone(timezone(offset))
 
 
-def extend_request(driver: Driver, database: str, request_id: str, months: int, reason: str,
-                   now: datetime, zone: tzinfo = UTC) -> bool:
+def extend_request(
+    driver: Driver,
+    database: str,
+    request_id: str,
+    months: int,
+    reason: str,
+    now: datetime,
+    zone: tzinfo = UTC,
+) -> bool:
     """Extends a request's deadline (Art. 12(3)); False if there is no such request. The domain
     refuses what the law does not allow (:class:`ExtensionRefused`)."""
     with driver.session(database=database) as session:
         return session.execute_write(_extend, request_id, months, reason, now, zone)
 
 
-def _extend(tx: ManagedTransaction, request_id: str, months: int, reason: str, now: datetime,
-            zone: tzinfo) -> bool:
+def _extend(
+    tx: ManagedTransaction, request_id: str, months: int, reason: str, now: datetime, zone: tzinfo
+) -> bool:
     found = tx.run(EXTENSION_FACTS, id=request_id).single()
     if found is None:
         return False
-    granted = extend(found["received_at"].to_native(), found["status"], found["months"], months,
-                     reason, now, _zone(found["zone"], zone))
-    tx.run(EXTEND, id=request_id, deadline=granted.deadline, months=granted.months,
-           reason=granted.reason, extended_at=fixed_offset(granted.extended_at)).consume()
+    granted = extend(
+        found["received_at"].to_native(),
+        found["status"],
+        found["months"],
+        months,
+        reason,
+        now,
+        _zone(found["zone"], zone),
+    )
+    tx.run(
+        EXTEND,
+        id=request_id,
+        deadline=granted.deadline,
+        months=granted.months,
+        reason=granted.reason,
+        extended_at=fixed_offset(granted.extended_at),
+    ).consume()
     return True
 
 
 def _task(row: dict[str, Any]) -> dict[str, Any]:
     """Sorted lists, so that the same graph always gives the same snapshot."""
-    return {"store": row["store"], "system": row["system"], "processor": row["processor"],
-            "countries": sorted(set(row["countries"])), "sub_processors": sorted(row["sub_processors"]),
-            "categories": sorted(row["categories"])}
+    return {
+        "store": row["store"],
+        "system": row["system"],
+        "processor": row["processor"],
+        "countries": sorted(set(row["countries"])),
+        "sub_processors": sorted(row["sub_processors"]),
+        "categories": sorted(row["categories"]),
+    }
 
 
-def refresh_requests(driver: Driver, database: str, now: datetime,
-                     request_id: str | None = None) -> list[dict[str, Any]]:
+def refresh_requests(
+    driver: Driver, database: str, now: datetime, request_id: str | None = None
+) -> list[dict[str, Any]]:
     """Re-judges the tasks of open requests (or of one), and the retained tasks of complete
     ones, from the graph as it is at ``now``; reopens a complete request whose retained data is
     no longer retained, and completes the requests with nothing outstanding. Returns the
@@ -240,15 +280,15 @@ def _refresh(tx: ManagedTransaction, now: datetime, request_id: str | None) -> l
     if rows:
         tx.run(SET_TASKS, rows=rows, now=now).consume()
     changed = [plain(record.data()) for record in tx.run(REOPEN_REQUESTS, id=request_id, now=now)]
-    return changed + [plain(record.data())
-                      for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
+    return changed + [plain(record.data()) for record in tx.run(COMPLETE_REQUESTS, id=request_id, now=now)]
 
 
 def judge_tasks(driver: Driver, database: str, now: datetime, request_id: str) -> dict[str, str]:
     """Task id -> the status the task would be judged to have at ``now``, nothing recorded: what
     a notice to a processor must not ask to erase (data retained by law or held)."""
-    records, _, _ = driver.execute_query(TASK_FACTS, id=request_id, now=now, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        TASK_FACTS, id=request_id, now=now, database_=database, routing_=RoutingControl.READ
+    )
     return {row["id"]: row["status"] for row in (_judged(plain(r.data()), now) for r in records)}
 
 
@@ -261,21 +301,35 @@ def _zone(name: str | None, default: tzinfo = UTC) -> tzinfo:
 def _judged(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A task judged, its dates (retained until...) on the request's own calendar."""
     zone = _zone(row.get("zone"))
-    holdings = [HoldingFacts(**{**h, "held_by": tuple(h["held_by"]),
-                                "expires_at": h["expires_at"] and h["expires_at"].astimezone(zone),
-                                "legal_until": h.get("legal_until") and h["legal_until"].astimezone(zone)})
-                for h in row["holdings"]]
+    holdings = [
+        HoldingFacts(
+            **{
+                **h,
+                "held_by": tuple(h["held_by"]),
+                "expires_at": h["expires_at"] and h["expires_at"].astimezone(zone),
+                "legal_until": h.get("legal_until") and h["legal_until"].astimezone(zone),
+            }
+        )
+        for h in row["holdings"]
+    ]
     outcome = task_outcome(row["categories"], holdings, now)
-    return {"id": row["task"], "status": outcome.status.value, "reason": outcome.reason,
-            "closed_by_event": outcome.closed_by_event, "closed_at": outcome.closed_at}
+    return {
+        "id": row["task"],
+        "status": outcome.status.value,
+        "reason": outcome.reason,
+        "closed_by_event": outcome.closed_by_event,
+        "closed_at": outcome.closed_at,
+    }
 
 
-def request_status(driver: Driver, database: str, request_id: str | None = None,
-                   now: datetime | None = None) -> list[dict[str, Any]]:
+def request_status(
+    driver: Driver, database: str, request_id: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """Requests (one, or all newest first) with their tasks, the status to show (``overdue``
     computed from the deadline) and the count of tasks per status."""
-    records, _, _ = driver.execute_query(REQUESTS, id=request_id, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        REQUESTS, id=request_id, database_=database, routing_=RoutingControl.READ
+    )
     moment = now or datetime.now().astimezone()
     return [_shown(plain(record.data()), moment) for record in records]
 
@@ -289,13 +343,11 @@ def _shown(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 def overdue_requests(driver: Driver, database: str, now: datetime) -> list[dict[str, Any]]:
     """Open requests past their deadline, with the stores still outstanding."""
-    records, _, _ = driver.execute_query(OVERDUE, now=now, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(OVERDUE, now=now, database_=database, routing_=RoutingControl.READ)
     return [plain(record.data()) for record in records]
 
 
 def reappearances(driver: Driver, database: str) -> list[dict[str, Any]]:
     """Data held again for a person whose erasure was complete: per request, store and category."""
-    records, _, _ = driver.execute_query(REAPPEARANCES, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(REAPPEARANCES, database_=database, routing_=RoutingControl.READ)
     return [plain(record.data()) for record in records]

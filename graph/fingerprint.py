@@ -17,10 +17,17 @@ from graph.model import NODE_KEYS
 from graph.reader import plain
 
 # Set by lineage's own clock (datetime() in Cypher, or $now), not by any event.
-WALL_CLOCK_PROPERTIES = frozenset({
-    "closed_at", "acknowledged_at", "evaluated_at", "completed_at", "since", "released_at",
-    "closed_reason",
-})
+WALL_CLOCK_PROPERTIES = frozenset(
+    {
+        "closed_at",
+        "acknowledged_at",
+        "evaluated_at",
+        "completed_at",
+        "since",
+        "released_at",
+        "closed_reason",
+    }
+)
 
 _NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
 _RELATIONSHIPS = """
@@ -53,14 +60,17 @@ def _name(labels: list[str], props: dict[str, Any]) -> str:
 
 def graph_fingerprint(driver: Driver, database: str) -> list[str]:
     """Every node and relationship with its properties, one sorted line each."""
+
     def rows(query: str) -> list[dict[str, Any]]:
-        records, _, _ = driver.execute_query(query, database_=database,
-                                             routing_=RoutingControl.READ)
+        records, _, _ = driver.execute_query(query, database_=database, routing_=RoutingControl.READ)
         return [r.data() for r in records]
 
     lines = [f"{_name(r['labels'], r['props'])} {_text(r['props'])}" for r in rows(_NODES)]
-    lines += [f"{_name(r['a_labels'], r['a_props'])}-[{r['type']} {_text(r['props'])}]->"
-              f"{_name(r['b_labels'], r['b_props'])}" for r in rows(_RELATIONSHIPS)]
+    lines += [
+        f"{_name(r['a_labels'], r['a_props'])}-[{r['type']} {_text(r['props'])}]->"
+        f"{_name(r['b_labels'], r['b_props'])}"
+        for r in rows(_RELATIONSHIPS)
+    ]
     return sorted(lines)
 
 

@@ -53,13 +53,27 @@ ORDER BY since DESC
 """
 
 
-def add_hold(driver: Driver, database: str, key: str, reason: str, stores: list[str],
-             categories: list[str], until: datetime | None) -> dict[str, Any] | None:
+def add_hold(
+    driver: Driver,
+    database: str,
+    key: str,
+    reason: str,
+    stores: list[str],
+    categories: list[str],
+    until: datetime | None,
+) -> dict[str, Any] | None:
     """Places a hold on the subject an identifier key names; None if lineage knows no such person."""
     hold_id = f"hold-{secrets.token_hex(4)}"
     records, _, _ = driver.execute_query(
-        ADD_HOLD, key=key, id=hold_id, reason=reason, stores=stores, categories=categories,
-        until=until.astimezone(UTC).isoformat() if until else None, database_=database)
+        ADD_HOLD,
+        key=key,
+        id=hold_id,
+        reason=reason,
+        stores=stores,
+        categories=categories,
+        until=until.astimezone(UTC).isoformat() if until else None,
+        database_=database,
+    )
     return records[0].data() if records else None
 
 
@@ -69,6 +83,7 @@ def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> bo
 
 
 def list_holds(driver: Driver, database: str, include_ended: bool = False) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(LIST_HOLDS, all=include_ended, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        LIST_HOLDS, all=include_ended, database_=database, routing_=RoutingControl.READ
+    )
     return [plain(r.data()) for r in records]

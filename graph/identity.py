@@ -47,8 +47,9 @@ class _UnionFind:
         return list(groups.values())
 
 
-def plan_identities(groups: Sequence[Sequence[str]], known: Mapping[str, str],
-                    members: Mapping[str, Sequence[str]]) -> IdentityPlan:
+def plan_identities(
+    groups: Sequence[Sequence[str]], known: Mapping[str, str], members: Mapping[str, Sequence[str]]
+) -> IdentityPlan:
     """Plan the identity changes of a batch.
 
     Args:

@@ -24,8 +24,7 @@ INDEX_STATEMENTS: tuple[str, ...] = (
     # What store-wide answers group by (transfer impact, RoPA), served from the index instead of
     # each holding's property chain: 3x faster on 11M holdings (PROFILE). Every holding write
     # sets all three, so every holding is in it; category never changes, state on erasure.
-    "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) "
-    "ON (h.state, h.category, h.subject_type)",
+    "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) ON (h.state, h.category, h.subject_type)",
 )
 
 # Held holdings with what they are, from holding_held_kind (no property store reads).
@@ -88,17 +87,23 @@ STORE_MOMENTS = ("contact", "contract_end", "account_closure")
 
 
 def _latest(var: str, moment: str, at: str, event: str, when: str) -> str:
-    newer = (f"{when} AND ({var}.{moment}_at IS NULL OR {at} > {var}.{moment}_at OR "
-             f"({at} = {var}.{moment}_at AND {event} > {var}.{moment}_event))")
-    return (f"{var}.{moment}_event = CASE WHEN {newer} THEN {event} ELSE {var}.{moment}_event END, "
-            f"{var}.{moment}_at = CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END")
+    newer = (
+        f"{when} AND ({var}.{moment}_at IS NULL OR {at} > {var}.{moment}_at OR "
+        f"({at} = {var}.{moment}_at AND {event} > {var}.{moment}_event))"
+    )
+    return (
+        f"{var}.{moment}_event = CASE WHEN {newer} THEN {event} ELSE {var}.{moment}_event END, "
+        f"{var}.{moment}_at = CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END"
+    )
 
 
 def _sorted_add(items: str, item: str) -> str:
     """``items`` with ``item`` inserted in order: lists in the graph (subject types, purposes,
     categories) are sets kept sorted, so they do not record the order events arrived in."""
-    return (f"CASE WHEN {item} IS NULL OR {item} IN {items} THEN {items} "
-            f"ELSE [x IN {items} WHERE x < {item}] + {item} + [x IN {items} WHERE x > {item}] END")
+    return (
+        f"CASE WHEN {item} IS NULL OR {item} IN {items} THEN {items} "
+        f"ELSE [x IN {items} WHERE x < {item}] + {item} + [x IN {items} WHERE x > {item}] END"
+    )
 
 
 def _sorted_union(items: str, more: str) -> str:
@@ -111,22 +116,23 @@ def _moment_sets(var: str, moments: tuple[str, ...], at: str, event: str, marks:
 
 def _fold_sets(into: str, src: str, moments: tuple[str, ...]) -> str:
     return "SET " + ",\n    ".join(
-        _latest(into, m, f"{src}.{m}_at", f"{src}.{m}_event", f"{src}.{m}_at IS NOT NULL")
-        for m in moments)
+        _latest(into, m, f"{src}.{m}_at", f"{src}.{m}_event", f"{src}.{m}_at IS NOT NULL") for m in moments
+    )
 
 
 def _newest(current: tuple[str, str], candidates: tuple[tuple[str, str], ...]) -> str:
     """The latest (time, event id) pair of ``current`` and ``candidates`` (nulls skipped), ties
     broken by event id: as a two-item list, so one expression yields both."""
     pairs = ", ".join(f"[{at}, {event}]" for at, event in candidates)
-    return (f"reduce(m = [{current[0]}, {current[1]}], p IN [{pairs}] | "
-            f"CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] "
-            f"OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END)")
+    return (
+        f"reduce(m = [{current[0]}, {current[1]}], p IN [{pairs}] | "
+        f"CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] "
+        f"OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END)"
+    )
 
 
 def _clock_newer(h: str, c: str, moment: str) -> str:
-    return (f"{c}.{moment}_at IS NOT NULL AND ({h}.{moment}_at IS NULL "
-            f"OR {c}.{moment}_at > {h}.{moment}_at)")
+    return f"{c}.{moment}_at IS NOT NULL AND ({h}.{moment}_at IS NULL OR {c}.{moment}_at > {h}.{moment}_at)"
 
 
 def _clock_erased_at(h: str, c: str) -> str:
@@ -134,8 +140,9 @@ def _clock_erased_at(h: str, c: str) -> str:
 
 
 def _clock_erasure(h: str, c: str) -> str:
-    return (f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN coalesce({c}.erasure, 'erased') "
-            f"ELSE {h}.erasure END")
+    return (
+        f"CASE WHEN {_clock_newer(h, c, 'erased')} THEN coalesce({c}.erasure, 'erased') ELSE {h}.erasure END"
+    )
 
 
 def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> str:
@@ -144,11 +151,12 @@ def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> st
     same result as if they had been written after the holding, last event included."""
     candidates = ((row_event,) if row_event else ()) + (
         (f"{c}.erased_at", f"{c}.erased_event"),
-        (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event"))
+        (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event"),
+    )
     last_event = _newest((f"{h}.last_event_at", f"{h}.last_event_id"), candidates)
     return f"""{h}.erasure = {_clock_erasure(h, c)},
     {h}.erased_at = {_clock_erased_at(h, c)},
-    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, 'consent_withdrawn')}
+    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, "consent_withdrawn")}
                                   THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END,
     {h}.last_event_at = ({last_event})[0],
     {h}.last_event_id = ({last_event})[1]"""
@@ -206,27 +214,35 @@ MERGE (i)-[:IDENTIFIES]->(s)
 
 # What points at a person follows them when they turn out to be someone already known (and the
 # flows that carried them, their store clocks and holdings, below).
-_POINTING_AT_A_PERSON = (("Identifier", "IDENTIFIES"), ("Alert", "CONCERNS"), ("Hold", "HOLDS"),
-                         ("ErasureRequest", "FOR"))
+_POINTING_AT_A_PERSON = (
+    ("Identifier", "IDENTIFIES"),
+    ("Alert", "CONCERNS"),
+    ("Hold", "HOLDS"),
+    ("ErasureRequest", "FOR"),
+)
 
 
 def _repoint(label: str, rel: str) -> str:
-    return (f"CALL (w, l) {{\n  MATCH (x:{label})-[r:{rel}]->(l)\n  DELETE r\n"
-            f"  MERGE (x)-[:{rel}]->(w)\n}}\n")
+    return f"CALL (w, l) {{\n  MATCH (x:{label})-[r:{rel}]->(l)\n  DELETE r\n  MERGE (x)-[:{rel}]->(w)\n}}\n"
 
 
 # Folds subject ``loser`` into ``winner``: holdings of the same store and category combine
 # with the same min/max rules the event writes use, then the loser is deleted.
-MERGE_SUBJECTS = """
+MERGE_SUBJECTS = (
+    """
 UNWIND $rows AS row
 MATCH (w:Subject {key: row.winner}), (l:Subject {key: row.loser})
-SET w.types = """ + _sorted_union("coalesce(w.types, [])", "coalesce(l.types, [])") + """,
+SET w.types = """
+    + _sorted_union("coalesce(w.types, [])", "coalesce(l.types, [])")
+    + """,
     w.first_seen = CASE WHEN w.first_seen IS NULL OR l.first_seen < w.first_seen
                         THEN l.first_seen ELSE w.first_seen END,
     w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
                        THEN l.last_seen ELSE w.last_seen END
 WITH w, l
-""" + "".join(_repoint(label, rel) for label, rel in _POINTING_AT_A_PERSON) + """CALL (w, l) {
+"""
+    + "".join(_repoint(label, rel) for label, rel in _POINTING_AT_A_PERSON)
+    + """CALL (w, l) {
   MATCH (l)-[m:MOVED]->(dst:Store)
   MERGE (w)-[:MOVED {src: m.src}]->(dst)
   DELETE m
@@ -237,12 +253,16 @@ CALL (w, l) {
   SET wc.erasure = CASE WHEN lc.erased_at IS NOT NULL
                              AND (wc.erased_at IS NULL OR lc.erased_at > wc.erased_at)
                         THEN lc.erasure ELSE wc.erasure END
-  """ + _fold_sets("wc", "lc", (*STORE_MOMENTS, "erased", "consent_withdrawn")) + """
+  """
+    + _fold_sets("wc", "lc", (*STORE_MOMENTS, "erased", "consent_withdrawn"))
+    + """
   DELETE lc
   WITH w, st, wc
   MATCH (w)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st)
   WHERE wc.erased_at IS NOT NULL OR wc.consent_withdrawn_at IS NOT NULL
-  SET """ + _clock_items("h", "wc") + """
+  SET """
+    + _clock_items("h", "wc")
+    + """
   SET h.state = CASE WHEN h.erased_at IS NOT NULL AND h.erased_at >= h.last_seen
                      THEN h.erasure ELSE 'held' END
 }
@@ -264,14 +284,18 @@ CALL (w, l) {
                  OR (h.first_seen = n.first_seen AND h.first_event < n.first_event))) AS h_first
   SET n.subject_type = CASE WHEN h_first THEN h.subject_type ELSE n.subject_type END,
       n.first_event = CASE WHEN h_first THEN h.first_event ELSE n.first_event END
-  """ + _fold_sets("n", "h", HOLDING_MOMENTS) + """
+  """
+    + _fold_sets("n", "h", HOLDING_MOMENTS)
+    + """
   SET n.first_seen = CASE WHEN h_first THEN h.first_seen ELSE n.first_seen END,
       n.last_seen = CASE WHEN sighted_only_in_h THEN h.last_seen
                          WHEN sighted_only_in_n THEN n.last_seen
                          WHEN n.tombstone THEN n.first_seen
                          WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
       n.tombstone = CASE WHEN n.tombstone AND h.tombstone THEN true ELSE null END,
-      n.purposes = """ + _sorted_union("n.purposes", "coalesce(h.purposes, [])") + """,
+      n.purposes = """
+    + _sorted_union("n.purposes", "coalesce(h.purposes, [])")
+    + """,
       n.erasure = CASE WHEN h.erased_at IS NOT NULL
                         AND (n.erased_at IS NULL OR h.erased_at >= n.erased_at)
                        THEN h.erasure ELSE n.erasure END,
@@ -290,17 +314,21 @@ CALL (w, l) {
   WITH w, n, st
   // the person's store-wide erasures (their own and the absorbed one's) reach what moved too
   OPTIONAL MATCH (w)-[wc:CLOCK]->(st)
-  SET """ + _clock_items("n", "wc") + """
+  SET """
+    + _clock_items("n", "wc")
+    + """
   SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
                      THEN n.erasure ELSE 'held' END
 }
 DETACH DELETE l
 """
+)
 
 # Each row's updates of a holding are ONE SET clause, every item computed from the holding as it
 # was before that row: the planner separates clauses with Eager barriers (all rows through one
 # clause before the next), so a value carried across clauses would be stale when two rows of a
 # batch write the same holding. Inside one clause, rows apply one after the other.
+
 
 def _holding_write(h: str, c: str) -> str:
     """The SET of one ``row`` (the batch's sightings of the holding, folded by
@@ -308,11 +336,14 @@ def _holding_write(h: str, c: str) -> str:
     the person's CLOCK ``c`` to the store (may be null) folded in: the same result whatever was
     stored before, and the same as writing the sightings one by one."""
     tomb = f"coalesce({h}.tombstone, false)"
-    first = (f"{tomb} OR first_at < {h}.first_seen "
-             f"OR (first_at = {h}.first_seen AND row.first_event < {h}.first_event)")
+    first = (
+        f"{tomb} OR first_at < {h}.first_seen "
+        f"OR (first_at = {h}.first_seen AND row.first_event < {h}.first_event)"
+    )
     last_seen = f"CASE WHEN {tomb} OR last_at > {h}.last_seen THEN last_at ELSE {h}.last_seen END"
-    moments = ",\n    ".join(_latest(h, m, f"{m}_at", f"row.{m}_event", f"{m}_at IS NOT NULL")
-                             for m in HOLDING_MOMENTS)
+    moments = ",\n    ".join(
+        _latest(h, m, f"{m}_at", f"row.{m}_event", f"{m}_at IS NOT NULL") for m in HOLDING_MOMENTS
+    )
     erased_at = _clock_erased_at(h, c)
     return f"""SET {h}.first_event = CASE WHEN {first} THEN row.first_event ELSE {h}.first_event END,
     {h}.subject_type = CASE WHEN {first} THEN row.subject_type ELSE {h}.subject_type END,
@@ -333,11 +364,31 @@ def _holding_write(h: str, c: str) -> str:
 # all in one record (the driver turns records into dicts in Python, a third of the writer's time
 # when each holding was a record of named columns).
 EXPIRY_INPUT_COLUMNS = (
-    "id", "store", "category", "purposes", "subject_type", "first_seen_ms", "first_seen_event",
-    "written_ms", "written_event", "collected_ms", "collected_event", "contact_ms",
-    "contact_event", "contract_end_ms", "contract_end_event", "account_closure_ms",
-    "account_closure_event", "current_expires_at", "current_rule", "current_moment",
-    "current_event_id", "current_legal_rule", "current_legal_until", "current_checked")
+    "id",
+    "store",
+    "category",
+    "purposes",
+    "subject_type",
+    "first_seen_ms",
+    "first_seen_event",
+    "written_ms",
+    "written_event",
+    "collected_ms",
+    "collected_event",
+    "contact_ms",
+    "contact_event",
+    "contract_end_ms",
+    "contract_end_event",
+    "account_closure_ms",
+    "account_closure_event",
+    "current_expires_at",
+    "current_rule",
+    "current_moment",
+    "current_event_id",
+    "current_legal_rule",
+    "current_legal_until",
+    "current_checked",
+)
 _EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen.epochMillis, h.first_event,
        h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
@@ -348,28 +399,41 @@ _EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_checked"""
 _CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact"""
-_EXPIRY_INPUT_RETURN = """
-WITH *, """ + _CONTACT + """
-RETURN collect([""" + _EXPIRY_INPUT_VALUES + """]) AS inputs"""
+_EXPIRY_INPUT_RETURN = (
+    """
+WITH *, """
+    + _CONTACT
+    + """
+RETURN collect(["""
+    + _EXPIRY_INPUT_VALUES
+    + """]) AS inputs"""
+)
 
 # One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
 # made with it, so only a new one needs them (checking them on every row was a quarter of the
 # statement's reads). Returns every holding written with its expiry inputs and whether its
 # expiry may have changed: the store-wide moments it reads were written earlier in the batch.
-_MOMENT_TIMES = ", ".join(f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) "
-                         f"END AS {m}_at" for m in HOLDING_MOMENTS)
+_MOMENT_TIMES = ", ".join(
+    f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) END AS {m}_at"
+    for m in HOLDING_MOMENTS
+)
 _MOMENT_NAMES = ", ".join(f"{m}_at" for m in HOLDING_MOMENTS)
 
-MERGE_HOLDINGS = """
+MERGE_HOLDINGS = (
+    """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.first_at}) AS first_at,
-     datetime({epochMillis: row.last_at}) AS last_at, """ + _MOMENT_TIMES + """
+     datetime({epochMillis: row.last_at}) AS last_at, """
+    + _MOMENT_TIMES
+    + """
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen
                         THEN first_at ELSE s.first_seen END,
     s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen
                        THEN last_at ELSE s.last_seen END,
-    s.types = """ + _sorted_union("s.types", "row.types") + """
+    s.types = """
+    + _sorted_union("s.types", "row.types")
+    + """
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
 MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
@@ -380,15 +444,25 @@ MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
 FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
   MERGE (s)-[:HAS_HOLDING]->(h)
   MERGE (h)-[:IN_STORE]->(st))
-WITH s, st, h, row, first_at, last_at, """ + _MOMENT_NAMES + """
+WITH s, st, h, row, first_at, last_at, """
+    + _MOMENT_NAMES
+    + """
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
-""" + _holding_write("h", "c") + """
+"""
+    + _holding_write("h", "c")
+    + """
 WITH h, st, c, row.subject AS identifier,
      row.refresh = 'always' OR (row.refresh = 'if_first'
        AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh
-WITH *, """ + _CONTACT + """
-RETURN collect([identifier, refresh, """ + _EXPIRY_INPUT_VALUES + """]) AS written
+WITH *, """
+    + _CONTACT
+    + """
+RETURN collect([identifier, refresh, """
+    + _EXPIRY_INPUT_VALUES
+    + """]) AS written
 """
+)
+
 
 # Events that name no category (a deletion of a whole contact, an unsubscribe) act on every
 # holding the subject has in the store; ``row.categories`` narrows when the event names some.
@@ -401,14 +475,17 @@ def _deletion_head(clock_sets: str) -> str:
     """Start of MARK_ERASED and MARK_CONSENT_WITHDRAWN: a whole-store row records itself on the
     CLOCK (``clock_sets``), a row naming categories records those holdings if not seen yet; then
     every holding it concerns, as ``h``."""
-    return """
+    return (
+        """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
   MERGE (s)-[c:CLOCK]->(st)
-  """ + clock_sets + """)
+  """
+        + clock_sets
+        + """)
 FOREACH (category IN row.categories |
   MERGE (h:Holding {id: s.key + '|' + st.id + '|' + category})
     ON CREATE SET h.category = category, h.subject_type = row.subject_type, h.first_seen = at,
@@ -430,37 +507,55 @@ MATCH (h:Holding) WHERE h.id STARTS WITH s.key + '|' + st.id + '|'
   AND (size(row.categories) = 0
        OR any(c IN row.categories WHERE h.category = c OR h.category STARTS WITH c + '.'))
 """
+    )
 
 
 _ROW_AS_LAST_EVENT = _newest(("h.last_event_at", "h.last_event_id"), (("at", "row.event_id"),))
 
-MARK_ERASED = _deletion_head("""SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at
+MARK_ERASED = (
+    _deletion_head(
+        """SET c.erasure = CASE WHEN c.erased_at IS NULL OR at >= c.erased_at
                                   THEN row.erasure ELSE c.erasure END
-  """ + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']")) + """
+  """
+        + _moment_sets("c", ("erased",), "at", "row.event_id", "['erased']")
+    )
+    + """
 SET h.erasure = CASE WHEN h.erased_at IS NULL OR at >= h.erased_at THEN row.erasure
                      ELSE h.erasure END,
     h.erased_at = CASE WHEN h.erased_at IS NULL OR at > h.erased_at THEN at
                        ELSE h.erased_at END,
-    h.last_event_at = (""" + _ROW_AS_LAST_EVENT + """)[0],
-    h.last_event_id = (""" + _ROW_AS_LAST_EVENT + """)[1],
+    h.last_event_at = ("""
+    + _ROW_AS_LAST_EVENT
+    + """)[0],
+    h.last_event_id = ("""
+    + _ROW_AS_LAST_EVENT
+    + """)[1],
     h.state = CASE WHEN (h.erased_at IS NULL OR at >= h.erased_at) AND at >= h.last_seen
                    THEN row.erasure
                    WHEN h.erased_at IS NOT NULL AND h.erased_at > at AND h.erased_at >= h.last_seen
                    THEN h.erasure ELSE 'held' END
 """
+)
 
 # Order-independent like MARK_ERASED: a withdrawal naming categories proves the store holds them
 # (an unsubscribe comes from where the address is), so it records the holding if not seen yet.
-MARK_CONSENT_WITHDRAWN = _deletion_head(
-    _moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']")) + """
+MARK_CONSENT_WITHDRAWN = (
+    _deletion_head(_moment_sets("c", ("consent_withdrawn",), "at", "row.event_id", "['consent_withdrawn']"))
+    + """
 SET h.consent_withdrawn_at = CASE
       WHEN h.consent_withdrawn_at IS NULL OR at > h.consent_withdrawn_at THEN at
       ELSE h.consent_withdrawn_at END,
-    h.last_event_at = (""" + _ROW_AS_LAST_EVENT + """)[0],
-    h.last_event_id = (""" + _ROW_AS_LAST_EVENT + """)[1]
+    h.last_event_at = ("""
+    + _ROW_AS_LAST_EVENT
+    + """)[0],
+    h.last_event_id = ("""
+    + _ROW_AS_LAST_EVENT
+    + """)[1]
 """
+)
 
-MERGE_FLOWS = """
+MERGE_FLOWS = (
+    """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MERGE (src:Store {id: row.store}) ON CREATE SET src.declared = false
@@ -469,32 +564,44 @@ MERGE (src)-[f:FLOWS_TO]->(dst)
   ON CREATE SET f.first_seen = at, f.last_seen = at, f.categories = []
 SET f.first_seen = CASE WHEN at < f.first_seen THEN at ELSE f.first_seen END,
     f.last_seen = CASE WHEN at > f.last_seen THEN at ELSE f.last_seen END,
-    f.categories = """ + _sorted_union("f.categories", "row.categories") + """
+    f.categories = """
+    + _sorted_union("f.categories", "row.categories")
+    + """
 WITH row, src, dst
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (s)-[:MOVED {src: src.id}]->(dst)
 """
+)
 
-MARK_STORE_CLOCKS = """
+MARK_STORE_CLOCKS = (
+    """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.at}) AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 MERGE (s)-[c:CLOCK]->(st)
-""" + _moment_sets("c", STORE_MOMENTS, "at", "row.event_id", "row.marks") + """
 """
+    + _moment_sets("c", STORE_MOMENTS, "at", "row.event_id", "row.marks")
+    + """
+"""
+)
 
 # What the retention computation needs about every holding of some subjects (or stores).
-_EXPIRY_INPUT_COLUMNS = """
+_EXPIRY_INPUT_COLUMNS = (
+    """
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
-WITH h, st, c""" + _EXPIRY_INPUT_RETURN + "\n"
+WITH h, st, c"""
+    + _EXPIRY_INPUT_RETURN
+    + "\n"
+)
 
 # Targets: {subject, store, category, always, event_id}; a null category means every holding in
 # the store, a null store every holding of the subject (after a merge). A target not ``always``
 # is refreshed only if its expiry was never computed or this event is now its first sighting.
 # A target names its holding (an id seek), a store (an id prefix seek) or only the subject;
 # expanding every holding of the subject and filtering read 5.5x the rows (PROFILE).
-EXPIRY_INPUTS_OF_TARGETS = """
+EXPIRY_INPUTS_OF_TARGETS = (
+    """
 UNWIND $targets AS t
 MATCH (:Identifier {key: t.subject})-[:IDENTIFIES]->(s:Subject)
 CALL (s, t) {
@@ -514,13 +621,18 @@ MATCH (s)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WHERE (t.store IS NULL OR st.id = t.store)
   AND (t.always OR h.expiry_checked IS NULL OR h.first_event = t.event_id)
 WITH DISTINCT s, h, st
-""" + _EXPIRY_INPUT_COLUMNS
+"""
+    + _EXPIRY_INPUT_COLUMNS
+)
 
-EXPIRY_INPUTS_IN_STORE = """
+EXPIRY_INPUTS_IN_STORE = (
+    """
 MATCH (st:Store {id: $store})<-[:IN_STORE]-(h:Holding)<-[:HAS_HOLDING]-(s:Subject)
 WHERE h.id > $after
 WITH st, h, s ORDER BY h.id LIMIT $limit
-""" + _EXPIRY_INPUT_COLUMNS
+"""
+    + _EXPIRY_INPUT_COLUMNS
+)
 
 STORES_WITH_HOLDINGS = "MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) } RETURN st.id AS id"
 
@@ -704,17 +816,23 @@ RETURN count(DISTINCT s) AS subjects
 
 # The same two when the stores hold much of the graph: every held holding from the index,
 # filtered by store, beats reading each holding's property chain from its store.
-HELD_IN_STORES_FROM_INDEX = _HELD_FROM_INDEX + """
+HELD_IN_STORES_FROM_INDEX = (
+    _HELD_FROM_INDEX
+    + """
 MATCH (h)-[:IN_STORE]->(st:Store) WHERE st.id IN $stores
 RETURN st.id AS store, h.subject_type AS subject_type, h.category AS category,
        count(h) AS subjects
 ORDER BY store, subject_type, category
 """
+)
 
-SUBJECTS_IN_STORES_FROM_INDEX = _HELD_FROM_INDEX + """
+SUBJECTS_IN_STORES_FROM_INDEX = (
+    _HELD_FROM_INDEX
+    + """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store) WHERE st.id IN $stores
 RETURN count(DISTINCT s) AS subjects
 """
+)
 
 # Which of the two: the stores' share of all holdings, from degrees and the count store (O(1)).
 STORES_SHARE = """

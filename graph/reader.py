@@ -45,8 +45,9 @@ class GraphReader:
         return self._rows(query, stores=stores)
 
     def subjects_in_stores(self, stores: list[str]) -> int:
-        query = (queries.SUBJECTS_IN_STORES_FROM_INDEX if self._large_share(stores)
-                 else queries.SUBJECTS_IN_STORES)
+        query = (
+            queries.SUBJECTS_IN_STORES_FROM_INDEX if self._large_share(stores) else queries.SUBJECTS_IN_STORES
+        )
         return self._rows(query, stores=stores)[0]["subjects"]
 
     def _large_share(self, stores: list[str], threshold: float = 0.25) -> bool:

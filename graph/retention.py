@@ -40,9 +40,14 @@ def holding_clock(row: dict[str, Any]) -> HoldingClock:
         ms = row.get(f"{moment.value}_ms")
         if ms is not None:
             moments[moment] = (datetime.fromtimestamp(ms / 1000, UTC), row.get(f"{moment.value}_event") or "")
-    return HoldingClock(store=row["store"], system=None, category=row["category"],
-                        purposes=tuple(row.get("purposes") or ()), moments=moments,
-                        subject_type=row.get("subject_type"))  # rules may differ per subject type
+    return HoldingClock(
+        store=row["store"],
+        system=None,
+        category=row["category"],
+        purposes=tuple(row.get("purposes") or ()),
+        moments=moments,
+        subject_type=row.get("subject_type"),
+    )  # rules may differ per subject type
 
 
 def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
@@ -52,14 +57,28 @@ def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
 
 def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
     if expiry is None:  # no rule covers it: every retention property is removed
-        return {"id": holding_id, "expires_at": None, "rule": None, "trigger": None,
-                "moment": None, "event_id": None, "legal_obligation": None,
-                "legal_rule": None, "legal_until": None}
-    return {"id": holding_id, "expires_at": _ms(expiry.at),
-            "rule": expiry.rule, "trigger": expiry.trigger.value,
-            "moment": expiry.moment.value if expiry.moment else None,
-            "event_id": expiry.event_id, "legal_obligation": expiry.legal_obligation,
-            "legal_rule": expiry.legal_rule, "legal_until": _ms(expiry.legal_until)}
+        return {
+            "id": holding_id,
+            "expires_at": None,
+            "rule": None,
+            "trigger": None,
+            "moment": None,
+            "event_id": None,
+            "legal_obligation": None,
+            "legal_rule": None,
+            "legal_until": None,
+        }
+    return {
+        "id": holding_id,
+        "expires_at": _ms(expiry.at),
+        "rule": expiry.rule,
+        "trigger": expiry.trigger.value,
+        "moment": expiry.moment.value if expiry.moment else None,
+        "event_id": expiry.event_id,
+        "legal_obligation": expiry.legal_obligation,
+        "legal_rule": expiry.legal_rule,
+        "legal_until": _ms(expiry.legal_until),
+    }
 
 
 def _ms(at: datetime | None) -> int | None:
@@ -68,23 +87,34 @@ def _ms(at: datetime | None) -> int | None:
 
 # The legal period is compared too: a longer ordinary rule can leave expires_at as it was while
 # the legal obligation under it moves (a new invoice), and erasure answers from legal_until.
-_COMPARED = (("expires_at", "current_expires_at"), ("rule", "current_rule"),
-             ("moment", "current_moment"), ("event_id", "current_event_id"),
-             ("legal_rule", "current_legal_rule"), ("legal_until", "current_legal_until"))
+_COMPARED = (
+    ("expires_at", "current_expires_at"),
+    ("rule", "current_rule"),
+    ("moment", "current_moment"),
+    ("event_id", "current_event_id"),
+    ("legal_rule", "current_legal_rule"),
+    ("legal_until", "current_legal_until"),
+)
 
 
 def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows whose expiry differs from what the holding has: most writes of a batch leave
     most expiries as they were, and rewriting them all would multiply the batch's writes."""
     rows = ((expiry_row(row["id"], policy.expiry(holding_clock(row))), row) for row in inputs)
-    return [new for new, old in rows
-            if old.get("current_checked") is None
-            or any(new[field] != old.get(current) for field, current in _COMPARED)]
+    return [
+        new
+        for new, old in rows
+        if old.get("current_checked") is None
+        or any(new[field] != old.get(current) for field, current in _COMPARED)
+    ]
 
 
-async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
-                          targets: list[dict[str, Any]],
-                          known: Sequence[dict[str, Any]] = ()) -> None:
+async def refresh_targets(
+    tx: AsyncManagedTransaction,
+    policy: RetentionPolicy,
+    targets: list[dict[str, Any]],
+    known: Sequence[dict[str, Any]] = (),
+) -> None:
     """Inside a batch's transaction: recompute the holdings the batch may have changed, from
     the ``known`` inputs (returned by the holding write) and those of ``targets``, read now."""
     inputs = {row["id"]: row for row in known}
@@ -94,7 +124,7 @@ async def refresh_targets(tx: AsyncManagedTransaction, policy: RetentionPolicy,
     ordered = list(inputs.values())
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ordered), YIELD_EVERY):  # the worker's loop serves alerts meanwhile
-        rows += expiry_rows(policy, ordered[start:start + YIELD_EVERY])
+        rows += expiry_rows(policy, ordered[start : start + YIELD_EVERY])
         await asyncio.sleep(0)
     if rows:
         await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
@@ -104,12 +134,12 @@ def stale_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:
     """The stores holding data whose expiries were computed from other rules than the catalog's
     (or never recorded as computed): only those need recomputing."""
     records, _, _ = driver.execute_query(queries.STORE_FINGERPRINTS, database_=database)
-    return sorted(r["id"] for r in records
-                  if r["fingerprint"] != retention_fingerprint(catalog, r["id"]))
+    return sorted(r["id"] for r in records if r["fingerprint"] != retention_fingerprint(catalog, r["id"]))
 
 
-def recompute_stores(driver: Driver, database: str, catalog: Catalog,
-                     stores: Iterable[str] | None = None) -> int:
+def recompute_stores(
+    driver: Driver, database: str, catalog: Catalog, stores: Iterable[str] | None = None
+) -> int:
     """Recompute the expiry of every holding in ``stores`` (the stale ones when None), by pages.
     Each store's fingerprint is recorded once all its holdings are done (an interrupted
     recomputation is taken up again at the next start), and so are the catalog's stores that
@@ -133,15 +163,20 @@ def mark_computed(driver: Driver, database: str, catalog: Catalog, stores: Itera
     """Record ``stores``' expiries as computed from ``catalog`` (by a loader that computed them
     with the same domain rules), so no worker start recomputes them."""
     for store in sorted(stores):
-        driver.execute_query(queries.SET_STORE_FINGERPRINT, store=store,
-                             fingerprint=retention_fingerprint(catalog, store), database_=database)
+        driver.execute_query(
+            queries.SET_STORE_FINGERPRINT,
+            store=store,
+            fingerprint=retention_fingerprint(catalog, store),
+            database_=database,
+        )
 
 
 def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, store: str) -> int:
     done, after = 0, ""
     while True:
-        records, _, _ = driver.execute_query(queries.EXPIRY_INPUTS_IN_STORE, store=store,
-                                             after=after, limit=PAGE, database_=database)
+        records, _, _ = driver.execute_query(
+            queries.EXPIRY_INPUTS_IN_STORE, store=store, after=after, limit=PAGE, database_=database
+        )
         inputs = as_inputs(records[0]["inputs"])
         if not inputs:
             return done
@@ -160,7 +195,8 @@ def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, sto
 # expanding every store's holdings), one page at a time: from $from_at, skipping the $skip
 # first (those the previous page returned at exactly that time), at most $limit. A cursor is
 # a time and a count, so it names nobody.
-EXPIRING_PAGE = """
+EXPIRING_PAGE = (
+    """
 CALL () {
   MATCH (h:Holding) USING INDEX h:Holding(expires_at)
   WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
@@ -177,7 +213,9 @@ CALL (page) {
   UNWIND page AS h
   MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
   WHERE $store IS NULL OR st.id = $store
-  WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+  WITH s, h, st, """
+    + ACTIVE_HOLDS_ON_HOLDING
+    + """ AS holds
   WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
        h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
   WITH store, category, subject_type, rule, held, count(*) AS holdings,
@@ -199,18 +237,23 @@ CALL (page) {
 }
 RETURN groups, subjects, next_at, next_skip
 """
+)
 
 # Overdue and not held, per (store, rule): the flows of overdue-retention alerts. Run by the
 # worker every minute, so it reads only overdue holdings, from the expires_at index.
-OVERDUE = """
+OVERDUE = (
+    """
 MATCH (h:Holding) USING INDEX h:Holding(expires_at)
 WHERE h.expires_at <= $now AND h.state = 'held'
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
-WITH s, h, st, """ + ACTIVE_HOLDS_ON_HOLDING + """ AS holds
+WITH s, h, st, """
+    + ACTIVE_HOLDS_ON_HOLDING
+    + """ AS holds
 WHERE size(holds) = 0
 RETURN st.id AS store, h.retention_rule AS rule, s.key AS subject,
        max(h.expires_at).epochMillis AS expired_at_ms
 """
+)
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -226,21 +269,37 @@ class ExpiringPage:
     next_skip: int
 
 
-def expiring_page(driver: Driver, database: str, before: datetime, now: datetime,
-                  store: str | None = None, category: str | None = None,
-                  subject_type: str | None = None, limit: int | None = None,
-                  from_at: datetime = EARLIEST, skip: int = 0) -> ExpiringPage:
+def expiring_page(
+    driver: Driver,
+    database: str,
+    before: datetime,
+    now: datetime,
+    store: str | None = None,
+    category: str | None = None,
+    subject_type: str | None = None,
+    limit: int | None = None,
+    from_at: datetime = EARLIEST,
+    skip: int = 0,
+) -> ExpiringPage:
     """One page of at most ``limit`` holdings (all of them when None), grouped."""
     records, _, _ = driver.execute_query(
-        EXPIRING_PAGE, before=before, now=now, store=store, category=category,
-        subject_type=subject_type, limit=limit if limit is not None else 2**62, from_at=from_at,
-        skip=skip, database_=database, routing_=RoutingControl.READ)
+        EXPIRING_PAGE,
+        before=before,
+        now=now,
+        store=store,
+        category=category,
+        subject_type=subject_type,
+        limit=limit if limit is not None else 2**62,
+        from_at=from_at,
+        skip=skip,
+        database_=database,
+        routing_=RoutingControl.READ,
+    )
     row = records[0]
     next_at = row["next_at"].to_native() if row["next_at"] is not None else None
     return ExpiringPage(plain(row["groups"]), int(row["subjects"]), next_at, int(row["next_skip"]))
 
 
 def overdue(driver: Driver, database: str, now: datetime) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(OVERDUE, now=now, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(OVERDUE, now=now, database_=database, routing_=RoutingControl.READ)
     return [plain(r.data()) for r in records]

@@ -47,14 +47,25 @@ def _read(driver: Driver, database: str, query: str) -> list[dict[str, Any]]:
 
 def observed_stores(driver: Driver, database: str) -> list[ObservedStore]:
     """Per store holding data: distinct people, and the subject types and categories held."""
-    return [ObservedStore(store=row["store"], subjects=row["subjects"],
-                          subject_types=tuple(sorted(row["subject_types"])),
-                          categories=tuple(sorted(row["categories"])))
-            for row in _read(driver, database, OBSERVED_STORES)]
+    return [
+        ObservedStore(
+            store=row["store"],
+            subjects=row["subjects"],
+            subject_types=tuple(sorted(row["subject_types"])),
+            categories=tuple(sorted(row["categories"])),
+        )
+        for row in _read(driver, database, OBSERVED_STORES)
+    ]
 
 
 def observed_flows(driver: Driver, database: str) -> list[ObservedFlow]:
     """Per observed store-to-store flow: the categories it carried and the people moved."""
-    return [ObservedFlow(source=row["source"], destination=row["destination"],
-                         categories=tuple(row["categories"]), subjects=row["subjects"])
-            for row in _read(driver, database, OBSERVED_FLOWS)]
+    return [
+        ObservedFlow(
+            source=row["source"],
+            destination=row["destination"],
+            categories=tuple(row["categories"]),
+            subjects=row["subjects"],
+        )
+        for row in _read(driver, database, OBSERVED_FLOWS)
+    ]

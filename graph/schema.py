@@ -23,9 +23,14 @@ def sync_catalog(driver: Driver, database: str, catalog: Catalog) -> None:
     ]
     stores: list[dict[str, Any]] = [
         {
-            "id": store.id, "name": store.name or store.id, "country": store.country,
-            "system": system.id, "system_name": system.name, "kind": system.kind.value,
-            "processor": system.processor, "categories": list(store.categories),
+            "id": store.id,
+            "name": store.name or store.id,
+            "country": store.country,
+            "system": system.id,
+            "system_name": system.name,
+            "kind": system.kind.value,
+            "processor": system.processor,
+            "categories": list(store.categories),
             "subject_types": [t.value for t in store.subject_types],
             "purposes": list(store.purposes),
         }

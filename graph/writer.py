@@ -56,9 +56,12 @@ class BatchRows:
         folded: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in self.holdings:
             key = (row["subject"], row["store"], row["category"])
-            always = (key[:2] not in wide and policy.may_move(
-                row["store"], row["category"], [row["purpose"]] if row["purpose"] else [],
-                (Moment(m) for m in row["marks"])))
+            always = key[:2] not in wide and policy.may_move(
+                row["store"],
+                row["category"],
+                [row["purpose"]] if row["purpose"] else [],
+                (Moment(m) for m in row["marks"]),
+            )
             if key in folded:
                 _fold_sighting(folded[key], row, always)
             else:
@@ -68,8 +71,10 @@ class BatchRows:
     def wide_targets(self) -> list[dict[str, Any]]:
         """Every holding of a (person, store) where the batch set a store-wide moment (a click
         is contact for everything the person has there): holdings not written by the batch."""
-        return [{"subject": k, "store": st, "category": None, "always": True, "event_id": None}
-                for k, st in sorted({(r["subject"], r["store"]) for r in self.clocks})]
+        return [
+            {"subject": k, "store": st, "category": None, "always": True, "event_id": None}
+            for k, st in sorted({(r["subject"], r["store"]) for r in self.clocks})
+        ]
 
     def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Store-wide moments first: the holding write reads them to return expiry inputs."""
@@ -87,11 +92,17 @@ class BatchRows:
 
 def _first_sighting(row: dict[str, Any], always: bool, refresh: str) -> dict[str, Any]:
     moments = {m: (row["at"], row["event_id"]) for m in row["marks"]}
-    return {"subject": row["subject"], "store": row["store"], "category": row["category"],
-            "first": (row["at"], row["event_id"], row["subject_type"]),
-            "last": (row["at"], row["event_id"]), "types": {row["subject_type"]},
-            "purposes": {row["purpose"]} - {None}, "moments": moments,
-            "refresh": "always" if always else refresh}
+    return {
+        "subject": row["subject"],
+        "store": row["store"],
+        "category": row["category"],
+        "first": (row["at"], row["event_id"], row["subject_type"]),
+        "last": (row["at"], row["event_id"]),
+        "types": {row["subject_type"]},
+        "purposes": {row["purpose"]} - {None},
+        "moments": moments,
+        "refresh": "always" if always else refresh,
+    }
 
 
 def _fold_sighting(into: dict[str, Any], row: dict[str, Any], always: bool) -> None:
@@ -110,13 +121,21 @@ def _fold_sighting(into: dict[str, Any], row: dict[str, Any], always: bool) -> N
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
     first_at, first_event, subject_type = row["first"]
     moments = row["moments"]
-    return {"subject": row["subject"], "store": row["store"], "category": row["category"],
-            "first_at": first_at, "first_event": first_event, "subject_type": subject_type,
-            "last_at": row["last"][0], "last_event": row["last"][1],
-            "types": sorted(row["types"]), "purposes": sorted(row["purposes"]),
-            "refresh": row["refresh"],
-            **{f"{m}_at": moments[m][0] if m in moments else None for m in HOLDING_MOMENTS},
-            **{f"{m}_event": moments[m][1] if m in moments else None for m in HOLDING_MOMENTS}}
+    return {
+        "subject": row["subject"],
+        "store": row["store"],
+        "category": row["category"],
+        "first_at": first_at,
+        "first_event": first_event,
+        "subject_type": subject_type,
+        "last_at": row["last"][0],
+        "last_event": row["last"][1],
+        "types": sorted(row["types"]),
+        "purposes": sorted(row["purposes"]),
+        "refresh": row["refresh"],
+        **{f"{m}_at": moments[m][0] if m in moments else None for m in HOLDING_MOMENTS},
+        **{f"{m}_event": moments[m][1] if m in moments else None for m in HOLDING_MOMENTS},
+    }
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -125,8 +144,11 @@ def _epoch_ms(moment: datetime) -> int:
 
 def _base(event: SubjectEvent) -> dict[str, Any]:
     return {
-        "subject": event.subject.key, "subject_type": event.subject.type.value,
-        "store": event.store, "at": _epoch_ms(event.occurred_at), "event_id": event.event_id,
+        "subject": event.subject.key,
+        "subject_type": event.subject.type.value,
+        "store": event.store,
+        "at": _epoch_ms(event.occurred_at),
+        "event_id": event.event_id,
         "purpose": event.purpose,
     }
 
@@ -136,23 +158,32 @@ def _holding_rows(event: SubjectEvent, store: str, marks: list[str]) -> list[dic
     return [base | {"category": category} for category in event.categories]
 
 
-def _marks(event: DataMovementEvent,
-           indirect_sources: Container[str]) -> tuple[list[str], list[str]]:
+def _marks(event: DataMovementEvent, indirect_sources: Container[str]) -> tuple[list[str], list[str]]:
     """The retention moments the event sets: on its categories' holdings, and store-wide."""
     marks = moments_marked(event, indirect_sources)
-    return ([m.moment.value for m in marks if not m.store_wide],
-            [m.moment.value for m in marks if m.store_wide])
+    return (
+        [m.moment.value for m in marks if not m.store_wide],
+        [m.moment.value for m in marks if m.store_wide],
+    )
 
 
-def rows_for(events: Sequence[DataMovementEvent],
-             indirect_sources: Container[str] = frozenset()) -> BatchRows:
+def rows_for(
+    events: Sequence[DataMovementEvent], indirect_sources: Container[str] = frozenset()
+) -> BatchRows:
     """Split a batch into statement rows; a movement adds holdings at its destination too.
     A collection from one of the catalog's ``indirect_sources`` is not contact."""
     rows = BatchRows()
     for event in events:
         if isinstance(event, StoreFlowEvent):  # FLOWS_TO only: a null subject marks nobody MOVED
-            rows.flows.append({"subject": None, "store": event.store, "at": _epoch_ms(event.occurred_at),
-                               "destination": event.destination, "categories": list(event.categories)})
+            rows.flows.append(
+                {
+                    "subject": None,
+                    "store": event.store,
+                    "at": _epoch_ms(event.occurred_at),
+                    "destination": event.destination,
+                    "categories": list(event.categories),
+                }
+            )
             continue
         own, store_wide = _marks(event, indirect_sources)
         if store_wide:
@@ -163,11 +194,13 @@ def rows_for(events: Sequence[DataMovementEvent],
             case MovementEvent():
                 rows.holdings += _holding_rows(event, event.store, [])  # the origin keeps its clock
                 rows.holdings += _holding_rows(event, event.destination, own)
-                rows.flows.append(_base(event) | {"destination": event.destination,
-                                                  "categories": list(event.categories)})
+                rows.flows.append(
+                    _base(event) | {"destination": event.destination, "categories": list(event.categories)}
+                )
             case ErasureEvent():
-                rows.erasures.append(_base(event) | {"categories": list(event.categories),
-                                                     "erasure": event.action})
+                rows.erasures.append(
+                    _base(event) | {"categories": list(event.categories), "erasure": event.action}
+                )
             case ConsentEvent():
                 rows.consents.append(_base(event) | {"categories": list(event.categories)})
     return rows
@@ -194,7 +227,6 @@ class GraphWriter:
         async with self._driver.session(database=self._database) as session:
             await session.execute_write(_write_batch, groups, rows, policy)
 
-
     async def upsert_alerts(self, hits: Sequence[AlertHit]) -> list[dict[str, Any]]:
         """Record alert hits; returns the alerts that are new or reopened, to announce."""
         if not hits:
@@ -204,8 +236,9 @@ class GraphWriter:
             return await session.execute_write(upsert_alerts, rows)
 
 
-async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]], rows: BatchRows,
-                       policy: RetentionPolicy) -> None:
+async def _write_batch(
+    tx: AsyncManagedTransaction, groups: list[tuple[str, ...]], rows: BatchRows, policy: RetentionPolicy
+) -> None:
     """Identities first (every event's key must identify a subject), then the data, then the
     expiries, which depend on both (all of a merged person's: their moments were folded).
     The holding write returns the expiry inputs of what it wrote: reading them back in a
@@ -216,13 +249,15 @@ async def _write_batch(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]
     written, again = await _write_holdings(tx, rows.holding_writes(policy))
     for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
-    merged = [{"subject": w, "store": None, "category": None, "always": True, "event_id": None}
-              for w in winners]
+    merged = [
+        {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
+    ]
     await refresh_targets(tx, policy, [*merged, *rows.wide_targets(), *again], written)
 
 
-async def _write_holdings(tx: AsyncManagedTransaction,
-                          writes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def _write_holdings(
+    tx: AsyncManagedTransaction, writes: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Writes the holdings; returns the expiry inputs of those whose expiry may have changed,
     and targets for those written twice in the statement (two identifiers of one person in
     the batch), whose returned inputs may predate the second write: the refresh reads those."""
@@ -231,10 +266,16 @@ async def _write_holdings(tx: AsyncManagedTransaction,
     result = await tx.run(queries.MERGE_HOLDINGS, rows=writes)
     returned = (await result.single(strict=True))["written"]
     times = Counter(values[2] for values in returned)
-    inputs = [dict(zip(EXPIRY_INPUT_COLUMNS, values[2:], strict=True))
-              for values in returned if values[1] and times[values[2]] == 1]
-    again = [{"subject": values[0], "store": values[3], "category": values[4], "always": True,
-              "event_id": None} for values in returned if times[values[2]] > 1]
+    inputs = [
+        dict(zip(EXPIRY_INPUT_COLUMNS, values[2:], strict=True))
+        for values in returned
+        if values[1] and times[values[2]] == 1
+    ]
+    again = [
+        {"subject": values[0], "store": values[3], "category": values[4], "always": True, "event_id": None}
+        for values in returned
+        if times[values[2]] > 1
+    ]
     return inputs, again
 
 
@@ -242,14 +283,14 @@ async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[st
     """Attaches and merges; returns the subjects that absorbed another. Locks first (see
     ``queries.LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
     keys = sorted({k for group in groups for k in group})
-    known = {r["identifier"]: r["subject"]
-             async for r in await tx.run(queries.LOCK_IDENTIFIERS, keys=keys)}
+    known = {r["identifier"]: r["subject"] async for r in await tx.run(queries.LOCK_IDENTIFIERS, keys=keys)}
     if not needs_lookup(groups, known):
         return []
     involved = sorted(set(known.values()))
     await (await tx.run(queries.LOCK_SUBJECTS, subjects=involved)).consume()
-    members = {r["subject"]: r["identifiers"]
-               async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)}
+    members = {
+        r["subject"]: r["identifiers"] async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)
+    }
     plan = plan_identities(groups, known, members)
     if plan.attach:
         await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()

@@ -113,8 +113,13 @@ class PublishError(LineageError):
     """Kafka did not acknowledge the payload in time; the source must retry."""
 
 
-def validation_problems(errors: Iterable[Mapping[str, Any]], *, name_unknown_fields: bool = True,
-                        skip_first: Collection[str] = (), empty: str = "<root>") -> list[str]:
+def validation_problems(
+    errors: Iterable[Mapping[str, Any]],
+    *,
+    name_unknown_fields: bool = True,
+    skip_first: Collection[str] = (),
+    empty: str = "<root>",
+) -> list[str]:
     """pydantic's errors as ``field: problem``, one wording for adapters, the catalog and the API.
 
     The value sent is never quoted (it may be personal data): pydantic's messages that quote it

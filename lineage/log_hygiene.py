@@ -21,9 +21,16 @@ SECRET = "<secret>"
 URL_LOGGING_LIBRARIES = ("httpx", "httpcore")
 PAYLOAD_LOGGING_LIBRARIES = ("aiokafka",)  # logs every message value it sends at DEBUG
 # aiokafka logs a connection error per attempt: ~34,000 lines in a 30 s Kafka outage.
-NOISY_LOGGERS = ("aiokafka", "aiokafka.conn", "aiokafka.client", "aiokafka.cluster",
-                 "aiokafka.consumer.fetcher", "aiokafka.consumer.group_coordinator",
-                 "aiokafka.producer.sender", "aiokafka.producer.producer")
+NOISY_LOGGERS = (
+    "aiokafka",
+    "aiokafka.conn",
+    "aiokafka.client",
+    "aiokafka.cluster",
+    "aiokafka.consumer.fetcher",
+    "aiokafka.consumer.group_coordinator",
+    "aiokafka.producer.sender",
+    "aiokafka.producer.producer",
+)
 REPEAT_WINDOW_S = 10.0
 
 
@@ -103,8 +110,7 @@ def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
             return record  # no handler writes it (aiokafka formats every message at DEBUG)
         _scrub_message(record, known)
         if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = _scrub("".join(traceback.format_exception(*record.exc_info)).rstrip(),
-                                     known)
+            record.exc_text = _scrub("".join(traceback.format_exception(*record.exc_info)).rstrip(), known)
         return record
 
     factory.lineage_base = base  # type: ignore[attr-defined]

@@ -26,44 +26,63 @@ log = logging.getLogger(__name__)
 STAGES = ("normalise", "record")
 
 PAYLOADS_RECEIVED = Counter(
-    "lineage_payloads_received", "Payloads the API published to a raw topic (acknowledged by "
-    "Kafka), per source.", ["source"])
+    "lineage_payloads_received",
+    "Payloads the API published to a raw topic (acknowledged by Kafka), per source.",
+    ["source"],
+)
 PAYLOADS_REFUSED = Counter(
-    "lineage_payloads_refused", "Payloads the API refused, per source and error code "
-    "(unauthorized, invalid_json, payload_too_large, kafka_unavailable...).", ["source", "code"])
+    "lineage_payloads_refused",
+    "Payloads the API refused, per source and error code "
+    "(unauthorized, invalid_json, payload_too_large, kafka_unavailable...).",
+    ["source", "code"],
+)
 PAYLOADS_READ = Counter(
-    "lineage_payloads_read", "Raw payloads the worker's normalise stage read, per source.",
-    ["source"])
-EVENTS_PRODUCED = Counter(
-    "lineage_events_produced", "Canonical events the normalise stage produced.")
-EVENTS_STORED = Counter(
-    "lineage_events_stored", "Canonical events the record stage stored in Neo4j.")
+    "lineage_payloads_read", "Raw payloads the worker's normalise stage read, per source.", ["source"]
+)
+EVENTS_PRODUCED = Counter("lineage_events_produced", "Canonical events the normalise stage produced.")
+EVENTS_STORED = Counter("lineage_events_stored", "Canonical events the record stage stored in Neo4j.")
 DEAD_LETTERS = Counter(
-    "lineage_dead_letters", "Messages sent to the dead-letter topic, per source and stage.",
-    ["source", "stage"])
+    "lineage_dead_letters",
+    "Messages sent to the dead-letter topic, per source and stage.",
+    ["source", "stage"],
+)
 BATCH_SIZE = Histogram(
-    "lineage_batch_size", "Messages per batch, per stage.", ["stage"],
-    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2000))
+    "lineage_batch_size",
+    "Messages per batch, per stage.",
+    ["stage"],
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2000),
+)
 BATCH_SECONDS = Histogram(
-    "lineage_batch_seconds", "Time to process one batch until its outcome is durable, per stage.",
-    ["stage"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+    "lineage_batch_seconds",
+    "Time to process one batch until its outcome is durable, per stage.",
+    ["stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 CONSUMER_LAG = Gauge(
-    "lineage_consumer_lag", "Messages the worker's consumer group has not committed yet, per "
-    "stage (normalise: every raw topic; record: the canonical topic).", ["stage"])
+    "lineage_consumer_lag",
+    "Messages the worker's consumer group has not committed yet, per "
+    "stage (normalise: every raw topic; record: the canonical topic).",
+    ["stage"],
+)
 ALERT_LATENCY = Histogram(
-    "lineage_alert_latency_seconds", "From the receipt of the payload (normalise) or the "
+    "lineage_alert_latency_seconds",
+    "From the receipt of the payload (normalise) or the "
     "canonical record (record) to the alert acknowledged on the alerts topic, per stage that "
-    "raised it.", ["stage"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300))
+    "raised it.",
+    ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
 ALERTS_PUBLISHED = Counter(
-    "lineage_alerts_published", "Alert records published (new or reopened alerts), per stage.",
-    ["stage"])
+    "lineage_alerts_published", "Alert records published (new or reopened alerts), per stage.", ["stage"]
+)
 NEO4J_RETRIES = Counter(
-    "lineage_neo4j_retries", "Times a write waited for Neo4j to come back (unavailable, "
-    "transient error), per stage.", ["stage"])
+    "lineage_neo4j_retries",
+    "Times a write waited for Neo4j to come back (unavailable, transient error), per stage.",
+    ["stage"],
+)
 
 for _stage in STAGES:  # every series exists from the start: rate() needs a zero to begin from
-    for _metric in (BATCH_SIZE, BATCH_SECONDS, ALERT_LATENCY, ALERTS_PUBLISHED, NEO4J_RETRIES,
-                    CONSUMER_LAG):
+    for _metric in (BATCH_SIZE, BATCH_SECONDS, ALERT_LATENCY, ALERTS_PUBLISHED, NEO4J_RETRIES, CONSUMER_LAG):
         _metric.labels(_stage)
 
 

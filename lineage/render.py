@@ -48,18 +48,34 @@ def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) ->
     console.print(view)
 
 
-SUBJECT_COLUMNS = ("store", "processor_id", "country", "held", "erased", "first_seen", "last_seen",
-                   "expires_at")
+SUBJECT_COLUMNS = (
+    "store",
+    "processor_id",
+    "country",
+    "held",
+    "erased",
+    "first_seen",
+    "last_seen",
+    "expires_at",
+)
 IMPACT_COLUMNS = ("store", "processor_id", "country", "categories", "sub_processors")
-STORE_COLUMNS = ("store", "country", "processor_id", "subjects_held", "subjects_erased", "holdings",
-                 "declared")
+STORE_COLUMNS = (
+    "store",
+    "country",
+    "processor_id",
+    "subjects_held",
+    "subjects_erased",
+    "holdings",
+    "declared",
+)
 COUNTRY_COLUMNS = ("country", "subjects", "holdings")
 
 
 def sub_processor_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Flatten sub-processor chains to 'name (CC)' for the table view."""
-    return [r | {"sub_processors": [f"{s['name']} ({s['country']})" for s in r["sub_processors"]]}
-            for r in rows]
+    return [
+        r | {"sub_processors": [f"{s['name']} ({s['country']})" for s in r["sub_processors"]]} for r in rows
+    ]
 
 
 def impact_countries(rows: list[dict[str, Any]]) -> list[str]:

@@ -30,8 +30,7 @@ def vm_hwm_bytes(status: str) -> int | None:
 class WorkerProcess:
     """One ``python -m lineage worker`` child, with its log in the state folder."""
 
-    def __init__(self, settings: Settings, log_file: Path | None = None,
-                 loglevel: str = "warning") -> None:
+    def __init__(self, settings: Settings, log_file: Path | None = None, loglevel: str = "warning") -> None:
         self.settings = settings
         self.loglevel = loglevel
         self.log_file = log_file or settings.stack.home.resolve() / "worker.log"
@@ -40,8 +39,11 @@ class WorkerProcess:
     def start(self, ready_timeout: float = 90.0) -> WorkerProcess:
         """Start and wait until its consumer group is stable (it owns its partitions)."""
         self.launch()
-        self._wait(lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
-                   ready_timeout, "join its consumer group")
+        self._wait(
+            lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
+            ready_timeout,
+            "join its consumer group",
+        )
         return self
 
     def launch(self) -> WorkerProcess:
@@ -52,12 +54,15 @@ class WorkerProcess:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "lineage", "worker", "--loglevel", self.loglevel],
                 env=settings_env(self.settings),
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         return self
 
-    def wait_caught_up(self, timeout: float = 300.0,
-                       on_progress: Callable[[int], None] | None = None) -> None:
+    def wait_caught_up(
+        self, timeout: float = 300.0, on_progress: Callable[[int], None] | None = None
+    ) -> None:
         """Wait until every raw and canonical message is committed, i.e. is in Neo4j."""
         names = Topics(self.settings.topic_namespace)
         topics = [t.name for t in names.all_raw()] + [names.canonical.name]
@@ -118,8 +123,9 @@ class WorkerProcess:
             if done():
                 return
             time.sleep(0.25)
-        raise LineageError(f"the worker did not {what} within {timeout:.0f}s; "
-                           f"log: {self.log_file}\n{self.log_tail()}")
+        raise LineageError(
+            f"the worker did not {what} within {timeout:.0f}s; log: {self.log_file}\n{self.log_tail()}"
+        )
 
     def __enter__(self) -> WorkerProcess:
         return self if self.is_running() else self.start()

@@ -24,7 +24,10 @@ def _section(prefix: str) -> SettingsConfigDict:
     """A section's config. Errors never quote the input: a section-wide check (SASL without a
     password) would otherwise print every value of the section, secrets included."""
     return SettingsConfigDict(
-        env_prefix=prefix, env_file=".env", extra="ignore", frozen=True,
+        env_prefix=prefix,
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
         hide_input_in_errors=True,
     )
 
@@ -62,27 +65,30 @@ class KafkaSettings(BaseSettings):
 
     model_config = _section("LINEAGE_KAFKA_")
 
-    bootstrap: str | None = Field(
-        None, description="host:port list; default: the local stack's broker."
-    )
+    bootstrap: str | None = Field(None, description="host:port list; default: the local stack's broker.")
     security_protocol: SecurityProtocol = Field(
-        "PLAINTEXT", description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (managed "
-        "clusters: Confluent Cloud, MSK with SASL/SCRAM, Aiven, Redpanda Cloud).")
-    sasl_mechanism: SaslMechanism = Field(
-        "PLAIN", description="SASL mechanism of SASL_PLAINTEXT / SASL_SSL.")
+        "PLAINTEXT",
+        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (managed "
+        "clusters: Confluent Cloud, MSK with SASL/SCRAM, Aiven, Redpanda Cloud).",
+    )
+    sasl_mechanism: SaslMechanism = Field("PLAIN", description="SASL mechanism of SASL_PLAINTEXT / SASL_SSL.")
     sasl_username: str | None = Field(None, description="SASL user name (API key).")
     sasl_password: SecretStr | None = Field(None, description="SASL password (API secret).")
     ssl_ca_file: FilePath | None = Field(
-        None, description="PEM file of the CA(s) that signed the brokers' certificates; unset: "
-        "the system's trust store (public CAs, as managed clusters use).")
+        None,
+        description="PEM file of the CA(s) that signed the brokers' certificates; unset: "
+        "the system's trust store (public CAs, as managed clusters use).",
+    )
     ssl_cert_file: FilePath | None = Field(
-        None, description="PEM client certificate (mutual TLS); may hold the key too.")
+        None, description="PEM client certificate (mutual TLS); may hold the key too."
+    )
     ssl_key_file: FilePath | None = Field(None, description="PEM private key of the client certificate.")
-    ssl_key_password: SecretStr | None = Field(
-        None, description="Password of an encrypted client key.")
+    ssl_key_password: SecretStr | None = Field(None, description="Password of an encrypted client key.")
     ssl_check_hostname: bool = Field(
-        True, description="Check that the broker's certificate names the host connected to. "
-        "The certificate chain is verified either way.")
+        True,
+        description="Check that the broker's certificate names the host connected to. "
+        "The certificate chain is verified either way.",
+    )
 
     @property
     def uses_tls(self) -> bool:
@@ -95,14 +101,19 @@ class KafkaSettings(BaseSettings):
     @model_validator(mode="after")
     def _consistent(self) -> KafkaSettings:
         """Refuse at start what would otherwise fail at the first connection, obscurely."""
-        if self.uses_sasl and not (self.sasl_username and self.sasl_password
-                                   and self.sasl_password.get_secret_value()):
-            raise ValueError(f"LINEAGE_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
-                             "LINEAGE_KAFKA_SASL_USERNAME and LINEAGE_KAFKA_SASL_PASSWORD")
+        if self.uses_sasl and not (
+            self.sasl_username and self.sasl_password and self.sasl_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"LINEAGE_KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs "
+                "LINEAGE_KAFKA_SASL_USERNAME and LINEAGE_KAFKA_SASL_PASSWORD"
+            )
         tls_files = [self.ssl_ca_file, self.ssl_cert_file, self.ssl_key_file]
         if not self.uses_tls and any(tls_files):
-            raise ValueError("LINEAGE_KAFKA_SSL_* files are set but LINEAGE_KAFKA_SECURITY_PROTOCOL="
-                             f"{self.security_protocol} does not use TLS (SSL or SASL_SSL)")
+            raise ValueError(
+                "LINEAGE_KAFKA_SSL_* files are set but LINEAGE_KAFKA_SECURITY_PROTOCOL="
+                f"{self.security_protocol} does not use TLS (SSL or SASL_SSL)"
+            )
         if self.ssl_key_file and not self.ssl_cert_file:
             raise ValueError("LINEAGE_KAFKA_SSL_KEY_FILE needs LINEAGE_KAFKA_SSL_CERT_FILE")
         return self
@@ -119,16 +130,22 @@ class TopicSettings(BaseSettings):
     dead_letter_partitions: int = Field(1, ge=1, description="Partitions of the dead-letter topic.")
     alerts_partitions: int = Field(1, ge=1, description="Partitions of the alerts topic.")
     replication_factor: int = Field(
-        1, ge=1, description="Copies of each partition (3 on a production cluster).")
+        1, ge=1, description="Copies of each partition (3 on a production cluster)."
+    )
     min_insync_replicas: int | None = Field(
-        None, ge=1, description="Replicas that must have a write before acks=all succeeds; "
-        "unset: replication factor - 1 when it is 2 or more, else the broker's default.")
+        None,
+        ge=1,
+        description="Replicas that must have a write before acks=all succeeds; "
+        "unset: replication factor - 1 when it is 2 or more, else the broker's default.",
+    )
 
     @model_validator(mode="after")
     def _fits_replication(self) -> TopicSettings:
         if self.min_insync_replicas is not None and self.min_insync_replicas > self.replication_factor:
-            raise ValueError("LINEAGE_TOPIC_MIN_INSYNC_REPLICAS cannot exceed "
-                             "LINEAGE_TOPIC_REPLICATION_FACTOR: no write would ever succeed")
+            raise ValueError(
+                "LINEAGE_TOPIC_MIN_INSYNC_REPLICAS cannot exceed "
+                "LINEAGE_TOPIC_REPLICATION_FACTOR: no write would ever succeed"
+            )
         return self
 
     @property
@@ -146,24 +163,33 @@ class Neo4jSettings(BaseSettings):
     model_config = _section("LINEAGE_NEO4J_")
 
     uri: str | None = Field(
-        None, description="bolt:// (one server) or neo4j:// (routing: a cluster, reads to "
-        "followers), +s for TLS (Aura: neo4j+s://); default: the local stack's server.")
+        None,
+        description="bolt:// (one server) or neo4j:// (routing: a cluster, reads to "
+        "followers), +s for TLS (Aura: neo4j+s://); default: the local stack's server.",
+    )
     user: str = Field("neo4j", description="User name, when the server has auth enabled.")
     password: SecretStr = Field(SecretStr(""), description="Password; empty means no auth.")
     database: str = Field("neo4j", description="Database name.")
     max_connection_lifetime_s: float = Field(
-        3000.0, gt=0, description="Pooled connections are replaced after this: under the 60 "
-        "minutes after which Aura and cloud load balancers drop idle connections.")
+        3000.0,
+        gt=0,
+        description="Pooled connections are replaced after this: under the 60 "
+        "minutes after which Aura and cloud load balancers drop idle connections.",
+    )
     liveness_check_s: float | None = Field(
-        None, ge=0, description="A pooled connection idle this long is checked before use "
-        "(0: always); unset: never (the driver's default).")
+        None,
+        ge=0,
+        description="A pooled connection idle this long is checked before use "
+        "(0: always); unset: never (the driver's default).",
+    )
 
     @model_validator(mode="after")
     def _known_scheme(self) -> Neo4jSettings:
         """The driver's own error for a typo'd scheme does not say which setting is wrong."""
         if self.uri is not None and self.uri.split("://", 1)[0] not in NEO4J_SCHEMES:
-            raise ValueError(f"LINEAGE_NEO4J_URI must start with one of "
-                             f"{', '.join(s + '://' for s in NEO4J_SCHEMES)}")
+            raise ValueError(
+                f"LINEAGE_NEO4J_URI must start with one of {', '.join(s + '://' for s in NEO4J_SCHEMES)}"
+            )
         return self
 
 
@@ -183,7 +209,8 @@ class ApiSettings(BaseSettings):
         1024 * 1024, gt=0, description="Largest webhook body accepted; larger ones get 413."
     )
     publish_timeout_s: float = Field(
-        10.0, gt=0,
+        10.0,
+        gt=0,
         description="Seconds to wait for Kafka to acknowledge a payload before answering 503, "
         "so the source retries.",
     )
@@ -211,27 +238,37 @@ class ApiSettings(BaseSettings):
         None, description="Shared secret for producers of canonical events (Bearer or Basic password)."
     )
     openlineage_token: SecretStr | None = Field(
-        None, description="API key OpenLineage producers send (the HTTP transport's "
-        "`Authorization: Bearer <api_key>`) to POST /api/v1/lineage; unset, it answers 503.")
+        None,
+        description="API key OpenLineage producers send (the HTTP transport's "
+        "`Authorization: Bearer <api_key>`) to POST /api/v1/lineage; unset, it answers 503.",
+    )
     metrics_token: SecretStr | None = Field(
-        None, description="Bearer token Prometheus sends to GET /metrics; unset, /metrics is "
-        "open (it carries counts per source and stage, no personal data).")
+        None,
+        description="Bearer token Prometheus sends to GET /metrics; unset, /metrics is "
+        "open (it carries counts per source and stage, no personal data).",
+    )
     query_token: SecretStr | None = Field(
-        None, description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
-        "unset, they answer 503. The browser workspace (/ui) logs in with it too.")
+        None,
+        description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
+        "unset, they answer 503. The browser workspace (/ui) logs in with it too.",
+    )
     session_hours: float = Field(
-        8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login.")
+        8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login."
+    )
     insecure_session_cookie: bool = Field(
-        False, description="Send the workspace's session cookie without the Secure flag, for a "
-        "browser on plain http://127.0.0.1 (tests); refused on any other host.")
+        False,
+        description="Send the workspace's session cookie without the Secure flag, for a "
+        "browser on plain http://127.0.0.1 (tests); refused on any other host.",
+    )
 
     @model_validator(mode="after")
     def _secure_cookie_off_loopback(self) -> ApiSettings:
         """A session cookie sent in clear over a network would hand the token's power to anyone
         on the path: only a loopback-only server may drop the Secure flag."""
         if self.insecure_session_cookie and self.host != "127.0.0.1":
-            raise ValueError("LINEAGE_API_INSECURE_SESSION_COOKIE is only allowed with "
-                             "LINEAGE_API_HOST=127.0.0.1")
+            raise ValueError(
+                "LINEAGE_API_INSECURE_SESSION_COOKIE is only allowed with LINEAGE_API_HOST=127.0.0.1"
+            )
         return self
 
     def secret_of(self, source: Source) -> SecretStr | None:
@@ -257,7 +294,8 @@ class AlertSettings(BaseSettings):
 
     webhook_url: str | None = Field(None, description="POST every new alert as JSON here.")
     slack_webhook_url: SecretStr | None = Field(
-        None, description="Slack-compatible incoming webhook: a text message per new alert.")
+        None, description="Slack-compatible incoming webhook: a text message per new alert."
+    )
     sink_timeout_s: float = Field(5.0, gt=0, description="Timeout of one delivery attempt.")
     sink_attempts: int = Field(5, ge=1, description="Delivery attempts before giving up (logged).")
 
@@ -271,19 +309,27 @@ class NoticeSettings(BaseSettings):
     smtp_host: str | None = Field(None, description="SMTP server for e-mailed notices; unset: none sent.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 submission, 465 TLS).")
     smtp_security: Literal["starttls", "tls", "none"] = Field(
-        "starttls", description="starttls (587), tls (implicit, 465) or none (a local relay only).")
+        "starttls", description="starttls (587), tls (implicit, 465) or none (a local relay only)."
+    )
     smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     sender: str = Field("lineage@localhost", description="From address of notices (the DPO's).")
     webhook_secret: SecretStr | None = Field(
-        None, description="Key of the X-Lineage-Signature HMAC on webhook notices; unset: webhook "
-        "notices are not sent (a processor must be able to tell them from forgeries).")
+        None,
+        description="Key of the X-Lineage-Signature HMAC on webhook notices; unset: webhook "
+        "notices are not sent (a processor must be able to tell them from forgeries).",
+    )
     ack_url: str | None = Field(
-        None, description="Public base URL of lineage serve that processors acknowledge at "
-        "(POST {ack_url}/erasure-requests/{id}/tasks/{task}/ack); default LINEAGE_API_PUBLIC_URL.")
+        None,
+        description="Public base URL of lineage serve that processors acknowledge at "
+        "(POST {ack_url}/erasure-requests/{id}/tasks/{task}/ack); default LINEAGE_API_PUBLIC_URL.",
+    )
     remind_days: float = Field(
-        7.0, gt=0, description="Remind a processor this many days before the deadline while its "
-        "task is outstanding (once per task).")
+        7.0,
+        gt=0,
+        description="Remind a processor this many days before the deadline while its "
+        "task is outstanding (once per task).",
+    )
     timeout_s: float = Field(10.0, gt=0, description="Timeout of one send (SMTP or webhook).")
 
 
@@ -302,22 +348,37 @@ class Settings(BaseSettings):
         description="Catalog of systems, stores, processors and retention rules.",
     )
     catalog_check_s: float = Field(
-        5.0, gt=0, description="How often the worker checks the catalog file for changes; a "
-        "change is applied to the graph and its alerts without a restart.")
+        5.0,
+        gt=0,
+        description="How often the worker checks the catalog file for changes; a "
+        "change is applied to the graph and its alerts without a restart.",
+    )
     retention_check_s: float = Field(
-        60.0, gt=0, description="How often the worker looks for data held past its expiry "
-        "(overdue alerts) and for erasure requests past their deadline.")
+        60.0,
+        gt=0,
+        description="How often the worker looks for data held past its expiry "
+        "(overdue alerts) and for erasure requests past their deadline.",
+    )
     raw_retention_days: float = Field(
-        7.0, gt=0, description="How long raw topics keep native payloads (personal data as the "
-        "sources sent it): long enough to replay after an outage, no longer.")
+        7.0,
+        gt=0,
+        description="How long raw topics keep native payloads (personal data as the "
+        "sources sent it): long enough to replay after an outage, no longer.",
+    )
     dead_letter_retention_days: float = Field(
-        30.0, gt=0, description="How long the dead-letter topic keeps refused payloads.")
+        30.0, gt=0, description="How long the dead-letter topic keeps refused payloads."
+    )
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     worker_metrics_port: int | None = Field(
-        None, ge=1, le=65535, description="Port of the worker's Prometheus /metrics server; "
-        "unset (default), the worker serves no metrics.")
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the worker's Prometheus /metrics server; "
+        "unset (default), the worker serves no metrics.",
+    )
     worker_metrics_host: str = Field(
-        "127.0.0.1", description="Address the worker's /metrics server listens on.")
+        "127.0.0.1", description="Address the worker's /metrics server listens on."
+    )
     topic_namespace: str = Field("lineage", description="Prefix of every Kafka topic name.")
     stack: StackSettings = Field(default_factory=StackSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
@@ -340,13 +401,11 @@ class Settings(BaseSettings):
         self._local_stack = self.kafka.bootstrap is None and self.neo4j.uri is None
         if self.kafka.bootstrap is None:
             object.__setattr__(
-                self, "kafka", self.kafka.model_copy(
-                    update={"bootstrap": f"{host}:{self.stack.kafka_port}"})
+                self, "kafka", self.kafka.model_copy(update={"bootstrap": f"{host}:{self.stack.kafka_port}"})
             )
         if self.neo4j.uri is None:
             object.__setattr__(
-                self, "neo4j", self.neo4j.model_copy(
-                    update={"uri": f"bolt://{host}:{self.stack.neo4j_port}"})
+                self, "neo4j", self.neo4j.model_copy(update={"uri": f"bolt://{host}:{self.stack.neo4j_port}"})
             )
         return self
 
@@ -362,11 +421,18 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, so log hygiene can scrub them wherever they appear."""
-        found = [self.subject_key, self.neo4j.password, self.alerts.slack_webhook_url,
-                 self.kafka.sasl_password, self.kafka.ssl_key_password, self.api.query_token,
-                 self.api.metrics_token,
-                 *(self.api.secret_of(source) for source in SOURCES),
-                 self.notices.smtp_password, self.notices.webhook_secret]
+        found = [
+            self.subject_key,
+            self.neo4j.password,
+            self.alerts.slack_webhook_url,
+            self.kafka.sasl_password,
+            self.kafka.ssl_key_password,
+            self.api.query_token,
+            self.api.metrics_token,
+            *(self.api.secret_of(source) for source in SOURCES),
+            self.notices.smtp_password,
+            self.notices.webhook_secret,
+        ]
         values = [s.get_secret_value() for s in found if s is not None]
         return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
 

@@ -66,8 +66,13 @@ SOURCES: tuple[Source, ...] = (
     Source("s3", adapt_s3, SignatureScheme.SHARED_SECRET, "s3_token", object_rules=True, via_sns=True),
     Source("canonical", adapt_canonical, SignatureScheme.SHARED_SECRET, "canonical_token"),
     # OpenLineage's HTTP transport sends its api_key as a Bearer token (POST /api/v1/lineage)
-    Source("openlineage", adapt_openlineage, SignatureScheme.SHARED_SECRET, "openlineage_token",
-           catalog_datasets=True),
+    Source(
+        "openlineage",
+        adapt_openlineage,
+        SignatureScheme.SHARED_SECRET,
+        "openlineage_token",
+        catalog_datasets=True,
+    ),
 )
 
 SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
@@ -78,10 +83,14 @@ def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
     """Every source's adapter; the object-store one takes its bucket rules from the catalog, the
     OpenLineage one its dataset -> store mapping."""
     rules, datasets = catalog.object_rules(), catalog.dataset_stores()
-    return {source.name: partial(source.adapter, rules=rules) if source.object_rules
-            else partial(source.adapter, datasets=datasets) if source.catalog_datasets
-            else source.adapter
-            for source in SOURCES}
+    return {
+        source.name: partial(source.adapter, rules=rules)
+        if source.object_rules
+        else partial(source.adapter, datasets=datasets)
+        if source.catalog_datasets
+        else source.adapter
+        for source in SOURCES
+    }
 
 
 def source_named(name: str) -> Source:

@@ -42,8 +42,9 @@ def broker_answers(kafka: KafkaTarget, timeout_s: float = 3.0) -> bool:
         return False
     try:
         # A refused handshake or SASL login would otherwise wait out the 30 s bootstrap default.
-        admin = _admin(kafka, request_timeout_ms=int(timeout_s * 1000),
-                       bootstrap_timeout_ms=int(timeout_s * 1000))
+        admin = _admin(
+            kafka, request_timeout_ms=int(timeout_s * 1000), bootstrap_timeout_ms=int(timeout_s * 1000)
+        )
     except (KafkaError, OSError, ValueError):
         return False
     try:
@@ -72,8 +73,9 @@ def ensure_topics(kafka: KafkaTarget, specs: tuple[TopicSpec, ...]) -> list[str]
             _create(admin, spec)
         present = [s for s in specs if s.name in existing]
         if present:
-            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.config())
-                                 for s in present])
+            admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, s.name, configs=s.config()) for s in present]
+            )
             _grow_partitions(admin, present)
         return [s.name for s in missing]
     finally:
@@ -82,8 +84,7 @@ def ensure_topics(kafka: KafkaTarget, specs: tuple[TopicSpec, ...]) -> list[str]
 
 def _create(admin: KafkaAdminClient, spec: TopicSpec) -> None:
     """One topic; a replication factor the cluster cannot hold is a setting to fix, said so."""
-    topic = NewTopic(spec.name, spec.partitions, spec.replication_factor,
-                     topic_configs=spec.config())
+    topic = NewTopic(spec.name, spec.partitions, spec.replication_factor, topic_configs=spec.config())
     try:
         with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics([topic])
@@ -92,7 +93,8 @@ def _create(admin: KafkaAdminClient, spec: TopicSpec) -> None:
         raise ConfigError(
             f"cannot create {spec.name} with replication factor {spec.replication_factor}: the "
             f"cluster has {brokers} broker(s). Set LINEAGE_TOPIC_REPLICATION_FACTOR to at most "
-            "that.") from exc
+            "that."
+        ) from exc
 
 
 def _grow_partitions(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
@@ -105,13 +107,22 @@ def _grow_partitions(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
         if len(partitions) < spec.partitions:
             grow[spec.name] = spec.partitions
         elif len(partitions) > spec.partitions:
-            log.warning("%s has %d partitions, %d configured: Kafka cannot remove partitions, "
-                        "keeping %d", spec.name, len(partitions), spec.partitions, len(partitions))
+            log.warning(
+                "%s has %d partitions, %d configured: Kafka cannot remove partitions, keeping %d",
+                spec.name,
+                len(partitions),
+                spec.partitions,
+                len(partitions),
+            )
         replicas = {len(p["replica_nodes"]) for p in partitions}
         if replicas and replicas != {spec.replication_factor}:
-            log.warning("%s has replication factor %s, %d configured: changing it needs a "
-                        "partition reassignment (kafka-reassign-partitions), not done here",
-                        spec.name, "/".join(map(str, sorted(replicas))), spec.replication_factor)
+            log.warning(
+                "%s has replication factor %s, %d configured: changing it needs a "
+                "partition reassignment (kafka-reassign-partitions), not done here",
+                spec.name,
+                "/".join(map(str, sorted(replicas))),
+                spec.replication_factor,
+            )
     if grow:
         admin.create_partitions(grow)
         log.info("partitions added: %s", ", ".join(f"{n} -> {c}" for n, c in sorted(grow.items())))

@@ -58,8 +58,9 @@ def _origin(event: faust.EventT) -> dict[str, Any]:
     return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
 
 
-def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Settings,
-                    live: LiveCatalog) -> None:
+def register_agents(
+    app: faust.App, lineage_topics: LineageTopics, settings: Settings, live: LiveCatalog
+) -> None:
     hasher = SubjectHasher(settings.require_subject_key())
     sinks = AlertSinks(settings.alerts)
     names = Topics(settings.topic_namespace)
@@ -88,14 +89,12 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 for event in batch:
                     source = names.source_of(event.message.topic)
                     received = received_time(event.message.headers, event.message.timestamp)
-                    outcome = normalise(source, event.value, live.adapters, hasher,
-                                        _origin(event), received)
+                    outcome = normalise(source, event.value, live.adapters, hasher, _origin(event), received)
                     if isinstance(outcome, DeadLetter):
                         outgoing.append(dead(outcome))
                         continue
                     events += outcome
-                    outgoing += [(canonical, event_key(e), encode_event(e))
-                                 for e in outcome]
+                    outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
                 adapted = time.perf_counter()
                 announced = await early.announce(_alert_hits(events, live))
                 await _deliver(alerted(announced) + outgoing)  # acked by the broker (acks=all)
@@ -104,9 +103,13 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                 metrics.payloads_read(names.source_of(e.message.topic) for e in batch)
                 metrics.batch_done("normalise", len(batch), started, produced=len(events))
                 metrics.alerts_published("normalise", len(announced), _receipts(batch))
-                log.debug("normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
-                          len(batch), len(outgoing), adapted - started,
-                          time.perf_counter() - adapted)
+                log.debug(
+                    "normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
+                    len(batch),
+                    len(outgoing),
+                    adapted - started,
+                    time.perf_counter() - adapted,
+                )
         finally:
             await driver.close()
 
@@ -137,8 +140,12 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
                     await stream.ack(event)
                 metrics.batch_done("record", len(batch), started, stored=len(stored))
                 metrics.alerts_published("record", len(announced), _receipts(batch))
-                log.debug("stored %d events: %.3fs decode, %.3fs Neo4j", len(events),
-                          decoded - started, time.perf_counter() - decoded)
+                log.debug(
+                    "stored %d events: %.3fs decode, %.3fs Neo4j",
+                    len(events),
+                    decoded - started,
+                    time.perf_counter() - decoded,
+                )
         finally:
             await driver.close()
 
@@ -152,12 +159,10 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         try:
             announced = await asyncio.to_thread(_apply, settings, changed, current)
         except Exception as exc:  # a timer that raises stops for good: never let one
-            log.warning("catalog change not applied yet (%s); retrying at the next check",
-                        type(exc).__name__)
+            log.warning("catalog change not applied yet (%s); retrying at the next check", type(exc).__name__)
             live.revert(current)
             return
-        log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path,
-                    len(announced))
+        log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path, len(announced))
         await announce(announced)
 
     @app.timer(settings.retention_check_s)
@@ -166,8 +171,7 @@ def register_agents(app: faust.App, lineage_topics: LineageTopics, settings: Set
         try:
             announced = await asyncio.to_thread(_checks, settings)
         except Exception as exc:
-            log.warning("scheduled checks skipped (%s); retrying at the next run",
-                        type(exc).__name__)
+            log.warning("scheduled checks skipped (%s); retrying at the next run", type(exc).__name__)
             return
         await announce(announced)
 
@@ -211,14 +215,19 @@ async def _deliver(outgoing: Sequence[Outgoing]) -> None:
             await asyncio.gather(*futures)
             return
         except (TimeoutError, KafkaError, OSError) as exc:
-            log.warning("Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
-                        len(outgoing), type(exc).__name__, delay)
+            log.warning(
+                "Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
+                len(outgoing),
+                type(exc).__name__,
+                delay,
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
 
 
-async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]],
-                    hits: list[AlertHit]) -> list[dict[str, Any]]:
+async def _retrying(
+    write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]], hits: list[AlertHit]
+) -> list[dict[str, Any]]:
     """Alerts are written like holdings: Neo4j unavailability is waited out, acks held. An
     error that retrying cannot fix loses the alerts of this batch, never the batch: its events
     are stored, and the next event on the same flow, or the next catalog check, raises them."""
@@ -228,8 +237,7 @@ async def _retrying(write: Callable[[list[AlertHit]], Awaitable[list[dict[str, A
             return await write(hits)
         except (TransientError, DriverError, OSError) as exc:
             metrics.neo4j_retry("record")
-            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs",
-                        type(exc).__name__, delay)
+            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs", type(exc).__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
         except Exception as exc:
@@ -258,8 +266,11 @@ class EarlyAlerts:
         try:
             return await asyncio.wait_for(self._writer.upsert_alerts(hits), EARLY_ALERT_TIMEOUT_S)
         except Exception as exc:
-            log.warning("early alerts paused for %.0fs (%s); the record stage raises them",
-                        EARLY_ALERT_PAUSE_S, type(exc).__name__)
+            log.warning(
+                "early alerts paused for %.0fs (%s); the record stage raises them",
+                EARLY_ALERT_PAUSE_S,
+                type(exc).__name__,
+            )
             self._paused_until = time.monotonic() + EARLY_ALERT_PAUSE_S
             return []
 
@@ -286,8 +297,9 @@ def _refusal(exc: Exception) -> str:
     return f"event cannot be recorded: {type(exc).__name__} in the record stage"
 
 
-async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
-                 live: LiveCatalog) -> list[DeadLetter]:
+async def _store(
+    writer: GraphWriter, events: Sequence[DataMovementEvent], live: LiveCatalog
+) -> list[DeadLetter]:
     """Write until Neo4j has the batch. Returns the events that cannot be stored as dead letters.
 
     Unavailability is waited out (the stream stalls, nothing is acked). Anything else (a row
@@ -308,8 +320,6 @@ async def _store(writer: GraphWriter, events: Sequence[DataMovementEvent],
         except Exception as exc:
             if len(events) == 1:
                 log.warning("event %s cannot be stored: %s", events[0].event_id, _refusal(exc))
-                return [DeadLetter(events[0].source, "record", _refusal(exc),
-                                   encode_event(events[0]))]
+                return [DeadLetter(events[0].source, "record", _refusal(exc), encode_event(events[0]))]
             middle = len(events) // 2
-            return (await _store(writer, events[:middle], live)
-                    + await _store(writer, events[middle:], live))
+            return await _store(writer, events[:middle], live) + await _store(writer, events[middle:], live)

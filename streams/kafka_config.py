@@ -44,14 +44,16 @@ def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
     if not kafka.uses_tls:
         return None
     context = ssl.create_default_context(
-        ssl.Purpose.SERVER_AUTH, cafile=str(kafka.ssl_ca_file) if kafka.ssl_ca_file else None)
+        ssl.Purpose.SERVER_AUTH, cafile=str(kafka.ssl_ca_file) if kafka.ssl_ca_file else None
+    )
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = kafka.ssl_check_hostname
     context.verify_mode = ssl.CERT_REQUIRED
     if kafka.ssl_cert_file:
         password = kafka.ssl_key_password.get_secret_value() if kafka.ssl_key_password else None
-        context.load_cert_chain(str(kafka.ssl_cert_file),
-                                str(kafka.ssl_key_file) if kafka.ssl_key_file else None, password)
+        context.load_cert_chain(
+            str(kafka.ssl_cert_file), str(kafka.ssl_key_file) if kafka.ssl_key_file else None, password
+        )
     return context
 
 
@@ -60,9 +62,11 @@ def _sasl(kafka: KafkaSettings) -> dict[str, Any]:
     if not kafka.uses_sasl:
         return {}
     assert kafka.sasl_password is not None  # the settings validator insists on it
-    return {"sasl_mechanism": kafka.sasl_mechanism,
-            "sasl_plain_username": kafka.sasl_username,
-            "sasl_plain_password": kafka.sasl_password.get_secret_value()}
+    return {
+        "sasl_mechanism": kafka.sasl_mechanism,
+        "sasl_plain_username": kafka.sasl_username,
+        "sasl_plain_password": kafka.sasl_password.get_secret_value(),
+    }
 
 
 def kafka_python_config(target: KafkaTarget) -> dict[str, Any]:
@@ -78,8 +82,11 @@ def kafka_python_config(target: KafkaTarget) -> dict[str, Any]:
 def aiokafka_config(target: KafkaTarget) -> dict[str, Any]:
     """Keyword arguments for aiokafka's AIOKafkaProducer / AIOKafkaConsumer (the API)."""
     kafka = kafka_settings(target)
-    config: dict[str, Any] = {"bootstrap_servers": bootstrap_of(kafka),
-                              "security_protocol": kafka.security_protocol, **_sasl(kafka)}
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_of(kafka),
+        "security_protocol": kafka.security_protocol,
+        **_sasl(kafka),
+    }
     context = ssl_context(kafka)
     if context is not None:
         config["ssl_context"] = context
@@ -93,8 +100,11 @@ def faust_credentials(kafka: KafkaSettings) -> CredentialsT | None:
     if kafka.uses_sasl:
         assert kafka.sasl_password is not None
         credentials = faust.SASLCredentials(
-            username=kafka.sasl_username, password=kafka.sasl_password.get_secret_value(),
-            ssl_context=context, mechanism=kafka.sasl_mechanism)
+            username=kafka.sasl_username,
+            password=kafka.sasl_password.get_secret_value(),
+            ssl_context=context,
+            mechanism=kafka.sasl_mechanism,
+        )
         return credentials  # SASL_SSL with a context, SASL_PLAINTEXT without
     if context is not None:
         return faust.SSLCredentials(context)

@@ -25,10 +25,7 @@ def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
         ]
         ends = consumer.end_offsets(partitions)
         committed = admin.list_group_offsets({group: None}).get(group, {})
-        return sum(
-            max(0, ends[tp] - (committed[tp].offset if tp in committed else 0))
-            for tp in partitions
-        )
+        return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)
     finally:
         consumer.close()
         admin.close()
@@ -38,16 +35,23 @@ def lag_by_stage(kafka: KafkaTarget, group: str, names: Topics) -> dict[str, int
     """The group's lag per worker stage: normalise (every raw topic), record (the canonical
     topic). Read from the broker, like :func:`consumer_lag`: the lag of the whole group, the
     same figure whichever worker reports it."""
-    return {"normalise": consumer_lag(kafka, group, [t.name for t in names.all_raw()]),
-            "record": consumer_lag(kafka, group, [names.canonical.name])}
+    return {
+        "normalise": consumer_lag(kafka, group, [t.name for t in names.all_raw()]),
+        "record": consumer_lag(kafka, group, [names.canonical.name]),
+    }
 
 
-def read_dead_letters(kafka: KafkaTarget, topic: str, limit: int = 100,
-                      timeout_s: float = 3.0) -> list[dict[str, Any]]:
+def read_dead_letters(
+    kafka: KafkaTarget, topic: str, limit: int = 100, timeout_s: float = 3.0
+) -> list[dict[str, Any]]:
     """The newest ``limit`` dead letters (without committing: reading them changes nothing)."""
-    consumer = KafkaConsumer(**kafka_python_config(kafka), enable_auto_commit=False,
-                             auto_offset_reset="earliest", group_id=None,
-                             consumer_timeout_ms=int(timeout_s * 1000))
+    consumer = KafkaConsumer(
+        **kafka_python_config(kafka),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        group_id=None,
+        consumer_timeout_ms=int(timeout_s * 1000),
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         if not partitions:
@@ -69,8 +73,9 @@ def read_dead_letters(kafka: KafkaTarget, topic: str, limit: int = 100,
 def read_records(kafka: KafkaTarget, topic: str) -> list[ConsumerRecord]:
     """Every record of ``topic``, headers included, from the beginning, without a consumer group
     (reading changes nothing); order across partitions is not kept."""
-    consumer = KafkaConsumer(**kafka_python_config(kafka), group_id=None, enable_auto_commit=False,
-                             consumer_timeout_ms=10_000)
+    consumer = KafkaConsumer(
+        **kafka_python_config(kafka), group_id=None, enable_auto_commit=False, consumer_timeout_ms=10_000
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)

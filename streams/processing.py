@@ -48,8 +48,11 @@ class DeadLetter:
         escaped or base64-encoded, a payload near the raw topic's 1 MiB limit would make a record
         Kafka refuses on every retry, holding up the partition it came from."""
         record: dict[str, Any] = {
-            "source": self.source, "stage": self.stage, "reason": self.reason,
-            "failed_at": datetime.now(UTC).isoformat(), **self.origin,
+            "source": self.source,
+            "stage": self.stage,
+            "reason": self.reason,
+            "failed_at": datetime.now(UTC).isoformat(),
+            **self.origin,
         }
         kept = self.payload[:MAX_KEPT_PAYLOAD]
         if len(kept) < len(self.payload):
@@ -79,9 +82,14 @@ def parse_json(raw: bytes) -> Any:
         raise ValueError("not JSON this service accepts: a number is too long") from None
 
 
-def normalise(source: str, raw: bytes, adapters: Mapping[str, Adapter], hasher: SubjectHasher,
-              origin: dict[str, Any] | None = None,
-              received_at: datetime | None = None) -> list[DataMovementEvent] | DeadLetter:
+def normalise(
+    source: str,
+    raw: bytes,
+    adapters: Mapping[str, Adapter],
+    hasher: SubjectHasher,
+    origin: dict[str, Any] | None = None,
+    received_at: datetime | None = None,
+) -> list[DataMovementEvent] | DeadLetter:
     """Native payload bytes of ``source`` -> canonical events, or a dead letter saying why.
 
     ``received_at`` is the time of record for payloads that carry no time of their own.
@@ -99,8 +107,9 @@ def normalise(source: str, raw: bytes, adapters: Mapping[str, Adapter], hasher: 
         return DeadLetter(source, "normalise", exc.reason, raw, origin)
     except Exception as exc:  # a bug in an adapter must not lose the payload either
         log.error("adapter %s failed unexpectedly: %s", source, type(exc).__name__)
-        return DeadLetter(source, "normalise", f"internal error in the adapter: {type(exc).__name__}",
-                          raw, origin)
+        return DeadLetter(
+            source, "normalise", f"internal error in the adapter: {type(exc).__name__}", raw, origin
+        )
 
 
 def received_time(headers: Any, timestamp: float | None) -> datetime | None:
@@ -126,5 +135,4 @@ def decode_canonical(raw: bytes, origin: dict[str, Any] | None = None) -> DataMo
     except EventDecodeError as exc:
         return DeadLetter("canonical", "record", str(exc), raw, origin or {})
     except (RecursionError, ValueError):  # nesting or a number beyond what the parser takes
-        return DeadLetter("canonical", "record", "invalid canonical event: not parseable", raw,
-                          origin or {})
+        return DeadLetter("canonical", "record", "invalid canonical event: not parseable", raw, origin or {})

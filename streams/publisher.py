@@ -15,8 +15,9 @@ class RawPublisher:
 
     def __init__(self, kafka: KafkaTarget, topic: str) -> None:
         self._topic = topic
-        self._producer = KafkaProducer(**kafka_python_config(kafka), acks="all", linger_ms=5,
-                                       batch_size=256 * 1024, retries=5)
+        self._producer = KafkaProducer(
+            **kafka_python_config(kafka), acks="all", linger_ms=5, batch_size=256 * 1024, retries=5
+        )
 
     def publish(self, payloads: Iterable[bytes]) -> Iterator[int]:
         """Sends each payload; yields a running count so callers can show progress."""

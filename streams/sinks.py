@@ -25,9 +25,11 @@ def alert_record(alert: dict[str, Any]) -> bytes:
 
 def slack_text(alert: dict[str, Any]) -> str:
     chain = " > ".join(alert.get("chain") or [])
-    return (f":rotating_light: Unapproved transfer of personal data to {alert['country']}: "
-            f"store {alert['store']} via {chain}. {alert['reason']} "
-            f"({alert['count']} subject(s), alert {alert['id']})")
+    return (
+        f":rotating_light: Unapproved transfer of personal data to {alert['country']}: "
+        f"store {alert['store']} via {chain}. {alert['reason']} "
+        f"({alert['count']} subject(s), alert {alert['id']})"
+    )
 
 
 class AlertSinks:
@@ -37,16 +39,16 @@ class AlertSinks:
         if settings.webhook_url:
             self._targets.append((settings.webhook_url, lambda alert: alert))
         if settings.slack_webhook_url is not None:
-            self._targets.append((settings.slack_webhook_url.get_secret_value(),
-                                  lambda alert: {"text": slack_text(alert)}))
+            self._targets.append(
+                (settings.slack_webhook_url.get_secret_value(), lambda alert: {"text": slack_text(alert)})
+            )
 
     @property
     def configured(self) -> bool:
         return bool(self._targets)
 
     async def deliver(self, client: httpx.AsyncClient, alert: dict[str, Any]) -> None:
-        await asyncio.gather(*(self._post(client, url, shape(alert))
-                               for url, shape in self._targets))
+        await asyncio.gather(*(self._post(client, url, shape(alert)) for url, shape in self._targets))
 
     async def _post(self, client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> None:
         delay = 0.5
@@ -61,5 +63,9 @@ class AlertSinks:
             if attempt < self._settings.sink_attempts:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        log.error("alert %s not delivered to a sink after %d attempts (%s)", body.get("id", ""),
-                  self._settings.sink_attempts, problem)
+        log.error(
+            "alert %s not delivered to a sink after %d attempts (%s)",
+            body.get("id", ""),
+            self._settings.sink_attempts,
+            problem,
+        )

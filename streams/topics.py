@@ -67,14 +67,14 @@ class Topics:
     min_insync_replicas: int | None = None
 
     def _spec(self, name: str, partitions: int, retention_ms: int = -1) -> TopicSpec:
-        return TopicSpec(name, partitions, retention_ms, self.replication_factor,
-                         self.min_insync_replicas)
+        return TopicSpec(name, partitions, retention_ms, self.replication_factor, self.min_insync_replicas)
 
     def raw(self, source: str) -> TopicSpec:
         if source not in SOURCE_NAMES:
             raise UnknownSourceError(f"unknown source {source!r}; known: {', '.join(SOURCE_NAMES)}")
-        return self._spec(f"{self.raw_prefix}{source}", self.raw_partitions,
-                          int(self.raw_retention_days * DAY_MS))
+        return self._spec(
+            f"{self.raw_prefix}{source}", self.raw_partitions, int(self.raw_retention_days * DAY_MS)
+        )
 
     @property
     def raw_prefix(self) -> str:
@@ -87,8 +87,11 @@ class Topics:
     @property
     def dead_letter(self) -> TopicSpec:
         # Dead letters keep failed payloads, personal data included: time to look, then gone.
-        return self._spec(f"{self.namespace}.deadletter", self.dead_letter_partitions,
-                          int(self.dead_letter_retention_days * DAY_MS))
+        return self._spec(
+            f"{self.namespace}.deadletter",
+            self.dead_letter_partitions,
+            int(self.dead_letter_retention_days * DAY_MS),
+        )
 
     @property
     def alerts(self) -> TopicSpec:
@@ -111,8 +114,14 @@ def topics_of(settings: Settings) -> Topics:
     """The topics of a deployment: its namespace, its retention of personal data, and the
     partitions and replication its cluster gives them."""
     layout = settings.topics
-    return Topics(settings.topic_namespace, settings.raw_retention_days,
-                  settings.dead_letter_retention_days, layout.raw_partitions,
-                  layout.canonical_partitions, layout.dead_letter_partitions,
-                  layout.alerts_partitions, layout.replication_factor,
-                  layout.effective_min_insync_replicas)
+    return Topics(
+        settings.topic_namespace,
+        settings.raw_retention_days,
+        settings.dead_letter_retention_days,
+        layout.raw_partitions,
+        layout.canonical_partitions,
+        layout.dead_letter_partitions,
+        layout.alerts_partitions,
+        layout.replication_factor,
+        layout.effective_min_insync_replicas,
+    )

@@ -56,9 +56,11 @@ class PromptWorker(faust.Worker):
 
 
 def _exit_now() -> None:
-    log.warning("the worker did not stop within %.0fs (Kafka or Neo4j unreachable?); exiting "
-                "without further commits: what was not stored is read again at the next start",
-                STOP_GRACE_S)
+    log.warning(
+        "the worker did not stop within %.0fs (Kafka or Neo4j unreachable?); exiting "
+        "without further commits: what was not stored is read again at the next start",
+        STOP_GRACE_S,
+    )
     sys.stderr.flush()
     os._exit(0)
 

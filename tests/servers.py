@@ -37,13 +37,14 @@ def container_servers() -> Iterator[Settings]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.neo4j import Neo4jContainer
 
-    with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka, \
-            Neo4jContainer("neo4j:5.26-community") as neo4j:
+    with (
+        KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka,
+        Neo4jContainer("neo4j:5.26-community") as neo4j,
+    ):
         yield Settings(
             subject_key=TEST_SUBJECT_KEY,
             kafka=KafkaSettings(bootstrap=kafka.get_bootstrap_server()),
-            neo4j=Neo4jSettings(uri=neo4j.get_connection_url(), user="neo4j",
-                                password=neo4j.password),
+            neo4j=Neo4jSettings(uri=neo4j.get_connection_url(), user="neo4j", password=neo4j.password),
         )
 
 
@@ -51,11 +52,18 @@ def container_servers() -> Iterator[Settings]:
 def local_stack_servers(state: Path) -> Iterator[Settings]:
     from lineage.stack.manager import stack_down, stack_up
 
-    stack = StackSettings(home=state, kafka_port=int(os.environ.get("LINEAGE_TEST_KAFKA_PORT", 19092)),
-                          kafka_controller_port=int(os.environ.get("LINEAGE_TEST_CONTROLLER_PORT", 19093)),
-                          neo4j_port=int(os.environ.get("LINEAGE_TEST_NEO4J_PORT", 17687)))
-    settings = Settings(subject_key=TEST_SUBJECT_KEY, stack=stack,
-                        kafka=KafkaSettings(bootstrap=None), neo4j=Neo4jSettings(uri=None))
+    stack = StackSettings(
+        home=state,
+        kafka_port=int(os.environ.get("LINEAGE_TEST_KAFKA_PORT", 19092)),
+        kafka_controller_port=int(os.environ.get("LINEAGE_TEST_CONTROLLER_PORT", 19093)),
+        neo4j_port=int(os.environ.get("LINEAGE_TEST_NEO4J_PORT", 17687)),
+    )
+    settings = Settings(
+        subject_key=TEST_SUBJECT_KEY,
+        stack=stack,
+        kafka=KafkaSettings(bootstrap=None),
+        neo4j=Neo4jSettings(uri=None),
+    )
     stack_up(settings)
     try:
         yield settings

@@ -11,8 +11,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-LEAF = ("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-        "authorityKeyIdentifier=keyid,issuer\n")
+LEAF = (
+    "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+    "authorityKeyIdentifier=keyid,issuer\n"
+)
 BROKER_EXTENSIONS = LEAF + "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
 CLIENT_EXTENSIONS = LEAF + "extendedKeyUsage=clientAuth\n"
 
@@ -36,19 +38,65 @@ def _openssl(*arguments: str, cwd: Path) -> None:
 
 
 def _ca(folder: Path, name: str) -> None:
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
-             "-subj", f"/CN=lineage test {name}", "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=folder)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.pem",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN=lineage test {name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=folder,
+    )
 
 
 def _leaf(folder: Path, name: str, extensions: str) -> None:
     (folder / f"{name}.ext").write_text(extensions)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=folder)
-    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext",
-             cwd=folder)
+    _openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.csr",
+        "-subj",
+        f"/CN={name}",
+        cwd=folder,
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        f"{name}.pem",
+        "-days",
+        "2",
+        "-extfile",
+        f"{name}.ext",
+        cwd=folder,
+    )
 
 
 def make_tls_material(folder: Path) -> TlsMaterial:
@@ -59,9 +107,28 @@ def make_tls_material(folder: Path) -> TlsMaterial:
     _leaf(folder, "localhost", BROKER_EXTENSIONS)
     _leaf(folder, "lineage-client", CLIENT_EXTENSIONS)
     password = secrets.token_hex(12)
-    _openssl("pkcs12", "-export", "-in", "localhost.pem", "-inkey", "localhost.key",
-             "-certfile", "ca.pem", "-name", "broker", "-out", "broker.p12",
-             "-passout", f"pass:{password}", cwd=folder)
-    return TlsMaterial(folder / "ca.pem", folder / "broker.p12", password,
-                       folder / "lineage-client.pem", folder / "lineage-client.key",
-                       folder / "other-ca.pem")
+    _openssl(
+        "pkcs12",
+        "-export",
+        "-in",
+        "localhost.pem",
+        "-inkey",
+        "localhost.key",
+        "-certfile",
+        "ca.pem",
+        "-name",
+        "broker",
+        "-out",
+        "broker.p12",
+        "-passout",
+        f"pass:{password}",
+        cwd=folder,
+    )
+    return TlsMaterial(
+        folder / "ca.pem",
+        folder / "broker.p12",
+        password,
+        folder / "lineage-client.pem",
+        folder / "lineage-client.key",
+        folder / "other-ca.pem",
+    )

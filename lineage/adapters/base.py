@@ -37,15 +37,23 @@ class Adapter(Protocol):
     """``received_at`` is when lineage's receiver got the payload (or, failing that, when it was
     written to the raw topic): the time of record for payloads whose source sends none."""
 
-    def __call__(self, payload: Any, hasher: SubjectHasher, *,
-                 received_at: datetime | None = None) -> Sequence[DataMovementEvent]: ...
+    def __call__(
+        self, payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+    ) -> Sequence[DataMovementEvent]: ...
 
 
 _MODELS: dict[str, type[Any]] = {
-    "collected": CollectionEvent, "updated": CollectionEvent, "accessed": CollectionEvent,
-    "activity": ActivityEvent, "copied": MovementEvent, "transferred": MovementEvent,
-    "erased": ErasureEvent, "anonymised": ErasureEvent, "consent_withdrawn": ConsentEvent,
-    "linked": IdentityEvent, "flowed": StoreFlowEvent,
+    "collected": CollectionEvent,
+    "updated": CollectionEvent,
+    "accessed": CollectionEvent,
+    "activity": ActivityEvent,
+    "copied": MovementEvent,
+    "transferred": MovementEvent,
+    "erased": ErasureEvent,
+    "anonymised": ErasureEvent,
+    "consent_withdrawn": ConsentEvent,
+    "linked": IdentityEvent,
+    "flowed": StoreFlowEvent,
 }
 
 
@@ -64,12 +72,14 @@ def build_event(source: str, action: str, fields: dict[str, Any]) -> DataMovemen
 def schema_reasons(exc: ValidationError) -> str:
     """``field: message`` for each error, never the input (which may be personal data). An
     unknown field is named by its place only: its name is the sender's text."""
-    return "; ".join(validation_problems(exc.errors(include_url=False, include_input=False),
-                                         name_unknown_fields=False))
+    return "; ".join(
+        validation_problems(exc.errors(include_url=False, include_input=False), name_unknown_fields=False)
+    )
 
 
-def adapt_each(source: str, payload: Any,
-               adapt_one: Callable[[Any], Sequence[DataMovementEvent]]) -> list[DataMovementEvent]:
+def adapt_each(
+    source: str, payload: Any, adapt_one: Callable[[Any], Sequence[DataMovementEvent]]
+) -> list[DataMovementEvent]:
     """One event object, or a JSON array of them (HubSpot batches, relays may too).
 
     One bad element fails the whole payload, named by its index (``event [2]: ...``): a batch is
@@ -96,8 +106,7 @@ def stable_digest(text: str) -> str:
 
 def json_type(value: Any) -> str:
     """The JSON name of a parsed value's type, for reasons that must not quote the value."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-             float: "number"}
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
@@ -154,8 +163,10 @@ def iso_time(source: str, field: str, value: Any) -> datetime:
 
 
 RECEIVED_AT = "received_at"
-NO_RECEIVED_TIME = ("and lineage was given no received_at (post it to `lineage serve`, which "
-                    "records when each payload arrives, or add received_at to the payload)")
+NO_RECEIVED_TIME = (
+    "and lineage was given no received_at (post it to `lineage serve`, which "
+    "records when each payload arrives, or add received_at to the payload)"
+)
 
 
 def received_time(source: str, received_at: datetime | None, missing: str) -> datetime:

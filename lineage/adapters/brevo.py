@@ -79,38 +79,48 @@ class Family:
     rules: Mapping[str, Rule]
 
 
-MARKETING = Family("marketing", "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, {
-    "list_addition": Rule("collected", None, _EMAIL, _MARKETING_USE, _CONSENT),
-    "contact_updated": Rule("updated", None, _EMAIL, _MARKETING_USE, _CONSENT, True),
-    "contact_deleted": Rule("erased"),
-    "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE),
-    "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _MARKETING_USE),
-    "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
-    "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
-    "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
-    "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _MARKETING_USE),
-    "hard_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
-    "soft_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
-    "spam": _activity(ActivityKind.COMPLAINED, _EMAIL, _MARKETING_USE),
-})
+MARKETING = Family(
+    "marketing",
+    "brevo/contacts",
+    SubjectType.NEWSLETTER_SUBSCRIBER,
+    {
+        "list_addition": Rule("collected", None, _EMAIL, _MARKETING_USE, _CONSENT),
+        "contact_updated": Rule("updated", None, _EMAIL, _MARKETING_USE, _CONSENT, True),
+        "contact_deleted": Rule("erased"),
+        "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE),
+        "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _MARKETING_USE),
+        "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+        "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+        "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
+        "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _MARKETING_USE),
+        "hard_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
+        "soft_bounced": _activity(ActivityKind.BOUNCED, _EMAIL, _MARKETING_USE),
+        "spam": _activity(ActivityKind.COMPLAINED, _EMAIL, _MARKETING_USE),
+    },
+)
 
-TRANSACTIONAL = Family("transactional", "brevo/transactional", SubjectType.CUSTOMER, {
-    "request": _activity(ActivityKind.SENT, _EMAIL, _NOTIFY_USE),
-    "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _NOTIFY_USE),
-    "deferred": _activity(ActivityKind.DEFERRED, _EMAIL, _NOTIFY_USE),
-    "unique_opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
-    "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
-    "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
-    "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
-    "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _NOTIFY_USE),
-    "hard_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
-    "soft_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
-    "invalid_email": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
-    "complaint": _activity(ActivityKind.COMPLAINED, _EMAIL, _NOTIFY_USE),
-    "blocked": _activity(ActivityKind.BLOCKED, _EMAIL, _NOTIFY_USE),
-    "error": _activity(ActivityKind.FAILED, _EMAIL, _NOTIFY_USE),
-    "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _NOTIFY_USE),
-})
+TRANSACTIONAL = Family(
+    "transactional",
+    "brevo/transactional",
+    SubjectType.CUSTOMER,
+    {
+        "request": _activity(ActivityKind.SENT, _EMAIL, _NOTIFY_USE),
+        "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _NOTIFY_USE),
+        "deferred": _activity(ActivityKind.DEFERRED, _EMAIL, _NOTIFY_USE),
+        "unique_opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+        "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+        "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+        "unique_proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _NOTIFY_USE),
+        "click": _activity(ActivityKind.CLICKED, _BEHAVIOUR, _NOTIFY_USE),
+        "hard_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+        "soft_bounce": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+        "invalid_email": _activity(ActivityKind.BOUNCED, _EMAIL, _NOTIFY_USE),
+        "complaint": _activity(ActivityKind.COMPLAINED, _EMAIL, _NOTIFY_USE),
+        "blocked": _activity(ActivityKind.BLOCKED, _EMAIL, _NOTIFY_USE),
+        "error": _activity(ActivityKind.FAILED, _EMAIL, _NOTIFY_USE),
+        "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _NOTIFY_USE),
+    },
+)
 
 PROXY_OPENS = ("proxy_open", "unique_proxy_open")
 """A privacy proxy (Apple Mail Privacy Protection) fetched the tracking pixel: maybe no person
@@ -152,8 +162,9 @@ Brevo's own examples put them tens of seconds apart, and ``ts`` has been seen ho
 _DATE_FIELDS = ("date_event", "date")
 
 
-def adapt_brevo(payload: Any, hasher: SubjectHasher, *,
-                received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_brevo(
+    payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One Brevo webhook body (parsed JSON) -> one canonical event.
 
     Args:
@@ -177,10 +188,15 @@ def adapt_brevo(payload: Any, hasher: SubjectHasher, *,
         categories += attribute_categories(payload.get("content"))
     fields: dict[str, Any] = {
         "event_id": event_id(family.name, name, subject_key, payload, occurred_at),
-        "occurred_at": occurred_at, "source": SOURCE, "native_type": f"{SOURCE}:{name}",
+        "occurred_at": occurred_at,
+        "source": SOURCE,
+        "native_type": f"{SOURCE}:{name}",
         "subject": SubjectRef(type=family.subject_type, key=subject_key),
-        "store": family.store, "categories": categories, "purpose": rule.purpose,
-        "legal_basis": rule.legal_basis, "action": rule.action,
+        "store": family.store,
+        "categories": categories,
+        "purpose": rule.purpose,
+        "legal_basis": rule.legal_basis,
+        "action": rule.action,
     }
     if rule.activity is not None:
         fields["activity"] = rule.activity
@@ -234,8 +250,11 @@ def event_time(payload: Mapping[str, Any]) -> datetime:
     garbled times is suspect. Dates are not compared with epochs: they are in the account's
     time zone, which the payload does not state.
     """
-    seconds = {field: _from_seconds(field, payload[field])
-               for field in SECOND_EPOCHS if payload.get(field) is not None}
+    seconds = {
+        field: _from_seconds(field, payload[field])
+        for field in SECOND_EPOCHS
+        if payload.get(field) is not None
+    }
     dates = [(field, payload[field]) for field in _DATE_FIELDS if payload.get(field) is not None]
     for field, value in dates:
         if not isinstance(value, str):
@@ -264,8 +283,10 @@ def ts_epoch_time(value: Any, seconds: Mapping[str, datetime]) -> datetime:
     moment = _EPOCH + timedelta(seconds=number)
     for field, other in seconds.items():
         if abs(other - moment) > SECONDS_AGREE_WITHIN:
-            raise _error(f"{MS_EPOCH} is in seconds, not milliseconds, and is more than a day "
-                         f"from {field}: the payload's times disagree")
+            raise _error(
+                f"{MS_EPOCH} is in seconds, not milliseconds, and is more than a day "
+                f"from {field}: the payload's times disagree"
+            )
     return moment
 
 
@@ -300,9 +321,7 @@ def _from_local_date(field: str, value: str) -> datetime:
     return within_window(SOURCE, field, moment)
 
 
-def event_id(
-    family: str, name: str, subject_key: str, payload: Mapping[str, Any], at: datetime
-) -> str:
+def event_id(family: str, name: str, subject_key: str, payload: Mapping[str, Any], at: datetime) -> str:
     """Brevo's idempotency key: a redelivered webhook gets the same id, another event not.
 
     Built from the hashed subject (never the address), the message or campaign/list it is

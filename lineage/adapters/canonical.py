@@ -28,8 +28,12 @@ def _fail(reason: str) -> AdapterError:
 
 
 def _native(hasher: SubjectHasher, value: Any) -> str:
-    if not isinstance(value, dict) or not isinstance(value.get("namespace"), str) \
-            or not isinstance(value.get("id"), str | int) or isinstance(value.get("id"), bool):
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("namespace"), str)
+        or not isinstance(value.get("id"), str | int)
+        or isinstance(value.get("id"), bool)
+    ):
         raise _fail("native must be {namespace: string, id: string or integer}")
     return hasher.native(value["namespace"], value["id"])
 
@@ -76,7 +80,8 @@ def _one(document: Any, hasher: SubjectHasher) -> DataMovementEvent:
         raise _fail(f"invalid event: {schema_reasons(exc)}") from None
 
 
-def adapt_canonical(payload: Any, hasher: SubjectHasher, *,
-                    received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_canonical(
+    payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One canonical event or an array of them; the whole payload fails if one does."""
     return adapt_each(SOURCE, payload, lambda document: [_one(document, hasher)])

@@ -78,8 +78,9 @@ def _restated(*times: Path) -> Rule:
 ACTIONS: Mapping[str, Rule] = {
     "new_candidate_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
     "new_prospect_application": Rule("collected", _APP_CANDIDATE, _APPLIED),
-    "update_candidate": Rule("updated", ("candidate",), (
-        ("candidate", "updated_at"), ("candidate", "last_activity"))),
+    "update_candidate": Rule(
+        "updated", ("candidate",), (("candidate", "updated_at"), ("candidate", "last_activity"))
+    ),
     "application_updated": _restated(),
     "candidate_stage_change": _restated(),
     "hire_candidate": _restated(("application", "offer", "resolved_at")),
@@ -87,8 +88,11 @@ ACTIONS: Mapping[str, Rule] = {
     "reject_candidate": _restated(("application", "rejected_at")),
     "unreject_candidate": _restated(),
     "delete_candidate": Rule("erased", ("person",), (("person", "deleted_at"), ("deleted_at",))),
-    "candidate_anonymized": Rule("anonymised", ("candidate",), (
-        ("candidate", "anonymized_at"), ("anonymized_at",), ("candidate", "updated_at"))),
+    "candidate_anonymized": Rule(
+        "anonymised",
+        ("candidate",),
+        (("candidate", "anonymized_at"), ("anonymized_at",), ("candidate", "updated_at")),
+    ),
     "merge_candidate": Rule("linked", ("person",), (("person", "merged_at"), ("merged_at",))),
 }
 IGNORED = frozenset({"delete_application", "interview_deleted", "scorecard_deleted", "ping"})
@@ -97,12 +101,18 @@ IGNORED = frozenset({"delete_application", "interview_deleted", "scorecard_delet
 IGNORED_PREFIX = "offer_"
 
 CANDIDATE_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "first_name": ("user.name.first",), "last_name": ("user.name.last",),
-    "email_addresses": ("user.contact.email",), "phone_numbers": ("user.contact.phone_number",),
-    "addresses": ("user.contact.address",), "website_addresses": ("user.contact.url",),
-    "social_media_addresses": ("user.contact.url",), "title": ("user.job_title",),
-    "company": ("user.workplace",), "photo_url": ("user.content.self_image",),
-    "educations": (_PRIVATE,), "employments": (_PRIVATE,),
+    "first_name": ("user.name.first",),
+    "last_name": ("user.name.last",),
+    "email_addresses": ("user.contact.email",),
+    "phone_numbers": ("user.contact.phone_number",),
+    "addresses": ("user.contact.address",),
+    "website_addresses": ("user.contact.url",),
+    "social_media_addresses": ("user.contact.url",),
+    "title": ("user.job_title",),
+    "company": ("user.workplace",),
+    "photo_url": ("user.content.self_image",),
+    "educations": (_PRIVATE,),
+    "employments": (_PRIVATE,),
 }
 """Candidate fields -> categories, counted when the field holds something (not null or empty).
 Attachments and custom fields are read by their own rules below."""
@@ -110,12 +120,20 @@ ATTACHMENT_TYPES: Mapping[str, str] = {"resume": _CV, "cover_letter": _COVER_LET
 """Other attachment types (take-home tests, offer letters, portfolios) are private content."""
 
 ANONYMIZED_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "full_name": ("user.name",), "email_addresses": ("user.contact.email",),
-    "phone_numbers": ("user.contact.phone_number",), "addresses": ("user.contact.address",),
-    "attachments": (_CV, _COVER_LETTER, _PRIVATE), "resume": (_CV,), "cover_letter": (_COVER_LETTER,),
-    "websites": ("user.contact.url",), "social_media_links": ("user.contact.url",),
-    "current_title": ("user.job_title",), "current_company": ("user.workplace",),
-    "education": (_PRIVATE,), "employment": (_PRIVATE,), "location": ("user.location",),
+    "full_name": ("user.name",),
+    "email_addresses": ("user.contact.email",),
+    "phone_numbers": ("user.contact.phone_number",),
+    "addresses": ("user.contact.address",),
+    "attachments": (_CV, _COVER_LETTER, _PRIVATE),
+    "resume": (_CV,),
+    "cover_letter": (_COVER_LETTER,),
+    "websites": ("user.contact.url",),
+    "social_media_links": ("user.contact.url",),
+    "current_title": ("user.job_title",),
+    "current_company": ("user.workplace",),
+    "education": (_PRIVATE,),
+    "employment": (_PRIVATE,),
+    "location": ("user.location",),
 }
 """Greenhouse's ``anonymized_fields`` names -> categories anonymised."""
 UNKNOWN_FIELD = (_PRIVATE,)
@@ -126,8 +144,9 @@ _ACTION_NAME = re.compile(r"[a-z_]{1,40}")
 _NATIVE_ID = re.compile(r"[0-9]{1,18}")
 
 
-def adapt_greenhouse(payload: Any, hasher: SubjectHasher, *,
-                     received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_greenhouse(
+    payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One Greenhouse webhook body (parsed JSON) -> zero or one canonical event.
 
     Raises:
@@ -163,9 +182,13 @@ def adapt_greenhouse(payload: Any, hasher: SubjectHasher, *,
     moment = None if received else occurred_at
     fields: dict[str, Any] = {
         "event_id": event_id(name, key, application_id, links, moment, categories),
-        "occurred_at": occurred_at, "source": SOURCE, "native_type": f"{SOURCE}:{name}",
+        "occurred_at": occurred_at,
+        "source": SOURCE,
+        "native_type": f"{SOURCE}:{name}",
         "subject": SubjectRef(type=SubjectType.JOB_APPLICANT, key=key, links=links),
-        "store": STORE, "categories": categories, "action": action,
+        "store": STORE,
+        "categories": categories,
+        "action": action,
         "purpose": PURPOSE if action in _COLLECTIONS else None,
         "legal_basis": LEGAL_BASIS if action in _COLLECTIONS else None,
     }
@@ -190,8 +213,7 @@ def candidate_categories(candidate: Mapping[str, Any] | None) -> tuple[str, ...]
     """Categories the candidate object holds (the values are never kept, only their kinds)."""
     if candidate is None:
         return ()
-    found = [c for field, cats in CANDIDATE_FIELDS.items() if _present(candidate.get(field))
-             for c in cats]
+    found = [c for field, cats in CANDIDATE_FIELDS.items() if _present(candidate.get(field)) for c in cats]
     for attachment in _entries(candidate, "attachments"):
         kind = attachment.get("type")
         found.append(ATTACHMENT_TYPES.get(kind, _PRIVATE) if isinstance(kind, str) else _PRIVATE)
@@ -203,9 +225,7 @@ def candidate_categories(candidate: Mapping[str, Any] | None) -> tuple[str, ...]
     return tuple(found)
 
 
-def anonymized_categories(
-    body: Mapping[str, Any], candidate: Mapping[str, Any] | None
-) -> tuple[str, ...]:
+def anonymized_categories(body: Mapping[str, Any], candidate: Mapping[str, Any] | None) -> tuple[str, ...]:
     """Categories named by ``anonymized_fields``, on the candidate (as recorded) or beside
     ``candidate_id`` (as Greenhouse documents). Empty is refused: an anonymisation with no
     categories would read as "everything in the store"."""
@@ -214,8 +234,7 @@ def anonymized_categories(
         raise _error("anonymized_fields is missing, empty or not a list")
     if not all(isinstance(item, str) for item in names):
         raise _error("anonymized_fields has a non-string entry")
-    return tuple(c for item in names
-                 for c in ANONYMIZED_FIELDS.get(item.strip().lower(), UNKNOWN_FIELD))
+    return tuple(c for item in names for c in ANONYMIZED_FIELDS.get(item.strip().lower(), UNKNOWN_FIELD))
 
 
 def address_links(candidate: Mapping[str, Any] | None, hasher: SubjectHasher) -> tuple[str, ...]:
@@ -247,8 +266,7 @@ def merge_subjects(body: Mapping[str, Any], hasher: SubjectHasher) -> tuple[str,
     elif primary is not None:
         survivor = _native_id(primary.get("id"), "primary_candidate.id")
         duplicate = _object(body, ("duplicate_candidate",))
-        merged = [] if duplicate is None else [
-            _native_id(duplicate.get("id"), "duplicate_candidate.id")]
+        merged = [] if duplicate is None else [_native_id(duplicate.get("id"), "duplicate_candidate.id")]
     else:
         raise _error("merge_candidate has neither person nor primary_candidate")
     extra = body.get("merged_candidate_ids")
@@ -262,8 +280,12 @@ def merge_subjects(body: Mapping[str, Any], hasher: SubjectHasher) -> tuple[str,
     return key, tuple(sorted(links | set(address_links(person, hasher))))
 
 
-def event_time(envelope: Mapping[str, Any], body: Mapping[str, Any], times: tuple[Path, ...],
-               received_at: datetime | None) -> tuple[datetime, bool]:
+def event_time(
+    envelope: Mapping[str, Any],
+    body: Mapping[str, Any],
+    times: tuple[Path, ...],
+    received_at: datetime | None,
+) -> tuple[datetime, bool]:
     """When the event happened, in UTC, and whether that is only when it was received.
 
     The first of the rule's time fields present wins; else the envelope's ``received_at``; else
@@ -281,8 +303,14 @@ def event_time(envelope: Mapping[str, Any], body: Mapping[str, Any], times: tupl
     return received_time(SOURCE, received_at, f"no time in payload ({names})"), True
 
 
-def event_id(name: str, key: str, application_id: Any, links: tuple[str, ...],
-             at: datetime | None, categories: tuple[str, ...] = ()) -> str:
+def event_id(
+    name: str,
+    key: str,
+    application_id: Any,
+    links: tuple[str, ...],
+    at: datetime | None,
+    categories: tuple[str, ...] = (),
+) -> str:
     """Greenhouse's idempotency key: a redelivered webhook gets the same id, another event not.
 
     Built from the action, the hashed candidate (never an address), the application, the
@@ -291,8 +319,13 @@ def event_id(name: str, key: str, application_id: Any, links: tuple[str, ...],
     a redelivered deletion would count as a second, later one and erase what came between;
     the categories take its place (two anonymisations of one candidate differ by fields).
     """
-    material = [name, key, application_id, sorted(links),
-                at.isoformat() if at is not None else ["received", sorted(categories)]]
+    material = [
+        name,
+        key,
+        application_id,
+        sorted(links),
+        at.isoformat() if at is not None else ["received", sorted(categories)],
+    ]
     text = json.dumps(material, default=repr, ensure_ascii=True)
     return f"{SOURCE}:{stable_digest(text)}"
 

@@ -105,8 +105,9 @@ _ID = re.compile(r"[0-9]{1,20}")
 _SUBSCRIPTION = re.compile(r"[a-z_]{1,20}\.[A-Za-z_]{1,40}")
 
 
-def adapt_hubspot(payload: Any, hasher: SubjectHasher, *,
-                  received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_hubspot(
+    payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One HubSpot webhook request body (parsed JSON) -> its canonical events.
 
     Args:
@@ -146,9 +147,15 @@ def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
             categories += (category,)
         subject = SubjectRef(type=SUBJECT_TYPE, key=key, links=links)
     fields: dict[str, Any] = {
-        "event_id": identifier, "occurred_at": occurred_at, "source": SOURCE,
-        "native_type": f"{SOURCE}:{kind}", "subject": subject, "store": STORE,
-        "categories": categories, "purpose": rule.purpose, "legal_basis": rule.legal_basis,
+        "event_id": identifier,
+        "occurred_at": occurred_at,
+        "source": SOURCE,
+        "native_type": f"{SOURCE}:{kind}",
+        "subject": subject,
+        "store": STORE,
+        "categories": categories,
+        "purpose": rule.purpose,
+        "legal_basis": rule.legal_basis,
         "action": rule.action,
     }
     return [build_event(SOURCE, rule.action, fields)]

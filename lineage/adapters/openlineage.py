@@ -85,8 +85,9 @@ def _text(value: Any, where: str) -> str:
 
 def _tags(facets: dict[str, Any], where: str) -> dict[str, set[str]]:
     tags: dict[str, set[str]] = {}
-    for index, tag in enumerate(_list(_object(facets.get("tags"), f"{where}.tags").get("tags"),
-                                      f"{where}.tags.tags")):
+    for index, tag in enumerate(
+        _list(_object(facets.get("tags"), f"{where}.tags").get("tags"), f"{where}.tags.tags")
+    ):
         place = f"{where}.tags.tags[{index}]"
         tag = _object(tag, place)
         if tag.get("key") != CATEGORY_TAG:
@@ -101,16 +102,20 @@ def _tags(facets: dict[str, Any], where: str) -> dict[str, set[str]]:
 
 
 def _column_lineage(facets: dict[str, Any], where: str) -> dict[str, list[tuple[str, str]]]:
-    fields = _object(_object(facets.get("columnLineage"), f"{where}.columnLineage").get("fields"),
-                     f"{where}.columnLineage.fields")
+    fields = _object(
+        _object(facets.get("columnLineage"), f"{where}.columnLineage").get("fields"),
+        f"{where}.columnLineage.fields",
+    )
     lineage: dict[str, list[tuple[str, str]]] = {}
     for column, spec in fields.items():
         place = f"{where}.columnLineage.fields.<column>"
         sources = []
         for entry in _list(_object(spec, place).get("inputFields"), f"{place}.inputFields"):
             entry = _object(entry, f"{place}.inputFields[]")
-            dataset = (f"{_text(entry.get('namespace'), f'{place}.inputFields[].namespace')}/"
-                       f"{_text(entry.get('name'), f'{place}.inputFields[].name')}")
+            dataset = (
+                f"{_text(entry.get('namespace'), f'{place}.inputFields[].namespace')}/"
+                f"{_text(entry.get('name'), f'{place}.inputFields[].name')}"
+            )
             sources.append((dataset, _text(entry.get("field"), f"{place}.inputFields[].field")))
         lineage[column] = sources
     return lineage
@@ -121,8 +126,9 @@ def _dataset(document: Any, where: str, stores: Mapping[str, str]) -> Dataset:
     namespace = _text(document.get("namespace"), f"{where}.namespace")
     key = f"{namespace}/{_text(document.get('name'), f'{where}.name')}"
     facets = _object(document.get("facets"), f"{where}.facets")
-    return Dataset(key, stores.get(key), _tags(facets, f"{where}.facets"),
-                   _column_lineage(facets, f"{where}.facets"))
+    return Dataset(
+        key, stores.get(key), _tags(facets, f"{where}.facets"), _column_lineage(facets, f"{where}.facets")
+    )
 
 
 def _carried(output: Dataset, inputs: list[Dataset]) -> dict[str, set[str]]:
@@ -144,8 +150,13 @@ def _carried(output: Dataset, inputs: list[Dataset]) -> dict[str, set[str]]:
     return carried
 
 
-def adapt_openlineage(payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None,
-                      datasets: Mapping[str, str] | None = None) -> list[DataMovementEvent]:
+def adapt_openlineage(
+    payload: Any,
+    hasher: SubjectHasher,
+    *,
+    received_at: datetime | None = None,
+    datasets: Mapping[str, str] | None = None,
+) -> list[DataMovementEvent]:
     """One OpenLineage event -> the store-to-store flows of a completed run (none otherwise).
 
     Args:
@@ -157,10 +168,12 @@ def adapt_openlineage(payload: Any, hasher: SubjectHasher, *, received_at: datet
         return []
     run_id = _text(_object(document.get("run"), "run").get("runId"), "run.runId")
     at = iso_time(SOURCE, "eventTime", document.get("eventTime"))
-    inputs = [_dataset(d, f"inputs[{i}]", stores)
-              for i, d in enumerate(_list(document.get("inputs"), "inputs"))]
-    outputs = [_dataset(d, f"outputs[{i}]", stores)
-               for i, d in enumerate(_list(document.get("outputs"), "outputs"))]
+    inputs = [
+        _dataset(d, f"inputs[{i}]", stores) for i, d in enumerate(_list(document.get("inputs"), "inputs"))
+    ]
+    outputs = [
+        _dataset(d, f"outputs[{i}]", stores) for i, d in enumerate(_list(document.get("outputs"), "outputs"))
+    ]
     events: list[DataMovementEvent] = []
     for output in outputs:
         if output.store is None:
@@ -168,9 +181,19 @@ def adapt_openlineage(payload: Any, hasher: SubjectHasher, *, received_at: datet
         for origin, categories in sorted(_carried(output, inputs).items()):
             if origin == output.store or not categories:
                 continue
-            events.append(build_event(SOURCE, "flowed", {
-                "event_id": f"openlineage:{stable_digest(f'{run_id}|{origin}|{output.store}')}",
-                "occurred_at": at, "source": SOURCE, "native_type": "openlineage:complete",
-                "store": origin, "destination": output.store, "categories": tuple(sorted(categories)),
-            }))
+            events.append(
+                build_event(
+                    SOURCE,
+                    "flowed",
+                    {
+                        "event_id": f"openlineage:{stable_digest(f'{run_id}|{origin}|{output.store}')}",
+                        "occurred_at": at,
+                        "source": SOURCE,
+                        "native_type": "openlineage:complete",
+                        "store": origin,
+                        "destination": output.store,
+                        "categories": tuple(sorted(categories)),
+                    },
+                )
+            )
     return events

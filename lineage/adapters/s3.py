@@ -40,10 +40,21 @@ ACTIONS: Mapping[str, str] = {
 """``eventName`` prefix -> canonical action (first match wins, so exceptions go in
 :data:`IGNORED_PREFIXES`). MinIO alone sends ``ObjectAccessed:*`` (reads of an object)."""
 IGNORED_PREFIXES = (
-    "ObjectRestore:Post", "ObjectRestore:Delete", "ObjectTagging:", "ObjectAcl:",
-    "LifecycleTransition", "IntelligentTiering", "TestEvent", "ObjectTransition:", "Scanner:",
-    "ObjectCreated:PutRetention", "ObjectCreated:PutLegalHold", "ObjectCreated:PutTagging",
-    "ObjectCreated:DeleteTagging", "ObjectAccessed:GetRetention", "ObjectAccessed:GetLegalHold",
+    "ObjectRestore:Post",
+    "ObjectRestore:Delete",
+    "ObjectTagging:",
+    "ObjectAcl:",
+    "LifecycleTransition",
+    "IntelligentTiering",
+    "TestEvent",
+    "ObjectTransition:",
+    "Scanner:",
+    "ObjectCreated:PutRetention",
+    "ObjectCreated:PutLegalHold",
+    "ObjectCreated:PutTagging",
+    "ObjectCreated:DeleteTagging",
+    "ObjectAccessed:GetRetention",
+    "ObjectAccessed:GetLegalHold",
     "Replication:OperationFailedReplication",
 )
 """Events that move no personal data: storage class, tags, retention settings, MinIO's
@@ -57,8 +68,9 @@ SNS_CONFIRMATIONS = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmat
 _EVENT_NAME = re.compile(r"[A-Za-z]{1,40}:[A-Za-z]{1,60}")
 
 
-def adapt_s3(payload: Any, hasher: SubjectHasher, rules: Rules, *,
-             received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_s3(
+    payload: Any, hasher: SubjectHasher, rules: Rules, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One notification (``Records[]``), bare or in an SNS envelope -> one event per record
     about personal data. ``received_at`` is not needed: every record carries ``eventTime``.
 
@@ -73,8 +85,7 @@ def adapt_s3(payload: Any, hasher: SubjectHasher, rules: Rules, *,
     return _adapt_notification(payload, hasher, rules)
 
 
-def _adapt_sns(envelope: Mapping[str, Any], hasher: SubjectHasher,
-               rules: Rules) -> list[DataMovementEvent]:
+def _adapt_sns(envelope: Mapping[str, Any], hasher: SubjectHasher, rules: Rules) -> list[DataMovementEvent]:
     """The S3 notification an SNS HTTP(S) delivery carries, as a JSON string in ``Message``.
 
     A subscription or unsubscribe confirmation produces nothing: confirming means fetching its
@@ -86,8 +97,10 @@ def _adapt_sns(envelope: Mapping[str, Any], hasher: SubjectHasher,
     if kind in SNS_CONFIRMATIONS:
         return []
     if kind != SNS_NOTIFICATION:
-        raise _fail("Type is not an SNS message type (Notification, SubscriptionConfirmation, "
-                    "UnsubscribeConfirmation)")
+        raise _fail(
+            "Type is not an SNS message type (Notification, SubscriptionConfirmation, "
+            "UnsubscribeConfirmation)"
+        )
     message = envelope.get("Message")
     if not isinstance(message, str):
         raise _fail("Message of the SNS notification is missing or not a string")
@@ -100,8 +113,9 @@ def _adapt_sns(envelope: Mapping[str, Any], hasher: SubjectHasher,
     return _adapt_notification(inner, hasher, rules)
 
 
-def _adapt_notification(payload: Mapping[str, Any], hasher: SubjectHasher,
-                        rules: Rules) -> list[DataMovementEvent]:
+def _adapt_notification(
+    payload: Mapping[str, Any], hasher: SubjectHasher, rules: Rules
+) -> list[DataMovementEvent]:
     if payload.get("Event") == "s3:TestEvent":  # sent once when a notification is configured
         return []
     records = payload.get("Records")
@@ -131,9 +145,13 @@ def _record_events(record: Any, hasher: SubjectHasher, rules: Rules) -> list[Dat
     store, rule = match
     moment = iso_time(SOURCE, "eventTime", _get(record, "eventTime"))
     fields: dict[str, Any] = {
-        "event_id": _event_id(record, name, bucket, key, moment), "occurred_at": moment,
-        "source": SOURCE, "native_type": f"{SOURCE}:{name}", "subject": _subject(rule, key, hasher),
-        "store": store, "categories": rule.categories if action != "accessed" else (),
+        "event_id": _event_id(record, name, bucket, key, moment),
+        "occurred_at": moment,
+        "source": SOURCE,
+        "native_type": f"{SOURCE}:{name}",
+        "subject": _subject(rule, key, hasher),
+        "store": store,
+        "categories": rule.categories if action != "accessed" else (),
     }
     if action == "copied":
         fields["destination"] = _destination(record, rules)
@@ -180,8 +198,7 @@ def _subject(rule: ObjectRule, key: str, hasher: SubjectHasher) -> SubjectRef:
     return SubjectRef(type=rule.subject_type, key=native)
 
 
-def _event_id(record: Mapping[str, Any], name: str, bucket: str, key: str,
-              moment: datetime) -> str:
+def _event_id(record: Mapping[str, Any], name: str, bucket: str, key: str, moment: datetime) -> str:
     """A hash of the event, object and ``sequencer`` / ``versionId`` (which order and tell apart
     events of one key): redeliveries, through SNS or not, get the same id."""
     obj = record.get("s3", {}).get("object", {})

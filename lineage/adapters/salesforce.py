@@ -59,8 +59,12 @@ class Entity:
 
 ENTITIES: Mapping[str, Entity] = {
     "Contact": Entity("salesforce/contacts", "salesforce:contact", SubjectType.CUSTOMER, {}),
-    "Lead": Entity("salesforce/leads", "salesforce:lead", SubjectType.PROSPECT,
-                   {"ConvertedContactId": "salesforce:contact"}),
+    "Lead": Entity(
+        "salesforce/leads",
+        "salesforce:lead",
+        SubjectType.PROSPECT,
+        {"ConvertedContactId": "salesforce:contact"},
+    ),
 }
 """``entityName`` -> entity; any other object (Account, Opportunity, ...) records nothing."""
 
@@ -126,8 +130,9 @@ Salesforce's own lead conversion example. It names no field this adapter can rea
 event schema."""
 
 
-def adapt_salesforce(payload: Any, hasher: SubjectHasher, *,
-                     received_at: datetime | None = None) -> list[DataMovementEvent]:
+def adapt_salesforce(
+    payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
+) -> list[DataMovementEvent]:
     """One CDC event (or a JSON array of them) -> one canonical event per person record.
 
     The CometD envelope ``{"schema", "payload", "event"}`` is unwrapped. In an array, one
@@ -170,12 +175,24 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     for record in records:
         key = hasher.native(entity.namespace, record)
         subject = SubjectRef(type=entity.subject_type, key=key, links=links)
-        events.append(build_event(SOURCE, rule.action, {
-            "event_id": f"{prefix}:{key}", "occurred_at": occurred_at, "source": SOURCE,
-            "native_type": f"{SOURCE}:{name}.{change}", "subject": subject, "store": entity.store,
-            "categories": categories, "purpose": rule.purpose, "legal_basis": rule.legal_basis,
-            "action": rule.action,
-        }))
+        events.append(
+            build_event(
+                SOURCE,
+                rule.action,
+                {
+                    "event_id": f"{prefix}:{key}",
+                    "occurred_at": occurred_at,
+                    "source": SOURCE,
+                    "native_type": f"{SOURCE}:{name}.{change}",
+                    "subject": subject,
+                    "store": entity.store,
+                    "categories": categories,
+                    "purpose": rule.purpose,
+                    "legal_basis": rule.legal_basis,
+                    "action": rule.action,
+                },
+            )
+        )
     return events
 
 

@@ -36,18 +36,22 @@ def unapproved_flows(catalog: Catalog, on: date | None = None) -> dict[str, list
     return unapproved_by_store(catalog_hops(catalog, default_transfer_rules(), on or today()))
 
 
-def unapproved_moves(catalog: Catalog, on: date | None = None,
-                     ) -> dict[tuple[str, str], list[TransferHop]]:
+def unapproved_moves(
+    catalog: Catalog,
+    on: date | None = None,
+) -> dict[tuple[str, str], list[TransferHop]]:
     """Per declared flow with its own mechanism: the hops still unapproved for what it moves."""
     pairs = flows_with_own_mechanism(catalog, default_transfer_rules(), on or today())
     return {pair: [h for h in hops if not h.verdict.approved] for pair, hops in pairs.items()}
 
 
-def _covering_sources(hop: TransferHop,
-                      moves: dict[tuple[str, str], list[TransferHop]]) -> set[str]:
+def _covering_sources(hop: TransferHop, moves: dict[tuple[str, str], list[TransferHop]]) -> set[str]:
     """Sources whose declared flow into the hop's store approves this hop."""
-    return {source for (source, destination), unapproved in moves.items()
-            if destination == hop.store and flow_id(hop) not in {flow_id(h) for h in unapproved}}
+    return {
+        source
+        for (source, destination), unapproved in moves.items()
+        if destination == hop.store and flow_id(hop) not in {flow_id(h) for h in unapproved}
+    }
 
 
 def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str, Any]]:
@@ -65,14 +69,22 @@ def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str
     covering = {flow_id(hop): _covering_sources(hop, moves) for hop in hops}
     # A subject whose data came in along a flow whose own mechanism approves the hop is not
     # concerned by it (an approximation when the same person was also collected there directly).
-    rows = [AlertHit(flow_id(hop), hop, row["subject"],
-                     datetime.fromtimestamp(row["at"] / 1000, UTC), "catalog-evaluation").row()
-            for row in held for hop in unapproved[row["store"]]
-            if not covering[flow_id(hop)] & set(row["moved_from"])]
+    rows = [
+        AlertHit(
+            flow_id(hop),
+            hop,
+            row["subject"],
+            datetime.fromtimestamp(row["at"] / 1000, UTC),
+            "catalog-evaluation",
+        ).row()
+        for row in held
+        for hop in unapproved[row["store"]]
+        if not covering[flow_id(hop)] & set(row["moved_from"])
+    ]
     announced: list[dict[str, Any]] = []
     for start in range(0, len(rows), UPSERT_PAGE):  # a million held people: pages, not one tx
-        records, _, _ = driver.execute_query(queries.UPSERT_ALERTS,
-                                             rows=rows[start:start + UPSERT_PAGE],
-                                             database_=database)
+        records, _, _ = driver.execute_query(
+            queries.UPSERT_ALERTS, rows=rows[start : start + UPSERT_PAGE], database_=database
+        )
         announced += [plain(r.data()) for r in records if r["announce"]]
     return announced

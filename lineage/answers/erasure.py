@@ -49,29 +49,39 @@ def own_copies(settings: Settings) -> OwnCopies:
     from streams.topics import topics_of
 
     topics = topics_of(settings)
-    return OwnCopies(raw_topics=f"{topics.raw_prefix}*", dead_letter_topic=topics.dead_letter.name,
-                     raw_retention=timedelta(days=settings.raw_retention_days),
-                     dead_letter_retention=timedelta(days=settings.dead_letter_retention_days))
+    return OwnCopies(
+        raw_topics=f"{topics.raw_prefix}*",
+        dead_letter_topic=topics.dead_letter.name,
+        raw_retention=timedelta(days=settings.raw_retention_days),
+        dead_letter_retention=timedelta(days=settings.dead_letter_retention_days),
+    )
 
 
 def _with_own_copies(request: dict[str, Any], copies: OwnCopies | None) -> dict[str, Any]:
     """The request as shown: each task with its progress with the processor (sent,
     acknowledged, done...), and lineage's own copies when asked."""
-    request = request | {"tasks": [task | {"progress": task_progress(task).value}
-                                   for task in request["tasks"]]}
+    request = request | {
+        "tasks": [task | {"progress": task_progress(task).value} for task in request["tasks"]]
+    }
     if copies is None:
         return request
     return request | {"lineage_copies": copies.listed(request["received_at"])}
 
 
-def open_request(driver: Driver, database: str, key: str, requested_by: str | None,
-                 received: str | None, copies: OwnCopies | None = None,
-                 zone: tzinfo = UTC, on_opened: OnOpened | None = None) -> dict[str, Any]:
+def open_request(
+    driver: Driver,
+    database: str,
+    key: str,
+    requested_by: str | None,
+    received: str | None,
+    copies: OwnCopies | None = None,
+    zone: tzinfo = UTC,
+    on_opened: OnOpened | None = None,
+) -> dict[str, Any]:
     """Opens the request; ``on_opened`` (:func:`lineage.answers.notices.on_opening`) then
     notifies the processors, and the request is shown as it stands after."""
     requester = (requested_by or "").strip() or DEFAULT_REQUESTER
-    opened = erasure.open_request(driver, database, key, requester, parse_received(received, zone),
-                                  zone)
+    opened = erasure.open_request(driver, database, key, requester, parse_received(received, zone), zone)
     if opened is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     if on_opened is not None:
@@ -80,13 +90,19 @@ def open_request(driver: Driver, database: str, key: str, requested_by: str | No
     return _with_own_copies(opened, copies)
 
 
-def extend(driver: Driver, database: str, request_id: str, months: int, reason: str,
-           copies: OwnCopies | None = None, zone: tzinfo = UTC) -> dict[str, Any]:
+def extend(
+    driver: Driver,
+    database: str,
+    request_id: str,
+    months: int,
+    reason: str,
+    copies: OwnCopies | None = None,
+    zone: tzinfo = UTC,
+) -> dict[str, Any]:
     """Extend a request by up to two further months (Art. 12(3)), with the reason the person
     must be told; then the request as it stands. A refusal says why, as a bad query."""
     try:
-        found = erasure.extend_request(driver, database, request_id, months, reason,
-                                       datetime.now(UTC), zone)
+        found = erasure.extend_request(driver, database, request_id, months, reason, datetime.now(UTC), zone)
     except ExtensionRefused as exc:
         raise QueryError(str(exc)) from None
     if not found:
@@ -94,8 +110,9 @@ def extend(driver: Driver, database: str, request_id: str, months: int, reason: 
     return status(driver, database, request_id, copies)[0]
 
 
-def status(driver: Driver, database: str, request_id: str | None = None,
-           copies: OwnCopies | None = None) -> list[dict[str, Any]]:
+def status(
+    driver: Driver, database: str, request_id: str | None = None, copies: OwnCopies | None = None
+) -> list[dict[str, Any]]:
     """Refresh (one request, or every open one), then the requests as they stand, each with
     lineage's own copies of the person's payloads and when they age out."""
     now = datetime.now(UTC)

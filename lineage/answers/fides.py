@@ -21,16 +21,24 @@ from lineage.domain.transfer_chains import catalog_hops
 from lineage.errors import ExportError
 from lineage.reference import default_transfer_rules
 
-FILES = {"system": "systems.yml", "dataset": "datasets.yml", "data_category": "data_categories.yml",
-         "data_subject": "data_subjects.yml"}
+FILES = {
+    "system": "systems.yml",
+    "dataset": "datasets.yml",
+    "data_category": "data_categories.yml",
+    "data_subject": "data_subjects.yml",
+}
 
 
 def export(driver: Driver, database: str, catalog: Catalog, day: date) -> FidesExport:
     """Validated fideslang models of the catalog joined with what the graph observed."""
     hops = catalog_hops(catalog, default_transfer_rules(), day)
     try:
-        built = fides_export(catalog, hops, observed.observed_stores(driver, database),
-                             observed.observed_flows(driver, database))
+        built = fides_export(
+            catalog,
+            hops,
+            observed.observed_stores(driver, database),
+            observed.observed_flows(driver, database),
+        )
     except ValueError as exc:  # two ids becoming one Fides key: a catalog to fix, said plainly
         raise ExportError(str(exc)) from exc
     problems = unresolved_references(built)
@@ -51,5 +59,7 @@ def write(built: FidesExport, out: Path) -> list[Path]:
 
 
 def summary(built: FidesExport, written: list[Path]) -> str:
-    return (f"{len(built.systems)} systems, {len(built.datasets)} datasets written to "
-            f"{', '.join(str(p) for p in written)}")
+    return (
+        f"{len(built.systems)} systems, {len(built.datasets)} datasets written to "
+        f"{', '.join(str(p) for p in written)}"
+    )

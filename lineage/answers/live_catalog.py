@@ -91,8 +91,9 @@ class LiveCatalog:
         return catalog
 
 
-def apply_catalog(driver: Driver, database: str, catalog: Catalog,
-                  previous: Catalog | None = None) -> list[dict[str, Any]]:
+def apply_catalog(
+    driver: Driver, database: str, catalog: Catalog, previous: Catalog | None = None
+) -> list[dict[str, Any]]:
     """Catalog nodes into the graph, expiries recomputed where the retention rules changed, then
     alerts re-evaluated. At start (no ``previous``) the stores whose recorded fingerprint
     differs; on a change every store whose rules changed, even if another worker already did

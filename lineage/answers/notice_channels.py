@@ -45,8 +45,11 @@ def post_webhook(settings: NoticeSettings, url: str, notice: Notice) -> None:
         raise NoticeFailed("webhook: LINEAGE_NOTICE_WEBHOOK_SECRET is not set")
     body = notice.json_bytes()
     stamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: stamp,
-               SIGNATURE_HEADER: signature(settings.webhook_secret.get_secret_value().encode(), stamp, body)}
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_HEADER: signature(settings.webhook_secret.get_secret_value().encode(), stamp, body),
+    }
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=settings.timeout_s)
     except httpx.HTTPError as exc:

@@ -47,8 +47,15 @@ def on_opening(settings: Settings, identifier: str) -> OnOpened:
     return notify
 
 
-def notify_opened(driver: Driver, database: str, settings: Settings, catalog: Catalog,
-                  request_id: str, identifier: str, now: datetime | None = None) -> list[dict[str, Any]]:
+def notify_opened(
+    driver: Driver,
+    database: str,
+    settings: Settings,
+    catalog: Catalog,
+    request_id: str,
+    identifier: str,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Sends every outstanding task of a new request to its processor's declared channel and
     records each send (or why it failed); tasks whose processor declares none are left as they are.
     Tasks are judged first, so data retained (a legal obligation, a hold) is not sent for erasure."""
@@ -62,9 +69,16 @@ def notify_opened(driver: Driver, database: str, settings: Settings, catalog: Ca
         token = new_ack_token()
         notice = _notice(settings, catalog, task, "erasure_task", new_notice_id(), token, identifier)
         error = _deliver(settings, channel, notice)
-        sent.append({"task": task["task"], "notice_id": notice.notice_id, "channel": _names(channel),
-                     "sent_at": None if error else now, "error": error,
-                     "token_hash": token_hash(token)})
+        sent.append(
+            {
+                "task": task["task"],
+                "notice_id": notice.notice_id,
+                "channel": _names(channel),
+                "sent_at": None if error else now,
+                "error": error,
+                "token_hash": token_hash(token),
+            }
+        )
     recorded.record_sent(driver, database, sent)
     return sent
 
@@ -79,17 +93,36 @@ def _names(channel: Channel) -> str:
 
 
 def _ack_url(settings: Settings, request_id: str, notice_id: str) -> str:
-    base = settings.notices.ack_url or settings.api.public_url or \
-        f"http://{settings.api.host}:{settings.api.port}"
+    base = (
+        settings.notices.ack_url
+        or settings.api.public_url
+        or f"http://{settings.api.host}:{settings.api.port}"
+    )
     return f"{base.rstrip('/')}/erasure-requests/{request_id}/tasks/{notice_id}/ack"
 
 
-def _notice(settings: Settings, catalog: Catalog, task: dict[str, Any], kind: str, notice_id: str,
-            token: str | None = None, identifier: str | None = None) -> Notice:
-    return Notice(kind=kind, request_id=task["request_id"], notice_id=notice_id, store=task["store"],
-                  system=task["system"], categories=tuple(task["categories"]),
-                  deadline=task["deadline"], ack_url=_ack_url(settings, task["request_id"], notice_id),
-                  organisation=catalog.organisation, ack_token=token, identifier=identifier)
+def _notice(
+    settings: Settings,
+    catalog: Catalog,
+    task: dict[str, Any],
+    kind: str,
+    notice_id: str,
+    token: str | None = None,
+    identifier: str | None = None,
+) -> Notice:
+    return Notice(
+        kind=kind,
+        request_id=task["request_id"],
+        notice_id=notice_id,
+        store=task["store"],
+        system=task["system"],
+        categories=tuple(task["categories"]),
+        deadline=task["deadline"],
+        ack_url=_ack_url(settings, task["request_id"], notice_id),
+        organisation=catalog.organisation,
+        ack_token=token,
+        identifier=identifier,
+    )
 
 
 def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None:
@@ -97,8 +130,10 @@ def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None
     the request and task ids only."""
     problems = []
     delivered = False
-    for name, send, target in (("webhook", post_webhook, channel.webhook),
-                               ("email", send_email, channel.email)):
+    for name, send, target in (
+        ("webhook", post_webhook, channel.webhook),
+        ("email", send_email, channel.email),
+    ):
         if target is None:
             continue
         try:
@@ -106,13 +141,15 @@ def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None
             delivered = True
         except NoticeFailed as exc:
             problems.append(str(exc))
-            log.warning("notice %s of %s not delivered by %s: %s", notice.notice_id, notice.request_id,
-                        name, exc)
+            log.warning(
+                "notice %s of %s not delivered by %s: %s", notice.notice_id, notice.request_id, name, exc
+            )
     return None if delivered else "; ".join(problems)
 
 
-def acknowledge(driver: Driver, database: str, request_id: str, task: str, token: str | None,
-                now: datetime | None = None) -> dict[str, Any]:
+def acknowledge(
+    driver: Driver, database: str, request_id: str, task: str, token: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     """Records the processor's acknowledgement of a task (named by notice id or store). With
     ``token`` (the processor, over HTTP) it must be the task's; without (the DPO, who received
     the acknowledgement another way) it is recorded as the operator's."""
@@ -121,27 +158,35 @@ def acknowledge(driver: Driver, database: str, request_id: str, task: str, token
         raise NotFoundError("no such task in this erasure request")
     if token is not None and not token_matches(token, found["token_hash"]):
         raise AckRefused("the acknowledgement token is not this task's")
-    at = recorded.acknowledge(driver, database, found["task"], "processor" if token else "operator",
-                              now or datetime.now(UTC))
+    at = recorded.acknowledge(
+        driver, database, found["task"], "processor" if token else "operator", now or datetime.now(UTC)
+    )
     return {"request_id": request_id, "task": task, "acknowledged_at": at}
 
 
-def send_reminders(driver: Driver, database: str, settings: Settings,
-                   now: datetime | None = None) -> list[dict[str, Any]]:
+def send_reminders(
+    driver: Driver, database: str, settings: Settings, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """Reminds each processor once, within ``LINEAGE_NOTICE_REMIND_DAYS`` of the deadline, of a
     task still outstanding. A reminder names the request and the task, not the person."""
     now = now or datetime.now(UTC)
     before = timedelta(days=settings.notices.remind_days)
-    due = [t for t in recorded.due_reminders(driver, database, now, now + before)
-           if reminder_due(t["deadline"], now, before)]
+    due = [
+        t
+        for t in recorded.due_reminders(driver, database, now, now + before)
+        if reminder_due(t["deadline"], now, before)
+    ]
     if not due:
         return []
     catalog = read_catalog(settings)
     rows = []
     for task in due:
         channel = _channel(catalog, task["processor"])
-        error = "no notice channel in the catalog any more" if channel is None else _deliver(
-            settings, channel, _notice(settings, catalog, task, "reminder", task["notice_id"]))
+        error = (
+            "no notice channel in the catalog any more"
+            if channel is None
+            else _deliver(settings, channel, _notice(settings, catalog, task, "reminder", task["notice_id"]))
+        )
         rows.append({"task": task["task"], "at": now, "error": error})
     recorded.record_reminded(driver, database, rows)
     return rows

@@ -24,8 +24,9 @@ from lineage.reference import default_transfer_rules
 _SEVERITY = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate", "inside_eea")
 
 
-def person_graph(driver: Driver, database: str, catalog: Catalog, key: str, day: date,
-                 now: datetime | None = None) -> dict[str, Any]:
+def person_graph(
+    driver: Driver, database: str, catalog: Catalog, key: str, day: date, now: datetime | None = None
+) -> dict[str, Any]:
     """The data map of the person ``key`` names, as nodes and edges with verdicts and marks.
 
     ``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST /subject``,
@@ -36,14 +37,24 @@ def person_graph(driver: Driver, database: str, catalog: Catalog, key: str, day:
     subject = answer["subject"]
     holds = [h for h in list_holds(driver, database) if subject and h["subject"] == subject]
     stores = [_store_row(row, holds, now) for row in answer["stores"]]
-    hops = [h for h in catalog_hops(catalog, default_transfer_rules(), day)
-            if h.store in {s["store"] for s in stores}]
+    hops = [
+        h
+        for h in catalog_hops(catalog, default_transfer_rules(), day)
+        if h.store in {s["store"] for s in stores}
+    ]
     graph = _Graph(subject)
     for store in stores:
         graph.add_store(store, catalog, [h for h in hops if h.store == store["store"]])
-    return {"identifier": key, "subject": subject, "on": day, "stores": stores, "holds": holds,
-            "hops": [_hop_row(h) for h in hops], "nodes": list(graph.nodes.values()),
-            "edges": list(graph.edges.values())}
+    return {
+        "identifier": key,
+        "subject": subject,
+        "on": day,
+        "stores": stores,
+        "holds": holds,
+        "hops": [_hop_row(h) for h in hops],
+        "nodes": list(graph.nodes.values()),
+        "edges": list(graph.edges.values()),
+    }
 
 
 def _store_row(row: dict[str, Any], holds: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
@@ -53,23 +64,38 @@ def _store_row(row: dict[str, Any], holds: list[dict[str, Any]], now: datetime) 
         hold = _hold_on(holds, row["store"], item["category"])
         overdue = item["expires_at"] is not None and item["expires_at"] < now and hold is None
         categories.append(item | {"overdue": overdue, "hold": hold["id"] if hold else None})
-    return row | {"categories": categories,
-                  "overdue": any(c["overdue"] for c in categories),
-                  "held_by": sorted({c["hold"] for c in categories if c["hold"]})}
+    return row | {
+        "categories": categories,
+        "overdue": any(c["overdue"] for c in categories),
+        "held_by": sorted({c["hold"] for c in categories if c["hold"]}),
+    }
 
 
 def _hold_on(holds: list[dict[str, Any]], store: str, category: str) -> dict[str, Any] | None:
     """The first active hold covering (store, category); an empty list in a hold means all."""
-    return next((h for h in holds if h["status"] == "active"
-                 and (not h["stores"] or store in h["stores"])
-                 and (not h["categories"] or category in h["categories"])), None)
+    return next(
+        (
+            h
+            for h in holds
+            if h["status"] == "active"
+            and (not h["stores"] or store in h["stores"])
+            and (not h["categories"] or category in h["categories"])
+        ),
+        None,
+    )
 
 
 def _hop_row(hop: TransferHop) -> dict[str, Any]:
-    return {"store": hop.store, "chain": " > ".join(hop.chain), "country": hop.country,
-            "organisation": hop.organisation, "status": hop.verdict.status.value,
-            "approved": hop.verdict.approved, "mechanism": hop.verdict.mechanism,
-            "reason": hop.verdict.reason}
+    return {
+        "store": hop.store,
+        "chain": " > ".join(hop.chain),
+        "country": hop.country,
+        "organisation": hop.organisation,
+        "status": hop.verdict.status.value,
+        "approved": hop.verdict.approved,
+        "mechanism": hop.verdict.mechanism,
+        "reason": hop.verdict.reason,
+    }
 
 
 class _Graph:
@@ -82,30 +108,50 @@ class _Graph:
             self._node("person", "person", f"person {subject[:8]}", 0)
 
     def _node(self, node_id: str, kind: str, label: str, column: int, **marks: Any) -> str:
-        node = self.nodes.setdefault(node_id, {"id": node_id, "kind": kind, "label": label,
-                                               "column": column})
+        node = self.nodes.setdefault(node_id, {"id": node_id, "kind": kind, "label": label, "column": column})
         node["column"] = max(node["column"], column)
         node.update({k: v for k, v in marks.items() if v or k not in node})
         return node_id
 
-    def _edge(self, source: str, target: str, relation: str, status: str | None = None,
-              reason: str | None = None) -> None:
+    def _edge(
+        self, source: str, target: str, relation: str, status: str | None = None, reason: str | None = None
+    ) -> None:
         edge = self.edges.get((source, target))
         if edge is None or _worse(status, edge["status"]):
-            self.edges[(source, target)] = {"id": f"{source}->{target}", "source": source,
-                                            "target": target, "relation": relation,
-                                            "status": status, "reason": reason,
-                                            "approved": status is None or HopStatus(status).approved}
+            self.edges[(source, target)] = {
+                "id": f"{source}->{target}",
+                "source": source,
+                "target": target,
+                "relation": relation,
+                "status": status,
+                "reason": reason,
+                "approved": status is None or HopStatus(status).approved,
+            }
 
     def add_store(self, store: dict[str, Any], catalog: Catalog, hops: list[TransferHop]) -> None:
-        sid = self._node(f"store:{store['store']}", "store", store["store"], 1,
-                         overdue=store["overdue"], held=bool(store["held_by"]),
-                         undeclared=not store["declared"], erased=not store["held"])
+        sid = self._node(
+            f"store:{store['store']}",
+            "store",
+            store["store"],
+            1,
+            overdue=store["overdue"],
+            held=bool(store["held_by"]),
+            undeclared=not store["declared"],
+            erased=not store["held"],
+        )
         self._edge("person", sid, ", ".join(store["held"]) or "erased")
         if not hops:  # undeclared: what the graph observed, nothing judged
             if store["processor_id"]:
-                self._edge(sid, self._node(f"processor:{store['processor_id']}", "processor",
-                                           store["processor"] or store["processor_id"], 2), "run by")
+                self._edge(
+                    sid,
+                    self._node(
+                        f"processor:{store['processor_id']}",
+                        "processor",
+                        store["processor"] or store["processor_id"],
+                        2,
+                    ),
+                    "run by",
+                )
             if store["country"]:
                 self._edge(sid, self._country(store["country"]), "stored in")
             return

@@ -38,10 +38,17 @@ def cursor_of(page: retention.ExpiringPage) -> str | None:
     return f"{int(page.next_at.timestamp() * 1000)}.{page.next_skip}"
 
 
-def expiring(driver: Driver, database: str, before: str, store: str | None = None,
-             category: str | None = None, subject_type: str | None = None,
-             limit: int | None = None, cursor: str | None = None,
-             zone: tzinfo = UTC) -> dict[str, Any]:
+def expiring(
+    driver: Driver,
+    database: str,
+    before: str,
+    store: str | None = None,
+    category: str | None = None,
+    subject_type: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    zone: tzinfo = UTC,
+) -> dict[str, Any]:
     """Held data expiring before ``before``; what a legal hold keeps is listed apart, with why.
 
     With ``limit``, one page of at most that many holdings in expiry order, and ``next_cursor``
@@ -53,21 +60,36 @@ def expiring(driver: Driver, database: str, before: str, store: str | None = Non
         raise QueryError("limit: must be at least 1")
     now, until = datetime.now(UTC), parse_date(before, "before", zone)
     from_at, skip = parse_cursor(cursor)
-    page = retention.expiring_page(driver, database, until, now, store, category, subject_type,
-                                   limit, from_at, skip)
+    page = retention.expiring_page(
+        driver, database, until, now, store, category, subject_type, limit, from_at, skip
+    )
     due = [g for g in page.groups if not g["held"]]
-    return {"before": before, "now": now, "expiring": due, "subjects": page.subjects,
-            "overdue_holdings": sum(g["overdue"] for g in due),
-            "left_out_held": [g for g in page.groups if g["held"]],
-            "next_cursor": cursor_of(page)}
+    return {
+        "before": before,
+        "now": now,
+        "expiring": due,
+        "subjects": page.subjects,
+        "overdue_holdings": sum(g["overdue"] for g in due),
+        "left_out_held": [g for g in page.groups if g["held"]],
+        "next_cursor": cursor_of(page),
+    }
 
 
-def add_hold(driver: Driver, database: str, key: str, reason: str, stores: list[str],
-             categories: list[str], until: str | None, zone: tzinfo = UTC) -> dict[str, Any]:
+def add_hold(
+    driver: Driver,
+    database: str,
+    key: str,
+    reason: str,
+    stores: list[str],
+    categories: list[str],
+    until: str | None,
+    zone: tzinfo = UTC,
+) -> dict[str, Any]:
     if not reason.strip():
         raise QueryError("a hold needs a reason (the case, the inquiry)")
-    placed = holds.add_hold(driver, database, key, reason, stores, categories,
-                            parse_date(until, "until", zone) if until else None)
+    placed = holds.add_hold(
+        driver, database, key, reason, stores, categories, parse_date(until, "until", zone) if until else None
+    )
     if placed is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     return placed

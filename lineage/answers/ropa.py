@@ -33,8 +33,9 @@ def parse_format(value: str | None) -> str:
 def record(driver: Driver, database: str, catalog: Catalog, day: date) -> list[RopaRow]:
     """Every activity of the catalog with its transfers judged on ``day``, plus undeclared stores."""
     hops = catalog_hops(catalog, default_transfer_rules(), day)
-    return record_of_processing(catalog, hops, observed.observed_stores(driver, database),
-                                observed.observed_flows(driver, database))
+    return record_of_processing(
+        catalog, hops, observed.observed_stores(driver, database), observed.observed_flows(driver, database)
+    )
 
 
 def summary(rows: Sequence[RopaRow]) -> str:

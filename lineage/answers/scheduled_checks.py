@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 def check_retention(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Overdue-retention alerts brought up to date; returns the new or reopened ones."""
     rows = overdue_alert_rows(overdue(driver, database, now or datetime.now(UTC)))
-    return replace_alerts(driver, database, "overdue_retention", rows,
-                          "nothing is held past its retention there any more")
+    return replace_alerts(
+        driver, database, "overdue_retention", rows, "nothing is held past its retention there any more"
+    )
 
 
 def overdue_rows_with_extensions(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -42,8 +43,10 @@ def overdue_rows_with_extensions(requests: list[dict[str, Any]]) -> list[dict[st
     for request in requests:
         for row in erasure_overdue_rows([request]):
             if request.get("extension_months"):
-                row["reason"] += (f"; extended by {request['extension_months']} month(s) "
-                                  f"(Art. 12(3)): {request['extension_reason']}")
+                row["reason"] += (
+                    f"; extended by {request['extension_months']} month(s) "
+                    f"(Art. 12(3)): {request['extension_reason']}"
+                )
             rows.append(row)
     return rows
 
@@ -52,16 +55,25 @@ def check_erasures(driver: Driver, database: str, now: datetime | None = None) -
     """Requests refreshed, then deadline and reappearance alerts brought up to date."""
     now = now or datetime.now(UTC)
     refresh_requests(driver, database, now)
-    announced = replace_alerts(driver, database, "erasure_overdue",
-                               overdue_rows_with_extensions(overdue_requests(driver, database, now)),
-                               "the request is complete")
-    return announced + replace_alerts(driver, database, "erasure_reappearance",
-                                      reappearance_rows(reappearances(driver, database)),
-                                      "the data is gone again")
+    announced = replace_alerts(
+        driver,
+        database,
+        "erasure_overdue",
+        overdue_rows_with_extensions(overdue_requests(driver, database, now)),
+        "the request is complete",
+    )
+    return announced + replace_alerts(
+        driver,
+        database,
+        "erasure_reappearance",
+        reappearance_rows(reappearances(driver, database)),
+        "the data is gone again",
+    )
 
 
-def run_checks(driver: Driver, database: str, now: datetime | None = None,
-               settings: Settings | None = None) -> list[dict[str, Any]]:
+def run_checks(
+    driver: Driver, database: str, now: datetime | None = None, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Every clock-driven check; returns the alerts to announce. With ``settings`` (the
     worker's), processors are also reminded of erasure tasks due soon."""
     announced = check_retention(driver, database, now) + check_erasures(driver, database, now)

@@ -24,8 +24,7 @@ from lineage.domain.transfers import HopStatus
 from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 
-_WORST_FIRST = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate",
-                "inside_eea")
+_WORST_FIRST = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate", "inside_eea")
 
 
 def parse_day(on: str | None) -> date:
@@ -44,9 +43,15 @@ def parse_country(code: str | None) -> str | None:
 
 
 def hop_row(hop: TransferHop) -> dict[str, Any]:
-    return {"store": hop.store, "chain": " > ".join(hop.chain), "country": hop.country,
-            "organisation": hop.organisation, "status": hop.verdict.status.value,
-            "mechanism": hop.verdict.mechanism, "reason": hop.verdict.reason}
+    return {
+        "store": hop.store,
+        "chain": " > ".join(hop.chain),
+        "country": hop.country,
+        "organisation": hop.organisation,
+        "status": hop.verdict.status.value,
+        "mechanism": hop.verdict.mechanism,
+        "reason": hop.verdict.reason,
+    }
 
 
 def has_unapproved(rows: list[dict[str, Any]]) -> bool:
@@ -57,8 +62,7 @@ def has_unapproved(rows: list[dict[str, Any]]) -> bool:
 def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) -> dict[str, Any]:
     """Every hop the catalog implies on ``day``, sub-processor chains included."""
     rules = default_transfer_rules()
-    hops = [h for h in catalog_hops(catalog, rules, day)
-            if not unapproved_only or not h.verdict.approved]
+    hops = [h for h in catalog_hops(catalog, rules, day) if not unapproved_only or not h.verdict.approved]
     return {"on": day, "rules_as_of": rules.as_of, "hops": [hop_row(h) for h in hops]}
 
 
@@ -73,19 +77,27 @@ def observed_flows(reader: GraphReader, catalog: Catalog, day: date) -> dict[str
     return {"on": day, "flows": rows}
 
 
-def transfer_impact(reader: GraphReader, catalog: Catalog, day: date, country: str | None = None,
-                    processor: str | None = None) -> dict[str, Any]:
+def transfer_impact(
+    reader: GraphReader, catalog: Catalog, day: date, country: str | None = None, processor: str | None = None
+) -> dict[str, Any]:
     """Who and what reaches a country or a processor, through which chains, under what."""
     if not country and not processor:
         raise QueryError("give a country or a processor")
     code = parse_country(country)
-    hops = hops_reaching(catalog_hops(catalog, default_transfer_rules(), day),
-                         country=code, processor=processor)
+    hops = hops_reaching(
+        catalog_hops(catalog, default_transfer_rules(), day), country=code, processor=processor
+    )
     return {"country": code, "processor": processor, "on": day, **_impact(reader, hops)}
 
 
-def what_if(reader: GraphReader, catalog: Catalog, day: date, processor: str, country: str,
-            sub_processor_of: str | None = None) -> dict[str, Any]:
+def what_if(
+    reader: GraphReader,
+    catalog: Catalog,
+    day: date,
+    processor: str,
+    country: str,
+    sub_processor_of: str | None = None,
+) -> dict[str, Any]:
     """The subjects and categories a proposed move or new sub-processor would affect."""
     code = parse_country(country)
     if code is None:
@@ -106,19 +118,28 @@ def _impact(reader: GraphReader, hops: list[TransferHop]) -> dict[str, Any]:
     per_store: dict[str, int] = {}
     for row in held:
         per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
-    return {"subjects": subjects, "held": held,
-            "hops": [hop_row(h) | {"subjects_at_least": per_store.get(h.store, 0)} for h in hops]}
+    return {
+        "subjects": subjects,
+        "held": held,
+        "hops": [hop_row(h) | {"subjects_at_least": per_store.get(h.store, 0)} for h in hops],
+    }
 
 
 def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, Any]:
     """The worst verdict among the destination store's hops; an undeclared store is unapproved."""
     own = [h for h in hops if h.store == store]
     if not own:
-        return {"status": "unapproved", "mechanism": None,
-                "reason": "destination store is not declared in the catalog"}
+        return {
+            "status": "unapproved",
+            "mechanism": None,
+            "reason": "destination store is not declared in the catalog",
+        }
     worst = min(own, key=lambda h: _WORST_FIRST.index(h.verdict.status.value))
-    return {"status": worst.verdict.status.value, "mechanism": worst.verdict.mechanism,
-            "reason": worst.verdict.reason}
+    return {
+        "status": worst.verdict.status.value,
+        "mechanism": worst.verdict.mechanism,
+        "reason": worst.verdict.reason,
+    }
 
 
 def countries_reached(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
@@ -132,8 +153,10 @@ def countries_reached(reader: GraphReader, catalog: Catalog, day: date) -> dict[
         per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
     reached: dict[str, dict[str, Any]] = {}
     for hop in hops:
-        entry = reached.setdefault(hop.destination, {"destination": hop.destination, "hops": [],
-                                                     "subjects_at_least": 0, "status": "inside_eea"})
+        entry = reached.setdefault(
+            hop.destination,
+            {"destination": hop.destination, "hops": [], "subjects_at_least": 0, "status": "inside_eea"},
+        )
         entry["hops"].append(hop_row(hop) | {"subjects_at_least": per_store.get(hop.store, 0)})
         entry["subjects_at_least"] = max(entry["subjects_at_least"], per_store.get(hop.store, 0))
         if _WORST_FIRST.index(hop.verdict.status.value) < _WORST_FIRST.index(entry["status"]):

@@ -42,8 +42,9 @@ def _authorised(request: Request) -> Settings:
     token = settings.api.query_token
     if token is None or not token.get_secret_value():
         raise QueriesNotConfiguredError("query endpoints are off until LINEAGE_API_QUERY_TOKEN is set")
-    verify_shared_secret(token.get_secret_value().encode(),
-                         authorization=request.headers.get("authorization"))
+    verify_shared_secret(
+        token.get_secret_value().encode(), authorization=request.headers.get("authorization")
+    )
     return settings
 
 
@@ -57,8 +58,7 @@ GraphDriver = Annotated[Driver, Depends(_driver)]
 
 def field_problems(errors: Iterable[Any]) -> str:
     """Pydantic's errors as ``field: problem``; its ``input`` (what was sent) is left out."""
-    problems = validation_problems(errors, name_unknown_fields=False, skip_first=_REQUEST_PARTS,
-                                   empty="body")
+    problems = validation_problems(errors, name_unknown_fields=False, skip_first=_REQUEST_PARTS, empty="body")
     shown = "; ".join(problems[:_MAX_PROBLEMS])
     return shown + (f"; and {len(problems) - _MAX_PROBLEMS} more" if len(problems) > _MAX_PROBLEMS else "")
 

@@ -30,8 +30,9 @@ from lineage.settings import Settings
 from lineage.web import router as workspace_router
 
 
-def create_api(settings: Settings, sink: RawPublisher | None = None,
-               graph_driver: Driver | None = None) -> FastAPI:
+def create_api(
+    settings: Settings, sink: RawPublisher | None = None, graph_driver: Driver | None = None
+) -> FastAPI:
     """The app; Kafka and Neo4j are injected by tests, else made here and closed with the app.
 
     Neither is contacted to build the app: the producer connects in the lifespan (and answers
@@ -39,8 +40,7 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
     hygiene is installed here, so however the app is served its logs carry no personal data.
     """
     install_log_hygiene(settings.secret_values())
-    sink = sink or RawSink(settings.kafka, settings.api.publish_timeout_s,
-                           settings.api.max_body_bytes)
+    sink = sink or RawSink(settings.kafka, settings.api.publish_timeout_s, settings.api.max_body_bytes)
     driver = graph_driver or open_driver(settings)
 
     @contextlib.asynccontextmanager
@@ -54,14 +54,24 @@ def create_api(settings: Settings, sink: RawPublisher | None = None,
             driver.close()
             access_log.remove(dropper)
 
-    api = FastAPI(title="lineage", lifespan=lifespan, docs_url="/docs",
-                  description="Source webhooks in, unchanged, onto Kafka raw topics; and the "
-                  "lineage queries (transfers, alerts, erasure) out.")
+    api = FastAPI(
+        title="lineage",
+        lifespan=lifespan,
+        docs_url="/docs",
+        description="Source webhooks in, unchanged, onto Kafka raw topics; and the "
+        "lineage queries (transfers, alerts, erasure) out.",
+    )
     api.state.settings = settings
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
     install_error_handlers(api)
-    for router in (webhook_router, query_router, ropa_router, erasure_router, workspace_router,
-                   metrics_router):
+    for router in (
+        webhook_router,
+        query_router,
+        ropa_router,
+        erasure_router,
+        workspace_router,
+        metrics_router,
+    ):
         api.include_router(router)
     return api

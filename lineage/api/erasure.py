@@ -27,19 +27,34 @@ router = APIRouter(tags=["erasure"])
 class ErasureRequestBody(BaseModel):
     identifier: str = Field(description="e-mail address, or system:native-id (hubspot:90512)")
     requested_by: str = Field(answers.DEFAULT_REQUESTER, description="Who asked, and how")
-    received: Annotated[str | None, checked(
-        answers.parse_received, "not a YYYY-MM-DD date nor an ISO 8601 time with its offset")] = Field(
-        None, description="YYYY-MM-DD or ISO 8601 with offset; default now")
+    received: Annotated[
+        str | None,
+        checked(answers.parse_received, "not a YYYY-MM-DD date nor an ISO 8601 time with its offset"),
+    ] = Field(None, description="YYYY-MM-DD or ISO 8601 with offset; default now")
 
 
-@router.post("/erasure-requests", status_code=201, summary="Open an erasure request (GDPR Art. 17)",
-             openapi_extra=body_openapi(ErasureRequestBody))
-def open_request(settings: Authorised, driver: GraphDriver,
-                 body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)]) -> dict[str, Any]:
+@router.post(
+    "/erasure-requests",
+    status_code=201,
+    summary="Open an erasure request (GDPR Art. 17)",
+    openapi_extra=body_openapi(ErasureRequestBody),
+)
+def open_request(
+    settings: Authorised,
+    driver: GraphDriver,
+    body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)],
+) -> dict[str, Any]:
     key = subject_key(settings, body.identifier)
-    return answers.open_request(driver, settings.neo4j.database, key, body.requested_by, body.received,
-                                answers.own_copies(settings), answers.org_zone(settings),
-                                notices.on_opening(settings, body.identifier))
+    return answers.open_request(
+        driver,
+        settings.neo4j.database,
+        key,
+        body.requested_by,
+        body.received,
+        answers.own_copies(settings),
+        answers.org_zone(settings),
+        notices.on_opening(settings, body.identifier),
+    )
 
 
 class ExtensionBody(BaseModel):
@@ -47,14 +62,27 @@ class ExtensionBody(BaseModel):
     reason: str = Field(min_length=1, description="Why, as the person must be told (no personal data)")
 
 
-@router.post("/erasure-requests/{request_id}/extend",
-             summary="Extend an erasure request by up to two further months (GDPR Art. 12(3))",
-             openapi_extra=body_openapi(ExtensionBody))
-def extend_request(request_id: str, settings: Authorised, driver: GraphDriver,
-                   body: Annotated[ExtensionBody, json_body(ExtensionBody)]) -> dict[str, Any]:
+@router.post(
+    "/erasure-requests/{request_id}/extend",
+    summary="Extend an erasure request by up to two further months (GDPR Art. 12(3))",
+    openapi_extra=body_openapi(ExtensionBody),
+)
+def extend_request(
+    request_id: str,
+    settings: Authorised,
+    driver: GraphDriver,
+    body: Annotated[ExtensionBody, json_body(ExtensionBody)],
+) -> dict[str, Any]:
     with not_found_as("no erasure request with this id"):
-        return answers.extend(driver, settings.neo4j.database, request_id, body.months, body.reason,
-                              answers.own_copies(settings), answers.org_zone(settings))
+        return answers.extend(
+            driver,
+            settings.neo4j.database,
+            request_id,
+            body.months,
+            body.reason,
+            answers.own_copies(settings),
+            answers.org_zone(settings),
+        )
 
 
 @router.get("/erasure-requests", summary="Erasure requests, newest first, re-checked against the graph")
@@ -65,12 +93,13 @@ def list_requests(settings: Authorised, driver: GraphDriver) -> list[dict[str, A
 @router.get("/erasure-requests/{request_id}", summary="One erasure request, re-checked against the graph")
 def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
     with not_found_as("no erasure request with this id"):
-        return answers.status(driver, settings.neo4j.database, request_id,
-                              answers.own_copies(settings))[0]
+        return answers.status(driver, settings.neo4j.database, request_id, answers.own_copies(settings))[0]
 
 
-@router.post("/erasure-requests/{request_id}/tasks/{task}/ack",
-             summary="A processor acknowledges an erasure task (Bearer: the notice's token)")
+@router.post(
+    "/erasure-requests/{request_id}/tasks/{task}/ack",
+    summary="A processor acknowledges an erasure task (Bearer: the notice's token)",
+)
 def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> dict[str, Any]:
     """The processor sends the token its notice carried (it has no query token); the DPO may
     record an acknowledgement received otherwise with the query token. Without either, 401,
@@ -81,8 +110,11 @@ def acknowledge_task(request_id: str, task: str, request: Request, driver: Graph
         raise AckRefused("Authorization: Bearer <token> is required")
     database = settings.neo4j.database
     query = settings.api.query_token
-    if query is not None and query.get_secret_value() and hmac.compare_digest(
-            token.encode(), query.get_secret_value().encode()):
+    if (
+        query is not None
+        and query.get_secret_value()
+        and hmac.compare_digest(token.encode(), query.get_secret_value().encode())
+    ):
         with not_found_as("no such task in this erasure request"):
             return notices.acknowledge(driver, database, request_id, task, None)
     try:

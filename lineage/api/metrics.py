@@ -18,14 +18,18 @@ from lineage.settings import Settings
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", summary="Prometheus metrics of this API process",
-            responses={401: {"description": "LINEAGE_API_METRICS_TOKEN is set and was not sent"}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of this API process",
+    responses={401: {"description": "LINEAGE_API_METRICS_TOKEN is set and was not sent"}},
+)
 async def prometheus_metrics(request: Request) -> Response:
     """Prometheus text format: payloads received and refused per source, the Python process."""
     settings: Settings = request.app.state.settings
     token = settings.api.metrics_token
     if token is not None and token.get_secret_value():
-        verify_shared_secret(token.get_secret_value().encode(),
-                             authorization=request.headers.get("authorization"))
+        verify_shared_secret(
+            token.get_secret_value().encode(), authorization=request.headers.get("authorization")
+        )
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

@@ -52,9 +52,14 @@ Verifier = Callable[[bytes, Delivery], None]
 
 
 def _hubspot(secret: bytes, delivery: Delivery) -> None:
-    verify_hubspot_v3(secret, method=delivery.method, uri=delivery.url, body=delivery.body,
-                      signature=delivery.headers.get("x-hubspot-signature-v3"),
-                      timestamp=delivery.headers.get("x-hubspot-request-timestamp"))
+    verify_hubspot_v3(
+        secret,
+        method=delivery.method,
+        uri=delivery.url,
+        body=delivery.body,
+        signature=delivery.headers.get("x-hubspot-signature-v3"),
+        timestamp=delivery.headers.get("x-hubspot-request-timestamp"),
+    )
 
 
 def _greenhouse(secret: bytes, delivery: Delivery) -> None:
@@ -114,6 +119,6 @@ class WebhookReceiver:
         if secret is None:
             variable = source_named(source).secret_variable
             raise SourceNotConfiguredError(
-                f"{source} webhooks are refused until {variable} is set: unsigned traffic is "
-                "never accepted")
+                f"{source} webhooks are refused until {variable} is set: unsigned traffic is never accepted"
+            )
         return secret

@@ -22,19 +22,34 @@ from lineage.domain.ropa import ropa_csv, ropa_json
 
 router = APIRouter(tags=["queries"])
 
-Format = Annotated[str, checked(answers.parse_format, "not json nor csv"),
-                   Query(alias="format", description="json (default) or csv")]
-_CSV_RESPONSE: Responses = {200: {"content": {"text/csv": {}, "application/json": {}},
-                       "description": "The record, one row per processing activity"}}
+Format = Annotated[
+    str,
+    checked(answers.parse_format, "not json nor csv"),
+    Query(alias="format", description="json (default) or csv"),
+]
+_CSV_RESPONSE: Responses = {
+    200: {
+        "content": {"text/csv": {}, "application/json": {}},
+        "description": "The record, one row per processing activity",
+    }
+}
 
 
-@router.get("/ropa", summary="The record of processing activities (GDPR Art. 30)", response_model=None,
-            responses=_CSV_RESPONSE)
-def ropa(settings: Authorised, driver: GraphDriver, fmt: Format = "json",
-         on: On = None) -> list[dict[str, Any]] | Response:
+@router.get(
+    "/ropa",
+    summary="The record of processing activities (GDPR Art. 30)",
+    response_model=None,
+    responses=_CSV_RESPONSE,
+)
+def ropa(
+    settings: Authorised, driver: GraphDriver, fmt: Format = "json", on: On = None
+) -> list[dict[str, Any]] | Response:
     chosen = answers.parse_format(fmt)
     rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))
     if chosen == "csv":
-        return Response(ropa_csv(rows), media_type="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'})
+        return Response(
+            ropa_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
+        )
     return ropa_json(rows)

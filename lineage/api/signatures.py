@@ -33,8 +33,18 @@ HUBSPOT_MAX_SKEW_MS = 5 * 60 * 1000
 
 # HubSpot decodes exactly these escapes in the URI before signing (its v3 validation guide).
 _HUBSPOT_URI_DECODE = {
-    "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
-    "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
 }
 
 
@@ -50,6 +60,7 @@ def _require_secret(secret: bytes) -> None:
 
 
 # --- HubSpot v3 --------------------------------------------------------------------------
+
 
 def signed_uri(request_url: str, public_url: str | None = None) -> str:
     """The URL the sender called: the request's own, or its path and query on ``public_url``.
@@ -81,8 +92,16 @@ def hubspot_v3_signature(secret: bytes, method: str, uri: str, body: bytes, time
     return base64.b64encode(hmac.new(secret, message, hashlib.sha256).digest()).decode()
 
 
-def verify_hubspot_v3(secret: bytes, *, method: str, uri: str, body: bytes, signature: str | None,
-                      timestamp: str | None, now_ms: int | None = None) -> None:
+def verify_hubspot_v3(
+    secret: bytes,
+    *,
+    method: str,
+    uri: str,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+    now_ms: int | None = None,
+) -> None:
     """Accepts the request or raises :class:`SignatureError`.
 
     The timestamp is checked first, so a replayed request is refused as stale even when its
@@ -105,6 +124,7 @@ def verify_hubspot_v3(secret: bytes, *, method: str, uri: str, body: bytes, sign
 
 # --- Greenhouse --------------------------------------------------------------------------
 
+
 def greenhouse_signature(secret: bytes, body: bytes) -> str:
     """The ``Signature`` header value Greenhouse sends for this body."""
     return "sha256 " + hmac.new(secret, body, hashlib.sha256).hexdigest()
@@ -124,6 +144,7 @@ def verify_greenhouse(secret: bytes, *, body: bytes, signature: str | None) -> N
 
 
 # --- shared secret (Brevo, S3, Salesforce, canonical) -------------------------------------
+
 
 def _presented_secret(authorization: str) -> str:
     scheme, _, credentials = authorization.strip().partition(" ")

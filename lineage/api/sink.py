@@ -109,9 +109,12 @@ class RawSink:
         if self._starting.locked():  # another request is connecting: do not queue behind it
             raise PublishError("Kafka is not reachable yet")
         async with self._starting:
-            producer = AIOKafkaProducer(**aiokafka_config(self._kafka), acks="all",
-                                        request_timeout_ms=int(self._timeout_s * 1000),
-                                        max_request_size=self._max_request_size)
+            producer = AIOKafkaProducer(
+                **aiokafka_config(self._kafka),
+                acks="all",
+                request_timeout_ms=int(self._timeout_s * 1000),
+                max_request_size=self._max_request_size,
+            )
             try:
                 await asyncio.wait_for(producer.start(), self._timeout_s)
             except (KafkaError, OSError, TimeoutError) as exc:

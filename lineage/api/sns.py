@@ -58,8 +58,10 @@ def control_message_note(kind: str, document: Any) -> str | None:
     if kind == UNSUBSCRIBE_CONFIRMATION:
         log.info("SNS confirmed that %s no longer delivers here", _field(document, "TopicArn", _TOPIC_ARN))
         return "SNS unsubscribe confirmation noted; nothing published"
-    raise SnsMessageError(f"{MESSAGE_TYPE_HEADER} is not {NOTIFICATION}, {SUBSCRIPTION_CONFIRMATION} "
-                          f"or {UNSUBSCRIBE_CONFIRMATION}")
+    raise SnsMessageError(
+        f"{MESSAGE_TYPE_HEADER} is not {NOTIFICATION}, {SUBSCRIPTION_CONFIRMATION} "
+        f"or {UNSUBSCRIBE_CONFIRMATION}"
+    )
 
 
 def _log_subscription_confirmation(document: Any) -> str:
@@ -69,7 +71,10 @@ def _log_subscription_confirmation(document: Any) -> str:
         "SNS asks to confirm that %s may deliver S3 notifications here; lineage does not fetch "
         "SubscribeURL. Confirm it with `aws sns confirm-subscription --topic-arn %s --token %s`, "
         "or in the AWS console (Amazon SNS > Subscriptions > the pending subscription).",
-        topic, topic, token)
+        topic,
+        topic,
+        token,
+    )
     return "SNS subscription confirmation logged for an operator to confirm; nothing published"
 
 

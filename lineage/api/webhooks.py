@@ -43,12 +43,20 @@ Receiver = Annotated[WebhookReceiver, Depends(_receiver)]
 router = APIRouter(tags=["webhooks"])
 
 _ANY_JSON = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
-_RESPONSES: Responses = {**ERROR_RESPONSES, 200: {"model": Noted, "description": "An SNS subscription "
-                                                  "message, logged; nothing published"}}
+_RESPONSES: Responses = {
+    **ERROR_RESPONSES,
+    200: {"model": Noted, "description": "An SNS subscription message, logged; nothing published"},
+}
 
 
-@router.post("/webhooks/{source}", status_code=202, response_model=Published, responses=_RESPONSES,
-             openapi_extra=_ANY_JSON, summary="Receive one webhook of a source")
+@router.post(
+    "/webhooks/{source}",
+    status_code=202,
+    response_model=Published,
+    responses=_RESPONSES,
+    openapi_extra=_ANY_JSON,
+    summary="Receive one webhook of a source",
+)
 async def receive_webhook(source: str, request: Request, receiver: Receiver) -> Published | JSONResponse:
     """Publishes the body, byte for byte, to the source's raw topic once Kafka acknowledges it.
 
@@ -61,8 +69,14 @@ async def receive_webhook(source: str, request: Request, receiver: Receiver) -> 
     return await receive(source, request, receiver)
 
 
-@router.post("/api/v1/lineage", status_code=202, response_model=Published, responses=_RESPONSES,
-             openapi_extra=_ANY_JSON, summary="Receive one OpenLineage event (HTTP transport)")
+@router.post(
+    "/api/v1/lineage",
+    status_code=202,
+    response_model=Published,
+    responses=_RESPONSES,
+    openapi_extra=_ANY_JSON,
+    summary="Receive one OpenLineage event (HTTP transport)",
+)
 async def receive_openlineage(request: Request, receiver: Receiver) -> Published | JSONResponse:
     """OpenLineage's HTTP transport endpoint (its default path): one RunEvent, DatasetEvent or
     JobEvent as JSON, optionally `Content-Encoding: gzip`, with `Authorization: Bearer <api_key>`
@@ -71,8 +85,9 @@ async def receive_openlineage(request: Request, receiver: Receiver) -> Published
     return await receive("openlineage", request, receiver, inflate=True)
 
 
-async def receive(source: str, request: Request, receiver: WebhookReceiver, *,
-                  inflate: bool = False) -> Published | JSONResponse:
+async def receive(
+    source: str, request: Request, receiver: WebhookReceiver, *, inflate: bool = False
+) -> Published | JSONResponse:
     """The receipt shared by every source, counted per source and, when refused, error code."""
     received_at_ms = time.time_ns() // 1_000_000
     label = source if source in SOURCE_NAMES else "unknown"
@@ -82,9 +97,13 @@ async def receive(source: str, request: Request, receiver: WebhookReceiver, *,
         body = await read_body(request, settings.api.max_body_bytes)
         if inflate:
             body = gunzipped(body, request.headers.get("content-encoding"), settings.api.max_body_bytes)
-        delivery = Delivery(method=request.method,
-                            url=signed_uri(str(request.url), settings.api.public_url),
-                            headers=request.headers, body=body, received_at_ms=received_at_ms)
+        delivery = Delivery(
+            method=request.method,
+            url=signed_uri(str(request.url), settings.api.public_url),
+            headers=request.headers,
+            body=body,
+            received_at_ms=received_at_ms,
+        )
         outcome = await receiver.receive(source, delivery)
     except LineageError as exc:
         metrics.PAYLOADS_REFUSED.labels(label, status_of(exc)[1]).inc()
@@ -99,7 +118,9 @@ async def receive(source: str, request: Request, receiver: WebhookReceiver, *,
 async def health(receiver: Receiver) -> JSONResponse:
     """200 when the broker answers a metadata request, else 503; with which sources have secrets."""
     answers = await receiver.sink.broker_answers()
-    details = {"status": "ok" if answers else "unavailable",
-               "kafka": {"answers": answers, "producer_ready": receiver.sink.ready},
-               "sources_configured": receiver.configured()}
+    details = {
+        "status": "ok" if answers else "unavailable",
+        "kafka": {"answers": answers, "producer_ready": receiver.sink.ready},
+        "sources_configured": receiver.configured(),
+    }
     return JSONResponse(details, status_code=200 if answers else 503)

@@ -15,8 +15,12 @@ from lineage.domain.events import event_json_schema
 from lineage.errors import LineageError
 from lineage.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
-                  help="Track where personal data goes: Kafka in, a Neo4j lineage graph out.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    help="Track where personal data goes: Kafka in, a Neo4j lineage graph out.",
+)
 stack_app = typer.Typer(no_args_is_help=True, help="The local Kafka + Neo4j stack (no Docker).")
 app.add_typer(stack_app, name="stack")
 alerts_app = typer.Typer(help="Transfer alerts: list them, acknowledge one.")
@@ -25,9 +29,8 @@ app.add_typer(alerts_app, name="alerts")
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-
-
 # --- stack -------------------------------------------------------------------------------
+
 
 @stack_app.command("up")
 def stack_up_command() -> None:
@@ -63,11 +66,11 @@ def stack_status_command(as_json: JsonOption = False) -> None:
 
 
 def _print_status(statuses: list) -> None:  # list[ServerStatus]
-    render.table("Local stack", [s.__dict__ for s in statuses],
-                 ("name", "address", "pid", "answers", "log"))
+    render.table("Local stack", [s.__dict__ for s in statuses], ("name", "address", "pid", "answers", "log"))
 
 
 # --- pipeline ----------------------------------------------------------------------------
+
 
 @app.command()
 def worker(loglevel: Annotated[str, typer.Option(help="faust log level")] = "warning") -> None:
@@ -108,21 +111,24 @@ def serve() -> None:
 
 
 @app.command("dead-letters")
-def dead_letters(limit: int = 20, as_json: JsonOption = False,
-                 with_payloads: Annotated[bool, typer.Option(
-                     "--with-payloads",
-                     help="include the refused payloads themselves (they may hold personal data)")]
-                 = False) -> None:
+def dead_letters(
+    limit: int = 20,
+    as_json: JsonOption = False,
+    with_payloads: Annotated[
+        bool,
+        typer.Option(
+            "--with-payloads", help="include the refused payloads themselves (they may hold personal data)"
+        ),
+    ] = False,
+) -> None:
     """The newest payloads the worker could not process, with the reason (payloads on request)."""
     from streams.monitor import read_dead_letters
     from streams.topics import Topics
 
     settings = Settings()
-    letters = read_dead_letters(settings.kafka,
-                                Topics(settings.topic_namespace).dead_letter.name, limit)
+    letters = read_dead_letters(settings.kafka, Topics(settings.topic_namespace).dead_letter.name, limit)
     if not with_payloads:
-        letters = [{k: v for k, v in letter.items() if not k.startswith("payload")}
-                   for letter in letters]
+        letters = [{k: v for k, v in letter.items() if not k.startswith("payload")} for letter in letters]
     if as_json:
         print(render.as_json(letters))
         return
@@ -130,10 +136,11 @@ def dead_letters(limit: int = 20, as_json: JsonOption = False,
 
 
 @alerts_app.callback(invoke_without_command=True)
-def alerts(ctx: typer.Context,
-           status: Annotated[str | None, typer.Option(
-               help="open, acknowledged or closed (default: all)")] = None,
-           as_json: JsonOption = False) -> None:
+def alerts(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="open, acknowledged or closed (default: all)")] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Alerts raised on unapproved transfers, newest first."""
     if ctx.invoked_subcommand is not None:
         return
@@ -146,8 +153,9 @@ def alerts(ctx: typer.Context,
     if as_json:
         print(render.as_json(rows))
         return
-    render.table("Alerts", rows, ("id", "kind", "status", "store", "chain", "country", "count",
-                                  "last_seen", "reason"))
+    render.table(
+        "Alerts", rows, ("id", "kind", "status", "store", "chain", "country", "count", "last_seen", "reason")
+    )
 
 
 @alerts_app.command("ack")
@@ -172,9 +180,13 @@ def schema() -> None:
 # --- graph queries -----------------------------------------------------------------------
 
 
-
-IdentifierArg = Annotated[str, typer.Argument(
-    help="e-mail address, or system:native-id (hubspot:90512, greenhouse:37031511, salesforce:lead:00Q...)")]
+IdentifierArg = Annotated[
+    str,
+    typer.Argument(
+        help="e-mail address, or system:native-id "
+        "(hubspot:90512, greenhouse:37031511, salesforce:lead:00Q...)"
+    ),
+]
 
 
 @app.command()
@@ -215,8 +227,7 @@ def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
     if not rows:
         render.console.print(f"Nothing held for this person (subject {key}): nothing to erase.")
         return
-    render.table(f"Erasure impact of subject {key}", render.sub_processor_names(rows),
-                 render.IMPACT_COLUMNS)
+    render.table(f"Erasure impact of subject {key}", render.sub_processor_names(rows), render.IMPACT_COLUMNS)
     render.console.print(f"{len(rows)} store(s) in {', '.join(answer['countries'])}")
 
 
@@ -240,6 +251,7 @@ def report(as_json: JsonOption = False) -> None:
 
 # --- demo and benchmark ------------------------------------------------------------------
 
+
 @app.command()
 def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 2000) -> None:
     """Start the stack and a worker, feed realistic Brevo traffic, report what the graph knows."""
@@ -250,13 +262,15 @@ def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 
 
 
 @app.command()
-def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
-          as_json: JsonOption = False,
-          loglevel: Annotated[str, typer.Option(help="worker log level (debug: per-batch timings)")]
-          = "warning",
-          workers: Annotated[list[int], typer.Option(
-              help="worker processes of each end-to-end run (repeat: --workers 1 --workers 3)")]
-          = [1, 2]) -> None:  # noqa: B006 (typer reads the default, never mutates it)
+def bench(
+    people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
+    as_json: JsonOption = False,
+    loglevel: Annotated[str, typer.Option(help="worker log level (debug: per-batch timings)")] = "warning",
+    workers: Annotated[
+        list[int],
+        typer.Option(help="worker processes of each end-to-end run (repeat: --workers 1 --workers 3)"),
+    ] = [1, 2],  # noqa: B006 (typer reads the default, never mutates it)
+) -> None:
     """Events/s end to end (raw topic -> worker -> canonical topic -> worker -> Neo4j), with
     one worker and with several in one group, beside what each stage alone allows."""
     from lineage.demo.bench import run_bench
@@ -264,8 +278,7 @@ def bench(people: Annotated[int, typer.Option(help="People in the benchmark feed
     settings = Settings()
     counts = tuple(sorted(set(workers)))
     if not counts or counts[0] != 1:
-        raise typer.BadParameter("the runs are compared with one worker: include 1",
-                                 param_hint="--workers")
+        raise typer.BadParameter("the runs are compared with one worker: include 1", param_hint="--workers")
     run_bench(settings, read_catalog(settings), people, as_json, loglevel, counts)
 
 
@@ -289,8 +302,9 @@ def bench_graph(
     batch: Annotated[int, typer.Option(help="People per CREATE transaction")] = 2_500,
     workers: Annotated[int, typer.Option(help="Transactions loading in parallel")] = 2,
     samples: Annotated[int, typer.Option(help="Requests per person-level answer")] = 400,
-    load: Annotated[bool, typer.Option("--load/--no-load",
-                                       help="--no-load measures the graph as it is")] = True,
+    load: Annotated[
+        bool, typer.Option("--load/--no-load", help="--no-load measures the graph as it is")
+    ] = True,
     yes: Annotated[bool, typer.Option("--yes", help="wipe a non-empty graph first")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -299,15 +313,19 @@ def bench_graph(
 
     settings = Settings()
     say = (lambda _m: None) if as_json else (lambda m: render.console.print(m))
-    result = run_graph_bench(settings, read_catalog(settings), subjects, batch, workers, samples,
-                             load, yes, say)
+    result = run_graph_bench(
+        settings, read_catalog(settings), subjects, batch, workers, samples, load, yes, say
+    )
     if as_json:
         print(render.as_json(result))
         return
     rows = [{"answer": name, **r, "target_ms": TARGETS_MS[name]} for name, r in result["answers"].items()]
     render.console.print(render.as_json(result["graph"]))
-    render.table("Answers at the API (ms)", rows,
-                 ("answer", "requests", "p50_ms", "p99_ms", "target_ms", "meets", "answer_bytes"))
+    render.table(
+        "Answers at the API (ms)",
+        rows,
+        ("answer", "requests", "p50_ms", "p99_ms", "target_ms", "meets", "answer_bytes"),
+    )
     render.console.print(f"worker overdue query alone: {result['worker_overdue_query_s']}")
 
 

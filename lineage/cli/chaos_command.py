@@ -19,37 +19,56 @@ from lineage.settings import Settings
 
 progress = Console(stderr=True, log_path=False)
 
-RUN_COLUMNS = ("label", "duration_s", "published", "resent", "events", "dead_letters", "kills",
-               "restarts", "unplanned_exits")
+RUN_COLUMNS = (
+    "label",
+    "duration_s",
+    "published",
+    "resent",
+    "events",
+    "dead_letters",
+    "kills",
+    "restarts",
+    "unplanned_exits",
+)
 
 
 def _run_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [run | {"unplanned_exits": len(run["unplanned_exits"])}
-            for run in result["runs"].values()]
+    return [run | {"unplanned_exits": len(run["unplanned_exits"])} for run in result["runs"].values()]
 
 
 def print_text(result: dict[str, Any]) -> None:
     """The figures, then the verdict and, when they differ, the evidence."""
     console = render.console
-    console.print(f"{result['payloads']} payloads from every source ({result['people']} people, "
-                  f"seed {result['seed']}) -> {result['events']} canonical events in a clean run")
+    console.print(
+        f"{result['payloads']} payloads from every source ({result['people']} people, "
+        f"seed {result['seed']}) -> {result['events']} canonical events in a clean run"
+    )
     render.table("Runs", _run_rows(result), RUN_COLUMNS)
-    console.print(f"kills {result['kills']}/{result['kills_requested']}, restarts "
-                  f"{render.summary(result['restarts'])}, worker exits nobody asked for: "
-                  f"{result['unplanned_worker_exits']}")
+    console.print(
+        f"kills {result['kills']}/{result['kills_requested']}, restarts "
+        f"{render.summary(result['restarts'])}, worker exits nobody asked for: "
+        f"{result['unplanned_worker_exits']}"
+    )
     faults = result["runs"]["chaos"]["faults"]
-    console.print("faults: " + ", ".join(
-        f"{f['fault']} at {f['at_s']}s ({f['uncommitted']} uncommitted, {f['took_s']}s)"
-        for f in faults))
+    console.print(
+        "faults: "
+        + ", ".join(
+            f"{f['fault']} at {f['at_s']}s ({f['uncommitted']} uncommitted, {f['took_s']}s)" for f in faults
+        )
+    )
     holdings = result["holdings"]
-    console.print(f"holdings: clean {holdings['clean']}, chaos {holdings['chaos']}; "
-                  f"lost {result['lost']}, duplicated/extra {result['extra']}, "
-                  f"differing {result['differing']}")
+    console.print(
+        f"holdings: clean {holdings['clean']}, chaos {holdings['chaos']}; "
+        f"lost {result['lost']}, duplicated/extra {result['extra']}, "
+        f"differing {result['differing']}"
+    )
     _evidence(result)
     graph = result["graph"]
-    console.print(f"whole graph (nodes and relationships): clean {graph['lines']['clean']} lines, "
-                  f"chaos {graph['lines']['chaos']}; lost {graph['lost']}, extra {graph['extra']}, "
-                  f"differing {graph['differing']}")
+    console.print(
+        f"whole graph (nodes and relationships): clean {graph['lines']['clean']} lines, "
+        f"chaos {graph['lines']['chaos']}; lost {graph['lost']}, extra {graph['extra']}, "
+        f"differing {graph['differing']}"
+    )
     _evidence(graph)
     verdict = "[green]PASS[/green]: same graph" if result["passed"] else "[red]FAIL[/red]"
     console.print(verdict)
@@ -66,15 +85,16 @@ def _evidence(diff: dict[str, Any]) -> None:
 def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> None:
     @app.command()
     def chaos(
-        payloads: Annotated[int, typer.Option(help="Payloads to replay (all sources); sets the "
-                                                   "number of people")] = 200_000,
+        payloads: Annotated[
+            int, typer.Option(help="Payloads to replay (all sources); sets the number of people")
+        ] = 200_000,
         kills: Annotated[int, typer.Option(help="SIGKILLs of the worker")] = 10,
         seed: Annotated[int, typer.Option(help="Seed of the fault moments and bursts")] = 1,
         down: Annotated[float, typer.Option(help="Seconds Kafka and Neo4j stay down")] = 5.0,
-        stall: Annotated[float, typer.Option(
-            help="Fail if the worker makes no progress for this many seconds")] = 300.0,
-        yes: Annotated[bool, typer.Option("--yes", help="Do not ask before wiping the graph")]
-        = False,
+        stall: Annotated[
+            float, typer.Option(help="Fail if the worker makes no progress for this many seconds")
+        ] = 300.0,
+        yes: Annotated[bool, typer.Option("--yes", help="Do not ask before wiping the graph")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Replay every source under SIGKILLs and Kafka/Neo4j restarts; compare with a clean run."""
@@ -85,8 +105,7 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         require_local_stack(settings)
         if not yes:
             typer.confirm("lineage chaos wipes the local stack's graph (twice). Go on?", abort=True)
-        options = ChaosOptions(payloads=payloads, kills=kills, seed=seed, down_s=down,
-                               stall_s=stall)
+        options = ChaosOptions(payloads=payloads, kills=kills, seed=seed, down_s=down, stall_s=stall)
         report = run_chaos(settings, read_catalog(settings), options, progress.log)
         result = report.as_dict()
         if as_json:

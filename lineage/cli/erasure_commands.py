@@ -23,8 +23,18 @@ from lineage.settings import Settings
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 erasure_app = typer.Typer(no_args_is_help=True, help="Erasure requests (GDPR Art. 17): open, follow.")
 
-TASK_COLUMNS = ("store", "processor", "countries", "sub_processors", "categories", "status", "progress",
-                "reason", "closed_by_event", "closed_at")
+TASK_COLUMNS = (
+    "store",
+    "processor",
+    "countries",
+    "sub_processors",
+    "categories",
+    "status",
+    "progress",
+    "reason",
+    "closed_by_event",
+    "closed_at",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -43,13 +53,19 @@ def _not_found_exits_1() -> Iterator[None]:
 
 @erasure_app.command("request")
 def request(
-    identifier: Annotated[str, typer.Argument(
-        help="e-mail address, or system:native-id (hubspot:90512, greenhouse:37031511)")],
-    requested_by: Annotated[str, typer.Option(
-        help="Who asked, and how (e.g. 'data subject, by e-mail to dpo@')")] = answers.DEFAULT_REQUESTER,
-    received: Annotated[str | None, typer.Option(
-        help="When it was received (YYYY-MM-DD: that day in the organisation's time zone, or "
-             "ISO 8601 with offset); default now")] = None,
+    identifier: Annotated[
+        str, typer.Argument(help="e-mail address, or system:native-id (hubspot:90512, greenhouse:37031511)")
+    ],
+    requested_by: Annotated[
+        str, typer.Option(help="Who asked, and how (e.g. 'data subject, by e-mail to dpo@')")
+    ] = answers.DEFAULT_REQUESTER,
+    received: Annotated[
+        str | None,
+        typer.Option(
+            help="When it was received (YYYY-MM-DD: that day in the organisation's time zone, or "
+            "ISO 8601 with offset); default now"
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Open an erasure request: one task per store holding the person's data, due by the end of
@@ -57,14 +73,23 @@ def request(
     settings = Settings()
     key = subject_key(settings, identifier)
     with _not_found_exits_1(), open_driver(settings) as driver:
-        opened = answers.open_request(driver, settings.neo4j.database, key, requested_by, received,
-                                      answers.own_copies(settings), answers.org_zone(settings),
-                                      notices.on_opening(settings, identifier))
+        opened = answers.open_request(
+            driver,
+            settings.neo4j.database,
+            key,
+            requested_by,
+            received,
+            answers.own_copies(settings),
+            answers.org_zone(settings),
+            notices.on_opening(settings, identifier),
+        )
     if as_json:
         print(render.as_json(opened))
         return
-    render.console.print(f"erasure request {opened['id']} for subject {opened['subject']}, "
-                         f"due {opened['deadline']:%Y-%m-%d %H:%M %Z}")
+    render.console.print(
+        f"erasure request {opened['id']} for subject {opened['subject']}, "
+        f"due {opened['deadline']:%Y-%m-%d %H:%M %Z}"
+    )
     _show(opened)
 
 
@@ -76,16 +101,17 @@ def status(
     """Re-check the tasks against the graph, then show the requests (newest first)."""
     settings = Settings()
     with _not_found_exits_1(), open_driver(settings) as driver:
-        requests = answers.status(driver, settings.neo4j.database, request_id,
-                                  answers.own_copies(settings))
+        requests = answers.status(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
     if as_json:
         print(render.as_json(requests))
         return
     if not requests:
         render.console.print("No erasure requests.")
     for one in requests:
-        render.console.print(f"{one['id']}: {one['status']}, received {one['received_at']:%Y-%m-%d}, "
-                             f"due {one['deadline']:%Y-%m-%d}, {render.summary(one['counts'])}")
+        render.console.print(
+            f"{one['id']}: {one['status']}, received {one['received_at']:%Y-%m-%d}, "
+            f"due {one['deadline']:%Y-%m-%d}, {render.summary(one['counts'])}"
+        )
         _show(one)
 
 
@@ -93,15 +119,26 @@ def status(
 def extend(
     request_id: Annotated[str, typer.Argument(help="The request to extend")],
     months: Annotated[int, typer.Option(min=1, max=2, help="Further months: 1 or 2, 2 at most in all")],
-    reason: Annotated[str, typer.Option(
-        help="Why (complexity, number of requests), as the person must be told; no personal data")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why (complexity, number of requests), as the person must be told; no personal data"
+        ),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Extend a request by up to two further months (Art. 12(3)); only within its first month."""
     settings = Settings()
     with _not_found_exits_1(), open_driver(settings) as driver:
-        extended = answers.extend(driver, settings.neo4j.database, request_id, months, reason,
-                                  answers.own_copies(settings), answers.org_zone(settings))
+        extended = answers.extend(
+            driver,
+            settings.neo4j.database,
+            request_id,
+            months,
+            reason,
+            answers.own_copies(settings),
+            answers.org_zone(settings),
+        )
     if as_json:
         print(render.as_json(extended))
         return
@@ -113,9 +150,13 @@ def extend(
 def ack(
     request_id: Annotated[str, typer.Argument(help="The erasure request")],
     task: Annotated[str, typer.Argument(help="The task: its notice id (nt-...) or its store")],
-    token: Annotated[str | None, typer.Option(
-        help="The processor's acknowledgement token; without it the acknowledgement is recorded "
-             "as the operator's (received by e-mail or phone)")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="The processor's acknowledgement token; without it the acknowledgement is recorded "
+            "as the operator's (received by e-mail or phone)"
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record that the processor acknowledged an erasure task."""
@@ -125,16 +166,21 @@ def ack(
     if as_json:
         print(render.as_json(acked))
         return
-    render.console.print(f"{request_id} task {task}: acknowledged at "
-                         f"{acked['acknowledged_at']:%Y-%m-%d %H:%M %Z}")
+    render.console.print(
+        f"{request_id} task {task}: acknowledged at {acked['acknowledged_at']:%Y-%m-%d %H:%M %Z}"
+    )
 
 
 def _show(one: dict[str, Any]) -> None:
     if one.get("extension"):
         ext = one["extension"]
-        render.console.print(f"extended by {ext['months']} month(s) on {ext['extended_at']:%Y-%m-%d} "
-                             f"(was due {ext['original_deadline']:%Y-%m-%d}): {ext['reason']}")
+        render.console.print(
+            f"extended by {ext['months']} month(s) on {ext['extended_at']:%Y-%m-%d} "
+            f"(was due {ext['original_deadline']:%Y-%m-%d}): {ext['reason']}"
+        )
     render.table(f"Tasks of {one['id']}", one["tasks"], TASK_COLUMNS)
     for copy in one.get("lineage_copies", []):
-        render.console.print(f"lineage's own copy: {copy['where']} ({copy['holds']}), "
-                             f"aged out by {copy['ages_out_by']:%Y-%m-%d}")
+        render.console.print(
+            f"lineage's own copy: {copy['where']} ({copy['holds']}), "
+            f"aged out by {copy['ages_out_by']:%Y-%m-%d}"
+        )

@@ -21,10 +21,13 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
 
     @export_app.command("fides")
     def fides(
-        out: Annotated[Path, typer.Option("--out", file_okay=False,
-                                          help="Folder the manifests are written to")] = Path("fides"),
-        on: Annotated[str | None, typer.Option(
-            "--on", help="Judge transfers as of this date (YYYY-MM-DD); default today")] = None,
+        out: Annotated[
+            Path, typer.Option("--out", file_okay=False, help="Folder the manifests are written to")
+        ] = Path("fides"),
+        on: Annotated[
+            str | None,
+            typer.Option("--on", help="Judge transfers as of this date (YYYY-MM-DD); default today"),
+        ] = None,
     ) -> None:
         """Fides system and dataset manifests (fideslang), validated, from the catalog and the graph."""
         from graph.connection import open_driver

@@ -25,8 +25,15 @@ if TYPE_CHECKING:
     from lineage.fuzz.mutations import Marks
 
 
-def _http_leg(settings: Settings, per_source: int, seed: int, api_port: int, loglevel: str,
-              marks: Marks, book: FindingBook) -> LegResult:
+def _http_leg(
+    settings: Settings,
+    per_source: int,
+    seed: int,
+    api_port: int,
+    loglevel: str,
+    marks: Marks,
+    book: FindingBook,
+) -> LegResult:
     """Own topics and consumer group (removed afterwards), fresh source secrets, the local stack
     started if it is the one configured."""
     from lineage.answers.catalog_file import read_catalog
@@ -42,9 +49,16 @@ def _http_leg(settings: Settings, per_source: int, seed: int, api_port: int, log
 
         stack_up(settings)
     try:
-        return run_http_leg(settings, read_catalog(settings), per_source, seed=seed + 1,
-                            marks=marks, book=book, api_port=api_port,
-                            worker_loglevel=loglevel)
+        return run_http_leg(
+            settings,
+            read_catalog(settings),
+            per_source,
+            seed=seed + 1,
+            marks=marks,
+            book=book,
+            api_port=api_port,
+            worker_loglevel=loglevel,
+        )
     finally:
         delete_topics(settings.kafka, Topics(run).all())
 
@@ -52,10 +66,12 @@ def _http_leg(settings: Settings, per_source: int, seed: int, api_port: int, log
 def register(app: typer.Typer) -> None:
     @app.command()
     def fuzz(
-        per_source: Annotated[int, typer.Option("--per-source", help="In-process mutants per source")]
-        = 100_000,
-        http: Annotated[int, typer.Option("--http", help="Signed HTTP mutants per source (0: no HTTP "
-                                                         "leg, no servers)")] = 1_000,
+        per_source: Annotated[
+            int, typer.Option("--per-source", help="In-process mutants per source")
+        ] = 100_000,
+        http: Annotated[
+            int, typer.Option("--http", help="Signed HTTP mutants per source (0: no HTTP leg, no servers)")
+        ] = 1_000,
         seed: Annotated[int, typer.Option(help="Same seed, same mutants")] = 0,
         api_port: Annotated[int, typer.Option(help="Receiver port for the HTTP leg (0: any free)")] = 0,
         worker_loglevel: Annotated[str, typer.Option(help="Log level of the HTTP leg's worker")] = "info",
@@ -72,8 +88,11 @@ def register(app: typer.Typer) -> None:
 
         settings = Settings()
         marks, book = Marks(), FindingBook()
-        legs = [run_in_process(read_catalog(settings), per_source, seed=seed, marks=marks, book=book,
-                               progress=True)]
+        legs = [
+            run_in_process(
+                read_catalog(settings), per_source, seed=seed, marks=marks, book=book, progress=True
+            )
+        ]
         if http > 0:
             legs.append(_http_leg(settings, http, seed, api_port, worker_loglevel, marks, book))
         report = as_dict(legs, book, shlex.join(["lineage", *sys.argv[1:]]))

@@ -27,8 +27,9 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         store: Annotated[str | None, typer.Option(help="Only this store")] = None,
         category: Annotated[str | None, typer.Option(help="Only this category (and its children)")] = None,
         subject_type: Annotated[str | None, typer.Option(help="Only this subject type")] = None,
-        limit: Annotated[int | None, typer.Option(
-            help="Holdings per page, in expiry order (default: all in one answer)")] = None,
+        limit: Annotated[
+            int | None, typer.Option(help="Holdings per page, in expiry order (default: all in one answer)")
+        ] = None,
         cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -36,18 +37,35 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         is listed apart, with its hold)."""
         settings = Settings()
         with open_driver(settings) as driver:
-            result = answers.expiring(driver, settings.neo4j.database, before, store,
-                                      category, subject_type, limit, cursor, org_zone(settings))
+            result = answers.expiring(
+                driver,
+                settings.neo4j.database,
+                before,
+                store,
+                category,
+                subject_type,
+                limit,
+                cursor,
+                org_zone(settings),
+            )
         if as_json:
             print(render.as_json(result))
             return
-        render.console.print(f"{result['subjects']} subject(s) have data expiring before {before}; "
-                             f"{result['overdue_holdings']} holding(s) already overdue")
-        render.table("Expiring", result["expiring"], ("store", "category", "subject_type", "rule",
-                                                      "subjects", "overdue", "earliest"))
+        render.console.print(
+            f"{result['subjects']} subject(s) have data expiring before {before}; "
+            f"{result['overdue_holdings']} holding(s) already overdue"
+        )
+        render.table(
+            "Expiring",
+            result["expiring"],
+            ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
+        )
         if result["left_out_held"]:
-            render.table("Left out: under a legal hold", result["left_out_held"],
-                         ("store", "category", "subject_type", "subjects", "held_by"))
+            render.table(
+                "Left out: under a legal hold",
+                result["left_out_held"],
+                ("store", "category", "subject_type", "subjects", "held_by"),
+            )
         if result["next_cursor"]:
             render.console.print(f"more: --cursor {result['next_cursor']}")
 
@@ -62,14 +80,22 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         """Hold a person's data (all of it, or some stores or categories)."""
         settings = Settings()
         with open_driver(settings) as driver:
-            placed = answers.add_hold(driver, settings.neo4j.database,
-                                      subject_key(settings, identifier), reason, store or [],
-                                      category or [], until, org_zone(settings))
+            placed = answers.add_hold(
+                driver,
+                settings.neo4j.database,
+                subject_key(settings, identifier),
+                reason,
+                store or [],
+                category or [],
+                until,
+                org_zone(settings),
+            )
         render.console.print(f"hold {placed['id']} placed on subject {placed['subject']}")
 
     @hold_app.command("release")
-    def hold_release(hold_id: str,
-                     reason: Annotated[str, typer.Option(help="Why it ends")] = "released") -> None:
+    def hold_release(
+        hold_id: str, reason: Annotated[str, typer.Option(help="Why it ends")] = "released"
+    ) -> None:
         """End a hold: the data is subject to expiry and erasure again."""
         settings = Settings()
         with open_driver(settings) as driver:
@@ -88,5 +114,8 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         if as_json:
             print(render.as_json(rows))
         else:
-            render.table("Legal holds", rows, ("id", "status", "subject", "reason", "stores",
-                                               "categories", "since", "until"))
+            render.table(
+                "Legal holds",
+                rows,
+                ("id", "status", "subject", "reason", "stores", "categories", "since", "until"),
+            )

@@ -22,8 +22,12 @@ from lineage.domain.ropa import RopaRow, ropa_csv, ropa_json
 from lineage.settings import Settings
 
 FormatOption = Annotated[str, typer.Option("--format", help="csv (one line per activity) or json")]
-OutputOption = Annotated[Path | None, typer.Option(
-    "--output", "-o", dir_okay=False, writable=True, help="Write to this file instead of stdout")]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", dir_okay=False, writable=True, help="Write to this file instead of stdout"
+    ),
+]
 OnOption = Annotated[str | None, typer.Option("--on", help="Judge transfers as of this date (YYYY-MM-DD)")]
 
 

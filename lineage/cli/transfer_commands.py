@@ -42,28 +42,36 @@ def _show(title: str, result: dict[str, Any], as_json: bool) -> None:
         print(render.as_json(result))
     else:
         unapproved = sum(1 for h in result["hops"] if not HopStatus(h["status"]).approved)
-        render.console.print(f"{title}: {result['subjects']} subjects, {len(result['hops'])} hop(s), "
-                             f"{unapproved} unapproved")
+        render.console.print(
+            f"{title}: {result['subjects']} subjects, {len(result['hops'])} hop(s), {unapproved} unapproved"
+        )
         render.table("Hops", result["hops"], (*HOP_COLUMNS[:4], "subjects_at_least", "reason"))
-        render.table("Subject types and categories reached", result["held"],
-                     ("store", "subject_type", "category", "subjects"))
+        render.table(
+            "Subject types and categories reached",
+            result["held"],
+            ("store", "subject_type", "category", "subjects"),
+        )
     _exit_if_unapproved(result["hops"])
 
 
 def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> None:
     @app.command()
-    def transfers(on: OnOption = None,
-                  unapproved: Annotated[bool, typer.Option("--unapproved",
-                                                           help="Only unapproved hops")] = False,
-                  as_json: JsonOption = False) -> None:
+    def transfers(
+        on: OnOption = None,
+        unapproved: Annotated[bool, typer.Option("--unapproved", help="Only unapproved hops")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
         """Every transfer hop the catalog declares, sub-processor chains included, with its verdict."""
         settings = Settings()
         result = answers.declared_hops(read_catalog(settings), answers.parse_day(on), unapproved)
         if as_json:
             print(render.as_json(result))
         else:
-            render.table(f"Transfer hops on {result['on']} (rules as of {result['rules_as_of']})",
-                         result["hops"], HOP_COLUMNS)
+            render.table(
+                f"Transfer hops on {result['on']} (rules as of {result['rules_as_of']})",
+                result["hops"],
+                HOP_COLUMNS,
+            )
         _exit_if_unapproved(result["hops"])
 
     @app.command()
@@ -75,35 +83,51 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         if as_json:
             print(render.as_json(result))
         else:
-            render.table(f"Observed flows ({len(result['flows'])})", result["flows"],
-                         ("source", "destination", "destination_country", "categories", "subjects",
-                          "last_seen", "status", "mechanism"))
+            render.table(
+                f"Observed flows ({len(result['flows'])})",
+                result["flows"],
+                (
+                    "source",
+                    "destination",
+                    "destination_country",
+                    "categories",
+                    "subjects",
+                    "last_seen",
+                    "status",
+                    "mechanism",
+                ),
+            )
         _exit_if_unapproved(result["flows"])
 
     @app.command("transfer-impact")
     def transfer_impact(
         country: Annotated[str | None, typer.Option(help="ISO country code, e.g. US")] = None,
         processor: Annotated[str | None, typer.Option(help="Processor id from the catalog")] = None,
-        on: OnOption = None, as_json: JsonOption = False,
+        on: OnOption = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Who and what reaches a country or processor, through which chains, under which mechanism."""
         settings = Settings()
         with graph_reader(settings) as reader:
-            result = answers.transfer_impact(reader, read_catalog(settings), answers.parse_day(on),
-                                             country, processor)
+            result = answers.transfer_impact(
+                reader, read_catalog(settings), answers.parse_day(on), country, processor
+            )
         _show(f"Transfer impact ({country or processor})", result, as_json)
 
     @app.command("what-if")
     def what_if(
         processor: Annotated[str, typer.Option(help="Processor id (existing, or a new one)")],
         country: Annotated[str, typer.Option(help="Country it would sit in")],
-        sub_processor_of: Annotated[str | None, typer.Option(
-            help="For a new sub-processor: the processor that would use it")] = None,
-        on: OnOption = None, as_json: JsonOption = False,
+        sub_processor_of: Annotated[
+            str | None, typer.Option(help="For a new sub-processor: the processor that would use it")
+        ] = None,
+        on: OnOption = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Subjects and categories a proposed move or new sub-processor would affect (for a TIA)."""
         settings = Settings()
         with graph_reader(settings) as reader:
-            result = answers.what_if(reader, read_catalog(settings), answers.parse_day(on),
-                                     processor, country, sub_processor_of)
+            result = answers.what_if(
+                reader, read_catalog(settings), answers.parse_day(on), processor, country, sub_processor_of
+            )
         _show(f"What if {processor} were in {result['country']}", result, as_json)

@@ -58,8 +58,14 @@ PER_EVENT_SAMPLE = 2000  # events the one-transaction-each writer gets: enough, 
 WORKER_COUNTS = (1, 2)
 
 
-def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
-              loglevel: str = "warning", workers: tuple[int, ...] = WORKER_COUNTS) -> None:
+def run_bench(
+    settings: Settings,
+    catalog: Catalog,
+    people: int,
+    as_json: bool,
+    loglevel: str = "warning",
+    workers: tuple[int, ...] = WORKER_COUNTS,
+) -> None:
     run = f"bench-{uuid.uuid4().hex[:8]}"
     settings = settings.model_copy(update={"topic_namespace": run, "app_id": run})
     if settings.uses_local_stack:
@@ -76,11 +82,11 @@ def run_bench(settings: Settings, catalog: Catalog, people: int, as_json: bool,
         alerts = snapshot_alerts(driver, settings.neo4j.database)
     try:
         runs, rss = _end_to_end_runs(settings, run, documents, workers, loglevel)
-        kafka = _measure_kafka(settings, Topics(f"{run}-{workers[0]}w").raw("brevo").name,
-                               len(payloads), len(events))
+        kafka = _measure_kafka(
+            settings, Topics(f"{run}-{workers[0]}w").raw("brevo").name, len(payloads), len(events)
+        )
         with open_driver(settings) as driver:
-            batched, per_event = _measure_graph(settings, BenchGraph(driver, settings.neo4j.database),
-                                                events)
+            batched, per_event = _measure_graph(settings, BenchGraph(driver, settings.neo4j.database), events)
         tagged, _ = measure_adapt(settings, catalog, _tagged(documents, tags[-1]))
         writer = measure_writer(settings, tagged)
         result = {"people": people, **runs[0][1]}
@@ -124,20 +130,24 @@ def _tag(document: dict[str, Any], tag: str) -> dict[str, Any]:
     return document | {"email": f"{local}+{tag}@{domain}"}
 
 
-def _forget_bench_people(settings: Settings, hasher: SubjectHasher,
-                         documents: list[dict[str, Any]], tags: list[str],
-                         alerts: list[dict[str, Any]]) -> None:
+def _forget_bench_people(
+    settings: Settings,
+    hasher: SubjectHasher,
+    documents: list[dict[str, Any]],
+    tags: list[str],
+    alerts: list[dict[str, Any]],
+) -> None:
     """The bench's people deleted, and the alerts as they were before it."""
     addresses = {d["email"] for d in documents if isinstance(d.get("email"), str)}
-    keys = sorted(hasher.email(_tag({"email": a}, tag)["email"]) for tag in tags
-                  for a in addresses)
+    keys = sorted(hasher.email(_tag({"email": a}, tag)["email"]) for tag in tags for a in addresses)
     with open_driver(settings) as driver:
         forget_subjects(driver, settings.neo4j.database, keys)
         restore_alerts(driver, settings.neo4j.database, alerts)
 
 
-def measure_adapt(settings: Settings, catalog: Catalog,
-                  payloads: list[bytes]) -> tuple[list[DataMovementEvent], StageRate]:
+def measure_adapt(
+    settings: Settings, catalog: Catalog, payloads: list[bytes]
+) -> tuple[list[DataMovementEvent], StageRate]:
     """Normalise and encode every payload here, on one core: the worker's adapt step without
     Kafka or faust around it. Returns the events too, for the graph stages."""
     adapters = build_adapters(catalog)
@@ -156,8 +166,9 @@ def measure_adapt(settings: Settings, catalog: Catalog,
         return events
 
     events, seconds, cpu = _metered(settings, adapt)
-    return events, StageRate(ceiling.ADAPT, len(events), "events", seconds, len(events),
-                             {"bench": cpu["bench"]})
+    return events, StageRate(
+        ceiling.ADAPT, len(events), "events", seconds, len(events), {"bench": cpu["bench"]}
+    )
 
 
 def measure_writer(settings: Settings, events: list[DataMovementEvent]) -> StageRate:
@@ -175,13 +186,14 @@ def measure_writer(settings: Settings, events: list[DataMovementEvent]) -> Stage
             await driver.close()
 
     _, seconds, cpu = _metered(settings, lambda: asyncio.run(write_all()))
-    return StageRate(ceiling.GRAPH_WRITER, len(events), "events", seconds, len(events),
-                     _without(cpu, "kafka"))
+    return StageRate(
+        ceiling.GRAPH_WRITER, len(events), "events", seconds, len(events), _without(cpu, "kafka")
+    )
 
 
-def _end_to_end_runs(settings: Settings, run: str, documents: list[dict[str, Any]],
-                     workers: tuple[int, ...], loglevel: str
-                     ) -> tuple[list[tuple[StageRate, dict[str, Any]]], int | None]:
+def _end_to_end_runs(
+    settings: Settings, run: str, documents: list[dict[str, Any]], workers: tuple[int, ...], loglevel: str
+) -> tuple[list[tuple[StageRate, dict[str, Any]]], int | None]:
     """One end-to-end run per worker count, each on topics, a group and people of its own;
     returns the runs and the single worker's peak RSS."""
     runs, rss = [], None
@@ -190,23 +202,28 @@ def _end_to_end_runs(settings: Settings, run: str, documents: list[dict[str, Any
         each = settings.model_copy(update={"topic_namespace": name, "app_id": name})
         prepare(each, LiveCatalog.load(settings.catalog).catalog)
         measured, peak = _end_to_end(each, _tagged(documents, name), n, loglevel)
-        stage = StageRate(ceiling.end_to_end_name(n), measured["canonical_events"], "events",
-                          measured["end_to_end_s"], measured["canonical_events"],
-                          measured.pop("cpu_s"))
+        stage = StageRate(
+            ceiling.end_to_end_name(n),
+            measured["canonical_events"],
+            "events",
+            measured["end_to_end_s"],
+            measured["canonical_events"],
+            measured.pop("cpu_s"),
+        )
         runs.append((stage, measured))
         if n == 1:
             rss = peak
     return runs, rss
 
 
-def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
-                loglevel: str) -> tuple[dict[str, Any], int | None]:
+def _end_to_end(
+    settings: Settings, payloads: list[bytes], workers: int, loglevel: str
+) -> tuple[dict[str, Any], int | None]:
     """Publish to the workers and wait for their group's commits; the workers' peak RSS is
     read while they still run (it dies with the process)."""
     names = Topics(settings.topic_namespace)
     with WorkerPool(settings, workers, settings.topic_namespace, loglevel) as pool:
-        meter = CpuMeter(lambda: _server_pids(settings) | {"worker": pool.pids()},
-                         own="bench").start()
+        meter = CpuMeter(lambda: _server_pids(settings) | {"worker": pool.pids()}, own="bench").start()
         started = time.monotonic()
         with RawPublisher(settings.kafka, names.raw("brevo").name) as publisher:
             for _ in publisher.publish(payloads):
@@ -219,17 +236,27 @@ def _end_to_end(settings: Settings, payloads: list[bytes], workers: int,
     events = topic_size(settings.kafka, names.canonical.name)
     elapsed = finished - started
     return {
-        "workers": workers, "payloads": len(payloads), "canonical_events": events,
-        "publish_s": round(published - started, 2), "end_to_end_s": round(elapsed, 2),
-        "payloads_per_s": round(len(payloads) / elapsed), "events_per_s": round(events / elapsed),
+        "workers": workers,
+        "payloads": len(payloads),
+        "canonical_events": events,
+        "publish_s": round(published - started, 2),
+        "end_to_end_s": round(elapsed, 2),
+        "payloads_per_s": round(len(payloads) / elapsed),
+        "events_per_s": round(events / elapsed),
         "cpu_s": cpu,
     }, rss
 
 
 def _measure_kafka(settings: Settings, topic: str, payloads: int, events: int) -> StageRate:
     read, seconds, cpu = _metered(settings, lambda: drain_topic(settings.kafka, topic))
-    return StageRate(ceiling.KAFKA_READ, read, "messages", seconds,
-                     ceiling.scaled_events(read, payloads, events), _without(cpu, "neo4j"))
+    return StageRate(
+        ceiling.KAFKA_READ,
+        read,
+        "messages",
+        seconds,
+        ceiling.scaled_events(read, payloads, events),
+        _without(cpu, "neo4j"),
+    )
 
 
 def _without(cpu: dict[str, float], name: str) -> dict[str, float]:
@@ -237,23 +264,34 @@ def _without(cpu: dict[str, float], name: str) -> dict[str, float]:
     return {k: v for k, v in cpu.items() if k != name}
 
 
-def _measure_graph(settings: Settings, graph: BenchGraph,
-                   events: list[DataMovementEvent]) -> tuple[StageRate, StageRate]:
+def _measure_graph(
+    settings: Settings, graph: BenchGraph, events: list[DataMovementEvent]
+) -> tuple[StageRate, StageRate]:
     """Batched, then (on an empty label again) one transaction per event on a sample."""
     per_event: list[Rows] = [holding_rows(e) for e in events]
     sample = per_event[:PER_EVENT_SAMPLE]
     graph.prepare()
     try:
         _, batched_s, batched_cpu = _metered(
-            settings, lambda: graph.write_batches(chunks(per_event, GRAPH_BATCH)))
+            settings, lambda: graph.write_batches(chunks(per_event, GRAPH_BATCH))
+        )
         graph.clear()
         _, each_s, each_cpu = _metered(settings, lambda: graph.write_each(sample))
     finally:
         graph.drop()
-    return (StageRate(ceiling.GRAPH_BATCHED, len(per_event), "events", batched_s, len(per_event),
-                      _without(batched_cpu, "kafka")),
-            StageRate(ceiling.GRAPH_PER_EVENT, len(sample), "events", each_s, len(sample),
-                      _without(each_cpu, "kafka")))
+    return (
+        StageRate(
+            ceiling.GRAPH_BATCHED,
+            len(per_event),
+            "events",
+            batched_s,
+            len(per_event),
+            _without(batched_cpu, "kafka"),
+        ),
+        StageRate(
+            ceiling.GRAPH_PER_EVENT, len(sample), "events", each_s, len(sample), _without(each_cpu, "kafka")
+        ),
+    )
 
 
 def _print(result: dict[str, Any], as_json: bool) -> None:
@@ -264,4 +302,8 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
         f"{result['payloads']} Brevo payloads -> {result['canonical_events']} canonical events -> "
         f"Neo4j in {result['end_to_end_s']}s (publishing took {result['publish_s']}s)\n"
         f"throughput: {result['payloads_per_s']} payloads/s, {result['events_per_s']} events/s\n"
-        f"{ceiling.format_report(result)}", highlight=False, markup=False, soft_wrap=True)
+        f"{ceiling.format_report(result)}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )

@@ -37,12 +37,18 @@ from streams.worker import prepare
 
 def bench_catalog(catalog_text: str, run: str, stores: int) -> str:
     data = yaml.safe_load(catalog_text)
-    data["processors"].append({"id": "bench-us", "name": "Bench recipient", "country": "US",
-                               "transfer_mechanism": {"kind": "none"}})
-    data["systems"].append({"id": "bench", "name": "Bench system", "kind": "other",
-                            "processor": "bench-us",
-                            "stores": [{"id": _store(run, i), "country": "US"}
-                                       for i in range(stores)]})
+    data["processors"].append(
+        {"id": "bench-us", "name": "Bench recipient", "country": "US", "transfer_mechanism": {"kind": "none"}}
+    )
+    data["systems"].append(
+        {
+            "id": "bench",
+            "name": "Bench system",
+            "kind": "other",
+            "processor": "bench-us",
+            "stores": [{"id": _store(run, i), "country": "US"} for i in range(stores)],
+        }
+    )
     return yaml.safe_dump(data, allow_unicode=True)
 
 
@@ -55,10 +61,17 @@ def _trigger_email(run: str, i: int) -> str:
 
 
 def _trigger(run: str, i: int) -> bytes:
-    return json.dumps({"event_id": f"bench-{run}:{i}", "occurred_at": "2026-06-01T09:00:00Z",
-                       "source": "bench", "action": "collected", "store": _store(run, i),
-                       "categories": ["user.contact.email"],
-                       "subject": {"type": "customer", "email": _trigger_email(run, i)}}).encode()
+    return json.dumps(
+        {
+            "event_id": f"bench-{run}:{i}",
+            "occurred_at": "2026-06-01T09:00:00Z",
+            "source": "bench",
+            "action": "collected",
+            "store": _store(run, i),
+            "categories": ["user.contact.email"],
+            "subject": {"type": "customer", "email": _trigger_email(run, i)},
+        }
+    ).encode()
 
 
 def _background(settings: Settings, topic: str, rate: int, stop: threading.Event) -> int:
@@ -82,8 +95,13 @@ def _background(settings: Settings, topic: str, rate: int, stop: threading.Event
 
 
 def _alert_times(settings: Settings, topic: str, expected: int, timeout: float) -> dict[str, float]:
-    consumer = KafkaConsumer(topic, **kafka_python_config(settings.kafka), group_id=None,
-                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        topic,
+        **kafka_python_config(settings.kafka),
+        group_id=None,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=1000,
+    )
     seen: dict[str, float] = {}
     deadline = time.monotonic() + timeout
     try:
@@ -95,15 +113,15 @@ def _alert_times(settings: Settings, topic: str, expected: int, timeout: float) 
     return seen
 
 
-def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: int,
-                    interval_s: float, as_json: bool) -> None:
+def run_alert_bench(
+    settings: Settings, catalog: Catalog, triggers: int, rate: int, interval_s: float, as_json: bool
+) -> None:
     run = f"alertbench-{uuid.uuid4().hex[:8]}"
     home = settings.stack.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     catalog_file = home / f"{run}.yaml"
     catalog_file.write_text(bench_catalog(settings.catalog.read_text(), run, triggers))
-    settings = settings.model_copy(update={"topic_namespace": run, "app_id": run,
-                                           "catalog": catalog_file})
+    settings = settings.model_copy(update={"topic_namespace": run, "app_id": run, "catalog": catalog_file})
     if settings.uses_local_stack:
         from lineage.stack.manager import stack_up
 
@@ -114,8 +132,9 @@ def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: i
     counts: dict[str, int] = {}
     with WorkerProcess(settings, home / f"{run}.log").start() as worker:
         background = threading.Thread(
-            target=lambda: counts.update(sent=_background(settings, names.raw("brevo").name,
-                                                          rate, stop)), daemon=True)
+            target=lambda: counts.update(sent=_background(settings, names.raw("brevo").name, rate, stop)),
+            daemon=True,
+        )
         background.start()
         time.sleep(2.0)  # let the background load settle
         sent_at: dict[str, float] = {}
@@ -133,25 +152,36 @@ def run_alert_bench(settings: Settings, catalog: Catalog, triggers: int, rate: i
     Path(catalog_file).unlink(missing_ok=True)
     hasher = SubjectHasher(settings.require_subject_key())
     with open_driver(settings) as driver:
-        driver.execute_query(queries.DELETE_BENCH_RUN, prefix=f"bench/{run}/",
-                             subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
-                             database_=settings.neo4j.database)
+        driver.execute_query(
+            queries.DELETE_BENCH_RUN,
+            prefix=f"bench/{run}/",
+            subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
+            database_=settings.neo4j.database,
+        )
     _report(sent_at, alerts, rate, counts.get("sent", 0), as_json)
 
 
-def _report(sent_at: dict[str, float], alerts: dict[str, float], rate: int, background: int,
-            as_json: bool) -> None:
+def _report(
+    sent_at: dict[str, float], alerts: dict[str, float], rate: int, background: int, as_json: bool
+) -> None:
     latencies = sorted((alerts[s] - t) * 1000 for s, t in sent_at.items() if s in alerts)
     if not latencies:
         raise SystemExit("no alert arrived")
     cut = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-    result = {"triggers": len(sent_at), "alerts": len(latencies), "background_rate_per_s": rate,
-              "background_payloads": background, "p50_ms": round(cut[49]),
-              "p99_ms": round(cut[98]), "max_ms": round(latencies[-1])}
+    result = {
+        "triggers": len(sent_at),
+        "alerts": len(latencies),
+        "background_rate_per_s": rate,
+        "background_payloads": background,
+        "p50_ms": round(cut[49]),
+        "p99_ms": round(cut[98]),
+        "max_ms": round(latencies[-1]),
+    }
     if as_json:
         print(render.as_json(result))
         return
     render.console.print(
         f"{result['alerts']}/{result['triggers']} alerts; raw topic -> alerts topic: "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
-        f"with {rate} background payloads/s ({background} sent)")
+        f"with {rate} background payloads/s ({background} sent)"
+    )

@@ -26,29 +26,123 @@ DEFAULT_START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 """A fixed default, not "now": the feed must not depend on when it runs."""
 
 FIRST_NAMES = (
-    "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Louis", "Emma", "Gabriel", "Camille", "Arthur",
-    "Inès", "Jules", "Sarah", "Raphaël", "Zoé", "Nathan", "Juliette", "Théo", "Clémence", "Maël",
-    "Anaïs", "Mathis", "Élodie", "Noah", "Margaux", "Baptiste", "Océane", "Antoine", "Pauline",
-    "Étienne", "Lucie", "Quentin", "Mathilde", "Rémi", "Agathe", "Yanis", "Céline", "Benoît",
-    "Nadia", "Karim",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Manon",
+    "Louis",
+    "Emma",
+    "Gabriel",
+    "Camille",
+    "Arthur",
+    "Inès",
+    "Jules",
+    "Sarah",
+    "Raphaël",
+    "Zoé",
+    "Nathan",
+    "Juliette",
+    "Théo",
+    "Clémence",
+    "Maël",
+    "Anaïs",
+    "Mathis",
+    "Élodie",
+    "Noah",
+    "Margaux",
+    "Baptiste",
+    "Océane",
+    "Antoine",
+    "Pauline",
+    "Étienne",
+    "Lucie",
+    "Quentin",
+    "Mathilde",
+    "Rémi",
+    "Agathe",
+    "Yanis",
+    "Céline",
+    "Benoît",
+    "Nadia",
+    "Karim",
 )
 LAST_NAMES = (
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet",
-    "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin",
-    "Muller", "Henry", "Roussel", "Nicolas", "Le Gall",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+    "Le Gall",
 )
 DOMAINS = ("example.fr", "example.com", "example.org")
 COMPANIES = (
-    "Atelier Nord", "Boulangerie des Halles", "Cabinet Morel & Associés", "Brasserie du Port",
-    "Studio Lumière", "Menuiserie Garnier", "Pharmacie du Centre", "Librairie La Plume",
-    "Transports Faure", "Fromagerie Bonnet", "Agence Horizon", "Garage des Tilleuls",
+    "Atelier Nord",
+    "Boulangerie des Halles",
+    "Cabinet Morel & Associés",
+    "Brasserie du Port",
+    "Studio Lumière",
+    "Menuiserie Garnier",
+    "Pharmacie du Centre",
+    "Librairie La Plume",
+    "Transports Faure",
+    "Fromagerie Bonnet",
+    "Agence Horizon",
+    "Garage des Tilleuls",
 )
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
-ORDER_MAILS = (("Confirmation de votre commande", "commande", 14),
-               ("Votre facture", "facture", 12), ("Votre colis est en route", "livraison", 17))
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+ORDER_MAILS = (
+    ("Confirmation de votre commande", "commande", 14),
+    ("Votre facture", "facture", 12),
+    ("Votre colis est en route", "livraison", 17),
+)
 SENDING_IPS = ("203.0.113.10", "203.0.113.11", "198.51.100.24")
 
 _PARIS = ZoneInfo("Europe/Paris")
@@ -125,32 +219,60 @@ class _Person:
 
     def campaign(self, event: str, camp: Campaign, at: datetime, **extra: Any) -> None:
         secs = _ms(at) // 1000
-        self.events.append((at, {
-            "id": ACCOUNT_ID, "camp_id": camp.camp_id, "email": self.email,
-            "campaign name": camp.name, "date_sent": _local(camp.sent_at),
-            "date_event": _local(at), "event": event, "tag": "",
-            "sending_ip": SENDING_IPS[camp.camp_id % len(SENDING_IPS)],
-            "list_id": [NEWSLETTER_LIST], "ts_sent": _ms(camp.sent_at) // 1000,
-            "ts_event": secs, "ts": secs, **extra,
-        }))
+        self.events.append(
+            (
+                at,
+                {
+                    "id": ACCOUNT_ID,
+                    "camp_id": camp.camp_id,
+                    "email": self.email,
+                    "campaign name": camp.name,
+                    "date_sent": _local(camp.sent_at),
+                    "date_event": _local(at),
+                    "event": event,
+                    "tag": "",
+                    "sending_ip": SENDING_IPS[camp.camp_id % len(SENDING_IPS)],
+                    "list_id": [NEWSLETTER_LIST],
+                    "ts_sent": _ms(camp.sent_at) // 1000,
+                    "ts_event": secs,
+                    "ts": secs,
+                    **extra,
+                },
+            )
+        )
 
-    def mail(self, event: str, message_id: str, kind: tuple[str, str, int], at: datetime,
-             **extra: Any) -> None:
+    def mail(
+        self, event: str, message_id: str, kind: tuple[str, str, int], at: datetime, **extra: Any
+    ) -> None:
         subject, tag, template = kind
         ms = _ms(at)
-        self.events.append((at, {
-            "event": event, "email": self.email, "id": ACCOUNT_ID, "date": _local(at),
-            "ts": ms // 1000, "ts_event": ms // 1000, "ts_epoch": ms, "message-id": message_id,
-            "subject": subject, "template_id": template, "tag": json.dumps([tag]), "tags": [tag],
-            "sending_ip": SENDING_IPS[0], **extra,
-        }))
+        self.events.append(
+            (
+                at,
+                {
+                    "event": event,
+                    "email": self.email,
+                    "id": ACCOUNT_ID,
+                    "date": _local(at),
+                    "ts": ms // 1000,
+                    "ts_event": ms // 1000,
+                    "ts_epoch": ms,
+                    "message-id": message_id,
+                    "subject": subject,
+                    "template_id": template,
+                    "tag": json.dumps([tag]),
+                    "tags": [tag],
+                    "sending_ip": SENDING_IPS[0],
+                    **extra,
+                },
+            )
+        )
 
 
 def _subscribe(p: _Person, index: int) -> datetime:
     """Joins the newsletter list in the first 60 days; most then fill in their profile."""
     joined = _later(p.rng, p.start, 0, 60 * 86400)
-    p.contact("list_addition", joined, key=f"{p.rng.getrandbits(40):010x}",
-              list_id=[NEWSLETTER_LIST])
+    p.contact("list_addition", joined, key=f"{p.rng.getrandbits(40):010x}", list_id=[NEWSLETTER_LIST])
     if p.rng.random() < 0.85:
         first, last = demo_name(index)
         profile = {"FIRSTNAME": first, "LASTNAME": last, "COMPANY": p.rng.choice(COMPANIES)}
@@ -208,12 +330,11 @@ def _fates(rng: random.Random, people: int) -> dict[int, str]:
     rng.shuffle(order)
     bounces, unsubs = max(1, round(people * 0.02)), max(1, round(people * 0.05))
     fates = {i: "bounce" for i in order[:bounces]}
-    fates.update({i: "unsubscribe" for i in order[bounces:bounces + unsubs]})
+    fates.update({i: "unsubscribe" for i in order[bounces : bounces + unsubs]})
     return fates
 
 
-def brevo_feed(people: int, seed: int = 7, start: datetime | None = None
-               ) -> Iterator[dict[str, Any]]:
+def brevo_feed(people: int, seed: int = 7, start: datetime | None = None) -> Iterator[dict[str, Any]]:
     """Native Brevo payloads for ``people`` people over ~90 days, in time order.
 
     Args:

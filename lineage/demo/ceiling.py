@@ -74,10 +74,16 @@ class StageRate:
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"what": _label(self.name), "items": self.items, "unit": self.unit,
-                "seconds": round(self.seconds, 3), "per_s": round(self.per_s),
-                "events": self.events, "events_per_s": round(self.events_per_s),
-                "cpu_us_per_event": self.cpu_us_per_event()}
+        return {
+            "what": _label(self.name),
+            "items": self.items,
+            "unit": self.unit,
+            "seconds": round(self.seconds, 3),
+            "per_s": round(self.per_s),
+            "events": self.events,
+            "events_per_s": round(self.events_per_s),
+            "cpu_us_per_event": self.cpu_us_per_event(),
+        }
 
     def cpu_us_per_event(self) -> dict[str, int]:
         """µs of CPU an event, per process kind: what the stage costs, whoever else runs."""
@@ -96,7 +102,7 @@ def timed(work: Callable[[], T]) -> tuple[T, float]:
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """``items`` in consecutive slices of ``size``, the last one shorter."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def scaled_events(items: int, payloads: int, events: int) -> int:
@@ -105,8 +111,9 @@ def scaled_events(items: int, payloads: int, events: int) -> int:
     return round(items * events / payloads) if payloads else 0
 
 
-def ceiling(stages: Sequence[StageRate], end_to_end: StageRate,
-            more_workers: Sequence[StageRate] = ()) -> dict[str, Any]:
+def ceiling(
+    stages: Sequence[StageRate], end_to_end: StageRate, more_workers: Sequence[StageRate] = ()
+) -> dict[str, Any]:
     """Where end to end stands: its ratio to the slowest stage (the ceiling a single pipeline of
     these stages could reach), to the per-event writer (what batching is worth) and to lineage's
     own writer alone (what the record stage allows); and what more workers add."""
@@ -118,8 +125,7 @@ def ceiling(stages: Sequence[StageRate], end_to_end: StageRate,
         "slowest_stage": slowest.name,
         "slowest_events_per_s": round(slowest.events_per_s),
         "end_to_end_vs_slowest": _ratio(end_to_end.events_per_s, slowest.events_per_s),
-        "end_to_end_vs_per_event": (_ratio(end_to_end.events_per_s, naive.events_per_s)
-                                    if naive else None),
+        "end_to_end_vs_per_event": (_ratio(end_to_end.events_per_s, naive.events_per_s) if naive else None),
     }
     if writer is not None:
         top["end_to_end_vs_writer"] = _ratio(end_to_end.events_per_s, writer.events_per_s)
@@ -131,7 +137,8 @@ def ceiling(stages: Sequence[StageRate], end_to_end: StageRate,
         top["cpu_bound_events_per_s"] = round(cores * 1e6 / cost)
     if more_workers:
         top["scale_out_vs_one_worker"] = {
-            run.name: _ratio(run.events_per_s, end_to_end.events_per_s) for run in more_workers}
+            run.name: _ratio(run.events_per_s, end_to_end.events_per_s) for run in more_workers
+        }
     return top
 
 
@@ -139,8 +146,12 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 2) if denominator > 0 else None
 
 
-def report(stages: Sequence[StageRate], end_to_end: StageRate,
-           peak_rss_bytes: int | None, more_workers: Sequence[StageRate] = ()) -> dict[str, Any]:
+def report(
+    stages: Sequence[StageRate],
+    end_to_end: StageRate,
+    peak_rss_bytes: int | None,
+    more_workers: Sequence[StageRate] = (),
+) -> dict[str, Any]:
     """The stage part of the ``--json`` document (``peak_rss_bytes``: the one worker's)."""
     return {
         "stages": {s.name: s.as_dict() for s in (*stages, end_to_end, *more_workers)},
@@ -153,16 +164,22 @@ def format_report(doc: dict[str, Any]) -> str:
     """Text lines of :func:`report`: one line a stage, then the ratios and the worker's RSS."""
     lines = [_stage_line(name, stage) for name, stage in doc["stages"].items()]
     top = doc["ceiling"]
-    lines.append(f"end to end = {_times(top['end_to_end_vs_slowest'])} the slowest stage "
-                 f"({top['slowest_stage']}, {top['slowest_events_per_s']:,} events/s), "
-                 f"{_times(top['end_to_end_vs_per_event'])} the per-event writer")
+    lines.append(
+        f"end to end = {_times(top['end_to_end_vs_slowest'])} the slowest stage "
+        f"({top['slowest_stage']}, {top['slowest_events_per_s']:,} events/s), "
+        f"{_times(top['end_to_end_vs_per_event'])} the per-event writer"
+    )
     if "end_to_end_vs_writer" in top:
-        lines.append(f"end to end = {_times(top['end_to_end_vs_writer'])} lineage's graph writer "
-                     "alone (the record stage's own ceiling)")
+        lines.append(
+            f"end to end = {_times(top['end_to_end_vs_writer'])} lineage's graph writer "
+            "alone (the record stage's own ceiling)"
+        )
     if "end_to_end_cpu_us_per_event" in top:
-        lines.append(f"end to end costs {top['end_to_end_cpu_us_per_event']:,} µs of CPU an event "
-                     f"(all processes): {top['cores']} cores allow at most "
-                     f"{top['cpu_bound_events_per_s']:,} events/s at that cost")
+        lines.append(
+            f"end to end costs {top['end_to_end_cpu_us_per_event']:,} µs of CPU an event "
+            f"(all processes): {top['cores']} cores allow at most "
+            f"{top['cpu_bound_events_per_s']:,} events/s at that cost"
+        )
     for name, ratio in top.get("scale_out_vs_one_worker", {}).items():
         lines.append(f"{name} = {_times(ratio)} one worker")
     lines.append(f"worker peak RSS (VmHWM): {_mib(doc['worker_peak_rss_bytes'])}")
@@ -175,8 +192,10 @@ def _stage_line(name: str, stage: dict[str, Any]) -> str:
         rate += f" ({stage['per_s']:,} {stage['unit']}/s)"
     cpu = stage.get("cpu_us_per_event") or {}
     cost = ("  cpu µs/event: " + ", ".join(f"{k} {v:,}" for k, v in cpu.items())) if cpu else ""
-    return (f"{name:<16}{rate}  {stage['items']:,} {stage['unit']} in {stage['seconds']:.2f}s"
-            f"  [{stage['what']}]{cost}")
+    return (
+        f"{name:<16}{rate}  {stage['items']:,} {stage['unit']} in {stage['seconds']:.2f}s"
+        f"  [{stage['what']}]{cost}"
+    )
 
 
 def _times(ratio: float | None) -> str:

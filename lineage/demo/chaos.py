@@ -75,6 +75,7 @@ class ChaosOptions:
 
 # --- the feed ----------------------------------------------------------------------------
 
+
 def chaos_feed(payloads: int) -> tuple[int, list[Item]]:
     """The demo's feed of every source for enough people to reach ``payloads``, with its
     malformed payloads and one person's deletions everywhere; returns (people, feed)."""
@@ -94,14 +95,17 @@ def chaos_feed(payloads: int) -> tuple[int, list[Item]]:
 
 def interleave(feeds: dict[str, list[bytes]]) -> list[Item]:
     """All sources mixed in proportion, each in its own order, as they would arrive together."""
-    ranked = [(n / len(payloads), order, source, payload)
-              for order, (source, payloads) in enumerate(feeds.items())
-              for n, payload in enumerate(payloads)]
+    ranked = [
+        (n / len(payloads), order, source, payload)
+        for order, (source, payloads) in enumerate(feeds.items())
+        for n, payload in enumerate(payloads)
+    ]
     ranked.sort(key=lambda row: row[:2])
     return [(source, payload) for _, _, source, payload in ranked]
 
 
 # --- watching the worker ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Offsets:
@@ -120,19 +124,19 @@ def offsets(settings: Settings) -> Offsets | None:
     names = Topics(settings.topic_namespace)
     watched = [t.name for t in names.all_raw()] + [names.canonical.name]
     try:
-        admin = KafkaAdminClient(**kafka_python_config(settings.kafka),
-                                 client_id="lineage-chaos")
-        consumer = KafkaConsumer(**kafka_python_config(settings.kafka),
-                                 enable_auto_commit=False)
+        admin = KafkaAdminClient(**kafka_python_config(settings.kafka), client_id="lineage-chaos")
+        consumer = KafkaConsumer(**kafka_python_config(settings.kafka), enable_auto_commit=False)
     except (KafkaError, OSError):
         return None
     try:
-        partitions = [TopicPartition(name, p) for name in watched
-                      for p in sorted(consumer.partitions_for_topic(name) or ())]
+        partitions = [
+            TopicPartition(name, p)
+            for name in watched
+            for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
         ends = consumer.end_offsets(partitions)
         done = admin.list_group_offsets({settings.app_id: None}).get(settings.app_id, {})
-        return Offsets(sum(ends.values()),
-                       sum(max(0, done[tp].offset) for tp in partitions if tp in done))
+        return Offsets(sum(ends.values()), sum(max(0, done[tp].offset) for tp in partitions if tp in done))
     except (KafkaError, OSError):
         return None
     finally:
@@ -144,8 +148,7 @@ def _past(moment: float, _offsets: Offsets) -> bool:
     return time.monotonic() >= moment
 
 
-def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_s: float
-          ) -> Offsets:
+def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_s: float) -> Offsets:
     """Poll until ``ready``; a worker that exited is restarted (and counted), one that commits
     nothing for ``stall_s`` while messages wait fails the run, naming its log."""
     last, moved = -1, time.monotonic()
@@ -157,8 +160,7 @@ def watch(supervisor: WorkerSupervisor, ready: Callable[[Offsets], bool], stall_
         if now is not None and (now.committed != last or now.lag == 0):
             last, moved = now.committed, time.monotonic()
         elif time.monotonic() - moved > stall_s:
-            raise LineageError(f"the worker committed nothing for {stall_s:.0f}s; "
-                               f"log: {supervisor.log_file}")
+            raise LineageError(f"the worker committed nothing for {stall_s:.0f}s; log: {supervisor.log_file}")
         time.sleep(0.5)
 
 
@@ -167,6 +169,7 @@ def caught_up(supervisor: WorkerSupervisor, stall_s: float) -> Offsets:
 
 
 # --- one run -----------------------------------------------------------------------------
+
 
 @dataclass
 class RunFigures:
@@ -193,14 +196,22 @@ class RunFigures:
         return {k: v for k, v in self.__dict__.items() if k not in ("fingerprint", "graph")}
 
 
-def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
-             faults: list[Fault], pace: float | None, options: ChaosOptions, say: Say
-             ) -> RunFigures:
+def run_once(
+    settings: Settings,
+    catalog: Catalog,
+    label: str,
+    feed: list[Item],
+    faults: list[Fault],
+    pace: float | None,
+    options: ChaosOptions,
+    say: Say,
+) -> RunFigures:
     """The feed through a worker on fresh topics and an empty graph, faults included;
     ``pace`` (payloads/s) spreads the traffic out, None publishes it at once."""
     name = f"chaos-{label}-{uuid.uuid4().hex[:8]}"
-    run = settings.model_copy(update={"topic_namespace": name, "app_id": name,
-                                      "retention_check_s": CLOCK_CHECKS_OFF_S})
+    run = settings.model_copy(
+        update={"topic_namespace": name, "app_id": name, "retention_check_s": CLOCK_CHECKS_OFF_S}
+    )
     figures = RunFigures(label, name)
     wipe_graph(run)
     prepare(run, catalog)
@@ -221,9 +232,15 @@ def run_once(settings: Settings, catalog: Catalog, label: str, feed: list[Item],
     return figures
 
 
-def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float | None,
-                            supervisor: WorkerSupervisor, figures: RunFigures,
-                            options: ChaosOptions, say: Say) -> None:
+def _traffic_through_faults(
+    feed: list[Item],
+    faults: list[Fault],
+    pace: float | None,
+    supervisor: WorkerSupervisor,
+    figures: RunFigures,
+    options: ChaosOptions,
+    say: Say,
+) -> None:
     """Steady traffic, and each fault at its moment with a small burst of its own: published
     just before a kill or a Neo4j stop, so they meet uncommitted messages even once the steady
     traffic is over, and against the stopped broker for a Kafka restart."""
@@ -240,11 +257,14 @@ def _traffic_through_faults(feed: list[Item], faults: list[Fault], pace: float |
             _add_published(figures, Traffic(settings, burst).publish_now())
         at = watch(supervisor, lambda now: True, options.stall_s)
         began = time.monotonic()
-        sent = strike(fault, supervisor, StackServers(settings),
-                      burst if fault.kind == KAFKA else [], options.down_s)
+        sent = strike(
+            fault, supervisor, StackServers(settings), burst if fault.kind == KAFKA else [], options.down_s
+        )
         _count(figures, fault, at, began - started, time.monotonic() - began, sent)
-        say(f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}, "
-            f"{at.lag} messages uncommitted, over in {figures.faults[-1]['took_s']}s")
+        say(
+            f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}, "
+            f"{at.lag} messages uncommitted, over in {figures.faults[-1]['took_s']}s"
+        )
     _add_published(figures, traffic.finish())
 
 
@@ -253,13 +273,14 @@ def _split(feed: list[Item], faults: int) -> tuple[list[Item], list[list[Item]]]
     if not faults:
         return feed, []
     size = max(1, min(max(50, len(feed) // (20 * faults)), len(feed) // (2 * faults)))
-    steady = feed[:len(feed) - size * faults]
-    rest = feed[len(steady):]
-    return steady, [rest[n * size:(n + 1) * size] for n in range(faults)]
+    steady = feed[: len(feed) - size * faults]
+    rest = feed[len(steady) :]
+    return steady, [rest[n * size : (n + 1) * size] for n in range(faults)]
 
 
-def strike(fault: Fault, supervisor: WorkerSupervisor, servers: StackServers,
-           burst: list[Item], down_s: float) -> Traffic | None:
+def strike(
+    fault: Fault, supervisor: WorkerSupervisor, servers: StackServers, burst: list[Item], down_s: float
+) -> Traffic | None:
     """One fault; ``burst`` is published against the stopped server and must get through."""
     if fault.kind == KILL:
         supervisor.kill()
@@ -275,10 +296,12 @@ def strike(fault: Fault, supervisor: WorkerSupervisor, servers: StackServers,
     return traffic.finish() if traffic else None
 
 
-def _count(figures: RunFigures, fault: Fault, at: Offsets, when_s: float, took_s: float,
-           burst: Traffic | None) -> None:
-    figures.faults.append({"fault": fault.kind, "at_s": round(when_s, 1), "uncommitted": at.lag,
-                           "took_s": round(took_s, 1)})
+def _count(
+    figures: RunFigures, fault: Fault, at: Offsets, when_s: float, took_s: float, burst: Traffic | None
+) -> None:
+    figures.faults.append(
+        {"fault": fault.kind, "at_s": round(when_s, 1), "uncommitted": at.lag, "took_s": round(took_s, 1)}
+    )
     if fault.kind == KILL:
         figures.kills += 1
     else:
@@ -292,8 +315,7 @@ def _add_published(figures: RunFigures, traffic: Traffic) -> None:
     figures.resent += traffic.publisher.resent
 
 
-def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor,
-             checked_at: datetime) -> None:
+def _collect(run: Settings, figures: RunFigures, supervisor: WorkerSupervisor, checked_at: datetime) -> None:
     """The run's figures, once the clock-driven checks have run on the graph it left."""
     names = Topics(run.topic_namespace)
     figures.events = topic_size(run.kafka, names.canonical.name)
@@ -311,14 +333,13 @@ def graph_left(run: Settings, checked_at: datetime) -> tuple[dict[str, int], lis
         return reader.counts(), reader.fingerprint(), graph_fingerprint(driver, run.neo4j.database)
 
 
-
-
 def wipe_graph(settings: Settings, limit: int = 10_000) -> None:
     """Community Neo4j has one database: each run starts from an empty graph."""
     with open_driver(settings) as driver:
         while True:
-            records, _, _ = driver.execute_query(queries.WIPE_SLICE, limit=limit,
-                                                 database_=settings.neo4j.database)
+            records, _, _ = driver.execute_query(
+                queries.WIPE_SLICE, limit=limit, database_=settings.neo4j.database
+            )
             if records[0]["deleted"] == 0:
                 return
 
@@ -336,6 +357,7 @@ def forget_run(settings: Settings) -> None:
 
 # --- the whole command -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ChaosReport:
     options: ChaosOptions
@@ -349,23 +371,33 @@ class ChaosReport:
     @property
     def passed(self) -> bool:
         """Same graph, every fault delivered, and no worker gave up on its own."""
-        return (self.diff.identical and self.graph_diff.identical
-                and not self.chaos.unplanned_exits and self.chaos.kills == self.options.kills
-                and all(n == 1 for n in self.chaos.restarts.values()))
+        return (
+            self.diff.identical
+            and self.graph_diff.identical
+            and not self.chaos.unplanned_exits
+            and self.chaos.kills == self.options.kills
+            and all(n == 1 for n in self.chaos.restarts.values())
+        )
 
     def as_dict(self) -> dict[str, Any]:
         diff, graph = self.diff.summary(), self.graph_diff.summary()
         return {
-            "passed": self.passed, "payloads": self.payloads, "people": self.people,
-            "events": self.clean.events, "seed": self.options.seed,
-            "kills": self.chaos.kills, "kills_requested": self.options.kills,
+            "passed": self.passed,
+            "payloads": self.payloads,
+            "people": self.people,
+            "events": self.clean.events,
+            "seed": self.options.seed,
+            "kills": self.chaos.kills,
+            "kills_requested": self.options.kills,
             "restarts": self.chaos.restarts,
             "unplanned_worker_exits": len(self.chaos.unplanned_exits),
             "duration_s": {"clean": self.clean.duration_s, "chaos": self.chaos.duration_s},
             "holdings": {"clean": diff.pop("reference_lines"), "chaos": diff.pop("other_lines")},
             **diff,
-            "graph": {"lines": {"clean": graph.pop("reference_lines"),
-                                "chaos": graph.pop("other_lines")}, **graph},
+            "graph": {
+                "lines": {"clean": graph.pop("reference_lines"), "chaos": graph.pop("other_lines")},
+                **graph,
+            },
             "runs": {"clean": self.clean.public(), "chaos": self.chaos.public()},
         }
 
@@ -382,6 +414,12 @@ def run_chaos(settings: Settings, catalog: Catalog, options: ChaosOptions, say: 
     pace = len(feed) / max(clean.duration_s, 1.0)  # the traffic arrives as fast as it went
     plan = fault_plan(options.kills, options.seed)
     chaos = run_once(settings, catalog, "chaos", feed, plan, pace, options, say)
-    return ChaosReport(options, people, len(feed), clean, chaos,
-                       compare(clean.fingerprint, chaos.fingerprint),
-                       compare(clean.graph, chaos.graph, GRAPH))
+    return ChaosReport(
+        options,
+        people,
+        len(feed),
+        clean,
+        chaos,
+        compare(clean.fingerprint, chaos.fingerprint),
+        compare(clean.graph, chaos.graph, GRAPH),
+    )

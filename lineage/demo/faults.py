@@ -56,7 +56,8 @@ def require_local_stack(settings: Settings) -> None:
         raise LineageError(
             "lineage chaos restarts Kafka and Neo4j by stopping their processes, which it can "
             "only do on the local stack; unset LINEAGE_KAFKA_BOOTSTRAP and LINEAGE_NEO4J_URI "
-            "to run it there (it wipes that graph).")
+            "to run it there (it wipes that graph)."
+        )
 
 
 class StackServers:
@@ -64,8 +65,7 @@ class StackServers:
 
     def __init__(self, settings: Settings) -> None:
         require_local_stack(settings)
-        self._servers: dict[str, LocalServer] = {
-            s.name.lower(): s for s in local_servers(settings)}
+        self._servers: dict[str, LocalServer] = {s.name.lower(): s for s in local_servers(settings)}
         self._timeout = settings.stack.start_timeout
 
     def stop(self, kind: str) -> None:
@@ -80,8 +80,7 @@ class StackServers:
 def group_members(settings: Settings) -> tuple[str, frozenset[str]] | None:
     """The worker group's state and member ids, or None while Kafka cannot say."""
     try:
-        admin = KafkaAdminClient(**kafka_python_config(settings.kafka),
-                                 client_id="lineage-chaos")
+        admin = KafkaAdminClient(**kafka_python_config(settings.kafka), client_id="lineage-chaos")
     except (KafkaError, OSError):
         return None
     try:
@@ -134,8 +133,9 @@ class WorkerSupervisor:
             if known and known[0] == "Stable" and known[1] and not known[1] & self._killed:
                 return
             time.sleep(0.5)
-        raise LineageError(f"the restarted worker did not join within {self.join_timeout:.0f}s; "
-                           f"log: {self.log_file}")
+        raise LineageError(
+            f"the restarted worker did not join within {self.join_timeout:.0f}s; log: {self.log_file}"
+        )
 
     def ensure_running(self) -> None:
         """Restart the worker if it exited by itself, and record that it did."""

@@ -20,9 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-HOLDING_FIELDS = ("subject", "store", "category", "state", "first_seen", "last_seen",
-                  "last_event_id", "erased_at", "consent_withdrawn_at", "expires_at",
-                  "subject_types", "identifiers")
+HOLDING_FIELDS = (
+    "subject",
+    "store",
+    "category",
+    "state",
+    "first_seen",
+    "last_seen",
+    "last_event_id",
+    "erased_at",
+    "consent_withdrawn_at",
+    "expires_at",
+    "subject_types",
+    "identifiers",
+)
 """The properties of a line of ``GRAPH_FINGERPRINT``, in its order."""
 
 
@@ -40,8 +51,7 @@ def _holding_name(line: str) -> str:
 
 def _holding_properties(line: str) -> dict[str, Any]:
     values = line.split("|")
-    return {HOLDING_FIELDS[i] if i < len(HOLDING_FIELDS) else f"field_{i}": v
-            for i, v in enumerate(values)}
+    return {HOLDING_FIELDS[i] if i < len(HOLDING_FIELDS) else f"field_{i}": v for i, v in enumerate(values)}
 
 
 def _relationship_parts(line: str) -> tuple[str, str, str, str] | None:
@@ -64,8 +74,7 @@ def _graph_name(line: str) -> str:
 
 def _graph_properties(line: str) -> dict[str, Any]:
     parts = _relationship_parts(line)
-    label, text = (parts[1], parts[2]) if parts else (
-        line[1:].split(" ", 1)[0], line.split(") ", 1)[-1])
+    label, text = (parts[1], parts[2]) if parts else (line[1:].split(" ", 1)[0], line.split(") ", 1)[-1])
     try:
         props = json.loads(text)
     except ValueError:
@@ -77,12 +86,14 @@ HOLDINGS = LineFormat(_holding_name, _holding_properties)
 GRAPH = LineFormat(_graph_name, _graph_properties)
 
 
-def differing_fields(reference: str, other: str, fmt: LineFormat = HOLDINGS
-                     ) -> dict[str, tuple[Any, Any]]:
+def differing_fields(reference: str, other: str, fmt: LineFormat = HOLDINGS) -> dict[str, tuple[Any, Any]]:
     """Per property that differs between two lines of one entry: (reference, other)."""
     left, right = fmt.properties(reference), fmt.properties(other)
-    return {key: (left.get(key), right.get(key)) for key in sorted(left.keys() | right.keys())
-            if left.get(key) != right.get(key)}
+    return {
+        key: (left.get(key), right.get(key))
+        for key in sorted(left.keys() | right.keys())
+        if left.get(key) != right.get(key)
+    }
 
 
 @dataclass(frozen=True)
@@ -111,20 +122,25 @@ class FingerprintDiff:
         """Counts, the properties that differ, and a few of each kind of line as evidence
         (subject keys are keyed hashes: no personal data)."""
         return {
-            "reference_lines": self.reference_lines, "other_lines": self.other_lines,
-            "lost": len(self.lost), "extra": len(self.extra), "differing": len(self.differing),
-            "identical": self.identical, "differing_fields": self.field_counts(),
+            "reference_lines": self.reference_lines,
+            "other_lines": self.other_lines,
+            "lost": len(self.lost),
+            "extra": len(self.extra),
+            "differing": len(self.differing),
+            "identical": self.identical,
+            "differing_fields": self.field_counts(),
             "examples": {
-                "lost": self.lost[:examples], "extra": self.extra[:examples],
-                "differing": [{"entry": self.fmt.name(a),
-                               "fields": differing_fields(a, b, self.fmt)}
-                              for a, b in self.differing[:examples]],
+                "lost": self.lost[:examples],
+                "extra": self.extra[:examples],
+                "differing": [
+                    {"entry": self.fmt.name(a), "fields": differing_fields(a, b, self.fmt)}
+                    for a, b in self.differing[:examples]
+                ],
             },
         }
 
 
-def compare(reference: list[str], other: list[str], fmt: LineFormat = HOLDINGS
-            ) -> FingerprintDiff:
+def compare(reference: list[str], other: list[str], fmt: LineFormat = HOLDINGS) -> FingerprintDiff:
     """Entry by entry; an entry present twice counts as extra (a duplicate)."""
     ours, theirs = _by_name(reference, fmt), _by_name(other, fmt)
     lost = [line for key, lines in ours.items() if key not in theirs for line in lines]
@@ -132,11 +148,10 @@ def compare(reference: list[str], other: list[str], fmt: LineFormat = HOLDINGS
     differing = []
     for key in ours.keys() & theirs.keys():
         mine, yours = ours[key], theirs[key]
-        extra += yours[len(mine):]
-        lost += mine[len(yours):]
+        extra += yours[len(mine) :]
+        lost += mine[len(yours) :]
         differing += [(a, b) for a, b in zip(mine, yours, strict=False) if a != b]
-    return FingerprintDiff(len(reference), len(other), sorted(lost), sorted(extra),
-                           sorted(differing), fmt)
+    return FingerprintDiff(len(reference), len(other), sorted(lost), sorted(extra), sorted(differing), fmt)
 
 
 def _by_name(lines: list[str], fmt: LineFormat) -> dict[str, list[str]]:

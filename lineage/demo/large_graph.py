@@ -51,8 +51,12 @@ from lineage.settings import Settings, settings_env
 
 # Targets of issue 10 (ms), measured at the API.
 TARGETS_MS: dict[str, float] = {
-    "subject": 10, "erasure_impact": 10, "alerts": 200,
-    "transfer_impact": 2000, "expiring": 2000, "ropa": 2000,
+    "subject": 10,
+    "erasure_impact": 10,
+    "alerts": 200,
+    "transfer_impact": 2000,
+    "expiring": 2000,
+    "ropa": 2000,
 }
 
 
@@ -67,14 +71,26 @@ class LoadReport:
 
 # --- load ------------------------------------------------------------------------------------
 
+
 def transfer_alert_rows(catalog: Catalog, day: date, first_ms: int, last_ms: int) -> list[dict[str, Any]]:
     """One alert per unapproved flow of the catalog, as the worker raises them (same ids)."""
     hops = catalog_hops(catalog, default_transfer_rules(), day)
-    return [{"id": flow_id(hop), "kind": "unapproved_transfer", "severity": "high",
-             "store": hop.store, "chain": list(hop.chain), "country": hop.country,
-             "reason": hop.verdict.reason, "mechanism": hop.verdict.mechanism,
-             "first": first_ms, "last": last_ms}
-            for store_hops in unapproved_by_store(hops).values() for hop in store_hops]
+    return [
+        {
+            "id": flow_id(hop),
+            "kind": "unapproved_transfer",
+            "severity": "high",
+            "store": hop.store,
+            "chain": list(hop.chain),
+            "country": hop.country,
+            "reason": hop.verdict.reason,
+            "mechanism": hop.verdict.mechanism,
+            "first": first_ms,
+            "last": last_ms,
+        }
+        for store_hops in unapproved_by_store(hops).values()
+        for hop in store_hops
+    ]
 
 
 def profile_parameters(shape: BulkShape, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,9 +109,16 @@ def holdings_per_profile(shape: BulkShape) -> list[int]:
     return [len(p) for p in shape.profiles]
 
 
-def load_graph(settings: Settings, catalog: Catalog, subjects: int, batch: int, workers: int,
-               now: datetime, alerts: bool = True,
-               progress: Callable[[int], None] | None = None) -> LoadReport:
+def load_graph(
+    settings: Settings,
+    catalog: Catalog,
+    subjects: int,
+    batch: int,
+    workers: int,
+    now: datetime,
+    alerts: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
     """Schema and catalog, alerts, then people in parallel batches (the holdings' indexes built
     once at the end), then the flow's dates. Two loaders: one packs its rows while the other's
     transaction commits (Neo4j applies commits one at a time, so more do not help)."""
@@ -108,8 +131,9 @@ def load_graph(settings: Settings, catalog: Catalog, subjects: int, batch: int, 
         apply_schema(driver, database)
         bulk_load.drop_holding_schema(driver, database)
         sync_catalog(driver, database, catalog)
-        alert_rows = (transfer_alert_rows(catalog, now.date(), now_ms - 1100 * 86_400_000, now_ms)
-                      if alerts else [])
+        alert_rows = (
+            transfer_alert_rows(catalog, now.date(), now_ms - 1100 * 86_400_000, now_ms) if alerts else []
+        )
         bulk_load.create_alerts(driver, database, alert_rows)
         profiles = profile_parameters(shape, alert_rows)
 
@@ -134,8 +158,15 @@ def load_graph(settings: Settings, catalog: Catalog, subjects: int, batch: int, 
     return report
 
 
-def _create_flows(driver: Any, database: str, hasher: SubjectHasher, shape: BulkShape,
-                  tables: ExpiryTables, subjects: int, now_ms: int) -> None:
+def _create_flows(
+    driver: Any,
+    database: str,
+    hasher: SubjectHasher,
+    shape: BulkShape,
+    tables: ExpiryTables,
+    subjects: int,
+    now_ms: int,
+) -> None:
     """The copies' flow, dated by its first and last copy (found from the shape, not the graph)."""
     from lineage.demo.large_shape import event_times, profile_of
 
@@ -146,9 +177,15 @@ def _create_flows(driver: Any, database: str, hasher: SubjectHasher, shape: Bulk
                 continue
             times = [event_times(n, now_ms)[key] for n in range(subjects) if profile_of(n) == p]
             if times:
-                bulk_load.create_flow(driver, database, TEMPLATES[template.copy_of].store,
-                                      template.store, sorted(template.categories), min(times),
-                                      max(times))
+                bulk_load.create_flow(
+                    driver,
+                    database,
+                    TEMPLATES[template.copy_of].store,
+                    template.store,
+                    sorted(template.categories),
+                    min(times),
+                    max(times),
+                )
 
 
 def _counts(driver: Any, database: str) -> dict[str, int]:
@@ -160,7 +197,8 @@ def graph_is_empty(settings: Settings) -> bool:
     with open_driver(settings) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (n) WHERE n:Subject OR n:Holding RETURN count(n) > 0 AS any",
-            database_=settings.neo4j.database)
+            database_=settings.neo4j.database,
+        )
     return not records[0]["any"]
 
 
@@ -168,8 +206,9 @@ def wipe(settings: Settings) -> None:
     """Slice by slice: one transaction deleting millions of nodes exceeds its memory."""
     with open_driver(settings) as driver:
         while True:
-            records, _, _ = driver.execute_query(queries.WIPE_SLICE, limit=50_000,
-                                                 database_=settings.neo4j.database)
+            records, _, _ = driver.execute_query(
+                queries.WIPE_SLICE, limit=50_000, database_=settings.neo4j.database
+            )
             if not records[0]["deleted"]:
                 return
 
@@ -185,6 +224,7 @@ def overdue_check(settings: Settings) -> float:
 
 
 # --- measure ---------------------------------------------------------------------------------
+
 
 def time_overdue_query(settings: Settings, runs: int = 3) -> dict[str, float | int]:
     """The worker's every-minute read (``graph.retention.overdue``) alone: it must stay well
@@ -211,12 +251,16 @@ def served_api(settings: Settings, token: str, log: Path) -> Iterator[str]:
     """``lineage serve`` as a child process on a free port, with its own query token; its
     output goes to ``log`` (a pipe nobody reads would stall it once full)."""
     port = _free_port()
-    env = settings_env(settings) | {"LINEAGE_API_PORT": str(port), "LINEAGE_API_HOST": "127.0.0.1",
-                                    "LINEAGE_API_QUERY_TOKEN": token}
+    env = settings_env(settings) | {
+        "LINEAGE_API_PORT": str(port),
+        "LINEAGE_API_HOST": "127.0.0.1",
+        "LINEAGE_API_QUERY_TOKEN": token,
+    }
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
-        child = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env,
-                                 stdout=output, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "lineage", "serve"], env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, child, log)
@@ -268,17 +312,21 @@ def questions(subjects: int, samples: int, now: datetime) -> dict[str, list[tupl
     return {
         "subject": [("POST", "/subject", {"json": {"identifier": p}}) for p in people],
         "erasure_impact": [("POST", "/erasure-impact", {"json": {"identifier": p}}) for p in people],
-        "transfer_impact": [("GET", "/transfer-impact", {"params": {"country": countries[i % 4]}})
-                            for i in range(few)],
+        "transfer_impact": [
+            ("GET", "/transfer-impact", {"params": {"country": countries[i % 4]}}) for i in range(few)
+        ],
         "expiring": [("GET", "/expiring", {"params": {"before": horizons[i % 4]}}) for i in range(few)],
-        "alerts": [("GET", "/alerts", {"params": {"status": "open"} if i % 2 else {}})
-                   for i in range(max(10, samples // 4))],
+        "alerts": [
+            ("GET", "/alerts", {"params": {"status": "open"} if i % 2 else {}})
+            for i in range(max(10, samples // 4))
+        ],
         "ropa": [("GET", "/ropa", {"params": {"format": "json"}}) for _ in range(few)],
     }
 
 
-def measure(url: str, token: str, asks: dict[str, list[tuple[str, str, dict[str, Any]]]]
-            ) -> dict[str, dict[str, Any]]:
+def measure(
+    url: str, token: str, asks: dict[str, list[tuple[str, str, dict[str, Any]]]]
+) -> dict[str, dict[str, Any]]:
     """p50/p99 per answer (ms), after one warm-up request each."""
     results: dict[str, dict[str, Any]] = {}
     headers = {"Authorization": f"Bearer {token}"}
@@ -287,28 +335,48 @@ def measure(url: str, token: str, asks: dict[str, list[tuple[str, str, dict[str,
             method, path, kwargs = requests[0]
             _, warm = _time(client, method, path, **kwargs)
             timings = [_time(client, m, p, **kw)[0] for m, p, kw in requests]
-            results[name] = {"requests": len(timings), "p50_ms": round(percentile(timings, 0.5), 2),
-                             "p99_ms": round(percentile(timings, 0.99), 2),
-                             "target_ms": TARGETS_MS[name], "answer_bytes": len(warm.content)}
+            results[name] = {
+                "requests": len(timings),
+                "p50_ms": round(percentile(timings, 0.5), 2),
+                "p99_ms": round(percentile(timings, 0.99), 2),
+                "target_ms": TARGETS_MS[name],
+                "answer_bytes": len(warm.content),
+            }
             results[name]["meets"] = results[name]["p99_ms"] <= TARGETS_MS[name]
     return results
 
 
-def run_graph_bench(settings: Settings, catalog: Catalog, subjects: int, batch: int, workers: int,
-                    samples: int, load: bool, wipe_first: bool,
-                    say: Callable[[str], None]) -> dict[str, Any]:
+def run_graph_bench(
+    settings: Settings,
+    catalog: Catalog,
+    subjects: int,
+    batch: int,
+    workers: int,
+    samples: int,
+    load: bool,
+    wipe_first: bool,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
     """Load (unless ``load`` is False: measure the graph as it is), then measure."""
     now = datetime.now(UTC)
     report = LoadReport()
     if load:
         if not graph_is_empty(settings):
             if not wipe_first:
-                raise LineageError("the graph is not empty: pass --yes to wipe it, or --no-load "
-                                   "to measure it as it is")
+                raise LineageError(
+                    "the graph is not empty: pass --yes to wipe it, or --no-load to measure it as it is"
+                )
             say("wiping the graph...")
             wipe(settings)
-        report = load_graph(settings, catalog, subjects, batch, workers, now,
-                            progress=lambda done: say(f"loaded {done:,} people"))
+        report = load_graph(
+            settings,
+            catalog,
+            subjects,
+            batch,
+            workers,
+            now,
+            progress=lambda done: say(f"loaded {done:,} people"),
+        )
         say(f"loaded {report.subjects:,} people, {report.holdings:,} holdings in {report.seconds:.0f} s")
         report.overdue_check_s = overdue_check(settings)
         say(f"worker overdue check (raises the overdue alerts): {report.overdue_check_s:.1f} s")
@@ -319,11 +387,21 @@ def run_graph_bench(settings: Settings, catalog: Catalog, subjects: int, batch: 
     with served_api(settings, token, settings.stack.home / "bench-graph-api.log") as url:
         results = measure(url, token, questions(population, samples, now))
     overdue_query = time_overdue_query(settings)
-    return {"load": {"subjects": report.subjects, "holdings": report.holdings,
-                     "seconds": round(report.seconds, 1),
-                     "overdue_check_s": round(report.overdue_check_s, 2)} if load else None,
-            "graph": counts, "answers": results, "worker_overdue_query_s": overdue_query,
-            "neo4j": {"heap": settings.stack.neo4j_heap,
-                      "pagecache_mb": settings.stack.neo4j_pagecache_mb},
-            "holdings_per_profile": {name: n for (name, _, _), n in
-                                     zip(PROFILES, holdings_per_profile(BulkShape.of(catalog)), strict=True)}}
+    return {
+        "load": {
+            "subjects": report.subjects,
+            "holdings": report.holdings,
+            "seconds": round(report.seconds, 1),
+            "overdue_check_s": round(report.overdue_check_s, 2),
+        }
+        if load
+        else None,
+        "graph": counts,
+        "answers": results,
+        "worker_overdue_query_s": overdue_query,
+        "neo4j": {"heap": settings.stack.neo4j_heap, "pagecache_mb": settings.stack.neo4j_pagecache_mb},
+        "holdings_per_profile": {
+            name: n
+            for (name, _, _), n in zip(PROFILES, holdings_per_profile(BulkShape.of(catalog)), strict=True)
+        },
+    }

@@ -50,41 +50,122 @@ class EventTemplate:
 
 
 T = SubjectType
-TEMPLATES: dict[str, EventTemplate] = {t.key: t for t in (
-    EventTemplate("ip", "ovh/web-logs", ("user.device.ip_address",), T.VISITOR,
-                  "essential.service.security", 185),
-    EventTemplate("ga", "ga/user-data", ("user.behavior.browsing_history", "user.device.cookie_id"),
-                  T.VISITOR, "analytics.reporting", 400),
-    EventTemplate("nl", "brevo/contacts", ("user.behavior", "user.contact.email",
-                                           "user.contact.organization", "user.name.first",
-                                           "user.name.last"),
-                  T.NEWSLETTER_SUBSCRIBER, "marketing.communications.email", 1100),
-    EventTemplate("tx", "brevo/transactional", ("user.behavior", "user.contact.email"), T.CUSTOMER,
-                  "essential.service.notifications.email", 380),
-    EventTemplate("inv", "billing/invoices", ("user.contact.email", "user.financial", "user.name"),
-                  T.CUSTOMER, "finance", 1800),
-    EventTemplate("crm_c", "hubspot/contacts", ("user.contact.email", "user.contact.organization",
-                                                "user.contact.phone_number", "user.name"),
-                  T.CUSTOMER, "sales", 1000, identifier="hubspot"),
-    EventTemplate("crm_p", "hubspot/contacts", ("user.contact.email", "user.contact.organization",
-                                                "user.contact.phone_number", "user.name"),
-                  T.PROSPECT, "sales", 1000, identifier="hubspot"),
-    EventTemplate("gm", "gmail/mailboxes", ("user.contact.email",), T.CUSTOMER, "sales", 700),
-    EventTemplate("lead", "salesforce/leads", ("user.contact.email", "user.contact.organization",
-                                               "user.name"), T.PROSPECT, "sales", 900),
-    EventTemplate("b2b", "salesforce/contacts", ("user.contact.email", "user.contact.organization",
-                                                 "user.contact.phone_number", "user.name"),
-                  T.CUSTOMER, "sales", 1500),
-    EventTemplate("gh", "greenhouse/candidates", (
-        "user.contact.address", "user.contact.email", "user.contact.phone_number",
-        "user.content.private.cover_letter", "user.content.private.cv", "user.name"),
-        T.JOB_APPLICANT, "employment.recruitment", 760, identifier="greenhouse"),
-    EventTemplate("cv", "s3://acme-hr-cv", ("user.content.private.cover_letter",
-                                            "user.content.private.cv"),
-                  T.JOB_APPLICANT, "employment.recruitment", 760, identifier="greenhouse"),
-    EventTemplate("dbx", "dropbox/recruitment", ("user.content.private.cv",), T.JOB_APPLICANT,
-                  "employment.recruitment", 760, identifier="greenhouse", copy_of="cv"),
-)}
+TEMPLATES: dict[str, EventTemplate] = {
+    t.key: t
+    for t in (
+        EventTemplate(
+            "ip", "ovh/web-logs", ("user.device.ip_address",), T.VISITOR, "essential.service.security", 185
+        ),
+        EventTemplate(
+            "ga",
+            "ga/user-data",
+            ("user.behavior.browsing_history", "user.device.cookie_id"),
+            T.VISITOR,
+            "analytics.reporting",
+            400,
+        ),
+        EventTemplate(
+            "nl",
+            "brevo/contacts",
+            (
+                "user.behavior",
+                "user.contact.email",
+                "user.contact.organization",
+                "user.name.first",
+                "user.name.last",
+            ),
+            T.NEWSLETTER_SUBSCRIBER,
+            "marketing.communications.email",
+            1100,
+        ),
+        EventTemplate(
+            "tx",
+            "brevo/transactional",
+            ("user.behavior", "user.contact.email"),
+            T.CUSTOMER,
+            "essential.service.notifications.email",
+            380,
+        ),
+        EventTemplate(
+            "inv",
+            "billing/invoices",
+            ("user.contact.email", "user.financial", "user.name"),
+            T.CUSTOMER,
+            "finance",
+            1800,
+        ),
+        EventTemplate(
+            "crm_c",
+            "hubspot/contacts",
+            ("user.contact.email", "user.contact.organization", "user.contact.phone_number", "user.name"),
+            T.CUSTOMER,
+            "sales",
+            1000,
+            identifier="hubspot",
+        ),
+        EventTemplate(
+            "crm_p",
+            "hubspot/contacts",
+            ("user.contact.email", "user.contact.organization", "user.contact.phone_number", "user.name"),
+            T.PROSPECT,
+            "sales",
+            1000,
+            identifier="hubspot",
+        ),
+        EventTemplate("gm", "gmail/mailboxes", ("user.contact.email",), T.CUSTOMER, "sales", 700),
+        EventTemplate(
+            "lead",
+            "salesforce/leads",
+            ("user.contact.email", "user.contact.organization", "user.name"),
+            T.PROSPECT,
+            "sales",
+            900,
+        ),
+        EventTemplate(
+            "b2b",
+            "salesforce/contacts",
+            ("user.contact.email", "user.contact.organization", "user.contact.phone_number", "user.name"),
+            T.CUSTOMER,
+            "sales",
+            1500,
+        ),
+        EventTemplate(
+            "gh",
+            "greenhouse/candidates",
+            (
+                "user.contact.address",
+                "user.contact.email",
+                "user.contact.phone_number",
+                "user.content.private.cover_letter",
+                "user.content.private.cv",
+                "user.name",
+            ),
+            T.JOB_APPLICANT,
+            "employment.recruitment",
+            760,
+            identifier="greenhouse",
+        ),
+        EventTemplate(
+            "cv",
+            "s3://acme-hr-cv",
+            ("user.content.private.cover_letter", "user.content.private.cv"),
+            T.JOB_APPLICANT,
+            "employment.recruitment",
+            760,
+            identifier="greenhouse",
+        ),
+        EventTemplate(
+            "dbx",
+            "dropbox/recruitment",
+            ("user.content.private.cv",),
+            T.JOB_APPLICANT,
+            "employment.recruitment",
+            760,
+            identifier="greenhouse",
+            copy_of="cv",
+        ),
+    )
+}
 
 # (name, weight out of 20, templates): about 11 holdings a person on average.
 PROFILES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
@@ -96,8 +177,9 @@ PROFILES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("b2b", 2, ("b2b", "inv", "tx")),
     ("visitor", 2, ("ip", "ga")),
 )
-_PROFILE_OF_SLOT: tuple[int, ...] = tuple(i for i, (_, weight, _) in enumerate(PROFILES)
-                                          for _ in range(weight))
+_PROFILE_OF_SLOT: tuple[int, ...] = tuple(
+    i for i, (_, weight, _) in enumerate(PROFILES) for _ in range(weight)
+)
 
 
 def profile_of(n: int) -> int:
@@ -146,6 +228,7 @@ def event_id(n: int, template: str) -> str:
 
 # --- the worker's path: canonical events ----------------------------------------------------
 
+
 def events_for(hasher: SubjectHasher, n: int, now_ms: int) -> list[DataMovementEvent]:
     """The canonical events a source would have sent for person ``n``, oldest first."""
     keys, times = identifier_keys(hasher, n), event_times(n, now_ms)
@@ -153,21 +236,28 @@ def events_for(hasher: SubjectHasher, n: int, now_ms: int) -> list[DataMovementE
     for key in PROFILES[profile_of(n)][2]:
         t = TEMPLATES[key]
         own = keys[t.identifier]
-        subject = SubjectRef(type=t.subject_type, key=own,
-                             links=tuple(k for k in keys.values() if k != own))
+        subject = SubjectRef(type=t.subject_type, key=own, links=tuple(k for k in keys.values() if k != own))
         common: dict[str, Any] = {
-            "event_id": event_id(n, key), "source": "bench", "subject": subject,
+            "event_id": event_id(n, key),
+            "source": "bench",
+            "subject": subject,
             "occurred_at": datetime.fromtimestamp(times[key] / 1000, UTC),
-            "categories": t.categories, "purpose": t.purpose}
+            "categories": t.categories,
+            "purpose": t.purpose,
+        }
         if t.copy_of:
-            events.append(MovementEvent(action="copied", store=TEMPLATES[t.copy_of].store,
-                                        destination=t.store, **common))
+            events.append(
+                MovementEvent(
+                    action="copied", store=TEMPLATES[t.copy_of].store, destination=t.store, **common
+                )
+            )
         else:
             events.append(CollectionEvent(action="collected", store=t.store, **common))
     return sorted(events, key=lambda e: (e.occurred_at, e.event_id))
 
 
 # --- the bulk path: holding templates and subject rows ---------------------------------------
+
 
 @dataclass(frozen=True)
 class HoldingTemplate:
@@ -204,26 +294,49 @@ def holding_templates(policy: RetentionPolicy, profile: int) -> list[HoldingTemp
     return holdings
 
 
-def _probe(policy: RetentionPolicy, store: str, category: str, purpose: str,
-           moments: Sequence[str], at: datetime, subject_type: str | None = None) -> Any:
+def _probe(
+    policy: RetentionPolicy,
+    store: str,
+    category: str,
+    purpose: str,
+    moments: Sequence[str],
+    at: datetime,
+    subject_type: str | None = None,
+) -> Any:
     marks = {Moment(m): (at, "probe") for m in (*moments, "first_seen")}
-    return policy.expiry(HoldingClock(store=store, system=None, category=category,
-                                      purposes=(purpose,), moments=marks, subject_type=subject_type))
+    return policy.expiry(
+        HoldingClock(
+            store=store,
+            system=None,
+            category=category,
+            purposes=(purpose,),
+            moments=marks,
+            subject_type=subject_type,
+        )
+    )
 
 
-def _holding(policy: RetentionPolicy, t: EventTemplate, category: str, first: str, last: str,
-             moments: tuple[str, ...]) -> HoldingTemplate:
-    expiry = _probe(policy, t.store, category, t.purpose, moments, datetime(2024, 1, 1, tzinfo=UTC),
-                    t.subject_type.value)
+def _holding(
+    policy: RetentionPolicy, t: EventTemplate, category: str, first: str, last: str, moments: tuple[str, ...]
+) -> HoldingTemplate:
+    expiry = _probe(
+        policy, t.store, category, t.purpose, moments, datetime(2024, 1, 1, tzinfo=UTC), t.subject_type.value
+    )
     return HoldingTemplate(
-        store=t.store, category=category, subject_type=t.subject_type.value, purpose=t.purpose,
-        first=first, last=last, moments=moments,
+        store=t.store,
+        category=category,
+        subject_type=t.subject_type.value,
+        purpose=t.purpose,
+        first=first,
+        last=last,
+        moments=moments,
         rule=expiry.rule if expiry else None,
         trigger=expiry.trigger.value if expiry else None,
         moment=expiry.moment.value if expiry and expiry.moment else None,
         expiry_event=bool(expiry and expiry.event_id),
         legal_obligation=expiry.legal_obligation if expiry else None,
-        legal_rule=expiry.legal_rule if expiry else None)
+        legal_rule=expiry.legal_rule if expiry else None,
+    )
 
 
 class ExpiryTables:
@@ -263,11 +376,22 @@ class ExpiryTables:
     def _compute(self, holding: HoldingTemplate, day: date, field: str) -> tuple[datetime | None, int]:
         """The ``field`` date's local wall-clock time for an event at the day's midnight, and
         whether it moves with the time of day (1) or not (0)."""
-        at, later = (getattr(_probe(self._policy, holding.store, holding.category, holding.purpose,
-                                    holding.moments,
-                                    datetime.combine(day, moment, tzinfo=self._policy.zone),
-                                    holding.subject_type), field, None)
-                     for moment in (time(0), time(1)))
+        at, later = (
+            getattr(
+                _probe(
+                    self._policy,
+                    holding.store,
+                    holding.category,
+                    holding.purpose,
+                    holding.moments,
+                    datetime.combine(day, moment, tzinfo=self._policy.zone),
+                    holding.subject_type,
+                ),
+                field,
+                None,
+            )
+            for moment in (time(0), time(1))
+        )
         if at is None or later is None:
             return None, 0
         base = at.astimezone(self._policy.zone).replace(tzinfo=None)
@@ -288,36 +412,64 @@ class BulkShape:
 
     def parameters(self) -> list[dict[str, Any]]:
         """The profiles as the bulk statement's ``$profiles`` parameter."""
-        return [{"types": sorted({TEMPLATES[k].subject_type.value for k in keys}),
-                 "moved": [{"src": TEMPLATES[original].store, "dst": TEMPLATES[k].store}
-                           for k in keys if (original := TEMPLATES[k].copy_of)],
-                 "holdings": [_holding_parameter(h, keys) for h in self.profiles[p]]}
-                for p, (_, _, keys) in enumerate(PROFILES)]
+        return [
+            {
+                "types": sorted({TEMPLATES[k].subject_type.value for k in keys}),
+                "moved": [
+                    {"src": TEMPLATES[original].store, "dst": TEMPLATES[k].store}
+                    for k in keys
+                    if (original := TEMPLATES[k].copy_of)
+                ],
+                "holdings": [_holding_parameter(h, keys) for h in self.profiles[p]],
+            }
+            for p, (_, _, keys) in enumerate(PROFILES)
+        ]
 
 
 def _holding_parameter(h: HoldingTemplate, keys: tuple[str, ...]) -> dict[str, Any]:
-    return {"store": h.store, "category": h.category, "subject_type": h.subject_type,
-            "purposes": [h.purpose], "first": keys.index(h.first), "last": keys.index(h.last),
-            "first_key": h.first, "last_key": h.last, "contact": "contact" in h.moments,
-            "rule": h.rule, "trigger": h.trigger, "moment": h.moment,
-            "expiry_event": h.expiry_event, "legal_obligation": h.legal_obligation,
-            "legal_rule": h.legal_rule}
+    return {
+        "store": h.store,
+        "category": h.category,
+        "subject_type": h.subject_type,
+        "purposes": [h.purpose],
+        "first": keys.index(h.first),
+        "last": keys.index(h.last),
+        "first_key": h.first,
+        "last_key": h.last,
+        "contact": "contact" in h.moments,
+        "rule": h.rule,
+        "trigger": h.trigger,
+        "moment": h.moment,
+        "expiry_event": h.expiry_event,
+        "legal_obligation": h.legal_obligation,
+        "legal_rule": h.legal_rule,
+    }
 
 
-def subject_row(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, n: int,
-                now_ms: int) -> dict[str, Any]:
+def subject_row(
+    shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, n: int, now_ms: int
+) -> dict[str, Any]:
     """Person ``n`` as one compact row: keys, event times in profile order, expiry per holding."""
     profile = profile_of(n)
     keys, times = identifier_keys(hasher, n), event_times(n, now_ms)
     at = [times[k] for k in PROFILES[profile][2]]
     holdings = shape.profiles[profile]
-    return {"n": n, "p": profile, "key": min(keys.values()), "ids": sorted(keys.values()),
-            "at": at, "first": min(at), "last": max(at), "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
-            "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings],
-            "legal": [tables.legal_until_ms(h, times[h.first]) for h in holdings]}
+    return {
+        "n": n,
+        "p": profile,
+        "key": min(keys.values()),
+        "ids": sorted(keys.values()),
+        "at": at,
+        "first": min(at),
+        "last": max(at),
+        "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
+        "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings],
+        "legal": [tables.legal_until_ms(h, times[h.first]) for h in holdings],
+    }
 
 
-def subject_rows(shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, start: int,
-                 stop: int, now_ms: int) -> Iterator[dict[str, Any]]:
+def subject_rows(
+    shape: BulkShape, tables: ExpiryTables, hasher: SubjectHasher, start: int, stop: int, now_ms: int
+) -> Iterator[dict[str, Any]]:
     for n in range(start, stop):
         yield subject_row(shape, tables, hasher, n, now_ms)

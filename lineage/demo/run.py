@@ -35,8 +35,13 @@ console = render.console
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def publish_with_progress(settings: Settings, source: str, payloads: list[bytes]) -> None:
@@ -63,19 +68,24 @@ def feed_payloads(people: int) -> dict[str, list[bytes]]:
     """Native payloads per source: Brevo, plus the CRM, ATS, bucket and web logs of the company."""
     documents: dict[str, list[Any]] = {"brevo": list(brevo_feed(people)), **company_feed(people)}
     documents["canonical"] += invoices(people)
-    return {source: [json.dumps(d, ensure_ascii=False).encode() for d in docs]
-            for source, docs in documents.items()}
+    return {
+        source: [json.dumps(d, ensure_ascii=False).encode() for d in docs]
+        for source, docs in documents.items()
+    }
 
 
 def example_person(people: int) -> str:
     """Someone known to several systems under different identifiers, not deleted anywhere."""
     feed = company_feed(people)
-    in_crm = {c["propertyValue"] for request in feed["hubspot"] for c in request
-              if c.get("propertyName") == "email"}
-    deleted = {d["payload"]["person"]["id"] for d in feed["greenhouse"]
-               if d["action"] == "delete_candidate"}
-    candidates = [d["payload"]["application"]["candidate"] for d in feed["greenhouse"]
-                  if d["action"] == "new_candidate_application"]
+    in_crm = {
+        c["propertyValue"] for request in feed["hubspot"] for c in request if c.get("propertyName") == "email"
+    }
+    deleted = {d["payload"]["person"]["id"] for d in feed["greenhouse"] if d["action"] == "delete_candidate"}
+    candidates = [
+        d["payload"]["application"]["candidate"]
+        for d in feed["greenhouse"]
+        if d["action"] == "new_candidate_application"
+    ]
     emails = [c["email_addresses"][0]["value"] for c in candidates if c["id"] not in deleted]
     return next((e for e in emails if e in in_crm), emails[0] if emails else demo_email(0))
 
@@ -107,13 +117,20 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
     email = demo_email(person)
     key = SubjectHasher(settings.require_subject_key()).email(email)
     with open_driver(settings) as driver:
-        request = open_request(driver, settings.neo4j.database, key,
-                               "data subject, by e-mail to the DPO", datetime.now(UTC),
-                               org_zone(settings))
+        request = open_request(
+            driver,
+            settings.neo4j.database,
+            key,
+            "data subject, by e-mail to the DPO",
+            datetime.now(UTC),
+            org_zone(settings),
+        )
     if request is None:
         raise LineageError(f"the demo person {email} is not in the graph")
-    console.print(f"erasure request {request['id']} opened for {email}: "
-                  f"{len(request['tasks'])} task(s), deadline {request['deadline']:%Y-%m-%d}")
+    console.print(
+        f"erasure request {request['id']} opened for {email}: "
+        f"{len(request['tasks'])} task(s), deadline {request['deadline']:%Y-%m-%d}"
+    )
     deletions = deletion_payloads(person, datetime.now(UTC))
     for source, payloads in deletions.items():
         publish_with_progress(settings, source, [json.dumps(p).encode() for p in payloads])
@@ -134,38 +151,61 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         alerts = list_alerts(driver, database, "open")
         soon = expiring(driver, database, (date.today() + timedelta(days=90)).isoformat())
         (request,) = erasure_status(driver, database, request_id)
-    letters = read_dead_letters(settings.kafka,
-                                Topics(settings.topic_namespace).dead_letter.name, limit=10)
+    letters = read_dead_letters(settings.kafka, Topics(settings.topic_namespace).dead_letter.name, limit=10)
     console.rule("What lineage found")
-    console.print(f"{counts['subjects']} people known under {counts['identifiers']} identifiers, "
-                  f"{counts['held']} data holdings still held "
-                  f"({counts['holdings'] - counts['held']} erased), {counts['stores']} stores")
-    render.table("Stores", [s for s in stores if s["holdings"] or s["subjects_erased"]],
-                 render.STORE_COLUMNS)
+    console.print(
+        f"{counts['subjects']} people known under {counts['identifiers']} identifiers, "
+        f"{counts['held']} data holdings still held "
+        f"({counts['holdings'] - counts['held']} erased), {counts['stores']} stores"
+    )
+    render.table("Stores", [s for s in stores if s["holdings"] or s["subjects_erased"]], render.STORE_COLUMNS)
     render.table("Countries where data is held", countries, render.COUNTRY_COLUMNS)
-    render.table(f"Erasure impact for {email} (one person in several systems)",
-                 render.sub_processor_names(impact), render.IMPACT_COLUMNS)
+    render.table(
+        f"Erasure impact for {email} (one person in several systems)",
+        render.sub_processor_names(impact),
+        render.IMPACT_COLUMNS,
+    )
     render.table(f"Dead letters (newest {len(letters)})", letters, ("source", "reason"))
-    render.table(f"Expiring in the next 90 days (before {soon['before']}): {soon['subjects']} "
-                 f"subject(s), {soon['overdue_holdings']} holding(s) already overdue",
-                 soon["expiring"], ("store", "category", "subject_type", "rule", "subjects",
-                                    "overdue", "earliest"))
-    render.table(f"Open alerts ({len(alerts)})", alerts,
-                 ("kind", "store", "chain", "country", "count", "reason"))
-    completed = (f", completed {request['completed_at']:%Y-%m-%d %H:%M} once every system reported"
-                 " its deletion" if request.get("completed_at") else "")
-    console.print(f"Erasure request {request['id']}: [bold]{request['status']}[/bold] "
-                  f"(received {request['received_at']:%Y-%m-%d %H:%M}, deadline "
-                  f"{request['deadline']:%Y-%m-%d}{completed})")
-    render.table("Its tasks, one per store (evidence kept, personal data not)", request["tasks"],
-                 ("store", "status", "closed_by_event", "closed_at", "reason"))
-    render.table("lineage's own copies of their payloads, and when they age out",
-                 own_copies(settings).listed(request["received_at"]),
-                 ("where", "holds", "ages_out_by"))
+    render.table(
+        f"Expiring in the next 90 days (before {soon['before']}): {soon['subjects']} "
+        f"subject(s), {soon['overdue_holdings']} holding(s) already overdue",
+        soon["expiring"],
+        ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
+    )
+    render.table(
+        f"Open alerts ({len(alerts)})", alerts, ("kind", "store", "chain", "country", "count", "reason")
+    )
+    completed = (
+        f", completed {request['completed_at']:%Y-%m-%d %H:%M} once every system reported its deletion"
+        if request.get("completed_at")
+        else ""
+    )
+    console.print(
+        f"Erasure request {request['id']}: [bold]{request['status']}[/bold] "
+        f"(received {request['received_at']:%Y-%m-%d %H:%M}, deadline "
+        f"{request['deadline']:%Y-%m-%d}{completed})"
+    )
+    render.table(
+        "Its tasks, one per store (evidence kept, personal data not)",
+        request["tasks"],
+        ("store", "status", "closed_by_event", "closed_at", "reason"),
+    )
+    render.table(
+        "lineage's own copies of their payloads, and when they age out",
+        own_copies(settings).listed(request["received_at"]),
+        ("where", "holds", "ages_out_by"),
+    )
     console.rule("Ask further")
-    for command in (f"lineage subject {email}", f"lineage erasure-impact {email} --json",
-                    "lineage transfer-impact --country US", "lineage alerts",
-                    f"lineage expiring --before {soon['before']}", f"lineage erasure status {request_id}",
-                    "lineage ropa --format csv", "lineage report", "lineage dead-letters",
-                    "lineage stack down"):
+    for command in (
+        f"lineage subject {email}",
+        f"lineage erasure-impact {email} --json",
+        "lineage transfer-impact --country US",
+        "lineage alerts",
+        f"lineage expiring --before {soon['before']}",
+        f"lineage erasure status {request_id}",
+        "lineage ropa --format csv",
+        "lineage report",
+        "lineage dead-letters",
+        "lineage stack down",
+    ):
         console.print(f"  .venv/bin/{command}")

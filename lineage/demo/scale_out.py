@@ -42,11 +42,9 @@ class WorkersRun:
 class WorkerPool:
     """``size`` worker processes in one consumer group, launched together."""
 
-    def __init__(self, settings: Settings, size: int, label: str,
-                 loglevel: str = "warning") -> None:
+    def __init__(self, settings: Settings, size: int, label: str, loglevel: str = "warning") -> None:
         home = settings.stack.home.resolve()
-        self.workers = [WorkerProcess(settings, home / f"{label}-{n}.log", loglevel)
-                        for n in range(size)]
+        self.workers = [WorkerProcess(settings, home / f"{label}-{n}.log", loglevel) for n in range(size)]
         self.settings = settings
 
     def start(self, timeout: float = JOIN_TIMEOUT_S) -> WorkerPool:
@@ -63,8 +61,10 @@ class WorkerPool:
             if known and known[0] == "Stable" and len(known[1]) == len(self.workers):
                 return self
             time.sleep(0.25)
-        raise LineageError(f"{len(self.workers)} workers did not form one group within "
-                           f"{timeout:.0f}s; logs: {self.workers[0].log_file.parent}")
+        raise LineageError(
+            f"{len(self.workers)} workers did not form one group within "
+            f"{timeout:.0f}s; logs: {self.workers[0].log_file.parent}"
+        )
 
     def wait_caught_up(self, timeout: float) -> None:
         self.workers[0].wait_caught_up(timeout)
@@ -86,13 +86,21 @@ class WorkerPool:
         self.stop()
 
 
-def run_workers(settings: Settings, catalog: Catalog, feed: list[Item], workers: int,
-                checked_at: datetime, say: Say, timeout_s: float = 900.0) -> WorkersRun:
+def run_workers(
+    settings: Settings,
+    catalog: Catalog,
+    feed: list[Item],
+    workers: int,
+    checked_at: datetime,
+    say: Say,
+    timeout_s: float = 900.0,
+) -> WorkersRun:
     """The feed through ``workers`` processes on fresh topics and an empty graph; the clock
     starts once they own their partitions and stops when their group has committed all."""
     name = f"scale-{workers}w-{uuid.uuid4().hex[:8]}"
-    run = settings.model_copy(update={"topic_namespace": name, "app_id": name,
-                                      "retention_check_s": CLOCK_CHECKS_OFF_S})
+    run = settings.model_copy(
+        update={"topic_namespace": name, "app_id": name, "retention_check_s": CLOCK_CHECKS_OFF_S}
+    )
     figures = WorkersRun(workers)
     wipe_graph(run)
     prepare(run, catalog)
@@ -106,8 +114,7 @@ def run_workers(settings: Settings, catalog: Catalog, feed: list[Item], workers:
         figures.counts, figures.fingerprint, figures.graph = graph_left(run, checked_at)
     finally:
         forget_run(run)
-    say(f"{workers} worker(s): caught up in {figures.duration_s}s, "
-        f"{len(figures.fingerprint)} holdings")
+    say(f"{workers} worker(s): caught up in {figures.duration_s}s, {len(figures.fingerprint)} holdings")
     return figures
 
 
@@ -123,11 +130,13 @@ class ScaleOutReport:
         return self.one.fingerprint == self.many.fingerprint and self.one.graph == self.many.graph
 
 
-def compare_workers(settings: Settings, catalog: Catalog, feed: list[Item], workers: int,
-                    say: Say) -> ScaleOutReport:
+def compare_workers(
+    settings: Settings, catalog: Catalog, feed: list[Item], workers: int, say: Say
+) -> ScaleOutReport:
     """One worker, then ``workers``, on the same feed: the graphs must be the same."""
     checked_at = datetime.now(UTC)
     one = run_workers(settings, catalog, feed, 1, checked_at, say)
     many = run_workers(settings, catalog, feed, workers, checked_at, say)
-    return ScaleOutReport(one, many, compare(one.fingerprint, many.fingerprint),
-                          compare(one.graph, many.graph, GRAPH))
+    return ScaleOutReport(
+        one, many, compare(one.fingerprint, many.fingerprint), compare(one.graph, many.graph, GRAPH)
+    )

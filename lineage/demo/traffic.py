@@ -52,8 +52,7 @@ class AckedPublisher:
 
     def _publisher(self, source: str) -> RawPublisher:
         if source not in self._open:
-            self._open[source] = RawPublisher(self._settings.kafka,
-                                              self._topics.raw(source).name)
+            self._open[source] = RawPublisher(self._settings.kafka, self._topics.raw(source).name)
         return self._open[source]
 
     def close(self) -> None:
@@ -74,8 +73,9 @@ class Traffic(threading.Thread):
     """Publishes ``items`` in the background at ``rate`` payloads/s (unpaced when None);
     ``join`` re-raises what went wrong in it."""
 
-    def __init__(self, settings: Settings, items: list[Item], rate: float | None = None,
-                 chunk: int = 200) -> None:
+    def __init__(
+        self, settings: Settings, items: list[Item], rate: float | None = None, chunk: int = 200
+    ) -> None:
         super().__init__(daemon=True)
         self.publisher = AckedPublisher(settings)
         self._items, self._rate, self._chunk = items, rate, chunk
@@ -87,7 +87,7 @@ class Traffic(threading.Thread):
             for start in range(0, len(self._items), self._chunk):
                 if self._rate:
                     time.sleep(max(0.0, started + start / self._rate - time.monotonic()))
-                self.publisher.publish(self._items[start:start + self._chunk])
+                self.publisher.publish(self._items[start : start + self._chunk])
         except BaseException as exc:
             self._error = exc
         finally:

@@ -20,8 +20,9 @@ from lineage.domain.transfers import HopStatus
 
 # Every action after which the graph holds data in the store (graph.writer.rows_for agrees),
 # and a pipeline's store-level flow, which holds nobody's but moves data all the same.
-CREATES_OR_MOVES = frozenset({"collected", "updated", "accessed", "activity", "copied",
-                              "transferred", "flowed"})
+CREATES_OR_MOVES = frozenset(
+    {"collected", "updated", "accessed", "activity", "copied", "transferred", "flowed"}
+)
 
 
 def flow_id(hop: TransferHop) -> str:
@@ -53,11 +54,19 @@ class AlertHit:
     event_id: str
 
     def row(self) -> dict[str, object]:
-        return {"id": self.flow, "kind": "unapproved_transfer", "severity": "high",
-                "store": self.hop.store, "chain": list(self.hop.chain),
-                "country": self.hop.country, "reason": alert_reason(self.hop),
-                "mechanism": self.hop.verdict.mechanism, "subject": self.subject,
-                "at": int(self.at.timestamp() * 1000), "event_id": self.event_id}
+        return {
+            "id": self.flow,
+            "kind": "unapproved_transfer",
+            "severity": "high",
+            "store": self.hop.store,
+            "chain": list(self.hop.chain),
+            "country": self.hop.country,
+            "reason": alert_reason(self.hop),
+            "mechanism": self.hop.verdict.mechanism,
+            "subject": self.subject,
+            "at": int(self.at.timestamp() * 1000),
+            "event_id": self.event_id,
+        }
 
 
 def unapproved_by_store(hops: Iterable[TransferHop]) -> dict[str, list[TransferHop]]:
@@ -68,9 +77,11 @@ def unapproved_by_store(hops: Iterable[TransferHop]) -> dict[str, list[TransferH
     return by_store
 
 
-def alert_hits(events: Sequence[DataMovementEvent], unapproved: Mapping[str, list[TransferHop]],
-               unapproved_moves: Mapping[tuple[str, str], list[TransferHop]] | None = None,
-               ) -> list[AlertHit]:
+def alert_hits(
+    events: Sequence[DataMovementEvent],
+    unapproved: Mapping[str, list[TransferHop]],
+    unapproved_moves: Mapping[tuple[str, str], list[TransferHop]] | None = None,
+) -> list[AlertHit]:
     """Every (event, unapproved flow) pair among events that create or move data.
 
     A copy along a declared flow with its own mechanism is judged on ``unapproved_moves`` (that
@@ -87,8 +98,7 @@ def alert_hits(events: Sequence[DataMovementEvent], unapproved: Mapping[str, lis
         else:
             hops = unapproved.get(event.store, [])
         subject = None if isinstance(event, StoreFlowEvent) else event.subject.key
-        hits += [AlertHit(flow_id(hop), hop, subject, event.occurred_at, event.event_id)
-                 for hop in hops]
+        hits += [AlertHit(flow_id(hop), hop, subject, event.occurred_at, event.event_id) for hop in hops]
     return hits
 
 
@@ -99,12 +109,22 @@ def overdue_alert_id(store: str, rule: str | None) -> str:
 def overdue_alert_rows(overdue: Iterable[Mapping[str, object]]) -> list[dict[str, object]]:
     """One alert per (store, retention rule) with data held past its expiry, concerning each
     subject still held there; the identifier key is the subject key (it identifies itself)."""
-    return [{"id": overdue_alert_id(str(row["store"]), row["rule"]),  # type: ignore[arg-type]
-             "kind": "overdue_retention", "severity": "medium", "store": row["store"], "chain": [],
-             "country": None, "mechanism": None,
-             "reason": f"data kept past its retention period (rule {row['rule']})",
-             "subject": row["subject"], "at": row["expired_at_ms"], "event_id": "retention-check"}
-            for row in overdue]
+    return [
+        {
+            "id": overdue_alert_id(str(row["store"]), row["rule"]),  # type: ignore[arg-type]
+            "kind": "overdue_retention",
+            "severity": "medium",
+            "store": row["store"],
+            "chain": [],
+            "country": None,
+            "mechanism": None,
+            "reason": f"data kept past its retention period (rule {row['rule']})",
+            "subject": row["subject"],
+            "at": row["expired_at_ms"],
+            "event_id": "retention-check",
+        }
+        for row in overdue
+    ]
 
 
 def _ms(at: datetime) -> int:
@@ -113,12 +133,25 @@ def _ms(at: datetime) -> int:
 
 def erasure_overdue_rows(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One alert per erasure request past its one-month deadline (Art. 12(3))."""
-    return [{"id": f"erasure-overdue-{r['id']}", "kind": "erasure_overdue", "severity": "high",
-             "store": store, "chain": [], "country": None, "mechanism": None,
-             "reason": f"erasure request {r['id']} past its deadline {r['deadline']:%Y-%m-%d}, "
-                       f"outstanding in {', '.join(r['outstanding'])}",
-             "subject": r["subject"], "at": _ms(r["deadline"]), "event_id": "erasure-check"}
-            for r in requests if r["outstanding"] for store in r["outstanding"][:1]]
+    return [
+        {
+            "id": f"erasure-overdue-{r['id']}",
+            "kind": "erasure_overdue",
+            "severity": "high",
+            "store": store,
+            "chain": [],
+            "country": None,
+            "mechanism": None,
+            "reason": f"erasure request {r['id']} past its deadline {r['deadline']:%Y-%m-%d}, "
+            f"outstanding in {', '.join(r['outstanding'])}",
+            "subject": r["subject"],
+            "at": _ms(r["deadline"]),
+            "event_id": "erasure-check",
+        }
+        for r in requests
+        if r["outstanding"]
+        for store in r["outstanding"][:1]
+    ]
 
 
 def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -127,9 +160,17 @@ def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
     for r in found:
         alert_id = f"reappeared-{r['request']}-{hashlib.sha256(r['store'].encode()).hexdigest()[:8]}"
         rows[alert_id] = {
-            "id": alert_id, "kind": "erasure_reappearance", "severity": "high", "store": r["store"],
-            "chain": [], "country": None, "mechanism": None,
+            "id": alert_id,
+            "kind": "erasure_reappearance",
+            "severity": "high",
+            "store": r["store"],
+            "chain": [],
+            "country": None,
+            "mechanism": None,
             "reason": f"data held again after erasure request {r['request']} was complete "
-                      f"(event {r['last_event_id']})",
-            "subject": r["subject"], "at": _ms(r["last_seen"]), "event_id": str(r["last_event_id"])}
+            f"(event {r['last_event_id']})",
+            "subject": r["subject"],
+            "at": _ms(r["last_seen"]),
+            "event_id": str(r["last_event_id"]),
+        }
     return list(rows.values())

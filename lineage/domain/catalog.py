@@ -78,7 +78,8 @@ class Notice(_Strict):
             return value
         parts = urlsplit(value)
         if (parts.scheme == "https" and parts.hostname) or (
-                parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS):
+            parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+        ):
             return value
         raise ValueError("notice webhook must be an https:// URL (http:// only on loopback)")
 
@@ -105,21 +106,33 @@ class Processor(_Strict):
     country: CountryCode = Field(description="Where it is established (an organisation's seat).")
     sub_processors: tuple[Identifier, ...] = ()
     transfer_mechanism: Mechanism | None = Field(
-        None, description="What transfers to this processor rely on when it is outside the EEA "
-        "(for a sub-processor: the onward transfer from its parent).")
+        None,
+        description="What transfers to this processor rely on when it is outside the EEA "
+        "(for a sub-processor: the onward transfer from its parent).",
+    )
     role: RecipientRole = Field(
-        RecipientRole.PROCESSOR, description="processor (acts on instructions: SCC module 2, or 3 "
-        "onward) or controller (receives for its own purposes: module 1, or 4 onward).")
+        RecipientRole.PROCESSOR,
+        description="processor (acts on instructions: SCC module 2, or 3 "
+        "onward) or controller (receives for its own purposes: module 1, or 4 onward).",
+    )
     sector: Sector = Field(
-        Sector.COMMERCIAL, description="Presumed commercial (a vendor company); say public, "
-        "non_commercial... when a partial adequacy decision does not cover it.")
-    automated: bool = Field(True, description="False for a recipient processing on paper only "
-                            "(Israel's decision covers automated processing).")
+        Sector.COMMERCIAL,
+        description="Presumed commercial (a vendor company); say public, "
+        "non_commercial... when a partial adequacy decision does not cover it.",
+    )
+    automated: bool = Field(
+        True,
+        description="False for a recipient processing on paper only "
+        "(Israel's decision covers automated processing).",
+    )
     international_organisation: OrganisationCode | None = Field(
-        None, description="The recipient is this international organisation (e.g. EPO): a "
-        "transfer even when its seat is in the EEA.")
+        None,
+        description="The recipient is this international organisation (e.g. EPO): a "
+        "transfer even when its seat is in the EEA.",
+    )
     notice: Notice | None = Field(
-        None, description="Where erasure tasks are sent when a request is opened (webhook, e-mail).")
+        None, description="Where erasure tasks are sent when a request is opened (webhook, e-mail)."
+    )
 
 
 class SubjectFromKey(_Strict):
@@ -194,8 +207,10 @@ class System(_Strict):
     processor: Identifier
     stores: tuple[Store, ...]
     transfer_mechanism: Mechanism | None = Field(
-        None, description="Overrides the processor's mechanism for this system (e.g. one product "
-        "of a vendor under a different contract).")
+        None,
+        description="Overrides the processor's mechanism for this system (e.g. one product "
+        "of a vendor under a different contract).",
+    )
 
 
 class RetentionTrigger(StrEnum):
@@ -246,8 +261,9 @@ class Clock(_Strict):
 def _check_zero(duration: Duration, trigger: RetentionTrigger) -> None:
     if duration.zero and trigger not in END_TRIGGERS:
         ends = ", ".join(sorted(t.value for t in END_TRIGGERS))
-        raise ValueError(f"a zero retention duration is only meaningful from an end ({ends}), "
-                         f"not from {trigger.value}")
+        raise ValueError(
+            f"a zero retention duration is only meaningful from an end ({ends}), not from {trigger.value}"
+        )
 
 
 class Whichever(StrEnum):
@@ -274,16 +290,20 @@ class RetentionRule(_Strict):
     categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
     subject_types: tuple[SubjectType, ...] = Field(
-        (), description="Only for these subject types (prospects vs clients in one CRM).")
+        (), description="Only for these subject types (prospects vs clients in one CRM)."
+    )
     duration: Duration | None = None
     trigger: RetentionTrigger | None = None
     clocks: tuple[Clock, ...] = Field(
-        (), description="Several clocks, combined by whichever: first or last expiry.")
+        (), description="Several clocks, combined by whichever: first or last expiry."
+    )
     whichever: Whichever | None = None
     legal_obligation: bool = Field(
-        False, description="Data a legal obligation requires to keep (GDPR Art. 17(3)(b), e.g. "
+        False,
+        description="Data a legal obligation requires to keep (GDPR Art. 17(3)(b), e.g. "
         "invoices 10 years): a minimum no more specific rule shortens, and an erasure request "
-        "reports the data as retained until it expires.")
+        "reports the data as retained until it expires.",
+    )
     source: str = Field("", description="Where the promise is made (policy section, norm).")
 
     @field_validator("categories")
@@ -306,11 +326,9 @@ class RetentionRule(_Strict):
         single = [k for k in ("duration", "trigger") if k in data]
         if data.get("clocks") is not None:
             if single:
-                raise ValueError("a retention rule has either duration and trigger, or clocks, "
-                                 "not both")
+                raise ValueError("a retention rule has either duration and trigger, or clocks, not both")
             if len(data["clocks"]) < 2 or data.get("whichever") is None:
-                raise ValueError("clocks combine two or more clocks and need whichever: first "
-                                 "or last")
+                raise ValueError("clocks combine two or more clocks and need whichever: first or last")
         elif len(single) < 2:
             raise ValueError("a retention rule needs duration and trigger (or clocks)")
         elif data.get("whichever") is not None:
@@ -406,14 +424,20 @@ class Catalog(_Strict):
     flows: tuple[DeclaredFlow, ...] = ()
     retention: tuple[RetentionRule, ...] = ()
     financial_year_end: str = Field(
-        "12-31", description="Last day (MM-DD) of the financial year, which accounting "
-        "retention (end_of_financial_year) runs from.")
+        "12-31",
+        description="Last day (MM-DD) of the financial year, which accounting "
+        "retention (end_of_financial_year) runs from.",
+    )
     timezone: str = Field(
-        "UTC", description="The organisation's IANA time zone (Europe/Paris): financial years, "
-        "months and days are counted on its calendar, not on UTC's.")
+        "UTC",
+        description="The organisation's IANA time zone (Europe/Paris): financial years, "
+        "months and days are counted on its calendar, not on UTC's.",
+    )
     indirect_sources: tuple[Identifier, ...] = Field(
-        (), description="Event sources whose collections do not come from the person (enrichment "
-        "from public registers, GDPR Art. 14): they never count as contact.")
+        (),
+        description="Event sources whose collections do not come from the person (enrichment "
+        "from public registers, GDPR Art. 14): they never count as contact.",
+    )
 
     @field_validator("financial_year_end")
     @classmethod
@@ -441,17 +465,22 @@ class Catalog(_Strict):
         problems += _duplicates("store", stores)
         problems += [
             f"system {s.id!r} names unknown processor {s.processor!r}"
-            for s in self.systems if s.processor not in processors
+            for s in self.systems
+            if s.processor not in processors
         ]
         problems += [
             f"processor {p.id!r} names unknown sub-processor {sub!r}"
-            for p in self.processors for sub in p.sub_processors if sub not in processors
+            for p in self.processors
+            for sub in p.sub_processors
+            if sub not in processors
         ]
         problems += sub_processor_cycles(self.processors)
         problems += _retention_problems(self.retention, set(stores), {s.id for s in self.systems})
         problems += [
             f"flow {f.source!r} -> {f.destination!r} names unknown store {end!r}"
-            for f in self.flows for end in (f.source, f.destination) if end not in set(stores)
+            for f in self.flows
+            for end in (f.source, f.destination)
+            if end not in set(stores)
         ]
         problems += _duplicates("flow", [f"{f.source} -> {f.destination}" for f in self.flows])
         problems += _duplicates("dataset", [d for _, st in self.stores() for d in st.datasets])
@@ -463,8 +492,7 @@ class Catalog(_Strict):
         return next(p for p in self.processors if p.id == processor_id)
 
     def flow(self, source: str, destination: str) -> DeclaredFlow | None:
-        return next((f for f in self.flows if (f.source, f.destination) == (source, destination)),
-                    None)
+        return next((f for f in self.flows if (f.source, f.destination) == (source, destination)), None)
 
     def stores(self) -> list[tuple[System, Store]]:
         return [(system, store) for system in self.systems for store in system.stores]
@@ -500,7 +528,7 @@ def sub_processor_cycles(processors: Iterable[Processor]) -> list[str]:
                 continue
             sub = todo[-1].pop(0)
             if sub in path:
-                cycles.append(" -> ".join((*path[path.index(sub):], sub)))
+                cycles.append(" -> ".join((*path[path.index(sub) :], sub)))
             elif sub not in done and sub in graph:
                 path.append(sub)
                 todo.append(list(graph[sub]))
@@ -514,10 +542,16 @@ def _duplicates(kind: str, ids: list[str]) -> list[str]:
 def _retention_problems(rules: tuple[RetentionRule, ...], stores: set[str], systems: set[str]) -> list[str]:
     """Dangling scopes, and rule keys used twice: expiries cite the key, so it must name one rule."""
     problems = _duplicates("retention rule", [r.key for r in rules])
-    problems += [f"retention rule names unknown store {r.store!r}"
-                 for r in rules if r.store is not None and r.store not in stores]
-    problems += [f"retention rule names unknown system {r.system!r}"
-                 for r in rules if r.system is not None and r.system not in systems]
+    problems += [
+        f"retention rule names unknown store {r.store!r}"
+        for r in rules
+        if r.store is not None and r.store not in stores
+    ]
+    problems += [
+        f"retention rule names unknown system {r.system!r}"
+        for r in rules
+        if r.system is not None and r.system not in systems
+    ]
     return problems
 
 

@@ -91,8 +91,15 @@ class Extension:
     deadline: datetime
 
 
-def extend(received_at: datetime, stored_status: str, already: int, months: int, reason: str,
-           now: datetime, zone: tzinfo = UTC) -> Extension:
+def extend(
+    received_at: datetime,
+    stored_status: str,
+    already: int,
+    months: int,
+    reason: str,
+    now: datetime,
+    zone: tzinfo = UTC,
+) -> Extension:
     """Extend a request's deadline by ``months`` more (Art. 12(3)), or refuse with why.
 
     At most two further months in all; only while the request is open and within its first
@@ -102,13 +109,17 @@ def extend(received_at: datetime, stored_status: str, already: int, months: int,
     """
     total = already + months
     if months < 1 or total > MAX_EXTENSION_MONTHS:
-        raise ExtensionRefused(f"an extension is 1 or 2 months, at most {MAX_EXTENSION_MONTHS} "
-                               f"in all (already extended by {already})")
+        raise ExtensionRefused(
+            f"an extension is 1 or 2 months, at most {MAX_EXTENSION_MONTHS} "
+            f"in all (already extended by {already})"
+        )
     if stored_status == RequestStatus.COMPLETE:
         raise ExtensionRefused("the request is complete: there is nothing left to extend")
     if now > erasure_deadline(received_at, zone):
-        raise ExtensionRefused("an extension must be decided and told to the person within one "
-                               "month of receipt (Art. 12(3)); that month is over")
+        raise ExtensionRefused(
+            "an extension must be decided and told to the person within one "
+            "month of receipt (Art. 12(3)); that month is over"
+        )
     reason = reason.strip()
     if not reason:
         raise ExtensionRefused("an extension needs its reason: the person must be told why")
@@ -117,8 +128,7 @@ def extend(received_at: datetime, stored_status: str, already: int, months: int,
     return Extension(total, reason, now, erasure_deadline(received_at, zone, total))
 
 
-def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts],
-                 now: datetime) -> TaskOutcome:
+def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts], now: datetime) -> TaskOutcome:
     """Done when every holding of the task's categories is gone; retained when what is still held
     is all kept lawfully; outstanding otherwise (also when no holding is found: no evidence, no
     proof of erasure)."""
@@ -137,8 +147,9 @@ def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts],
 
 def _closed(gone: Sequence[HoldingFacts]) -> TaskOutcome:
     """The evidence of a done task is the most recent erasure: the one that finished the job."""
-    last = max(gone, key=lambda h: (h.erased_at is not None, h.erased_at or datetime.min,
-                                    h.last_event_id or ""))
+    last = max(
+        gone, key=lambda h: (h.erased_at is not None, h.erased_at or datetime.min, h.last_event_id or "")
+    )
     return TaskOutcome(TaskStatus.DONE, closed_by_event=last.last_event_id, closed_at=last.erased_at)
 
 
@@ -202,8 +213,14 @@ class OwnCopies:
     def listed(self, received_at: datetime) -> list[dict[str, object]]:
         """What holds payloads received up to ``received_at``, and when the last of them is gone."""
         return [
-            {"where": self.raw_topics, "holds": "native payloads as the sources sent them",
-             "ages_out_by": received_at + self.raw_retention + self.segment_roll},
-            {"where": self.dead_letter_topic, "holds": "payloads the worker refused",
-             "ages_out_by": received_at + self.dead_letter_retention + self.segment_roll},
+            {
+                "where": self.raw_topics,
+                "holds": "native payloads as the sources sent them",
+                "ages_out_by": received_at + self.raw_retention + self.segment_roll,
+            },
+            {
+                "where": self.dead_letter_topic,
+                "holds": "payloads the worker refused",
+                "ages_out_by": received_at + self.dead_letter_retention + self.segment_roll,
+            },
         ]

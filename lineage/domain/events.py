@@ -253,7 +253,12 @@ class IdentityEvent(_EventBase):
 SubjectEvent = CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
 
 DataMovementEvent = Annotated[
-    CollectionEvent | ActivityEvent | MovementEvent | ErasureEvent | ConsentEvent | IdentityEvent
+    CollectionEvent
+    | ActivityEvent
+    | MovementEvent
+    | ErasureEvent
+    | ConsentEvent
+    | IdentityEvent
     | StoreFlowEvent,
     Field(discriminator="action"),
 ]

@@ -76,10 +76,16 @@ class FidesExport:
     def manifests(self) -> dict[str, list[dict[str, Any]]]:
         """Per fideslang resource type, the resources as manifest dicts (JSON-safe)."""
         resources: dict[str, Sequence[BaseModel]] = {
-            "system": self.systems, "dataset": self.datasets,
-            "data_category": self.data_categories, "data_subject": self.data_subjects}
-        return {kind: [r.model_dump(mode="json", exclude_none=True) for r in items]
-                for kind, items in resources.items() if items}
+            "system": self.systems,
+            "dataset": self.datasets,
+            "data_category": self.data_categories,
+            "data_subject": self.data_subjects,
+        }
+        return {
+            kind: [r.model_dump(mode="json", exclude_none=True) for r in items]
+            for kind, items in resources.items()
+            if items
+        }
 
 
 @dataclass
@@ -102,27 +108,44 @@ class _Inputs:
     hops: dict[str, list[TransferHop]]
 
 
-def fides_export(catalog: Catalog, hops: Sequence[TransferHop], observed_stores: Sequence[ObservedStore],
-                 observed_flows: Sequence[ObservedFlow]) -> FidesExport:
+def fides_export(
+    catalog: Catalog,
+    hops: Sequence[TransferHop],
+    observed_stores: Sequence[ObservedStore],
+    observed_flows: Sequence[ObservedFlow],
+) -> FidesExport:
     """Systems, datasets and lineage's own taxonomy extensions, as fideslang models.
 
     ``hops`` is what ``catalog_hops`` returns (judged on the day of the export).
     """
-    inputs = _Inputs(catalog, {store.id: (system, store) for system, store in catalog.stores()},
-                     {seen.store: seen for seen in observed_stores}, _by_store(hops))
+    inputs = _Inputs(
+        catalog,
+        {store.id: (system, store) for system, store in catalog.stores()},
+        {seen.store: seen for seen in observed_stores},
+        _by_store(hops),
+    )
     flows = _store_flows(inputs, catalog, observed_flows) + _chain_flows(inputs)
-    stores = list(dict.fromkeys([*inputs.declared, *inputs.observed,
-                                 *(s for f in observed_flows for s in (f.source, f.destination))]))
+    stores = list(
+        dict.fromkeys(
+            [
+                *inputs.declared,
+                *inputs.observed,
+                *(s for f in observed_flows for s in (f.source, f.destination)),
+            ]
+        )
+    )
     _check_keys_unique(catalog, stores)
     systems = [_system(inputs, system, flows) for system in catalog.systems]
-    systems += [_sub_processor_system(inputs, processor, flows)
-                for processor in _sub_processors(inputs)]
+    systems += [_sub_processor_system(inputs, processor, flows) for processor in _sub_processors(inputs)]
     datasets = [_dataset(inputs, store, observed_flows) for store in stores]
     used = {c for d in datasets for c in d.data_categories or []}
     subjects = {s for system in systems for decl in system.privacy_declarations for s in decl.data_subjects}
-    return FidesExport(sorted(systems, key=lambda s: s.fides_key),
-                       sorted(datasets, key=lambda d: d.fides_key),
-                       _category_extensions(used), _subject_extensions(subjects))
+    return FidesExport(
+        sorted(systems, key=lambda s: s.fides_key),
+        sorted(datasets, key=lambda d: d.fides_key),
+        _category_extensions(used),
+        _subject_extensions(subjects),
+    )
 
 
 def _by_store(hops: Iterable[TransferHop]) -> dict[str, list[TransferHop]]:
@@ -139,8 +162,10 @@ def _check_keys_unique(catalog: Catalog, stores: Sequence[str]) -> None:
         for lineage_id in ids:
             other = keys.setdefault(fides_key(lineage_id), lineage_id)
             if other != lineage_id:
-                raise ValueError(f"{kind}s {other!r} and {lineage_id!r} both become Fides key "
-                                 f"{fides_key(lineage_id)!r}: rename one")
+                raise ValueError(
+                    f"{kind}s {other!r} and {lineage_id!r} both become Fides key "
+                    f"{fides_key(lineage_id)!r}: rename one"
+                )
 
 
 def _held(inputs: _Inputs, store_id: str) -> tuple[list[str], list[str]]:
@@ -148,8 +173,11 @@ def _held(inputs: _Inputs, store_id: str) -> tuple[list[str], list[str]]:
     declared = inputs.declared.get(store_id)
     seen = inputs.observed.get(store_id)
     categories = [*(declared[1].categories if declared else ()), *(seen.categories if seen else ())]
-    types = [*(str(t) for t in declared[1].subject_types), *(seen.subject_types if seen else ())] \
-        if declared else list(seen.subject_types if seen else ())
+    types = (
+        [*(str(t) for t in declared[1].subject_types), *(seen.subject_types if seen else ())]
+        if declared
+        else list(seen.subject_types if seen else ())
+    )
     return list(dict.fromkeys(categories)), list(dict.fromkeys(types))
 
 
@@ -197,45 +225,81 @@ def _chain_flows(inputs: _Inputs) -> list[_Flow]:
 
 def _data_flows(flows: Iterable[_Flow], key: str, outgoing: bool) -> list[DataFlow]:
     chosen = [f for f in flows if (f.source if outgoing else f.target) == key]
-    return [DataFlow(fides_key=f.target if outgoing else f.source,
-                     type=f.target_type if outgoing else "system",
-                     data_categories=sorted(f.categories) or None)
-            for f in sorted(chosen, key=lambda f: f.target if outgoing else f.source)]
+    return [
+        DataFlow(
+            fides_key=f.target if outgoing else f.source,
+            type=f.target_type if outgoing else "system",
+            data_categories=sorted(f.categories) or None,
+        )
+        for f in sorted(chosen, key=lambda f: f.target if outgoing else f.source)
+    ]
 
 
 def _system(inputs: _Inputs, system: CatalogSystem, flows: list[_Flow]) -> System:
     processor = inputs.catalog.processor(system.processor)
     key = fides_key(system.id)
     hops = [hop for store in system.stores for hop in inputs.hops.get(store.id, [])]
-    declarations = [_declaration(inputs, system, purpose, stores, flows, key)
-                    for purpose, stores in _by_purpose(system.stores).items()]
+    declarations = [
+        _declaration(inputs, system, purpose, stores, flows, key)
+        for purpose, stores in _by_purpose(system.stores).items()
+    ]
     return _fides_system(
-        key, system.name, f"{system.name}, run by {processor.name}", system.kind.value, processor,
-        hops, declarations, flows,
+        key,
+        system.name,
+        f"{system.name}, run by {processor.name}",
+        system.kind.value,
+        processor,
+        hops,
+        declarations,
+        flows,
         responsibility="Controller" if processor.role == RecipientRole.CONTROLLER else "Processor",
         datasets=[fides_key(store.id) for store in system.stores],
-        meta={"system": system.id, "processor": processor.id,
-              "stores": [store.id for store in system.stores]})
+        meta={
+            "system": system.id,
+            "processor": processor.id,
+            "stores": [store.id for store in system.stores],
+        },
+    )
 
 
-def _fides_system(key: str, name: str, description: str, kind: str, processor: Processor,
-                  hops: list[TransferHop], declarations: list[PrivacyDeclaration], flows: list[_Flow],
-                  responsibility: str,
-                  datasets: list[str], meta: dict[str, Any]) -> System:
+def _fides_system(
+    key: str,
+    name: str,
+    description: str,
+    kind: str,
+    processor: Processor,
+    hops: list[TransferHop],
+    declarations: list[PrivacyDeclaration],
+    flows: list[_Flow],
+    responsibility: str,
+    datasets: list[str],
+    meta: dict[str, Any],
+) -> System:
     abroad = [hop for hop in hops if hop.verdict.status != HopStatus.INSIDE_EEA]
     egress, ingress = _data_flows(flows, key, True), _data_flows(flows, key, False)
     return System(
-        fides_key=key, name=name, system_type=kind, description=description,
-        legal_name=processor.name, responsibility=[DataResponsibilityTitle(responsibility)],
+        fides_key=key,
+        name=name,
+        system_type=kind,
+        description=description,
+        legal_name=processor.name,
+        responsibility=[DataResponsibilityTitle(responsibility)],
         dpo=processor.notice.email if processor.notice else None,
-        privacy_declarations=declarations, dataset_references=datasets,
-        egress=egress or None, ingress=ingress or None,
+        privacy_declarations=declarations,
+        dataset_references=datasets,
+        egress=egress or None,
+        ingress=ingress or None,
         does_international_transfers=bool(abroad),
         legal_basis_for_transfers=sorted({b for hop in abroad if (b := _transfer_basis(hop))}),
-        meta={"lineage": meta | {
-            "countries": sorted({hop.destination for hop in hops}),
-            "transfers": sorted({describe_hop(hop) for hop in abroad}),
-            "unapproved_transfers": sorted({describe_hop(h) for h in abroad if not h.verdict.approved})}})
+        meta={
+            "lineage": meta
+            | {
+                "countries": sorted({hop.destination for hop in hops}),
+                "transfers": sorted({describe_hop(hop) for hop in abroad}),
+                "unapproved_transfers": sorted({describe_hop(h) for h in abroad if not h.verdict.approved}),
+            }
+        },
+    )
 
 
 def _transfer_basis(hop: TransferHop) -> str | None:
@@ -259,22 +323,31 @@ def _by_purpose(stores: Iterable[Store]) -> dict[str, list[Store]]:
     return grouped
 
 
-def _declaration(inputs: _Inputs, system: CatalogSystem, purpose: str, stores: list[Store],
-                 flows: list[_Flow], key: str) -> PrivacyDeclaration:
+def _declaration(
+    inputs: _Inputs, system: CatalogSystem, purpose: str, stores: list[Store], flows: list[_Flow], key: str
+) -> PrivacyDeclaration:
     ids = {store.id for store in stores}
     categories, subjects = _union(_held(inputs, store.id) for store in stores)
     egress = sorted({f.target for f in flows if f.source == key and f.stores & ids})
     ingress = sorted({f.source for f in flows if f.target == key and f.into & ids})
-    rules = [describe_rule(rule, several_stores=len(stores) > 1)
-             for rule in _rules(inputs.catalog, system, stores, purpose)]
+    rules = [
+        describe_rule(rule, several_stores=len(stores) > 1)
+        for rule in _rules(inputs.catalog, system, stores, purpose)
+    ]
     return PrivacyDeclaration(
-        name=f"{system.name}: {purpose}", data_use=purpose, data_categories=categories,
-        data_subjects=subjects, dataset_references=[fides_key(store.id) for store in stores],
-        egress=egress or None, ingress=ingress or None,
+        name=f"{system.name}: {purpose}",
+        data_use=purpose,
+        data_categories=categories,
+        data_subjects=subjects,
+        dataset_references=[fides_key(store.id) for store in stores],
+        egress=egress or None,
+        ingress=ingress or None,
         retention_period="; ".join(rules) or None,
         data_shared_with_third_parties=bool(egress),
-        shared_categories=sorted({c for f in flows if f.source == key and f.stores & ids
-                                  for c in f.categories if c in categories}))
+        shared_categories=sorted(
+            {c for f in flows if f.source == key and f.stores & ids for c in f.categories if c in categories}
+        ),
+    )
 
 
 def _union(pairs: Iterable[tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
@@ -289,9 +362,12 @@ def _union(pairs: Iterable[tuple[list[str], list[str]]]) -> tuple[list[str], lis
 def _rules(catalog: Catalog, system: CatalogSystem, stores: list[Store], purpose: str) -> list[RetentionRule]:
     """Rules on these stores or their system whose purposes (if any) cover this purpose."""
     ids = {store.id for store in stores}
-    return [rule for rule in catalog.retention
-            if (rule.store in ids or (rule.store is None and rule.system == system.id))
-            and (not rule.purposes or covers(rule.purposes, purpose))]
+    return [
+        rule
+        for rule in catalog.retention
+        if (rule.store in ids or (rule.store is None and rule.system == system.id))
+        and (not rule.purposes or covers(rule.purposes, purpose))
+    ]
 
 
 def _sub_processors(inputs: _Inputs) -> list[Processor]:
@@ -304,24 +380,44 @@ def _sub_processor_system(inputs: _Inputs, processor: Processor, flows: list[_Fl
     """A sub-processor as Fides sees a vendor system: what reaches it, for which purposes."""
     key = SUB_PROCESSOR_PREFIX + processor.id
     stores = sorted({s for f in flows if f.target == key for s in f.stores})
-    hops = [hop for store in stores for hop in inputs.hops.get(store, [])
-            if hop.onward and hop.chain[-1] == processor.id]
+    hops = [
+        hop
+        for store in stores
+        for hop in inputs.hops.get(store, [])
+        if hop.onward and hop.chain[-1] == processor.id
+    ]
     declarations = []
     purposes = {p for s in stores if s in inputs.declared for p in inputs.declared[s][1].purposes}
     for purpose in sorted(purposes):
         within = [s for s in stores if purpose in inputs.declared[s][1].purposes]
         categories, subjects = _union(_held(inputs, s) for s in within)
         egress = sorted({f.target for f in flows if f.source == key and f.stores & set(within)})
-        declarations.append(PrivacyDeclaration(
-            name=f"{processor.name}: {purpose}", data_use=purpose, data_categories=categories,
-            data_subjects=subjects, ingress=sorted({f.source for f in flows if f.target == key
-                                                    and f.stores & set(within)}) or None,
-            egress=egress or None, data_shared_with_third_parties=bool(egress)))
+        declarations.append(
+            PrivacyDeclaration(
+                name=f"{processor.name}: {purpose}",
+                data_use=purpose,
+                data_categories=categories,
+                data_subjects=subjects,
+                ingress=sorted({f.source for f in flows if f.target == key and f.stores & set(within)})
+                or None,
+                egress=egress or None,
+                data_shared_with_third_parties=bool(egress),
+            )
+        )
     parents = sorted({f.source for f in flows if f.target == key})
-    return _fides_system(key, processor.name, f"Sub-processor receiving from {', '.join(parents)}",
-                         "sub_processor", processor, hops, declarations, flows,
-                         responsibility="Sub-Processor", datasets=[],
-                         meta={"processor": processor.id, "stores": stores})
+    return _fides_system(
+        key,
+        processor.name,
+        f"Sub-processor receiving from {', '.join(parents)}",
+        "sub_processor",
+        processor,
+        hops,
+        declarations,
+        flows,
+        responsibility="Sub-Processor",
+        datasets=[],
+        meta={"processor": processor.id, "stores": stores},
+    )
 
 
 def _dataset(inputs: _Inputs, store_id: str, observed_flows: Sequence[ObservedFlow]) -> Dataset:
@@ -329,23 +425,41 @@ def _dataset(inputs: _Inputs, store_id: str, observed_flows: Sequence[ObservedFl
     seen = inputs.observed.get(store_id)
     categories, subjects = _held(inputs, store_id)
     if not categories:  # a store known only as a flow's destination: what arrived there
-        categories = list(dict.fromkeys(c for f in observed_flows if f.destination == store_id
-                                        for c in f.categories))
+        categories = list(
+            dict.fromkeys(c for f in observed_flows if f.destination == store_id for c in f.categories)
+        )
     store = declared[1] if declared else None
     origin = {c: _origin(c, store, seen) for c in categories}
     name = (store.name if store else "") or store_id
-    meta: dict[str, Any] = {"store": store_id, "declared": declared is not None,
-                            "subjects_observed": seen.subjects if seen else 0}
+    meta: dict[str, Any] = {
+        "store": store_id,
+        "declared": declared is not None,
+        "subjects_observed": seen.subjects if seen else 0,
+    }
     if declared:
         meta |= {"system": declared[0].id, "country": declared[1].country}
     return Dataset(
-        fides_key=fides_key(store_id), name=name, meta={"lineage": meta},
+        fides_key=fides_key(store_id),
+        name=name,
+        meta={"lineage": meta},
         description=f"lineage store {store_id}" + ("" if declared else " (not in the catalog)"),
-        data_categories=categories or None, data_uses=list(store.purposes) if store else None,
-        collections=[DatasetCollection(
-            name=_collection_name(store_id), data_subjects=subjects or None,
-            fields=[DatasetField(name=fides_key(c).replace(".", "_"), data_categories=[c],
-                                 description=f"{c}: {origin[c]}") for c in categories])])
+        data_categories=categories or None,
+        data_uses=list(store.purposes) if store else None,
+        collections=[
+            DatasetCollection(
+                name=_collection_name(store_id),
+                data_subjects=subjects or None,
+                fields=[
+                    DatasetField(
+                        name=fides_key(c).replace(".", "_"),
+                        data_categories=[c],
+                        description=f"{c}: {origin[c]}",
+                    )
+                    for c in categories
+                ],
+            )
+        ],
+    )
 
 
 def _origin(category: str, store: Store | None, seen: ObservedStore | None) -> str:
@@ -363,15 +477,26 @@ def _collection_name(store_id: str) -> str:
 
 def _category_extensions(used: set[str]) -> list[DataCategory]:
     """lineage's own categories that the export uses, so Fides can load datasets naming them."""
-    return [DataCategory(fides_key=key, parent_key=parent, name=key.rsplit(".", 1)[-1].replace("_", " "),
-                         description=f"lineage extension of {parent}", is_default=False)
-            for key, parent in EXTENSIONS.items() if key in used]
+    return [
+        DataCategory(
+            fides_key=key,
+            parent_key=parent,
+            name=key.rsplit(".", 1)[-1].replace("_", " "),
+            description=f"lineage extension of {parent}",
+            is_default=False,
+        )
+        for key, parent in EXTENSIONS.items()
+        if key in used
+    ]
 
 
 def _subject_extensions(used: set[str]) -> list[DataSubject]:
     known = {s.fides_key for s in DEFAULT_TAXONOMY.data_subject}
-    return [DataSubject(fides_key=key, name=key.replace("_", " "), description=what, is_default=False)
-            for key, what in SUBJECT_EXTENSIONS.items() if key in used and key not in known]
+    return [
+        DataSubject(fides_key=key, name=key.replace("_", " "), description=what, is_default=False)
+        for key, what in SUBJECT_EXTENSIONS.items()
+        if key in used and key not in known
+    ]
 
 
 def unresolved_references(export: FidesExport) -> list[str]:
@@ -381,8 +506,10 @@ def unresolved_references(export: FidesExport) -> list[str]:
     categories = {c.fides_key for c in taxonomy.data_category} | {c.fides_key for c in export.data_categories}
     subjects = {s.fides_key for s in taxonomy.data_subject} | {s.fides_key for s in export.data_subjects}
     uses = {u.fides_key for u in taxonomy.data_use}
-    resources = {"system": {s.fides_key for s in export.systems},
-                 "dataset": {d.fides_key for d in export.datasets}}
+    resources = {
+        "system": {s.fides_key for s in export.systems},
+        "dataset": {d.fides_key for d in export.datasets},
+    }
     problems: list[str] = []
     for system in export.systems:
         for flow in [*(system.egress or []), *(system.ingress or [])]:
@@ -392,13 +519,22 @@ def unresolved_references(export: FidesExport) -> list[str]:
             if ref not in resources["dataset"]:
                 problems.append(f"{system.fides_key}: unknown dataset {ref}")
         for decl in system.privacy_declarations:
-            problems += [f"{system.fides_key}: unknown data category {c}" for c in decl.data_categories
-                         if c not in categories]
-            problems += [f"{system.fides_key}: unknown data subject {s}" for s in decl.data_subjects
-                         if s not in subjects]
+            problems += [
+                f"{system.fides_key}: unknown data category {c}"
+                for c in decl.data_categories
+                if c not in categories
+            ]
+            problems += [
+                f"{system.fides_key}: unknown data subject {s}"
+                for s in decl.data_subjects
+                if s not in subjects
+            ]
             if decl.data_use not in uses:
                 problems.append(f"{system.fides_key}: unknown data use {decl.data_use}")
     for dataset in export.datasets:
-        problems += [f"{dataset.fides_key}: unknown data category {c}"
-                     for c in dataset.data_categories or [] if c not in categories]
+        problems += [
+            f"{dataset.fides_key}: unknown data category {c}"
+            for c in dataset.data_categories or []
+            if c not in categories
+        ]
     return problems

@@ -94,13 +94,19 @@ class Notice:
 
     def body(self) -> dict[str, Any]:
         document: dict[str, Any] = {
-            "version": NOTICE_VERSION, "kind": self.kind, "controller": self.organisation,
-            "request_id": self.request_id, "task": self.notice_id, "store": self.store,
-            "system": self.system, "categories": list(self.categories),
-            "deadline": self.deadline.isoformat(), "acknowledge": {"url": self.ack_url, "method": "POST"}}
+            "version": NOTICE_VERSION,
+            "kind": self.kind,
+            "controller": self.organisation,
+            "request_id": self.request_id,
+            "task": self.notice_id,
+            "store": self.store,
+            "system": self.system,
+            "categories": list(self.categories),
+            "deadline": self.deadline.isoformat(),
+            "acknowledge": {"url": self.ack_url, "method": "POST"},
+        }
         if self.identifier is not None:
-            document["subject"] = {"identifier": self.identifier,
-                                   "type": identifier_type(self.identifier)}
+            document["subject"] = {"identifier": self.identifier, "type": identifier_type(self.identifier)}
         if self.ack_token is not None:
             document["acknowledge"]["token"] = self.ack_token
         return document
@@ -112,19 +118,26 @@ class Notice:
         message = EmailMessage()
         message["From"], message["To"] = sender, recipient
         what = "Reminder: erasure" if self.kind == "reminder" else "Erasure"
-        message["Subject"] = f"{what} request {self.request_id}, task {self.notice_id} " \
-            f"(due {self.deadline:%Y-%m-%d})"
+        message["Subject"] = (
+            f"{what} request {self.request_id}, task {self.notice_id} (due {self.deadline:%Y-%m-%d})"
+        )
         message.set_content(self.text())
-        message.add_attachment(self.json_bytes(), maintype="application", subtype="json",
-                               filename=f"{self.notice_id}.json")
+        message.add_attachment(
+            self.json_bytes(), maintype="application", subtype="json", filename=f"{self.notice_id}.json"
+        )
         return message
 
     def text(self) -> str:
-        lines = [f"{self.organisation} asks you, as its processor, to erase personal data "
-                 f"(GDPR Art. 17 and 28(3)).", "",
-                 f"Request: {self.request_id}", f"Task: {self.notice_id}", f"Store: {self.store}",
-                 f"Categories: {', '.join(self.categories)}",
-                 f"Deadline: {self.deadline:%Y-%m-%d %H:%M %Z}"]
+        lines = [
+            f"{self.organisation} asks you, as its processor, to erase personal data "
+            f"(GDPR Art. 17 and 28(3)).",
+            "",
+            f"Request: {self.request_id}",
+            f"Task: {self.notice_id}",
+            f"Store: {self.store}",
+            f"Categories: {', '.join(self.categories)}",
+            f"Deadline: {self.deadline:%Y-%m-%d %H:%M %Z}",
+        ]
         if self.identifier is not None:
             lines += [f"Person ({identifier_type(self.identifier)}): {self.identifier}"]
         else:

@@ -18,12 +18,14 @@ _ATOM = r"[^\s@\"'<>(),;:\[\]{}]"
 _EMAIL = re.compile(rf"{_ATOM}{{1,64}}@{_ATOM}{{1,253}}\.{_ATOM}{{1,63}}")
 # International form: + or 00, then 8-15 digits, spaces, dots, dashes or brackets between them.
 _PHONE_INTERNATIONAL = re.compile(
-    r"\+\(?\d(?:[ .\-()]{0,2}\d){7,14}|(?<![\w.\-])00\d(?:[ .\-()]{0,2}\d){7,14}(?![\w\-])")
+    r"\+\(?\d(?:[ .\-()]{0,2}\d){7,14}|(?<![\w.\-])00\d(?:[ .\-()]{0,2}\d){7,14}(?![\w\-])"
+)
 # A national number written without separators: 0 and nine digits, standing alone.
 _PHONE_NATIONAL = re.compile(r"(?<![\w.\-])0\d{9}(?![\w\-])")
 # National forms with separators: 06 12 34 56 78, 06.12.34.56.78, (415) 555-0100, 415-555-0100.
 _PHONE_GROUPED = re.compile(
-    r"(?<![\w.\-])(?:0\d(?:[ .\-]\d{2}){4}|\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4})(?![\w\-])")
+    r"(?<![\w.\-])(?:0\d(?:[ .\-]\d{2}){4}|\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4})(?![\w\-])"
+)
 
 REDACTED = "<redacted>"
 

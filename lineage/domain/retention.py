@@ -48,28 +48,32 @@ class Moment(StrEnum):
     FIRST_SEEN = "first_seen"  # the holding's first sighting: the last resort, it never moves
 
 
-TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType({
-    RetentionTrigger.COLLECTION: Moment.WRITTEN,
-    RetentionTrigger.LAST_CONTACT: Moment.CONTACT,
-    RetentionTrigger.APPLICATION: Moment.COLLECTED,
-    RetentionTrigger.END_OF_CONTRACT: Moment.CONTRACT_END,
-    RetentionTrigger.END_OF_FINANCIAL_YEAR: Moment.COLLECTED,
-    RetentionTrigger.ACCOUNT_CLOSURE: Moment.ACCOUNT_CLOSURE,
-    # "5 years from the date of conclusion" (Code civil art. 2224): the contract is recorded when
-    # concluded, and amendments or updates must not restart the clock, so the first sighting.
-    RetentionTrigger.CONCLUSION: Moment.FIRST_SEEN,
-})
+TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType(
+    {
+        RetentionTrigger.COLLECTION: Moment.WRITTEN,
+        RetentionTrigger.LAST_CONTACT: Moment.CONTACT,
+        RetentionTrigger.APPLICATION: Moment.COLLECTED,
+        RetentionTrigger.END_OF_CONTRACT: Moment.CONTRACT_END,
+        RetentionTrigger.END_OF_FINANCIAL_YEAR: Moment.COLLECTED,
+        RetentionTrigger.ACCOUNT_CLOSURE: Moment.ACCOUNT_CLOSURE,
+        # "5 years from the date of conclusion" (Code civil art. 2224): the contract is recorded when
+        # concluded, and amendments or updates must not restart the clock, so the first sighting.
+        RetentionTrigger.CONCLUSION: Moment.FIRST_SEEN,
+    }
+)
 
 # What a clock runs from when its own moment was never seen but the data is held: a holding that
 # only a copy, an update (collected before lineage watched) or a logged activity put there must
 # still expire, from the best evidence of when the data got there, and never from something
 # that must not move it (an open is written data, but not contact). The end of a contract or of
 # an account has no stand-in: until it happens, the clock has not started.
-MOMENT_FALLBACK: Mapping[Moment, tuple[Moment, ...]] = MappingProxyType({
-    Moment.CONTACT: (Moment.COLLECTED, Moment.FIRST_SEEN),
-    Moment.COLLECTED: (Moment.FIRST_SEEN,),
-    Moment.WRITTEN: (Moment.FIRST_SEEN,),
-})
+MOMENT_FALLBACK: Mapping[Moment, tuple[Moment, ...]] = MappingProxyType(
+    {
+        Moment.CONTACT: (Moment.COLLECTED, Moment.FIRST_SEEN),
+        Moment.COLLECTED: (Moment.FIRST_SEEN,),
+        Moment.WRITTEN: (Moment.FIRST_SEEN,),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,28 +85,36 @@ class MomentMark:
     store_wide: bool
 
 
-_COLLECTED = (MomentMark(Moment.WRITTEN, False), MomentMark(Moment.COLLECTED, False),
-              MomentMark(Moment.CONTACT, False))
+_COLLECTED = (
+    MomentMark(Moment.WRITTEN, False),
+    MomentMark(Moment.COLLECTED, False),
+    MomentMark(Moment.CONTACT, False),
+)
 _RECEIVED = (MomentMark(Moment.WRITTEN, False), MomentMark(Moment.COLLECTED, False))
-_ACTION_MARKS: Mapping[str, tuple[MomentMark, ...]] = MappingProxyType({
-    "collected": _COLLECTED,
-    "updated": (MomentMark(Moment.WRITTEN, False),),
-    "copied": _RECEIVED,
-    "transferred": _RECEIVED,
-})
+_ACTION_MARKS: Mapping[str, tuple[MomentMark, ...]] = MappingProxyType(
+    {
+        "collected": _COLLECTED,
+        "updated": (MomentMark(Moment.WRITTEN, False),),
+        "copied": _RECEIVED,
+        "transferred": _RECEIVED,
+    }
+)
 # Every activity the source logs is data written about the person (a delivery log line), for the
 # categories it names; only a click or a reply is also contact, for the whole store.
 _LOGGED = MomentMark(Moment.WRITTEN, False)
-_ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyType({
-    ActivityKind.CLICKED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
-    ActivityKind.REPLIED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
-    ActivityKind.CONTRACT_ENDED: (MomentMark(Moment.CONTRACT_END, True),),
-    ActivityKind.ACCOUNT_CLOSED: (MomentMark(Moment.ACCOUNT_CLOSURE, True),),
-})
+_ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyType(
+    {
+        ActivityKind.CLICKED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
+        ActivityKind.REPLIED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
+        ActivityKind.CONTRACT_ENDED: (MomentMark(Moment.CONTRACT_END, True),),
+        ActivityKind.ACCOUNT_CLOSED: (MomentMark(Moment.ACCOUNT_CLOSURE, True),),
+    }
+)
 
 
-def moments_marked(event: DataMovementEvent,
-                   indirect_sources: Container[str] = frozenset()) -> tuple[MomentMark, ...]:
+def moments_marked(
+    event: DataMovementEvent, indirect_sources: Container[str] = frozenset()
+) -> tuple[MomentMark, ...]:
     """The moments ``event`` sets, in the store ``marked_store(event)`` names.
 
     Only what comes from the person counts as contact (CNIL 2021-131: a click does, an open does
@@ -214,8 +226,14 @@ def _depth(key: str) -> int:
     return key.count(".") + 1
 
 
-def _rank(rule: RetentionRule, store: str, system: str | None, category: str,
-          purposes: Sequence[str], subject_type: str | None) -> tuple[int, int, int, int] | None:
+def _rank(
+    rule: RetentionRule,
+    store: str,
+    system: str | None,
+    category: str,
+    purposes: Sequence[str],
+    subject_type: str | None,
+) -> tuple[int, int, int, int] | None:
     """How specifically ``rule`` applies (lower is more specific), or None if it does not.
 
     Tiers: store+category, store+purpose, store, system+category, system+purpose, system; among
@@ -273,22 +291,37 @@ class RetentionPolicy:
         self._rules_for: dict[tuple[Any, ...], list[RetentionRule]] = {}
         self._may_move: dict[tuple[Any, ...], bool] = {}
 
-    def _ranked(self, store: str, system: str | None, category: str, purposes: Sequence[str],
-                subject_type: str | None) -> list[tuple[tuple[int, int, int, int], int]]:
+    def _ranked(
+        self, store: str, system: str | None, category: str, purposes: Sequence[str], subject_type: str | None
+    ) -> list[tuple[tuple[int, int, int, int], int]]:
         system = system if system is not None else self._system_of.get(store)
-        return sorted((rank, index) for index, rule in enumerate(self._rules)
-                      if (rank := _rank(rule, store, system, category, purposes, subject_type))
-                      is not None)
+        return sorted(
+            (rank, index)
+            for index, rule in enumerate(self._rules)
+            if (rank := _rank(rule, store, system, category, purposes, subject_type)) is not None
+        )
 
-    def rule_for(self, store: str, system: str | None, category: str,
-                 purposes: Sequence[str], subject_type: str | None = None) -> RetentionRule | None:
+    def rule_for(
+        self,
+        store: str,
+        system: str | None,
+        category: str,
+        purposes: Sequence[str],
+        subject_type: str | None = None,
+    ) -> RetentionRule | None:
         """The most specific rule for one holding (ties: the first in catalog order); the store's
         system comes from the catalog when ``system`` is None."""
         ranked = self._ranked(store, system, category, purposes, subject_type)
         return self._rules[ranked[0][1]] if ranked else None
 
-    def rules_for(self, store: str, system: str | None, category: str, purposes: Sequence[str],
-                  subject_type: str | None = None) -> list[RetentionRule]:
+    def rules_for(
+        self,
+        store: str,
+        system: str | None,
+        category: str,
+        purposes: Sequence[str],
+        subject_type: str | None = None,
+    ) -> list[RetentionRule]:
         """The rules that bind one holding: the most specific, and every legal obligation that
         also covers it (a minimum the specific rule cannot shorten)."""
         key = (store, system, category, tuple(purposes), subject_type)
@@ -297,16 +330,16 @@ class RetentionPolicy:
             self._rules_for[key] = self._bound(store, system, category, purposes, subject_type)
         return self._rules_for[key]
 
-    def _bound(self, store: str, system: str | None, category: str, purposes: Sequence[str],
-               subject_type: str | None) -> list[RetentionRule]:
+    def _bound(
+        self, store: str, system: str | None, category: str, purposes: Sequence[str], subject_type: str | None
+    ) -> list[RetentionRule]:
         ranked = self._ranked(store, system, category, purposes, subject_type)
         if not ranked:
             return []
         chosen = self._rules[ranked[0][1]]
         return [chosen, *(self._rules[i] for _, i in ranked[1:] if self._rules[i].legal_obligation)]
 
-    def may_move(self, store: str, category: str, purposes: Sequence[str],
-                 marks: Iterable[Moment]) -> bool:
+    def may_move(self, store: str, category: str, purposes: Sequence[str], marks: Iterable[Moment]) -> bool:
         """Whether setting ``marks`` on a holding can change its expiry: a writer may skip the
         recomputation when not (an open or a delivery under a last-contact rule). A store with
         purpose- or subject-type-specific rules always may: a new purpose or subject type can
@@ -318,24 +351,30 @@ class RetentionPolicy:
             self._may_move[key] = self._moves(store, category, purposes, marked)
         return self._may_move[key]
 
-    def _moves(self, store: str, category: str, purposes: Sequence[str],
-               marks: frozenset[Moment]) -> bool:
+    def _moves(self, store: str, category: str, purposes: Sequence[str], marks: frozenset[Moment]) -> bool:
         system = self._system_of.get(store)
-        scoped = (r for r in self._rules
-                  if r.store == store or (r.store is None and system is not None and r.system == system))
+        scoped = (
+            r
+            for r in self._rules
+            if r.store == store or (r.store is None and system is not None and r.system == system)
+        )
         if any(r.purposes or r.subject_types for r in scoped):
             return True
-        wanted = {moment for rule in self.rules_for(store, None, category, purposes)
-                  for trigger in rule.triggers
-                  for moment in (TRIGGER_MOMENT[trigger], *MOMENT_FALLBACK.get(TRIGGER_MOMENT[trigger], ()))}
+        wanted = {
+            moment
+            for rule in self.rules_for(store, None, category, purposes)
+            for trigger in rule.triggers
+            for moment in (TRIGGER_MOMENT[trigger], *MOMENT_FALLBACK.get(TRIGGER_MOMENT[trigger], ()))
+        }
         return bool(wanted & marks)
 
     def expiry(self, holding: HoldingClock) -> Expiry | None:
         """When ``holding`` expires, or None if no rule covers it (nothing was promised): under
         its most specific rule, unless a legal obligation covering it keeps it longer. Either
         way the expiry carries the end of the legal obligation, the longest one if several."""
-        rules = self.rules_for(holding.store, holding.system, holding.category, holding.purposes,
-                               holding.subject_type)
+        rules = self.rules_for(
+            holding.store, holding.system, holding.category, holding.purposes, holding.subject_type
+        )
         if not rules:
             return None
         expiries = [self._rule_expiry(rule, holding) for rule in rules]
@@ -369,8 +408,15 @@ class RetentionPolicy:
         started = started.astimezone(self.zone)
         if clock.trigger is RetentionTrigger.END_OF_FINANCIAL_YEAR:
             started = end_of_financial_year(started, self._year_end)
-        return Expiry(rule.key, clock.trigger, add_duration(started, clock.duration), event_id,
-                      rule.legal_obligation, rule.source, moment)
+        return Expiry(
+            rule.key,
+            clock.trigger,
+            add_duration(started, clock.duration),
+            event_id,
+            rule.legal_obligation,
+            rule.source,
+            moment,
+        )
 
 
 def _at(expiry: Expiry) -> datetime:
@@ -378,8 +424,9 @@ def _at(expiry: Expiry) -> datetime:
     return expiry.at
 
 
-def _moment_for(wanted: Moment, moments: Mapping[Moment, tuple[datetime, str]]
-                ) -> tuple[Moment, tuple[datetime, str]] | None:
+def _moment_for(
+    wanted: Moment, moments: Mapping[Moment, tuple[datetime, str]]
+) -> tuple[Moment, tuple[datetime, str]] | None:
     for moment in (wanted, *MOMENT_FALLBACK.get(wanted, ())):
         if moment in moments:
             return moment, moments[moment]
@@ -390,11 +437,11 @@ def _applicable(catalog: Catalog, store: str) -> tuple[tuple[RetentionRule, ...]
     """The rules that can apply to ``store``'s holdings, in catalog order, the financial year
     end if one of them runs from it, and the time zone their calendar arithmetic uses."""
     system = next((sys.id for sys, s in catalog.stores() if s.id == store), None)
-    rules = tuple(r for r in catalog.retention
-                  if r.store == store or (system is not None and r.system == system))
+    rules = tuple(
+        r for r in catalog.retention if r.store == store or (system is not None and r.system == system)
+    )
     uses_year_end = any(RetentionTrigger.END_OF_FINANCIAL_YEAR in r.triggers for r in rules)
-    return (rules, catalog.financial_year_end if uses_year_end else None,
-            catalog.timezone if rules else None)
+    return (rules, catalog.financial_year_end if uses_year_end else None, catalog.timezone if rules else None)
 
 
 # Raised whenever the expiry computation changes what it stores on a holding (2: the end of the
@@ -414,8 +461,9 @@ def rules_changed(old: Catalog, new: Catalog) -> set[str]:
     """The store ids whose holdings may expire differently under ``new``: only those need their
     expiries recomputed after a catalog change (what the fingerprints in the graph decide)."""
     stores = {s.id for _, s in old.stores()} | {s.id for _, s in new.stores()}
-    return {store for store in stores
-            if retention_fingerprint(old, store) != retention_fingerprint(new, store)}
+    return {
+        store for store in stores if retention_fingerprint(old, store) != retention_fingerprint(new, store)
+    }
 
 
 def is_overdue(expiry: Expiry | None, now: datetime) -> bool:

@@ -96,15 +96,23 @@ class _Inputs:
     flows: tuple[ObservedFlow, ...]
 
 
-def record_of_processing(catalog: Catalog, hops: Sequence[TransferHop],
-                         observed_stores: Sequence[ObservedStore],
-                         observed_flows: Sequence[ObservedFlow]) -> list[RopaRow]:
+def record_of_processing(
+    catalog: Catalog,
+    hops: Sequence[TransferHop],
+    observed_stores: Sequence[ObservedStore],
+    observed_flows: Sequence[ObservedFlow],
+) -> list[RopaRow]:
     """Every processing activity of the catalog, plus one row per store observed but undeclared.
 
     ``hops`` is what ``catalog_hops`` returns. Rows are sorted by system, then purpose.
     """
-    inputs = _Inputs(catalog, {store.id: store for _, store in catalog.stores()},
-                     _by_store(hops), _merge_observed(observed_stores), tuple(observed_flows))
+    inputs = _Inputs(
+        catalog,
+        {store.id: store for _, store in catalog.stores()},
+        _by_store(hops),
+        _merge_observed(observed_stores),
+        tuple(observed_flows),
+    )
     rows = [_activity_row(inputs, activity) for activity in _activities(catalog)]
     rows += [_undeclared_row(inputs, store) for store in _undeclared_stores(inputs)]
     return sorted(rows, key=lambda row: (row.system, row.purpose, row.stores))
@@ -133,9 +141,12 @@ def _merge_observed(observed: Iterable[ObservedStore]) -> dict[str, ObservedStor
     for seen in observed:
         prior = merged.get(seen.store)
         if prior is not None:
-            seen = ObservedStore(seen.store, max(prior.subjects, seen.subjects),
-                                 _unique((*prior.subject_types, *seen.subject_types)),
-                                 _unique((*prior.categories, *seen.categories)))
+            seen = ObservedStore(
+                seen.store,
+                max(prior.subjects, seen.subjects),
+                _unique((*prior.subject_types, *seen.subject_types)),
+                _unique((*prior.categories, *seen.categories)),
+            )
         merged[seen.store] = seen
     return merged
 
@@ -167,8 +178,9 @@ def _max_subjects(inputs: _Inputs, stores: Sequence[Store]) -> int:
     return max((inputs.observed[s.id].subjects for s in stores if s.id in inputs.observed), default=0)
 
 
-def _activity_flags(inputs: _Inputs, activity: _Activity, hops: Sequence[TransferHop],
-                    rules: Sequence[RetentionRule]) -> tuple[str, ...]:
+def _activity_flags(
+    inputs: _Inputs, activity: _Activity, hops: Sequence[TransferHop], rules: Sequence[RetentionRule]
+) -> tuple[str, ...]:
     flags: list[str] = []
     if activity.purpose == UNDECLARED:
         flags += [f"{store.id}: no purpose declared" for store in activity.stores]
@@ -191,8 +203,10 @@ def transfer_flag(hop: TransferHop) -> str:
     if status == HopStatus.SCC_MODULE_MISMATCH:
         return f"transfer under the wrong SCC module: {describe_hop(hop)}"
     if status == HopStatus.DEROGATION:
-        return f"transfer on an Art. 49 derogation, occasional only (Art. 49(6): document it " \
+        return (
+            f"transfer on an Art. 49 derogation, occasional only (Art. 49(6): document it "
             f"here): {describe_hop(hop)}"
+        )
     return f"transfer without a valid mechanism: {describe_hop(hop)}"
 
 
@@ -201,8 +215,9 @@ def _observation_flags(store: Store, seen: ObservedStore | None) -> list[str]:
         return []
     categories = [c for c in seen.categories if not covers(store.categories, c)]
     types = [t for t in seen.subject_types if t not in store.subject_types]
-    return [f"{store.id}: observed category {c} not declared for this store" for c in categories] + \
-        [f"{store.id}: observed subject type {t} not declared for this store" for t in types]
+    return [f"{store.id}: observed category {c} not declared for this store" for c in categories] + [
+        f"{store.id}: observed subject type {t} not declared for this store" for t in types
+    ]
 
 
 def _flow_flags(inputs: _Inputs, source: str) -> list[str]:
@@ -227,8 +242,9 @@ def covers(declared: Iterable[str], category: str) -> bool:
     return any(category == d or category.startswith(f"{d}.") for d in declared)
 
 
-def _retention_flags(catalog: Catalog, activity: _Activity,
-                     rules: Sequence[RetentionRule], observed: dict[str, ObservedStore]) -> list[str]:
+def _retention_flags(
+    catalog: Catalog, activity: _Activity, rules: Sequence[RetentionRule], observed: dict[str, ObservedStore]
+) -> list[str]:
     """A store no rule covers is data nobody has promised to erase; say so, and say whether a
     rule exists for the store but only for other purposes. Where rules exist, each category held
     (declared or observed) must have one for this purpose: Art. 30(1)(f) asks for the time
@@ -240,23 +256,31 @@ def _retention_flags(catalog: Catalog, activity: _Activity,
             flags += _category_flags(policy, activity, store, observed.get(store.id))
             continue
         anywhere = any(_names_store(rule, activity.system, store) for rule in catalog.retention)
-        flags.append(f"{store.id} has no retention rule for purpose {activity.purpose}" if anywhere
-                     else f"{store.id} has no retention rule")
+        flags.append(
+            f"{store.id} has no retention rule for purpose {activity.purpose}"
+            if anywhere
+            else f"{store.id} has no retention rule"
+        )
     return flags
 
 
-def _category_flags(policy: RetentionPolicy, activity: _Activity, store: Store,
-                    seen: ObservedStore | None) -> list[str]:
+def _category_flags(
+    policy: RetentionPolicy, activity: _Activity, store: Store, seen: ObservedStore | None
+) -> list[str]:
     """Categories of ``store`` held for some subject type with no rule for this purpose."""
     categories = _unique((*store.categories, *(seen.categories if seen else ())))
     types = _unique((*(str(t) for t in store.subject_types), *(seen.subject_types if seen else ())))
     flags: list[str] = []
     for category in categories:
-        missing = [t for t in types or ("",) if policy.rule_for(
-            store.id, activity.system.id, category, (activity.purpose,), t or None) is None]
+        missing = [
+            t
+            for t in types or ("",)
+            if policy.rule_for(store.id, activity.system.id, category, (activity.purpose,), t or None) is None
+        ]
         if missing and missing != list(types or ("",)):
-            flags.append(f"{store.id}: no retention rule for category {category} "
-                         f"(subject types {', '.join(missing)})")
+            flags.append(
+                f"{store.id}: no retention rule for category {category} (subject types {', '.join(missing)})"
+            )
         elif missing:
             flags.append(f"{store.id}: no retention rule for category {category}")
     return flags
@@ -269,9 +293,12 @@ def _names_store(rule: RetentionRule, system: System, store: Store) -> bool:
 def _applicable_rules(catalog: Catalog, activity: _Activity) -> list[RetentionRule]:
     """Rules naming one of the activity's stores or its system, restricted to matching purposes;
     a rule on a parent purpose (``marketing``) covers its sub-purposes, as retention applies it."""
-    return [rule for rule in catalog.retention
-            if any(_names_store(rule, activity.system, store) for store in activity.stores)
-            and (not rule.purposes or covers(rule.purposes, activity.purpose))]
+    return [
+        rule
+        for rule in catalog.retention
+        if any(_names_store(rule, activity.system, store) for store in activity.stores)
+        and (not rule.purposes or covers(rule.purposes, activity.purpose))
+    ]
 
 
 def describe_hop(hop: TransferHop) -> str:
@@ -285,8 +312,9 @@ def describe_hop(hop: TransferHop) -> str:
     mechanism = f", {verdict.mechanism}" if verdict.mechanism else ""
     reason = verdict.reason.replace(_JOIN, ", ")
     where = f"{hop.organisation} ({hop.country})" if hop.organisation else hop.country
-    return f"{hop.store} via {' -> '.join(hop.chain)} -> {where}: " \
-        f"{verdict.status.value}{mechanism} ({reason})"
+    return (
+        f"{hop.store} via {' -> '.join(hop.chain)} -> {where}: {verdict.status.value}{mechanism} ({reason})"
+    )
 
 
 def describe_rule(rule: RetentionRule, several_stores: bool = False) -> str:
@@ -331,12 +359,20 @@ def _undeclared_row(inputs: _Inputs, store: str) -> RopaRow:
     seen = inputs.observed.get(store)
     incoming = [f.subjects for f in inputs.flows if f.destination == store]
     return RopaRow(
-        activity=f"{store}: not in the catalog", system=UNDECLARED, purpose=UNDECLARED,
-        controller=inputs.catalog.organisation, stores=(store,),
+        activity=f"{store}: not in the catalog",
+        system=UNDECLARED,
+        purpose=UNDECLARED,
+        controller=inputs.catalog.organisation,
+        stores=(store,),
         subject_types=seen.subject_types if seen else (),
-        categories=seen.categories if seen else _unique(
-            c for f in inputs.flows if f.destination == store for c in f.categories),
-        recipients=(), processors=(), countries=(), transfers=(), retention=(),
+        categories=seen.categories
+        if seen
+        else _unique(c for f in inputs.flows if f.destination == store for c in f.categories),
+        recipients=(),
+        processors=(),
+        countries=(),
+        transfers=(),
+        retention=(),
         subjects_observed=seen.subjects if seen else max(incoming, default=0),
         flags=("store not declared in the catalog", *_flow_flags(inputs, store)),
     )

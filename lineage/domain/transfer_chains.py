@@ -49,32 +49,53 @@ class TransferHop:
 
 def recipient(processor: Processor, country: str, onward: bool) -> Recipient:
     """The processor as the law sees it when data reaches it in ``country``."""
-    return Recipient(country=country, organisation=processor.international_organisation,
-                     role=processor.role, onward=onward, sector=processor.sector,
-                     automated=processor.automated)
+    return Recipient(
+        country=country,
+        organisation=processor.international_organisation,
+        role=processor.role,
+        onward=onward,
+        sector=processor.sector,
+        automated=processor.automated,
+    )
 
 
-def _hop(store: str, chain: tuple[str, ...], processor: Processor, country: str,
-         mechanism: Mechanism | None, rules: TransferRules, on: date) -> TransferHop:
+def _hop(
+    store: str,
+    chain: tuple[str, ...],
+    processor: Processor,
+    country: str,
+    mechanism: Mechanism | None,
+    rules: TransferRules,
+    on: date,
+) -> TransferHop:
     judged = judge_hop(recipient(processor, country, len(chain) > 1), mechanism, rules, on)
     return TransferHop(store, chain, country, judged, processor.international_organisation)
 
 
-def store_hops(catalog: Catalog, system: System, store: Store, rules: TransferRules,
-               on: date, mechanism: Mechanism | None = None) -> list[TransferHop]:
+def store_hops(
+    catalog: Catalog,
+    system: System,
+    store: Store,
+    rules: TransferRules,
+    on: date,
+    mechanism: Mechanism | None = None,
+) -> list[TransferHop]:
     """Where the data of one store goes: its location, its processor, and every sub-processor.
 
     ``mechanism`` (a declared flow's) overrides the system's and processor's for the first hop.
     """
     processor = catalog.processor(system.processor)
     mechanism = mechanism or system.transfer_mechanism or processor.transfer_mechanism
-    hops = [_hop(store.id, (processor.id,), processor, country, mechanism, rules, on)
-            for country in dict.fromkeys((store.country, processor.country))]
+    hops = [
+        _hop(store.id, (processor.id,), processor, country, mechanism, rules, on)
+        for country in dict.fromkeys((store.country, processor.country))
+    ]
     return hops + _onward(catalog, store.id, processor, rules, on)
 
 
-def _onward(catalog: Catalog, store: str, first: Processor, rules: TransferRules,
-            on: date) -> list[TransferHop]:
+def _onward(
+    catalog: Catalog, store: str, first: Processor, rules: TransferRules, on: date
+) -> list[TransferHop]:
     """Every sub-processor chain below ``first``, depth first in declaration order, any depth.
 
     Iterative, so no depth limit (not even Python's recursion limit); a cycle (possible only in
@@ -94,34 +115,48 @@ def _onward(catalog: Catalog, store: str, first: Processor, rules: TransferRules
 
 
 def catalog_hops(catalog: Catalog, rules: TransferRules, on: date) -> list[TransferHop]:
-    return [hop for system, store in catalog.stores()
-            for hop in store_hops(catalog, system, store, rules, on)]
+    return [
+        hop for system, store in catalog.stores() for hop in store_hops(catalog, system, store, rules, on)
+    ]
 
 
-def flow_hops(catalog: Catalog, rules: TransferRules, on: date, source: str,
-              destination: str) -> list[TransferHop]:
+def flow_hops(
+    catalog: Catalog, rules: TransferRules, on: date, source: str, destination: str
+) -> list[TransferHop]:
     """The hops of data moved from ``source`` into ``destination``: the destination's own, the
     first judged on the declared flow's mechanism when it has one. Empty for an undeclared store."""
     declared = catalog.flow(source, destination)
     mechanism = declared.transfer_mechanism if declared else None
-    return [hop for system, store in catalog.stores() if store.id == destination
-            for hop in store_hops(catalog, system, store, rules, on, mechanism)]
+    return [
+        hop
+        for system, store in catalog.stores()
+        if store.id == destination
+        for hop in store_hops(catalog, system, store, rules, on, mechanism)
+    ]
 
 
-def flows_with_own_mechanism(catalog: Catalog, rules: TransferRules,
-                             on: date) -> dict[tuple[str, str], list[TransferHop]]:
+def flows_with_own_mechanism(
+    catalog: Catalog, rules: TransferRules, on: date
+) -> dict[tuple[str, str], list[TransferHop]]:
     """Per declared flow that names a mechanism: the hops of what moves along it."""
-    return {(f.source, f.destination): flow_hops(catalog, rules, on, f.source, f.destination)
-            for f in catalog.flows if f.transfer_mechanism is not None}
+    return {
+        (f.source, f.destination): flow_hops(catalog, rules, on, f.source, f.destination)
+        for f in catalog.flows
+        if f.transfer_mechanism is not None
+    }
 
 
-def hops_reaching(hops: list[TransferHop], country: str | None = None,
-                  processor: str | None = None) -> list[TransferHop]:
+def hops_reaching(
+    hops: list[TransferHop], country: str | None = None, processor: str | None = None
+) -> list[TransferHop]:
     """Hops that end in ``country`` (or an international organisation's id) or pass through
     ``processor`` (anywhere in the chain)."""
-    return [h for h in hops
-            if (country is None or country in (h.country, h.organisation))
-            and (processor is None or processor in h.chain)]
+    return [
+        h
+        for h in hops
+        if (country is None or country in (h.country, h.organisation))
+        and (processor is None or processor in h.chain)
+    ]
 
 
 def with_processor_moved(catalog: Catalog, processor_id: str, country: str) -> Catalog:
@@ -131,8 +166,9 @@ def with_processor_moved(catalog: Catalog, processor_id: str, country: str) -> C
     sub-processor; attach it with ``with_sub_processor``.
     """
     country = normalise_country(country)
-    processors = [p.model_copy(update={"country": country}) if p.id == processor_id else p
-                  for p in catalog.processors]
+    processors = [
+        p.model_copy(update={"country": country}) if p.id == processor_id else p for p in catalog.processors
+    ]
     if all(p.id != processor_id for p in catalog.processors):
         processors.append(Processor(id=processor_id, name=processor_id, country=country))
     return catalog.model_copy(update={"processors": tuple(processors)})
@@ -140,9 +176,12 @@ def with_processor_moved(catalog: Catalog, processor_id: str, country: str) -> C
 
 def with_sub_processor(catalog: Catalog, parent_id: str, sub_id: str) -> Catalog:
     """The catalog with ``sub_id`` added under ``parent_id``; refused if that closes a cycle."""
-    processors = [p.model_copy(update={"sub_processors": (*p.sub_processors, sub_id)})
-                  if p.id == parent_id and sub_id not in p.sub_processors else p
-                  for p in catalog.processors]
+    processors = [
+        p.model_copy(update={"sub_processors": (*p.sub_processors, sub_id)})
+        if p.id == parent_id and sub_id not in p.sub_processors
+        else p
+        for p in catalog.processors
+    ]
     cycles = sub_processor_cycles(processors)
     if cycles:
         raise ValueError(f"{sub_id} under {parent_id} would make a {cycles[0]}")

@@ -35,8 +35,9 @@ def organisation_code(code: str) -> str:
     never be mistaken for an ISO country code."""
     upper = code.strip().upper()
     if not re.fullmatch(r"[A-Z][A-Z0-9_-]{2,31}", upper, re.ASCII):
-        raise ValueError(f"international organisation id {code!r} must be 3-32 letters, digits, "
-                         "'-' or '_' (e.g. EPO)")
+        raise ValueError(
+            f"international organisation id {code!r} must be 3-32 letters, digits, '-' or '_' (e.g. EPO)"
+        )
     return upper
 
 
@@ -75,9 +76,11 @@ class Framework(StrEnum):
 
     @property
     def full_name(self) -> str:
-        return {"safe_harbour": "the Safe Harbour principles",
-                "privacy_shield": "the EU-US Privacy Shield",
-                "dpf": "the EU-US Data Privacy Framework"}[self.value]
+        return {
+            "safe_harbour": "the Safe Harbour principles",
+            "privacy_shield": "the EU-US Privacy Shield",
+            "dpf": "the EU-US Data Privacy Framework",
+        }[self.value]
 
 
 class Sector(StrEnum):
@@ -145,8 +148,11 @@ class Adequacy(_Strict):
     def in_force(self, on: date) -> bool:
         """``valid_until`` is the last day in force (a sunset clause); ``ended`` the first day
         no longer in force (a judgment annuls with effect on the day it is delivered)."""
-        return self.starts <= on and (self.valid_until is None or on <= self.valid_until) \
+        return (
+            self.starts <= on
+            and (self.valid_until is None or on <= self.valid_until)
             and (self.ended is None or on < self.ended)
+        )
 
     def not_in_force_why(self, on: date) -> str:
         """Why the decision does not apply on ``on``: the dates a DPO will check."""

@@ -74,11 +74,19 @@ class Pipeline:
     logs: CapturedLogs | None = None
 
     @classmethod
-    def build(cls, catalog: Catalog, key: bytes, received_at: datetime,
-              logs: CapturedLogs | None = None) -> Pipeline:
+    def build(
+        cls, catalog: Catalog, key: bytes, received_at: datetime, logs: CapturedLogs | None = None
+    ) -> Pipeline:
         today = date.today()
-        return cls(build_adapters(catalog), SubjectHasher(key), RetentionPolicy(catalog),
-                   unapproved_flows(catalog, today), unapproved_moves(catalog, today), received_at, logs)
+        return cls(
+            build_adapters(catalog),
+            SubjectHasher(key),
+            RetentionPolicy(catalog),
+            unapproved_flows(catalog, today),
+            unapproved_moves(catalog, today),
+            received_at,
+            logs,
+        )
 
 
 def _where(exc: BaseException) -> str:
@@ -96,8 +104,9 @@ def _where(exc: BaseException) -> str:
 def crash(location: str, exc: BaseException, kind: str = "crash") -> Observation:
     where = _where(exc)
     message = redact(str(exc))[:200]
-    return Observation(kind, location, f"{type(exc).__name__} at {where}",
-                       f"{type(exc).__name__}: {message} at {where}")
+    return Observation(
+        kind, location, f"{type(exc).__name__} at {where}", f"{type(exc).__name__}: {message} at {where}"
+    )
 
 
 def _shape(found: str) -> str:
@@ -110,9 +119,15 @@ def leak_observations(location: str, text: str) -> list[Observation]:
     found = []
     for leak in leaks(text):
         at = text.find(leak)
-        context = text[max(0, at - 100): at + len(leak) + 40].replace("\n", " ")
-        found.append(Observation("leak", location, f"{leak_kind(leak)} {_shape(leak)}",
-                                 f"{leak_kind(leak)} {leak!r} in ...{context}..."))
+        context = text[max(0, at - 100) : at + len(leak) + 40].replace("\n", " ")
+        found.append(
+            Observation(
+                "leak",
+                location,
+                f"{leak_kind(leak)} {_shape(leak)}",
+                f"{leak_kind(leak)} {leak!r} in ...{context}...",
+            )
+        )
     return found
 
 
@@ -125,8 +140,15 @@ def _holding_inputs(event: DataMovementEvent) -> list[dict[str, Any]]:
     for index, row in enumerate(rows.holdings):
         marks = {*row["marks"], *wide.get((row["subject"], row["store"]), ()), Moment.FIRST_SEEN.value}
         moments = {f"{m}_ms": row["at"] for m in marks} | {f"{m}_event": row["event_id"] for m in marks}
-        inputs.append({"id": f"h{index}", "store": row["store"], "category": row["category"],
-                       "purposes": [row["purpose"]] if row["purpose"] else [], **moments})
+        inputs.append(
+            {
+                "id": f"h{index}",
+                "store": row["store"],
+                "category": row["category"],
+                "purposes": [row["purpose"]] if row["purpose"] else [],
+                **moments,
+            }
+        )
     return inputs
 
 
@@ -152,8 +174,14 @@ def record_stage(pipeline: Pipeline, event: DataMovementEvent, outcome: Outcome)
             outcome.problems.append(crash(location, exc))
             continue
         if isinstance(result, DeadLetter):
-            outcome.problems.append(Observation("roundtrip", location, result.reason[:120],
-                                                f"an encoded event is refused: {result.reason[:300]}"))
+            outcome.problems.append(
+                Observation(
+                    "roundtrip",
+                    location,
+                    result.reason[:120],
+                    f"an encoded event is refused: {result.reason[:300]}",
+                )
+            )
 
 
 def _dead_letter(letter: DeadLetter, outcome: Outcome) -> None:
@@ -175,8 +203,9 @@ def examine(pipeline: Pipeline, mutant: Mutant) -> Outcome:
     if pipeline.logs is not None:
         pipeline.logs.take()
     try:
-        result = normalise(mutant.source, mutant.body, pipeline.adapters, pipeline.hasher, {},
-                           pipeline.received_at)
+        result = normalise(
+            mutant.source, mutant.body, pipeline.adapters, pipeline.hasher, {}, pipeline.received_at
+        )
     except Exception as exc:
         outcome.problems.append(crash("normalise", exc))
         result = None

@@ -37,8 +37,18 @@ class Tally:
     statuses: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Tally) -> None:
-        for name in ("payloads", "accepted", "refused", "refused_with_reason", "events", "crashes",
-                     "internal_errors", "roundtrip_failures", "http_5xx", "slow"):
+        for name in (
+            "payloads",
+            "accepted",
+            "refused",
+            "refused_with_reason",
+            "events",
+            "crashes",
+            "internal_errors",
+            "roundtrip_failures",
+            "http_5xx",
+            "slow",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.leaks.update(other.leaks)
         self.statuses.update(other.statuses)
@@ -61,18 +71,32 @@ class Tally:
 
     @property
     def failing(self) -> bool:
-        return bool(self.crashes or self.internal_errors or self.roundtrip_failures or self.http_5xx
-                    or sum(self.leaks.values()) or self.dead_letter_share < 1.0)
+        return bool(
+            self.crashes
+            or self.internal_errors
+            or self.roundtrip_failures
+            or self.http_5xx
+            or sum(self.leaks.values())
+            or self.dead_letter_share < 1.0
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"payloads": self.payloads, "accepted": self.accepted, "refused": self.refused,
-                "dead_lettered_with_reason": self.refused_with_reason,
-                "dead_letter_share": round(self.dead_letter_share, 6), "canonical_events": self.events,
-                "crashes": self.crashes, "internal_errors": self.internal_errors,
-                "roundtrip_failures": self.roundtrip_failures, "http_5xx": self.http_5xx,
-                "slow_payloads": self.slow,
-                "leaks": dict(sorted(self.leaks.items())), "leaks_total": sum(self.leaks.values()),
-                **({"http_statuses": dict(sorted(self.statuses.items()))} if self.statuses else {})}
+        return {
+            "payloads": self.payloads,
+            "accepted": self.accepted,
+            "refused": self.refused,
+            "dead_lettered_with_reason": self.refused_with_reason,
+            "dead_letter_share": round(self.dead_letter_share, 6),
+            "canonical_events": self.events,
+            "crashes": self.crashes,
+            "internal_errors": self.internal_errors,
+            "roundtrip_failures": self.roundtrip_failures,
+            "http_5xx": self.http_5xx,
+            "slow_payloads": self.slow,
+            "leaks": dict(sorted(self.leaks.items())),
+            "leaks_total": sum(self.leaks.values()),
+            **({"http_statuses": dict(sorted(self.statuses.items()))} if self.statuses else {}),
+        }
 
 
 @dataclass
@@ -88,11 +112,18 @@ class Finding:
     minimal: bytes | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"leg": self.leg, "source": self.source, "kind": self.problem.kind,
-                "location": self.problem.location, "signature": self.problem.signature,
-                "detail": self.problem.detail, "count": self.count, "mutation": self.mutation,
-                "example": shown(self.minimal if self.minimal is not None else self.body),
-                "example_bytes": len(self.minimal if self.minimal is not None else self.body)}
+        return {
+            "leg": self.leg,
+            "source": self.source,
+            "kind": self.problem.kind,
+            "location": self.problem.location,
+            "signature": self.problem.signature,
+            "detail": self.problem.detail,
+            "count": self.count,
+            "mutation": self.mutation,
+            "example": shown(self.minimal if self.minimal is not None else self.body),
+            "example_bytes": len(self.minimal if self.minimal is not None else self.body),
+        }
 
 
 class FindingBook:
@@ -123,6 +154,7 @@ def shown(body: bytes) -> str:
 
 # --- shrinking -----------------------------------------------------------------------------
 
+
 def _candidates(doc: Any) -> Iterator[Any]:
     """Smaller variants of ``doc``: one field or item dropped, one string or container shortened."""
     if isinstance(doc, dict):
@@ -133,13 +165,13 @@ def _candidates(doc: Any) -> Iterator[Any]:
                 yield {**doc, key: smaller}
     elif isinstance(doc, list):
         for index in range(len(doc)):
-            yield doc[:index] + doc[index + 1:]
+            yield doc[:index] + doc[index + 1 :]
         for index, value in enumerate(doc):
             for smaller in _candidates(value):
-                yield [*doc[:index], smaller, *doc[index + 1:]]
+                yield [*doc[:index], smaller, *doc[index + 1 :]]
     elif isinstance(doc, str) and len(doc) > 64:
         yield doc[: len(doc) // 2]
-        yield doc[len(doc) // 2:]
+        yield doc[len(doc) // 2 :]
 
 
 def _encode(doc: Any) -> bytes:

@@ -51,9 +51,12 @@ class LegResult:
         return self.total().failing or bool(self.extra.get("failures"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seconds": round(self.seconds, 1),
-                "per_source": {s: t.as_dict() for s, t in self.tallies.items()},
-                "total": self.total().as_dict(), **self.extra}
+        return {
+            "seconds": round(self.seconds, 1),
+            "per_source": {s: t.as_dict() for s, t in self.tallies.items()},
+            "total": self.total().as_dict(),
+            **self.extra,
+        }
 
 
 def tally_outcome(tally: Tally, outcome: Outcome) -> None:
@@ -71,30 +74,48 @@ def tally_outcome(tally: Tally, outcome: Outcome) -> None:
 def slow(seconds: float, outcome: Outcome) -> Observation:
     """One payload that held the worker's code for ``seconds``; grouped by order of magnitude."""
     stage = "normalise (refused)" if outcome.refused else "normalise + record stage"
-    return Observation("slow", stage, f"over {10 ** len(str(int(seconds))) // 10 or 1}s",
-                       f"{seconds:.1f}s in {stage}; reason {len(outcome.reason or '')} characters long")
+    return Observation(
+        "slow",
+        stage,
+        f"over {10 ** len(str(int(seconds))) // 10 or 1}s",
+        f"{seconds:.1f}s in {stage}; reason {len(outcome.reason or '')} characters long",
+    )
 
 
 def _same_problem(pipeline: Pipeline, source: str, problem: Observation) -> Callable[[bytes], bool]:
     def still_fails(body: bytes) -> bool:
         found = examine(pipeline, Mutant(source, "", body)).problems
-        return any((p.kind, p.location, p.signature) == (problem.kind, problem.location, problem.signature)
-                   for p in found)
+        return any(
+            (p.kind, p.location, p.signature) == (problem.kind, problem.location, problem.signature)
+            for p in found
+        )
+
     return still_fails
 
 
 def shrink_findings(pipeline: Pipeline, book: FindingBook, leg: str = "in_process") -> None:
     """A minimal example per finding of ``leg``, re-checked through the same code."""
     for finding in book:
-        if finding.leg == leg and finding.minimal is None and finding.problem.kind != "slow" \
-                and len(finding.body) <= SHRINK_MAX_BYTES:
+        if (
+            finding.leg == leg
+            and finding.minimal is None
+            and finding.problem.kind != "slow"
+            and len(finding.body) <= SHRINK_MAX_BYTES
+        ):
             finding.minimal = shrink(finding.body, _same_problem(pipeline, finding.source, finding.problem))
 
 
-def run_in_process(catalog: Catalog, per_source: int, *, seed: int = 0,
-                   sources: Sequence[str] = SOURCE_NAMES, marks: Marks | None = None,
-                   book: FindingBook | None = None, progress: bool = False,
-                   minimise: bool = True) -> LegResult:
+def run_in_process(
+    catalog: Catalog,
+    per_source: int,
+    *,
+    seed: int = 0,
+    sources: Sequence[str] = SOURCE_NAMES,
+    marks: Marks | None = None,
+    book: FindingBook | None = None,
+    progress: bool = False,
+    minimise: bool = True,
+) -> LegResult:
     """``per_source`` mutants of each source through normalise and the record-stage code."""
     marks, book = marks or Marks(), book if book is not None else FindingBook()
     seeds = seed_payloads()
@@ -115,8 +136,11 @@ def run_in_process(catalog: Catalog, per_source: int, *, seed: int = 0,
                 for problem in outcome.problems:
                     book.note("in_process", source, problem, mutant.mutation, mutant.body)
                 if progress and tally.payloads % PROGRESS_EVERY == 0:
-                    print(f"  {source}: {tally.payloads} payloads, {time.monotonic() - started:.0f}s",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  {source}: {tally.payloads} payloads, {time.monotonic() - started:.0f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
         if minimise:
             shrink_findings(pipeline, book)
         captured = logs.total

@@ -82,8 +82,9 @@ def served(settings: Settings, port: int = 0) -> Iterator[str]:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(create_api(settings), log_config=None, lifespan="on",
-                                           access_log=True))
+    server = uvicorn.Server(
+        uvicorn.Config(create_api(settings), log_config=None, lifespan="on", access_log=True)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -100,8 +101,10 @@ def served(settings: Settings, port: int = 0) -> Iterator[str]:
 
 
 def graph_properties(settings: Settings) -> Iterator[dict[str, Any]]:
-    with open_driver(settings) as driver, driver.session(
-            database=settings.neo4j.database, default_access_mode=READ_ACCESS) as session:
+    with (
+        open_driver(settings) as driver,
+        driver.session(database=settings.neo4j.database, default_access_mode=READ_ACCESS) as session,
+    ):
         for query in (ALL_NODE_PROPERTIES, ALL_RELATIONSHIP_PROPERTIES):
             for record in session.run(query):
                 yield record["p"]
@@ -135,8 +138,9 @@ class HttpLeg:
 
     def problem(self, source: str, problem: Observation, mutant: Mutant | None) -> None:
         self.tallies[source].count(problem)
-        self.book.note("http", source, problem, mutant.mutation if mutant else "?",
-                       mutant.body if mutant else b"")
+        self.book.note(
+            "http", source, problem, mutant.mutation if mutant else "?", mutant.body if mutant else b""
+        )
 
     def post_all(self, base_url: str, batches: dict[str, list[Mutant]], logs: CapturedLogs) -> None:
         with httpx.Client(timeout=60) as client:
@@ -150,11 +154,17 @@ class HttpLeg:
         logs.take()
         tally.payloads += 1
         try:
-            response = client.post(url, content=mutant.body,
-                                   headers=signed_headers(self.settings, mutant.source, url, mutant.body))
+            response = client.post(
+                url,
+                content=mutant.body,
+                headers=signed_headers(self.settings, mutant.source, url, mutant.body),
+            )
         except httpx.HTTPError as exc:
-            self.problem(mutant.source, Observation("crash", "http_server", type(exc).__name__,
-                                                    f"no answer: {type(exc).__name__}"), mutant)
+            self.problem(
+                mutant.source,
+                Observation("crash", "http_server", type(exc).__name__, f"no answer: {type(exc).__name__}"),
+                mutant,
+            )
             return
         tally.statuses[str(response.status_code)] += 1
         for found in leak_observations("http_responses", response.text):
@@ -164,9 +174,18 @@ class HttpLeg:
                 self.problem(mutant.source, found, mutant)
         if response.status_code >= 500:
             tally.http_5xx += 1
-            self.book.note("http", mutant.source, Observation(
-                "http_5xx", "http_server", f"{response.status_code} {_reason_of(response)[:80]}",
-                f"{response.status_code}: {response.text[:300]}"), mutant.mutation, mutant.body)
+            self.book.note(
+                "http",
+                mutant.source,
+                Observation(
+                    "http_5xx",
+                    "http_server",
+                    f"{response.status_code} {_reason_of(response)[:80]}",
+                    f"{response.status_code}: {response.text[:300]}",
+                ),
+                mutant.mutation,
+                mutant.body,
+            )
         elif response.status_code >= 400:
             tally.refused += 1
             tally.refused_with_reason += bool(_reason_of(response).strip())
@@ -183,8 +202,13 @@ class HttpLeg:
             for found in leak_observations("dead_letter_topic", reason):
                 self.problem(_source_of(letter), found, self._by_leak(reason))
             if letter.get("stage") == "record":
-                self.problem(_source_of(letter), Observation(
-                    "crash", "worker:record", reason[:120], f"record stage refused an event: {reason}"), None)
+                self.problem(
+                    _source_of(letter),
+                    Observation(
+                        "crash", "worker:record", reason[:120], f"record stage refused an event: {reason}"
+                    ),
+                    None,
+                )
                 continue
             refused[(str(letter.get("source")), _payload_of(letter))] = reason
         for sent in self.sent:
@@ -192,9 +216,16 @@ class HttpLeg:
             why = refused.get((sent.mutant.source, sent.mutant.body))
             if why is None and sent.expected_refused:
                 tally.refused += 1
-                self.problem(sent.mutant.source, Observation(
-                    "missing_reason", "dead_letter_topic", "refused body not dead-lettered",
-                    "the in-process run refuses it, the dead-letter topic does not hold it"), sent.mutant)
+                self.problem(
+                    sent.mutant.source,
+                    Observation(
+                        "missing_reason",
+                        "dead_letter_topic",
+                        "refused body not dead-lettered",
+                        "the in-process run refuses it, the dead-letter topic does not hold it",
+                    ),
+                    sent.mutant,
+                )
             elif why is None:
                 tally.accepted += 1
                 tally.events += sent.expected_events
@@ -232,10 +263,19 @@ def _payload_of(letter: dict[str, Any]) -> bytes:
     return str(letter.get("payload", "")).encode("utf-8")
 
 
-def run_http_leg(settings: Settings, catalog: Catalog, per_source: int, *, seed: int = 1,
-                 marks: Marks | None = None, book: FindingBook | None = None, api_port: int = 0,
-                 worker_loglevel: str = "info", timeout_s: float = 900.0,
-                 sources: Sequence[str] = SOURCE_NAMES) -> LegResult:
+def run_http_leg(
+    settings: Settings,
+    catalog: Catalog,
+    per_source: int,
+    *,
+    seed: int = 1,
+    marks: Marks | None = None,
+    book: FindingBook | None = None,
+    api_port: int = 0,
+    worker_loglevel: str = "info",
+    timeout_s: float = 900.0,
+    sources: Sequence[str] = SOURCE_NAMES,
+) -> LegResult:
     """Posts ``per_source`` signed mutants per source, lets a real worker process them, scans.
 
     ``settings`` must carry the run's own namespace, consumer group and source secrets
@@ -258,15 +298,20 @@ def run_http_leg(settings: Settings, catalog: Catalog, per_source: int, *, seed:
     canonical = [v.decode("utf-8", "replace") for v in read_topic(bootstrap, names.canonical.name)]
     letters = [json.loads(v) for v in read_topic(bootstrap, names.dead_letter.name)]
     leg.reconcile(letters)
-    extra = {"canonical_topic_events": len(canonical), "dead_letters": len(letters),
-             "worker_log": str(log_file),
-             "leaks_canonical_topic": leg.scan("canonical_topic", canonical),
-             "leaks_worker_log": leg.scan("worker_log", _lines(log_file)),
-             "leaks_graph": 0}
+    extra = {
+        "canonical_topic_events": len(canonical),
+        "dead_letters": len(letters),
+        "worker_log": str(log_file),
+        "leaks_canonical_topic": leg.scan("canonical_topic", canonical),
+        "leaks_worker_log": leg.scan("worker_log", _lines(log_file)),
+        "leaks_graph": 0,
+    }
     properties = list(graph_properties(settings))
     extra["graph_entities_scanned"] = len(properties)
-    extra["leaks_graph"] = leg.scan("graph", [json.dumps(p, ensure_ascii=False, default=str)
-                                              for p in properties if leaks_in_properties([p])])
+    extra["leaks_graph"] = leg.scan(
+        "graph",
+        [json.dumps(p, ensure_ascii=False, default=str) for p in properties if leaks_in_properties([p])],
+    )
     return LegResult("http", {s: leg.tallies[s] for s in sources}, time.monotonic() - started, extra)
 
 

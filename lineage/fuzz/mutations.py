@@ -46,20 +46,33 @@ class Marks:
         form = rng.random()
         if form < 0.55:
             return f"{local}@{EMAIL_DOMAIN}"
-        return rng.choice((
-            f"{local.upper()}@{EMAIL_DOMAIN.upper()}", f'"Fuzz {self.count}" <{local}@{EMAIL_DOMAIN}>',
-            f"mailto:{local}@{EMAIL_DOMAIN}", f"{local}+tag@{EMAIL_DOMAIN}",
-            f"  {local}@{EMAIL_DOMAIN}  ", f"{local}\uff20{EMAIL_DOMAIN}",
-        ))
+        return rng.choice(
+            (
+                f"{local.upper()}@{EMAIL_DOMAIN.upper()}",
+                f'"Fuzz {self.count}" <{local}@{EMAIL_DOMAIN}>',
+                f"mailto:{local}@{EMAIL_DOMAIN}",
+                f"{local}+tag@{EMAIL_DOMAIN}",
+                f"  {local}@{EMAIL_DOMAIN}  ",
+                f"{local}\uff20{EMAIL_DOMAIN}",
+            )
+        )
 
     def phone(self, rng: random.Random) -> str:
         self.count += 1
         d = f"{self.count % 1_000_000:06d}"
         pairs = f"{d[:2]} {d[2:4]} {d[4:]}"
-        return rng.choice((
-            f"+33 7 99 {pairs}", f"+33799{d}", f"0033 7 99 {pairs}", f"07 99 {pairs}",
-            f"07.99.{d[:2]}.{d[2:4]}.{d[4:]}", f"0799{d}", f"+33 (0)7 99 {pairs}", f"tel:+33799{d}",
-        ))
+        return rng.choice(
+            (
+                f"+33 7 99 {pairs}",
+                f"+33799{d}",
+                f"0033 7 99 {pairs}",
+                f"07 99 {pairs}",
+                f"07.99.{d[:2]}.{d[2:4]}.{d[4:]}",
+                f"0799{d}",
+                f"+33 (0)7 99 {pairs}",
+                f"tel:+33799{d}",
+            )
+        )
 
     def any(self, rng: random.Random) -> str:
         return self.email(rng) if rng.random() < 0.65 else self.phone(rng)
@@ -84,6 +97,7 @@ class _Work:
 
 
 # --- walking the document --------------------------------------------------------------------
+
 
 def _slots(root: list[Any]) -> list[tuple[Any, Any]]:
     """Every (container, key) below ``root`` (a one-item box around the document)."""
@@ -137,7 +151,9 @@ def random_json(rng: random.Random, marks: Marks, depth: int = 0) -> Any:
     """A small arbitrary JSON value (some strings carry an injected address)."""
     kind = rng.randrange(8 if depth < 3 else 6)
     scalars: list[Callable[[], Any]] = [
-        lambda: None, lambda: rng.random() < 0.5, lambda: rng.randint(-2**70, 2**70),
+        lambda: None,
+        lambda: rng.random() < 0.5,
+        lambda: rng.randint(-(2**70), 2**70),
         lambda: rng.uniform(-1e12, 1e12),
         lambda: "".join(chr(rng.randint(32, 0x2FFF)) for _ in range(rng.randint(0, 12))),
         lambda: marks.any(rng),
@@ -150,6 +166,7 @@ def random_json(rng: random.Random, marks: Marks, depth: int = 0) -> Any:
 
 
 # --- structural mutations ------------------------------------------------------------------
+
 
 def delete_field(work: _Work) -> str:
     for _ in range(work.rng.randint(1, 3)):
@@ -187,9 +204,33 @@ def random_value(work: _Work) -> str:
 
 
 NUMBERS: tuple[Any, ...] = (
-    0, -1, -2**31, 2**31, 2**53 + 1, 2**63, 2**64, -2**63 - 1, 10**30, 1e308, -1e308, 5e-324, 0.5,
-    -0.0, 1.5e12, 253402300799999, -62135596800000, "0", "-1", "007", "1e5", "9" * 40, " 12 ",
-    "0x1F", "١٢٣", "1_000", "+5",
+    0,
+    -1,
+    -(2**31),
+    2**31,
+    2**53 + 1,
+    2**63,
+    2**64,
+    -(2**63) - 1,
+    10**30,
+    1e308,
+    -1e308,
+    5e-324,
+    0.5,
+    -0.0,
+    1.5e12,
+    253402300799999,
+    -62135596800000,
+    "0",
+    "-1",
+    "007",
+    "1e5",
+    "9" * 40,
+    " 12 ",
+    "0x1F",
+    "١٢٣",
+    "1_000",
+    "+5",
 )
 
 
@@ -201,12 +242,33 @@ def numbers(work: _Work) -> str:
 
 
 PLACEHOLDER_DATES: tuple[Any, ...] = (
-    "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59Z",
-    "9999-12-31T23:59:59-12:00", "1970-01-01T00:00:00Z", "1970-01-01", "0000-00-00 00:00:00",
-    "2026-02-30T10:00:00Z", "2026-13-01T00:00:00Z", "2026-03-06T25:61:00Z", "2026-03-06T10:00:00",
-    "2026-03-06T10:00:00+24:00", "9999-12-31 23:59:59", "0001-01-01 00:00:00", "now", "",
-    "2099-12-31T23:59:59.999999-23:59", "1999-12-31T23:59:59.999999Z", "2100-01-01T00:00:00+00:00",
-    0, -1, 1, 253402300799, 253402300799999, -62135596800, 4102444800000, 946684799999,
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59Z",
+    "9999-12-31T23:59:59-12:00",
+    "1970-01-01T00:00:00Z",
+    "1970-01-01",
+    "0000-00-00 00:00:00",
+    "2026-02-30T10:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-03-06T25:61:00Z",
+    "2026-03-06T10:00:00",
+    "2026-03-06T10:00:00+24:00",
+    "9999-12-31 23:59:59",
+    "0001-01-01 00:00:00",
+    "now",
+    "",
+    "2099-12-31T23:59:59.999999-23:59",
+    "1999-12-31T23:59:59.999999Z",
+    "2100-01-01T00:00:00+00:00",
+    0,
+    -1,
+    1,
+    253402300799,
+    253402300799999,
+    -62135596800,
+    4102444800000,
+    946684799999,
 )
 
 
@@ -230,7 +292,7 @@ def deep_nesting(work: _Work) -> str:
 
 def long_string(work: _Work) -> str:
     size = work.rng.choice(work.long_sizes)
-    filler = work.rng.choice(("x", "é", "\U0001F600", " "))
+    filler = work.rng.choice(("x", "é", "\U0001f600", " "))
     text = filler * (size // 2) + work.marks.any(work.rng) + filler * (size // 2)
     container, key = _pick(work, _strings)
     _set(work, container, key, text)
@@ -312,9 +374,20 @@ def inject_keys(work: _Work) -> str:
 
 
 STRUCTURAL: tuple[tuple[Callable[[_Work], str], float], ...] = (
-    (inject_everywhere, 3), (inject_one, 3), (inject_keys, 1), (delete_field, 2), (type_swap, 2),
-    (random_value, 1.5), (numbers, 2), (dates, 2.5), (deep_nesting, 0.7), (long_string, 0.6),
-    (long_integer, 0.5), (nan_infinity, 0.4), (lone_surrogate, 0.5), (duplicate_keys, 1),
+    (inject_everywhere, 3),
+    (inject_one, 3),
+    (inject_keys, 1),
+    (delete_field, 2),
+    (type_swap, 2),
+    (random_value, 1.5),
+    (numbers, 2),
+    (dates, 2.5),
+    (deep_nesting, 0.7),
+    (long_string, 0.6),
+    (long_integer, 0.5),
+    (nan_infinity, 0.4),
+    (lone_surrogate, 0.5),
+    (duplicate_keys, 1),
 )
 
 
@@ -337,11 +410,16 @@ def non_json(rng: random.Random, body: bytes, marks: Marks) -> tuple[str, bytes]
     mark = marks.any(rng).encode("utf-8")
     cut = rng.randint(0, max(0, len(body) - 1))
     variants: dict[str, Callable[[], bytes]] = {
-        "empty": lambda: b"", "blank": lambda: b" \n\t", "null": lambda: b"null",
-        "NaN": lambda: b"NaN", "Infinity": lambda: b"-Infinity",
+        "empty": lambda: b"",
+        "blank": lambda: b" \n\t",
+        "null": lambda: b"null",
+        "NaN": lambda: b"NaN",
+        "Infinity": lambda: b"-Infinity",
         "form": lambda: b"event=delivered&email=" + mark.replace(b"@", b"%40"),
-        "truncated": lambda: body[:cut], "bom": lambda: b"\xef\xbb\xbf" + body,
-        "trailing": lambda: body + b" garbage " + mark, "two_documents": lambda: body + body,
+        "truncated": lambda: body[:cut],
+        "bom": lambda: b"\xef\xbb\xbf" + body,
+        "trailing": lambda: body + b" garbage " + mark,
+        "two_documents": lambda: body + body,
         "json_lines": lambda: body + b"\n" + body + b"\n",
         "random_bytes": lambda: rng.randbytes(rng.randint(1, 300)),
         "xml": lambda: b"<?xml version='1.0'?><contact><email>" + mark + b"</email></contact>",
@@ -355,6 +433,7 @@ def non_json(rng: random.Random, body: bytes, marks: Marks) -> tuple[str, bytes]
 
 # --- making mutants ------------------------------------------------------------------------
 
+
 def _dump(work: _Work) -> bytes:
     text = json.dumps(work.doc, ensure_ascii=work.ascii_only or work.rng.random() < 0.3, allow_nan=True)
     for token, raw in work.splices.items():
@@ -362,8 +441,9 @@ def _dump(work: _Work) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def mutate(rng: random.Random, marks: Marks, source: str, seed: Any,
-           long_sizes: Sequence[int] = LONG_SIZES) -> Mutant:
+def mutate(
+    rng: random.Random, marks: Marks, source: str, seed: Any, long_sizes: Sequence[int] = LONG_SIZES
+) -> Mutant:
     """One mutant of ``seed`` (left untouched): one to three mutations, sometimes byte-level."""
     body_only = rng.random()
     if body_only < 0.04:
@@ -380,8 +460,14 @@ def mutate(rng: random.Random, marks: Marks, source: str, seed: Any,
     return Mutant(source, "+".join(work.labels), body)
 
 
-def mutants(source: str, seeds: list[Any], count: int, seed: int = 0, marks: Marks | None = None,
-            long_sizes: list[int] | None = None) -> Iterator[Mutant]:
+def mutants(
+    source: str,
+    seeds: list[Any],
+    count: int,
+    seed: int = 0,
+    marks: Marks | None = None,
+    long_sizes: list[int] | None = None,
+) -> Iterator[Mutant]:
     """``count`` mutants of ``source``'s seeds, the same ones for the same ``seed``.
 
     ``long_sizes`` is read at each mutant, so the caller may narrow it mid-run (after a slow one).

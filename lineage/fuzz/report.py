@@ -15,8 +15,19 @@ from typing import Any
 from lineage.fuzz.findings import FindingBook
 from lineage.fuzz.harness import LegResult
 
-COLUMNS = ("payloads", "accepted", "refused", "dead_letter_share", "canonical_events", "crashes",
-           "internal_errors", "roundtrip_failures", "http_5xx", "slow_payloads", "leaks_total")
+COLUMNS = (
+    "payloads",
+    "accepted",
+    "refused",
+    "dead_letter_share",
+    "canonical_events",
+    "crashes",
+    "internal_errors",
+    "roundtrip_failures",
+    "http_5xx",
+    "slow_payloads",
+    "leaks_total",
+)
 
 
 def passed(legs: Sequence[LegResult]) -> bool:
@@ -24,9 +35,12 @@ def passed(legs: Sequence[LegResult]) -> bool:
 
 
 def as_dict(legs: Sequence[LegResult], book: FindingBook, command: str) -> dict[str, Any]:
-    return {"command": command, "passed": passed(legs),
-            "legs": {leg.leg: leg.as_dict() for leg in legs},
-            "findings": [finding.as_dict() for finding in book]}
+    return {
+        "command": command,
+        "passed": passed(legs),
+        "legs": {leg.leg: leg.as_dict() for leg in legs},
+        "findings": [finding.as_dict() for finding in book],
+    }
 
 
 def _row(name: str, figures: dict[str, Any]) -> str:
@@ -47,8 +61,10 @@ def as_text(legs: Sequence[LegResult], book: FindingBook) -> str:
         lines += [f"  {key}: {value}" for key, value in leg.extra.items()]
     lines.append(f"\n== findings ({len(book)} distinct) ==")
     for f in book:
-        lines.append(f"- [{f.leg}] {f.source} {f.problem.kind} at {f.problem.location}: "
-                     f"{f.problem.detail} (x{f.count}; mutation {f.mutation})")
+        lines.append(
+            f"- [{f.leg}] {f.source} {f.problem.kind} at {f.problem.location}: "
+            f"{f.problem.detail} (x{f.count}; mutation {f.mutation})"
+        )
         lines.append(f"    example: {f.as_dict()['example']}")
     lines.append("\nPASS" if passed(legs) else "\nFAIL: crashes, 5xx, leaks or refusals without a reason")
     return "\n".join(lines)

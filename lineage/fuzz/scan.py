@@ -20,9 +20,25 @@ EMAIL_LEAK = re.compile(r"fuzz-\d+(?:\+[\w.-]*)?" + _AT, re.IGNORECASE)
 _SEP = r"[\s.\-]*"
 _PAIRS = r"(?:[\s.\-]*\d){6}(?!\d)"
 PHONE_LEAK = re.compile(
-    r"\+33" + _SEP + r"(?:\(0\)" + _SEP + r")?7" + _SEP + "99" + _PAIRS
-    + r"|(?<![0-9A-Za-z])00" + _SEP + "33" + _SEP + "7" + _SEP + "99" + _PAIRS
-    + r"|(?<![0-9A-Za-z])07[\s.\-]?99" + _PAIRS + r"(?![A-Za-z])"
+    r"\+33"
+    + _SEP
+    + r"(?:\(0\)"
+    + _SEP
+    + r")?7"
+    + _SEP
+    + "99"
+    + _PAIRS
+    + r"|(?<![0-9A-Za-z])00"
+    + _SEP
+    + "33"
+    + _SEP
+    + "7"
+    + _SEP
+    + "99"
+    + _PAIRS
+    + r"|(?<![0-9A-Za-z])07[\s.\-]?99"
+    + _PAIRS
+    + r"(?![A-Za-z])"
 )
 
 
@@ -30,8 +46,7 @@ def leaks(text: str) -> list[str]:
     """The injected addresses and phone numbers in ``text`` (as they appear there)."""
     if "fuzz" not in text.lower() and "99" not in text:
         return []
-    return [m.group(0) for m in EMAIL_LEAK.finditer(text)] + \
-        [m.group(0) for m in PHONE_LEAK.finditer(text)]
+    return [m.group(0) for m in EMAIL_LEAK.finditer(text)] + [m.group(0) for m in PHONE_LEAK.finditer(text)]
 
 
 def leak_kind(found: str) -> str:

@@ -19,9 +19,11 @@ def require_tool(name: str, why: str) -> str:
     """Path of a command, or a StackError that tells the user what to install."""
     path = shutil.which(name)
     if path is None:
-        raise StackError(f"`{name}` was not found on PATH; it is needed to {why}. "
-                         f"Install it (e.g. `apt-get install {_package(name)}`) or point lineage "
-                         "at your own servers with LINEAGE_KAFKA_BOOTSTRAP / LINEAGE_NEO4J_URI.")
+        raise StackError(
+            f"`{name}` was not found on PATH; it is needed to {why}. "
+            f"Install it (e.g. `apt-get install {_package(name)}`) or point lineage "
+            "at your own servers with LINEAGE_KAFKA_BOOTSTRAP / LINEAGE_NEO4J_URI."
+        )
     return path
 
 
@@ -47,8 +49,16 @@ def _resolve(pom: Path, lib: Path) -> None:
     staging = lib.with_name(lib.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    command = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-               f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
+    command = [
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(pom),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={staging}",
+        "-DincludeScope=runtime",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])

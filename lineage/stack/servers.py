@@ -63,8 +63,11 @@ class SecureListeners:
 
     def format_arguments(self) -> list[str]:
         """StorageTool arguments that store the SCRAM credentials (KRaft keeps them in metadata)."""
-        return [argument for user, password in self.users
-                for argument in ("--add-scram", f"SCRAM-SHA-256=[name={user},password={password}]")]
+        return [
+            argument
+            for user, password in self.users
+            for argument in ("--add-scram", f"SCRAM-SHA-256=[name={user},password={password}]")
+        ]
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,20 @@ class LocalServer:
             if self.answers():
                 return started is not None
             if started is not None and started.poll() is not None:
-                raise StackError(f"{self.name} exited during start; last log lines "
-                                 f"({self.process.log_file}):\n{self.process.log_tail()}")
+                raise StackError(
+                    f"{self.name} exited during start; last log lines "
+                    f"({self.process.log_file}):\n{self.process.log_tail()}"
+                )
             time.sleep(0.5)
-        raise StackError(f"{self.name} did not answer on {self.address} within {timeout:.0f}s; "
-                         f"log: {self.process.log_file}\n{self.process.log_tail()}")
+        raise StackError(
+            f"{self.name} did not answer on {self.address} within {timeout:.0f}s; "
+            f"log: {self.process.log_file}\n{self.process.log_tail()}"
+        )
 
 
-def kafka_server(settings: StackSettings, answers: Callable[[str], bool],
-                 secure: SecureListeners | None = None) -> LocalServer:
+def kafka_server(
+    settings: StackSettings, answers: Callable[[str], bool], secure: SecureListeners | None = None
+) -> LocalServer:
     """The broker; ``secure`` adds TLS and SASL listeners (the security integration test)."""
     home = settings.home.resolve() / "kafka"
     address = f"{settings.host}:{settings.kafka_port}"
@@ -109,20 +117,42 @@ def kafka_server(settings: StackSettings, answers: Callable[[str], bool],
         config = _write_kafka_config(settings, home, secure)
         classpath = f"{lib}/*"
         if not (home / "data" / "meta.properties").exists():
-            _run_java([java, "-cp", classpath, f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
-                       "kafka.tools.StorageTool", "format", f"--cluster-id={_kafka_cluster_id()}",
-                       "-c", str(config), *(secure.format_arguments() if secure else [])])
-        return [java, f"-Xmx{settings.kafka_heap}", "-XX:+UseG1GC",
-                f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
-                "-cp", classpath, "kafka.Kafka", str(config)]
+            _run_java(
+                [
+                    java,
+                    "-cp",
+                    classpath,
+                    f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    f"--cluster-id={_kafka_cluster_id()}",
+                    "-c",
+                    str(config),
+                    *(secure.format_arguments() if secure else []),
+                ]
+            )
+        return [
+            java,
+            f"-Xmx{settings.kafka_heap}",
+            "-XX:+UseG1GC",
+            f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(config),
+        ]
 
     return LocalServer(
-        name="Kafka", address=address,
+        name="Kafka",
+        address=address,
         process=ManagedProcess("kafka", home / "kafka.pid", home / "kafka.log", "kafka.Kafka"),
-        prepare=prepare, answers=lambda: answers(address),
-        ports=((settings.host, settings.kafka_port), (settings.host, settings.kafka_controller_port),
-               *(((settings.host, secure.ssl_port), (settings.host, secure.sasl_ssl_port))
-                 if secure else ())),
+        prepare=prepare,
+        answers=lambda: answers(address),
+        ports=(
+            (settings.host, settings.kafka_port),
+            (settings.host, settings.kafka_controller_port),
+            *(((settings.host, secure.ssl_port), (settings.host, secure.sasl_ssl_port)) if secure else ()),
+        ),
     )
 
 
@@ -135,17 +165,28 @@ def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
         lib = server_jars(settings, "neo4j")
         launcher = settings.deploy_dir / "Neo4jLauncher.java"
         (home / "data").mkdir(parents=True, exist_ok=True)
-        return [java, f"-Xmx{settings.neo4j_heap}", "-XX:+UseG1GC",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", f"{lib}/*", str(launcher), str(home / "data"), settings.host,
-                str(settings.neo4j_port), str(settings.neo4j_pagecache_mb)]
+        return [
+            java,
+            f"-Xmx{settings.neo4j_heap}",
+            "-XX:+UseG1GC",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "-cp",
+            f"{lib}/*",
+            str(launcher),
+            str(home / "data"),
+            settings.host,
+            str(settings.neo4j_port),
+            str(settings.neo4j_pagecache_mb),
+        ]
 
     return LocalServer(
-        name="Neo4j", address=uri,
+        name="Neo4j",
+        address=uri,
         process=ManagedProcess("neo4j", home / "neo4j.pid", home / "neo4j.log", "Neo4jLauncher"),
-        prepare=prepare, answers=lambda: answers(uri),
+        prepare=prepare,
+        answers=lambda: answers(uri),
         ports=((settings.host, settings.neo4j_port),),
     )
 
@@ -163,8 +204,7 @@ def _refuse_taken_port(name: str, ports: tuple[tuple[str, int], ...]) -> None:
                 )
 
 
-def _write_kafka_config(settings: StackSettings, home: Path,
-                        secure: SecureListeners | None = None) -> Path:
+def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListeners | None = None) -> Path:
     host, port, cport = settings.host, settings.kafka_port, settings.kafka_controller_port
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "log4j.properties").write_text(KAFKA_LOG4J)
@@ -172,26 +212,30 @@ def _write_kafka_config(settings: StackSettings, home: Path,
     extra = secure.listeners(host) if secure else []
     advertised = ",".join([f"PLAINTEXT://{host}:{port}", *extra])
     protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (",SSL:SSL,SASL_SSL:SASL_SSL" if secure else "")
-    config.write_text("\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{host}:{cport}",
-        f"listeners={advertised},CONTROLLER://{host}:{cport}",
-        f"advertised.listeners={advertised}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        f"listener.security.protocol.map={protocols}",
-        *(secure.properties() if secure else []),
-        f"log.dirs={home / 'data'}",
-        "offsets.topic.replication.factor=1",
-        "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        "auto.create.topics.enable=false",
-        "num.partitions=4",
-        "",
-    ]))
+    config.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@{host}:{cport}",
+                f"listeners={advertised},CONTROLLER://{host}:{cport}",
+                f"advertised.listeners={advertised}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                f"listener.security.protocol.map={protocols}",
+                *(secure.properties() if secure else []),
+                f"log.dirs={home / 'data'}",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "num.partitions=4",
+                "",
+            ]
+        )
+    )
     return config
 
 

@@ -32,8 +32,11 @@ from lineage.web.session import LoginForm, PostedForm, SignedIn
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 
 STATIC = Path(__file__).parent / "static"
-_STATIC_FILES = {"app.css": "text/css", "graph.js": "text/javascript",
-                 "vendor/cytoscape.min.js": "text/javascript"}
+_STATIC_FILES = {
+    "app.css": "text/css",
+    "graph.js": "text/javascript",
+    "vendor/cytoscape.min.js": "text/javascript",
+}
 EXPIRING_HORIZON = timedelta(days=90)
 EXPIRING_PAGE = 500
 
@@ -55,11 +58,13 @@ def static(name: str) -> FileResponse:
     """The workspace's own CSS and JavaScript (cytoscape vendored, never a CDN): a fixed list."""
     if name not in _STATIC_FILES:
         raise HTTPException(404)
-    return FileResponse(STATIC / name, media_type=_STATIC_FILES[name],
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        STATIC / name, media_type=_STATIC_FILES[name], headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 # --- login ---------------------------------------------------------------------------------
+
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
@@ -74,8 +79,9 @@ def login(request: Request, form: LoginForm) -> Response:
     """The token against the query token; a new session (and CSRF token) on success."""
     settings = _settings(request)
     if not sessions.token_matches(settings, form.get("token", "")):
-        return page(request, "login.html", sessions.current(request), 401,
-                    error="That is not the workspace's token.")
+        return page(
+            request, "login.html", sessions.current(request), 401, error="That is not the workspace's token."
+        )
     response = _see_other("/person")
     sessions.set_cookie(response, settings, sessions.Session.new(True, settings.api.session_hours * 3600))
     return response
@@ -95,6 +101,7 @@ def home(_session: SignedIn) -> Response:
 
 # --- a person --------------------------------------------------------------------------------
 
+
 @router.get("/person")
 def person_form(request: Request, session: SignedIn) -> Response:
     return page(request, "person.html", session, answer=None)
@@ -106,41 +113,74 @@ def person(request: Request, session: SignedIn, form: PostedForm) -> Response:
     and is not echoed back (the page names the keyed hash)."""
     settings = _settings(request)
     key = subject_key(settings, form.get("identifier", ""))
-    answer = person_graph(_driver(request), settings.neo4j.database, read_catalog(settings), key,
-                          chapter5.parse_day(form.get("on") or None))
+    answer = person_graph(
+        _driver(request),
+        settings.neo4j.database,
+        read_catalog(settings),
+        key,
+        chapter5.parse_day(form.get("on") or None),
+    )
     return page(request, "person.html", session, answer=answer)
 
 
 # --- transfers -------------------------------------------------------------------------------
 
+
 @router.get("/transfers")
-def transfers(request: Request, session: SignedIn, on: str | None = None,
-              country: str | None = None) -> Response:
+def transfers(
+    request: Request, session: SignedIn, on: str | None = None, country: str | None = None
+) -> Response:
     """Every country reached, worst verdict first; one country's exact impact when asked."""
     settings, driver = _settings(request), _driver(request)
-    reader, catalog, day = (GraphReader(driver, settings.neo4j.database), read_catalog(settings),
-                            chapter5.parse_day(on or None))
+    reader, catalog, day = (
+        GraphReader(driver, settings.neo4j.database),
+        read_catalog(settings),
+        chapter5.parse_day(on or None),
+    )
     impact = chapter5.transfer_impact(reader, catalog, day, country) if country else None
-    return page(request, "transfers.html", session, answer=chapter5.countries_reached(reader, catalog, day),
-                impact=impact, on=on or "", processors=catalog.processors)
+    return page(
+        request,
+        "transfers.html",
+        session,
+        answer=chapter5.countries_reached(reader, catalog, day),
+        impact=impact,
+        on=on or "",
+        processors=catalog.processors,
+    )
 
 
 @router.get("/what-if")
-def what_if(request: Request, session: SignedIn, processor: str, country: str,
-            sub_processor_of: str | None = None, on: str | None = None) -> Response:
+def what_if(
+    request: Request,
+    session: SignedIn,
+    processor: str,
+    country: str,
+    sub_processor_of: str | None = None,
+    on: str | None = None,
+) -> Response:
     settings, driver = _settings(request), _driver(request)
-    reader, catalog, day = (GraphReader(driver, settings.neo4j.database), read_catalog(settings),
-                            chapter5.parse_day(on or None))
+    reader, catalog, day = (
+        GraphReader(driver, settings.neo4j.database),
+        read_catalog(settings),
+        chapter5.parse_day(on or None),
+    )
     answer = chapter5.what_if(reader, catalog, day, processor, country, sub_processor_of or None)
-    return page(request, "what_if.html", session, answer=answer,
-                asked={"processor": processor, "country": country, "sub_processor_of": sub_processor_of})
+    return page(
+        request,
+        "what_if.html",
+        session,
+        answer=answer,
+        asked={"processor": processor, "country": country, "sub_processor_of": sub_processor_of},
+    )
 
 
 # --- alerts ----------------------------------------------------------------------------------
 
+
 @router.get("/alerts")
-def alert_list(request: Request, session: SignedIn,
-               status: Annotated[str | None, Query()] = None) -> Response:
+def alert_list(
+    request: Request, session: SignedIn, status: Annotated[str | None, Query()] = None
+) -> Response:
     settings = _settings(request)
     rows = alerts.listed(_driver(request), settings.neo4j.database, status or None)
     return page(request, "alerts.html", session, alerts=rows, status=status or "")
@@ -153,6 +193,7 @@ def acknowledge(request: Request, alert_id: str, _form: PostedForm) -> Response:
 
 
 # --- erasure requests ------------------------------------------------------------------------
+
 
 @router.get("/erasure")
 def erasure_list(request: Request, session: SignedIn) -> Response:
@@ -167,31 +208,41 @@ def erasure_open(request: Request, form: PostedForm) -> Response:
     settings = _settings(request)
     identifier = form.get("identifier", "")
     key = subject_key(settings, identifier)
-    opened = erasure.open_request(_driver(request), settings.neo4j.database, key,
-                                  form.get("requested_by"), form.get("received") or None,
-                                  erasure.own_copies(settings), erasure.org_zone(settings),
-                                  notices.on_opening(settings, identifier))
+    opened = erasure.open_request(
+        _driver(request),
+        settings.neo4j.database,
+        key,
+        form.get("requested_by"),
+        form.get("received") or None,
+        erasure.own_copies(settings),
+        erasure.org_zone(settings),
+        notices.on_opening(settings, identifier),
+    )
     return _see_other(f"/erasure/{opened['id']}")
 
 
 @router.get("/erasure/{request_id}")
 def erasure_one(request: Request, session: SignedIn, request_id: str) -> Response:
     settings = _settings(request)
-    (shown,) = erasure.status(_driver(request), settings.neo4j.database, request_id,
-                              erasure.own_copies(settings))
+    (shown,) = erasure.status(
+        _driver(request), settings.neo4j.database, request_id, erasure.own_copies(settings)
+    )
     return page(request, "erasure_one.html", session, er=shown)
 
 
 # --- retention, holds, RoPA ------------------------------------------------------------------
 
+
 @router.get("/expiring")
-def expiring(request: Request, session: SignedIn, before: str | None = None,
-             cursor: str | None = None) -> Response:
+def expiring(
+    request: Request, session: SignedIn, before: str | None = None, cursor: str | None = None
+) -> Response:
     settings, driver = _settings(request), _driver(request)
     zone = erasure.org_zone(settings)
     before = before or (chapter5.parse_day(None) + EXPIRING_HORIZON).isoformat()
-    answer = retention.expiring(driver, settings.neo4j.database, before, limit=EXPIRING_PAGE,
-                                cursor=cursor or None, zone=zone)
+    answer = retention.expiring(
+        driver, settings.neo4j.database, before, limit=EXPIRING_PAGE, cursor=cursor or None, zone=zone
+    )
     holds = retention.listed_holds(driver, settings.neo4j.database)
     return page(request, "expiring.html", session, answer=answer, holds=holds, before=before)
 
@@ -200,16 +251,24 @@ def expiring(request: Request, session: SignedIn, before: str | None = None,
 def hold_add(request: Request, form: PostedForm) -> Response:
     settings = _settings(request)
     key = subject_key(settings, form.get("identifier", ""))
-    retention.add_hold(_driver(request), settings.neo4j.database, key, form.get("reason", ""),
-                       _listed(form.get("stores")), _listed(form.get("categories")),
-                       form.get("until") or None, erasure.org_zone(settings))
+    retention.add_hold(
+        _driver(request),
+        settings.neo4j.database,
+        key,
+        form.get("reason", ""),
+        _listed(form.get("stores")),
+        _listed(form.get("categories")),
+        form.get("until") or None,
+        erasure.org_zone(settings),
+    )
     return _back_to_expiring(form)
 
 
 @router.post("/holds/{hold_id}/release")
 def hold_release(request: Request, hold_id: str, form: PostedForm) -> Response:
-    retention.release_hold(_driver(request), _settings(request).neo4j.database, hold_id,
-                           form.get("reason") or "released")
+    retention.release_hold(
+        _driver(request), _settings(request).neo4j.database, hold_id, form.get("reason") or "released"
+    )
     return _back_to_expiring(form)
 
 
@@ -229,8 +288,9 @@ def _listed(value: str | None) -> list[str]:
 
 def _ropa_rows(request: Request, on: str | None) -> list[Any]:
     settings = _settings(request)
-    return ropa.record(_driver(request), settings.neo4j.database, read_catalog(settings),
-                       chapter5.parse_day(on or None))
+    return ropa.record(
+        _driver(request), settings.neo4j.database, read_catalog(settings), chapter5.parse_day(on or None)
+    )
 
 
 @router.get("/ropa")
@@ -241,5 +301,8 @@ def ropa_page(request: Request, session: SignedIn, on: str | None = None) -> Res
 
 @router.get("/ropa.csv")
 def ropa_download(request: Request, _session: SignedIn, on: str | None = None) -> Response:
-    return Response(ropa_csv(_ropa_rows(request, on)), media_type="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="ropa.csv"'})
+    return Response(
+        ropa_csv(_ropa_rows(request, on)),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
+    )

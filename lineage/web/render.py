@@ -31,8 +31,8 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # for styles only (no inline script is ever allowed).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'",
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'",
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -55,11 +55,13 @@ def when(value: datetime | date | str | None, with_time: bool = True) -> str:
 TEMPLATES.env.filters["when"] = when
 
 
-def page(request: Request, template: str, session: Session | None, status_code: int = 200,
-         **context: Any) -> Response:
+def page(
+    request: Request, template: str, session: Session | None, status_code: int = 200, **context: Any
+) -> Response:
     """A template rendered with the session's CSRF token for its forms."""
-    return TEMPLATES.TemplateResponse(request, template, {"session": session, **context},
-                                      status_code=status_code)
+    return TEMPLATES.TemplateResponse(
+        request, template, {"session": session, **context}, status_code=status_code
+    )
 
 
 def error_page(request: Request, exc: Exception) -> Response:

@@ -68,8 +68,9 @@ def _unb64(text: str) -> bytes:
 
 
 def encode(settings: Settings, session: Session) -> str:
-    payload = json.dumps({"in": session.signed_in, "csrf": session.csrf, "exp": session.expires},
-                         separators=(",", ":")).encode()
+    payload = json.dumps(
+        {"in": session.signed_in, "csrf": session.csrf, "exp": session.expires}, separators=(",", ":")
+    ).encode()
     signature = hmac.new(_key(settings), payload, hashlib.sha256).digest()
     return f"{_b64(payload)}.{_b64(signature)}"
 
@@ -91,14 +92,21 @@ def decode(settings: Settings, value: str | None) -> Session | None:
 
 
 def set_cookie(response: Response, settings: Settings, session: Session) -> None:
-    response.set_cookie(COOKIE, encode(settings, session), max_age=int(session.expires - time.time()),
-                        path=PATH, httponly=True, samesite="strict",
-                        secure=not settings.api.insecure_session_cookie)
+    response.set_cookie(
+        COOKIE,
+        encode(settings, session),
+        max_age=int(session.expires - time.time()),
+        path=PATH,
+        httponly=True,
+        samesite="strict",
+        secure=not settings.api.insecure_session_cookie,
+    )
 
 
 def clear_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="strict",
-                           secure=not settings.api.insecure_session_cookie)
+    response.delete_cookie(
+        COOKIE, path=PATH, httponly=True, samesite="strict", secure=not settings.api.insecure_session_cookie
+    )
 
 
 def token_matches(settings: Settings, given: str) -> bool:
@@ -127,11 +135,11 @@ async def _form(request: Request, session: Session) -> dict[str, str]:
     """The posted fields (bounded like any body), once the CSRF token matches the session's."""
     settings: Settings = request.app.state.settings
     raw = await read_body(request, settings.api.max_body_bytes)
-    fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"),
-                                           keep_blank_values=True).items()}
+    fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
     if not hmac.compare_digest(fields.pop("csrf", "").encode(), session.csrf.encode()):
-        raise FormRefusedError("this form has expired or did not come from the workspace: reload the "
-                               "page and send it again")
+        raise FormRefusedError(
+            "this form has expired or did not come from the workspace: reload the page and send it again"
+        )
     return fields
 
 

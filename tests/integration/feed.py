@@ -17,8 +17,7 @@ def publish(settings: Settings, source: str, *payloads: Any) -> None:
     """Each payload as the source sends it: bytes unchanged, anything else as JSON."""
     topic = Topics(settings.topic_namespace).raw(source).name
     with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
-        for _ in publisher.publish(p if isinstance(p, bytes) else json.dumps(p).encode()
-                                   for p in payloads):
+        for _ in publisher.publish(p if isinstance(p, bytes) else json.dumps(p).encode() for p in payloads):
             pass
 
 

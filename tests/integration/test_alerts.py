@@ -25,20 +25,22 @@ pytestmark = pytest.mark.integration
 
 
 def event(n: int, store: str, email: str, category: str, subject_type: str) -> dict[str, Any]:
-    return {"event_id": f"alert-test:{n}", "occurred_at": f"2026-06-0{n}T09:00:00Z",
-            "source": "demo", "action": "collected", "store": store, "categories": [category],
-            "subject": {"type": subject_type, "email": email}}
+    return {
+        "event_id": f"alert-test:{n}",
+        "occurred_at": f"2026-06-0{n}T09:00:00Z",
+        "source": "demo",
+        "action": "collected",
+        "store": store,
+        "categories": [category],
+        "subject": {"type": subject_type, "email": email},
+    }
 
 
-CV_TO_DROPBOX = event(1, "dropbox/recruitment", "ana@example.com", "user.content.private.cv",
-                      "job_applicant")
-SECOND_CV = event(2, "dropbox/recruitment", "eve@example.com", "user.content.private.cv",
-                  "job_applicant")
-THIRD_CV = event(5, "dropbox/recruitment", "zoe@example.com", "user.content.private.cv",
-                 "job_applicant")
+CV_TO_DROPBOX = event(1, "dropbox/recruitment", "ana@example.com", "user.content.private.cv", "job_applicant")
+SECOND_CV = event(2, "dropbox/recruitment", "eve@example.com", "user.content.private.cv", "job_applicant")
+THIRD_CV = event(5, "dropbox/recruitment", "zoe@example.com", "user.content.private.cv", "job_applicant")
 ANALYTICS = event(3, "ga/user-data", "bob@example.com", "user.behavior.browsing_history", "visitor")
-NEWSLETTER = event(4, "brevo/contacts", "cleo@example.org", "user.contact.email",
-                   "newsletter_subscriber")
+NEWSLETTER = event(4, "brevo/contacts", "cleo@example.org", "user.contact.email", "newsletter_subscriber")
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -69,9 +71,13 @@ def publish(settings: Settings, *events: dict[str, Any]) -> None:
 
 
 def alert_records(settings: Settings) -> list[dict[str, Any]]:
-    consumer = KafkaConsumer(Topics(settings.topic_namespace).alerts.name,
-                             bootstrap_servers=settings.kafka_bootstrap, group_id=None,
-                             auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    consumer = KafkaConsumer(
+        Topics(settings.topic_namespace).alerts.name,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
     try:
         return [json.loads(m.value) for m in consumer]
     finally:
@@ -79,16 +85,21 @@ def alert_records(settings: Settings) -> list[dict[str, Any]]:
 
 
 def alerts_cli(settings: Settings, *args: str) -> Any:
-    out = subprocess.run([sys.executable, "-m", "lineage", "alerts", *args],
-                         env=settings_env(settings), capture_output=True, text=True, timeout=60,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", "alerts", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(out.stdout) if "--json" in args else out.stdout
 
 
 class TestTransferAlerts:
     def test_raised_once_per_flow_delivered_acknowledged_and_closed_by_the_catalog(
-            self, pipeline: Settings, webhook: tuple[str, list[dict[str, Any]]],
-            tmp_path: Path) -> None:
+        self, pipeline: Settings, webhook: tuple[str, list[dict[str, Any]]], tmp_path: Path
+    ) -> None:
         url, received = webhook
         settings = pipeline.model_copy(update={"alerts": AlertSettings(webhook_url=url)})
         publish(settings, CV_TO_DROPBOX, THIRD_CV, ANALYTICS, NEWSLETTER)
@@ -103,22 +114,27 @@ class TestTransferAlerts:
         dropbox = next(r for r in records if r["store"] == "dropbox/recruitment")
         assert "Privacy Shield" in dropbox["reason"] and dropbox["severity"] == "high"
         assert next(r for r in records if r["country"] == "IN")["chain"] == [
-            "sendinblue", "sms-gateway", "sms-support"]
+            "sendinblue",
+            "sms-gateway",
+            "sms-support",
+        ]
         assert sorted(r["id"] for r in received) == sorted(r["id"] for r in records)
 
         listed = {a["id"]: a for a in alerts_cli(settings, "--json")}
         assert listed[dropbox["id"]]["count"] == 3 and listed[dropbox["id"]]["status"] == "open"
 
         alerts_cli(settings, "ack", dropbox["id"])
-        assert {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}[dropbox["id"]] == \
-            "acknowledged"
+        assert {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}[dropbox["id"]] == "acknowledged"
 
         # The DPO signs SCCs with Dropbox: the catalog says so, and on restart the alert closes.
         catalog = tmp_path / "catalog.yaml"
-        catalog.write_text(settings.catalog.read_text().replace(
-            "    country: US\n    transfer_mechanism: {kind: privacy_shield, reference: \"seed 003: "
-            "'agréé Privacy Shield'\"}",
-            "    country: US\n    transfer_mechanism: {kind: sccs, module: 2}"))
+        catalog.write_text(
+            settings.catalog.read_text().replace(
+                '    country: US\n    transfer_mechanism: {kind: privacy_shield, reference: "seed 003: '
+                "'agréé Privacy Shield'\"}",
+                "    country: US\n    transfer_mechanism: {kind: sccs, module: 2}",
+            )
+        )
         assert catalog.read_text() != settings.catalog.read_text()
         fixed = settings.model_copy(update={"catalog": catalog})
         with WorkerProcess(fixed, tmp_path / "restarted.log").start() as worker:
@@ -139,7 +155,8 @@ def wait_for(check: Any, timeout: float = 60.0) -> Any:
 
 class TestCatalogChangeWithoutRestart:
     def test_new_sub_processor_raises_alerts_for_data_held_then_a_mechanism_closes_them(
-            self, pipeline: Settings, tmp_path: Path) -> None:
+        self, pipeline: Settings, tmp_path: Path
+    ) -> None:
         catalog = tmp_path / "catalog.yaml"
         original = pipeline.catalog.read_text()
         catalog.write_text(original)
@@ -152,26 +169,39 @@ class TestCatalogChangeWithoutRestart:
 
             # HubSpot announces a support sub-processor in Brazil... before its adequacy date,
             # with no mechanism: data already held in hubspot/contacts now reaches BR unapproved.
-            catalog.write_text(original.replace(
-                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
-                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
-                "    sub_processors: [hubspot-support]\n"
-                "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n"))
+            catalog.write_text(
+                original.replace(
+                    "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
+                    "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
+                    "    sub_processors: [hubspot-support]\n"
+                    "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n",
+                )
+            )
             (raised,) = wait_for(lambda: alert_records(settings))
             assert (raised["store"], raised["chain"], raised["country"]) == (
-                "hubspot/contacts", ["hubspot", "hubspot-support"], "CN")
+                "hubspot/contacts",
+                ["hubspot", "hubspot-support"],
+                "CN",
+            )
             assert raised["count"] == 1
 
             catalog.write_text("processors: [not a catalog")  # a typo: logged, ignored
             time.sleep(2)
             assert worker.is_running()
 
-            catalog.write_text(original.replace(
-                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
-                "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
-                "    sub_processors: [hubspot-support]\n"
-                "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n"
-                "    transfer_mechanism: {kind: sccs, module: 3}\n"))
-            wait_for(lambda: {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}
-                     .get(raised["id"]) == "closed")
+            catalog.write_text(
+                original.replace(
+                    "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n",
+                    "  - id: hubspot\n    name: HubSpot Ireland Ltd\n    country: IE\n"
+                    "    sub_processors: [hubspot-support]\n"
+                    "  - id: hubspot-support\n    name: HubSpot support\n    country: CN\n"
+                    "    transfer_mechanism: {kind: sccs, module: 3}\n",
+                )
+            )
+            wait_for(
+                lambda: (
+                    {a["id"]: a["status"] for a in alerts_cli(settings, "--json")}.get(raised["id"])
+                    == "closed"
+                )
+            )
         assert "does not validate" in (tmp_path / "worker.log").read_text()

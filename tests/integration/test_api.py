@@ -37,17 +37,28 @@ GREENHOUSE_SECRET = "greenhouse-secret-4e2a"
 BREVO_TOKEN = "brevo-token-91f3"
 S3_TOKEN = "s3-token-5b7e"
 QUERY_TOKEN = "query-token-3d9c"
-SECRETS = ApiSettings(hubspot_client_secret=HUBSPOT_SECRET, greenhouse_secret=GREENHOUSE_SECRET,
-                      brevo_token=BREVO_TOKEN, s3_token=S3_TOKEN, query_token=QUERY_TOKEN,
-                      max_body_bytes=4096, publish_timeout_s=10.0)
+SECRETS = ApiSettings(
+    hubspot_client_secret=HUBSPOT_SECRET,
+    greenhouse_secret=GREENHOUSE_SECRET,
+    brevo_token=BREVO_TOKEN,
+    s3_token=S3_TOKEN,
+    query_token=QUERY_TOKEN,
+    max_body_bytes=4096,
+    publish_timeout_s=10.0,
+)
 
 # Odd spacing and non-ASCII on purpose: the topic must hold these bytes, not a re-serialisation.
-HUBSPOT_BODY = ('[ {"eventId":1834511903, "subscriptionType":"contact.propertyChange","objectId":90512,'
-                '"propertyName":"firstname","propertyValue":"Léa",  "occurredAt":1772791800456} ]').encode()
-GREENHOUSE_BODY = (b'{"action":"candidate_anonymized","payload":{"candidate":{"id":37031511,'
-                   b'"anonymized_fields":["full_name","email_addresses"]}}}\n')
-BREVO_BODY = (b'{"id":771204,"email":"lea.martin@example.fr","event":"list_addition","list_id":[42],'
-              b'"ts":1772795100}')
+HUBSPOT_BODY = (
+    '[ {"eventId":1834511903, "subscriptionType":"contact.propertyChange","objectId":90512,'
+    '"propertyName":"firstname","propertyValue":"Léa",  "occurredAt":1772791800456} ]'
+).encode()
+GREENHOUSE_BODY = (
+    b'{"action":"candidate_anonymized","payload":{"candidate":{"id":37031511,'
+    b'"anonymized_fields":["full_name","email_addresses"]}}}\n'
+)
+BREVO_BODY = (
+    b'{"id":771204,"email":"lea.martin@example.fr","event":"list_addition","list_id":[42],"ts":1772795100}'
+)
 
 
 @contextlib.contextmanager
@@ -71,13 +82,17 @@ def served(settings: Settings) -> Iterator[str]:
         sock.close()
 
 
-def hubspot_headers(url: str, body: bytes, secret: str = HUBSPOT_SECRET,
-                    timestamp_ms: int | None = None) -> dict[str, str]:
+def hubspot_headers(
+    url: str, body: bytes, secret: str = HUBSPOT_SECRET, timestamp_ms: int | None = None
+) -> dict[str, str]:
     timestamp = str(int(time.time() * 1000) if timestamp_ms is None else timestamp_ms)
     message = b"POST" + url.encode() + body + timestamp.encode()
     signature = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
-    return {"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp,
-            "Content-Type": "application/json"}
+    return {
+        "X-HubSpot-Signature-v3": signature,
+        "X-HubSpot-Request-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
 
 
 def greenhouse_headers(body: bytes, secret: str = GREENHOUSE_SECRET) -> dict[str, str]:
@@ -104,8 +119,9 @@ def api(api_settings: Settings) -> Iterator[str]:
 
 
 class TestSignedSources:
-    def test_hubspot_v3_signed_body_is_published_byte_for_byte(self, api_settings: Settings,
-                                                               api: str) -> None:
+    def test_hubspot_v3_signed_body_is_published_byte_for_byte(
+        self, api_settings: Settings, api: str
+    ) -> None:
         url = f"{api}/webhooks/hubspot"
         response = httpx.post(url, content=HUBSPOT_BODY, headers=hubspot_headers(url, HUBSPOT_BODY))
         topic = raw_topic(api_settings, "hubspot")
@@ -113,17 +129,18 @@ class TestSignedSources:
         assert response.json() == {"published": True, "topic": topic}
         assert read_topic(api_settings.kafka_bootstrap, topic) == [HUBSPOT_BODY]
 
-    def test_greenhouse_signed_body_is_published_byte_for_byte(self, api_settings: Settings,
-                                                               api: str) -> None:
-        response = httpx.post(f"{api}/webhooks/greenhouse", content=GREENHOUSE_BODY,
-                              headers=greenhouse_headers(GREENHOUSE_BODY))
+    def test_greenhouse_signed_body_is_published_byte_for_byte(
+        self, api_settings: Settings, api: str
+    ) -> None:
+        response = httpx.post(
+            f"{api}/webhooks/greenhouse", content=GREENHOUSE_BODY, headers=greenhouse_headers(GREENHOUSE_BODY)
+        )
         topic = raw_topic(api_settings, "greenhouse")
         assert response.status_code == 202, response.text
         assert response.json() == {"published": True, "topic": topic}
         assert read_topic(api_settings.kafka_bootstrap, topic) == [GREENHOUSE_BODY]
 
-    def test_bad_signatures_get_401_and_nothing_is_published(self, api_settings: Settings,
-                                                            api: str) -> None:
+    def test_bad_signatures_get_401_and_nothing_is_published(self, api_settings: Settings, api: str) -> None:
         url = f"{api}/webhooks/hubspot"
         stale = int(time.time() * 1000) - 6 * 60 * 1000
         tampered = HUBSPOT_BODY.replace(b"90512", b"90513")
@@ -140,29 +157,35 @@ class TestSignedSources:
             response = httpx.post(f"{api}/webhooks/{source}", content=body, headers=headers)
             assert response.status_code == 401, (source, response.text)
             assert response.json()["error"] == "unauthorized"
-        assert "5 minutes" in httpx.post(url, content=HUBSPOT_BODY, headers=hubspot_headers(
-            url, HUBSPOT_BODY, timestamp_ms=stale)).json()["reason"]
+        assert (
+            "5 minutes"
+            in httpx.post(
+                url, content=HUBSPOT_BODY, headers=hubspot_headers(url, HUBSPOT_BODY, timestamp_ms=stale)
+            ).json()["reason"]
+        )
         for source in ("hubspot", "greenhouse"):
             assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, source)) == 0
 
-    def test_hubspot_behind_a_proxy_is_checked_against_the_public_url(
-            self, api_settings: Settings) -> None:
+    def test_hubspot_behind_a_proxy_is_checked_against_the_public_url(self, api_settings: Settings) -> None:
         public = "https://hooks.example.com"
         api = ApiSettings(**{**SECRETS.model_dump(), "public_url": public})
         with served(api_settings.model_copy(update={"api": api})) as base:
             signed_for_public = hubspot_headers(f"{public}/webhooks/hubspot", HUBSPOT_BODY)
             signed_for_internal = hubspot_headers(f"{base}/webhooks/hubspot", HUBSPOT_BODY)
             ok = httpx.post(f"{base}/webhooks/hubspot", content=HUBSPOT_BODY, headers=signed_for_public)
-            refused = httpx.post(f"{base}/webhooks/hubspot", content=HUBSPOT_BODY,
-                                 headers=signed_for_internal)
+            refused = httpx.post(
+                f"{base}/webhooks/hubspot", content=HUBSPOT_BODY, headers=signed_for_internal
+            )
         assert (ok.status_code, refused.status_code) == (202, 401)
 
 
 class TestSharedSecret:
     def test_brevo_needs_the_shared_secret(self, api_settings: Settings, api: str) -> None:
         url = f"{api}/webhooks/brevo"
-        refused = [httpx.post(url, content=BREVO_BODY, headers=headers).status_code
-                   for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": basic("x")})]
+        refused = [
+            httpx.post(url, content=BREVO_BODY, headers=headers).status_code
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": basic("x")})
+        ]
         assert refused == [401, 401, 401]
         assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
 
@@ -174,8 +197,9 @@ class TestSharedSecret:
     def test_a_source_without_a_secret_is_refused_with_503(self, pipeline: Settings) -> None:
         no_secrets = ApiSettings(**{**SECRETS.model_dump(), "brevo_token": None})
         with served(pipeline.model_copy(update={"api": no_secrets})) as base:
-            response = httpx.post(f"{base}/webhooks/brevo", content=BREVO_BODY,
-                                  headers={"Authorization": "Bearer anything"})
+            response = httpx.post(
+                f"{base}/webhooks/brevo", content=BREVO_BODY, headers={"Authorization": "Bearer anything"}
+            )
         assert response.status_code == 503
         assert response.json()["error"] == "source_not_configured"
         assert "LINEAGE_API_BREVO_TOKEN" in response.json()["reason"]
@@ -189,7 +213,7 @@ class TestRequestChecks:
         big = b'{"pad":"' + b"x" * 5000 + b'"}'
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while streaming
-            yield from (big[i:i + 1000] for i in range(0, len(big), 1000))
+            yield from (big[i : i + 1000] for i in range(0, len(big), 1000))
 
         declared = httpx.post(f"{api}/webhooks/brevo", content=big, headers=self.AUTH)
         streamed = httpx.post(f"{api}/webhooks/brevo", content=chunks(), headers=self.AUTH)
@@ -208,8 +232,7 @@ class TestRequestChecks:
         assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
 
     @pytest.mark.parametrize("body", [b"", b"not json", b'{"a": 1', b'{"a": NaN}', b"\xff\xfe{}"])
-    def test_a_body_that_is_not_json_gets_400(self, api_settings: Settings, api: str,
-                                              body: bytes) -> None:
+    def test_a_body_that_is_not_json_gets_400(self, api_settings: Settings, api: str, body: bytes) -> None:
         response = httpx.post(f"{api}/webhooks/brevo", content=body, headers=self.AUTH)
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "invalid_json" and response.json()["reason"]
@@ -245,20 +268,24 @@ def roomy_api(api_settings: Settings) -> Iterator[str]:
 class TestBodiesTheParserGivesUpOn:
     """Correctly signed, so only the parser can refuse them: 400 like any bad JSON, never 500."""
 
-    @pytest.mark.parametrize("body", [nested(1000), b'{"id":' + b"7" * 5000 + b"}"],
-                             ids=["nested-1000", "5000-digits"])
+    @pytest.mark.parametrize(
+        "body", [nested(1000), b'{"id":' + b"7" * 5000 + b"}"], ids=["nested-1000", "5000-digits"]
+    )
     def test_a_signed_body_the_parser_gives_up_on_gets_400_and_nothing_is_published(
-            self, api_settings: Settings, roomy_api: str, body: bytes) -> None:
-        response = httpx.post(f"{roomy_api}/webhooks/greenhouse", content=body,
-                              headers=greenhouse_headers(body))
+        self, api_settings: Settings, roomy_api: str, body: bytes
+    ) -> None:
+        response = httpx.post(
+            f"{roomy_api}/webhooks/greenhouse", content=body, headers=greenhouse_headers(body)
+        )
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "invalid_json"
         assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == 0
 
     def test_300_levels_of_nesting_are_published(self, api_settings: Settings, roomy_api: str) -> None:
         body = nested(300)
-        response = httpx.post(f"{roomy_api}/webhooks/greenhouse", content=body,
-                              headers=greenhouse_headers(body))
+        response = httpx.post(
+            f"{roomy_api}/webhooks/greenhouse", content=body, headers=greenhouse_headers(body)
+        )
         assert response.status_code == 202, response.text
         assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == [body]
 
@@ -266,8 +293,9 @@ class TestBodiesTheParserGivesUpOn:
 class TestReceivedAt:
     def test_every_raw_record_says_when_it_was_received(self, api_settings: Settings, api: str) -> None:
         before = time.time_ns() // 1_000_000
-        response = httpx.post(f"{api}/webhooks/brevo", content=BREVO_BODY,
-                              headers={"Authorization": f"Bearer {BREVO_TOKEN}"})
+        response = httpx.post(
+            f"{api}/webhooks/brevo", content=BREVO_BODY, headers={"Authorization": f"Bearer {BREVO_TOKEN}"}
+        )
         after = time.time_ns() // 1_000_000
         assert response.status_code == 202, response.text
         [record] = read_records(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo"))
@@ -284,22 +312,33 @@ class TestSnsDeliveries:
 
     def sns_post(self, api: str, message_type: str, document: dict[str, str]) -> httpx.Response:
         url = f"{api}/webhooks/s3".replace("http://", f"http://sns:{S3_TOKEN}@")
-        return httpx.post(url, content=json.dumps(document).encode(),
-                          headers={"x-amz-sns-message-type": message_type,
-                                   "Content-Type": "text/plain; charset=UTF-8"})
+        return httpx.post(
+            url,
+            content=json.dumps(document).encode(),
+            headers={"x-amz-sns-message-type": message_type, "Content-Type": "text/plain; charset=UTF-8"},
+        )
 
     def test_a_confirmation_is_answered_not_published_and_a_notification_is_published(
-            self, api_settings: Settings, api: str) -> None:
-        confirmation = {"Type": "SubscriptionConfirmation", "TopicArn": self.TOPIC_ARN, "Token": "a1b2c3",
-                        "SubscribeURL": "https://sns.eu-west-3.amazonaws.com/?Action=ConfirmSubscription"}
-        notification = {"Type": "Notification", "TopicArn": self.TOPIC_ARN,
-                        "Message": '{"Records":[{"eventName":"ObjectRemoved:Delete"}]}'}
+        self, api_settings: Settings, api: str
+    ) -> None:
+        confirmation = {
+            "Type": "SubscriptionConfirmation",
+            "TopicArn": self.TOPIC_ARN,
+            "Token": "a1b2c3",
+            "SubscribeURL": "https://sns.eu-west-3.amazonaws.com/?Action=ConfirmSubscription",
+        }
+        notification = {
+            "Type": "Notification",
+            "TopicArn": self.TOPIC_ARN,
+            "Message": '{"Records":[{"eventName":"ObjectRemoved:Delete"}]}',
+        }
         confirmed = self.sns_post(api, "SubscriptionConfirmation", confirmation)
         assert (confirmed.status_code, confirmed.json()["published"]) == (200, False)
         assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == 0
         assert self.sns_post(api, "Notification", notification).status_code == 202
         assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == [
-            json.dumps(notification).encode()]
+            json.dumps(notification).encode()
+        ]
 
 
 class TestQueryApiRefusesCheaply:
@@ -311,9 +350,12 @@ class TestQueryApiRefusesCheaply:
         chunk = b"x" * (1024 * 1024)
         peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
         started = time.monotonic()
-        response = httpx.post(f"{api}/holds", content=(chunk for _ in range(50)), timeout=30,
-                              headers={"Content-Length": str(50 * len(chunk)),
-                                       "Content-Type": "application/json"})
+        response = httpx.post(
+            f"{api}/holds",
+            content=(chunk for _ in range(50)),
+            timeout=30,
+            headers={"Content-Length": str(50 * len(chunk)), "Content-Type": "application/json"},
+        )
         elapsed = time.monotonic() - started
         assert response.status_code == 401, response.text
         assert response.json()["error"] == "unauthorized"
@@ -346,12 +388,17 @@ class TestKafkaUnavailable:
             probe.bind(("127.0.0.1", 0))
             closed = probe.getsockname()[1]
         api = ApiSettings(**{**SECRETS.model_dump(), "publish_timeout_s": 2.0})
-        down = pipeline.model_copy(update={"kafka": KafkaSettings(bootstrap=f"127.0.0.1:{closed}"),
-                                           "api": api})
+        down = pipeline.model_copy(
+            update={"kafka": KafkaSettings(bootstrap=f"127.0.0.1:{closed}"), "api": api}
+        )
         with served(down) as base:
             started = time.monotonic()
-            response = httpx.post(f"{base}/webhooks/brevo", content=BREVO_BODY,
-                                  headers={"Authorization": f"Bearer {BREVO_TOKEN}"}, timeout=30)
+            response = httpx.post(
+                f"{base}/webhooks/brevo",
+                content=BREVO_BODY,
+                headers={"Authorization": f"Bearer {BREVO_TOKEN}"},
+                timeout=30,
+            )
             elapsed = time.monotonic() - started
             health = httpx.get(f"{base}/health", timeout=30)
         assert response.status_code == 503, response.text

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
-        pipeline: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    pipeline: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     catalog = parse_catalog(pipeline.catalog.read_text())
     with open_driver(pipeline) as driver:
         before = graph_fingerprint(driver, pipeline.neo4j.database)
@@ -25,8 +26,15 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
     run_bench(pipeline, catalog, people=40, as_json=True, workers=(1, 2))
 
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc["stages"]) == {"adapt", "kafka_read", "graph_batched", "graph_per_event",
-                                  "graph_writer", "end_to_end", "end_to_end_2_workers"}
+    assert set(doc["stages"]) == {
+        "adapt",
+        "kafka_read",
+        "graph_batched",
+        "graph_per_event",
+        "graph_writer",
+        "end_to_end",
+        "end_to_end_2_workers",
+    }
     events = doc["canonical_events"]
     assert events > 100
     assert doc["stages"]["end_to_end_2_workers"]["events"] == events

@@ -27,8 +27,7 @@ class TestFaultPlan:
 class TestCompare:
     def test_lost_extra_duplicated_and_differing_holdings_are_told_apart(self) -> None:
         clean = ["a|s|c|held|1|2|e1", "b|s|c|held|1|2|e1", "c|s|c|held|1|2|e1"]
-        chaos = ["a|s|c|held|1|3|e2", "c|s|c|held|1|2|e1", "c|s|c|held|1|2|e1",
-                 "d|s|c|held|1|2|e1"]
+        chaos = ["a|s|c|held|1|3|e2", "c|s|c|held|1|2|e1", "c|s|c|held|1|2|e1", "d|s|c|held|1|2|e1"]
         diff = compare(clean, chaos)
         assert diff.lost == ["b|s|c|held|1|2|e1"]
         assert diff.extra == ["c|s|c|held|1|2|e1", "d|s|c|held|1|2|e1"]
@@ -36,12 +35,18 @@ class TestCompare:
         assert compare(clean, list(reversed(clean))).identical
 
     def test_whole_graph_lines_are_matched_by_node_and_relationship(self) -> None:
-        clean = ['(Holding h1) {"id": "h1", "last_seen": "2026-01-02"}',
-                 '(Subject s1)-[HAS_HOLDING {}]->(Holding h1)', '(Subject s1) {"key": "s1"}']
-        chaos = ['(Holding h1) {"id": "h1", "last_seen": "2026-01-03"}',
-                 '(Subject s1) {"key": "s1"}', '(Subject s2) {"key": "s2"}']
+        clean = [
+            '(Holding h1) {"id": "h1", "last_seen": "2026-01-02"}',
+            "(Subject s1)-[HAS_HOLDING {}]->(Holding h1)",
+            '(Subject s1) {"key": "s1"}',
+        ]
+        chaos = [
+            '(Holding h1) {"id": "h1", "last_seen": "2026-01-03"}',
+            '(Subject s1) {"key": "s1"}',
+            '(Subject s2) {"key": "s2"}',
+        ]
         diff = compare(clean, chaos, GRAPH)
-        assert diff.lost == ['(Subject s1)-[HAS_HOLDING {}]->(Holding h1)']
+        assert diff.lost == ["(Subject s1)-[HAS_HOLDING {}]->(Holding h1)"]
         assert diff.extra == ['(Subject s2) {"key": "s2"}']
         assert diff.field_counts() == {"Holding.last_seen": 1}
 
@@ -58,15 +63,15 @@ class TestChaosFeed:
 class TestChaosRun:
     def test_kills_and_restarts_leave_the_graph_of_a_clean_run(self, servers: Settings) -> None:
         if not servers.uses_local_stack:
-            pytest.skip("restarting Kafka and Neo4j needs the local stack (not user servers "
-                        "or containers)")
+            pytest.skip("restarting Kafka and Neo4j needs the local stack (not user servers or containers)")
         catalog = parse_catalog(servers.catalog.read_text())
         options = ChaosOptions(payloads=3000, kills=3, seed=5, down_s=2.0, stall_s=180.0)
         report = run_chaos(servers, catalog, options, say=print)
 
         result = report.as_dict()
-        evidence = json.dumps({k: result[k] for k in ("lost", "extra", "differing",
-                                                      "differing_fields", "examples")}, indent=1)
+        evidence = json.dumps(
+            {k: result[k] for k in ("lost", "extra", "differing", "differing_fields", "examples")}, indent=1
+        )
         assert report.chaos.kills == 3 and report.chaos.restarts == {"kafka": 1, "neo4j": 1}
         assert report.chaos.unplanned_exits == [], report.chaos.unplanned_exits[0]
         assert report.clean.counts["holdings"] > 1000

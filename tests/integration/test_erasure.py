@@ -40,18 +40,38 @@ def fixture(name: str) -> Any:
 BREVO_ADDED = fixture("brevo/marketing_list_addition.json")
 BREVO_DELETED = fixture("brevo/marketing_contact_deleted.json")
 # Only fields Greenhouse's anonymisation names exactly (see the report on category matching).
-GREENHOUSE_APPLIED = {"action": "new_candidate_application", "payload": {"application": {
-    "id": 46196263, "status": "active", "applied_at": "2026-03-02T09:14:00Z", "prospect": False,
-    "jobs": [{"id": 4480027, "name": "Chargé de recrutement"}],
-    "candidate": {"id": CANDIDATE, "email_addresses": [{"value": LEA, "type": "personal"}],
-                  "phone_numbers": [{"value": "+33 6 12 34 56 78", "type": "mobile"}],
-                  "attachments": [{"filename": "cv.pdf", "type": "resume",
-                                   "url": f"https://files.example/cv/{CANDIDATE}"}],
-                  "created_at": "2026-03-02T09:14:00Z"}}}}
+GREENHOUSE_APPLIED = {
+    "action": "new_candidate_application",
+    "payload": {
+        "application": {
+            "id": 46196263,
+            "status": "active",
+            "applied_at": "2026-03-02T09:14:00Z",
+            "prospect": False,
+            "jobs": [{"id": 4480027, "name": "Chargé de recrutement"}],
+            "candidate": {
+                "id": CANDIDATE,
+                "email_addresses": [{"value": LEA, "type": "personal"}],
+                "phone_numbers": [{"value": "+33 6 12 34 56 78", "type": "mobile"}],
+                "attachments": [
+                    {"filename": "cv.pdf", "type": "resume", "url": f"https://files.example/cv/{CANDIDATE}"}
+                ],
+                "created_at": "2026-03-02T09:14:00Z",
+            },
+        }
+    },
+}
 GREENHOUSE_ANONYMISED = fixture("greenhouse/candidate_anonymized_received.json")
-INVOICE = {"event_id": "erp:invoice-2026-0042", "occurred_at": "2026-03-10T10:00:00Z", "source": "erp",
-           "action": "collected", "store": "billing/invoices", "categories": ["user.financial", "user.name"],
-           "subject": {"type": "customer", "email": LEA}, "legal_basis": "legal_obligation"}
+INVOICE = {
+    "event_id": "erp:invoice-2026-0042",
+    "occurred_at": "2026-03-10T10:00:00Z",
+    "source": "erp",
+    "action": "collected",
+    "store": "billing/invoices",
+    "categories": ["user.financial", "user.name"],
+    "subject": {"type": "customer", "email": LEA},
+    "legal_basis": "legal_obligation",
+}
 
 
 def s3_event(name: str, at: str) -> dict[str, Any]:
@@ -63,16 +83,24 @@ def s3_event(name: str, at: str) -> dict[str, Any]:
 
 
 def brevo_added(email: str, ts: int) -> dict[str, Any]:
-    return BREVO_ADDED | {"email": email, "ts": ts,
-                          "date": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")}
+    return BREVO_ADDED | {
+        "email": email,
+        "ts": ts,
+        "date": datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    }
 
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lineage", "erasure", *args],
-                          env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "lineage", "erasure", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def cli_json(settings: Settings, *args: str) -> Any:
@@ -103,16 +131,28 @@ def delete_everywhere(pipeline: Settings, tmp_path: Path) -> None:
     run_worker(pipeline, tmp_path / "deletions.log")
 
 
-STORES = ["billing/invoices", "brevo/contacts", "greenhouse/candidates", "hubspot/contacts",
-          "s3://acme-hr-cv"]
+STORES = [
+    "billing/invoices",
+    "brevo/contacts",
+    "greenhouse/candidates",
+    "hubspot/contacts",
+    "s3://acme-hr-cv",
+]
 
 
 class TestErasureRequest:
     def test_from_request_to_proof(self, pipeline: Settings, tmp_path: Path) -> None:
         load_people(pipeline, tmp_path)
 
-        opened = cli_json(pipeline, "request", LEA, "--requested-by", "data subject, by e-mail to dpo@",
-                          "--received", "2026-11-20")
+        opened = cli_json(
+            pipeline,
+            "request",
+            LEA,
+            "--requested-by",
+            "data subject, by e-mail to dpo@",
+            "--received",
+            "2026-11-20",
+        )
         assert [t["store"] for t in opened["tasks"]] == STORES
         assert {t["status"] for t in opened["tasks"]} == {"outstanding"}
         # A date without a time is that day in the organisation's zone (the demo's: Paris), and the
@@ -142,8 +182,15 @@ class TestErasureRequest:
             assert late["id"] in alert["reason"]
             assert check_erasures(driver, pipeline.neo4j.database) == []  # one alert, kept up to date
 
-        extended = cli_json(pipeline, "extend", opened["id"], "--months", "2", "--reason",
-                            "data held by five processors, two outside the EU")
+        extended = cli_json(
+            pipeline,
+            "extend",
+            opened["id"],
+            "--months",
+            "2",
+            "--reason",
+            "data held by five processors, two outside the EU",
+        )
         assert at(extended["deadline"]) == datetime(2027, 2, 20, 23, 59, 59, 999999, tzinfo=PARIS)
         assert extended["extension"]["months"] == 2
         assert at(extended["extension"]["original_deadline"]) == at(opened["deadline"])
@@ -164,8 +211,7 @@ class TestErasureRequest:
         assert at(tasks["s3://acme-hr-cv"]["closed_at"]) == datetime(2026, 4, 12, 9, tzinfo=UTC)
         billing = tasks["billing/invoices"]
         assert billing["status"] == "retained" and billing["closed_by_event"] is None
-        assert billing["reason"] == ("legal obligation: invoices-10y-end-of-financial-year "
-                                     "until 2037-01-01")
+        assert billing["reason"] == ("legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")
 
         # The person subscribes again: the data is back, the proof stands, the reappearance shows.
         publish(pipeline, "brevo", brevo_added(LEA, int(time.time()) + 60))
@@ -174,25 +220,30 @@ class TestErasureRequest:
         assert after["status"] == "complete" and after["tasks"] == proof["tasks"]
         with open_driver(pipeline) as driver:
             back = reappearances(driver, pipeline.neo4j.database)
-        assert [(r["request"], r["store"], r["category"]) for r in back
-                if r["request"] == opened["id"]] == [(opened["id"], "brevo/contacts", "user.contact.email")]
+        assert [(r["request"], r["store"], r["category"]) for r in back if r["request"] == opened["id"]] == [
+            (opened["id"], "brevo/contacts", "user.contact.email")
+        ]
         assert back[0]["last_event_id"] and back[0]["subject"] == proof["subject"]
         with open_driver(pipeline) as driver:
             raised = check_erasures(driver, pipeline.neo4j.database)
         assert [(a["kind"], a["store"]) for a in raised] == [("erasure_reappearance", "brevo/contacts")]
 
-    def test_a_legal_hold_retains_and_the_api_answers_like_the_cli(self, pipeline: Settings,
-                                                                    hasher, tmp_path: Path) -> None:
+    def test_a_legal_hold_retains_and_the_api_answers_like_the_cli(
+        self, pipeline: Settings, hasher, tmp_path: Path
+    ) -> None:
         load_people(pipeline, tmp_path)
         with open_driver(pipeline) as driver:
-            hold = add_hold(driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117",
-                            [], [], None)
+            hold = add_hold(driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117", [], [], None)
         assert hold is not None
         settings = pipeline.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
         headers = {"Authorization": f"Bearer {QUERY_TOKEN}"}
         with served(settings) as url:
-            created = httpx.post(f"{url}/erasure-requests", headers=headers, timeout=30,
-                                 json={"identifier": BOB, "requested_by": "data subject, web form"})
+            created = httpx.post(
+                f"{url}/erasure-requests",
+                headers=headers,
+                timeout=30,
+                json={"identifier": BOB, "requested_by": "data subject, web form"},
+            )
             assert created.status_code == 201, created.text
             request = created.json()
             assert [t["store"] for t in request["tasks"]] == ["brevo/contacts"]
@@ -227,10 +278,17 @@ LONGER_RULE = """  - id: bank-details-12y
 
 class TestLegalPeriodUnderALongerRule:
     def test_retained_by_law_during_the_legal_period_then_outstanding(
-            self, pipeline: Settings, tmp_path: Path) -> None:
+        self, pipeline: Settings, tmp_path: Path
+    ) -> None:
         catalog = tmp_path / "catalog.yaml"
-        catalog.write_text(re.sub(r"\nretention:[^\n]*\n", lambda m: m.group(0) + LONGER_RULE,
-                                  pipeline.catalog.read_text(), count=1))
+        catalog.write_text(
+            re.sub(
+                r"\nretention:[^\n]*\n",
+                lambda m: m.group(0) + LONGER_RULE,
+                pipeline.catalog.read_text(),
+                count=1,
+            )
+        )
         settings = pipeline.model_copy(update={"catalog": catalog})
         publish(settings, "canonical", INVOICE)  # issued 10 Mar 2026: financial year ends 31 Dec
         run_worker(settings, tmp_path / "worker.log")
@@ -246,7 +304,9 @@ class TestLegalPeriodUnderALongerRule:
         (shown,) = cli_json(settings, "status", opened["id"])  # judged now, within the ten years
         (task,) = shown["tasks"]
         assert (task["status"], task["reason"]) == (
-            "retained", "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")
+            "retained",
+            "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01",
+        )
 
         # Each judged at a moment of its own: a request with nothing outstanding is complete and
         # no longer re-judged, so the second one is opened for the day after the legal period.
@@ -259,7 +319,8 @@ class TestLegalPeriodUnderALongerRule:
             (last_day,) = request_status(driver, database, opened["id"])
             (after,) = request_status(driver, database, later["id"])
         assert [(t["status"], t["reason"]) for t in last_day["tasks"]] == [
-            ("retained", "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")]
+            ("retained", "legal obligation: invoices-10y-end-of-financial-year until 2037-01-01")
+        ]
         # The law's ten years are over: the organisation's twelve are no ground to refuse.
         assert [(t["status"], t["reason"]) for t in after["tasks"]] == [("outstanding", None)]
 
@@ -278,7 +339,12 @@ class TestLegalPeriodUnderALongerRule:
 
 
 def _subject(settings: Settings) -> Any:
-    out = subprocess.run([sys.executable, "-m", "lineage", "subject", LEA, "--json"],
-                         env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", "subject", LEA, "--json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return json.loads(out.stdout)

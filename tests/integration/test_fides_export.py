@@ -29,8 +29,13 @@ pytestmark = pytest.mark.integration
 
 
 def export(settings: Settings, out: Path) -> str:
-    done = subprocess.run([sys.executable, "-m", "lineage", "export", "fides", "--out", str(out), "--on", ON],
-                          env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "lineage", "export", "fides", "--out", str(out), "--on", ON],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -86,10 +91,14 @@ def test_observed_stores_categories_and_flows_are_exported(pipeline: Settings, t
     assert shared.meta["lineage"] == {"store": UNDECLARED_STORE, "declared": False, "subjects_observed": 1}
     greenhouse = systems["greenhouse"]
     assert [(f.fides_key, f.type, f.data_categories) for f in greenhouse.egress] == [
-        ("wetransfer_shared", "dataset", ["user.content.private.cv"])]
-    marketing = next(d for d in systems["brevo"].privacy_declarations
-                     if d.data_use == "marketing.communications.email")
+        ("wetransfer_shared", "dataset", ["user.content.private.cv"])
+    ]
+    marketing = next(
+        d for d in systems["brevo"].privacy_declarations if d.data_use == "marketing.communications.email"
+    )
     assert "user.contact.phone_number" in marketing.data_categories
     assert any("Privacy Shield" in t for t in systems["dropbox"].meta["lineage"]["unapproved_transfers"])
-    assert [c.fides_key for c in taxonomy.data_category] == ["user.content.private.cv",
-                                                            "user.content.private.cover_letter"]
+    assert [c.fides_key for c in taxonomy.data_category] == [
+        "user.content.private.cv",
+        "user.content.private.cover_letter",
+    ]

@@ -22,8 +22,12 @@ OVER_HTTP = 100
 
 
 def _findings(book: FindingBook) -> str:
-    return "\n".join(f"[{f.leg}] {f.source} {f.problem.kind} at {f.problem.location}: "
-                     f"{f.problem.detail[:200]} (x{f.count})" for f in book if f.problem.kind != "slow")
+    return "\n".join(
+        f"[{f.leg}] {f.source} {f.problem.kind} at {f.problem.location}: "
+        f"{f.problem.detail[:200]} (x{f.count})"
+        for f in book
+        if f.problem.kind != "slow"
+    )
 
 
 def _assert_zeros(leg: LegResult, book: FindingBook) -> None:
@@ -42,16 +46,24 @@ class TestFuzz:
         from lineage.settings import Settings
 
         book = FindingBook()
-        leg = run_in_process(parse_catalog(Settings().catalog.read_text()), IN_PROCESS, seed=21,
-                             book=book, minimise=False)
+        leg = run_in_process(
+            parse_catalog(Settings().catalog.read_text()), IN_PROCESS, seed=21, book=book, minimise=False
+        )
         assert leg.total().payloads == IN_PROCESS * len(SOURCE_NAMES)
         _assert_zeros(leg, book)
 
     def test_signed_http_and_worker_slice(self, pipeline) -> None:
         settings = fuzz_settings(pipeline, pipeline.topic_namespace)
         book = FindingBook()
-        leg = run_http_leg(settings, parse_catalog(settings.catalog.read_text()), OVER_HTTP, seed=22,
-                           marks=Marks(), book=book, timeout_s=600)
+        leg = run_http_leg(
+            settings,
+            parse_catalog(settings.catalog.read_text()),
+            OVER_HTTP,
+            seed=22,
+            marks=Marks(),
+            book=book,
+            timeout_s=600,
+        )
         assert leg.total().payloads == OVER_HTTP * len(SOURCE_NAMES)
         assert leg.extra["graph_entities_scanned"] > 0
         assert leg.extra["leaks_graph"] == 0, _findings(book)

@@ -14,48 +14,67 @@ pytestmark = pytest.mark.integration
 
 
 def hit(subject: str, at: int) -> dict[str, object]:
-    return {"id": "flow-test", "store": "dropbox/recruitment", "chain": ["dropbox"],
-            "country": "US", "reason": "Privacy Shield", "mechanism": None, "subject": subject,
-            "at": at, "event_id": f"e-{subject}"}
+    return {
+        "id": "flow-test",
+        "store": "dropbox/recruitment",
+        "chain": ["dropbox"],
+        "country": "US",
+        "reason": "Privacy Shield",
+        "mechanism": None,
+        "subject": subject,
+        "at": at,
+        "event_id": f"e-{subject}",
+    }
 
 
 class TestUpsertAlerts:
-    def test_several_hits_of_one_flow_in_one_statement_count_every_subject(
-            self, pipeline: Settings) -> None:
+    def test_several_hits_of_one_flow_in_one_statement_count_every_subject(self, pipeline: Settings) -> None:
         keys = ["a" * 32, "b" * 32, "c" * 32]
         with open_driver(pipeline) as driver:
             database = pipeline.neo4j.database
-            driver.execute_query(queries.ATTACH_IDENTIFIERS, database_=database,
-                                 rows=[{"winner": k, "identifiers": [k]} for k in keys])
+            driver.execute_query(
+                queries.ATTACH_IDENTIFIERS,
+                database_=database,
+                rows=[{"winner": k, "identifiers": [k]} for k in keys],
+            )
             records, _, _ = driver.execute_query(
-                queries.UPSERT_ALERTS, database_=database,
-                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)])
+                queries.UPSERT_ALERTS,
+                database_=database,
+                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)],
+            )
             (announced,) = [r.data() for r in records]
             assert announced["count"] == 3 and announced["announce"] is True
             assert alert_subjects(driver, database, "flow-test") == keys
 
             # replaying the same hits changes nothing and announces nothing
             records, _, _ = driver.execute_query(
-                queries.UPSERT_ALERTS, database_=database,
-                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)])
+                queries.UPSERT_ALERTS,
+                database_=database,
+                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)],
+            )
             assert [(r["count"], r["announce"]) for r in records] == [(3, False)]
 
 
-def _event(kind: str, n: int, key: str, store: str, categories: tuple[str, ...] = (),
-           links: tuple[str, ...] = ()) -> object:
+def _event(
+    kind: str, n: int, key: str, store: str, categories: tuple[str, ...] = (), links: tuple[str, ...] = ()
+) -> object:
     from datetime import UTC, datetime
 
     from lineage.domain.events import CollectionEvent, ConsentEvent, ErasureEvent, SubjectRef
     from lineage.domain.subjects import SubjectType
 
-    common = {"event_id": f"order-test:{kind}:{n}:{key[:6]}", "source": "demo", "store": store,
-              "occurred_at": datetime(2026, 3, n, tzinfo=UTC), "categories": categories,
-              "subject": SubjectRef(type=SubjectType.CUSTOMER, key=key, links=links)}
+    common = {
+        "event_id": f"order-test:{kind}:{n}:{key[:6]}",
+        "source": "demo",
+        "store": store,
+        "occurred_at": datetime(2026, 3, n, tzinfo=UTC),
+        "categories": categories,
+        "subject": SubjectRef(type=SubjectType.CUSTOMER, key=key, links=links),
+    }
     if kind == "erased":
         return ErasureEvent(action="erased", **common)
     if kind == "unsubscribed":
-        return ConsentEvent(action="consent_withdrawn", purpose="marketing.communications.email",
-                            **common)
+        return ConsentEvent(action="consent_withdrawn", purpose="marketing.communications.email", **common)
     return CollectionEvent(action="collected", **common)
 
 
@@ -64,8 +83,9 @@ class TestOrderIndependence:
     collection it deletes. Each batch here is written alone, in both orders."""
 
     @pytest.mark.parametrize("order", ["forward", "reversed"])
-    def test_a_deletion_stored_before_its_collection_still_erases(self, pipeline: Settings,
-                                                                   order: str) -> None:
+    def test_a_deletion_stored_before_its_collection_still_erases(
+        self, pipeline: Settings, order: str
+    ) -> None:
         import asyncio
 
         from graph.connection import open_async_driver
@@ -106,9 +126,11 @@ class TestOrderIndependence:
         asyncio.run(write_all())
         with open_driver(pipeline) as driver:
             reader = GraphReader(driver, pipeline.neo4j.database)
-            states = {(row["store"], tuple(row["held"]), tuple(row["erased"]))
-                      for key in (ana, bea, cid)
-                      for row in reader.subject_map(key)}
+            states = {
+                (row["store"], tuple(row["held"]), tuple(row["erased"]))
+                for key in (ana, bea, cid)
+                for row in reader.subject_map(key)
+            }
             dan_lines = [line for line in reader.fingerprint() if line.startswith(dan)]
         assert states == {
             ("brevo/contacts", (), ("user.contact.email", "user.name")),

@@ -45,15 +45,28 @@ class SecureBroker:
     sasl_ssl_address: str
 
     def mutual_tls(self, **fields: object) -> KafkaSettings:
-        return KafkaSettings.model_validate({
-            "bootstrap": self.ssl_address, "security_protocol": "SSL", "ssl_ca_file": self.tls.ca,
-            "ssl_cert_file": self.tls.client_cert, "ssl_key_file": self.tls.client_key, **fields})
+        return KafkaSettings.model_validate(
+            {
+                "bootstrap": self.ssl_address,
+                "security_protocol": "SSL",
+                "ssl_ca_file": self.tls.ca,
+                "ssl_cert_file": self.tls.client_cert,
+                "ssl_key_file": self.tls.client_key,
+                **fields,
+            }
+        )
 
     def sasl_ssl(self, **fields: object) -> KafkaSettings:
-        return KafkaSettings.model_validate({
-            "bootstrap": self.sasl_ssl_address, "security_protocol": "SASL_SSL",
-            "ssl_ca_file": self.tls.ca, "sasl_username": USER, "sasl_password": PASSWORD,
-            **fields})
+        return KafkaSettings.model_validate(
+            {
+                "bootstrap": self.sasl_ssl_address,
+                "security_protocol": "SASL_SSL",
+                "ssl_ca_file": self.tls.ca,
+                "sasl_username": USER,
+                "sasl_password": PASSWORD,
+                **fields,
+            }
+        )
 
 
 def _free_ports(count: int) -> list[int]:
@@ -76,8 +89,9 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
     tls = make_tls_material(folder / "tls")
     port, controller, ssl_port, sasl_port = _free_ports(4)
     stack = StackSettings(home=folder / "stack", kafka_port=port, kafka_controller_port=controller)
-    listeners = SecureListeners(ssl_port, sasl_port, tls.keystore, tls.keystore_password, tls.ca,
-                                ((USER, PASSWORD),))
+    listeners = SecureListeners(
+        ssl_port, sasl_port, tls.keystore, tls.keystore_password, tls.ca, ((USER, PASSWORD),)
+    )
     server = kafka_server(stack, broker_answers, listeners)
     server.ensure_running(stack.start_timeout)
     try:
@@ -91,8 +105,7 @@ def names() -> Topics:
     return Topics(f"sec-{uuid.uuid4().hex[:8]}")
 
 
-def test_mutual_tls_carries_admin_producer_and_consumer(secure_broker: SecureBroker,
-                                                         names: Topics) -> None:
+def test_mutual_tls_carries_admin_producer_and_consumer(secure_broker: SecureBroker, names: Topics) -> None:
     kafka = secure_broker.mutual_tls()
     assert broker_answers(kafka)
     assert ensure_topics(kafka, names.all()) == [s.name for s in names.all()]
@@ -125,8 +138,7 @@ def test_sasl_ssl_with_plain_and_scram(secure_broker: SecureBroker, names: Topic
     delete_topics(plain, names.all())
 
 
-def test_the_api_producer_publishes_over_sasl_ssl(secure_broker: SecureBroker,
-                                                  names: Topics) -> None:
+def test_the_api_producer_publishes_over_sasl_ssl(secure_broker: SecureBroker, names: Topics) -> None:
     kafka = secure_broker.sasl_ssl()
     ensure_topics(kafka, names.all())
     topic = names.raw("canonical").name
@@ -147,17 +159,26 @@ def test_the_api_producer_publishes_over_sasl_ssl(secure_broker: SecureBroker,
 
 
 def test_a_worker_stores_a_payload_read_over_sasl_ssl(
-        secure_broker: SecureBroker, servers: Settings, hasher, tmp_path: Path) -> None:
+    secure_broker: SecureBroker, servers: Settings, hasher, tmp_path: Path
+) -> None:
     """faust's consumer, producer and admin client get the credentials; the runner passes every
     Kafka setting (the CA file and the SASL password included) to the child process; the worker
     reads and writes Neo4j through a routing URI (neo4j://), as it would against a cluster."""
     run = f"sec-{uuid.uuid4().hex[:8]}"
     routing_uri = servers.neo4j_uri.replace("bolt://", "neo4j://", 1)
-    settings = servers.model_copy(update={
-        "kafka": secure_broker.sasl_ssl(sasl_mechanism="SCRAM-SHA-256"),
-        "neo4j": Neo4jSettings(uri=routing_uri, user=servers.neo4j.user,
-                               password=servers.neo4j.password, database=servers.neo4j.database),
-        "topic_namespace": run, "app_id": run})
+    settings = servers.model_copy(
+        update={
+            "kafka": secure_broker.sasl_ssl(sasl_mechanism="SCRAM-SHA-256"),
+            "neo4j": Neo4jSettings(
+                uri=routing_uri,
+                user=servers.neo4j.user,
+                password=servers.neo4j.password,
+                database=servers.neo4j.database,
+            ),
+            "topic_namespace": run,
+            "app_id": run,
+        }
+    )
     ensure_topics(settings.kafka, topics_of(settings).all())  # the worker prepares the graph
     email = f"secure-{run}@example.org"
     payload = {"id": 1, "email": email, "event": "list_addition", "ts": 1772795100, "list_id": [42]}
@@ -166,7 +187,9 @@ def test_a_worker_stores_a_payload_read_over_sasl_ssl(
     with WorkerProcess(settings, tmp_path / "worker.log").start() as worker:
         worker.wait_caught_up(timeout=120)
     with open_driver(settings) as driver:
-        stores = {row["store"] for row in GraphReader(driver, settings.neo4j.database)
-                  .subject_map(hasher.email(email))}
+        stores = {
+            row["store"]
+            for row in GraphReader(driver, settings.neo4j.database).subject_map(hasher.email(email))
+        }
     assert stores == {"brevo/contacts"}
     delete_topics(settings.kafka, Topics(run).all())

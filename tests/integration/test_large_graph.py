@@ -52,8 +52,10 @@ def worker_built(settings: Settings, catalog: Catalog) -> None:
     """The people's events, oldest first, through the record agent's writer in batches."""
     hasher = SubjectHasher(settings.require_subject_key())
     now_ms = int(NOW.timestamp() * 1000)
-    events = sorted((e for n in range(PEOPLE) for e in events_for(hasher, n, now_ms)),
-                    key=lambda e: (e.occurred_at, e.event_id))
+    events = sorted(
+        (e for n in range(PEOPLE) for e in events_for(hasher, n, now_ms)),
+        key=lambda e: (e.occurred_at, e.event_id),
+    )
     _wipe(settings)
     with open_driver(settings) as driver:
         sync_catalog(driver, settings.neo4j.database, catalog)
@@ -64,7 +66,7 @@ def worker_built(settings: Settings, catalog: Catalog) -> None:
         try:
             writer = GraphWriter(driver, settings.neo4j.database)
             for start in range(0, len(events), 250):
-                await writer.write(events[start:start + 250], RetentionPolicy(catalog))
+                await writer.write(events[start : start + 250], RetentionPolicy(catalog))
         finally:
             await driver.close()
 
@@ -83,9 +85,12 @@ def answers(settings: Settings) -> dict[str, Any]:
                 response = client.post(path, json={"identifier": person})
                 assert response.status_code == 200, response.text
                 found[f"{path} {person}"] = response.json()
-        for path, params in (("/transfer-impact", {"country": "US"}), ("/transfer-impact", {"country": "IN"}),
-                             ("/expiring", {"before": (NOW + timedelta(days=400)).date().isoformat()}),
-                             ("/ropa", {"format": "json"})):
+        for path, params in (
+            ("/transfer-impact", {"country": "US"}),
+            ("/transfer-impact", {"country": "IN"}),
+            ("/expiring", {"before": (NOW + timedelta(days=400)).date().isoformat()}),
+            ("/ropa", {"format": "json"}),
+        ):
             response = client.get(path, params=params)
             assert response.status_code == 200, response.text
             body = response.json()

@@ -45,8 +45,9 @@ def demo_events(live: LiveCatalog) -> list[DataMovementEvent]:
     return events
 
 
-def build(settings: Settings, live: LiveCatalog, events: Sequence[DataMovementEvent],
-          batch_size: int) -> list[str]:
+def build(
+    settings: Settings, live: LiveCatalog, events: Sequence[DataMovementEvent], batch_size: int
+) -> list[str]:
     """An empty graph, the events written as the record agent writes them, its fingerprint."""
     with open_driver(settings) as driver:
         driver.execute_query(queries.WIPE, database_=settings.neo4j.database)
@@ -56,7 +57,7 @@ def build(settings: Settings, live: LiveCatalog, events: Sequence[DataMovementEv
         try:
             writer = GraphWriter(driver, settings.neo4j.database)
             for start in range(0, len(events), batch_size):
-                batch = events[start:start + batch_size]
+                batch = events[start : start + batch_size]
                 await writer.write(batch, live.retention)
                 await writer.upsert_alerts(alert_hits(batch, live.unapproved, live.unapproved_moves))
         finally:
@@ -79,8 +80,12 @@ def test_any_order_and_batching_builds_the_same_graph(pipeline: Settings) -> Non
     assert any("Holding" in line for line in reference)
 
     shuffled = random.Random(11).sample(events, len(events))
-    for label, order, size in (("reversed, batches of 7", chronological[::-1], 7),
-                               ("shuffled, batches of 50", shuffled, 50)):
+    for label, order, size in (
+        ("reversed, batches of 7", chronological[::-1], 7),
+        ("shuffled, batches of 50", shuffled, 50),
+    ):
         difference = fingerprint_difference(reference, build(pipeline, live, order, size))
         assert difference == {"lost": [], "extra": []}, (
-            label, json.dumps({k: v[:6] for k, v in difference.items()}, indent=1))
+            label,
+            json.dumps({k: v[:6] for k, v in difference.items()}, indent=1),
+        )

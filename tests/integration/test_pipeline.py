@@ -32,8 +32,15 @@ GOOD = [
     brevo("list_addition", LEA, 1772795100, list_id=[42], key="f3a9c1d07e"),
     brevo("contact_updated", LEA, 1772870400, content=[{"FIRSTNAME": "Léa", "COMPANY": "Atelier Nord"}]),
     brevo("list_addition", PAUL, 1772795200, list_id=[42], key="a1b2c3d4e5"),
-    brevo("click", LEA, 1772880000, camp_id=87, **{"campaign name": "Newsletter mars"},
-          list_id=[42], URL="https://example.fr/offre"),
+    brevo(
+        "click",
+        LEA,
+        1772880000,
+        camp_id=87,
+        **{"campaign name": "Newsletter mars"},
+        list_id=[42],
+        URL="https://example.fr/offre",
+    ),
     brevo("contact_deleted", PAUL, 1775023200, list_id=[42]),
 ]
 BAD = [b"this is not json", brevo("teleported", LEA, 1772795100), b'{"event": "list_addition"}']
@@ -46,7 +53,8 @@ def reader_for(settings: Settings) -> tuple[Any, GraphReader]:
 
 class TestBrevoPipeline:
     def test_good_payloads_land_in_the_graph_and_bad_ones_in_the_dead_letter_topic(
-            self, pipeline: Settings, hasher, tmp_path: Path) -> None:
+        self, pipeline: Settings, hasher, tmp_path: Path
+    ) -> None:
         interleaved = [GOOD[0], BAD[0], GOOD[1], BAD[1], GOOD[2], BAD[2], *GOOD[3:]]
         publish(pipeline, "brevo", *interleaved)
         run_worker(pipeline, tmp_path / "worker.log")
@@ -71,8 +79,9 @@ class TestBrevoPipeline:
         assert {s["id"] for s in lea_impact[0]["sub_processors"]} == {"sms-gateway", "sms-support"}
         assert counts["subjects"] == 2
 
-        letters = read_dead_letters(pipeline.kafka_bootstrap,
-                                    Topics(pipeline.topic_namespace).dead_letter.name)
+        letters = read_dead_letters(
+            pipeline.kafka_bootstrap, Topics(pipeline.topic_namespace).dead_letter.name
+        )
         assert len(letters) == 3
         assert {letter["payload"] for letter in letters} == {b.decode() for b in BAD}
         reasons = " | ".join(letter["reason"] for letter in letters)
@@ -80,7 +89,8 @@ class TestBrevoPipeline:
         assert "teleported" not in reasons  # reasons name the problem, never the value
 
     def test_replaying_the_same_payloads_or_the_whole_topic_changes_nothing(
-            self, pipeline: Settings, tmp_path: Path) -> None:
+        self, pipeline: Settings, tmp_path: Path
+    ) -> None:
         publish(pipeline, "brevo", *GOOD)
         run_worker(pipeline, tmp_path / "first.log")
         driver, reader = reader_for(pipeline)
@@ -105,9 +115,14 @@ class TestBrevoPipeline:
         run_worker(pipeline, tmp_path / "worker.log")
 
         def cli(*args: str) -> dict[str, Any]:
-            out = subprocess.run([sys.executable, "-m", "lineage", *args, "--json"],
-                                 env=settings_env(pipeline), capture_output=True, text=True,
-                                 check=True, timeout=60)
+            out = subprocess.run(
+                [sys.executable, "-m", "lineage", *args, "--json"],
+                env=settings_env(pipeline),
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            )
             return json.loads(out.stdout)
 
         data_map = cli("subject", "  LEA.Martin@example.fr ")
@@ -117,5 +132,7 @@ class TestBrevoPipeline:
         assert impact["countries"] == ["FR", "IN", "US"]
         assert impact["stores"][0]["processor_id"] == "sendinblue"
         assert {(s["id"], s["country"]) for s in impact["stores"][0]["sub_processors"]} == {
-            ("sms-gateway", "US"), ("sms-support", "IN")}
+            ("sms-gateway", "US"),
+            ("sms-support", "IN"),
+        }
         assert LEA not in json.dumps(data_map) and LEA not in json.dumps(impact)

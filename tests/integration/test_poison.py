@@ -34,37 +34,64 @@ def send_to_partition_0(settings: Settings, topic: str, messages: list[bytes]) -
 
 
 def canonical(n: int, key: str, occurred_at: str) -> bytes:
-    return json.dumps({"event_id": f"poison-test:{n}", "occurred_at": occurred_at,
-                       "source": "erp", "action": "collected", "store": "erp/customers",
-                       "categories": ["user.contact.email"],
-                       "subject": {"type": "customer", "key": key}}).encode()
+    return json.dumps(
+        {
+            "event_id": f"poison-test:{n}",
+            "occurred_at": occurred_at,
+            "source": "erp",
+            "action": "collected",
+            "store": "erp/customers",
+            "categories": ["user.contact.email"],
+            "subject": {"type": "customer", "key": key},
+        }
+    ).encode()
 
 
 def test_poison_between_good_messages_is_dead_lettered_and_the_partition_moves_on(
-        pipeline: Settings, hasher: SubjectHasher, tmp_path: Path) -> None:
+    pipeline: Settings, hasher: SubjectHasher, tmp_path: Path
+) -> None:
     names = Topics(pipeline.topic_namespace)
     good = [hasher.email(f"good-{n}@example.com") for n in range(4)]
     raw = [
         canonical(0, good[0], "2026-05-01T08:00:00+02:00"),
-        canonical(1, good[1], "9999-12-31T23:59:59Z"),              # placeholder date
-        canonical(2, good[1], "0001-01-01T00:00:00+14:00"),         # cannot even be compared
-        b'{"event_id": ' + b"[" * 5000 + b"]" * 5000 + b"}",       # nesting Python gives up on
-        b'{"event_id": ' + b"7" * 5000 + b"}",                      # integer too long to parse
-        b'{"event_id": "\xc3\x28"}',                              # not UTF-8
+        canonical(1, good[1], "9999-12-31T23:59:59Z"),  # placeholder date
+        canonical(2, good[1], "0001-01-01T00:00:00+14:00"),  # cannot even be compared
+        b'{"event_id": ' + b"[" * 5000 + b"]" * 5000 + b"}",  # nesting Python gives up on
+        b'{"event_id": ' + b"7" * 5000 + b"}",  # integer too long to parse
+        b'{"event_id": "\xc3\x28"}',  # not UTF-8
         canonical(3, good[1], "2026-05-02T08:00:00Z"),
     ]
     send_to_partition_0(pipeline, names.raw("canonical").name, raw)
     stored = CollectionEvent(
-        event_id="poison-test:direct", occurred_at=datetime(2026, 5, 3, tzinfo=UTC), source="erp",
-        action="collected", store="erp/customers", categories=("user.contact.email",),
-        subject=SubjectRef(type=SubjectType.CUSTOMER, key=good[2]))
-    late = json.loads(encode_event(stored)) | {"event_id": "poison-test:late",
-                                                "occurred_at": "2100-01-01T00:00:00Z"}
-    send_to_partition_0(pipeline, names.canonical.name, [
-        encode_event(stored), json.dumps(late).encode(), b"[" * 100_000,
-        encode_event(stored.model_copy(update={"event_id": "poison-test:again",
-                                                "subject": SubjectRef(type=SubjectType.CUSTOMER,
-                                                                      key=good[3])}))])
+        event_id="poison-test:direct",
+        occurred_at=datetime(2026, 5, 3, tzinfo=UTC),
+        source="erp",
+        action="collected",
+        store="erp/customers",
+        categories=("user.contact.email",),
+        subject=SubjectRef(type=SubjectType.CUSTOMER, key=good[2]),
+    )
+    late = json.loads(encode_event(stored)) | {
+        "event_id": "poison-test:late",
+        "occurred_at": "2100-01-01T00:00:00Z",
+    }
+    send_to_partition_0(
+        pipeline,
+        names.canonical.name,
+        [
+            encode_event(stored),
+            json.dumps(late).encode(),
+            b"[" * 100_000,
+            encode_event(
+                stored.model_copy(
+                    update={
+                        "event_id": "poison-test:again",
+                        "subject": SubjectRef(type=SubjectType.CUSTOMER, key=good[3]),
+                    }
+                )
+            ),
+        ],
+    )
 
     with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
         worker.wait_caught_up(timeout=180)

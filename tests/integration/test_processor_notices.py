@@ -96,8 +96,9 @@ def webhook() -> Iterator[tuple[list[tuple[dict[str, str], bytes]], str]]:
 
 
 @pytest.fixture
-def settings(pipeline: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, str],
-             tmp_path: Path) -> Settings:
+def settings(
+    pipeline: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, str], tmp_path: Path
+) -> Settings:
     """The demo catalog with a notice channel for HubSpot (webhook) and Greenhouse (e-mail)."""
     catalog = yaml.safe_load(pipeline.catalog.read_text())
     for processor in catalog["processors"]:
@@ -109,16 +110,27 @@ def settings(pipeline: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, s
             processor["notice"] = {"email": "dpo@pennylane.example"}
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog, sort_keys=False))
-    notices = NoticeSettings(smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_security="none",
-                             sender="dpo@atelier-nord.example", webhook_secret=WEBHOOK_SECRET,
-                             remind_days=7)
-    return pipeline.model_copy(update={"catalog": path, "notices": notices,
-                                       "api": ApiSettings(query_token=QUERY_TOKEN)})
+    notices = NoticeSettings(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        smtp_security="none",
+        sender="dpo@atelier-nord.example",
+        webhook_secret=WEBHOOK_SECRET,
+        remind_days=7,
+    )
+    return pipeline.model_copy(
+        update={"catalog": path, "notices": notices, "api": ApiSettings(query_token=QUERY_TOKEN)}
+    )
 
 
 def status(settings: Settings, request_id: str) -> dict[str, dict[str, Any]]:
-    out = subprocess.run([sys.executable, "-m", "lineage", "erasure", "status", request_id, "--json"],
-                         env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", "erasure", "status", request_id, "--json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert LEA not in out.stdout
     return {task["store"]: task for task in json.loads(out.stdout)[0]["tasks"]}
@@ -130,19 +142,25 @@ def nodes_holding(settings: Settings, value: str) -> int:
         records, _, _ = driver.execute_query(
             "MATCH (n) WHERE any(k IN keys(n) WHERE any(x IN CASE WHEN n[k] IS :: LIST<ANY> THEN n[k] "
             "ELSE [n[k]] END WHERE toStringOrNull(x) CONTAINS $value)) RETURN count(n) AS n",
-            value=value, database_=settings.neo4j.database)
+            value=value,
+            database_=settings.neo4j.database,
+        )
     return records[0]["n"]
 
 
 def test_notices_acknowledgements_reminders_and_deletions(
-        settings: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, str], tmp_path: Path) -> None:
+    settings: Settings, smtp: tuple[Inbox, int], webhook: tuple[list, str], tmp_path: Path
+) -> None:
     load_people(settings, tmp_path)
     inbox, posts = smtp[0], webhook[0]
     received = (datetime.now(UTC) - timedelta(days=26)).date().isoformat()  # due in ~5 days
     with served(settings) as url:
-        opened = httpx.post(f"{url}/erasure-requests", timeout=60,
-                            headers={"Authorization": f"Bearer {QUERY_TOKEN}"},
-                            json={"identifier": LEA, "received": received})
+        opened = httpx.post(
+            f"{url}/erasure-requests",
+            timeout=60,
+            headers={"Authorization": f"Bearer {QUERY_TOKEN}"},
+            json={"identifier": LEA, "received": received},
+        )
         assert opened.status_code == 201, opened.text
         request = opened.json()
         tasks = {t["store"]: t for t in request["tasks"]}
@@ -166,8 +184,11 @@ def test_notices_acknowledgements_reminders_and_deletions(
         ((recipients, message),) = inbox.messages
         assert recipients == [DPO] and message["From"] == "dpo@atelier-nord.example"
         assert request["id"] in message["Subject"]
-        text, attachment = (part.get_payload(decode=True) for part in message.walk()
-                            if part.get_content_type() in ("text/plain", "application/json"))
+        text, attachment = (
+            part.get_payload(decode=True)
+            for part in message.walk()
+            if part.get_content_type() in ("text/plain", "application/json")
+        )
         assert LEA.encode() in text
         mailed = json.loads(attachment)
         assert mailed["store"] == "greenhouse/candidates" and mailed["subject"]["identifier"] == LEA
@@ -179,14 +200,29 @@ def test_notices_acknowledgements_reminders_and_deletions(
         wrong = httpx.post(f"{url}{ack_path}", headers={"Authorization": "Bearer not-the-token"})
         assert wrong.status_code == 401 and wrong.json()["error"] == "unauthorized"
         assert httpx.post(f"{url}{ack_path}").status_code == 401
-        acked = httpx.post(f"{url}{ack_path}",
-                           headers={"Authorization": f"Bearer {notice['acknowledge']['token']}"})
+        acked = httpx.post(
+            f"{url}{ack_path}", headers={"Authorization": f"Bearer {notice['acknowledge']['token']}"}
+        )
         assert acked.status_code == 200, acked.text
 
     by_cli = subprocess.run(
-        [sys.executable, "-m", "lineage", "erasure", "ack", request["id"], mailed["task"],
-         "--token", mailed["acknowledge"]["token"], "--json"],
-        env=settings_env(settings), capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "lineage",
+            "erasure",
+            "ack",
+            request["id"],
+            mailed["task"],
+            "--token",
+            mailed["acknowledge"]["token"],
+            "--json",
+        ],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert by_cli.returncode == 0, by_cli.stdout + by_cli.stderr
     shown = status(settings, request["id"])
     assert shown["billing/invoices"]["progress"] == "retained"

@@ -66,15 +66,20 @@ class TestWorkerCrash:
 
 class TestCanonicalTopic:
     def test_bad_canonical_message_is_dead_lettered_and_good_ones_stored(
-            self, pipeline: Settings, hasher, tmp_path: Path) -> None:
+        self, pipeline: Settings, hasher, tmp_path: Path
+    ) -> None:
         from datetime import UTC, datetime
 
         names = Topics(pipeline.topic_namespace)
         good = CollectionEvent(
-            event_id="custom:00000001", occurred_at=datetime(2026, 5, 1, tzinfo=UTC),
-            source="custom-erp", action="collected", store="erp/customers",
+            event_id="custom:00000001",
+            occurred_at=datetime(2026, 5, 1, tzinfo=UTC),
+            source="custom-erp",
+            action="collected",
+            store="erp/customers",
             subject=SubjectRef(type=SubjectType.CUSTOMER, key=hasher.email("ana@example.com")),
-            categories=("user.contact.email", "user.financial"))
+            categories=("user.contact.email", "user.financial"),
+        )
         bad = b'{"schema_version": 1, "action": "collected", "store": "erp/customers"}'
         publish(pipeline, names.canonical.name, [bad, encode_event(good)])
         with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
@@ -83,15 +88,15 @@ class TestCanonicalTopic:
         with open_driver(pipeline) as driver:
             rows = GraphReader(driver, pipeline.neo4j.database).subject_map(good.subject.key)
         assert [(r["store"], r["declared"], sorted(r["held"])) for r in rows] == [
-            ("erp/customers", False, ["user.contact.email", "user.financial"])]
+            ("erp/customers", False, ["user.contact.email", "user.financial"])
+        ]
         (letter,) = read_dead_letters(pipeline.kafka_bootstrap, names.dead_letter.name)
         assert letter["stage"] == "record" and "event_id" in letter["reason"]
         assert letter["payload"] == bad.decode()
 
 
 class TestNeo4jOutage:
-    def test_writer_holds_its_acks_until_neo4j_is_back(self, pipeline: Settings,
-                                                       tmp_path: Path) -> None:
+    def test_writer_holds_its_acks_until_neo4j_is_back(self, pipeline: Settings, tmp_path: Path) -> None:
         if not pipeline.uses_local_stack:
             pytest.skip("stopping Neo4j needs the local stack (not user servers or containers)")
         from lineage.stack.manager import local_servers
@@ -104,13 +109,11 @@ class TestNeo4jOutage:
             try:
                 publish(pipeline, names.raw("brevo").name, payloads)
                 deadline = time.monotonic() + 60
-                while consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id,
-                                   [names.raw("brevo").name]) > 0:
+                while consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, [names.raw("brevo").name]) > 0:
                     assert time.monotonic() < deadline, "raw payloads were not normalised"
                     time.sleep(0.2)
                 time.sleep(3)  # several commit intervals while Neo4j is down
-                held_back = consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id,
-                                         [names.canonical.name])
+                held_back = consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, [names.canonical.name])
             finally:
                 neo4j.ensure_running(pipeline.stack.start_timeout)
             worker.wait_caught_up(timeout=240)
@@ -128,15 +131,15 @@ class TestPromptStop:
 
     @pytest.mark.parametrize("down", ["Kafka", "Neo4j"])
     def test_sigterm_stops_the_worker_within_ten_seconds_while_a_server_is_down(
-            self, pipeline: Settings, tmp_path: Path, down: str) -> None:
+        self, pipeline: Settings, tmp_path: Path, down: str
+    ) -> None:
         if not pipeline.uses_local_stack:
             pytest.skip("stopping a server needs the local stack (not user servers or containers)")
         from lineage.stack.manager import local_servers
 
         server = next(s for s in local_servers(pipeline) if s.name == down)
         names = Topics(pipeline.topic_namespace)
-        publish(pipeline, names.raw("brevo").name,
-                [json.dumps(d).encode() for d in brevo_feed(30, seed=8)])
+        publish(pipeline, names.raw("brevo").name, [json.dumps(d).encode() for d in brevo_feed(30, seed=8)])
         worker = WorkerProcess(pipeline, tmp_path / "worker.log").start()
         server.process.stop()
         try:

@@ -33,14 +33,29 @@ QUERY_TOKEN = "ropa-token-3d9f"
 UNDECLARED_STORE = "wetransfer/shared"
 EVENTS = [
     canonical("ropa-test:1", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),
-    canonical("ropa-test:2", "brevo/contacts", "cleo@example.org",
-              ["user.contact.email", "user.contact.phone_number"], "newsletter_subscriber"),
-    canonical("ropa-test:3", "greenhouse/candidates", "dan@example.net",
-              ["user.contact.email", "user.content.private.cv"]),
-    {"event_id": "ropa-test:copy", "occurred_at": "2026-06-02T09:00:00Z", "source": "demo",
-     "action": "copied", "store": "greenhouse/candidates", "destination": UNDECLARED_STORE,
-     "categories": ["user.content.private.cv"],
-     "subject": {"type": "job_applicant", "email": "dan@example.net"}},
+    canonical(
+        "ropa-test:2",
+        "brevo/contacts",
+        "cleo@example.org",
+        ["user.contact.email", "user.contact.phone_number"],
+        "newsletter_subscriber",
+    ),
+    canonical(
+        "ropa-test:3",
+        "greenhouse/candidates",
+        "dan@example.net",
+        ["user.contact.email", "user.content.private.cv"],
+    ),
+    {
+        "event_id": "ropa-test:copy",
+        "occurred_at": "2026-06-02T09:00:00Z",
+        "source": "demo",
+        "action": "copied",
+        "store": "greenhouse/candidates",
+        "destination": UNDECLARED_STORE,
+        "categories": ["user.content.private.cv"],
+        "subject": {"type": "job_applicant", "email": "dan@example.net"},
+    },
 ]
 
 
@@ -53,8 +68,12 @@ def graph(pipeline: Settings, tmp_path: Path) -> Settings:
 
 def ropa(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """Output decoded without newline translation: the CSV's ``\\r\\n`` row ends are compared as sent."""
-    out = subprocess.run([sys.executable, "-m", "lineage", "ropa", "--on", ON, *args],
-                         env=settings_env(settings), capture_output=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", "ropa", "--on", ON, *args],
+        env=settings_env(settings),
+        capture_output=True,
+        timeout=60,
+    )
     return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode(), out.stderr.decode())
 
 
@@ -73,18 +92,25 @@ class TestRopaCli:
         rows = ropa_json(graph)
         dropbox = row(rows, "dropbox", "employment.recruitment")
         assert dropbox["subjects_observed"] == 1
-        assert any(f.startswith("transfer without a valid mechanism: dropbox/recruitment via dropbox -> US")
-                   and "Privacy Shield" in f for f in dropbox["flags"])
+        assert any(
+            f.startswith("transfer without a valid mechanism: dropbox/recruitment via dropbox -> US")
+            and "Privacy Shield" in f
+            for f in dropbox["flags"]
+        )
 
         brevo = row(rows, "brevo", "marketing.communications.email")
         assert brevo["subjects_observed"] == 1
-        assert "brevo/contacts: observed category user.contact.phone_number not declared for this store" \
+        assert (
+            "brevo/contacts: observed category user.contact.phone_number not declared for this store"
             in brevo["flags"]
+        )
         assert not any("user.contact.email" in f for f in brevo["flags"])  # declared, so no flag
 
         greenhouse = row(rows, "greenhouse", "employment.recruitment")
-        assert f"observed flow greenhouse/candidates -> {UNDECLARED_STORE} (1 subjects): destination " \
+        assert (
+            f"observed flow greenhouse/candidates -> {UNDECLARED_STORE} (1 subjects): destination "
             "store not declared in the catalog" in greenhouse["flags"]
+        )
 
         undeclared = [r for r in rows if r["system"] == "(undeclared)"]
         assert [r["stores"] for r in undeclared] == [[UNDECLARED_STORE]]
@@ -123,8 +149,9 @@ def query_api(graph: Settings) -> Iterator[str]:
 
 
 def get(url: str, **params: str) -> httpx.Response:
-    return httpx.get(f"{url}/ropa", params=params, headers={"Authorization": f"Bearer {QUERY_TOKEN}"},
-                     timeout=30)
+    return httpx.get(
+        f"{url}/ropa", params=params, headers={"Authorization": f"Bearer {QUERY_TOKEN}"}, timeout=30
+    )
 
 
 class TestRopaApi:

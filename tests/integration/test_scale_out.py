@@ -24,8 +24,14 @@ def test_three_workers_build_the_graph_one_worker_builds(servers: Settings) -> N
     people, feed = chaos_feed(3000)
     report = compare_workers(servers, catalog, feed, workers=3, say=print)
 
-    evidence = json.dumps({"holdings": report.diff.summary(), "graph": report.graph_diff.summary(),
-                           "counts": [report.one.counts, report.many.counts]}, indent=1)
+    evidence = json.dumps(
+        {
+            "holdings": report.diff.summary(),
+            "graph": report.graph_diff.summary(),
+            "counts": [report.one.counts, report.many.counts],
+        },
+        indent=1,
+    )
     assert report.one.counts["holdings"] > 1000 and report.one.counts["subjects"] >= people
     assert report.one.counts == report.many.counts, evidence
     assert report.diff.identical and report.graph_diff.identical, evidence

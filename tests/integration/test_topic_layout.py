@@ -21,7 +21,8 @@ def layout(settings: Settings, **fields: int) -> Settings:
 
 
 def test_more_partitions_reach_existing_topics_and_fewer_are_kept(
-        pipeline: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     names = topics_of(pipeline)
     canonical, raw = names.canonical.name, names.raw("brevo").name
     assert partition_counts(pipeline.kafka, [canonical, raw]) == {canonical: 4, raw: 3}
@@ -40,6 +41,7 @@ def test_more_partitions_reach_existing_topics_and_fewer_are_kept(
 
 def test_a_replication_factor_beyond_the_cluster_is_a_clear_error(pipeline: Settings) -> None:
     wide = layout(pipeline, replication_factor=3).model_copy(
-        update={"topic_namespace": pipeline.topic_namespace + "-rf3"})
+        update={"topic_namespace": pipeline.topic_namespace + "-rf3"}
+    )
     with pytest.raises(ConfigError, match="replication factor 3: the cluster has 1 broker"):
         ensure_topics(wide.kafka, topics_of(wide).all())

@@ -20,31 +20,55 @@ from tests.integration.test_api import served
 pytestmark = pytest.mark.integration
 
 
-def canonical(event_id: str, store: str, email: str, categories: list[str],
-              subject_type: str = "job_applicant") -> dict[str, Any]:
-    return {"event_id": event_id, "occurred_at": "2026-06-01T09:00:00Z", "source": "demo",
-            "action": "collected", "store": store, "categories": categories,
-            "subject": {"type": subject_type, "email": email}}
+def canonical(
+    event_id: str, store: str, email: str, categories: list[str], subject_type: str = "job_applicant"
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "occurred_at": "2026-06-01T09:00:00Z",
+        "source": "demo",
+        "action": "collected",
+        "store": store,
+        "categories": categories,
+        "subject": {"type": subject_type, "email": email},
+    }
 
 
-COPY = {"event_id": "transfer-test:copy", "occurred_at": "2026-06-02T09:00:00Z", "source": "dropbox",
-        "action": "copied", "store": "greenhouse/candidates", "destination": "dropbox/recruitment",
-        "categories": ["user.content.private.cv"],
-        "subject": {"type": "job_applicant", "email": "ana@example.com"}}
+COPY = {
+    "event_id": "transfer-test:copy",
+    "occurred_at": "2026-06-02T09:00:00Z",
+    "source": "dropbox",
+    "action": "copied",
+    "store": "greenhouse/candidates",
+    "destination": "dropbox/recruitment",
+    "categories": ["user.content.private.cv"],
+    "subject": {"type": "job_applicant", "email": "ana@example.com"},
+}
 EVENTS = [
     canonical("transfer-test:1", "gmail/mailboxes", "ana@example.com", ["user.contact.email"]),
     canonical("transfer-test:2", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),
-    canonical("transfer-test:3", "ga/user-data", "bob@example.com",
-              ["user.behavior.browsing_history"], "visitor"),
-    canonical("transfer-test:4", "brevo/contacts", "cleo@example.org", ["user.contact.email"],
-              "newsletter_subscriber"),
+    canonical(
+        "transfer-test:3", "ga/user-data", "bob@example.com", ["user.behavior.browsing_history"], "visitor"
+    ),
+    canonical(
+        "transfer-test:4",
+        "brevo/contacts",
+        "cleo@example.org",
+        ["user.contact.email"],
+        "newsletter_subscriber",
+    ),
     COPY,
 ]
 
 
 def cli(settings: Settings, *args: str) -> tuple[int, dict[str, Any]]:
-    out = subprocess.run([sys.executable, "-m", "lineage", *args, "--on", "2026-11-22", "--json"],
-                         env=settings_env(settings), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", *args, "--on", "2026-11-22", "--json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode in (0, 1), out.stderr
     return out.returncode, json.loads(out.stdout)
 
@@ -78,18 +102,23 @@ class TestTransferImpact:
         assert {h["chain"] for h in india["hops"]} == {"sendinblue > sms-gateway > sms-support"}
 
     def test_what_if_a_new_sub_processor(self, graph: Settings) -> None:
-        code, result = cli(graph, "what-if", "--processor", "cv-parser", "--country", "CN",
-                           "--sub-processor-of", "dropbox")
+        code, result = cli(
+            graph, "what-if", "--processor", "cv-parser", "--country", "CN", "--sub-processor-of", "dropbox"
+        )
         assert code == 1
         assert [(h["store"], h["chain"], h["status"]) for h in result["hops"]] == [
-            ("dropbox/recruitment", "dropbox > cv-parser", "unapproved")]
+            ("dropbox/recruitment", "dropbox > cv-parser", "unapproved")
+        ]
         assert result["subjects"] == 1
         code, moved = cli(graph, "what-if", "--processor", "sendinblue", "--country", "CH")
-        direct = {(h["store"], h["country"], h["status"]) for h in moved["hops"]
-                  if h["chain"] == "sendinblue"}
-        assert direct == {(store, country, status)
-                          for store in ("brevo/contacts", "brevo/transactional")
-                          for country, status in (("FR", "inside_eea"), ("CH", "adequate"))}
+        direct = {
+            (h["store"], h["country"], h["status"]) for h in moved["hops"] if h["chain"] == "sendinblue"
+        }
+        assert direct == {
+            (store, country, status)
+            for store in ("brevo/contacts", "brevo/transactional")
+            for country, status in (("FR", "inside_eea"), ("CH", "adequate"))
+        }
 
 
 class TestFlows:
@@ -98,19 +127,27 @@ class TestFlows:
         assert code == 1
         (flow,) = result["flows"]
         assert (flow["source"], flow["destination"], flow["destination_country"]) == (
-            "greenhouse/candidates", "dropbox/recruitment", "US")
+            "greenhouse/candidates",
+            "dropbox/recruitment",
+            "US",
+        )
         assert flow["categories"] == ["user.content.private.cv"] and flow["subjects"] == 1
         assert flow["status"] == "unapproved" and "Privacy Shield" in flow["reason"]
         assert flow["flow_declared"] is False
 
-    def test_a_declared_flow_is_judged_on_its_own_mechanism(self, graph: Settings,
-                                                             tmp_path: Path) -> None:
+    def test_a_declared_flow_is_judged_on_its_own_mechanism(self, graph: Settings, tmp_path: Path) -> None:
         catalog = tmp_path / "catalog.yaml"
-        catalog.write_text(graph.catalog.read_text().replace("\nretention:", """
+        catalog.write_text(
+            graph.catalog.read_text().replace(
+                "\nretention:",
+                """
   - source: greenhouse/candidates
     destination: dropbox/recruitment
     transfer_mechanism: {kind: sccs, module: 2, reference: "CV export addendum"}
-\nretention:""", 1))
+\nretention:""",
+                1,
+            )
+        )
         code, result = cli(graph.model_copy(update={"catalog": catalog}), "flows")
         (flow,) = result["flows"]
         assert code == 0 and flow["flow_declared"] is True
@@ -136,12 +173,17 @@ class TestQueryApi:
     def test_answers_match_the_cli(self, graph: Settings, query_api: str) -> None:
         for path, args, params in (
             ("/transfer-impact", ("transfer-impact", "--country", "US"), {"country": "US"}),
-            ("/transfer-impact", ("transfer-impact", "--processor", "sms-support"),
-             {"processor": "sms-support"}),
+            (
+                "/transfer-impact",
+                ("transfer-impact", "--processor", "sms-support"),
+                {"processor": "sms-support"},
+            ),
             ("/flows", ("flows",), {}),
-            ("/what-if", ("what-if", "--processor", "cv-parser", "--country", "CN",
-                          "--sub-processor-of", "dropbox"),
-             {"processor": "cv-parser", "country": "CN", "sub_processor_of": "dropbox"}),
+            (
+                "/what-if",
+                ("what-if", "--processor", "cv-parser", "--country", "CN", "--sub-processor-of", "dropbox"),
+                {"processor": "cv-parser", "country": "CN", "sub_processor_of": "dropbox"},
+            ),
             ("/transfers", ("transfers",), {}),
         ):
             response = get(query_api, path, on="2026-11-22", **params)

@@ -45,11 +45,15 @@ def lineage_serve(settings: Settings, log: Path) -> Iterator[str]:
     """``lineage serve`` as an operator starts it, on loopback; yields its base URL."""
     port = _free_port()
     env = settings_env(settings) | {
-        "LINEAGE_API_HOST": "127.0.0.1", "LINEAGE_API_PORT": str(port),
-        "LINEAGE_API_QUERY_TOKEN": TOKEN, "LINEAGE_API_INSECURE_SESSION_COOKIE": "true"}
+        "LINEAGE_API_HOST": "127.0.0.1",
+        "LINEAGE_API_PORT": str(port),
+        "LINEAGE_API_QUERY_TOKEN": TOKEN,
+        "LINEAGE_API_INSECURE_SESSION_COOKIE": "true",
+    }
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "lineage", "serve"], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lineage", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
@@ -122,8 +126,9 @@ class Pages:
         self.tab.wait_for_url(re.compile(r".*/ui/person$"))
 
 
-def test_a_dpo_works_through_the_workspace(served: tuple[str, Path], loaded: Settings, browser: Any,
-                                           tmp_path: Path) -> None:
+def test_a_dpo_works_through_the_workspace(
+    served: tuple[str, Path], loaded: Settings, browser: Any, tmp_path: Path
+) -> None:
     url, server_log = served
     pages = Pages(browser, url)
     tab = pages.tab
@@ -136,7 +141,8 @@ def test_a_dpo_works_through_the_workspace(served: tuple[str, Path], loaded: Set
     assert "not the workspace's token" in tab.inner_text("#error")
     pages.shot("login")
     assert [problem.split(": ")[-1] for problem in pages.problems] == [
-        "the server responded with a status of 401 (Unauthorized)"]
+        "the server responded with a status of 401 (Unauthorized)"
+    ]
     pages.problems.clear()  # that 401 was asked for; from here on, none is expected
     pages.log_in()
     cookie = next(c for c in pages.context.cookies() if c["name"] == "lineage_session")
@@ -190,8 +196,10 @@ def test_a_dpo_works_through_the_workspace(served: tuple[str, Path], loaded: Set
     tab.fill("input[name=requested_by]", "data subject, by e-mail")
     tab.click("form[action='/ui/erasure'] button[type=submit]")
     tab.wait_for_url(re.compile(r".*/ui/erasure/[^/]+$"))
-    assert sorted(tab.locator("#tasks tr[data-store]").evaluate_all(
-        "rows => rows.map(r => r.dataset.store)")) == STORES
+    assert (
+        sorted(tab.locator("#tasks tr[data-store]").evaluate_all("rows => rows.map(r => r.dataset.store)"))
+        == STORES
+    )
     hubspot = tab.locator("#tasks tr[data-store='hubspot/contacts'] td.status")
     assert hubspot.inner_text() == "outstanding"
     pages.shot("erasure-opened")
@@ -251,4 +259,3 @@ def test_forms_need_the_session_and_its_csrf_token(served: tuple[str, Path]) -> 
         assert client.post("/ui/person", data={"identifier": LEA}).status_code == 403
         client.cookies.set("lineage_session", "forged.value", path="/ui")
         assert client.get("/ui/alerts").status_code == 303
-

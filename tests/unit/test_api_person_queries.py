@@ -33,15 +33,18 @@ def test_no_valid_token_gets_401(path: str, headers: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("path", ROUTES)
-@pytest.mark.parametrize("body", [
-    {"identifier": "lea.martin.example.fr"},  # neither an address nor system:id
-    {"identifier": ""},
-    {"identifier": 42},
-    {"identifier": ["lea.martin@example.fr"]},
-    {"email": "lea.martin@example.fr"},
-    {"identifier": "lea.martin@example.fr", "store": "brevo/contacts"},
-    [],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"identifier": "lea.martin.example.fr"},  # neither an address nor system:id
+        {"identifier": ""},
+        {"identifier": 42},
+        {"identifier": ["lea.martin@example.fr"]},
+        {"email": "lea.martin@example.fr"},
+        {"identifier": "lea.martin@example.fr", "store": "brevo/contacts"},
+        [],
+    ],
+)
 def test_a_bad_body_gets_400_without_its_value(path: str, body: object) -> None:
     response = request("POST", path, content=json.dumps(body), headers=AUTH)
     assert (response.status_code, response.json()["error"]) == (400, "bad_query"), response.text

@@ -47,19 +47,30 @@ class DownDriver:
 
 
 def settings(query_token: str | None = QUERY_TOKEN) -> Settings:
-    return Settings(kafka=KafkaSettings(bootstrap="127.0.0.1:9"), neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
-                    subject_key="unit-test-subject-key",
-                    api=ApiSettings(query_token=query_token, max_body_bytes=LIMIT))
+    return Settings(
+        kafka=KafkaSettings(bootstrap="127.0.0.1:9"),
+        neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
+        subject_key="unit-test-subject-key",
+        api=ApiSettings(query_token=query_token, max_body_bytes=LIMIT),
+    )
 
 
-def request(method: str, path: str, *, content: Any = None, headers: Mapping[str, str] | None = None,
-            params: Mapping[str, str] | None = None, query_token: str | None = QUERY_TOKEN) -> httpx.Response:
+def request(
+    method: str,
+    path: str,
+    *,
+    content: Any = None,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    query_token: str | None = QUERY_TOKEN,
+) -> httpx.Response:
     async def send() -> httpx.Response:
         app = create_api(settings(query_token), graph_driver=DownDriver())  # type: ignore[arg-type]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as client:
-            return await client.request(method, path, content=content, headers=dict(headers or {}),
-                                        params=params)
+            return await client.request(
+                method, path, content=content, headers=dict(headers or {}), params=params
+            )
 
     return asyncio.run(send())
 
@@ -75,8 +86,9 @@ class TestTokenFirst:
 
     @pytest.mark.parametrize("method, path", body_routes())
     @pytest.mark.parametrize("token", [None, "wrong"])
-    def test_malformed_json_without_a_valid_token_gets_401(self, method: str, path: str,
-                                                           token: str | None) -> None:
+    def test_malformed_json_without_a_valid_token_gets_401(
+        self, method: str, path: str, token: str | None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = request(method, path, content=b'{"identifier": ', headers=headers)
         assert response.status_code == 401, response.text
@@ -86,8 +98,11 @@ class TestTokenFirst:
         for router in QUERY_ROUTERS:
             for route in router.routes:
                 assert isinstance(route, APIRoute)
-                path = route.path.replace("{alert_id}", "a-1").replace("{hold_id}", "h-1") \
+                path = (
+                    route.path.replace("{alert_id}", "a-1")
+                    .replace("{hold_id}", "h-1")
                     .replace("{request_id}", "er-1")
+                )
                 for method in route.methods:
                     response = request(method, path, content=b"\xff not json")
                     assert response.status_code == 401, (method, path, response.text)
@@ -101,8 +116,9 @@ class TestTokenFirst:
                 pulled += 1
                 yield b"x" * 65536
 
-        response = request("POST", "/holds", content=fifty_mebibytes(),
-                           headers={"Content-Length": str(50 * 1024 * 1024)})
+        response = request(
+            "POST", "/holds", content=fifty_mebibytes(), headers={"Content-Length": str(50 * 1024 * 1024)}
+        )
         assert response.status_code == 401
         assert pulled <= 1
 
@@ -113,8 +129,9 @@ class TestTokenFirst:
 
 class TestBodiesAfterTheToken:
     @pytest.mark.parametrize("method, path", body_routes()[:2])
-    @pytest.mark.parametrize("body", [b'{"identifier": ', b"\xff\xfe", b"[" * 5000,
-                                      b'{"n": ' + b"9" * 5000 + b"}"])
+    @pytest.mark.parametrize(
+        "body", [b'{"identifier": ', b"\xff\xfe", b"[" * 5000, b'{"n": ' + b"9" * 5000 + b"}"]
+    )
     def test_a_body_that_cannot_be_parsed_gets_400(self, method: str, path: str, body: bytes) -> None:
         response = request(method, path, content=body, headers=AUTH)
         assert response.status_code == 400, response.text
@@ -125,15 +142,16 @@ class TestBodiesAfterTheToken:
 
         async def streamed() -> AsyncIterator[bytes]:
             for start in range(0, len(big), 4096):
-                yield big[start:start + 4096]
+                yield big[start : start + 4096]
 
         for content in (big, streamed()):
             response = request("POST", "/holds", content=content, headers=AUTH)
             assert (response.status_code, response.json()["error"]) == (413, "payload_too_large")
 
     def test_a_valid_body_reaches_the_graph(self) -> None:
-        response = request("POST", "/holds", content=json.dumps({"identifier": PERSON, "reason": "case 7"}),
-                           headers=AUTH)
+        response = request(
+            "POST", "/holds", content=json.dumps({"identifier": PERSON, "reason": "case 7"}), headers=AUTH
+        )
         assert (response.status_code, response.json()["error"]) == (503, "graph_unavailable")
 
     def test_release_takes_its_reason_in_an_optional_body(self) -> None:
@@ -143,39 +161,53 @@ class TestBodiesAfterTheToken:
 
 
 class TestNoValueInReasons:
-    @pytest.mark.parametrize("path, document", [
-        ("/holds", {"identifier": PERSON}),
-        ("/holds", {"identifier": PERSON, "reason": "case 7", "until": PERSON}),
-        ("/holds", {"identifier": PERSON, "reason": "case 7", "stores": PERSON}),
-        ("/holds", {"identifier": "lea martin", "reason": "case 7"}),
-        ("/erasure-requests", {"identifier": PERSON, "received": PERSON}),
-        ("/erasure-requests", {"identifier": "lea martin"}),
-        ("/erasure-requests", [PERSON]),
-    ])
-    def test_a_bad_body_names_the_field_not_the_value(self, path: str, document: Any,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+    @pytest.mark.parametrize(
+        "path, document",
+        [
+            ("/holds", {"identifier": PERSON}),
+            ("/holds", {"identifier": PERSON, "reason": "case 7", "until": PERSON}),
+            ("/holds", {"identifier": PERSON, "reason": "case 7", "stores": PERSON}),
+            ("/holds", {"identifier": "lea martin", "reason": "case 7"}),
+            ("/erasure-requests", {"identifier": PERSON, "received": PERSON}),
+            ("/erasure-requests", {"identifier": "lea martin"}),
+            ("/erasure-requests", [PERSON]),
+        ],
+    )
+    def test_a_bad_body_names_the_field_not_the_value(
+        self, path: str, document: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
         with caplog.at_level(logging.DEBUG):
             response = request("POST", path, content=json.dumps(document), headers=AUTH)
         assert (response.status_code, response.json()["error"]) == (400, "bad_query"), response.text
         assert PERSON not in response.text and "lea martin" not in response.text
         assert PERSON not in caplog.text and "lea martin" not in caplog.text
 
-    @pytest.mark.parametrize("path, params", [
-        ("/flows", {"on": PERSON}), ("/transfer-impact", {"country": PERSON}),
-        ("/what-if", {"processor": "p", "country": PERSON}), ("/expiring", {"before": PERSON}),
-        ("/ropa", {"format": PERSON}), ("/alerts", {"status": PERSON}), ("/holds", {"include_ended": PERSON}),
-    ])
+    @pytest.mark.parametrize(
+        "path, params",
+        [
+            ("/flows", {"on": PERSON}),
+            ("/transfer-impact", {"country": PERSON}),
+            ("/what-if", {"processor": "p", "country": PERSON}),
+            ("/expiring", {"before": PERSON}),
+            ("/ropa", {"format": PERSON}),
+            ("/alerts", {"status": PERSON}),
+            ("/holds", {"include_ended": PERSON}),
+        ],
+    )
     def test_a_bad_parameter_gets_400_naming_the_parameter_not_the_value(
-            self, path: str, params: dict[str, str]) -> None:
+        self, path: str, params: dict[str, str]
+    ) -> None:
         response = request("GET", path, params=params, headers=AUTH)
         assert (response.status_code, response.json()["error"]) == (400, "bad_query"), response.text
         assert next(iter(params.keys() - {"processor"})) in response.json()["reason"]
         assert "lea.martin" not in response.text
 
-    @pytest.mark.parametrize("method, path", [("GET", "/erasure-requests/lea.martin"),
-                                              ("POST", "/holds/lea.martin/release")])
-    def test_not_found_answers_do_not_echo_the_id(self, method: str, path: str,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    @pytest.mark.parametrize(
+        "method, path", [("GET", "/erasure-requests/lea.martin"), ("POST", "/holds/lea.martin/release")]
+    )
+    def test_not_found_answers_do_not_echo_the_id(
+        self, method: str, path: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from graph import erasure, holds
 
         monkeypatch.setattr(holds, "release_hold", lambda *_args: False)

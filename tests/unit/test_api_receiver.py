@@ -62,9 +62,11 @@ class RecordingSink:
 
 
 def settings(**api: Any) -> Settings:
-    return Settings(kafka=KafkaSettings(bootstrap="127.0.0.1:9"), neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
-                    api=ApiSettings(brevo_token=BREVO_TOKEN, s3_token=S3_TOKEN, max_body_bytes=64 * 1024,
-                                    **api))
+    return Settings(
+        kafka=KafkaSettings(bootstrap="127.0.0.1:9"),
+        neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
+        api=ApiSettings(brevo_token=BREVO_TOKEN, s3_token=S3_TOKEN, max_body_bytes=64 * 1024, **api),
+    )
 
 
 def post(sink: RecordingSink, path: str, body: bytes, headers: Mapping[str, str]) -> httpx.Response:
@@ -77,9 +79,20 @@ def post(sink: RecordingSink, path: str, body: bytes, headers: Mapping[str, str]
 
 
 class TestBodies:
-    @pytest.mark.parametrize("body", [nested(1000), nested(100_000), HUGE_INTEGER, b'{"a": NaN}',
-                                      b'{"a": -Infinity}', b'{"a": 1e999}', b"\xff{}", b"",
-                                      b'{"email": "' + PERSON.encode() + b'"'])
+    @pytest.mark.parametrize(
+        "body",
+        [
+            nested(1000),
+            nested(100_000),
+            HUGE_INTEGER,
+            b'{"a": NaN}',
+            b'{"a": -Infinity}',
+            b'{"a": 1e999}',
+            b"\xff{}",
+            b"",
+            b'{"email": "' + PERSON.encode() + b'"',
+        ],
+    )
     def test_what_the_parser_gives_up_on_is_refused_without_quoting_it(self, body: bytes) -> None:
         with pytest.raises(PayloadNotJsonError) as refused:
             parse_body(body)
@@ -93,7 +106,8 @@ class TestBodies:
 class TestWebhookBodies:
     @pytest.mark.parametrize("body", [nested(1000), HUGE_INTEGER], ids=["nested-1000", "5000-digits"])
     def test_an_authentic_body_the_parser_gives_up_on_gets_400_and_nothing_is_published(
-            self, body: bytes) -> None:
+        self, body: bytes
+    ) -> None:
         sink = RecordingSink()
         response = post(sink, "/webhooks/brevo", body, BREVO)
         assert response.status_code == 400, response.text
@@ -125,21 +139,32 @@ class TestWebhookBodies:
 def sns(message_type: str, document: Mapping[str, Any]) -> tuple[bytes, dict[str, str]]:
     import json
 
-    return json.dumps(document).encode(), {**S3, "x-amz-sns-message-type": message_type,
-                                           "Content-Type": "text/plain; charset=UTF-8"}
+    return json.dumps(document).encode(), {
+        **S3,
+        "x-amz-sns-message-type": message_type,
+        "Content-Type": "text/plain; charset=UTF-8",
+    }
 
 
-CONFIRMATION = {"Type": "SubscriptionConfirmation", "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
-                "Token": TOKEN, "TopicArn": TOPIC_ARN,
-                "SubscribeURL": f"https://sns.eu-west-3.amazonaws.com/?Action=ConfirmSubscription&Token={TOKEN}",
-                "Message": "You have chosen to subscribe to the topic."}
-NOTIFICATION = {"Type": "Notification", "TopicArn": TOPIC_ARN,
-                "Message": '{"Records":[{"eventName":"ObjectRemoved:Delete"}]}'}
+CONFIRMATION = {
+    "Type": "SubscriptionConfirmation",
+    "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+    "Token": TOKEN,
+    "TopicArn": TOPIC_ARN,
+    "SubscribeURL": f"https://sns.eu-west-3.amazonaws.com/?Action=ConfirmSubscription&Token={TOKEN}",
+    "Message": "You have chosen to subscribe to the topic.",
+}
+NOTIFICATION = {
+    "Type": "Notification",
+    "TopicArn": TOPIC_ARN,
+    "Message": '{"Records":[{"eventName":"ObjectRemoved:Delete"}]}',
+}
 
 
 class TestSns:
     def test_a_subscription_confirmation_is_logged_for_an_operator_and_not_published(
-            self, caplog: pytest.LogCaptureFixture) -> None:
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         sink = RecordingSink()
         body, headers = sns("SubscriptionConfirmation", CONFIRMATION)
         with caplog.at_level(logging.WARNING, logger="lineage.api.sns"):
@@ -178,8 +203,9 @@ class TestSns:
             control_message_note("Surprise", {})
 
     @pytest.mark.parametrize("arn, token", [("arn:aws:sns:x\nFAKE LINE", TOKEN), (TOPIC_ARN, "a b\nc")])
-    def test_only_well_formed_values_reach_the_log(self, arn: str, token: str,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+    def test_only_well_formed_values_reach_the_log(
+        self, arn: str, token: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
         with caplog.at_level(logging.WARNING, logger="lineage.api.sns"):
             control_message_note("SubscriptionConfirmation", {"TopicArn": arn, "Token": token})
         assert "\n" not in caplog.text.strip()
@@ -194,9 +220,15 @@ class TestSns:
 
 class TestAccessLog:
     def test_query_strings_never_reach_the_access_log(self) -> None:
-        record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
-                                   '%s - "%s %s HTTP/%s" %d',
-                                   ("127.0.0.1:50312", "GET", f"/expiring?store={PERSON}", "1.1", 200), None)
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:50312", "GET", f"/expiring?store={PERSON}", "1.1", 200),
+            None,
+        )
         assert DropQueryStrings().filter(record)
         assert record.getMessage() == '127.0.0.1:50312 - "GET /expiring HTTP/1.1" 200'
 

@@ -38,8 +38,12 @@ class TestStageRate:
 class TestCeiling:
     def test_slowest_stage_and_ratios(self) -> None:
         top = ceiling.ceiling(_stages(), END_TO_END)
-        assert top == {"slowest_stage": ceiling.GRAPH_BATCHED, "slowest_events_per_s": 5000,
-                       "end_to_end_vs_slowest": 0.2, "end_to_end_vs_per_event": 5.0}
+        assert top == {
+            "slowest_stage": ceiling.GRAPH_BATCHED,
+            "slowest_events_per_s": 5000,
+            "end_to_end_vs_slowest": 0.2,
+            "end_to_end_vs_per_event": 5.0,
+        }
 
     def test_per_event_writer_is_a_baseline_never_the_ceiling(self) -> None:
         stages = _stages()
@@ -57,8 +61,13 @@ class TestCeiling:
 class TestReport:
     def test_json_document_lists_every_stage_in_order(self) -> None:
         doc = report(_stages(), END_TO_END, 200 * 2**20)
-        assert list(doc["stages"]) == [ceiling.ADAPT, ceiling.KAFKA_READ, ceiling.GRAPH_BATCHED,
-                                       ceiling.GRAPH_PER_EVENT, ceiling.END_TO_END]
+        assert list(doc["stages"]) == [
+            ceiling.ADAPT,
+            ceiling.KAFKA_READ,
+            ceiling.GRAPH_BATCHED,
+            ceiling.GRAPH_PER_EVENT,
+            ceiling.END_TO_END,
+        ]
         assert doc["worker_peak_rss_bytes"] == 200 * 2**20
 
     def test_text_states_rates_ratios_and_rss(self) -> None:
@@ -83,10 +92,13 @@ class TestHelpers:
         result, seconds = timed(lambda: 42)
         assert result == 42 and seconds >= 0
 
-    @pytest.mark.parametrize(("status", "expected"), [
-        ("Name:\tpython\nVmPeak:\t  900 kB\nVmHWM:\t  169260 kB\nVmRSS:\t 1 kB\n", 169260 * 1024),
-        ("Name:\tpython\n", None),
-    ])
+    @pytest.mark.parametrize(
+        ("status", "expected"),
+        [
+            ("Name:\tpython\nVmPeak:\t  900 kB\nVmHWM:\t  169260 kB\nVmRSS:\t 1 kB\n", 169260 * 1024),
+            ("Name:\tpython\n", None),
+        ],
+    )
     def test_vm_hwm_is_read_in_bytes(self, status: str, expected: int | None) -> None:
         assert vm_hwm_bytes(status) == expected
 
@@ -94,8 +106,9 @@ class TestHelpers:
 class TestCpuCost:
     def test_cpu_per_event_and_the_bound_the_cores_set(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
-        run = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000,
-                        {"worker": 2.5, "neo4j": 1.5, "kafka": 1.0})
+        run = StageRate(
+            ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"worker": 2.5, "neo4j": 1.5, "kafka": 1.0}
+        )
         assert run.cpu_us_per_event() == {"worker": 500, "neo4j": 300, "kafka": 200}
         top = ceiling.ceiling(_stages(), run)
         assert (top["end_to_end_cpu_us_per_event"], top["cpu_bound_events_per_s"]) == (1000, 2000)

@@ -41,33 +41,74 @@ def utc(*parts: int) -> datetime:
 # fixture -> (action, activity, store, subject type, categories, purpose, legal basis, time)
 EXPECTED: dict[str, tuple[Any, ...]] = {
     "transactional_hard_bounce": (
-        "activity", ActivityKind.BOUNCED, "brevo/transactional", SubjectType.CUSTOMER, EMAIL,
-        NOTIFY, LegalBasis.CONTRACT, datetime(2026, 3, 6, 10, 10, 23, 412000, tzinfo=UTC),
+        "activity",
+        ActivityKind.BOUNCED,
+        "brevo/transactional",
+        SubjectType.CUSTOMER,
+        EMAIL,
+        NOTIFY,
+        LegalBasis.CONTRACT,
+        datetime(2026, 3, 6, 10, 10, 23, 412000, tzinfo=UTC),
     ),
     "marketing_unsubscribed": (
-        "consent_withdrawn", None, "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, EMAIL,
-        MKT, None, utc(2026, 3, 6, 11, 3, 11),
+        "consent_withdrawn",
+        None,
+        "brevo/contacts",
+        SubjectType.NEWSLETTER_SUBSCRIBER,
+        EMAIL,
+        MKT,
+        None,
+        utc(2026, 3, 6, 11, 3, 11),
     ),
     "marketing_list_addition": (
-        "collected", None, "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, EMAIL,
-        MKT, LegalBasis.CONSENT, utc(2026, 3, 6, 11, 5, 0),
+        "collected",
+        None,
+        "brevo/contacts",
+        SubjectType.NEWSLETTER_SUBSCRIBER,
+        EMAIL,
+        MKT,
+        LegalBasis.CONSENT,
+        utc(2026, 3, 6, 11, 5, 0),
     ),
     "marketing_contact_updated": (
-        "updated", None, "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER,
+        "updated",
+        None,
+        "brevo/contacts",
+        SubjectType.NEWSLETTER_SUBSCRIBER,
         ("user.contact.email", "user.contact.organization", "user.name.first"),
-        MKT, LegalBasis.CONSENT, utc(2026, 3, 7, 8, 0, 0),
+        MKT,
+        LegalBasis.CONSENT,
+        utc(2026, 3, 7, 8, 0, 0),
     ),
     "marketing_contact_deleted": (
-        "erased", None, "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, (),
-        None, None, utc(2026, 4, 1, 6, 0, 0),
+        "erased",
+        None,
+        "brevo/contacts",
+        SubjectType.NEWSLETTER_SUBSCRIBER,
+        (),
+        None,
+        None,
+        utc(2026, 4, 1, 6, 0, 0),
     ),
     "transactional_click": (
-        "activity", ActivityKind.CLICKED, "brevo/transactional", SubjectType.CUSTOMER, BEHAVIOUR,
-        NOTIFY, LegalBasis.CONTRACT, datetime(2026, 3, 6, 10, 12, 40, 518000, tzinfo=UTC),
+        "activity",
+        ActivityKind.CLICKED,
+        "brevo/transactional",
+        SubjectType.CUSTOMER,
+        BEHAVIOUR,
+        NOTIFY,
+        LegalBasis.CONTRACT,
+        datetime(2026, 3, 6, 10, 12, 40, 518000, tzinfo=UTC),
     ),
     "marketing_click": (
-        "activity", ActivityKind.CLICKED, "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER,
-        BEHAVIOUR, MKT, LegalBasis.CONSENT, utc(2026, 3, 6, 10, 58, 2),
+        "activity",
+        ActivityKind.CLICKED,
+        "brevo/contacts",
+        SubjectType.NEWSLETTER_SUBSCRIBER,
+        BEHAVIOUR,
+        MKT,
+        LegalBasis.CONSENT,
+        utc(2026, 3, 6, 10, 58, 2),
     ),
 }
 
@@ -108,22 +149,36 @@ class TestBrevoFamilies:
         campaign = adapt_one({**base, "camp_id": 87, "list_id": [42]})
         mail = adapt_one({**base, "message-id": "<1@relay.example.net>"})
         assert (campaign.store, campaign.subject.type) == (
-            MARKETING.store, SubjectType.NEWSLETTER_SUBSCRIBER,
+            MARKETING.store,
+            SubjectType.NEWSLETTER_SUBSCRIBER,
         )
         assert (mail.store, mail.subject.type) == (TRANSACTIONAL.store, SubjectType.CUSTOMER)
 
     def test_transactional_unsubscribe_withdraws_notifications(self) -> None:
-        event = adapt_one({"event": "unsubscribed", "email": ADDRESS, "ts": 1772791823,
-                           "message-id": "<1@relay.example.net>"})
+        event = adapt_one(
+            {
+                "event": "unsubscribed",
+                "email": ADDRESS,
+                "ts": 1772791823,
+                "message-id": "<1@relay.example.net>",
+            }
+        )
         assert (event.action, event.purpose) == ("consent_withdrawn", NOTIFY)
 
     @pytest.mark.parametrize(
         ("name", "kind"),
-        [("request", ActivityKind.SENT), ("deferred", ActivityKind.DEFERRED),
-         ("unique_opened", ActivityKind.OPENED), ("soft_bounce", ActivityKind.BOUNCED),
-         ("invalid_email", ActivityKind.BOUNCED), ("complaint", ActivityKind.COMPLAINED),
-         ("blocked", ActivityKind.BLOCKED), ("error", ActivityKind.FAILED),
-         ("spam", ActivityKind.COMPLAINED), ("soft_bounced", ActivityKind.BOUNCED)],
+        [
+            ("request", ActivityKind.SENT),
+            ("deferred", ActivityKind.DEFERRED),
+            ("unique_opened", ActivityKind.OPENED),
+            ("soft_bounce", ActivityKind.BOUNCED),
+            ("invalid_email", ActivityKind.BOUNCED),
+            ("complaint", ActivityKind.COMPLAINED),
+            ("blocked", ActivityKind.BLOCKED),
+            ("error", ActivityKind.FAILED),
+            ("spam", ActivityKind.COMPLAINED),
+            ("soft_bounced", ActivityKind.BOUNCED),
+        ],
     )
     def test_activity_kinds(self, name: str, kind: ActivityKind) -> None:
         event = adapt_one({"event": name, "email": ADDRESS, "ts": 1772791823})
@@ -145,10 +200,14 @@ class TestBrevoFamilies:
 
     def test_contact_attributes_map_through_table(self) -> None:
         content = {"LASTNAME": "Martin", "SMS": "+33612345678", "FAVOURITE_CHEESE": "comté"}
-        event = adapt_one({"event": "contact_updated", "email": ADDRESS, "ts": 1772791823,
-                           "content": content})
+        event = adapt_one(
+            {"event": "contact_updated", "email": ADDRESS, "ts": 1772791823, "content": content}
+        )
         assert event.categories == (
-            "user.contact", "user.contact.email", "user.contact.phone_number", "user.name.last",
+            "user.contact",
+            "user.contact.email",
+            "user.contact.phone_number",
+            "user.name.last",
         )
         assert "comté" not in event.model_dump_json()
 
@@ -160,11 +219,15 @@ class TestBrevoFamilies:
 
 class TestBrevoTime:
     def test_epoch_fields_in_preference_order(self) -> None:
-        payload = {"event": "request", "email": ADDRESS, "ts_epoch": 1772791823412,
-                   "ts_event": 1772791800, "ts": 1772791700, "date": "2020-01-01 00:00:00"}
-        assert adapt_one(payload).occurred_at == datetime(
-            2026, 3, 6, 10, 10, 23, 412000, tzinfo=UTC
-        )
+        payload = {
+            "event": "request",
+            "email": ADDRESS,
+            "ts_epoch": 1772791823412,
+            "ts_event": 1772791800,
+            "ts": 1772791700,
+            "date": "2020-01-01 00:00:00",
+        }
+        assert adapt_one(payload).occurred_at == datetime(2026, 3, 6, 10, 10, 23, 412000, tzinfo=UTC)
         del payload["ts_epoch"]
         assert adapt_one(payload).occurred_at == utc(2026, 3, 6, 10, 10, 0)
         del payload["ts_event"]
@@ -172,10 +235,12 @@ class TestBrevoTime:
 
     @pytest.mark.parametrize(
         ("local", "expected"),
-        [("2026-01-15 09:30:00", utc(2026, 1, 15, 8, 30)),     # CET, UTC+1
-         ("2026-07-15 09:30:00", utc(2026, 7, 15, 7, 30)),     # CEST, UTC+2
-         ("2026-03-29 03:30:00", utc(2026, 3, 29, 1, 30)),     # first hour of summer time
-         ("2026-10-25 04:00:00", utc(2026, 10, 25, 3, 0))],    # first hour after winter time
+        [
+            ("2026-01-15 09:30:00", utc(2026, 1, 15, 8, 30)),  # CET, UTC+1
+            ("2026-07-15 09:30:00", utc(2026, 7, 15, 7, 30)),  # CEST, UTC+2
+            ("2026-03-29 03:30:00", utc(2026, 3, 29, 1, 30)),  # first hour of summer time
+            ("2026-10-25 04:00:00", utc(2026, 10, 25, 3, 0)),
+        ],  # first hour after winter time
     )
     def test_local_date_fallback_is_paris_time(self, local: str, expected: datetime) -> None:
         event = adapt_one({"event": "list_addition", "email": ADDRESS, "date": local})
@@ -183,8 +248,13 @@ class TestBrevoTime:
         assert event.occurred_at.tzinfo is not None
 
     def test_date_event_beats_date(self) -> None:
-        payload = {"event": "click", "email": ADDRESS, "camp_id": 9,
-                   "date_event": "2026-07-01 12:00:00", "date": "2026-01-01 12:00:00"}
+        payload = {
+            "event": "click",
+            "email": ADDRESS,
+            "camp_id": 9,
+            "date_event": "2026-07-01 12:00:00",
+            "date": "2026-01-01 12:00:00",
+        }
         assert adapt_one(payload).occurred_at == utc(2026, 7, 1, 10, 0)
 
     def test_fixture_without_epochs_agrees_with_its_date(self) -> None:
@@ -192,10 +262,15 @@ class TestBrevoTime:
         del payload["ts"]
         assert adapt_one(payload).occurred_at == utc(2026, 4, 1, 6, 0, 0)
 
-    @pytest.mark.parametrize("others", [
-        {}, {"ts_event": 1772791830}, {"ts": 1772791823 - 9 * 3600},
-        {"ts_event": 1772791830, "ts": 1772791800, "date": "2026-03-06 11:10:23"},
-    ])
+    @pytest.mark.parametrize(
+        "others",
+        [
+            {},
+            {"ts_event": 1772791830},
+            {"ts": 1772791823 - 9 * 3600},
+            {"ts_event": 1772791830, "ts": 1772791800, "date": "2026-03-06 11:10:23"},
+        ],
+    )
     def test_ts_epoch_in_seconds_is_read_as_seconds_when_times_agree(self, others: dict) -> None:
         """Brevo's documented examples send ``ts_epoch`` in seconds; in the window the two
         scales cannot be confused (seconds as milliseconds is January 1970)."""
@@ -204,12 +279,18 @@ class TestBrevoTime:
 
     @pytest.mark.parametrize("field", ["ts_event", "ts"])
     def test_ts_epoch_in_seconds_far_from_other_times_is_refused(self, field: str) -> None:
-        payload = {"event": "delivered", "email": ADDRESS, "ts_epoch": 1772791823,
-                   field: 1772791823 - 30 * 86400}
+        payload = {
+            "event": "delivered",
+            "email": ADDRESS,
+            "ts_epoch": 1772791823,
+            field: 1772791823 - 30 * 86400,
+        }
         with pytest.raises(AdapterError) as caught:
             adapt_brevo(payload, HASHER)
-        assert caught.value.reason == (f"ts_epoch is in seconds, not milliseconds, and is more "
-                                       f"than a day from {field}: the payload's times disagree")
+        assert caught.value.reason == (
+            f"ts_epoch is in seconds, not milliseconds, and is more "
+            f"than a day from {field}: the payload's times disagree"
+        )
 
     def test_ts_epoch_in_milliseconds_is_unchanged(self) -> None:
         payload = {"event": "delivered", "email": ADDRESS, "ts_epoch": "1772791823412"}
@@ -231,9 +312,13 @@ class TestBrevoEventId:
 
     @pytest.mark.parametrize(
         "change",
-        [{"ts_epoch": 1772791823413}, {"email": "leo.martin@example.fr"},
-         {"message-id": "<other@relay.example.net>"}, {"event": "soft_bounce"},
-         {"link": "https://www.example.com/other"}],
+        [
+            {"ts_epoch": 1772791823413},
+            {"email": "leo.martin@example.fr"},
+            {"message-id": "<other@relay.example.net>"},
+            {"event": "soft_bounce"},
+            {"link": "https://www.example.com/other"},
+        ],
     )
     def test_any_identifying_change_changes_id(self, change: dict[str, Any]) -> None:
         payload = load("transactional_click")
@@ -257,24 +342,33 @@ BAD_PAYLOADS: dict[str, tuple[Any, str]] = {
     "unknown event": ({"event": "teleported", "email": ADDRESS, "ts": 1}, "unknown event"),
     "no email": ({"event": "click", "camp_id": 1, "ts": 1772791823}, "email"),
     "email not string": ({"event": "click", "email": ["x"], "ts": 1772791823}, "email"),
-    "email not address": ({"event": "click", "email": "lea.martin", "ts": 1772791823},
-                          "not an address"),
+    "email not address": ({"event": "click", "email": "lea.martin", "ts": 1772791823}, "not an address"),
     "ts letters": ({"event": "click", "email": ADDRESS, "ts": "yesterday"}, "ts is not"),
     "ts boolean": ({"event": "click", "email": ADDRESS, "ts": True}, "ts is not"),
-    "ts in ms": ({"event": "click", "email": ADDRESS, "ts": 1772791823412},
-                 "ts is outside the accepted window (2000-01-01T00:00Z"),
+    "ts in ms": (
+        {"event": "click", "email": ADDRESS, "ts": 1772791823412},
+        "ts is outside the accepted window (2000-01-01T00:00Z",
+    ),
     "ts infinite": ({"event": "click", "email": ADDRESS, "ts": float("inf")}, "ts is not a number"),
-    "ts_epoch nowhere": ({"event": "click", "email": ADDRESS, "ts_epoch": 123},
-                         "ts_epoch is outside the accepted window"),
-    "ts_epoch seconds disagree": ({"event": "click", "email": ADDRESS, "ts_epoch": 1772791823,
-                                   "ts_event": 1772791823 + 2 * 86400}, "ts_epoch is in seconds"),
+    "ts_epoch nowhere": (
+        {"event": "click", "email": ADDRESS, "ts_epoch": 123},
+        "ts_epoch is outside the accepted window",
+    ),
+    "ts_epoch seconds disagree": (
+        {"event": "click", "email": ADDRESS, "ts_epoch": 1772791823, "ts_event": 1772791823 + 2 * 86400},
+        "ts_epoch is in seconds",
+    ),
     "no time": ({"event": "click", "email": ADDRESS}, "no timestamp"),
     "date garbage": ({"event": "click", "email": ADDRESS, "date": "lundi"}, "date"),
     "date number": ({"event": "click", "email": ADDRESS, "date": 20260306}, "date"),
-    "content string": ({"event": "contact_updated", "email": ADDRESS, "ts": 1772791823,
-                        "content": "FIRSTNAME=Léa"}, "content"),
-    "content of strings": ({"event": "contact_updated", "email": ADDRESS, "ts": 1772791823,
-                            "content": ["FIRSTNAME"]}, "content"),
+    "content string": (
+        {"event": "contact_updated", "email": ADDRESS, "ts": 1772791823, "content": "FIRSTNAME=Léa"},
+        "content",
+    ),
+    "content of strings": (
+        {"event": "contact_updated", "email": ADDRESS, "ts": 1772791823, "content": ["FIRSTNAME"]},
+        "content",
+    ),
 }
 
 
@@ -295,8 +389,23 @@ class TestBrevoErrors:
 
 
 EVENT_NAMES = sorted(set(MARKETING.rules) | set(TRANSACTIONAL.rules))
-FIELDS = ["event", "email", "ts", "ts_event", "ts_epoch", "date", "date_event", "content",
-          "message-id", "camp_id", "list_id", "link", "URL", "tag", "tags"]
+FIELDS = [
+    "event",
+    "email",
+    "ts",
+    "ts_event",
+    "ts_epoch",
+    "date",
+    "date_event",
+    "content",
+    "message-id",
+    "camp_id",
+    "list_id",
+    "link",
+    "URL",
+    "tag",
+    "tags",
+]
 
 
 @st.composite

@@ -18,21 +18,42 @@ from lineage.settings import Settings
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
 ANA = HASHER.email("ana@example.com")
 WHEN = datetime(2026, 3, 1, 9, tzinfo=UTC)
-COMMON = {"occurred_at": WHEN, "source": "demo",
-          "subject": SubjectRef(type=SubjectType.PROSPECT, key=ANA)}
+COMMON = {"occurred_at": WHEN, "source": "demo", "subject": SubjectRef(type=SubjectType.PROSPECT, key=ANA)}
 
 
 class TestRowsForRetention:
     def test_marks_and_expiry_targets(self) -> None:
-        signup = CollectionEvent(event_id="e:00000001", action="collected", store="brevo/contacts",
-                                 categories=("user.contact.email",), **COMMON)
-        opened = ActivityEvent(event_id="e:00000002", action="activity", store="brevo/contacts",
-                               activity=ActivityKind.OPENED, categories=("user.behavior",), **COMMON)
-        click = ActivityEvent(event_id="e:00000003", action="activity", store="hubspot/contacts",
-                              activity=ActivityKind.CLICKED, categories=("user.behavior",), **COMMON)
-        copy = MovementEvent(event_id="e:00000004", action="copied", store="s3://acme-hr-cv",
-                             destination="dropbox/recruitment",
-                             categories=("user.content.private.cv",), **COMMON)
+        signup = CollectionEvent(
+            event_id="e:00000001",
+            action="collected",
+            store="brevo/contacts",
+            categories=("user.contact.email",),
+            **COMMON,
+        )
+        opened = ActivityEvent(
+            event_id="e:00000002",
+            action="activity",
+            store="brevo/contacts",
+            activity=ActivityKind.OPENED,
+            categories=("user.behavior",),
+            **COMMON,
+        )
+        click = ActivityEvent(
+            event_id="e:00000003",
+            action="activity",
+            store="hubspot/contacts",
+            activity=ActivityKind.CLICKED,
+            categories=("user.behavior",),
+            **COMMON,
+        )
+        copy = MovementEvent(
+            event_id="e:00000004",
+            action="copied",
+            store="s3://acme-hr-cv",
+            destination="dropbox/recruitment",
+            categories=("user.content.private.cv",),
+            **COMMON,
+        )
         rows = rows_for([signup, opened, click, copy])
         marks = {(r["store"], r["category"]): r["marks"] for r in rows.holdings}
         assert marks[("brevo/contacts", "user.contact.email")] == ["written", "collected", "contact"]
@@ -53,11 +74,19 @@ class TestRowsForRetention:
     def test_sightings_of_one_holding_fold_into_one_write(self) -> None:
         """Min first sighting, max last, latest time of each moment, union of purposes and
         subject types: what writing them one by one leaves on the holding."""
+
         def seen(event_id: str, hour: int, action: str = "activity", **extra: object) -> ActivityEvent:
             common = COMMON | {"occurred_at": WHEN.replace(hour=hour)}
-            return ActivityEvent(event_id=event_id, action=action, store="brevo/contacts",
-                                 activity=ActivityKind.CLICKED, categories=("user.contact.email",),
-                                 **common, **extra)
+            return ActivityEvent(
+                event_id=event_id,
+                action=action,
+                store="brevo/contacts",
+                activity=ActivityKind.CLICKED,
+                categories=("user.contact.email",),
+                **common,
+                **extra,
+            )
+
         later, middle = seen("e:00000003", 15), seen("e:00000002", 11)
         first = seen("e:00000001", 8, purpose="marketing")
         policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
@@ -74,26 +103,46 @@ class TestRowsForRetention:
 
 class TestCheckRows:
     def test_overdue_retention_one_alert_per_store_and_rule(self) -> None:
-        rows = overdue_alert_rows([
-            {"store": "ovh/web-logs", "rule": "logs-6m", "subject": "a" * 32, "expired_at_ms": 1},
-            {"store": "ovh/web-logs", "rule": "logs-6m", "subject": "b" * 32, "expired_at_ms": 2},
-            {"store": "ovh/web-logs", "rule": "other", "subject": "b" * 32, "expired_at_ms": 2},
-        ])
+        rows = overdue_alert_rows(
+            [
+                {"store": "ovh/web-logs", "rule": "logs-6m", "subject": "a" * 32, "expired_at_ms": 1},
+                {"store": "ovh/web-logs", "rule": "logs-6m", "subject": "b" * 32, "expired_at_ms": 2},
+                {"store": "ovh/web-logs", "rule": "other", "subject": "b" * 32, "expired_at_ms": 2},
+            ]
+        )
         assert len({r["id"] for r in rows}) == 2
         assert {r["kind"] for r in rows} == {"overdue_retention"}
 
     def test_erasure_overdue_and_reappearance(self) -> None:
         deadline = datetime(2026, 11, 1, tzinfo=UTC)
-        (late,) = erasure_overdue_rows([
-            {"id": "er-1", "subject": "a" * 32, "deadline": deadline,
-             "outstanding": ["hubspot/contacts", "s3://acme-hr-cv"]},
-            {"id": "er-2", "subject": "b" * 32, "deadline": deadline, "outstanding": []}])
+        (late,) = erasure_overdue_rows(
+            [
+                {
+                    "id": "er-1",
+                    "subject": "a" * 32,
+                    "deadline": deadline,
+                    "outstanding": ["hubspot/contacts", "s3://acme-hr-cv"],
+                },
+                {"id": "er-2", "subject": "b" * 32, "deadline": deadline, "outstanding": []},
+            ]
+        )
         assert (late["id"], late["kind"], late["store"]) == (
-            "erasure-overdue-er-1", "erasure_overdue", "hubspot/contacts")
+            "erasure-overdue-er-1",
+            "erasure_overdue",
+            "hubspot/contacts",
+        )
         assert "2026-11-01" in late["reason"] and "s3://acme-hr-cv" in late["reason"]
-        found = [{"request": "er-1", "subject": "a" * 32, "store": "brevo/contacts", "category": c,
-                  "last_seen": WHEN, "last_event_id": f"brevo:{c}"}
-                 for c in ("user.contact.email", "user.name")]
+        found = [
+            {
+                "request": "er-1",
+                "subject": "a" * 32,
+                "store": "brevo/contacts",
+                "category": c,
+                "last_seen": WHEN,
+                "last_event_id": f"brevo:{c}",
+            }
+            for c in ("user.contact.email", "user.name")
+        ]
         (back,) = reappearance_rows(found)  # one alert per request and store, not per category
         assert back["kind"] == "erasure_reappearance" and back["at"] == int(WHEN.timestamp() * 1000)
 

@@ -18,8 +18,13 @@ def test_the_worker_service_can_be_scaled() -> None:
 
 def test_worker_and_api_share_the_kafka_and_neo4j_connection() -> None:
     services = yaml.safe_load(COMPOSE.read_text())["services"]
-    keys = ("LINEAGE_KAFKA_BOOTSTRAP", "LINEAGE_KAFKA_SECURITY_PROTOCOL", "LINEAGE_KAFKA_SASL_PASSWORD",
-            "LINEAGE_NEO4J_URI", "LINEAGE_NEO4J_DATABASE")
+    keys = (
+        "LINEAGE_KAFKA_BOOTSTRAP",
+        "LINEAGE_KAFKA_SECURITY_PROTOCOL",
+        "LINEAGE_KAFKA_SASL_PASSWORD",
+        "LINEAGE_NEO4J_URI",
+        "LINEAGE_NEO4J_DATABASE",
+    )
     for key in keys:
         assert services["worker"]["environment"][key] == services["api"]["environment"][key]
 
@@ -43,8 +48,12 @@ def test_the_grafana_dashboard_charts_only_metrics_lineage_exports() -> None:
 
     dashboard = json.loads((COMPOSE.parent / "deploy" / "grafana" / "lineage.json").read_text())
     exported = {m._name for m in vars(metrics).values() if hasattr(m, "_name") and hasattr(m, "_type")}
-    used = {name for panel in dashboard["panels"] for target in panel["targets"]
-            for name in re.findall(r"lineage_[a-z0-9_]+", target["expr"])}
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"lineage_[a-z0-9_]+", target["expr"])
+    }
     suffixes = ("_total", "_bucket", "_sum", "_count")
     bases = {next((n.removesuffix(s) for s in suffixes if n.endswith(s)), n) for n in used}
     assert bases and bases <= exported

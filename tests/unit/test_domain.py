@@ -65,8 +65,12 @@ class TestSubjectHasher:
 class TestCanonicalEvent:
     def test_round_trips_through_json(self) -> None:
         event = CollectionEvent(
-            event_id="test:00000001", occurred_at=WHEN, source="brevo", action="collected",
-            subject=subject(SubjectHasher(KEY)), store="brevo/contacts",
+            event_id="test:00000001",
+            occurred_at=WHEN,
+            source="brevo",
+            action="collected",
+            subject=subject(SubjectHasher(KEY)),
+            store="brevo/contacts",
             categories=("user.name.first", "user.contact.email", "user.contact.email"),
         )
         decoded = decode_event(encode_event(event))
@@ -74,45 +78,81 @@ class TestCanonicalEvent:
         assert decoded.categories == ("user.contact.email", "user.name.first")
 
     def test_discriminates_on_action(self) -> None:
-        raw = encode_event(ErasureEvent(
-            event_id="test:00000002", occurred_at=WHEN, source="brevo", action="erased",
-            subject=subject(SubjectHasher(KEY)), store="brevo/contacts"))
+        raw = encode_event(
+            ErasureEvent(
+                event_id="test:00000002",
+                occurred_at=WHEN,
+                source="brevo",
+                action="erased",
+                subject=subject(SubjectHasher(KEY)),
+                store="brevo/contacts",
+            )
+        )
         assert isinstance(decode_event(raw), ErasureEvent)
 
     def test_transfer_without_destination_is_refused(self) -> None:
-        raw = encode_event(ErasureEvent(
-            event_id="test:00000003", occurred_at=WHEN, source="s3", action="erased",
-            subject=subject(SubjectHasher(KEY)), store="s3://bucket"))
+        raw = encode_event(
+            ErasureEvent(
+                event_id="test:00000003",
+                occurred_at=WHEN,
+                source="s3",
+                action="erased",
+                subject=subject(SubjectHasher(KEY)),
+                store="s3://bucket",
+            )
+        )
         tampered = raw.replace(b'"erased"', b'"transferred"')
         with pytest.raises(EventDecodeError, match="destination"):
             decode_event(tampered)
 
     def test_movement_to_itself_is_refused(self) -> None:
         with pytest.raises(ValueError, match="destination"):
-            MovementEvent(event_id="test:00000004", occurred_at=WHEN, source="s3",
-                          action="copied", subject=subject(SubjectHasher(KEY)), store="a/b",
-                          destination="a/b", categories=("user.content.private",))
+            MovementEvent(
+                event_id="test:00000004",
+                occurred_at=WHEN,
+                source="s3",
+                action="copied",
+                subject=subject(SubjectHasher(KEY)),
+                store="a/b",
+                destination="a/b",
+                categories=("user.content.private",),
+            )
 
-    @pytest.mark.parametrize("mutation", [
-        (b'"user.contact.email"', b'"user.contact.mail"'),       # not a fideslang category
-        (b'"2026-03-06T10:00:00Z"', b'"2026-03-06T10:00:00"'),   # naive time
-        (b'"schema_version":1', b'"schema_version":2'),          # unknown schema version
-        (b'"store"', b'"extra":1,"store"'),                      # unknown field
-    ])
+    @pytest.mark.parametrize(
+        "mutation",
+        [
+            (b'"user.contact.email"', b'"user.contact.mail"'),  # not a fideslang category
+            (b'"2026-03-06T10:00:00Z"', b'"2026-03-06T10:00:00"'),  # naive time
+            (b'"schema_version":1', b'"schema_version":2'),  # unknown schema version
+            (b'"store"', b'"extra":1,"store"'),  # unknown field
+        ],
+    )
     def test_strict_schema(self, mutation: tuple[bytes, bytes]) -> None:
-        raw = encode_event(CollectionEvent(
-            event_id="test:00000005", occurred_at=WHEN, source="brevo", action="collected",
-            subject=subject(SubjectHasher(KEY)), store="brevo/contacts",
-            categories=("user.contact.email",)))
+        raw = encode_event(
+            CollectionEvent(
+                event_id="test:00000005",
+                occurred_at=WHEN,
+                source="brevo",
+                action="collected",
+                subject=subject(SubjectHasher(KEY)),
+                store="brevo/contacts",
+                categories=("user.contact.email",),
+            )
+        )
         assert mutation[0] in raw
         with pytest.raises(EventDecodeError):
             decode_event(raw.replace(*mutation))
 
     def test_collection_needs_a_category(self) -> None:
         with pytest.raises(ValueError, match="category"):
-            CollectionEvent(event_id="test:00000006", occurred_at=WHEN, source="brevo",
-                            action="collected", subject=subject(SubjectHasher(KEY)),
-                            store="brevo/contacts")
+            CollectionEvent(
+                event_id="test:00000006",
+                occurred_at=WHEN,
+                source="brevo",
+                action="collected",
+                subject=subject(SubjectHasher(KEY)),
+                store="brevo/contacts",
+            )
 
 
 class TestCatalog:

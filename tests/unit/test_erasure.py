@@ -40,15 +40,17 @@ def end_of_day(year: int, month: int, day: int, zone: tzinfo = UTC) -> datetime:
 
 
 class TestDeadline:
-    @pytest.mark.parametrize(("received", "due"), [
-        (datetime(2026, 1, 31, 9, 30, tzinfo=UTC), end_of_day(2026, 2, 28)),
-        (datetime(2028, 1, 31, 9, 30, tzinfo=UTC), end_of_day(2028, 2, 29)),  # leap
-        (datetime(2026, 3, 31, 0, 0, tzinfo=UTC), end_of_day(2026, 4, 30)),
-        (datetime(2026, 4, 30, 23, 59, tzinfo=UTC), end_of_day(2026, 5, 30)),
-        (datetime(2026, 12, 15, 8, 0, tzinfo=UTC), end_of_day(2027, 1, 15)),
-    ])
-    def test_one_calendar_month_to_the_end_of_its_last_day(self, received: datetime,
-                                                           due: datetime) -> None:
+    @pytest.mark.parametrize(
+        ("received", "due"),
+        [
+            (datetime(2026, 1, 31, 9, 30, tzinfo=UTC), end_of_day(2026, 2, 28)),
+            (datetime(2028, 1, 31, 9, 30, tzinfo=UTC), end_of_day(2028, 2, 29)),  # leap
+            (datetime(2026, 3, 31, 0, 0, tzinfo=UTC), end_of_day(2026, 4, 30)),
+            (datetime(2026, 4, 30, 23, 59, tzinfo=UTC), end_of_day(2026, 5, 30)),
+            (datetime(2026, 12, 15, 8, 0, tzinfo=UTC), end_of_day(2027, 1, 15)),
+        ],
+    )
+    def test_one_calendar_month_to_the_end_of_its_last_day(self, received: datetime, due: datetime) -> None:
         assert erasure_deadline(received) == due
 
     def test_the_last_day_is_counted_in_the_organisations_zone(self) -> None:
@@ -84,18 +86,21 @@ class TestExtension:
         second = extend(self.RECEIVED, "open", first.months, 1, "still complex", NOW_IN_FEB, PARIS)
         assert (second.months, second.deadline) == (2, end_of_day(2028, 4, 30, PARIS))
 
-    @pytest.mark.parametrize(("already", "months", "status", "now", "reason", "message"), [
-        (0, 3, "open", None, "complex", "at most 2"),
-        (2, 1, "open", None, "complex", "at most 2"),
-        (0, 0, "open", None, "complex", "1 or 2"),
-        (0, 1, "complete", None, "complex", "complete"),
-        (0, 1, "open", datetime(2028, 3, 1, 0, 0, tzinfo=PARIS), "complex", "within one month"),
-        (0, 1, "open", None, "   ", "needs its reason"),
-        (0, 1, "open", None, "asked by ana@example.com", "must name no one"),
-    ])
-    def test_what_art_12_3_does_not_allow_is_refused(self, already: int, months: int, status: str,
-                                                       now: datetime | None, reason: str,
-                                                       message: str) -> None:
+    @pytest.mark.parametrize(
+        ("already", "months", "status", "now", "reason", "message"),
+        [
+            (0, 3, "open", None, "complex", "at most 2"),
+            (2, 1, "open", None, "complex", "at most 2"),
+            (0, 0, "open", None, "complex", "1 or 2"),
+            (0, 1, "complete", None, "complex", "complete"),
+            (0, 1, "open", datetime(2028, 3, 1, 0, 0, tzinfo=PARIS), "complex", "within one month"),
+            (0, 1, "open", None, "   ", "needs its reason"),
+            (0, 1, "open", None, "asked by ana@example.com", "must name no one"),
+        ],
+    )
+    def test_what_art_12_3_does_not_allow_is_refused(
+        self, already: int, months: int, status: str, now: datetime | None, reason: str, message: str
+    ) -> None:
         with pytest.raises(ExtensionRefused, match=message):
             extend(self.RECEIVED, status, already, months, reason, now or NOW_IN_FEB, PARIS)
 
@@ -111,8 +116,9 @@ class TestTaskOutcome:
     def test_done_when_every_holding_is_gone_with_the_latest_erasure_as_evidence(self) -> None:
         first = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
         last = first + timedelta(seconds=1)
-        outcome = task_outcome([EMAIL, NAME], [erased(EMAIL, first, "e-1"),
-                                               erased(NAME, last, "e-2", "anonymised")], NOW)
+        outcome = task_outcome(
+            [EMAIL, NAME], [erased(EMAIL, first, "e-1"), erased(NAME, last, "e-2", "anonymised")], NOW
+        )
         assert outcome.status is TaskStatus.DONE
         assert (outcome.closed_by_event, outcome.closed_at) == ("e-2", last)
 
@@ -134,30 +140,46 @@ class TestTaskOutcome:
 
     def test_retained_under_a_legal_obligation_until_its_expiry(self) -> None:
         expires = NOW + timedelta(seconds=1)
-        outcome = task_outcome(["user.financial"], [held(
-            "user.financial", legal_obligation=True, expires_at=expires, retention_rule="invoices-10y")], NOW)
+        outcome = task_outcome(
+            ["user.financial"],
+            [
+                held(
+                    "user.financial", legal_obligation=True, expires_at=expires, retention_rule="invoices-10y"
+                )
+            ],
+            NOW,
+        )
         assert outcome.status is TaskStatus.RETAINED
         assert outcome.reason == "legal obligation: invoices-10y until 2026-11-22"
 
     def test_an_expired_obligation_no_longer_justifies_keeping(self) -> None:
-        outcome = task_outcome(["user.financial"], [held(
-            "user.financial", legal_obligation=True, expires_at=NOW, retention_rule="invoices-10y")], NOW)
+        outcome = task_outcome(
+            ["user.financial"],
+            [held("user.financial", legal_obligation=True, expires_at=NOW, retention_rule="invoices-10y")],
+            NOW,
+        )
         assert outcome.status is TaskStatus.OUTSTANDING
 
     def test_a_retention_rule_without_legal_obligation_is_no_reason(self) -> None:
-        outcome = task_outcome([EMAIL], [held(EMAIL, expires_at=NOW + timedelta(days=900),
-                                              retention_rule="newsletter-3y")], NOW)
+        outcome = task_outcome(
+            [EMAIL], [held(EMAIL, expires_at=NOW + timedelta(days=900), retention_rule="newsletter-3y")], NOW
+        )
         assert outcome.status is TaskStatus.OUTSTANDING
 
     def test_retained_when_the_rest_is_erased_and_each_kept_holding_has_a_reason(self) -> None:
-        outcome = task_outcome([EMAIL, NAME, "user.financial"], [
-            erased(EMAIL, NOW, "e-1"),
-            held(NAME, held_by=("hold-2 (audit)",)),
-            held("user.financial", legal_obligation=True, expires_at=None, retention_rule="contract-5y"),
-        ], NOW)
+        outcome = task_outcome(
+            [EMAIL, NAME, "user.financial"],
+            [
+                erased(EMAIL, NOW, "e-1"),
+                held(NAME, held_by=("hold-2 (audit)",)),
+                held("user.financial", legal_obligation=True, expires_at=None, retention_rule="contract-5y"),
+            ],
+            NOW,
+        )
         assert outcome.status is TaskStatus.RETAINED
-        assert outcome.reason == ("legal hold: hold-2 (audit); "
-                                  "legal obligation: contract-5y (retention period not started)")
+        assert outcome.reason == (
+            "legal hold: hold-2 (audit); legal obligation: contract-5y (retention period not started)"
+        )
         assert outcome.closed_by_event is None
 
 
@@ -171,13 +193,16 @@ class TestRequestStatus:
 
     def test_overdue_only_strictly_after_the_deadline(self) -> None:
         assert request_status(["outstanding"], self.DEADLINE, self.DEADLINE) is RequestStatus.OPEN
-        assert request_status(["done", "outstanding"], self.DEADLINE,
-                              self.DEADLINE + timedelta(seconds=1)) is RequestStatus.OVERDUE
+        assert (
+            request_status(["done", "outstanding"], self.DEADLINE, self.DEADLINE + timedelta(seconds=1))
+            is RequestStatus.OVERDUE
+        )
 
     def test_shown_status_never_claims_an_unrecorded_completion(self) -> None:
         assert shown_status("open", self.DEADLINE, self.DEADLINE) is RequestStatus.OPEN
-        assert shown_status("open", self.DEADLINE, self.DEADLINE + timedelta(seconds=1)) \
-            is RequestStatus.OVERDUE
+        assert (
+            shown_status("open", self.DEADLINE, self.DEADLINE + timedelta(seconds=1)) is RequestStatus.OVERDUE
+        )
         assert shown_status("complete", self.DEADLINE, NOW) is RequestStatus.COMPLETE
 
 
@@ -186,11 +211,25 @@ class TestJudgedOnTheRequestsCalendar:
         from graph.erasure import _judged
 
         # Expires at midnight starting 1 Jan 2037 in Paris: 23:00 UTC on 31 Dec 2036.
-        row = {"task": "er-1|billing/invoices", "categories": ["user.financial"], "zone": "Europe/Paris",
-               "holdings": [{"category": "user.financial", "state": "held", "erased_at": None,
-                             "last_event_id": "e:inv", "held_by": [], "legal_obligation": True,
-                             "expires_at": datetime(2036, 12, 31, 23, 0, tzinfo=UTC),
-                             "retention_rule": "invoices"}]}
+        row = {
+            "task": "er-1|billing/invoices",
+            "categories": ["user.financial"],
+            "zone": "Europe/Paris",
+            "holdings": [
+                {
+                    "category": "user.financial",
+                    "state": "held",
+                    "erased_at": None,
+                    "last_event_id": "e:inv",
+                    "held_by": [],
+                    "legal_obligation": True,
+                    "expires_at": datetime(2036, 12, 31, 23, 0, tzinfo=UTC),
+                    "retention_rule": "invoices",
+                }
+            ],
+        }
         judged = _judged(row, NOW)
-        assert (judged["status"], judged["reason"]) == ("retained",
-                                                        "legal obligation: invoices until 2037-01-01")
+        assert (judged["status"], judged["reason"]) == (
+            "retained",
+            "legal obligation: invoices until 2037-01-01",
+        )

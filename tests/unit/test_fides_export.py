@@ -21,10 +21,12 @@ from lineage.reference import default_transfer_rules
 DEMO = Path(lineage.__file__).parent / "catalogs" / "demo.yaml"
 TODAY = date(2026, 11, 22)
 OBSERVED = [
-    ObservedStore("brevo/contacts", 3, ("newsletter_subscriber",),
-                  ("user.contact.email", "user.contact.phone_number")),  # phone: not declared
-    ObservedStore("greenhouse/candidates", 2, ("job_applicant",),
-                  ("user.contact.email", "user.content.private.cv")),
+    ObservedStore(
+        "brevo/contacts", 3, ("newsletter_subscriber",), ("user.contact.email", "user.contact.phone_number")
+    ),  # phone: not declared
+    ObservedStore(
+        "greenhouse/candidates", 2, ("job_applicant",), ("user.contact.email", "user.content.private.cv")
+    ),
     ObservedStore("dropbox/recruitment", 1, ("job_applicant",), ("user.content.private.cv",)),
 ]
 FLOWS = [
@@ -66,8 +68,10 @@ class TestKeys:
 class TestSystems:
     def test_every_system_and_each_sub_processor(self, export: FidesExport, catalog: Catalog) -> None:
         keys = [s.fides_key for s in export.systems]
-        assert set(keys) == {s.id for s in catalog.systems} | {"sub-processor.sms-gateway",
-                                                                "sub-processor.sms-support"}
+        assert set(keys) == {s.id for s in catalog.systems} | {
+            "sub-processor.sms-gateway",
+            "sub-processor.sms-support",
+        }
         assert system(export, "sub-processor.sms-gateway").responsibility == ["Sub-Processor"]
         assert system(export, "hubspot").responsibility == ["Processor"]
         assert system(export, "hubspot").legal_name == "HubSpot Ireland Ltd"
@@ -93,12 +97,15 @@ class TestSystems:
         support = system(export, "sub-processor.sms-support")
         assert [f.fides_key for f in support.ingress] == ["sub-processor.sms-gateway"]
         assert {d.data_use for d in support.privacy_declarations} == {
-            "marketing.communications.email", "essential.service.notifications.email"}
+            "marketing.communications.email",
+            "essential.service.notifications.email",
+        }
 
     def test_observed_and_declared_flows(self, export: FidesExport) -> None:
         s3 = system(export, "s3")
         assert [(f.fides_key, f.type, f.data_categories) for f in s3.egress] == [
-            ("dropbox", "system", ["user.content.private.cv"])]
+            ("dropbox", "system", ["user.content.private.cv"])
+        ]
         assert [f.fides_key for f in system(export, "dropbox").ingress] == ["s3"]
         (recruitment,) = system(export, "dropbox").privacy_declarations
         assert recruitment.ingress == ["s3"]
@@ -129,8 +136,13 @@ class TestDatasets:
         assert fields["user_contact_phone_number"].data_categories == ["user.contact.phone_number"]
         assert "observed, not declared" in fields["user_contact_phone_number"].description
         assert "declared in the catalog and observed" in fields["user_contact_email"].description
-        assert contacts.meta["lineage"] == {"store": "brevo/contacts", "declared": True,
-                                            "subjects_observed": 3, "system": "brevo", "country": "FR"}
+        assert contacts.meta["lineage"] == {
+            "store": "brevo/contacts",
+            "declared": True,
+            "subjects_observed": 3,
+            "system": "brevo",
+            "country": "FR",
+        }
 
     def test_a_store_seen_only_in_events(self, export: FidesExport) -> None:
         shared = dataset(export, "wetransfer_shared")
@@ -143,7 +155,8 @@ class TestValidity:
         assert unresolved_references(export) == []
         assert {c.fides_key: c.parent_key for c in export.data_categories} == {
             "user.content.private.cv": "user.content.private",
-            "user.content.private.cover_letter": "user.content.private"}
+            "user.content.private.cover_letter": "user.content.private",
+        }
         assert [s.fides_key for s in export.data_subjects] == ["newsletter_subscriber"]
 
     def test_an_unknown_reference_is_found(self, export: FidesExport) -> None:

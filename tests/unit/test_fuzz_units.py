@@ -42,8 +42,14 @@ class TestMarks:
         assert all(leaks(marks.phone(rng)) for _ in range(300))
 
     def test_escaped_and_truncated_addresses_are_found(self) -> None:
-        for text in ("fuzz-12\\u0040leak", "fuzz-12%40leak.example", "'fuzz-12\\uff20leak.ex'",
-                     "b'fuzz-12\\xef\\xbc\\xa0leak'", "FUZZ-12@LEAK", "fuzz-12+tag@x"):
+        for text in (
+            "fuzz-12\\u0040leak",
+            "fuzz-12%40leak.example",
+            "'fuzz-12\\uff20leak.ex'",
+            "b'fuzz-12\\xef\\xbc\\xa0leak'",
+            "FUZZ-12@LEAK",
+            "fuzz-12+tag@x",
+        ):
             assert leaks(text), text
 
     def test_seed_data_and_hashes_are_not_leaks(self) -> None:
@@ -91,9 +97,24 @@ class TestMutations:
 
     def test_mutants_cover_the_catalogue(self, seeds: dict[str, list]) -> None:
         labels = " ".join(m.mutation for m in mutants("brevo", seeds["brevo"], 3000))
-        for name in ("delete_field", "type_swap", "random_json", "numbers", "dates", "deep_nesting",
-                     "long_string", "long_integer", "nan_infinity", "lone_surrogate", "duplicate_keys",
-                     "inject_everywhere", "inject_one", "inject_keys", "invalid_utf8", "non_json"):
+        for name in (
+            "delete_field",
+            "type_swap",
+            "random_json",
+            "numbers",
+            "dates",
+            "deep_nesting",
+            "long_string",
+            "long_integer",
+            "nan_infinity",
+            "lone_surrogate",
+            "duplicate_keys",
+            "inject_everywhere",
+            "inject_one",
+            "inject_keys",
+            "invalid_utf8",
+            "non_json",
+        ):
             assert name in labels, name
 
 
@@ -119,11 +140,15 @@ def test_a_fast_slice_finds_no_crash_no_leak_and_every_refusal_has_a_reason() ->
     """500 mutants per source in-process; fails while a ``lineage fuzz`` finding is open."""
     settings = Settings()
     book = FindingBook()
-    result = run_in_process(parse_catalog(settings.catalog.read_text()), 500, seed=11, book=book,
-                            minimise=False)
+    result = run_in_process(
+        parse_catalog(settings.catalog.read_text()), 500, seed=11, book=book, minimise=False
+    )
     total = result.total()
-    found = "\n".join(f"{f.source} {f.problem.kind} at {f.problem.location}: {f.problem.detail[:200]}"
-                      for f in book if f.problem.kind != "slow")
+    found = "\n".join(
+        f"{f.source} {f.problem.kind} at {f.problem.location}: {f.problem.detail[:200]}"
+        for f in book
+        if f.problem.kind != "slow"
+    )
     assert total.payloads == 500 * len(SOURCE_NAMES)
     assert total.crashes == 0, found
     assert total.internal_errors == 0, found

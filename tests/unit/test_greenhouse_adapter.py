@@ -28,11 +28,16 @@ EMAIL_LINK = (HASHER.email(ADDRESS),)
 RAW_VALUES = (ADDRESS, "lea.martin", "+33 6 12 34 56 78", "12 34 56 78", "Léa", "Lille", "CV_Lea")
 PURPOSE = "employment.recruitment"
 CV, COVER, PRIVATE = (
-    "user.content.private.cv", "user.content.private.cover_letter", "user.content.private",
+    "user.content.private.cv",
+    "user.content.private.cover_letter",
+    "user.content.private",
 )
 NAME = ("user.name.first", "user.name.last")
 EMAIL, PHONE, ADDR, URL = (
-    "user.contact.email", "user.contact.phone_number", "user.contact.address", "user.contact.url",
+    "user.contact.email",
+    "user.contact.phone_number",
+    "user.contact.address",
+    "user.contact.url",
 )
 
 
@@ -55,34 +60,47 @@ def cats(*keys: str) -> tuple[str, ...]:
 
 
 def application(action: str, candidate: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    app = {"id": 46196263, "last_activity_at": "2026-03-04T13:45:30Z", **fields,
-           "candidate": candidate}
+    app = {"id": 46196263, "last_activity_at": "2026-03-04T13:45:30Z", **fields, "candidate": candidate}
     return {"action": action, "payload": {"application": app}}
 
 
 # fixture -> (action, categories, time, links)
 EXPECTED: dict[str, tuple[Any, ...]] = {
     "new_candidate_application": (
-        "collected", cats(*NAME, EMAIL, PHONE, ADDR, CV, COVER), utc(2026, 3, 2, 9, 14), EMAIL_LINK,
+        "collected",
+        cats(*NAME, EMAIL, PHONE, ADDR, CV, COVER),
+        utc(2026, 3, 2, 9, 14),
+        EMAIL_LINK,
     ),
     "new_prospect_application": (
-        "collected", cats(*NAME, EMAIL, URL), utc(2026, 2, 20, 14, 5), EMAIL_LINK,
+        "collected",
+        cats(*NAME, EMAIL, URL),
+        utc(2026, 2, 20, 14, 5),
+        EMAIL_LINK,
     ),
     "update_candidate": (
-        "updated", cats(*NAME, EMAIL, PHONE, URL, CV, "user.job_title", "user.workplace"),
-        utc(2026, 3, 5, 16, 20, 11), EMAIL_LINK,
+        "updated",
+        cats(*NAME, EMAIL, PHONE, URL, CV, "user.job_title", "user.workplace"),
+        utc(2026, 3, 5, 16, 20, 11),
+        EMAIL_LINK,
     ),
     "candidate_stage_change": (
-        "updated", cats(*NAME, EMAIL, PHONE, ADDR, CV, COVER, PRIVATE),
-        utc(2026, 3, 4, 13, 45, 30), EMAIL_LINK,
+        "updated",
+        cats(*NAME, EMAIL, PHONE, ADDR, CV, COVER, PRIVATE),
+        utc(2026, 3, 4, 13, 45, 30),
+        EMAIL_LINK,
     ),
     "delete_candidate_received": ("erased", (), utc(2026, 4, 10, 12, 0, 5), ()),
     "candidate_anonymized_received": (
-        "anonymised", cats("user.name", EMAIL, PHONE, CV, COVER, PRIVATE),
-        utc(2026, 4, 12, 6, 30), (),
+        "anonymised",
+        cats("user.name", EMAIL, PHONE, CV, COVER, PRIVATE),
+        utc(2026, 4, 12, 6, 30),
+        (),
     ),
     "merge_candidate": (
-        "linked", (), utc(2026, 3, 9, 10, 0),
+        "linked",
+        (),
+        utc(2026, 3, 9, 10, 0),
         (HASHER.native("greenhouse:candidate", 37031599),),
     ),
 }
@@ -169,8 +187,7 @@ class TestGreenhouseReceivedTime:
         (event,) = adapt_greenhouse(load("delete_candidate"), HASHER, received_at=paris)
         assert event.occurred_at == RECEIVED and event.occurred_at.utcoffset().total_seconds() == 0
 
-    @pytest.mark.parametrize("received", [datetime(2026, 4, 10, 12, 0, 5),
-                                          utc(1970, 1, 1), utc(2100, 1, 1)])
+    @pytest.mark.parametrize("received", [datetime(2026, 4, 10, 12, 0, 5), utc(1970, 1, 1), utc(2100, 1, 1)])
     def test_unusable_received_at_is_refused_naming_it(self, received: datetime) -> None:
         with pytest.raises(AdapterError, match=r"^greenhouse: received_at "):
             adapt_greenhouse(load("delete_candidate"), HASHER, received_at=received)
@@ -190,8 +207,10 @@ class TestGreenhouseReceivedTime:
         assert first.event_id == again.event_id
 
     def test_anonymisations_of_other_fields_differ(self) -> None:
-        other = {"action": "candidate_anonymized",
-                 "payload": {"candidate_id": CANDIDATE_ID, "anonymized_fields": ["notes"]}}
+        other = {
+            "action": "candidate_anonymized",
+            "payload": {"candidate_id": CANDIDATE_ID, "anonymized_fields": ["notes"]},
+        }
         (first,) = adapt_greenhouse(load("candidate_anonymized"), HASHER, received_at=RECEIVED)
         (second,) = adapt_greenhouse(other, HASHER, received_at=RECEIVED)
         assert first.event_id != second.event_id
@@ -209,12 +228,20 @@ class TestGreenhouseMapping:
         event = adapt_one(load("new_prospect_application"))
         assert event.native_type == "greenhouse:new_prospect_application"
         assert (event.subject.type, event.legal_basis) == (
-            SubjectType.JOB_APPLICANT, LegalBasis.LEGITIMATE_INTERESTS,
+            SubjectType.JOB_APPLICANT,
+            LegalBasis.LEGITIMATE_INTERESTS,
         )
 
     @pytest.mark.parametrize(
-        "action", ["application_updated", "candidate_stage_change", "hire_candidate",
-                   "unhire_candidate", "reject_candidate", "unreject_candidate"],
+        "action",
+        [
+            "application_updated",
+            "candidate_stage_change",
+            "hire_candidate",
+            "unhire_candidate",
+            "reject_candidate",
+            "unreject_candidate",
+        ],
     )
     def test_application_events_restate_the_candidate(self, action: str) -> None:
         full = load("candidate_stage_change")
@@ -233,42 +260,63 @@ class TestGreenhouseMapping:
         assert adapt_one(reject).occurred_at == utc(2026, 3, 21, 8, 0)
 
     def test_stage_change_is_not_dated_by_the_application_date(self) -> None:
-        payload = application("candidate_stage_change", {"id": CANDIDATE_ID},
-                              applied_at="2026-03-02T09:14:00Z")
+        payload = application(
+            "candidate_stage_change", {"id": CANDIDATE_ID}, applied_at="2026-03-02T09:14:00Z"
+        )
         del payload["payload"]["application"]["last_activity_at"]
         with pytest.raises(AdapterError, match="no time in payload"):
             adapt_greenhouse(payload, HASHER)
 
     @pytest.mark.parametrize(
-        "action", ["delete_application", "offer_created", "offer_approved", "offer_updated",
-                   "offer_deleted", "interview_deleted", "scorecard_deleted", "ping"],
+        "action",
+        [
+            "delete_application",
+            "offer_created",
+            "offer_approved",
+            "offer_updated",
+            "offer_deleted",
+            "interview_deleted",
+            "scorecard_deleted",
+            "ping",
+        ],
     )
     def test_untracked_actions_give_no_event(self, action: str) -> None:
         assert adapt_greenhouse({"action": action, "payload": {"id": 1}}, HASHER) == []
 
     def test_attachments_map_by_type(self) -> None:
-        attachments = [{"type": "resume"}, {"type": "cover_letter"}, {"type": "offer_letter"},
-                       {"filename": "x.pdf"}]
-        event = adapt_one(application("application_updated",
-                                      {"id": CANDIDATE_ID, "attachments": attachments}))
+        attachments = [
+            {"type": "resume"},
+            {"type": "cover_letter"},
+            {"type": "offer_letter"},
+            {"filename": "x.pdf"},
+        ]
+        event = adapt_one(
+            application("application_updated", {"id": CANDIDATE_ID, "attachments": attachments})
+        )
         assert event.categories == cats(CV, COVER, PRIVATE)
-        only_cv = adapt_one(application("application_updated",
-                                        {"id": CANDIDATE_ID, "attachments": [{"type": "resume"}]}))
+        only_cv = adapt_one(
+            application("application_updated", {"id": CANDIDATE_ID, "attachments": [{"type": "resume"}]})
+        )
         assert only_cv.categories == (CV,)
 
     def test_custom_fields_count_only_when_filled(self) -> None:
         empty = {"salary": {"type": "short_text", "value": None}, "tags": {"value": []}}
         filled = {**empty, "notice": {"type": "short_text", "value": "3 mois"}}
         base = {"id": CANDIDATE_ID, "first_name": "Léa"}
-        assert PRIVATE not in adapt_one(application(
-            "application_updated", {**base, "custom_fields": empty})).categories
-        assert PRIVATE in adapt_one(application(
-            "application_updated", {**base, "custom_fields": filled})).categories
+        assert (
+            PRIVATE
+            not in adapt_one(application("application_updated", {**base, "custom_fields": empty})).categories
+        )
+        assert (
+            PRIVATE
+            in adapt_one(application("application_updated", {**base, "custom_fields": filled})).categories
+        )
 
     def test_malformed_secondary_address_is_skipped(self) -> None:
         addresses = [{"value": ADDRESS}, {"value": "lea martin@example.fr"}, {"value": "@x"}]
-        event = adapt_one(application("application_updated",
-                                      {"id": CANDIDATE_ID, "email_addresses": addresses}))
+        event = adapt_one(
+            application("application_updated", {"id": CANDIDATE_ID, "email_addresses": addresses})
+        )
         assert event.subject.links == EMAIL_LINK
         assert event.categories == (EMAIL,)
 
@@ -296,23 +344,35 @@ class TestGreenhouseMapping:
         assert adapt_one(payload).occurred_at == utc(2026, 4, 10, 11, 59, 59)
 
     def test_anonymized_in_greenhouse_documented_shape(self) -> None:
-        event = adapt_one({"action": "candidate_anonymized", "received_at": "2026-04-12T06:30:00Z",
-                           "payload": {"candidate_id": CANDIDATE_ID,
-                                       "anonymized_fields": ["full_name", "current_title", "notes"]}})
+        event = adapt_one(
+            {
+                "action": "candidate_anonymized",
+                "received_at": "2026-04-12T06:30:00Z",
+                "payload": {
+                    "candidate_id": CANDIDATE_ID,
+                    "anonymized_fields": ["full_name", "current_title", "notes"],
+                },
+            }
+        )
         assert event.subject.key == KEY
         assert event.categories == cats("user.name", "user.job_title", PRIVATE)
 
     def test_merge_with_primary_and_duplicate(self) -> None:
-        payload = {"action": "merge_candidate", "received_at": "2026-03-09T10:00:00Z",
-                   "payload": {"primary_candidate": {"id": CANDIDATE_ID},
-                               "duplicate_candidate": {"id": 37031599},
-                               "merged_candidate_ids": [37031600, "37031599"]}}
+        payload = {
+            "action": "merge_candidate",
+            "received_at": "2026-03-09T10:00:00Z",
+            "payload": {
+                "primary_candidate": {"id": CANDIDATE_ID},
+                "duplicate_candidate": {"id": 37031599},
+                "merged_candidate_ids": [37031600, "37031599"],
+            },
+        }
         event = adapt_one(payload)
         assert event.action == "linked"
         assert event.subject.key == KEY
-        assert event.subject.links == tuple(sorted(
-            HASHER.native("greenhouse:candidate", n) for n in (37031599, 37031600)
-        ))
+        assert event.subject.links == tuple(
+            sorted(HASHER.native("greenhouse:candidate", n) for n in (37031599, 37031600))
+        )
         assert (event.categories, event.purpose) == ((), None)
 
     def test_digit_string_id_is_the_same_candidate(self) -> None:
@@ -333,8 +393,12 @@ class TestGreenhouseEventId:
 
     @pytest.mark.parametrize(
         "change",
-        [("action", "new_prospect_application"), ("id", 46196264), ("applied_at", "2026-03-02T09:14:01Z"),
-         ("candidate_id", 37031512)],
+        [
+            ("action", "new_prospect_application"),
+            ("id", 46196264),
+            ("applied_at", "2026-03-02T09:14:01Z"),
+            ("candidate_id", 37031512),
+        ],
     )
     def test_any_identifying_change_changes_id(self, change: tuple[str, Any]) -> None:
         payload = load("new_candidate_application")
@@ -374,56 +438,127 @@ BAD_PAYLOADS: dict[str, tuple[Any, str]] = {
     "no payload": ({"action": "update_candidate"}, "payload is missing"),
     "payload array": ({"action": "offer_created", "payload": []}, "payload is missing"),
     "no candidate": ({"action": "update_candidate", "payload": {}}, "candidate.id (or candidate_id)"),
-    "candidate not object": ({"action": "update_candidate", "payload": {"candidate": [1]}},
-                             "candidate is not an object"),
+    "candidate not object": (
+        {"action": "update_candidate", "payload": {"candidate": [1]}},
+        "candidate is not an object",
+    ),
     "id boolean": (application("application_updated", {"id": True}), "not a Greenhouse id"),
     "id negative": (application("application_updated", {"id": -4}), "not a Greenhouse id"),
     "id text": (application("application_updated", {"id": "lea"}), "not a Greenhouse id"),
-    "application id text": ({**with_candidate(), "payload": {"application": {
-        **with_candidate()["payload"]["application"], "id": "x"}}}, "application.id"),
+    "application id text": (
+        {
+            **with_candidate(),
+            "payload": {"application": {**with_candidate()["payload"]["application"], "id": "x"}},
+        },
+        "application.id",
+    ),
     "emails not list": (with_candidate(email_addresses=ADDRESS), "email_addresses is not a list"),
-    "email value not string": (with_candidate(email_addresses=[{"value": 7}]),
-                               "email_addresses[].value is not a string"),
-    "email without value": (with_candidate(email_addresses=[{"type": "work"}]),
-                            "email_addresses[].value is not a string"),
+    "email value not string": (
+        with_candidate(email_addresses=[{"value": 7}]),
+        "email_addresses[].value is not a string",
+    ),
+    "email without value": (
+        with_candidate(email_addresses=[{"type": "work"}]),
+        "email_addresses[].value is not a string",
+    ),
     "attachments of strings": (with_candidate(attachments=["CV.pdf"]), "attachments is not a list"),
-    "time garbage": (application("candidate_stage_change", {"id": 1}, last_activity_at="lundi"),
-                     "last_activity_at is not an ISO 8601"),
-    "time naive": (application("candidate_stage_change", {"id": 1},
-                               last_activity_at="2026-03-04T13:45:30"), "no UTC offset"),
-    "time date only": (application("candidate_stage_change", {"id": 1},
-                                   last_activity_at="2026-03-04"), "no UTC offset"),
-    "time number": (application("candidate_stage_change", {"id": 1}, last_activity_at=1772631930),
-                    "is not a string"),
-    "time out of range": (application("candidate_stage_change", {"id": 1},
-                                      last_activity_at="1970-01-01T00:00:00Z"),
-                          "last_activity_at is outside the accepted window (2000-01-01"),
-    "garbled losing time": (application("reject_candidate", {"id": 1},
-                                        rejected_at="2026-03-04T13:45:30Z", last_activity_at=[]),
-                            "last_activity_at is not a string"),
+    "time garbage": (
+        application("candidate_stage_change", {"id": 1}, last_activity_at="lundi"),
+        "last_activity_at is not an ISO 8601",
+    ),
+    "time naive": (
+        application("candidate_stage_change", {"id": 1}, last_activity_at="2026-03-04T13:45:30"),
+        "no UTC offset",
+    ),
+    "time date only": (
+        application("candidate_stage_change", {"id": 1}, last_activity_at="2026-03-04"),
+        "no UTC offset",
+    ),
+    "time number": (
+        application("candidate_stage_change", {"id": 1}, last_activity_at=1772631930),
+        "is not a string",
+    ),
+    "time out of range": (
+        application("candidate_stage_change", {"id": 1}, last_activity_at="1970-01-01T00:00:00Z"),
+        "last_activity_at is outside the accepted window (2000-01-01",
+    ),
+    "garbled losing time": (
+        application("reject_candidate", {"id": 1}, rejected_at="2026-03-04T13:45:30Z", last_activity_at=[]),
+        "last_activity_at is not a string",
+    ),
     "received_at garbage": ({**load("delete_candidate"), "received_at": "soon"}, "received_at"),
-    "no application time": ({"action": "new_candidate_application", "payload": {
-        "application": {"id": 1, "candidate": {"id": 1, "first_name": "Léa"}}}}, "no time in payload"),
-    "anonymized no fields": ({"action": "candidate_anonymized", "received_at": "2026-04-12T06:30:00Z",
-                              "payload": {"candidate": {"id": 1}}}, "anonymized_fields"),
-    "anonymized empty": ({"action": "candidate_anonymized", "received_at": "2026-04-12T06:30:00Z",
-                          "payload": {"candidate_id": 1, "anonymized_fields": []}}, "empty"),
-    "anonymized non-string": ({"action": "candidate_anonymized", "received_at": "2026-04-12T06:30:00Z",
-                               "payload": {"candidate_id": 1, "anonymized_fields": [{"f": 1}]}},
-                              "non-string entry"),
-    "merge neither shape": ({"action": "merge_candidate", "received_at": "2026-03-09T10:00:00Z",
-                             "payload": {"candidate": {"id": 1}}}, "neither person nor"),
-    "merge into itself": ({"action": "merge_candidate", "received_at": "2026-03-09T10:00:00Z",
-                           "payload": {"person": {"id": 1, "new_candidate_id": "1"}}},
-                          "no other candidate"),
-    "merge no survivor": ({"action": "merge_candidate", "received_at": "2026-03-09T10:00:00Z",
-                           "payload": {"person": {"id": 1}}}, "person.new_candidate_id"),
-    "merged ids not list": ({"action": "merge_candidate", "received_at": "2026-03-09T10:00:00Z",
-                             "payload": {"primary_candidate": {"id": 1}, "merged_candidate_ids": 2}},
-                            "merged_candidate_ids is not a list"),
-    "collected without data": ({"action": "new_candidate_application", "payload": {"application": {
-        "id": 1, "applied_at": "2026-03-02T09:14:00Z", "candidate": {"id": 1}}}},
-        "must name at least one data category"),
+    "no application time": (
+        {
+            "action": "new_candidate_application",
+            "payload": {"application": {"id": 1, "candidate": {"id": 1, "first_name": "Léa"}}},
+        },
+        "no time in payload",
+    ),
+    "anonymized no fields": (
+        {
+            "action": "candidate_anonymized",
+            "received_at": "2026-04-12T06:30:00Z",
+            "payload": {"candidate": {"id": 1}},
+        },
+        "anonymized_fields",
+    ),
+    "anonymized empty": (
+        {
+            "action": "candidate_anonymized",
+            "received_at": "2026-04-12T06:30:00Z",
+            "payload": {"candidate_id": 1, "anonymized_fields": []},
+        },
+        "empty",
+    ),
+    "anonymized non-string": (
+        {
+            "action": "candidate_anonymized",
+            "received_at": "2026-04-12T06:30:00Z",
+            "payload": {"candidate_id": 1, "anonymized_fields": [{"f": 1}]},
+        },
+        "non-string entry",
+    ),
+    "merge neither shape": (
+        {
+            "action": "merge_candidate",
+            "received_at": "2026-03-09T10:00:00Z",
+            "payload": {"candidate": {"id": 1}},
+        },
+        "neither person nor",
+    ),
+    "merge into itself": (
+        {
+            "action": "merge_candidate",
+            "received_at": "2026-03-09T10:00:00Z",
+            "payload": {"person": {"id": 1, "new_candidate_id": "1"}},
+        },
+        "no other candidate",
+    ),
+    "merge no survivor": (
+        {
+            "action": "merge_candidate",
+            "received_at": "2026-03-09T10:00:00Z",
+            "payload": {"person": {"id": 1}},
+        },
+        "person.new_candidate_id",
+    ),
+    "merged ids not list": (
+        {
+            "action": "merge_candidate",
+            "received_at": "2026-03-09T10:00:00Z",
+            "payload": {"primary_candidate": {"id": 1}, "merged_candidate_ids": 2},
+        },
+        "merged_candidate_ids is not a list",
+    ),
+    "collected without data": (
+        {
+            "action": "new_candidate_application",
+            "payload": {
+                "application": {"id": 1, "applied_at": "2026-03-02T09:14:00Z", "candidate": {"id": 1}}
+            },
+        },
+        "must name at least one data category",
+    ),
 }
 
 
@@ -438,8 +573,7 @@ class TestGreenhouseErrors:
         for raw in RAW_VALUES:
             assert raw not in caught.value.reason
 
-    @pytest.mark.parametrize("action", [ADDRESS, "update candidate +33 6 12 34 56 78",
-                                        "teleport_candidate"])
+    @pytest.mark.parametrize("action", [ADDRESS, "update candidate +33 6 12 34 56 78", "teleport_candidate"])
     def test_unknown_action_is_never_echoed(self, action: str) -> None:
         with pytest.raises(AdapterError) as caught:
             adapt_greenhouse({"action": action, "payload": {}}, HASHER)
@@ -449,17 +583,40 @@ class TestGreenhouseErrors:
 
 ACTION_NAMES = sorted({*ACTIONS, *IGNORED, "offer_created"})
 PATHS: list[tuple[str, ...]] = [
-    ("action",), ("payload",), ("received_at",),
-    ("payload", "application"), ("payload", "application", "id"),
-    ("payload", "application", "applied_at"), ("payload", "application", "last_activity_at"),
-    ("payload", "application", "candidate"), ("payload", "candidate"), ("payload", "person"),
-    ("payload", "candidate_id"), ("payload", "anonymized_fields"), ("payload", "merged_candidate_ids"),
-    ("payload", "primary_candidate"), ("payload", "duplicate_candidate"),
-    *[(*prefix, field)
-      for prefix in (("payload", "application", "candidate"), ("payload", "candidate"),
-                     ("payload", "person"))
-      for field in ("id", "created_at", "updated_at", "email_addresses", "attachments",
-                    "custom_fields", "first_name", "anonymized_fields", "new_candidate_id")],
+    ("action",),
+    ("payload",),
+    ("received_at",),
+    ("payload", "application"),
+    ("payload", "application", "id"),
+    ("payload", "application", "applied_at"),
+    ("payload", "application", "last_activity_at"),
+    ("payload", "application", "candidate"),
+    ("payload", "candidate"),
+    ("payload", "person"),
+    ("payload", "candidate_id"),
+    ("payload", "anonymized_fields"),
+    ("payload", "merged_candidate_ids"),
+    ("payload", "primary_candidate"),
+    ("payload", "duplicate_candidate"),
+    *[
+        (*prefix, field)
+        for prefix in (
+            ("payload", "application", "candidate"),
+            ("payload", "candidate"),
+            ("payload", "person"),
+        )
+        for field in (
+            "id",
+            "created_at",
+            "updated_at",
+            "email_addresses",
+            "attachments",
+            "custom_fields",
+            "first_name",
+            "anonymized_fields",
+            "new_candidate_id",
+        )
+    ],
 ]
 
 
@@ -479,9 +636,13 @@ def _set(payload: dict[str, Any], path: tuple[str, ...], value: Any, delete: boo
 def mutated_payloads(draw: st.DrawFn) -> dict[str, Any]:
     """A valid payload with some fields (at any depth) dropped or replaced by arbitrary JSON."""
     payload = load(draw(st.sampled_from(sorted([*EXPECTED, *TIMELESS]))))
-    values = (JSON | st.sampled_from(ACTION_NAMES) | st.integers(-2, 10**19)
-              | st.sampled_from([ADDRESS, "a@b", "@x.fr", "2026-03-02T09:14:00Z", "2026-03-02"])
-              | st.lists(st.fixed_dictionaries({"value": JSON, "type": JSON}), max_size=3))
+    values = (
+        JSON
+        | st.sampled_from(ACTION_NAMES)
+        | st.integers(-2, 10**19)
+        | st.sampled_from([ADDRESS, "a@b", "@x.fr", "2026-03-02T09:14:00Z", "2026-03-02"])
+        | st.lists(st.fixed_dictionaries({"value": JSON, "type": JSON}), max_size=3)
+    )
     for path in draw(st.lists(st.sampled_from(PATHS), max_size=4)):
         _set(payload, path, draw(values), draw(st.booleans()))
     return payload

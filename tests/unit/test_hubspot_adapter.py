@@ -50,10 +50,22 @@ def ms(*parts: int) -> datetime:
 # fixture -> one row per event: (event id, action, native type, categories, links, time)
 EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     "contact_creation_and_email": [
-        ("hubspot:1834511902", "collected", "contact.creation", PSEUDONYMOUS, (),
-         datetime(2026, 3, 6, 10, 10, 0, 123000, tzinfo=UTC)),
-        ("hubspot:1834511903", "updated", "contact.propertyChange", ("user.contact.email",),
-         (EMAIL_KEY,), datetime(2026, 3, 6, 10, 10, 0, 456000, tzinfo=UTC)),
+        (
+            "hubspot:1834511902",
+            "collected",
+            "contact.creation",
+            PSEUDONYMOUS,
+            (),
+            datetime(2026, 3, 6, 10, 10, 0, 123000, tzinfo=UTC),
+        ),
+        (
+            "hubspot:1834511903",
+            "updated",
+            "contact.propertyChange",
+            ("user.contact.email",),
+            (EMAIL_KEY,),
+            datetime(2026, 3, 6, 10, 10, 0, 456000, tzinfo=UTC),
+        ),
     ],
     "contact_privacy_deletion": [
         ("hubspot:1834599001", "erased", "contact.privacyDeletion", (), (), ms(2026, 4, 1, 6)),
@@ -62,8 +74,14 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         ("hubspot:1834560417", "linked", "contact.merge", (), (MERGED,), ms(2026, 3, 7, 10, 10)),
     ],
     "contact_firstname_change": [
-        ("hubspot:1834511955", "updated", "contact.propertyChange", ("user.name.first",), (),
-         datetime(2026, 3, 6, 10, 15, 0, 789000, tzinfo=UTC)),
+        (
+            "hubspot:1834511955",
+            "updated",
+            "contact.propertyChange",
+            ("user.name.first",),
+            (),
+            datetime(2026, 3, 6, 10, 15, 0, 789000, tzinfo=UTC),
+        ),
     ],
 }
 COLLECTING = {"collected", "updated"}
@@ -117,12 +135,20 @@ class TestHubSpotFixtures:
 class TestHubSpotMapping:
     @pytest.mark.parametrize(
         ("prop", "category"),
-        [("firstname", "user.name.first"), ("lastname", "user.name.last"),
-         ("phone", "user.contact.phone_number"), ("mobilephone", "user.contact.phone_number"),
-         ("company", "user.contact.organization"), ("jobtitle", "user.job_title"),
-         ("address", "user.contact.address"), ("city", "user.contact.address.city"),
-         ("zip", "user.contact.address.postal_code"), ("country", "user.contact.address.country"),
-         ("favourite_cheese", "user.contact"), ("LastName", "user.name.last")],
+        [
+            ("firstname", "user.name.first"),
+            ("lastname", "user.name.last"),
+            ("phone", "user.contact.phone_number"),
+            ("mobilephone", "user.contact.phone_number"),
+            ("company", "user.contact.organization"),
+            ("jobtitle", "user.job_title"),
+            ("address", "user.contact.address"),
+            ("city", "user.contact.address.city"),
+            ("zip", "user.contact.address.postal_code"),
+            ("country", "user.contact.address.country"),
+            ("favourite_cheese", "user.contact"),
+            ("LastName", "user.name.last"),
+        ],
     )
     def test_property_names_map_through_table(self, prop: str, category: str) -> None:
         event = adapt_one(element(propertyName=prop, propertyValue="Comté"))
@@ -144,7 +170,9 @@ class TestHubSpotMapping:
         payload = {**element(propertyName="email"), "propertyValue": value}
         event = adapt_one(payload)
         assert (event.action, event.categories, event.subject.links) == (
-            "updated", ("user.contact.email",), ()
+            "updated",
+            ("user.contact.email",),
+            (),
         )
 
     @pytest.mark.parametrize("kind", ["contact.deletion", "contact.privacyDeletion"])
@@ -157,15 +185,22 @@ class TestHubSpotMapping:
         payload.update(mergedObjectIds=[90877, "90878", 90512], newObjectId=91000)
         event = adapt_one(payload)
         assert event.subject.key == CONTACT
-        assert event.subject.links == tuple(sorted(
-            HASHER.native("hubspot:contact", n) for n in (90877, 90878, 91000)
-        ))
+        assert event.subject.links == tuple(
+            sorted(HASHER.native("hubspot:contact", n) for n in (90877, 90878, 91000))
+        )
         assert event.categories == ()
 
     @pytest.mark.parametrize(
         "kind",
-        ["contact.associationChange", "company.creation", "company.propertyChange",
-         "company.deletion", "deal.creation", "deal.propertyChange", "deal.merge"],
+        [
+            "contact.associationChange",
+            "company.creation",
+            "company.propertyChange",
+            "company.deletion",
+            "deal.creation",
+            "deal.propertyChange",
+            "deal.merge",
+        ],
     )
     def test_non_personal_events_record_nothing(self, kind: str) -> None:
         assert adapt_hubspot([element(subscriptionType=kind)], HASHER) == []
@@ -202,8 +237,11 @@ class TestHubSpotBatch:
         assert adapt_hubspot([], HASHER) == []
 
     def test_mixed_batch_keeps_order_and_skips_ignored(self) -> None:
-        batch = [*load("contact_creation_and_email"), element(subscriptionType="deal.creation"),
-                 *load("contact_privacy_deletion")]
+        batch = [
+            *load("contact_creation_and_email"),
+            element(subscriptionType="deal.creation"),
+            *load("contact_privacy_deletion"),
+        ]
         assert [e.action for e in adapt_hubspot(batch, HASHER)] == ["collected", "updated", "erased"]
 
     def test_one_bad_element_fails_the_whole_batch_naming_it(self) -> None:
@@ -230,8 +268,10 @@ BAD_ELEMENTS: dict[str, tuple[Any, str]] = {
     "event id float": (element(eventId=1.5), "eventId is not"),
     "event id bool": (element(eventId=True), "eventId is not"),
     "no time": (element(occurredAt=None), "occurredAt is missing"),
-    "time in seconds": (element(occurredAt=1772791800),
-                        "occurredAt is outside the accepted window (2000-01-01"),
+    "time in seconds": (
+        element(occurredAt=1772791800),
+        "occurredAt is outside the accepted window (2000-01-01",
+    ),
     "time float": (element(occurredAt=1772791800123.5), "occurredAt is not an integer"),
     "time text": (element(occurredAt="yesterday"), "occurredAt is not an integer"),
     "time signed string": (element(occurredAt="-1772791800123"), "occurredAt is not an integer"),
@@ -268,10 +308,24 @@ class TestHubSpotErrors:
         assert caught.value.reason == "eventId is missing"
 
 
-KINDS = sorted({f"contact.{n}" for n in CONTACT_RULES} | {f"object.{n}" for n in CONTACT_RULES}
-               | {"company.creation", "deal.deletion"})
-FIELDS = ["eventId", "occurredAt", "subscriptionType", "objectId", "objectTypeId", "propertyName",
-          "propertyValue", "primaryObjectId", "mergedObjectIds", "newObjectId", "attemptNumber"]
+KINDS = sorted(
+    {f"contact.{n}" for n in CONTACT_RULES}
+    | {f"object.{n}" for n in CONTACT_RULES}
+    | {"company.creation", "deal.deletion"}
+)
+FIELDS = [
+    "eventId",
+    "occurredAt",
+    "subscriptionType",
+    "objectId",
+    "objectTypeId",
+    "propertyName",
+    "propertyValue",
+    "primaryObjectId",
+    "mergedObjectIds",
+    "newObjectId",
+    "attemptNumber",
+]
 ELEMENTS = [item for name in sorted(EXPECTED) for item in load(name)]
 
 
@@ -281,8 +335,12 @@ def mutated_elements(draw: st.DrawFn) -> dict[str, Any]:
     item = dict(draw(st.sampled_from(ELEMENTS)))
     for key in draw(st.lists(st.sampled_from(FIELDS), max_size=3)):
         item.pop(key, None)
-    values = (JSON | st.sampled_from(KINDS) | st.sampled_from(["0-1", "0-2", "email", "firstname"])
-              | st.sampled_from([ADDRESS, "a@b", "@x.fr", 90512, [90877], "90512"]))
+    values = (
+        JSON
+        | st.sampled_from(KINDS)
+        | st.sampled_from(["0-1", "0-2", "email", "firstname"])
+        | st.sampled_from([ADDRESS, "a@b", "@x.fr", 90512, [90877], "90512"])
+    )
     item.update(draw(st.dictionaries(st.sampled_from(FIELDS), values, max_size=3)))
     return item
 

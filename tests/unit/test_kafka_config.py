@@ -45,23 +45,30 @@ def kafka(**fields: object) -> KafkaSettings:
 
 
 def sasl_ssl(tls: TlsMaterial, **fields: object) -> KafkaSettings:
-    return kafka(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
-                 sasl_username="svc-lineage", sasl_password="s3cret-pw", ssl_ca_file=tls.ca,
-                 **fields)
+    return kafka(
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="svc-lineage",
+        sasl_password="s3cret-pw",
+        ssl_ca_file=tls.ca,
+        **fields,
+    )
 
 
 class TestPlaintext:
     def test_default_is_plaintext_everywhere(self) -> None:
         settings = kafka()
-        assert kafka_python_config(settings) == {"bootstrap_servers": BOOTSTRAP,
-                                                 "security_protocol": "PLAINTEXT"}
-        assert aiokafka_config(settings) == {"bootstrap_servers": BOOTSTRAP,
-                                             "security_protocol": "PLAINTEXT"}
+        assert kafka_python_config(settings) == {
+            "bootstrap_servers": BOOTSTRAP,
+            "security_protocol": "PLAINTEXT",
+        }
+        assert aiokafka_config(settings) == {"bootstrap_servers": BOOTSTRAP, "security_protocol": "PLAINTEXT"}
         assert faust_credentials(settings) is None
         assert ssl_context(settings) is None
 
     def test_a_bare_bootstrap_string_is_plaintext_whatever_the_environment(
-            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("LINEAGE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
         assert kafka_python_config("127.0.0.1:9092")["security_protocol"] == "PLAINTEXT"
 
@@ -106,13 +113,16 @@ class TestSasl:
 class TestTls:
     def test_ca_file_and_hostname_check_reach_every_client(self, tls: TlsMaterial) -> None:
         settings = kafka(security_protocol="SSL", ssl_ca_file=tls.ca)
-        contexts = [kafka_python_config(settings)["ssl_context"],
-                    aiokafka_config(settings)["ssl_context"],
-                    credentials_to_aiokafka_auth(faust_credentials(settings))["ssl_context"]]
+        contexts = [
+            kafka_python_config(settings)["ssl_context"],
+            aiokafka_config(settings)["ssl_context"],
+            credentials_to_aiokafka_auth(faust_credentials(settings))["ssl_context"],
+        ]
         for context in contexts:
             assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-            assert [dict(x[0] for x in c["subject"])["commonName"] for c in context.get_ca_certs()] \
-                == ["lineage test ca"]
+            assert [dict(x[0] for x in c["subject"])["commonName"] for c in context.get_ca_certs()] == [
+                "lineage test ca"
+            ]
         assert credentials_to_aiokafka_auth(faust_credentials(settings))["security_protocol"] == "SSL"
 
     def test_hostname_check_off_still_verifies_the_chain(self, tls: TlsMaterial) -> None:
@@ -127,25 +137,41 @@ class TestTls:
         assert context is not None and context.verify_mode == ssl.CERT_REQUIRED
 
     def test_client_certificate_and_key_are_loaded(self, tls: TlsMaterial) -> None:
-        ssl_context(kafka(security_protocol="SSL", ssl_ca_file=tls.ca, ssl_cert_file=tls.client_cert,
-                          ssl_key_file=tls.client_key))
-        mismatched = kafka(security_protocol="SSL", ssl_cert_file=tls.client_cert,
-                           ssl_key_file=tls.ca.with_name("localhost.key"))
+        ssl_context(
+            kafka(
+                security_protocol="SSL",
+                ssl_ca_file=tls.ca,
+                ssl_cert_file=tls.client_cert,
+                ssl_key_file=tls.client_key,
+            )
+        )
+        mismatched = kafka(
+            security_protocol="SSL",
+            ssl_cert_file=tls.client_cert,
+            ssl_key_file=tls.ca.with_name("localhost.key"),
+        )
         with pytest.raises(ssl.SSLError):  # proves the files are read, not just carried
             kafka_python_config(mismatched)
 
 
 class TestValidation:
-    @pytest.mark.parametrize("fields", [
-        {"security_protocol": "SASL_SSL"},
-        {"security_protocol": "SASL_PLAINTEXT", "sasl_username": "u"},
-        {"security_protocol": "SASL_SSL", "sasl_username": "u", "sasl_password": ""},
-        {"ssl_ca_file": "/ca.pem"},  # TLS files with PLAINTEXT
-        {"security_protocol": "SSL", "ssl_key_file": "/k.pem"},  # key without certificate
-        {"security_protocol": "TLS"},
-        {"security_protocol": "SASL_SSL", "sasl_mechanism": "GSSAPI", "sasl_username": "u",
-         "sasl_password": "p"},
-    ])
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"security_protocol": "SASL_SSL"},
+            {"security_protocol": "SASL_PLAINTEXT", "sasl_username": "u"},
+            {"security_protocol": "SASL_SSL", "sasl_username": "u", "sasl_password": ""},
+            {"ssl_ca_file": "/ca.pem"},  # TLS files with PLAINTEXT
+            {"security_protocol": "SSL", "ssl_key_file": "/k.pem"},  # key without certificate
+            {"security_protocol": "TLS"},
+            {
+                "security_protocol": "SASL_SSL",
+                "sasl_mechanism": "GSSAPI",
+                "sasl_username": "u",
+                "sasl_password": "p",
+            },
+        ],
+    )
     def test_inconsistent_kafka_settings_are_refused_at_start(self, fields: dict) -> None:
         with pytest.raises(ValidationError):
             kafka(**fields)
@@ -160,14 +186,27 @@ class TestValidation:
         assert "do-not-print-me" not in str(error.value)
 
     def test_secrets_are_scrubbed_from_logs(self) -> None:
-        settings = Settings(kafka=kafka(security_protocol="SASL_SSL", sasl_username="u",
-                                        sasl_password="sasl-secret", ssl_key_password="key-secret"),
-                            neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"))
+        settings = Settings(
+            kafka=kafka(
+                security_protocol="SASL_SSL",
+                sasl_username="u",
+                sasl_password="sasl-secret",
+                ssl_key_password="key-secret",
+            ),
+            neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
+        )
         assert {"sasl-secret", "key-secret"} <= set(settings.secret_values())
         assert "sasl-secret" not in repr(settings)
 
-    @pytest.mark.parametrize("uri", ["neo4j+s://abc.databases.neo4j.io", "neo4j://core1:7687",
-                                     "bolt://127.0.0.1:7687", "bolt+ssc://db:7687"])
+    @pytest.mark.parametrize(
+        "uri",
+        [
+            "neo4j+s://abc.databases.neo4j.io",
+            "neo4j://core1:7687",
+            "bolt://127.0.0.1:7687",
+            "bolt+ssc://db:7687",
+        ],
+    )
     def test_neo4j_routing_and_tls_uris_are_accepted(self, uri: str) -> None:
         assert Neo4jSettings(uri=uri).uri == uri
 
@@ -179,16 +218,34 @@ class TestValidation:
 
 class TestWorkerEnvironment:
     def test_every_kafka_and_topic_setting_reaches_the_child_worker(
-            self, tls: TlsMaterial, monkeypatch: pytest.MonkeyPatch) -> None:
-        topics = TopicSettings(raw_partitions=6, canonical_partitions=12, dead_letter_partitions=2,
-                               alerts_partitions=3, replication_factor=3, min_insync_replicas=2)
-        parent = Settings(kafka=sasl_ssl(tls, ssl_cert_file=tls.client_cert,
-                                         ssl_key_file=tls.client_key, ssl_check_hostname=False,
-                                         ssl_key_password="kp"),
-                          topics=topics,
-                          neo4j=Neo4jSettings(uri="neo4j+s://x.databases.neo4j.io", user="u",
-                                              password="np", database="lineage",
-                                              max_connection_lifetime_s=600, liveness_check_s=30))
+        self, tls: TlsMaterial, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        topics = TopicSettings(
+            raw_partitions=6,
+            canonical_partitions=12,
+            dead_letter_partitions=2,
+            alerts_partitions=3,
+            replication_factor=3,
+            min_insync_replicas=2,
+        )
+        parent = Settings(
+            kafka=sasl_ssl(
+                tls,
+                ssl_cert_file=tls.client_cert,
+                ssl_key_file=tls.client_key,
+                ssl_check_hostname=False,
+                ssl_key_password="kp",
+            ),
+            topics=topics,
+            neo4j=Neo4jSettings(
+                uri="neo4j+s://x.databases.neo4j.io",
+                user="u",
+                password="np",
+                database="lineage",
+                max_connection_lifetime_s=600,
+                liveness_check_s=30,
+            ),
+        )
         env = settings_env(parent)
         for name in list(os.environ):
             monkeypatch.delenv(name)
@@ -209,8 +266,9 @@ class TestNeo4jDriver:
 
         from graph.connection import driver_options
 
-        settings = Settings(kafka=kafka(), neo4j=Neo4jSettings(
-            uri="neo4j+s://x.databases.neo4j.io", liveness_check_s=30))
+        settings = Settings(
+            kafka=kafka(), neo4j=Neo4jSettings(uri="neo4j+s://x.databases.neo4j.io", liveness_check_s=30)
+        )
         options = driver_options(settings)
         assert not {"encrypted", "trusted_certificates", "trust"} & set(options)
         assert options["max_connection_lifetime"] == 3000 and options["liveness_check_timeout"] == 30
@@ -220,23 +278,33 @@ class TestNeo4jDriver:
 
 class TestTopicLayout:
     def test_partitions_replication_and_min_isr_reach_every_topic(self) -> None:
-        settings = Settings(topics=TopicSettings(raw_partitions=6, canonical_partitions=12,
-                                                 dead_letter_partitions=2, alerts_partitions=3,
-                                                 replication_factor=3),
-                            kafka=kafka(), neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"))
+        settings = Settings(
+            topics=TopicSettings(
+                raw_partitions=6,
+                canonical_partitions=12,
+                dead_letter_partitions=2,
+                alerts_partitions=3,
+                replication_factor=3,
+            ),
+            kafka=kafka(),
+            neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
+        )
         names = topics_of(settings)
         assert {s.partitions for s in names.all_raw()} == {6}
-        assert (names.canonical.partitions, names.dead_letter.partitions,
-                names.alerts.partitions) == (12, 2, 3)
+        assert (names.canonical.partitions, names.dead_letter.partitions, names.alerts.partitions) == (
+            12,
+            2,
+            3,
+        )
         assert {s.replication_factor for s in names.all()} == {3}
         assert {s.config()["min.insync.replicas"] for s in names.all()} == {"2"}
 
     def test_defaults_are_the_single_broker_layout(self) -> None:
-        names = topics_of(Settings(topics=TopicSettings(), kafka=kafka(),
-                                   neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9")))
+        names = topics_of(
+            Settings(topics=TopicSettings(), kafka=kafka(), neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"))
+        )
         assert [s.partitions for s in names.all()] == [3] * 7 + [4, 1, 1]
-        assert all(s.replication_factor == 1 and "min.insync.replicas" not in s.config()
-                   for s in names.all())
+        assert all(s.replication_factor == 1 and "min.insync.replicas" not in s.config() for s in names.all())
         assert names.all() == Topics().all()
 
     def test_min_isr_defaults_to_replication_minus_one(self) -> None:
@@ -251,11 +319,14 @@ class TestTopicLayout:
 
 class TestSecureListeners:
     def test_the_local_broker_config_gets_ssl_and_sasl_ssl_listeners(self, tmp_path: Path) -> None:
-        secure = SecureListeners(9194, 9195, tmp_path / "b.p12", "pw", tmp_path / "ca.pem",
-                                 (("alice", "a-pw"),))
+        secure = SecureListeners(
+            9194, 9195, tmp_path / "b.p12", "pw", tmp_path / "ca.pem", (("alice", "a-pw"),)
+        )
         text = _write_kafka_config(StackSettings(home=tmp_path), tmp_path, secure).read_text()
-        assert "advertised.listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9194," \
-               "SASL_SSL://127.0.0.1:9195" in text
+        assert (
+            "advertised.listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9194,"
+            "SASL_SSL://127.0.0.1:9195" in text
+        )
         assert "listener.name.ssl.ssl.client.auth=required" in text
         assert 'user_alice="a-pw"' in text
         assert secure.format_arguments() == ["--add-scram", "SCRAM-SHA-256=[name=alice,password=a-pw]"]
@@ -265,8 +336,7 @@ class TestSecureListeners:
         assert "SSL" not in text and "sasl" not in text
 
 
-CLIENTS = {"KafkaProducer", "KafkaConsumer", "KafkaAdminClient", "AIOKafkaProducer",
-           "AIOKafkaConsumer"}
+CLIENTS = {"KafkaProducer", "KafkaConsumer", "KafkaAdminClient", "AIOKafkaProducer", "AIOKafkaConsumer"}
 CONFIG_FUNCTIONS = {"kafka_python_config", "aiokafka_config"}
 
 
@@ -286,8 +356,7 @@ class TestEveryClientIsConfigured:
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and _name(node.func) in CLIENTS:
                     spread = [k.value for k in node.keywords if k.arg is None]
-                    if not any(isinstance(v, ast.Call) and _name(v.func) in CONFIG_FUNCTIONS
-                               for v in spread):
+                    if not any(isinstance(v, ast.Call) and _name(v.func) in CONFIG_FUNCTIONS for v in spread):
                         bare.append(f"{path.relative_to(REPO)}:{node.lineno}")
         assert bare == []
 
@@ -298,15 +367,15 @@ class TestEveryClientIsConfigured:
             if path.name == "settings.py":
                 continue
             tree = ast.parse(path.read_text())
-            in_text = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr)
-                       for n in ast.walk(j)}
-            found += [f"{path.relative_to(REPO)}:{n.lineno}" for n in ast.walk(tree)
-                      if isinstance(n, ast.Attribute) and n.attr == "kafka_bootstrap"
-                      and id(n) not in in_text]
+            in_text = {id(n) for j in ast.walk(tree) if isinstance(j, ast.JoinedStr) for n in ast.walk(j)}
+            found += [
+                f"{path.relative_to(REPO)}:{n.lineno}"
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Attribute) and n.attr == "kafka_bootstrap" and id(n) not in in_text
+            ]
         assert found == []
 
     def test_the_faust_app_is_given_credentials(self) -> None:
         tree = ast.parse((REPO / "streams" / "app.py").read_text())
         apps = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _name(n.func) == "App"]
         assert apps and all("broker_credentials" in {k.arg for k in a.keywords} for a in apps)
-

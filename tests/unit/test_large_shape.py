@@ -54,8 +54,9 @@ def test_about_eleven_holdings_a_person(shape: BulkShape) -> None:
 
 
 @pytest.mark.parametrize("n", [0, 1, 4, 5, 996, 123_457])
-def test_a_row_carries_one_expiry_per_holding_and_the_smallest_key(shape: BulkShape,
-                                                                   catalog: Catalog, n: int) -> None:
+def test_a_row_carries_one_expiry_per_holding_and_the_smallest_key(
+    shape: BulkShape, catalog: Catalog, n: int
+) -> None:
     row = subject_row(shape, ExpiryTables(RetentionPolicy(catalog)), HASHER, n, NOW_MS)
     keys = identifier_keys(HASHER, n)
     assert row["key"] == min(keys.values()) and row["ids"] == sorted(keys.values())
@@ -74,10 +75,14 @@ def test_expiry_tables_agree_with_the_policy_at_any_time_of_day(catalog: Catalog
             for at_ms in (NOW_MS - 400 * 86_400_000 + 37_000, NOW_MS - 3 * 86_400_000 + 86_399_000):
                 at = datetime.fromtimestamp(at_ms / 1000, UTC)
                 marks = {Moment(m): (at, "e") for m in (*holding.moments, "first_seen")}
-                expected = policy.expiry(HoldingClock(holding.store, None, holding.category,
-                                                      (holding.purpose,), marks, holding.subject_type))
-                want = (None if expected is None or expected.at is None
-                        else int(expected.at.timestamp() * 1000))
+                expected = policy.expiry(
+                    HoldingClock(
+                        holding.store, None, holding.category, (holding.purpose,), marks, holding.subject_type
+                    )
+                )
+                want = (
+                    None if expected is None or expected.at is None else int(expected.at.timestamp() * 1000)
+                )
                 assert tables.expiry_ms(holding, at_ms) == want, (holding.store, holding.category)
 
 

@@ -61,8 +61,12 @@ EDGES = _edges()
 
 class TestLayers:
     def test_nothing_below_the_cli_imports_it(self) -> None:
-        users = {p: f for p, targets in EDGES.items() for t, f in targets.items()
-                 if t == "lineage.cli" and p != "lineage.__main__"}
+        users = {
+            p: f
+            for p, targets in EDGES.items()
+            for t, f in targets.items()
+            if t == "lineage.cli" and p != "lineage.__main__"
+        }
         assert users == {}
 
     def test_the_domain_does_no_io(self) -> None:
@@ -74,20 +78,31 @@ class TestLayers:
         assert {t: f for t, f in EDGES["lineage.adapters"].items() if t not in allowed} == {}
 
     def test_only_settings_reads_the_environment(self) -> None:
-        readers = [str(p.relative_to(ROOT)) for top in TOP for p in sorted((ROOT / top).rglob("*.py"))
-                   if p.name != "settings.py"
-                   and any(word in p.read_text(encoding="utf-8") for word in ("os.environ", "getenv"))]
+        readers = [
+            str(p.relative_to(ROOT))
+            for top in TOP
+            for p in sorted((ROOT / top).rglob("*.py"))
+            if p.name != "settings.py"
+            and any(word in p.read_text(encoding="utf-8") for word in ("os.environ", "getenv"))
+        ]
         assert readers == []
 
     def test_every_lineage_error_is_declared_in_errors_py(self) -> None:
         errors_py = ROOT / "lineage" / "errors.py"
-        ours = {node.name for node in ast.parse(errors_py.read_text(encoding="utf-8")).body
-                if isinstance(node, ast.ClassDef)}
-        elsewhere = [f"{path.relative_to(ROOT)}:{node.name}" for top in TOP
-                     for path in sorted((ROOT / top).rglob("*.py")) if path != errors_py
-                     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                     if isinstance(node, ast.ClassDef)
-                     and any(isinstance(b, ast.Name) and b.id in ours for b in node.bases)]
+        ours = {
+            node.name
+            for node in ast.parse(errors_py.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.ClassDef)
+        }
+        elsewhere = [
+            f"{path.relative_to(ROOT)}:{node.name}"
+            for top in TOP
+            for path in sorted((ROOT / top).rglob("*.py"))
+            if path != errors_py
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ClassDef)
+            and any(isinstance(b, ast.Name) and b.id in ours for b in node.bases)
+        ]
         assert elsewhere == []
 
     def test_the_worker_calls_the_application_layer_not_the_reverse(self) -> None:
@@ -95,6 +110,10 @@ class TestLayers:
         assert "streams" not in EDGES["lineage.answers"]
 
     def test_no_cycle_between_packages(self) -> None:
-        cycles = [(a, b, EDGES[a][b], EDGES[b][a]) for a in EDGES for b in EDGES[a]
-                  if a < b and a in EDGES.get(b, {})]
+        cycles = [
+            (a, b, EDGES[a][b], EDGES[b][a])
+            for a in EDGES
+            for b in EDGES[a]
+            if a < b and a in EDGES.get(b, {})
+        ]
         assert cycles == []

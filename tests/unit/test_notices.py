@@ -31,10 +31,18 @@ DUE = datetime(2026, 12, 20, 23, 59, 59, tzinfo=UTC)
 
 
 def notice(**extra: object) -> Notice:
-    return Notice(kind="erasure_task", request_id="er-1", notice_id="nt-abc", store="hubspot/contacts",
-                  system="hubspot", categories=("user.contact.email",), deadline=DUE,
-                  ack_url="https://lineage.example/erasure-requests/er-1/tasks/nt-abc/ack",
-                  organisation="Atelier Nord SAS", **extra)  # type: ignore[arg-type]
+    return Notice(
+        kind="erasure_task",
+        request_id="er-1",
+        notice_id="nt-abc",
+        store="hubspot/contacts",
+        system="hubspot",
+        categories=("user.contact.email",),
+        deadline=DUE,
+        ack_url="https://lineage.example/erasure-requests/er-1/tasks/nt-abc/ack",
+        organisation="Atelier Nord SAS",
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 class TestCatalogChannel:
@@ -44,18 +52,24 @@ class TestCatalogChannel:
 
     def test_a_channel_is_read(self) -> None:
         data = yaml.safe_load(DEMO.read_text())
-        data["processors"][1]["notice"] = {"webhook": "https://api.brevo.example/gdpr",
-                                           "email": "dpo@brevo.example"}
+        data["processors"][1]["notice"] = {
+            "webhook": "https://api.brevo.example/gdpr",
+            "email": "dpo@brevo.example",
+        }
         processor = parse_catalog(yaml.safe_dump(data)).processors[1]
-        assert processor.notice == Channel(webhook="https://api.brevo.example/gdpr",
-                                           email="dpo@brevo.example")
+        assert processor.notice == Channel(
+            webhook="https://api.brevo.example/gdpr", email="dpo@brevo.example"
+        )
 
-    @pytest.mark.parametrize(("notice", "problem"), [
-        ({"webhook": "http://api.brevo.example/gdpr"}, "https://"),
-        ({"webhook": "ftp://127.0.0.1/x"}, "https://"),
-        ({"email": "not an address"}, "not an e-mail address"),
-        ({}, "needs webhook or email"),
-    ])
+    @pytest.mark.parametrize(
+        ("notice", "problem"),
+        [
+            ({"webhook": "http://api.brevo.example/gdpr"}, "https://"),
+            ({"webhook": "ftp://127.0.0.1/x"}, "https://"),
+            ({"email": "not an address"}, "not an e-mail address"),
+            ({}, "needs webhook or email"),
+        ],
+    )
     def test_refusals(self, notice: dict[str, str], problem: str) -> None:
         data = yaml.safe_load(DEMO.read_text())
         data["processors"][1]["notice"] = notice
@@ -98,14 +112,17 @@ class TestNotice:
 
 
 class TestProgressAndReminders:
-    @pytest.mark.parametrize(("task", "progress"), [
-        ({"status": "outstanding"}, Progress.NO_CHANNEL),
-        ({"status": "outstanding", "notice_error": "email: SMTPRecipientsRefused"}, Progress.FAILED),
-        ({"status": "outstanding", "notice_sent_at": DUE}, Progress.SENT),
-        ({"status": "outstanding", "notice_sent_at": DUE, "acknowledged_at": DUE}, Progress.ACKNOWLEDGED),
-        ({"status": "done", "notice_sent_at": DUE, "acknowledged_at": DUE}, Progress.DONE),
-        ({"status": "retained"}, Progress.RETAINED),
-    ])
+    @pytest.mark.parametrize(
+        ("task", "progress"),
+        [
+            ({"status": "outstanding"}, Progress.NO_CHANNEL),
+            ({"status": "outstanding", "notice_error": "email: SMTPRecipientsRefused"}, Progress.FAILED),
+            ({"status": "outstanding", "notice_sent_at": DUE}, Progress.SENT),
+            ({"status": "outstanding", "notice_sent_at": DUE, "acknowledged_at": DUE}, Progress.ACKNOWLEDGED),
+            ({"status": "done", "notice_sent_at": DUE, "acknowledged_at": DUE}, Progress.DONE),
+            ({"status": "retained"}, Progress.RETAINED),
+        ],
+    )
     def test_progress(self, task: dict[str, object], progress: Progress) -> None:
         assert task_progress(task) == progress
 

@@ -18,11 +18,27 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def row(store: str, expires: datetime | None) -> dict[str, Any]:
-    return {"subject": "k", "store": store, "system": "brevo", "processor_id": "sendinblue",
-            "processor": "Sendinblue", "country": "FR", "declared": True, "held": ["user.contact.email"],
-            "erased": [], "retention": [{"category": "user.contact.email", "expires_at": expires,
-                                         "rule": "r", "trigger": "last_contact", "moment": None,
-                                         "event": "brevo:1"}]}
+    return {
+        "subject": "k",
+        "store": store,
+        "system": "brevo",
+        "processor_id": "sendinblue",
+        "processor": "Sendinblue",
+        "country": "FR",
+        "declared": True,
+        "held": ["user.contact.email"],
+        "erased": [],
+        "retention": [
+            {
+                "category": "user.contact.email",
+                "expires_at": expires,
+                "rule": "r",
+                "trigger": "last_contact",
+                "moment": None,
+                "event": "brevo:1",
+            }
+        ],
+    }
 
 
 def graph_of(rows: list[dict[str, Any]], holds: list[dict[str, Any]]) -> _Graph:

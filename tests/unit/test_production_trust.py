@@ -32,17 +32,28 @@ KEY = "0" * 32
 
 def event(**changes: Any) -> CollectionEvent:
     fields: dict[str, Any] = {
-        "event_id": "erp:invoice-1", "occurred_at": datetime(2026, 5, 1, tzinfo=UTC),
-        "source": "erp", "action": "collected", "store": "erp/invoices",
+        "event_id": "erp:invoice-1",
+        "occurred_at": datetime(2026, 5, 1, tzinfo=UTC),
+        "source": "erp",
+        "action": "collected",
+        "store": "erp/invoices",
         "categories": ("user.contact.email",),
-        "subject": SubjectRef(type=SubjectType.CUSTOMER, key=KEY)}
+        "subject": SubjectRef(type=SubjectType.CUSTOMER, key=KEY),
+    }
     return CollectionEvent(**(fields | changes))
 
 
 class TestEventTimeWindow:
-    @pytest.mark.parametrize("raw", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00",
-                                     "1970-01-01T00:00:00Z", "2100-01-01T00:00:00Z",
-                                     "1999-12-31T23:59:59Z"])
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00+14:00",
+            "1970-01-01T00:00:00Z",
+            "2100-01-01T00:00:00Z",
+            "1999-12-31T23:59:59Z",
+        ],
+    )
     def test_placeholder_and_out_of_range_times_are_refused_by_the_decoder(self, raw: str) -> None:
         document = encode_event(event()).replace(b"2026-05-01T00:00:00Z", raw.encode())
         with pytest.raises(EventDecodeError, match="outside the accepted window"):
@@ -54,8 +65,11 @@ class TestEventTimeWindow:
             event(occurred_at=LATEST_EVENT_TIME)
 
     @settings(max_examples=150, deadline=None)
-    @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),
-                        timezones=st.timezones()))
+    @given(
+        st.datetimes(
+            min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.timezones()
+        )
+    )
     def test_any_time_inside_the_window_gives_rows_and_expiries(self, moment: datetime) -> None:
         """The record stage's pure code (statement rows, and the expiry arithmetic of every rule
         of the demo catalog from every moment) never raises for a valid event, whatever its time
@@ -69,8 +83,13 @@ class TestEventTimeWindow:
         for store in stores:
             rows = rows_for([event(occurred_at=moment, store=store)])
             assert rows.holdings and rows.holding_writes(policy) is not None
-            clock = HoldingClock(store, None, "user.financial", ("essential.service",),
-                                 {m: (moment, "erp:invoice-1") for m in Moment})
+            clock = HoldingClock(
+                store,
+                None,
+                "user.financial",
+                ("essential.service",),
+                {m: (moment, "erp:invoice-1") for m in Moment},
+            )
             expiry = policy.expiry(clock)
             assert expiry is None or expiry.at is None or expiry.at > moment
 
@@ -91,8 +110,9 @@ def _demo_policy() -> tuple[Any, list[str]]:
 
 class TestPersonalDataGuard:
     @pytest.mark.parametrize("field", ["event_id", "native_type", "store"])
-    @pytest.mark.parametrize("value", ["lea.martin@example.fr", "erp:+33 6 12 34 56 78",
-                                       "crm:06.12.34.56.78"])
+    @pytest.mark.parametrize(
+        "value", ["lea.martin@example.fr", "erp:+33 6 12 34 56 78", "crm:06.12.34.56.78"]
+    )
     def test_fields_not_meant_for_personal_data_refuse_it(self, field: str, value: str) -> None:
         from pydantic import ValidationError
 
@@ -102,18 +122,33 @@ class TestPersonalDataGuard:
         assert [e["loc"] for e in refused.value.errors()] == [(field,)]
         assert not any(value in m for m in messages)
 
-    @pytest.mark.parametrize("value", ["hubspot:contact.creation:90512:1714557600000",
-                                       "s3:ObjectCreated:Put", "2026-05-01T08:00:00+02:00",
-                                       "greenhouse:12345678901", "brevo/contacts"])
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "hubspot:contact.creation:90512:1714557600000",
+            "s3:ObjectCreated:Put",
+            "2026-05-01T08:00:00+02:00",
+            "greenhouse:12345678901",
+            "brevo/contacts",
+        ],
+    )
     def test_ordinary_identifiers_pass(self, value: str) -> None:
         assert personal_data_problem(value) is None
 
     def test_redact(self) -> None:
         assert redact("bad lea@example.fr and +33 6 12 34 56 78") == "bad <redacted> and <redacted>"
 
-    @pytest.mark.parametrize("text", ["lea\uff20example.fr", "lea%40example.fr", "lea\\u0040example.fr",
-                                      "b'lea\\xef\\xbc\\xa0example.fr'", "0033 6 12 34 56 78",
-                                      "tel:0612345678"])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "lea\uff20example.fr",
+            "lea%40example.fr",
+            "lea\\u0040example.fr",
+            "b'lea\\xef\\xbc\\xa0example.fr'",
+            "0033 6 12 34 56 78",
+            "tel:0612345678",
+        ],
+    )
     def test_escaped_and_folded_forms_are_caught(self, text: str) -> None:
         assert personal_data_problem(text) is not None
         clean = redact(text)
@@ -132,12 +167,15 @@ class TestPersonalDataGuard:
 
 
 class TestParseJson:
-    @pytest.mark.parametrize(("raw", "reason"), [
-        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
-        (b'{"n": ' + b"9" * 5000 + b"}", "a number is too long"),
-        (b'{"a": "\xc3\x28"}', "not UTF-8"),
-        (b'{"email": "lea@example.fr"', "not JSON"),
-    ])
+    @pytest.mark.parametrize(
+        ("raw", "reason"),
+        [
+            (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+            (b'{"n": ' + b"9" * 5000 + b"}", "a number is too long"),
+            (b'{"a": "\xc3\x28"}', "not UTF-8"),
+            (b'{"email": "lea@example.fr"', "not JSON"),
+        ],
+    )
     def test_what_the_parser_gives_up_on_is_a_reason(self, raw: bytes, reason: str) -> None:
         with pytest.raises(ValueError, match=reason) as refused:
             parse_json(raw)
@@ -180,12 +218,17 @@ class TestRecordStageIsolation:
 
 class TestLogHygiene:
     def test_addresses_phones_and_secrets_never_reach_a_log_line(
-            self, caplog: pytest.LogCaptureFixture) -> None:
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         install_log_hygiene(["s3cr3t-token-value"])
         log = logging.getLogger("lineage.test")
         with caplog.at_level(logging.INFO):
-            log.info("user %s called %s with %s", "lea@example.fr", "+33612345678",
-                     "https://hooks.example/s3cr3t-token-value")
+            log.info(
+                "user %s called %s with %s",
+                "lea@example.fr",
+                "+33612345678",
+                "https://hooks.example/s3cr3t-token-value",
+            )
             try:
                 raise ValueError("bad lea@example.fr")
             except ValueError:
@@ -198,8 +241,14 @@ class TestLogHygiene:
     def test_arguments_stay_arguments_for_formatters_that_read_them(self) -> None:
         install_log_hygiene()
         record = logging.getLogger("uvicorn.access").makeRecord(
-            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-            ("127.0.0.1:5", "GET", "/x?e=lea@example.fr", "1.1", 200), None)
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5", "GET", "/x?e=lea@example.fr", "1.1", 200),
+            None,
+        )
         assert isinstance(record.args, tuple) and len(record.args) == 5
         assert "lea@" not in record.getMessage()
 
@@ -207,19 +256,20 @@ class TestLogHygiene:
 class TestOwnCopies:
     def test_raw_and_dead_letter_copies_age_out_after_retention_and_a_segment_roll(self) -> None:
         topics = Topics("lineage", raw_retention_days=7, dead_letter_retention_days=30)
-        assert topics.raw("brevo").config() == {"retention.ms": str(7 * 86_400_000),
-                                                "segment.ms": "86400000"}
+        assert topics.raw("brevo").config() == {"retention.ms": str(7 * 86_400_000), "segment.ms": "86400000"}
         assert topics.canonical.config() == {"retention.ms": "-1"}
-        copies = OwnCopies("lineage.raw.*", "lineage.deadletter", timedelta(days=7),
-                           timedelta(days=30))
+        copies = OwnCopies("lineage.raw.*", "lineage.deadletter", timedelta(days=7), timedelta(days=30))
         received = datetime(2026, 12, 2, tzinfo=UTC)
         assert [c["ages_out_by"] for c in copies.listed(received)] == [
-            datetime(2026, 12, 10, tzinfo=UTC), datetime(2027, 1, 2, tzinfo=UTC)]
+            datetime(2026, 12, 10, tzinfo=UTC),
+            datetime(2027, 1, 2, tzinfo=UTC),
+        ]
 
 
 class TestRepeatLimit:
     def test_a_flood_of_one_message_is_one_line_per_window_with_a_count(
-            self, caplog: pytest.LogCaptureFixture) -> None:
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
         from lineage.log_hygiene import RepeatLimit
 
         logger = logging.getLogger("lineage.test.flood")

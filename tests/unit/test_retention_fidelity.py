@@ -100,10 +100,17 @@ def paris(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=PARIS)
 
 
-def holding(store: str, category: str, subject_type: str | None = None,
-            **moments: tuple[datetime, str]) -> HoldingClock:
-    return HoldingClock(store=store, system=None, category=category, purposes=(),
-                        moments={Moment(k): v for k, v in moments.items()}, subject_type=subject_type)
+def holding(
+    store: str, category: str, subject_type: str | None = None, **moments: tuple[datetime, str]
+) -> HoldingClock:
+    return HoldingClock(
+        store=store,
+        system=None,
+        category=category,
+        purposes=(),
+        moments={Moment(k): v for k, v in moments.items()},
+        subject_type=subject_type,
+    )
 
 
 def expiry(h: HoldingClock, zone: str = "Europe/Paris") -> Expiry:
@@ -120,8 +127,9 @@ class TestOrganisationTimeZone:
         found = expiry(holding("billing/invoices", "user.name", collected=(issued, "e:inv")))
         assert found.at == paris(2036, 1, 1)
         assert found.at.astimezone(UTC) == utc(2035, 12, 31, 23, 0)
-        assert expiry(holding("billing/invoices", "user.name", collected=(issued, "e:inv")),
-                      zone="UTC").at == utc(2035, 1, 1)
+        assert expiry(
+            holding("billing/invoices", "user.name", collected=(issued, "e:inv")), zone="UTC"
+        ).at == utc(2035, 1, 1)
 
     def test_the_last_hour_of_the_year_in_paris_stays_in_it(self) -> None:
         issued = utc(2024, 12, 31, 22, 59)  # 23:59 in Paris
@@ -133,11 +141,13 @@ class TestOrganisationTimeZone:
         # not 29 Feb 23:30 UTC (the clamped 31 Jan + 1 month of the UTC calendar).
         at = utc(2024, 1, 31, 23, 30)
         from lineage.domain.catalog import Duration
+
         assert add_duration(at, Duration(months=1), PARIS) == paris(2024, 3, 1, 0, 30)
         assert add_duration(at, Duration(months=1)) == utc(2024, 2, 29, 23, 30)
 
     def test_a_dst_change_keeps_the_wall_clock_time(self) -> None:
         from lineage.domain.catalog import Duration
+
         # 30 Mar 2024 10:00 in Paris (+01:00) + 1 day = 31 Mar 10:00 (+02:00): 23 hours later.
         start = paris(2024, 3, 30, 10, 0)
         end = add_duration(start.astimezone(UTC), Duration(days=1), PARIS)
@@ -154,47 +164,81 @@ class TestOrganisationTimeZone:
 
     def test_changing_the_zone_recomputes_every_store_with_rules(self) -> None:
         assert rules_changed(catalog(zone="UTC"), catalog()) == {
-            "billing/invoices", "billing/contracts", "crm/contacts", "crm/suppliers", "app/accounts"}
+            "billing/invoices",
+            "billing/contracts",
+            "crm/contacts",
+            "crm/suppliers",
+            "app/accounts",
+        }
 
 
 class TestLegalObligationIsAMinimum:
     def test_a_more_specific_shorter_rule_cannot_shorten_the_legal_obligation(self) -> None:
         # billing-5y-contract (store + category) is the most specific rule, but the data is also
         # under the system's 10-year legal obligation: it stays 10 years, retained by law.
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = expiry(h)
         assert (found.rule, found.legal_obligation, found.at) == ("billing-legal", True, paris(2035, 1, 1))
 
     def test_a_pending_legal_obligation_keeps_the_data_pending(self) -> None:
-        rules = RULES.replace("trigger: end_of_financial_year, legal_obligation: true",
-                              "trigger: account_closure, legal_obligation: true")
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        rules = RULES.replace(
+            "trigger: end_of_financial_year, legal_obligation: true",
+            "trigger: account_closure, legal_obligation: true",
+        )
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = RetentionPolicy(catalog(rules)).expiry(h)
         assert found is not None and (found.rule, found.pending, found.legal_obligation) == (
-            "billing-legal", True, True)
+            "billing-legal",
+            True,
+            True,
+        )
 
     def test_a_longer_specific_rule_still_binds(self) -> None:
-        rules = RULES.replace("duration: {years: 5}, trigger: end_of_contract}",
-                              "duration: {years: 20}, trigger: end_of_contract}", 1)
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        rules = RULES.replace(
+            "duration: {years: 5}, trigger: end_of_contract}",
+            "duration: {years: 20}, trigger: end_of_contract}",
+            1,
+        )
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = RetentionPolicy(catalog(rules)).expiry(h)
         assert found is not None and (found.rule, found.at) == (
-            "billing-5y-contract", paris(2044, 6, 30, 2, 0))
+            "billing-5y-contract",
+            paris(2044, 6, 30, 2, 0),
+        )
 
 
 class TestLegalPeriodUnderALongerRule:
     """A 12-year promise over a 10-year legal obligation: the promise binds the expiry, the law
     only the first ten years (Art. 17(3)(b))."""
 
-    RULES_12_OVER_10 = RULES.replace("duration: {years: 5}, trigger: end_of_contract}",
-                                     "duration: {years: 12}, trigger: end_of_contract}", 1)
+    RULES_12_OVER_10 = RULES.replace(
+        "duration: {years: 5}, trigger: end_of_contract}",
+        "duration: {years: 12}, trigger: end_of_contract}",
+        1,
+    )
 
     def _found(self) -> Expiry:
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = RetentionPolicy(catalog(self.RULES_12_OVER_10)).expiry(h)
         assert found is not None
         return found
@@ -203,7 +247,10 @@ class TestLegalPeriodUnderALongerRule:
         found = self._found()
         # 30 Jun 2024 00:00 UTC is 02:00 in Paris; the invoice's year ends at midnight 1 Jan 2025.
         assert (found.rule, found.legal_obligation, found.at) == (
-            "billing-5y-contract", False, paris(2036, 6, 30, 2, 0))
+            "billing-5y-contract",
+            False,
+            paris(2036, 6, 30, 2, 0),
+        )
         assert (found.legal_rule, found.legal_until) == ("billing-legal", paris(2035, 1, 1))
 
     def test_retained_by_law_to_the_last_instant_of_the_legal_period_only(self) -> None:
@@ -212,11 +259,18 @@ class TestLegalPeriodUnderALongerRule:
         assert not found.retained_by_law(paris(2035, 1, 1))
 
     def test_a_legal_rule_that_binds_carries_its_own_end(self) -> None:
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = expiry(h)
         assert (found.rule, found.legal_rule, found.legal_until) == (
-            "billing-legal", "billing-legal", found.at)
+            "billing-legal",
+            "billing-legal",
+            found.at,
+        )
 
     def test_no_legal_obligation_no_legal_period(self) -> None:
         found = expiry(holding("crm/contacts", "user.name", collected=(utc(2024, 3, 1), "e:c")))
@@ -226,9 +280,14 @@ class TestLegalPeriodUnderALongerRule:
     def test_a_pending_legal_obligation_under_a_started_rule_still_binds(self) -> None:
         rules = self.RULES_12_OVER_10.replace(
             "trigger: end_of_financial_year, legal_obligation: true",
-            "trigger: account_closure, legal_obligation: true")
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+            "trigger: account_closure, legal_obligation: true",
+        )
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = RetentionPolicy(catalog(rules)).expiry(h)
         assert found is not None and found.pending and found.legal_rule == "billing-legal"
         assert found.retained_by_law(utc(2060, 1, 1))
@@ -236,8 +295,11 @@ class TestLegalPeriodUnderALongerRule:
 
 class TestSeedPromises:
     def test_rules_by_subject_type_within_one_store(self) -> None:
-        moments = {"collected": (utc(2024, 2, 29, 9), "e:c"), "written": (utc(2024, 2, 29, 9), "e:c"),
-                   "contact": (utc(2024, 2, 29, 9), "e:c")}
+        moments = {
+            "collected": (utc(2024, 2, 29, 9), "e:c"),
+            "written": (utc(2024, 2, 29, 9), "e:c"),
+            "contact": (utc(2024, 2, 29, 9), "e:c"),
+        }
         prospect = expiry(holding("crm/contacts", "user.name", "prospect", **moments))
         client = expiry(holding("crm/contacts", "user.name", "customer", **moments))
         other = expiry(holding("crm/contacts", "user.name", "supplier_vendor", **moments))
@@ -246,11 +308,19 @@ class TestSeedPromises:
         assert (other.rule, other.at) == ("contacts", paris(2025, 2, 28, 10))
 
     def test_conclusion_runs_from_the_first_sighting_not_the_amendment(self) -> None:
-        h = holding("billing/contracts", "user.name", first_seen=(utc(2020, 3, 1, 12), "e:signed"),
-                    collected=(utc(2022, 6, 1, 12), "e:amend"), written=(utc(2022, 6, 1, 12), "e:amend"))
+        h = holding(
+            "billing/contracts",
+            "user.name",
+            first_seen=(utc(2020, 3, 1, 12), "e:signed"),
+            collected=(utc(2022, 6, 1, 12), "e:amend"),
+            written=(utc(2022, 6, 1, 12), "e:amend"),
+        )
         found = expiry(h)
         assert (found.trigger, found.at, found.event_id) == (
-            RetentionTrigger.CONCLUSION, paris(2025, 3, 1, 13), "e:signed")
+            RetentionTrigger.CONCLUSION,
+            paris(2025, 3, 1, 13),
+            "e:signed",
+        )
 
     def test_zero_duration_ends_with_the_contract(self) -> None:
         end = utc(2025, 3, 30, 9, 15)
@@ -261,33 +331,55 @@ class TestSeedPromises:
     def test_whichever_first_needs_only_one_clock_started(self) -> None:
         used = {"contact": (utc(2024, 2, 29, 12), "e:use")}
         open_account = expiry(holding("app/accounts", "user.name", **used))
-        assert (open_account.trigger, open_account.at) == (RetentionTrigger.LAST_CONTACT,
-                                                           paris(2027, 2, 28, 13))
-        closed = expiry(holding("app/accounts", "user.name", **used,
-                                account_closure=(utc(2025, 1, 31, 12), "e:close")))
+        assert (open_account.trigger, open_account.at) == (
+            RetentionTrigger.LAST_CONTACT,
+            paris(2027, 2, 28, 13),
+        )
+        closed = expiry(
+            holding("app/accounts", "user.name", **used, account_closure=(utc(2025, 1, 31, 12), "e:close"))
+        )
         assert (closed.trigger, closed.at, closed.event_id) == (
-            RetentionTrigger.ACCOUNT_CLOSURE, paris(2026, 1, 31, 13), "e:close")
+            RetentionTrigger.ACCOUNT_CLOSURE,
+            paris(2026, 1, 31, 13),
+            "e:close",
+        )
 
     def test_whichever_last_waits_for_every_clock(self) -> None:
         used = {"contact": (utc(2024, 2, 29, 12), "e:use")}
         open_account = expiry(holding("app/accounts", "user.financial", **used))
         assert (open_account.rule, open_account.pending) == ("accounts-last", True)
-        closed = expiry(holding("app/accounts", "user.financial", **used,
-                                account_closure=(utc(2025, 1, 31, 12), "e:close")))
+        closed = expiry(
+            holding(
+                "app/accounts", "user.financial", **used, account_closure=(utc(2025, 1, 31, 12), "e:close")
+            )
+        )
         assert (closed.trigger, closed.at) == (RetentionTrigger.LAST_CONTACT, paris(2027, 2, 28, 13))
 
-    @pytest.mark.parametrize(("rule", "message"), [
-        ("{store: crm/contacts, clocks: [{duration: {years: 1}, trigger: collection}], whichever: first}",
-         "two or more clocks"),
-        ("{store: crm/contacts, duration: {years: 1}, trigger: collection, whichever: first}",
-         "nothing to combine"),
-        ("{store: crm/contacts, duration: {years: 1}}", "needs duration and trigger"),
-        ("{store: crm/contacts, duration: {years: 1}, trigger: collection, "
-         "clocks: [{duration: {years: 1}, trigger: collection}]}", "not both"),
-        ("{store: crm/contacts, duration: {}, trigger: conclusion}", "only meaningful from an end"),
-        ("{store: crm/contacts, subject_types: [martian], duration: {years: 1}, trigger: collection}",
-         "subject_types"),
-    ])
+    @pytest.mark.parametrize(
+        ("rule", "message"),
+        [
+            (
+                "{store: crm/contacts, clocks: [{duration: {years: 1}, trigger: collection}], "
+                "whichever: first}",
+                "two or more clocks",
+            ),
+            (
+                "{store: crm/contacts, duration: {years: 1}, trigger: collection, whichever: first}",
+                "nothing to combine",
+            ),
+            ("{store: crm/contacts, duration: {years: 1}}", "needs duration and trigger"),
+            (
+                "{store: crm/contacts, duration: {years: 1}, trigger: collection, "
+                "clocks: [{duration: {years: 1}, trigger: collection}]}",
+                "not both",
+            ),
+            ("{store: crm/contacts, duration: {}, trigger: conclusion}", "only meaningful from an end"),
+            (
+                "{store: crm/contacts, subject_types: [martian], duration: {years: 1}, trigger: collection}",
+                "subject_types",
+            ),
+        ],
+    )
     def test_bad_rules_are_refused_clearly(self, rule: str, message: str) -> None:
         with pytest.raises(CatalogError, match=message):
             catalog(f"  - {rule}")
@@ -295,10 +387,15 @@ class TestSeedPromises:
 
 class TestIndirectCollection:
     def _event(self, source: str) -> CollectionEvent:
-        return CollectionEvent(event_id="e:enrich-1", occurred_at=utc(2025, 1, 1), source=source,
-                               action="collected", store="crm/contacts", categories=("user.name",),
-                               subject=SubjectRef(type=SubjectType.PROSPECT,
-                                                  key=HASHER.email("ana@example.com")))
+        return CollectionEvent(
+            event_id="e:enrich-1",
+            occurred_at=utc(2025, 1, 1),
+            source=source,
+            action="collected",
+            store="crm/contacts",
+            categories=("user.name",),
+            subject=SubjectRef(type=SubjectType.PROSPECT, key=HASHER.email("ana@example.com")),
+        )
 
     def test_a_public_register_enrichment_is_not_contact(self) -> None:
         indirect = RetentionPolicy(catalog()).indirect_sources
@@ -313,29 +410,53 @@ class TestIndirectCollection:
 
 class TestErasureOfDataUnderALegalObligation:
     def test_reported_retained_by_law_not_outstanding(self) -> None:
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = expiry(h)
-        facts = HoldingFacts(category=h.category, state="held", legal_obligation=found.legal_obligation,
-                             expires_at=found.at, retention_rule=found.rule)
+        facts = HoldingFacts(
+            category=h.category,
+            state="held",
+            legal_obligation=found.legal_obligation,
+            expires_at=found.at,
+            retention_rule=found.rule,
+        )
         outcome = task_outcome([h.category], [facts], utc(2030, 1, 1))  # past the 5-year rule
         assert outcome.status is TaskStatus.RETAINED
         assert outcome.reason == "legal obligation: billing-legal until 2035-01-01"
 
     def test_a_longer_ordinary_rule_is_no_ground_to_refuse_after_the_legal_period(self) -> None:
-        rules = RULES.replace("duration: {years: 5}, trigger: end_of_contract}",
-                              "duration: {years: 12}, trigger: end_of_contract}", 1)
-        h = holding("billing/invoices", "user.financial.bank_account",
-                    collected=(utc(2024, 3, 1), "e:inv"), contract_end=(utc(2024, 6, 30), "e:end"))
+        rules = RULES.replace(
+            "duration: {years: 5}, trigger: end_of_contract}",
+            "duration: {years: 12}, trigger: end_of_contract}",
+            1,
+        )
+        h = holding(
+            "billing/invoices",
+            "user.financial.bank_account",
+            collected=(utc(2024, 3, 1), "e:inv"),
+            contract_end=(utc(2024, 6, 30), "e:end"),
+        )
         found = RetentionPolicy(catalog(rules)).expiry(h)
         assert found is not None
-        facts = HoldingFacts(category=h.category, state="held", legal_obligation=found.legal_obligation,
-                             expires_at=found.at, retention_rule=found.rule,
-                             legal_rule=found.legal_rule, legal_until=found.legal_until)
+        facts = HoldingFacts(
+            category=h.category,
+            state="held",
+            legal_obligation=found.legal_obligation,
+            expires_at=found.at,
+            retention_rule=found.rule,
+            legal_rule=found.legal_rule,
+            legal_until=found.legal_until,
+        )
         during = task_outcome([h.category], [facts], paris(2034, 12, 31, 23, 59))
         after = task_outcome([h.category], [facts], paris(2035, 1, 1))
-        assert (during.status, during.reason) == (TaskStatus.RETAINED,
-                                                  "legal obligation: billing-legal until 2035-01-01")
+        assert (during.status, during.reason) == (
+            TaskStatus.RETAINED,
+            "legal obligation: billing-legal until 2035-01-01",
+        )
         assert (after.status, after.reason) == (TaskStatus.OUTSTANDING, None)
 
 
@@ -347,20 +468,34 @@ class TestOnlyChangedExpiriesAreWritten:
     RULES_12_OVER_10 = TestLegalPeriodUnderALongerRule.RULES_12_OVER_10
 
     def _input(self, **current: object) -> dict[str, object]:
-        ms = {"collected_ms": int(utc(2024, 3, 1).timestamp() * 1000), "collected_event": "e:inv",
-              "contract_end_ms": int(utc(2024, 6, 30).timestamp() * 1000),
-              "contract_end_event": "e:end"}
-        return {"id": "h1", "store": "billing/invoices", "category": "user.financial.bank_account",
-                "purposes": [], **ms, **current}
+        ms = {
+            "collected_ms": int(utc(2024, 3, 1).timestamp() * 1000),
+            "collected_event": "e:inv",
+            "contract_end_ms": int(utc(2024, 6, 30).timestamp() * 1000),
+            "contract_end_event": "e:end",
+        }
+        return {
+            "id": "h1",
+            "store": "billing/invoices",
+            "category": "user.financial.bank_account",
+            "purposes": [],
+            **ms,
+            **current,
+        }
 
     def _stored(self, policy: RetentionPolicy) -> dict[str, object]:
         from graph.retention import expiry_rows
 
         [row] = expiry_rows(policy, [self._input()])
-        return {"current_checked": True, "current_expires_at": row["expires_at"],
-                "current_rule": row["rule"], "current_moment": row["moment"],
-                "current_event_id": row["event_id"], "current_legal_rule": row["legal_rule"],
-                "current_legal_until": row["legal_until"]}
+        return {
+            "current_checked": True,
+            "current_expires_at": row["expires_at"],
+            "current_rule": row["rule"],
+            "current_moment": row["moment"],
+            "current_event_id": row["event_id"],
+            "current_legal_rule": row["legal_rule"],
+            "current_legal_until": row["legal_until"],
+        }
 
     def test_an_unchanged_expiry_is_not_rewritten(self) -> None:
         from graph.retention import expiry_rows
@@ -375,4 +510,7 @@ class TestOnlyChangedExpiriesAreWritten:
         stale = {**self._stored(policy), "current_legal_rule": None, "current_legal_until": None}
         [row] = expiry_rows(policy, [self._input(**stale)])
         assert (row["rule"], row["legal_rule"], row["legal_until"]) == (
-            "billing-5y-contract", "billing-legal", int(paris(2035, 1, 1).timestamp() * 1000))
+            "billing-5y-contract",
+            "billing-legal",
+            int(paris(2035, 1, 1).timestamp() * 1000),
+        )

@@ -78,7 +78,8 @@ class TestActivities:
         assert hubspot.retention == (
             "3 years from last_contact (seed 003: prospects 3 years after the end of the relationship)",
             "5 years from end_of_contract for customer (seed 003: B2B client contacts 5 years after "
-            "the end of the contract (Code civil 2224))")
+            "the end of the contract (Code civil 2224))",
+        )
         assert hubspot.flags == ()
         assert hubspot.subjects_observed == 0
 
@@ -96,13 +97,18 @@ class TestTransfers:
         brevo = row_of(declared_only, "brevo", "marketing.communications.email")
         assert brevo.activity == "Brevo newsletter and transactional e-mail: marketing.communications.email"
         assert brevo.processors == ("sendinblue", "sms-gateway", "sms-support")
-        assert brevo.recipients == ("Sendinblue SAS (Brevo), Paris", "SMS Gateway Inc.",
-                                    "SMS Gateway support centre")
+        assert brevo.recipients == (
+            "Sendinblue SAS (Brevo), Paris",
+            "SMS Gateway Inc.",
+            "SMS Gateway support centre",
+        )
         assert brevo.countries == ("FR", "US", "IN")
         us, india = brevo.transfers
         assert us.startswith("brevo/contacts via sendinblue -> sms-gateway -> US: safeguarded, SCCs module 3")
-        assert india == ("brevo/contacts via sendinblue -> sms-gateway -> sms-support -> IN: unapproved "
-                         "(to IN: no transfer mechanism)")
+        assert india == (
+            "brevo/contacts via sendinblue -> sms-gateway -> sms-support -> IN: unapproved "
+            "(to IN: no transfer mechanism)"
+        )
         assert brevo.flags == (f"transfer without a valid mechanism: {india}",)
 
     def test_hops_inside_the_eea_are_not_transfers(self, declared_only: list[RopaRow]) -> None:
@@ -116,8 +122,12 @@ class TestTransfers:
 
 
 OBSERVED = (
-    ObservedStore("brevo/contacts", 1200, ("newsletter_subscriber", "employee"),
-                  ("user.contact.email", "user.contact.phone_number")),
+    ObservedStore(
+        "brevo/contacts",
+        1200,
+        ("newsletter_subscriber", "employee"),
+        ("user.contact.email", "user.contact.phone_number"),
+    ),
     ObservedStore("salesforce/contacts", 300, ("customer",), ("user.contact.email",)),
     ObservedStore("salesforce/leads", 450, ("prospect",), ("user.name",)),
     ObservedStore("dropbox/recruitment", 40, ("job_applicant",), ("user.content.private.cv",)),
@@ -138,8 +148,10 @@ def rows(catalog: Catalog, hops: list[TransferHop]) -> list[RopaRow]:
 class TestObservations:
     def test_undeclared_category_and_subject_type_are_flagged(self, rows: list[RopaRow]) -> None:
         brevo = row_of(rows, "brevo", "marketing.communications.email")
-        assert "brevo/contacts: observed category user.contact.phone_number not declared for this store" \
+        assert (
+            "brevo/contacts: observed category user.contact.phone_number not declared for this store"
             in brevo.flags
+        )
         assert "brevo/contacts: observed subject type employee not declared for this store" in brevo.flags
         assert not any("user.contact.email" in flag for flag in brevo.flags)
 
@@ -152,13 +164,17 @@ class TestObservations:
 
     def test_flow_to_an_undeclared_store_is_flagged(self, rows: list[RopaRow]) -> None:
         brevo = row_of(rows, "brevo", "marketing.communications.email")
-        assert ("observed flow brevo/contacts -> mailchimp/audience (75 subjects): destination store not "
-                "declared in the catalog") in brevo.flags
+        assert (
+            "observed flow brevo/contacts -> mailchimp/audience (75 subjects): destination store not "
+            "declared in the catalog"
+        ) in brevo.flags
 
     def test_flow_carrying_categories_the_destination_does_not_declare(self, rows: list[RopaRow]) -> None:
         sales = row_of(rows, "salesforce", "sales")
-        assert ("observed flow salesforce/leads -> hubspot/contacts (12 subjects) carries user.behavior, "
-                "not declared by the destination store") in sales.flags
+        assert (
+            "observed flow salesforce/leads -> hubspot/contacts (12 subjects) carries user.behavior, "
+            "not declared by the destination store"
+        ) in sales.flags
         greenhouse = row_of(rows, "greenhouse", "employment.recruitment")
         assert greenhouse.flags == ()  # the CV flow to Dropbox is declared there (user.content.private)
 
@@ -174,8 +190,9 @@ class TestObservations:
         assert rows[0] is row  # "(undeclared)" sorts before every system id
         assert len(rows) == len(activities(catalog)) + 1
 
-    def test_a_store_seen_only_as_a_flow_destination_is_reported(self, catalog: Catalog,
-                                                                 hops: list[TransferHop]) -> None:
+    def test_a_store_seen_only_as_a_flow_destination_is_reported(
+        self, catalog: Catalog, hops: list[TransferHop]
+    ) -> None:
         flow = ObservedFlow("ovh/web-logs", "elk/logs", ("user.device.ip_address",), 900)
         rows = record_of_processing(catalog, hops, [], [flow])
         elk = row_of(rows, UNDECLARED, UNDECLARED)
@@ -202,8 +219,11 @@ class TestExports:
         transfers = brevo["transfers"].split("; ")
         assert len(transfers) == 2  # reasons' own "; " do not split a hop in two
         assert transfers[0].endswith("Decision (EU) 2021/914, needs a transfer impact assessment)")
-        assert brevo["recipients"].split("; ") == ["Sendinblue SAS (Brevo), Paris", "SMS Gateway Inc.",
-                                                   "SMS Gateway support centre"]
+        assert brevo["recipients"].split("; ") == [
+            "Sendinblue SAS (Brevo), Paris",
+            "SMS Gateway Inc.",
+            "SMS Gateway support centre",
+        ]
 
     def test_json_is_plain(self, declared_only: list[RopaRow]) -> None:
         data = ropa_json(declared_only)
@@ -217,13 +237,26 @@ class TestExports:
 @pytest.fixture(scope="module")
 def retention_rows(catalog: Catalog, hops: list[TransferHop]) -> list[RopaRow]:
     rules = (
-        RetentionRule(system="gmail", purposes=("sales",), duration=Duration(months=18),
-                      trigger=RetentionTrigger.LAST_CONTACT, source="mail policy"),
-        RetentionRule(store="salesforce/contacts", categories=("user.contact.email",),
-                      duration=Duration(years=10, months=1), trigger=RetentionTrigger.END_OF_CONTRACT,
-                      legal_obligation=True),
-        RetentionRule(system="salesforce", duration=Duration(years=1),
-                      trigger=RetentionTrigger.COLLECTION, source="CRM default"),
+        RetentionRule(
+            system="gmail",
+            purposes=("sales",),
+            duration=Duration(months=18),
+            trigger=RetentionTrigger.LAST_CONTACT,
+            source="mail policy",
+        ),
+        RetentionRule(
+            store="salesforce/contacts",
+            categories=("user.contact.email",),
+            duration=Duration(years=10, months=1),
+            trigger=RetentionTrigger.END_OF_CONTRACT,
+            legal_obligation=True,
+        ),
+        RetentionRule(
+            system="salesforce",
+            duration=Duration(years=1),
+            trigger=RetentionTrigger.COLLECTION,
+            source="CRM default",
+        ),
     )
     return record_of_processing(catalog.model_copy(update={"retention": rules}), hops, [], [])
 
@@ -249,8 +282,10 @@ class TestRetention:
         assert not any("retention" in flag for flag in sales.flags)
 
     def test_a_store_without_any_rule_is_flagged(self, retention_rows: list[RopaRow]) -> None:
-        assert "dropbox/recruitment has no retention rule" in row_of(retention_rows, "dropbox",
-                                                                     "employment.recruitment").flags
+        assert (
+            "dropbox/recruitment has no retention rule"
+            in row_of(retention_rows, "dropbox", "employment.recruitment").flags
+        )
 
 
 ROPA_BASE = """
@@ -271,34 +306,47 @@ retention:
 
 class TestRetentionMatchesLikeRetention:
     def test_a_rule_on_a_parent_purpose_covers_the_sub_purpose(self) -> None:
-        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, purposes: [marketing], "
-                            "duration: {years: 3}, trigger: last_contact}\n")
+        cat = parse_catalog(
+            ROPA_BASE + "  - {store: brevo/contacts, purposes: [marketing], "
+            "duration: {years: 3}, trigger: last_contact}\n"
+        )
         row = record_of_processing(cat, [], [], [])[0]
         assert row.retention == ("3 years from last_contact",)
         assert not [f for f in row.flags if "retention" in f]
 
     def test_a_category_held_with_no_rule_is_flagged(self) -> None:
-        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, categories: [user.contact], "
-                            "duration: {years: 3}, trigger: last_contact}\n")
+        cat = parse_catalog(
+            ROPA_BASE + "  - {store: brevo/contacts, categories: [user.contact], "
+            "duration: {years: 3}, trigger: last_contact}\n"
+        )
         seen = ObservedStore("brevo/contacts", 10, ("prospect",), ("user.contact.email", "user.behavior"))
         flags = [f for f in record_of_processing(cat, [], [seen], [])[0].flags if "retention" in f]
-        assert flags == ["brevo/contacts: no retention rule for category user.name",
-                         "brevo/contacts: no retention rule for category user.behavior"]
+        assert flags == [
+            "brevo/contacts: no retention rule for category user.name",
+            "brevo/contacts: no retention rule for category user.behavior",
+        ]
 
     def test_a_category_covered_for_one_subject_type_only_says_which_lack_one(self) -> None:
-        cat = parse_catalog(ROPA_BASE + "  - {store: brevo/contacts, subject_types: [prospect], "
-                            "duration: {years: 3}, trigger: last_contact}\n")
+        cat = parse_catalog(
+            ROPA_BASE + "  - {store: brevo/contacts, subject_types: [prospect], "
+            "duration: {years: 3}, trigger: last_contact}\n"
+        )
         flags = [f for f in record_of_processing(cat, [], [], [])[0].flags if "retention" in f]
-        assert flags == ["brevo/contacts: no retention rule for category user.contact.email "
-                         "(subject types customer)",
-                         "brevo/contacts: no retention rule for category user.name (subject types customer)"]
+        assert flags == [
+            "brevo/contacts: no retention rule for category user.contact.email (subject types customer)",
+            "brevo/contacts: no retention rule for category user.name (subject types customer)",
+        ]
 
     def test_combined_and_zero_rules_are_described(self) -> None:
-        cat = parse_catalog(ROPA_BASE + """  - store: brevo/contacts
+        cat = parse_catalog(
+            ROPA_BASE
+            + """  - store: brevo/contacts
     whichever: first
     clocks:
       - {duration: {years: 3}, trigger: last_contact}
       - {duration: {}, trigger: account_closure}
-""")
+"""
+        )
         assert record_of_processing(cat, [], [], [])[0].retention == (
-            "3 years from last_contact or at account_closure, whichever comes first",)
+            "3 years from last_contact or at account_closure, whichever comes first",
+        )

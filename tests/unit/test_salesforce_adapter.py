@@ -53,24 +53,44 @@ def at(*parts: int) -> datetime:
 # fixture -> (action, store, subject type, key, categories, links, time, event id)
 EXPECTED: dict[str, tuple[Any, ...]] = {
     "lead_create": (
-        "collected", "salesforce/leads", SubjectType.PROSPECT, LEAD,
+        "collected",
+        "salesforce/leads",
+        SubjectType.PROSPECT,
+        LEAD,
         ("user.contact.email", "user.contact.organization", "user.name.first", "user.name.last"),
-        (EMAIL_KEY,), at(2026, 3, 6, 10, 10),
+        (EMAIL_KEY,),
+        at(2026, 3, 6, 10, 10),
         f"salesforce:0004a1b2-c3d4-e5f6-0718-293a4b5c6d7e:1:{LEAD}",
     ),
     "contact_update": (
-        "updated", "salesforce/contacts", SubjectType.CUSTOMER, CONTACT,
+        "updated",
+        "salesforce/contacts",
+        SubjectType.CUSTOMER,
+        CONTACT,
         ("user.contact.address.city", "user.contact.address.postal_code", "user.contact.email"),
-        (EMAIL_KEY,), at(2026, 3, 7, 9, 0),
+        (EMAIL_KEY,),
+        at(2026, 3, 7, 9, 0),
         f"salesforce:0009f3e2-71aa-4c1b-9d0e-5f6a7b8c9d0e:1:{CONTACT}",
     ),
     "contact_delete": (
-        "erased", "salesforce/contacts", SubjectType.CUSTOMER, CONTACT, (), (), at(2026, 4, 1, 6),
+        "erased",
+        "salesforce/contacts",
+        SubjectType.CUSTOMER,
+        CONTACT,
+        (),
+        (),
+        at(2026, 4, 1, 6),
         f"salesforce:000a7c1d-22b3-4e4f-8a9b-0c1d2e3f4a5b:1:{CONTACT}",
     ),
     "lead_gap_update": (
-        "updated", "salesforce/leads", SubjectType.PROSPECT, LEAD, PSEUDONYMOUS, (),
-        at(2026, 3, 8, 9, 0), f"salesforce:000b1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f:1:{LEAD}",
+        "updated",
+        "salesforce/leads",
+        SubjectType.PROSPECT,
+        LEAD,
+        PSEUDONYMOUS,
+        (),
+        at(2026, 3, 8, 9, 0),
+        f"salesforce:000b1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f:1:{LEAD}",
     ),
 }
 
@@ -101,8 +121,7 @@ class TestSalesforceFixtures:
     @pytest.mark.parametrize("name", sorted(EXPECTED))
     def test_raw_values_never_leave(self, name: str) -> None:
         dumped = adapt_one(load(name)).model_dump_json()
-        for raw in (ADDRESS, "lea.martin", "Martin", "Atelier Nord", "Lille", "59000", LEAD_ID,
-                    CONTACT_ID):
+        for raw in (ADDRESS, "lea.martin", "Martin", "Atelier Nord", "Lille", "59000", LEAD_ID, CONTACT_ID):
             assert raw not in dumped
 
     def test_same_payload_same_id_and_fixtures_differ(self) -> None:
@@ -124,13 +143,21 @@ class TestSalesforceMapping:
         assert (event.action, event.categories) == ("collected", EXPECTED["lead_create"][4])
 
     def test_create_reads_compound_fields_and_skips_nulls(self) -> None:
-        payload = {"ChangeEventHeader": load("lead_create")["ChangeEventHeader"],
-                   "Name": {"Salutation": None, "FirstName": "Léa", "LastName": "Martin"},
-                   "Address": {"Street": "1 rue X", "City": None}, "Phone": None,
-                   "Title": "CTO", "Status": "Open", "Custom__c": "x"}
+        payload = {
+            "ChangeEventHeader": load("lead_create")["ChangeEventHeader"],
+            "Name": {"Salutation": None, "FirstName": "Léa", "LastName": "Martin"},
+            "Address": {"Street": "1 rue X", "City": None},
+            "Phone": None,
+            "Title": "CTO",
+            "Status": "Open",
+            "Custom__c": "x",
+        }
         event = adapt_one(payload)
         assert event.categories == (
-            "user.contact.address.street", "user.job_title", "user.name.first", "user.name.last",
+            "user.contact.address.street",
+            "user.job_title",
+            "user.name.first",
+            "user.name.last",
         )
         assert event.subject.links == ()
 
@@ -140,10 +167,14 @@ class TestSalesforceMapping:
 
     @pytest.mark.parametrize(
         ("fields", "categories"),
-        [(["Name.LastName", "LastModifiedDate"], ("user.name.last",)),
-         (["MailingStreet", "OtherCity", "MobilePhone"],
-          ("user.contact.address.city", "user.contact.address.street", "user.contact.phone_number")),
-         (["OwnerId", "LastModifiedDate", "SystemModstamp"], PSEUDONYMOUS)],
+        [
+            (["Name.LastName", "LastModifiedDate"], ("user.name.last",)),
+            (
+                ["MailingStreet", "OtherCity", "MobilePhone"],
+                ("user.contact.address.city", "user.contact.address.street", "user.contact.phone_number"),
+            ),
+            (["OwnerId", "LastModifiedDate", "SystemModstamp"], PSEUDONYMOUS),
+        ],
     )
     def test_update_reads_changed_fields(self, fields: list[str], categories: tuple[str, ...]) -> None:
         payload = with_header("contact_update", changedFields=fields)
@@ -169,16 +200,20 @@ class TestSalesforceMapping:
         event = adapt_one(with_header("contact_update", changedFields=None))
         assert event.categories == EXPECTED["contact_update"][4]
 
-    @pytest.mark.parametrize(("change", "action"), [("GAP_CREATE", "updated"), ("GAP_UNDELETE", "updated"),
-                                                    ("GAP_DELETE", "erased")])
+    @pytest.mark.parametrize(
+        ("change", "action"),
+        [("GAP_CREATE", "updated"), ("GAP_UNDELETE", "updated"), ("GAP_DELETE", "erased")],
+    )
     def test_gap_events(self, change: str, action: str) -> None:
         event = adapt_one(with_header("lead_gap_update", changeType=change))
         assert (event.action, event.native_type) == (action, f"salesforce:Lead.{change}")
         assert event.categories == (PSEUDONYMOUS if action == "updated" else ())
 
     def test_every_table_field_is_a_known_category(self) -> None:
-        payload = {"ChangeEventHeader": load("lead_create")["ChangeEventHeader"],
-                   **{name: "x" for name in FIELDS if name != "Email"}}
+        payload = {
+            "ChangeEventHeader": load("lead_create")["ChangeEventHeader"],
+            **{name: "x" for name in FIELDS if name != "Email"},
+        }
         assert set(adapt_one(payload).categories) == set(FIELDS.values()) - {"user.contact.email"}
 
     def test_merged_records_get_one_event_each_without_link(self) -> None:
@@ -215,13 +250,19 @@ class TestSalesforceMapping:
         assert ADDRESS not in event.event_id
 
     def test_cometd_envelope_is_unwrapped(self) -> None:
-        wrapped = {"schema": "Jx8Hz9ElkIUaBf-heF1ShA", "payload": load("lead_create"),
-                   "event": {"replayId": 4711}}
+        wrapped = {
+            "schema": "Jx8Hz9ElkIUaBf-heF1ShA",
+            "payload": load("lead_create"),
+            "event": {"replayId": 4711},
+        }
         assert adapt_one(wrapped) == adapt_one(load("lead_create"))
 
     def test_array_of_events(self) -> None:
-        batch = [load("lead_create"), with_header("lead_create", entityName="Account"),
-                 load("contact_delete")]
+        batch = [
+            load("lead_create"),
+            with_header("lead_create", entityName="Account"),
+            load("contact_delete"),
+        ]
         assert [e.action for e in adapt_salesforce(batch, HASHER)] == ["collected", "erased"]
 
 
@@ -232,15 +273,16 @@ BAD_PAYLOADS: dict[str, tuple[Any, str]] = {
     "no change type": (with_header("lead_create", changeType=None), "changeType is missing"),
     "unknown change type": (with_header("lead_create", changeType="SNAPSHOT"), "unknown changeType"),
     "change type address": (with_header("lead_create", changeType=ADDRESS), "unknown changeType"),
-    "overflow": (with_header("lead_gap_update", changeType="GAP_OVERFLOW"),
-                 "gap overflow: re-synchronise"),
+    "overflow": (with_header("lead_gap_update", changeType="GAP_OVERFLOW"), "gap overflow: re-synchronise"),
     "no record ids": (with_header("lead_create", recordIds=None), "recordIds is missing"),
     "empty record ids": (with_header("lead_create", recordIds=[]), "recordIds is missing"),
     "wildcard": (with_header("lead_create", recordIds=["00Q*"]), "wildcard: re-synchronise"),
     "record id address": (with_header("lead_create", recordIds=[ADDRESS]), "not a Salesforce id"),
     "no time": (with_header("lead_create", commitTimestamp=None), "commitTimestamp is missing"),
-    "time seconds": (with_header("lead_create", commitTimestamp=1772791800),
-                     "commitTimestamp is outside the accepted window (2000-01-01"),
+    "time seconds": (
+        with_header("lead_create", commitTimestamp=1772791800),
+        "commitTimestamp is outside the accepted window (2000-01-01",
+    ),
     "time string": (with_header("lead_create", commitTimestamp="soon"), "not an integer"),
     "key number": (with_header("lead_create", transactionKey=7), "transactionKey"),
     "sequence bool": (with_header("lead_create", sequenceNumber=True), "sequenceNumber"),
@@ -273,8 +315,16 @@ class TestSalesforceErrors:
         assert caught.value.reason.startswith("event [1]: gap overflow: re-synchronise")
 
 
-HEADER_FIELDS = ["entityName", "recordIds", "changeType", "changedFields", "nulledFields",
-                 "transactionKey", "sequenceNumber", "commitTimestamp"]
+HEADER_FIELDS = [
+    "entityName",
+    "recordIds",
+    "changeType",
+    "changedFields",
+    "nulledFields",
+    "transactionKey",
+    "sequenceNumber",
+    "commitTimestamp",
+]
 BODY_FIELDS = ["Email", "FirstName", "Name", "MailingAddress", "ConvertedContactId", "ChangeEventHeader"]
 
 

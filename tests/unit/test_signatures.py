@@ -25,24 +25,45 @@ from lineage.api.signatures import (
 from lineage.errors import LineageError
 
 SECRET = b"client-secret-0f1e2d3c"
-BODY = (b'[{"eventId":1834511902,"subscriptionType":"contact.creation","objectId":90512,'
-        b'"occurredAt":1772791800123}]')
+BODY = (
+    b'[{"eventId":1834511902,"subscriptionType":"contact.creation","objectId":90512,'
+    b'"occurredAt":1772791800123}]'
+)
 URI = "https://hooks.example.com/webhooks/hubspot"
 NOW_MS = 1_772_791_800_000
 TIMESTAMP = str(NOW_MS - 1_000)
 
 
-def hubspot_vector(secret: bytes = SECRET, method: str = "POST", uri: str = URI,
-                   body: bytes = BODY, timestamp: str = TIMESTAMP) -> str:
+def hubspot_vector(
+    secret: bytes = SECRET,
+    method: str = "POST",
+    uri: str = URI,
+    body: bytes = BODY,
+    timestamp: str = TIMESTAMP,
+) -> str:
     message = method.encode() + uri.encode() + body + timestamp.encode()
     return base64.b64encode(hmac.new(secret, message, hashlib.sha256).digest()).decode()
 
 
-def verify_hubspot(signature: str | None = None, *, body: bytes = BODY, uri: str = URI,
-                   timestamp: str | None = TIMESTAMP, now_ms: int = NOW_MS,
-                   secret: bytes = SECRET, method: str = "POST") -> None:
-    verify_hubspot_v3(secret, method=method, uri=uri, body=body, timestamp=timestamp, now_ms=now_ms,
-                      signature=hubspot_vector() if signature is None else signature)
+def verify_hubspot(
+    signature: str | None = None,
+    *,
+    body: bytes = BODY,
+    uri: str = URI,
+    timestamp: str | None = TIMESTAMP,
+    now_ms: int = NOW_MS,
+    secret: bytes = SECRET,
+    method: str = "POST",
+) -> None:
+    verify_hubspot_v3(
+        secret,
+        method=method,
+        uri=uri,
+        body=body,
+        timestamp=timestamp,
+        now_ms=now_ms,
+        signature=hubspot_vector() if signature is None else signature,
+    )
 
 
 class TestHubSpotV3:
@@ -54,11 +75,13 @@ class TestHubSpotV3:
 
     @pytest.mark.parametrize("change", ["body", "uri", "method", "timestamp", "secret"])
     def test_any_tampered_part_is_refused(self, change: str) -> None:
-        tampered = {"body": {"body": BODY.replace(b"90512", b"90513")},
-                    "uri": {"uri": URI + "?x=1"},
-                    "method": {"method": "PUT"},
-                    "timestamp": {"timestamp": str(NOW_MS - 2_000)},
-                    "secret": {"secret": b"another-secret"}}[change]
+        tampered = {
+            "body": {"body": BODY.replace(b"90512", b"90513")},
+            "uri": {"uri": URI + "?x=1"},
+            "method": {"method": "PUT"},
+            "timestamp": {"timestamp": str(NOW_MS - 2_000)},
+            "secret": {"secret": b"another-secret"},
+        }[change]
         with pytest.raises(SignatureError, match="does not match"):
             verify_hubspot(**tampered)
 
@@ -105,17 +128,23 @@ class TestHubSpotV3:
 
 class TestSignedUri:
     def test_without_public_url_the_request_url_is_used(self) -> None:
-        assert signed_uri("http://127.0.0.1:8080/webhooks/hubspot?a=1") == \
-            "http://127.0.0.1:8080/webhooks/hubspot?a=1"
+        assert (
+            signed_uri("http://127.0.0.1:8080/webhooks/hubspot?a=1")
+            == "http://127.0.0.1:8080/webhooks/hubspot?a=1"
+        )
 
     @pytest.mark.parametrize("public", ["https://hooks.example.com", "https://hooks.example.com/"])
     def test_public_url_replaces_scheme_and_host(self, public: str) -> None:
-        assert signed_uri("http://127.0.0.1:8080/webhooks/hubspot?a=1", public) == \
-            "https://hooks.example.com/webhooks/hubspot?a=1"
+        assert (
+            signed_uri("http://127.0.0.1:8080/webhooks/hubspot?a=1", public)
+            == "https://hooks.example.com/webhooks/hubspot?a=1"
+        )
 
     def test_public_url_with_a_path_prefix(self) -> None:
-        assert signed_uri("http://10.0.0.5/webhooks/hubspot", "https://example.com/lineage") == \
-            "https://example.com/lineage/webhooks/hubspot"
+        assert (
+            signed_uri("http://10.0.0.5/webhooks/hubspot", "https://example.com/lineage")
+            == "https://example.com/lineage/webhooks/hubspot"
+        )
 
 
 GREENHOUSE_BODY = b'{"action":"delete_candidate","payload":{"person":{"id":37031511}}}'
@@ -138,15 +167,23 @@ class TestGreenhouse:
 
     def test_tampered_body_is_refused(self) -> None:
         with pytest.raises(SignatureError, match="does not match"):
-            verify_greenhouse(SECRET, body=GREENHOUSE_BODY.replace(b"3703", b"3704"),
-                              signature=greenhouse_vector())
+            verify_greenhouse(
+                SECRET, body=GREENHOUSE_BODY.replace(b"3703", b"3704"), signature=greenhouse_vector()
+            )
 
     def test_wrong_secret_is_refused(self) -> None:
         with pytest.raises(SignatureError, match="does not match"):
             verify_greenhouse(SECRET, body=GREENHOUSE_BODY, signature=greenhouse_vector(b"other"))
 
-    @pytest.mark.parametrize("header", ["sha1 abc", "sha256", greenhouse_vector().split(" ")[1],
-                                        "sha256=" + greenhouse_vector().split(" ")[1]])
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "sha1 abc",
+            "sha256",
+            greenhouse_vector().split(" ")[1],
+            "sha256=" + greenhouse_vector().split(" ")[1],
+        ],
+    )
     def test_malformed_header_is_refused(self, header: str) -> None:
         with pytest.raises(SignatureError, match="form"):
             verify_greenhouse(SECRET, body=GREENHOUSE_BODY, signature=header)
@@ -169,23 +206,41 @@ TOKEN = b"brevo-shared-secret-9a8b7c"
 
 
 class TestSharedSecret:
-    @pytest.mark.parametrize("header", [f"Bearer {TOKEN.decode()}", f"bearer  {TOKEN.decode()} ",
-                                        basic("lineage", TOKEN.decode()), basic("", TOKEN.decode())])
+    @pytest.mark.parametrize(
+        "header",
+        [
+            f"Bearer {TOKEN.decode()}",
+            f"bearer  {TOKEN.decode()} ",
+            basic("lineage", TOKEN.decode()),
+            basic("", TOKEN.decode()),
+        ],
+    )
     def test_bearer_or_basic_password_passes(self, header: str) -> None:
         verify_shared_secret(TOKEN, authorization=header)
 
-    @pytest.mark.parametrize("header", ["Bearer wrong", f"Bearer {TOKEN.decode()}x", "Bearer ",
-                                        basic(TOKEN.decode(), "wrong"), basic("lineage", "")])
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "Bearer wrong",
+            f"Bearer {TOKEN.decode()}x",
+            "Bearer ",
+            basic(TOKEN.decode(), "wrong"),
+            basic("lineage", ""),
+        ],
+    )
     def test_wrong_secret_is_refused(self, header: str) -> None:
         with pytest.raises(SignatureError, match="does not match"):
             verify_shared_secret(TOKEN, authorization=header)
 
-    @pytest.mark.parametrize("header, reason", [
-        (TOKEN.decode(), "must be"),
-        (f"Token {TOKEN.decode()}", "must be"),
-        ("Basic !!!not-base64", "base64"),
-        ("Basic " + base64.b64encode(TOKEN).decode(), "no password"),
-    ])
+    @pytest.mark.parametrize(
+        "header, reason",
+        [
+            (TOKEN.decode(), "must be"),
+            (f"Token {TOKEN.decode()}", "must be"),
+            ("Basic !!!not-base64", "base64"),
+            ("Basic " + base64.b64encode(TOKEN).decode(), "no password"),
+        ],
+    )
     def test_malformed_header_is_refused(self, header: str, reason: str) -> None:
         with pytest.raises(SignatureError, match=reason):
             verify_shared_secret(TOKEN, authorization=header)

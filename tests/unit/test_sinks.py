@@ -12,8 +12,14 @@ from lineage.settings import AlertSettings
 from streams.sinks import AlertSinks, slack_text
 
 REAL_SLEEP = asyncio.sleep
-ALERT = {"id": "flow-1", "store": "dropbox/recruitment", "chain": ["dropbox"], "country": "US",
-         "reason": "to US under the EU-US Privacy Shield", "count": 2}
+ALERT = {
+    "id": "flow-1",
+    "store": "dropbox/recruitment",
+    "chain": ["dropbox"],
+    "country": "US",
+    "reason": "to US under the EU-US Privacy Shield",
+    "count": 2,
+}
 
 
 def run(sinks: AlertSinks, handler: httpx.MockTransport) -> None:
@@ -37,8 +43,12 @@ class TestAlertSinks:
                 return httpx.Response(503)
             return httpx.Response(200)
 
-        sinks = AlertSinks(AlertSettings(webhook_url="http://alerts.example/in",
-                                         slack_webhook_url=SecretStr("http://hooks.example/T/B/x")))
+        sinks = AlertSinks(
+            AlertSettings(
+                webhook_url="http://alerts.example/in",
+                slack_webhook_url=SecretStr("http://hooks.example/T/B/x"),
+            )
+        )
         run(sinks, httpx.MockTransport(handle))
         slack = [body for url, body in calls if "hooks.example" in url]
         webhook = [body for url, body in calls if "alerts.example" in url]
@@ -54,8 +64,10 @@ class TestAlertSinks:
             attempts.append(1)
             raise httpx.ConnectError("refused")
 
-        run(AlertSinks(AlertSettings(webhook_url="http://alerts.example/in", sink_attempts=3)),
-            httpx.MockTransport(down))
+        run(
+            AlertSinks(AlertSettings(webhook_url="http://alerts.example/in", sink_attempts=3)),
+            httpx.MockTransport(down),
+        )
         assert len(attempts) == 3
 
     def test_nothing_configured(self) -> None:

@@ -21,8 +21,9 @@ class TestMissingTools:
         assert "`mvn` was not found" in message and "apt-get install maven" in message
         assert "LINEAGE_KAFKA_BOOTSTRAP" in message
 
-    def test_resolving_jars_without_maven_says_so(self, monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+    def test_resolving_jars_without_maven_says_so(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
         monkeypatch.setenv("PATH", "/nonexistent")
         settings = StackSettings(cache=tmp_path / "cache")
         with pytest.raises(StackError, match="`mvn` was not found"):

@@ -28,9 +28,15 @@ from streams.topics import Topics
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
 ADAPTERS = build_adapters(parse_catalog(Settings().catalog.read_text()))
 WHEN = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
-LIST_ADDITION = {"id": 771204, "email": "lea.martin@example.fr", "event": "list_addition",
-                 "key": "f3a9c1d07e", "list_id": [42], "date": "2026-03-06 12:05:00",
-                 "ts": 1772795100}
+LIST_ADDITION = {
+    "id": 771204,
+    "email": "lea.martin@example.fr",
+    "event": "list_addition",
+    "key": "f3a9c1d07e",
+    "list_id": [42],
+    "date": "2026-03-06 12:05:00",
+    "ts": 1772795100,
+}
 
 
 def ref() -> SubjectRef:
@@ -66,23 +72,50 @@ class TestBatchRows:
     def test_each_event_kind_goes_to_its_statement(self) -> None:
         common = {"occurred_at": WHEN, "source": "brevo", "subject": ref()}
         events = [
-            CollectionEvent(event_id="e:0000001", action="collected", store="brevo/contacts",
-                            categories=("user.contact.email", "user.name"), **common),
-            ActivityEvent(event_id="e:0000002", action="activity", store="brevo/contacts",
-                          activity=ActivityKind.CLICKED, categories=("user.behavior",), **common),
-            MovementEvent(event_id="e:0000003", action="copied", store="s3://cv",
-                          destination="dropbox/recruitment", categories=("user.content.private",),
-                          **common),
-            ErasureEvent(event_id="e:0000004", action="erased", store="brevo/contacts",
-                         **common | {"occurred_at": WHEN + timedelta(days=1)}),
-            ConsentEvent(event_id="e:0000005", action="consent_withdrawn", store="brevo/contacts",
-                         purpose="marketing.communications.email", **common),
+            CollectionEvent(
+                event_id="e:0000001",
+                action="collected",
+                store="brevo/contacts",
+                categories=("user.contact.email", "user.name"),
+                **common,
+            ),
+            ActivityEvent(
+                event_id="e:0000002",
+                action="activity",
+                store="brevo/contacts",
+                activity=ActivityKind.CLICKED,
+                categories=("user.behavior",),
+                **common,
+            ),
+            MovementEvent(
+                event_id="e:0000003",
+                action="copied",
+                store="s3://cv",
+                destination="dropbox/recruitment",
+                categories=("user.content.private",),
+                **common,
+            ),
+            ErasureEvent(
+                event_id="e:0000004",
+                action="erased",
+                store="brevo/contacts",
+                **common | {"occurred_at": WHEN + timedelta(days=1)},
+            ),
+            ConsentEvent(
+                event_id="e:0000005",
+                action="consent_withdrawn",
+                store="brevo/contacts",
+                purpose="marketing.communications.email",
+                **common,
+            ),
         ]
         rows = rows_for(events)
         assert [(r["store"], r["category"]) for r in rows.holdings] == [
-            ("brevo/contacts", "user.contact.email"), ("brevo/contacts", "user.name"),
+            ("brevo/contacts", "user.contact.email"),
+            ("brevo/contacts", "user.name"),
             ("brevo/contacts", "user.behavior"),
-            ("s3://cv", "user.content.private"), ("dropbox/recruitment", "user.content.private"),
+            ("s3://cv", "user.content.private"),
+            ("dropbox/recruitment", "user.content.private"),
         ]
         assert rows.flows[0]["destination"] == "dropbox/recruitment"
         assert rows.erasures[0]["categories"] == [] and rows.erasures[0]["erasure"] == "erased"
@@ -92,18 +125,30 @@ class TestBatchRows:
         assert queries.MARK_ERASED in [q for q, _ in rows.after_holdings()]
 
     def test_a_collection_from_an_indirect_source_is_not_contact(self) -> None:
-        event = CollectionEvent(event_id="e:0000007", action="collected", occurred_at=WHEN,
-                                source="infogreffe", subject=ref(), store="hubspot/contacts",
-                                categories=("user.contact.email",))
+        event = CollectionEvent(
+            event_id="e:0000007",
+            action="collected",
+            occurred_at=WHEN,
+            source="infogreffe",
+            subject=ref(),
+            store="hubspot/contacts",
+            categories=("user.contact.email",),
+        )
         direct = rows_for([event]).holdings[0]["marks"]
         indirect = rows_for([event], indirect_sources={"infogreffe"}).holdings[0]["marks"]
         assert "contact" in direct and "contact" not in indirect
         assert "collected" in indirect
 
     def test_rows_carry_the_hash_not_the_address(self) -> None:
-        event = CollectionEvent(event_id="e:0000006", action="collected", occurred_at=WHEN,
-                                source="brevo", subject=ref(), store="brevo/contacts",
-                                categories=("user.contact.email",))
+        event = CollectionEvent(
+            event_id="e:0000006",
+            action="collected",
+            occurred_at=WHEN,
+            source="brevo",
+            subject=ref(),
+            store="brevo/contacts",
+            categories=("user.contact.email",),
+        )
         assert "example.fr" not in json.dumps(rows_for([event]).holdings, default=str)
         assert "example.fr" not in encode_event(event).decode()
 
@@ -111,8 +156,7 @@ class TestBatchRows:
 class TestQueries:
     def test_one_uniqueness_constraint_per_label(self) -> None:
         statements = queries.constraint_statements()
-        expected = ("CREATE CONSTRAINT subject_key IF NOT EXISTS "
-                    "FOR (n:Subject) REQUIRE n.key IS UNIQUE")
+        expected = "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE"
         assert expected in statements
         assert len(statements) == 10 and all("IF NOT EXISTS" in s for s in statements)
 
@@ -122,8 +166,9 @@ class TestTopics:
         names = Topics("bench-1")
         assert names.raw("brevo").name == "bench-1.raw.brevo"
         assert names.source_of("bench-1.raw.brevo") == "brevo"
-        assert {"bench-1.raw.brevo", "bench-1.raw.s3", "bench-1.events",
-                "bench-1.deadletter"} <= {t.name for t in names.all()}
+        assert {"bench-1.raw.brevo", "bench-1.raw.s3", "bench-1.events", "bench-1.deadletter"} <= {
+            t.name for t in names.all()
+        }
 
     def test_unknown_source(self) -> None:
         import pytest
@@ -140,4 +185,7 @@ class TestSplitPayloads:
 
     def test_json_lines_keep_bad_lines_for_the_dead_letter_topic(self) -> None:
         assert list(split_payloads(b'{"a": 1}\n\nnot json\n{"b": 2}\n')) == [
-            b'{"a": 1}', b"not json", b'{"b": 2}']
+            b'{"a": 1}',
+            b"not json",
+            b'{"b": 2}',
+        ]

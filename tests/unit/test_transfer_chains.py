@@ -39,8 +39,10 @@ def chain_catalog(depth: int) -> Catalog:
     with no mechanism."""
     lines = ["  - {id: p0, name: P0, country: FR, sub_processors: [p1]}"]
     for i in range(1, depth):
-        lines.append(f"  - {{id: p{i}, name: P{i}, country: US, sub_processors: [p{i + 1}], "
-                     "transfer_mechanism: {kind: sccs, module: 3}}")
+        lines.append(
+            f"  - {{id: p{i}, name: P{i}, country: US, sub_processors: [p{i + 1}], "
+            "transfer_mechanism: {kind: sccs, module: 3}}"
+        )
     lines.append(f"  - {{id: p{depth}, name: P{depth}, country: IN}}")
     return catalog("\n".join(lines) + "\n")
 
@@ -56,8 +58,7 @@ class TestChainsOfAnyDepth:
         assert len(hops) == depth + 1  # the store's own hop, then one per processor below p0
         deepest = hops[tuple(f"p{i}" for i in range(depth + 1))]
         assert deepest.country == "IN" and deepest.verdict.status == HopStatus.UNAPPROVED
-        assert all(h.verdict.status == HopStatus.SAFEGUARDED for h in hops.values()
-                   if h.country == "US")
+        assert all(h.verdict.status == HopStatus.SAFEGUARDED for h in hops.values() if h.country == "US")
 
     def test_deeper_than_the_recursion_limit(self) -> None:
         depth = sys.getrecursionlimit() + 10
@@ -86,7 +87,12 @@ class TestChainsOfAnyDepth:
   - {id: c, name: C, country: FR}
 """
         assert {h.chain for h in catalog_hops(catalog(text), RULES, TODAY)} == {
-            ("p0",), ("p0", "a"), ("p0", "a", "c"), ("p0", "b"), ("p0", "b", "c")}
+            ("p0",),
+            ("p0", "a"),
+            ("p0", "a", "c"),
+            ("p0", "b"),
+            ("p0", "b", "c"),
+        }
 
 
 class TestRecipientsTheCatalogDeclares:
@@ -101,23 +107,28 @@ class TestRecipientsTheCatalogDeclares:
         with pytest.raises(CatalogError, match=r"processors\.0\.sector"):
             catalog("  - {id: p0, name: P0, country: JP, sector: government}\n")
         with pytest.raises(CatalogError, match=r"processors\.0\.transfer_mechanism\.derogation"):
-            catalog("  - {id: p0, name: P0, country: IN, transfer_mechanism: "
-                    "{kind: art49, derogation: legitimate interest}}\n")
+            catalog(
+                "  - {id: p0, name: P0, country: IN, transfer_mechanism: "
+                "{kind: art49, derogation: legitimate interest}}\n"
+            )
 
     def test_an_international_organisation_seated_in_the_eea_is_a_transfer(self) -> None:
-        epo = hops_of(catalog("  - {id: p0, name: EPO, country: DE, international_organisation: EPO,"
-                              " role: controller}\n"))[("p0",)]
+        epo = hops_of(
+            catalog(
+                "  - {id: p0, name: EPO, country: DE, international_organisation: EPO, role: controller}\n"
+            )
+        )[("p0",)]
         assert epo.organisation == "EPO" and epo.verdict.status == HopStatus.ADEQUATE
-        other = hops_of(catalog("  - {id: p0, name: ESA, country: FR, "
-                                "international_organisation: ESA}\n"))
+        other = hops_of(catalog("  - {id: p0, name: ESA, country: FR, international_organisation: ESA}\n"))
         assert [h.verdict.status for h in other.values()] == [HopStatus.UNAPPROVED]
         assert hops_reaching(list(other.values()), country="ESA") == list(other.values())
         with pytest.raises(CatalogError, match="international organisation id"):
             catalog("  - {id: p0, name: X, country: FR, international_organisation: EP}\n")
 
     def test_an_organisation_hop_has_its_own_alert_and_ropa_wording(self) -> None:
-        epo = hops_of(catalog("  - {id: p0, name: EPO, country: DE, international_organisation: "
-                              "EPO}\n"))[("p0",)]
+        epo = hops_of(catalog("  - {id: p0, name: EPO, country: DE, international_organisation: EPO}\n"))[
+            ("p0",)
+        ]
         plain = TransferHop(epo.store, epo.chain, "DE", epo.verdict)
         assert flow_id(epo) != flow_id(plain)
         assert describe_hop(epo).startswith("app/data via p0 -> EPO (DE): adequate")
@@ -126,8 +137,7 @@ class TestRecipientsTheCatalogDeclares:
         consent = "transfer_mechanism: {kind: art49, derogation: explicit_consent}"
         processor = hops_of(catalog(f"  - {{id: p0, name: P0, country: IN, {consent}}}\n"))
         assert processor[("p0",)].verdict.status == HopStatus.UNAPPROVED
-        client = hops_of(catalog(f"  - {{id: p0, name: P0, country: IN, role: controller, "
-                                 f"{consent}}}\n"))
+        client = hops_of(catalog(f"  - {{id: p0, name: P0, country: IN, role: controller, {consent}}}\n"))
         assert client[("p0",)].verdict.status == HopStatus.DEROGATION
 
     def test_the_scc_module_follows_the_hop(self) -> None:
@@ -160,10 +170,14 @@ class TestAlertsAndRopaShowTheVerdicts:
     def test_ropa_flags_a_mismatch_and_a_derogation_in_their_own_words(self) -> None:
         mismatch = catalog(self.MISMATCH)
         (row,) = record_of_processing(mismatch, catalog_hops(mismatch, RULES, TODAY), [], [])
-        assert any(f.startswith("transfer under the wrong SCC module: app/data via p0 -> US: "
-                                "scc_module_mismatch") for f in row.flags)
-        consent = catalog("  - {id: p0, name: P0, country: IN, role: controller, transfer_mechanism:"
-                          " {kind: art49, derogation: public_register}}\n")
+        assert any(
+            f.startswith("transfer under the wrong SCC module: app/data via p0 -> US: scc_module_mismatch")
+            for f in row.flags
+        )
+        consent = catalog(
+            "  - {id: p0, name: P0, country: IN, role: controller, transfer_mechanism:"
+            " {kind: art49, derogation: public_register}}\n"
+        )
         (row,) = record_of_processing(consent, catalog_hops(consent, RULES, TODAY), [], [])
         assert row.transfers[0].startswith("app/data via p0 -> IN: derogation, Art. 49(1)(g)")
         assert any(f.startswith("transfer on an Art. 49 derogation") for f in row.flags)

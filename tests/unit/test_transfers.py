@@ -55,7 +55,16 @@ class TestReferenceData:
     def test_every_entry_is_dated_and_names_its_decision(self) -> None:
         assert all(entry.decision and entry.adopted for entry in RULES.adequacy)
         assert {e.destination for e in RULES.adequacy} >= {
-            "GB", "US", "JP", "KR", "CA", "BR", "CH", "IL", "EPO"}
+            "GB",
+            "US",
+            "JP",
+            "KR",
+            "CA",
+            "BR",
+            "CH",
+            "IL",
+            "EPO",
+        }
         assert all(e.oj for e in RULES.adequacy)
 
     def test_what_sources_did_not_confirm_is_marked_and_shown_never_guessed(self) -> None:
@@ -112,8 +121,7 @@ ADOPTIONS = [
 
 class TestDecisionDates:
     @pytest.mark.parametrize(("country", "before", "first"), ADOPTIONS)
-    def test_adequate_from_the_day_of_adoption_only(self, country: str, before: date,
-                                                    first: date) -> None:
+    def test_adequate_from_the_day_of_adoption_only(self, country: str, before: date, first: date) -> None:
         assert verdict(country, before) == HopStatus.UNAPPROVED
         assert "applies from" in reason(country, before)
         assert verdict(country, first) == HopStatus.ADEQUATE
@@ -122,8 +130,7 @@ class TestDecisionDates:
         assert verdict("GB", date(2031, 12, 27)) == HopStatus.ADEQUATE
         assert verdict("GB", date(2031, 12, 28)) == HopStatus.UNAPPROVED
         assert "expired after 27 Dec 2031" in reason("GB", date(2031, 12, 28))
-        assert verdict("GB", date(2031, 12, 28), kind=MechanismKind.SCCS, module=2) == \
-            HopStatus.SAFEGUARDED
+        assert verdict("GB", date(2031, 12, 28), kind=MechanismKind.SCCS, module=2) == HopStatus.SAFEGUARDED
 
     def test_dpf_from_10_july_2023(self) -> None:
         assert verdict("US", date(2023, 7, 9), **DPF) == HopStatus.UNAPPROVED
@@ -173,8 +180,7 @@ class TestMomentsAtAnOffset:
         # 16 Jul 06:59 in Tokyo is still 15 Jul in Brussels; 15 Jul 18:00 in New York is not
         assert verdict("US", datetime(2020, 7, 16, 6, 59, tzinfo=TOKYO), **PS) == HopStatus.ADEQUATE
         assert verdict("US", datetime(2020, 7, 16, 7, 0, tzinfo=TOKYO), **PS) == HopStatus.UNAPPROVED
-        assert verdict("US", datetime(2020, 7, 15, 18, 0, tzinfo=NEW_YORK), **PS) == \
-            HopStatus.UNAPPROVED
+        assert verdict("US", datetime(2020, 7, 15, 18, 0, tzinfo=NEW_YORK), **PS) == HopStatus.UNAPPROVED
 
     def test_japan_adoption_in_utc_and_in_tokyo(self) -> None:
         assert verdict("JP", datetime(2019, 1, 22, 22, 59, tzinfo=UTC)) == HopStatus.UNAPPROVED
@@ -184,10 +190,8 @@ class TestMomentsAtAnOffset:
         assert verdict("JP", datetime(2019, 1, 23, 8, 0, tzinfo=TOKYO)) == HopStatus.ADEQUATE
 
     def test_dpf_adoption_from_new_york(self) -> None:
-        assert verdict("US", datetime(2023, 7, 9, 17, 59, tzinfo=NEW_YORK), **DPF) == \
-            HopStatus.UNAPPROVED
-        assert verdict("US", datetime(2023, 7, 9, 18, 0, tzinfo=NEW_YORK), **DPF) == \
-            HopStatus.ADEQUATE
+        assert verdict("US", datetime(2023, 7, 9, 17, 59, tzinfo=NEW_YORK), **DPF) == HopStatus.UNAPPROVED
+        assert verdict("US", datetime(2023, 7, 9, 18, 0, tzinfo=NEW_YORK), **DPF) == HopStatus.ADEQUATE
 
     def test_a_naive_moment_is_refused(self) -> None:
         with pytest.raises(ValueError, match="time zone"):
@@ -216,12 +220,21 @@ class TestPartialAdequacy:
             assert verdict(country) == HopStatus.ADEQUATE, country
         assert "commercial organisation" in reason("JP")
 
-    @pytest.mark.parametrize(("country", "sector"), [
-        ("JP", Sector.PUBLIC), ("JP", Sector.ACADEMIC), ("JP", Sector.PRESS),
-        ("CA", Sector.PUBLIC), ("CA", Sector.NON_COMMERCIAL),
-        ("KR", Sector.RELIGIOUS), ("KR", Sector.CREDIT)])
+    @pytest.mark.parametrize(
+        ("country", "sector"),
+        [
+            ("JP", Sector.PUBLIC),
+            ("JP", Sector.ACADEMIC),
+            ("JP", Sector.PRESS),
+            ("CA", Sector.PUBLIC),
+            ("CA", Sector.NON_COMMERCIAL),
+            ("KR", Sector.RELIGIOUS),
+            ("KR", Sector.CREDIT),
+        ],
+    )
     def test_a_recipient_declared_outside_the_scope_needs_another_mechanism(
-            self, country: str, sector: Sector) -> None:
+        self, country: str, sector: Sector
+    ) -> None:
         outside = Recipient(country=country, sector=sector)
         judged = judge_hop(outside, None, RULES, TODAY)
         assert judged.status == HopStatus.UNAPPROVED
@@ -239,8 +252,9 @@ class TestPartialAdequacy:
         assert manual.status == HopStatus.UNAPPROVED and "non-automated" in manual.reason
 
     def test_relying_on_adequacy_outside_its_scope(self) -> None:
-        relied = judge_hop(Recipient("JP", sector=Sector.PUBLIC),
-                           Mechanism(kind=MechanismKind.ADEQUACY), RULES, TODAY)
+        relied = judge_hop(
+            Recipient("JP", sector=Sector.PUBLIC), Mechanism(kind=MechanismKind.ADEQUACY), RULES, TODAY
+        )
         assert relied.reason.startswith("to JP: adequacy relied on, but adequacy decision (EU) 2019/419")
 
 
@@ -249,11 +263,9 @@ class TestArt49:
         assert len(Art49Derogation) == 8
         assert Art49Derogation.EXPLICIT_CONSENT.article == "Art. 49(1)(a)"
         assert Art49Derogation.PUBLIC_REGISTER.article == "Art. 49(1)(g)"
-        assert Art49Derogation.COMPELLING_LEGITIMATE_INTERESTS.article == \
-            "Art. 49(1) second subparagraph"
+        assert Art49Derogation.COMPELLING_LEGITIMATE_INTERESTS.article == "Art. 49(1) second subparagraph"
         for spelt in ("explicit consent", "Explicit-Consent", "49(1)(a)", "Art. 49(1)(a)"):
-            assert Mechanism(kind="art49", derogation=spelt).derogation == \
-                Art49Derogation.EXPLICIT_CONSENT
+            assert Mechanism(kind="art49", derogation=spelt).derogation == Art49Derogation.EXPLICIT_CONSENT
 
     def test_anything_else_is_refused(self) -> None:
         with pytest.raises(ValueError, match="derogation"):
@@ -265,8 +277,10 @@ class TestArt49:
         consent = Mechanism(kind="art49", derogation="explicit_consent")  # type: ignore[arg-type]
         judged = judge_hop(Recipient("IN", role=RecipientRole.CONTROLLER), consent, RULES, TODAY)
         assert judged.status == HopStatus.DEROGATION and judged.approved
-        assert "not a safeguard" in judged.reason and judged.mechanism == \
-            "Art. 49(1)(a) derogation (explicit_consent)"
+        assert (
+            "not a safeguard" in judged.reason
+            and judged.mechanism == "Art. 49(1)(a) derogation (explicit_consent)"
+        )
 
     def test_refused_for_a_standing_processor_relationship(self) -> None:
         consent = Mechanism(kind="art49", derogation="explicit_consent")  # type: ignore[arg-type]
@@ -277,21 +291,26 @@ class TestArt49:
 
 
 class TestSccModules:
-    @pytest.mark.parametrize(("role", "onward", "module"), [
-        (RecipientRole.PROCESSOR, False, 2), (RecipientRole.PROCESSOR, True, 3),
-        (RecipientRole.CONTROLLER, False, 1), (RecipientRole.CONTROLLER, True, 4)])
-    def test_each_relationship_has_its_module(self, role: RecipientRole, onward: bool,
-                                              module: int) -> None:
+    @pytest.mark.parametrize(
+        ("role", "onward", "module"),
+        [
+            (RecipientRole.PROCESSOR, False, 2),
+            (RecipientRole.PROCESSOR, True, 3),
+            (RecipientRole.CONTROLLER, False, 1),
+            (RecipientRole.CONTROLLER, True, 4),
+        ],
+    )
+    def test_each_relationship_has_its_module(self, role: RecipientRole, onward: bool, module: int) -> None:
         recipient = Recipient("IN", role=role, onward=onward)
         for signed in range(1, 5):
-            judged = judge_hop(recipient, Mechanism(kind=MechanismKind.SCCS, module=signed),
-                               RULES, TODAY)
+            judged = judge_hop(recipient, Mechanism(kind=MechanismKind.SCCS, module=signed), RULES, TODAY)
             expected = HopStatus.SAFEGUARDED if signed == module else HopStatus.SCC_MODULE_MISMATCH
             assert judged.status == expected, (role, onward, signed)
 
     def test_a_mismatch_is_not_approved_and_says_which_module_applies(self) -> None:
-        judged = judge_hop(Recipient("IN", onward=True), Mechanism(kind=MechanismKind.SCCS, module=2),
-                           RULES, TODAY)
+        judged = judge_hop(
+            Recipient("IN", onward=True), Mechanism(kind=MechanismKind.SCCS, module=2), RULES, TODAY
+        )
         assert not judged.approved
         assert "module 3 of Decision (EU) 2021/914 applies" in judged.reason
         assert "controller to processor" in judged.reason
@@ -310,8 +329,12 @@ INDIA = Recipient("IN")
 
 
 def sccs(on: date, recipient: Recipient = INDIA, **declared: object) -> tuple[HopStatus, str]:
-    judged = judge_hop(recipient, Mechanism(kind=MechanismKind.SCCS, **declared),  # type: ignore[arg-type]
-                       RULES, on)
+    judged = judge_hop(
+        recipient,
+        Mechanism(kind=MechanismKind.SCCS, **declared),  # type: ignore[arg-type]
+        RULES,
+        on,
+    )
     return judged.status, judged.reason
 
 
@@ -324,8 +347,10 @@ class TestSccsOfTheRepealedDecisions:
     def test_old_controller_to_processor_clauses_cover_until_the_transition_ends(self) -> None:
         status, why = sccs(OLD_END - timedelta(days=1), **self.C2P)
         assert status == HopStatus.SAFEGUARDED
-        assert "Decision 2010/87/EU, repealed: a contract signed before 27 Sep 2021 covers " \
-               "transfers until 27 Dec 2022 (Decision (EU) 2021/914 Art. 4)" in why
+        assert (
+            "Decision 2010/87/EU, repealed: a contract signed before 27 Sep 2021 covers "
+            "transfers until 27 Dec 2022 (Decision (EU) 2021/914 Art. 4)" in why
+        )
 
     def test_and_not_from_the_27_december_2022(self) -> None:
         status, why = sccs(OLD_END, **self.C2P)
@@ -338,8 +363,10 @@ class TestSccsOfTheRepealedDecisions:
         status, why = sccs(date(2021, 10, 1), decision="2010/87/EU", signed=OLD_REPEAL)
         assert status == HopStatus.UNAPPROVED
         assert "2010/87/EU could be used for new contracts only before 27 Sep 2021" in why
-        assert sccs(date(2021, 10, 1), decision="2010/87/EU",
-                    signed=OLD_REPEAL - timedelta(days=1))[0] == HopStatus.SAFEGUARDED
+        assert (
+            sccs(date(2021, 10, 1), decision="2010/87/EU", signed=OLD_REPEAL - timedelta(days=1))[0]
+            == HopStatus.SAFEGUARDED
+        )
 
     def test_2021_clauses_signed_before_they_applied_must_cite_the_old_decision(self) -> None:
         status, why = sccs(TODAY, module=2, signed=SCC_2021 - timedelta(days=1))
@@ -352,8 +379,10 @@ class TestSccsOfTheRepealedDecisions:
         assert sccs(SCC_2021 - timedelta(days=1), module=2)[0] == HopStatus.UNAPPROVED
         assert sccs(SCC_2021, module=2)[0] == HopStatus.SAFEGUARDED
         status, why = sccs(date(2024, 3, 1), module=2, signed=date(2024, 3, 2))
-        assert (status, why) == (HopStatus.UNAPPROVED, "to IN under SCCs module 2: signed on "
-                                 "2024-03-02, not yet in place on 2024-03-01")
+        assert (status, why) == (
+            HopStatus.UNAPPROVED,
+            "to IN under SCCs module 2: signed on 2024-03-02, not yet in place on 2024-03-01",
+        )
 
     def test_controller_to_controller_sets_i_and_ii(self) -> None:
         controller = Recipient("IN", role=RecipientRole.CONTROLLER)
@@ -370,22 +399,27 @@ class TestSccsOfTheRepealedDecisions:
         status, why = sccs(date(2022, 6, 1), module=3, **self.C2P)
         assert (status, "Decision 2010/87/EU has no module 3" in why) == (HopStatus.UNAPPROVED, True)
 
-    @pytest.mark.parametrize(("declared", "message"), [
-        ({"decision": "2010/87/EU"}, "need the date they were signed"),
-        ({"decision": "2002/16/EC", "module": 2}, "unknown SCC decision"),
-        ({"kind": MechanismKind.BCRS, "signed": date(2020, 1, 1)}, "are for SCCs"),
-    ])
-    def test_declarations_that_cannot_be_judged_are_refused(self, declared: dict[str, object],
-                                                            message: str) -> None:
+    @pytest.mark.parametrize(
+        ("declared", "message"),
+        [
+            ({"decision": "2010/87/EU"}, "need the date they were signed"),
+            ({"decision": "2002/16/EC", "module": 2}, "unknown SCC decision"),
+            ({"kind": MechanismKind.BCRS, "signed": date(2020, 1, 1)}, "are for SCCs"),
+        ],
+    )
+    def test_declarations_that_cannot_be_judged_are_refused(
+        self, declared: dict[str, object], message: str
+    ) -> None:
         with pytest.raises(ValueError, match=message):
             Mechanism(**{"kind": MechanismKind.SCCS, **declared})  # type: ignore[arg-type]
 
     def test_spellings_of_a_decision_are_one(self) -> None:
         for spelling in ("2010/87", "2010/87/EU", " 2010/87/eu "):
-            assert Mechanism(kind=MechanismKind.SCCS, decision=spelling,
-                             signed=date(2020, 1, 1)).decision == "2010/87/EU"
-        assert Mechanism(kind=MechanismKind.SCCS, module=2, decision="(EU) 2021/914").decision \
-            == "2021/914"
+            assert (
+                Mechanism(kind=MechanismKind.SCCS, decision=spelling, signed=date(2020, 1, 1)).decision
+                == "2010/87/EU"
+            )
+        assert Mechanism(kind=MechanismKind.SCCS, module=2, decision="(EU) 2021/914").decision == "2021/914"
 
 
 @pytest.fixture(scope="module")
@@ -427,8 +461,11 @@ class TestTransfersCommand:
         assert result.exit_code == 1
         hops = json.loads(result.stdout)["hops"]
         assert {(h["store"], h["country"]) for h in hops} == {
-            ("brevo/contacts", "IN"), ("brevo/transactional", "IN"),
-            ("gmail/mailboxes", "US"), ("dropbox/recruitment", "US")}
+            ("brevo/contacts", "IN"),
+            ("brevo/transactional", "IN"),
+            ("gmail/mailboxes", "US"),
+            ("dropbox/recruitment", "US"),
+        }
         assert all(h["status"] == "unapproved" and h["reason"] for h in hops)
 
     def test_an_audit_before_schrems_ii_names_the_privacy_shield(self) -> None:

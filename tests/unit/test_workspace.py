@@ -26,8 +26,12 @@ PERSON = "lea.martin@example.fr"
 
 
 def settings(token: str | None = TOKEN) -> Settings:
-    return Settings(kafka=KafkaSettings(bootstrap="127.0.0.1:9"), neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
-                    subject_key="unit-test-subject-key", api=ApiSettings(query_token=token))
+    return Settings(
+        kafka=KafkaSettings(bootstrap="127.0.0.1:9"),
+        neo4j=Neo4jSettings(uri="bolt://127.0.0.1:9"),
+        subject_key="unit-test-subject-key",
+        api=ApiSettings(query_token=token),
+    )
 
 
 def browse(steps: Callable[[httpx.AsyncClient], Awaitable[Any]], token: str | None = TOKEN) -> Any:
@@ -109,8 +113,13 @@ class TestLogin:
             assert "frame-ancestors 'none'" in down.headers["content-security-policy"]
             out = await client.post("/ui/logout", data={"csrf": csrf})
             again = await client.get("/ui/person")
-            return {"before": before.status_code, "no_csrf": no_csrf.status_code,
-                    "down": down.status_code, "out": out.status_code, "again": again.status_code}
+            return {
+                "before": before.status_code,
+                "no_csrf": no_csrf.status_code,
+                "down": down.status_code,
+                "out": out.status_code,
+                "again": again.status_code,
+            }
 
         assert browse(steps) == {"before": 303, "no_csrf": 403, "down": 503, "out": 303, "again": 303}
 
