@@ -4,13 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test unit lint fuzz bench bench-graph chaos stack-up stack-down install clean
+.PHONY: demo test unit lint fuzz bench bench-graph chaos stack-up stack-down install clean chromium
 
 demo: install .env            ## stack + worker + demo feed + report
 	$(BIN)/lineage demo
 
-test: install .env            ## unit tests, then integration tests on real Kafka and Neo4j
+test: install .env chromium   ## unit tests, then integration tests on real Kafka and Neo4j
 	$(BIN)/python -m pytest
+
+# The workspace's browser tests drive Debian's Chromium (Playwright downloads no browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 
 unit: install                 ## the fast tests only (no servers)
 	$(BIN)/python -m pytest -m "not integration"
