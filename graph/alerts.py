@@ -9,12 +9,31 @@ from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 from graph import queries
 from graph.reader import plain
 
+_PER_HIT = ("at", "subject", "event_id")
+
+
+def folded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hits as UPSERT_ALERTS takes them: one row per alert, with its first and last time
+    and the people it concerns. A batch names the same few flows for a thousand people; one row
+    per hit upserted the same alert a thousand times (twice a batch: both stages raise them)."""
+    alerts: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        alert = alerts.get(row["id"])
+        if alert is None:
+            alert = alerts[row["id"]] = {"first_at": row["at"], "last_at": row["at"], "subjects": set()}
+        alert.update({k: v for k, v in row.items() if k not in _PER_HIT})  # the last hit's words
+        alert["first_at"] = min(alert["first_at"], row["at"])
+        alert["last_at"] = max(alert["last_at"], row["at"])
+        if row.get("subject") is not None:
+            alert["subjects"].add(row["subject"])
+    return [alert | {"subjects": sorted(alert["subjects"])} for alert in alerts.values()]
+
 
 async def upsert_alerts(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Write the hits; returns the alerts that are new or reopened (to announce), once each."""
     if not rows:
         return []
-    result = await tx.run(queries.UPSERT_ALERTS, rows=rows)
+    result = await tx.run(queries.UPSERT_ALERTS, rows=folded(rows))
     return [plain(r.data()) async for r in result if r["announce"]]
 
 
@@ -65,7 +84,7 @@ def replace_alerts(
     )
     if not rows:
         return []
-    records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=rows, database_=database)
+    records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=folded(rows), database_=database)
     subjects: dict[str, list[str]] = {}
     for row in rows:
         subjects.setdefault(str(row["id"]), []).append(str(row["subject"]))

@@ -670,25 +670,30 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
 # One Alert per unapproved flow (store, processor chain, country). Its count is the number of
 # distinct subjects it CONCERNS, computed when read (never stored, so it cannot drift), and a
 # replay changes nothing. A closed alert whose flow is seen
-# unapproved again reopens; an acknowledged one stays acknowledged.
+# unapproved again reopens; an acknowledged one stays acknowledged. Rows come one per alert
+# (graph.alerts.folded: first and last time, the identifiers of the people it concerns).
 
 UPSERT_ALERTS = """
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
+WITH row, datetime({epochMillis: row.first_at}) AS first_at,
+     datetime({epochMillis: row.last_at}) AS last_at
 MERGE (a:Alert {id: row.id})
   ON CREATE SET a.status = 'new', a.severity = row.severity, a.kind = row.kind,
-                a.first_seen = at, a.last_seen = at, a.store = row.store, a.chain = row.chain,
-                a.country = row.country
+                a.first_seen = first_at, a.last_seen = last_at, a.store = row.store,
+                a.chain = row.chain, a.country = row.country
 SET a.reason = row.reason, a.mechanism = row.mechanism,
-    a.first_seen = CASE WHEN at < a.first_seen THEN at ELSE a.first_seen END,
-    a.last_seen = CASE WHEN at > a.last_seen THEN at ELSE a.last_seen END,
+    a.first_seen = CASE WHEN first_at < a.first_seen THEN first_at ELSE a.first_seen END,
+    a.last_seen = CASE WHEN last_at > a.last_seen THEN last_at ELSE a.last_seen END,
     a.status = CASE WHEN a.status = 'closed' THEN 'reopened' ELSE a.status END
 WITH a, row
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 MERGE (a)-[:ON_STORE]->(st)
 WITH a, row
-OPTIONAL MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | MERGE (a)-[:CONCERNS]->(s))
+CALL (a, row) {
+  UNWIND row.subjects AS key
+  MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
+  MERGE (a)-[:CONCERNS]->(s)
+}
 WITH DISTINCT a
 WITH a, a.status IN ['new', 'reopened'] AS announce
 SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from graph import queries
-from graph.alerts import alert_subjects
+from graph.alerts import alert_subjects, folded
 from graph.connection import open_driver
 from lineage.settings import Settings
 
@@ -40,7 +40,7 @@ class TestUpsertAlerts:
             records, _, _ = driver.execute_query(
                 queries.UPSERT_ALERTS,
                 database_=database,
-                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)],
+                rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
             (announced,) = [r.data() for r in records]
             assert announced["count"] == 3 and announced["announce"] is True
@@ -50,7 +50,7 @@ class TestUpsertAlerts:
             records, _, _ = driver.execute_query(
                 queries.UPSERT_ALERTS,
                 database_=database,
-                rows=[hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)],
+                rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
             assert [(r["count"], r["announce"]) for r in records] == [(3, False)]
 
