@@ -10,6 +10,7 @@ Version 1 of the schema. A change that old consumers cannot read bumps ``schema_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -173,6 +174,20 @@ class ActivityEvent(_EventBase):
     activity: ActivityKind
 
 
+def _clean_destination(value: str) -> str:
+    """A destination names a store, never a person (movements and store-level flows alike)."""
+    if problem := personal_data_problem(value):
+        raise ValueError(f"{problem}; this field must not carry personal data")
+    return value
+
+
+def _check_route(store: str, destination: str, categories: Sequence[str], what: str) -> None:
+    if destination == store:
+        raise ValueError("destination must differ from store")
+    if not categories:
+        raise ValueError(f"{what} must name the data categories it moves")
+
+
 class MovementEvent(_EventBase):
     """Data left ``store`` for ``destination``: copied to another store of ours, or transferred
     (disclosed) to another recipient. Either way the origin keeps what it had."""
@@ -180,19 +195,11 @@ class MovementEvent(_EventBase):
     action: Literal["copied", "transferred"]
     destination: Identifier
 
-    @field_validator("destination")
-    @classmethod
-    def _no_personal_data_in_destination(cls, value: str) -> str:
-        if problem := personal_data_problem(value):
-            raise ValueError(f"{problem}; this field must not carry personal data")
-        return value
+    _no_personal_data_in_destination = field_validator("destination")(_clean_destination)
 
     @model_validator(mode="after")
     def _moves_somewhere(self) -> MovementEvent:
-        if self.destination == self.store:
-            raise ValueError("destination must differ from store")
-        if not self.categories:
-            raise ValueError("a movement must name the data categories it moves")
+        _check_route(self.store, self.destination, self.categories, "a movement")
         return self
 
 
@@ -208,19 +215,11 @@ class StoreFlowEvent(_EventFields):
     action: Literal["flowed"]
     destination: Identifier
 
-    @field_validator("destination")
-    @classmethod
-    def _no_personal_data_in_destination(cls, value: str) -> str:
-        if problem := personal_data_problem(value):
-            raise ValueError(f"{problem}; this field must not carry personal data")
-        return value
+    _no_personal_data_in_destination = field_validator("destination")(_clean_destination)
 
     @model_validator(mode="after")
     def _flows_somewhere(self) -> StoreFlowEvent:
-        if self.destination == self.store:
-            raise ValueError("destination must differ from store")
-        if not self.categories:
-            raise ValueError("a flow must name the data categories it moves")
+        _check_route(self.store, self.destination, self.categories, "a flow")
         return self
 
 
