@@ -114,11 +114,12 @@ def normalise(
 
 def received_time(headers: Any, timestamp: float | None) -> datetime | None:
     """When lineage got the payload: the receiver's header, else the raw record's own time."""
-    for name, value in headers or ():
+    pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+    for name, value in pairs:
         if name == RECEIVED_AT_HEADER:
-            try:
+            try:  # any header a producer sent: a bad one means "unknown", never a crash
                 return datetime.fromtimestamp(int(value) / 1000, UTC)
-            except (ValueError, OverflowError, OSError):
+            except (TypeError, ValueError, OverflowError, OSError):
                 break
     if timestamp:
         try:

@@ -193,6 +193,11 @@ class TestReceivedTime:
         assert received_time([], 1_780_000_000.5) == datetime.fromtimestamp(1_780_000_000.5, UTC)
         assert received_time([(RECEIVED_AT_HEADER, b"garbage")], None) is None
 
+    def test_a_header_without_a_value_or_headers_as_a_mapping_never_raise(self) -> None:
+        assert received_time([(RECEIVED_AT_HEADER, None)], None) is None
+        mapping = {RECEIVED_AT_HEADER: b"1780000000000"}
+        assert received_time(mapping, None) == datetime.fromtimestamp(1_780_000_000, UTC)
+
 
 class TestRecordStageIsolation:
     def test_one_event_that_breaks_the_writer_is_dead_lettered_alone(self) -> None:
