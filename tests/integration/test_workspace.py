@@ -120,6 +120,23 @@ class Pages:
         self.tab.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
 
+    def wait_until(self, expression: str, timeout: float = 30.0) -> None:
+        """Poll ``expression`` until it is truthy.
+
+        Not ``wait_for_function``: once its first check fails, Playwright re-evaluates the
+        predicate with ``eval`` inside the page, which the workspace's CSP (``script-src 'self'``)
+        rightly refuses. ``evaluate`` goes through the DevTools protocol, outside the CSP.
+        """
+        from playwright.sync_api import Error
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(Error):  # the page may still be navigating
+                if self.tab.evaluate(expression):
+                    return
+            assert time.monotonic() < deadline, f"never true: {expression}"
+            time.sleep(0.1)
+
     def log_in(self) -> None:
         self.go("/ui/login").fill("input[name=token]", TOKEN)
         self.tab.click("button[type=submit]")
@@ -151,7 +168,7 @@ def test_a_dpo_works_through_the_workspace(
     # A person: looked up by a POST, the graph shows their stores, the identifier is nowhere.
     tab.fill("input[name=identifier]", LEA)
     tab.click("form[action='/ui/person'] button[type=submit]")
-    tab.wait_for_function("window.lineageGraph !== undefined")
+    pages.wait_until("window.lineageGraph !== undefined")
     stores = tab.evaluate("window.lineageGraph.nodes('[kind = \"store\"]').map(n => n.data('label'))")
     assert sorted(stores) == STORES
     kinds = set(tab.evaluate("window.lineageGraph.nodes().map(n => n.data('kind'))"))
