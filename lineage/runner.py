@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lineage.errors import LineageError
 from lineage.settings import Settings, settings_env
-from streams.monitor import consumer_lag, group_is_stable
+from streams.monitor import LagProbe, group_is_stable
 from streams.topics import Topics
 
 
@@ -67,13 +67,15 @@ class WorkerProcess:
         names = Topics(self.settings.topic_namespace)
         topics = [t.name for t in names.all_raw()] + [names.canonical.name]
 
-        def caught_up() -> bool:
-            lag = consumer_lag(self.settings.kafka, self.settings.app_id, topics)
-            if on_progress:
-                on_progress(lag)
-            return lag == 0
+        with LagProbe(self.settings.kafka, self.settings.app_id) as probe:
 
-        self._wait(caught_up, timeout, "catch up")
+            def caught_up() -> bool:
+                lag = probe.lag(topics)
+                if on_progress:
+                    on_progress(lag)
+                return lag == 0
+
+            self._wait(caught_up, timeout, "catch up")
 
     def stop(self, timeout: float = 30.0) -> None:
         if self._proc is None or self._proc.poll() is not None:

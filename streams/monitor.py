@@ -13,32 +13,76 @@ from streams.kafka_config import KafkaTarget, kafka_python_config
 from streams.topics import Topics
 
 
-def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
-    """Messages in ``topic_names`` the group has not committed yet (0: caught up)."""
-    admin = KafkaAdminClient(client_id="lineage-monitor", **kafka_python_config(kafka))
-    consumer = KafkaConsumer(**kafka_python_config(kafka), enable_auto_commit=False)
-    try:
-        partitions = [
-            TopicPartition(name, p)
-            for name in topic_names
-            for p in sorted(consumer.partitions_for_topic(name) or ())
-        ]
-        ends = consumer.end_offsets(partitions)
-        committed = admin.list_group_offsets({group: None}).get(group, {})
+class LagProbe:
+    """A consumer group's lag, asked of the broker as often as needed over one pair of clients.
+
+    Each new client bootstraps and fetches metadata: polled four times a second while the bench
+    or a test waits for the worker, opening a pair per question cost Kafka more CPU than the
+    pipeline's own traffic (and the waiting process as much), on the cores the worker needs. A
+    question that fails drops the clients, so the next one starts afresh (a restarted broker).
+    """
+
+    def __init__(self, kafka: KafkaTarget, group: str) -> None:
+        self._kafka = kafka
+        self._group = group
+        self._clients: tuple[KafkaAdminClient, KafkaConsumer] | None = None
+
+    def lag(self, topic_names: list[str]) -> int:
+        """Messages in ``topic_names`` the group has not committed yet (0: caught up)."""
+        admin, consumer = self._open()
+        try:
+            partitions = [
+                TopicPartition(name, p)
+                for name in topic_names
+                for p in sorted(consumer.partitions_for_topic(name) or ())
+            ]
+            ends = consumer.end_offsets(partitions)
+            committed = admin.list_group_offsets({self._group: None}).get(self._group, {})
+        except Exception:
+            self.close()
+            raise
         return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)
-    finally:
-        consumer.close()
-        admin.close()
+
+    def _open(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
+        if self._clients is None:
+            config = kafka_python_config(self._kafka)
+            admin = KafkaAdminClient(client_id="lineage-monitor", **config)
+            try:
+                self._clients = admin, KafkaConsumer(**config, enable_auto_commit=False)
+            except Exception:
+                admin.close()
+                raise
+        return self._clients
+
+    def close(self) -> None:
+        if self._clients is not None:
+            admin, consumer = self._clients
+            self._clients = None
+            consumer.close()
+            admin.close()
+
+    def __enter__(self) -> LagProbe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def consumer_lag(kafka: KafkaTarget, group: str, topic_names: list[str]) -> int:
+    """Messages in ``topic_names`` the group has not committed yet (0: caught up), asked once."""
+    with LagProbe(kafka, group) as probe:
+        return probe.lag(topic_names)
 
 
 def lag_by_stage(kafka: KafkaTarget, group: str, names: Topics) -> dict[str, int]:
     """The group's lag per worker stage: normalise (every raw topic), record (the canonical
     topic). Read from the broker, like :func:`consumer_lag`: the lag of the whole group, the
     same figure whichever worker reports it."""
-    return {
-        "normalise": consumer_lag(kafka, group, [t.name for t in names.all_raw()]),
-        "record": consumer_lag(kafka, group, [names.canonical.name]),
-    }
+    with LagProbe(kafka, group) as probe:
+        return {
+            "normalise": probe.lag([t.name for t in names.all_raw()]),
+            "record": probe.lag([names.canonical.name]),
+        }
 
 
 def read_dead_letters(
