@@ -12,7 +12,7 @@ from graph.reader import plain
 _PER_HIT = ("at", "subject", "event_id")
 
 
-def folded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def folded(rows: list[dict[str, Any]], link_subjects: bool = True) -> list[dict[str, Any]]:
     """The hits as UPSERT_ALERTS takes them: one row per alert, with its first and last time
     and the people it concerns. A batch names the same few flows for a thousand people; one row
     per hit upserted the same alert a thousand times (twice a batch: both stages raise them)."""
@@ -26,14 +26,20 @@ def folded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         alert["last_at"] = max(alert["last_at"], row["at"])
         if row.get("subject") is not None:
             alert["subjects"].add(row["subject"])
-    return [alert | {"subjects": sorted(alert["subjects"])} for alert in alerts.values()]
+    return [
+        alert | {"subjects": sorted(alert["subjects"]), "link": link_subjects} for alert in alerts.values()
+    ]
 
 
-async def upsert_alerts(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Write the hits; returns the alerts that are new or reopened (to announce), once each."""
+async def upsert_alerts(
+    tx: AsyncManagedTransaction, rows: list[dict[str, Any]], link_subjects: bool = True
+) -> list[dict[str, Any]]:
+    """Write the hits; returns the alerts that are new or reopened (to announce), once each.
+    Without ``link_subjects`` the alerts are written but not yet tied to their people (see
+    ``queries.UPSERT_ALERTS``): the early announcement, which must not wait for the graph."""
     if not rows:
         return []
-    result = await tx.run(queries.UPSERT_ALERTS, rows=folded(rows))
+    result = await tx.run(queries.UPSERT_ALERTS, rows=folded(rows, link_subjects))
     return [plain(r.data()) async for r in result if r["announce"]]
 
 

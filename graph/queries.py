@@ -672,6 +672,9 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
 # replay changes nothing. A closed alert whose flow is seen
 # unapproved again reopens; an acknowledged one stays acknowledged. Rows come one per alert
 # (graph.alerts.folded: first and last time, the identifiers of the people it concerns).
+# A row's ``link`` false (the normalise stage's early upsert) leaves the CONCERNS links to the
+# record stage: linking locks each Subject, which the record stage's running transaction holds,
+# and the early alert would wait for it. Its count is then at least the people of its rows.
 
 UPSERT_ALERTS = """
 UNWIND $rows AS row
@@ -690,17 +693,17 @@ MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 MERGE (a)-[:ON_STORE]->(st)
 WITH a, row
 CALL (a, row) {
-  UNWIND row.subjects AS key
+  UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
   MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
   MERGE (a)-[:CONCERNS]->(s)
 }
-WITH DISTINCT a
-WITH a, a.status IN ['new', 'reopened'] AS announce
+WITH a, row, COUNT { (a)-[:CONCERNS]->() } AS linked
+WITH a, linked, row, a.status IN ['new', 'reopened'] AS announce
 SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END
 RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
        a.country AS country,
        a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity,
-       COUNT { (a)-[:CONCERNS]->() } AS count,
+       CASE WHEN linked < size(row.subjects) THEN size(row.subjects) ELSE linked END AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
 """
 

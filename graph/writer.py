@@ -51,7 +51,11 @@ class BatchRows:
         for a fraction of Neo4j's work. Each row says when the statement must return the
         holding's expiry inputs (``refresh``): ``always`` when a sighting set a moment its rule
         runs from, ``if_first`` when only a new holding or a new first sighting can change its
-        expiry, ``no`` when a store-wide moment of the batch refreshes it anyway."""
+        expiry, ``no`` when a store-wide moment of the batch refreshes it anyway.
+
+        The rows come sorted by store: a new holding's IN_STORE link locks the store's
+        relationships until commit, and two transactions (two workers) taking two stores in
+        opposite orders deadlocked, each retry a second's back-off. In one order, one waits."""
         wide = {(r["subject"], r["store"]) for r in self.clocks}
         folded: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in self.holdings:
@@ -66,7 +70,7 @@ class BatchRows:
                 _fold_sighting(folded[key], row, always)
             else:
                 folded[key] = _first_sighting(row, always, "no" if key[:2] in wide else "if_first")
-        return [_finish(row) for row in folded.values()]
+        return [_finish(folded[key]) for key in sorted(folded, key=lambda k: (k[1], k[0], k[2]))]
 
     def wide_targets(self) -> list[dict[str, Any]]:
         """Every holding of a (person, store) where the batch set a store-wide moment (a click
@@ -78,16 +82,21 @@ class BatchRows:
 
     def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Store-wide moments first: the holding write reads them to return expiry inputs."""
-        return [(queries.MARK_STORE_CLOCKS, self.clocks)] if self.clocks else []
+        return [(queries.MARK_STORE_CLOCKS, _by_store(self.clocks))] if self.clocks else []
 
     def after_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         # After the holdings: an erasure in the same batch must find the holding it erases.
         pairs = [
-            (queries.MERGE_FLOWS, self.flows),
+            (queries.MERGE_FLOWS, _by_store(self.flows)),
             (queries.MARK_ERASED, self.erasures),
             (queries.MARK_CONSENT_WITHDRAWN, self.consents),
         ]
         return [(q, rows) for q, rows in pairs if rows]
+
+
+def _by_store(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in the order every transaction takes the stores' locks (see ``holding_writes``)."""
+    return sorted(rows, key=lambda r: (r["store"], r.get("destination") or "", r["subject"] or ""))
 
 
 def _first_sighting(row: dict[str, Any], always: bool, refresh: str) -> dict[str, Any]:
@@ -227,13 +236,15 @@ class GraphWriter:
         async with self._driver.session(database=self._database) as session:
             await session.execute_write(_write_batch, groups, rows, policy)
 
-    async def upsert_alerts(self, hits: Sequence[AlertHit]) -> list[dict[str, Any]]:
+    async def upsert_alerts(
+        self, hits: Sequence[AlertHit], link_subjects: bool = True
+    ) -> list[dict[str, Any]]:
         """Record alert hits; returns the alerts that are new or reopened, to announce."""
         if not hits:
             return []
         rows = [hit.row() for hit in hits]
         async with self._driver.session(database=self._database) as session:
-            return await session.execute_write(upsert_alerts, rows)
+            return await session.execute_write(upsert_alerts, rows, link_subjects)
 
 
 async def _write_batch(

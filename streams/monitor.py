@@ -45,10 +45,10 @@ class LagProbe:
 
     def _open(self) -> tuple[KafkaAdminClient, KafkaConsumer]:
         if self._clients is None:
-            config = kafka_python_config(self._kafka)
-            admin = KafkaAdminClient(client_id="lineage-monitor", **config)
+            admin = KafkaAdminClient(client_id="lineage-monitor", **kafka_python_config(self._kafka))
             try:
-                self._clients = admin, KafkaConsumer(**config, enable_auto_commit=False)
+                consumer = KafkaConsumer(**kafka_python_config(self._kafka), enable_auto_commit=False)
+                self._clients = admin, consumer
             except Exception:
                 admin.close()
                 raise

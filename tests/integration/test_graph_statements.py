@@ -4,6 +4,7 @@ cannot force it."""
 from __future__ import annotations
 
 import pytest
+from neo4j import Query
 
 from graph import queries
 from graph.alerts import alert_subjects, folded
@@ -53,6 +54,39 @@ class TestUpsertAlerts:
                 rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
             assert [(r["count"], r["announce"]) for r in records] == [(3, False)]
+
+    def test_an_early_upsert_announces_without_waiting_for_a_transaction_holding_its_people(
+        self, pipeline: Settings
+    ) -> None:
+        keys = ["d" * 32, "e" * 32]
+        hits = [hit(k, 1_780_000_000_000) | {"id": "flow-early"} for k in keys]
+        with open_driver(pipeline) as driver:
+            database = pipeline.neo4j.database
+            driver.execute_query(
+                queries.ATTACH_IDENTIFIERS,
+                database_=database,
+                rows=[{"winner": k, "identifiers": [k]} for k in keys],
+            )
+            # The record stage's transaction: it holds its people's locks until it commits.
+            with driver.session(database=database) as record_stage:
+                held = record_stage.begin_transaction()
+                held.run(
+                    "UNWIND $keys AS k MATCH (:Identifier {key: k})-[:IDENTIFIES]->(s) SET s.held = true",
+                    keys=keys,
+                ).consume()
+                with driver.session(database=database) as normalise_stage:
+                    # A transaction timeout, not a wall clock: waiting for the lock would fail it.
+                    early = Query(queries.UPSERT_ALERTS, timeout=5.0)
+                    records = list(normalise_stage.run(early, rows=folded(hits, link_subjects=False)))
+                held.rollback()
+            (announced,) = [r.data() for r in records]
+            assert (announced["count"], announced["announce"]) == (2, True)
+            assert alert_subjects(driver, database, "flow-early") == []
+
+            # The record stage's upsert, once the events are stored, ties the people to it.
+            records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, database_=database, rows=folded(hits))
+            assert [(r["count"], r["announce"]) for r in records] == [(2, False)]
+            assert alert_subjects(driver, database, "flow-early") == keys
 
 
 def _event(
