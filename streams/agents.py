@@ -50,6 +50,7 @@ EARLY_ALERT_TIMEOUT_S = 2.0
 EARLY_ALERT_PAUSE_S = 15.0
 YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
 RETRY_MAX_S = 30.0
+RECORD_DEFER_MAX_S = 2.0
 
 
 def _receipts(batch: Sequence[faust.EventT]) -> Iterator[datetime | None]:
@@ -69,6 +70,7 @@ def register_agents(
     sinks = AlertSinks(settings.alerts)
     names = Topics(settings.topic_namespace)
     canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
+    raw_backlog = Backlog()
 
     def dead(letter: DeadLetter) -> Outgoing:
         log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
@@ -87,6 +89,7 @@ def register_agents(
         early = EarlyAlerts(GraphWriter(driver, settings.neo4j.database))
         try:
             async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
+                raw_backlog.saw(len(batch) == NORMALISE_BATCH)
                 started = time.perf_counter()
                 outgoing: list[Outgoing] = []
                 events: list[DataMovementEvent] = []
@@ -125,6 +128,7 @@ def register_agents(
         writer = GraphWriter(driver, settings.neo4j.database)
         try:
             async for batch in stream.noack_take(RECORD_BATCH, within=RECORD_WINDOW_S):  # type: ignore[attr-defined]
+                await raw_backlog.defer()
                 started = time.perf_counter()
                 events: list[DataMovementEvent] = []
                 letters: list[DeadLetter] = []
@@ -249,6 +253,31 @@ async def _retrying(
         except Exception as exc:
             log.error("alerts of a batch not recorded: %s", _refusal(exc))
             return []
+
+
+class Backlog:
+    """Whether the normalise stage is behind its raw topics, so the record stage gives way.
+
+    Alerts leave from the normalise stage; one worker's event loop, and the machine's cores,
+    are shared with the record stage, whose graph writes then put seconds in front of every
+    alert under a burst. While the normalise stage takes full batches (payloads waiting), the
+    record stage waits before each batch, up to :data:`RECORD_DEFER_MAX_S`: it slows, never
+    stops, and its queue is the canonical topic, durable, which it drains once the burst is over.
+    """
+
+    def __init__(self) -> None:
+        self._behind = asyncio.Event()
+
+    def saw(self, full_batch: bool) -> None:
+        if full_batch:
+            self._behind.set()
+        else:
+            self._behind.clear()
+
+    async def defer(self) -> None:
+        deadline = time.monotonic() + RECORD_DEFER_MAX_S
+        while self._behind.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
 
 class EarlyAlerts:

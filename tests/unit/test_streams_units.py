@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from graph import queries
 from graph.writer import rows_for
@@ -19,9 +23,11 @@ from lineage.domain.events import (
     SubjectRef,
     encode_event,
 )
+from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.settings import Settings
 from lineage.sources import build_adapters
+from streams import agents
 from streams.processing import DeadLetter, decode_canonical, normalise
 from streams.topics import Topics
 
@@ -151,6 +157,49 @@ class TestBatchRows:
         )
         assert "example.fr" not in json.dumps(rows_for([event]).holdings, default=str)
         assert "example.fr" not in encode_event(event).decode()
+
+    def test_rows_reach_neo4j_in_store_order(self) -> None:
+        """Every transaction takes the stores' locks in one order: two workers' batches wait for
+        each other instead of deadlocking (see BatchRows.holding_writes)."""
+        stores = ["s3://cv", "brevo/contacts", "dropbox/recruitment", "brevo/contacts"]
+        events = [
+            MovementEvent(
+                event_id=f"e:00000{n}",
+                action="copied",
+                occurred_at=WHEN,
+                source="s3",
+                subject=SubjectRef(type=SubjectType.JOB_APPLICANT, key=f"{9 - n}" * 32),
+                store=store,
+                destination="hubspot/contacts" if n % 2 else "brevo/contacts",
+                categories=("user.content.private",),
+            )
+            for n, store in enumerate(stores)
+        ]
+        rows = rows_for(events)
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        written = [(w["store"], w["subject"]) for w in rows.holding_writes(policy)]
+        assert written == sorted(written) and len(written) == 8
+        (_, flows), *_ = rows.after_holdings()
+        assert [(f["store"], f["destination"]) for f in flows] == sorted(
+            (f["store"], f["destination"]) for f in rows.flows
+        )
+
+
+class TestRecordGivesWay:
+    def test_the_record_stage_waits_while_the_normalise_stage_is_behind_but_never_for_long(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(agents, "RECORD_DEFER_MAX_S", 0.3)
+        backlog = agents.Backlog()
+
+        async def deferred(full_batch: bool) -> float:
+            backlog.saw(full_batch)
+            started = time.monotonic()
+            await backlog.defer()
+            return time.monotonic() - started
+
+        assert asyncio.run(deferred(False)) < 0.05
+        assert 0.3 <= asyncio.run(deferred(True)) < 1.0
 
 
 class TestQueries:
