@@ -15,7 +15,11 @@ _PER_HIT = ("at", "subject", "event_id")
 def folded(rows: list[dict[str, Any]], link_subjects: bool = True) -> list[dict[str, Any]]:
     """The hits as UPSERT_ALERTS takes them: one row per alert, with its first and last time
     and the people it concerns. A batch names the same few flows for a thousand people; one row
-    per hit upserted the same alert a thousand times (twice a batch: both stages raise them)."""
+    per hit upserted the same alert a thousand times (twice a batch: both stages raise them).
+    Sorted by store, then alert: both stages upsert the same alerts at once, and a new alert
+    links to its store as the record stage's holdings do; in two orders they deadlocked, the
+    loser retried after about a second, an alert late by as much (p99). Store order is the
+    order the record stage takes them in (graph.writer.BatchRows.holding_writes)."""
     alerts: dict[str, dict[str, Any]] = {}
     for row in rows:
         alert = alerts.get(row["id"])
@@ -27,7 +31,8 @@ def folded(rows: list[dict[str, Any]], link_subjects: bool = True) -> list[dict[
         if row.get("subject") is not None:
             alert["subjects"].add(row["subject"])
     return [
-        alert | {"subjects": sorted(alert["subjects"]), "link": link_subjects} for alert in alerts.values()
+        alerts[id_] | {"subjects": sorted(alerts[id_]["subjects"]), "link": link_subjects}
+        for id_ in sorted(alerts, key=lambda i: (alerts[i]["store"], i))
     ]
 
 
@@ -35,8 +40,13 @@ async def upsert_alerts(
     tx: AsyncManagedTransaction, rows: list[dict[str, Any]], link_subjects: bool = True
 ) -> list[dict[str, Any]]:
     """Write the hits; returns the alerts that are new or reopened (to announce), once each.
-    Without ``link_subjects`` the alerts are written but not yet tied to their people (see
-    ``queries.UPSERT_ALERTS``): the early announcement, which must not wait for the graph."""
+    Without ``link_subjects``, the early announcement, which must not wait for the graph:
+    alerts raised already are left alone (``queries.RAISED_ALERTS``) and the others written
+    without being tied to their people yet (``queries.UPSERT_ALERTS``)."""
+    if not link_subjects and rows:
+        ids = sorted({row["id"] for row in rows})
+        raised = {r["id"] async for r in await tx.run(queries.RAISED_ALERTS, ids=ids)}
+        rows = [row for row in rows if row["id"] not in raised]
     if not rows:
         return []
     result = await tx.run(queries.UPSERT_ALERTS, rows=folded(rows, link_subjects))

@@ -707,6 +707,15 @@ RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
        a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
 """
 
+# The alerts of a batch that are raised already: the early upsert leaves them to the record
+# stage. Reading takes no lock; upserting an open alert would, and the record stage's upsert of
+# the same alert, linking its people, holds it: waiting for it, or deadlocking with it, made
+# the early path late by a second (p99, lineage bench-alerts).
+RAISED_ALERTS = """
+MATCH (a:Alert) WHERE a.id IN $ids AND a.status IN ['open', 'acknowledged']
+RETURN a.id AS id
+"""
+
 # At worker start: the flows the current catalog leaves unapproved, for data already held.
 HELD_SUBJECTS_IN_STORE = """
 UNWIND $stores AS sid

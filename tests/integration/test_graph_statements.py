@@ -3,12 +3,14 @@ cannot force it."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from neo4j import Query
+from neo4j import AsyncManagedTransaction, Query, unit_of_work
 
 from graph import queries
-from graph.alerts import alert_subjects, folded
-from graph.connection import open_driver
+from graph.alerts import alert_subjects, folded, upsert_alerts
+from graph.connection import open_async_driver, open_driver
 from lineage.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -87,6 +89,27 @@ class TestUpsertAlerts:
             records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, database_=database, rows=folded(hits))
             assert [(r["count"], r["announce"]) for r in records] == [(2, False)]
             assert alert_subjects(driver, database, "flow-early") == keys
+
+            # Raised already: the next early pass leaves it alone, even while it is locked.
+            with driver.session(database=database) as record_stage:
+                held = record_stage.begin_transaction()
+                held.run("MATCH (a:Alert {id: 'flow-early'}) SET a.held = true").consume()
+                assert asyncio.run(_early_upsert(pipeline, hits)) == []
+                held.rollback()
+
+
+@unit_of_work(timeout=5.0)  # waiting for a lock would fail it
+async def _early(tx: AsyncManagedTransaction, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return await upsert_alerts(tx, rows, link_subjects=False)
+
+
+async def _early_upsert(settings: Settings, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    driver = open_async_driver(settings)
+    try:
+        async with driver.session(database=settings.neo4j.database) as session:
+            return await session.execute_write(_early, rows)
+    finally:
+        await driver.close()
 
 
 def _event(

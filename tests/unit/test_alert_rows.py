@@ -38,3 +38,8 @@ class TestFolded:
     def test_the_last_hit_words_the_alert(self) -> None:
         (row,) = folded([hit("a", "k1", 1, "old reason"), hit("a", "k1", 2, "new reason")])
         assert row["reason"] == "new reason"
+
+    def test_alerts_come_in_one_order_whatever_the_batch(self) -> None:
+        """Both stages upsert the same alerts at once: in one order they wait, never deadlock."""
+        hits = [hit("c", "k1", 1), hit("a", "k1", 2), hit("b", "k2", 3)]
+        assert [r["id"] for r in folded(hits)] == [r["id"] for r in folded(hits[::-1])] == ["a", "b", "c"]
