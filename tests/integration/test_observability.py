@@ -7,12 +7,7 @@ The OpenLineage event is built and sent by the openlineage-python client itself 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +20,14 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from prometheus_client.parser import text_string_to_metric_families
 
 from lineage.domain.catalog import parse_catalog
-from lineage.runner import WorkerProcess, settings_env
+from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.sources import build_adapters
 from streams.monitor import read_dead_letters
 from streams.processing import normalise
 from streams.topics import Topics
+from tests.integration.serve import free_port, lineage_serve
 from tests.integration.test_pipeline import GOOD, brevo
-from tests.integration.test_workspace import _free_port
 
 pytestmark = pytest.mark.integration
 
@@ -40,35 +35,11 @@ BREVO_TOKEN, OPENLINEAGE_KEY, QUERY_TOKEN = "brevo-obs-3e1f", "ol-api-key-8c2d",
 BROKEN = brevo("teleported", "lea.martin@example.fr", 1772795100)  # JSON, authentic, unadaptable
 
 
-@contextlib.contextmanager
-def lineage_serve(settings: Settings, log: Path) -> Iterator[str]:
-    """``lineage serve`` on loopback with the Brevo, OpenLineage and query secrets set."""
-    port = _free_port()
-    env = settings_env(settings) | {
-        "LINEAGE_API_HOST": "127.0.0.1",
-        "LINEAGE_API_PORT": str(port),
-        "LINEAGE_API_BREVO_TOKEN": BREVO_TOKEN,
-        "LINEAGE_API_OPENLINEAGE_TOKEN": OPENLINEAGE_KEY,
-        "LINEAGE_API_QUERY_TOKEN": QUERY_TOKEN,
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "lineage", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log.read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                assert time.monotonic() < deadline, "lineage serve did not start"
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+SECRETS = {
+    "LINEAGE_API_BREVO_TOKEN": BREVO_TOKEN,
+    "LINEAGE_API_OPENLINEAGE_TOKEN": OPENLINEAGE_KEY,
+    "LINEAGE_API_QUERY_TOKEN": QUERY_TOKEN,
+}
 
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -128,11 +99,11 @@ def expected_events(settings: Settings, hasher: Any, payloads: list[bytes]) -> i
 def test_metrics_count_what_the_pipeline_did_and_an_openlineage_run_becomes_an_alerted_flow(
     pipeline: Settings, hasher: Any, tmp_path: Path
 ) -> None:
-    worker_port = _free_port()
+    worker_port = free_port()
     settings = pipeline.model_copy(update={"worker_metrics_port": worker_port})
     brevo_events = expected_events(settings, hasher, GOOD[:2])
     with (
-        lineage_serve(settings, tmp_path / "serve.log") as url,
+        lineage_serve(settings, tmp_path / "serve.log", SECRETS) as url,
         WorkerProcess(settings, tmp_path / "worker.log").start() as worker,
     ):
         bearer = {"Authorization": f"Bearer {BREVO_TOKEN}"}

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from lineage.runner import settings_env
 from lineage.settings import Settings
 from tests.integration.feed import publish, run_worker
+from tests.integration.serve import lineage_serve
 from tests.integration.test_erasure import BOB, CANDIDATE, STORES, load_people
 from tests.integration.test_identity import HUBSPOT_DELETED, LEA
 
@@ -34,40 +31,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "workspace"
 IDENTIFIERS = (LEA, BOB, f"greenhouse:{CANDIDATE}", "90512")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def lineage_serve(settings: Settings, log: Path) -> Iterator[str]:
-    """``lineage serve`` as an operator starts it, on loopback; yields its base URL."""
-    port = _free_port()
-    env = settings_env(settings) | {
-        "LINEAGE_API_HOST": "127.0.0.1",
-        "LINEAGE_API_PORT": str(port),
-        "LINEAGE_API_QUERY_TOKEN": TOKEN,
-        "LINEAGE_API_INSECURE_SESSION_COOKIE": "true",
-    }
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "lineage", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log.read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{url}/ui/login", timeout=2).status_code == 200:
-                        break
-                assert time.monotonic() < deadline, "lineage serve did not start"
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+SERVE_ENV = {"LINEAGE_API_QUERY_TOKEN": TOKEN, "LINEAGE_API_INSECURE_SESSION_COOKIE": "true"}
 
 
 @pytest.fixture
@@ -79,7 +43,7 @@ def loaded(pipeline: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture
 def served(loaded: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "serve.log"
-    with lineage_serve(loaded, log) as url:
+    with lineage_serve(loaded, log, SERVE_ENV) as url:
         yield url, log
 
 
