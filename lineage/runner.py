@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lineage.errors import LineageError
 from lineage.settings import Settings, settings_env
+from streams.agents import STAGES
 from streams.monitor import LagProbe, group_is_stable
 from streams.topics import Topics
 
@@ -40,7 +41,7 @@ class WorkerProcess:
         """Start and wait until its consumer group is stable (it owns its partitions)."""
         self.launch()
         self._wait(
-            lambda: group_is_stable(self.settings.kafka, self.settings.app_id),
+            lambda: group_is_stable(self.settings.kafka, self.settings.app_id, len(STAGES)),
             ready_timeout,
             "join its consumer group",
         )

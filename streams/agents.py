@@ -1,10 +1,13 @@
-"""The two agents: raw -> canonical (normalise) and canonical -> graph (record).
+"""The worker's stages, raw -> canonical (normalise) and canonical -> graph (record), and the
+delivery of alerts to the user's sinks.
 
-Both read with ``noack_take`` and ack each message only once its outcome is durable: the
-canonical events or dead letter acknowledged by the broker, or the batch committed in Neo4j.
-Concurrency is 1 per agent: with more, faust may commit the offset of a later message while an
-earlier one is still in flight, and a crash would skip it. Nothing raised in a loop body: faust
-acks a message whose processing raised, so every failure becomes a dead letter or a retry.
+Each stage reads its topics in batches (:mod:`streams.batches`) and commits a batch's offsets
+only once its outcome is durable: the canonical events or dead letters acknowledged by the
+broker, or the batch committed in Neo4j. One batch at a time per stage: committing a later
+batch while an earlier one is still in flight would skip it after a crash. Nothing in a stage
+raises: every failure becomes a dead letter or a retry, and a stage that fails anyway starts
+again from its last commit. faust runs the process: the stages as its tasks, alert delivery as
+its agent, the checks as its timers, start and stop.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from typing import Any
 
 import faust
 import httpx
-from aiokafka.errors import KafkaError
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
@@ -32,7 +34,8 @@ from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
-from streams.app import LineageTopics
+from streams.batches import BatchConsumer, Record, origin, timestamp_s
+from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.sinks import AlertSinks, alert_record
 from streams.topics import Topics
@@ -51,117 +54,47 @@ EARLY_ALERT_PAUSE_S = 15.0
 YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
 RETRY_MAX_S = 30.0
 RECORD_DEFER_MAX_S = 2.0
+RESTART_S = 5.0
+# Each stage is one member of the worker group: a worker is in the group once all of them are.
+STAGES = ("normalise", "record")
 
 
-def _receipts(batch: Sequence[faust.EventT]) -> Iterator[datetime | None]:
+def _received(record: Record) -> datetime | None:
+    return received_time(record.headers, timestamp_s(record))
+
+
+def _receipts(batch: Sequence[Record]) -> Iterator[datetime | None]:
     """When each message of a batch arrived (lazily: read only if the batch raised alerts)."""
-    return (received_time(e.message.headers, e.message.timestamp) for e in batch)
+    return (_received(record) for record in batch)
 
 
-def _origin(event: faust.EventT) -> dict[str, Any]:
-    msg = event.message
-    return {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
-
-
-def register_agents(
-    app: faust.App, lineage_topics: LineageTopics, settings: Settings, live: LiveCatalog
-) -> None:
-    hasher = SubjectHasher(settings.require_subject_key())
+def register_agents(app: faust.App, settings: Settings, live: LiveCatalog) -> None:
+    """The stages as faust tasks, alert delivery as a faust agent, the catalog and clock
+    checks as faust timers."""
+    stages = Stages(settings, live)
+    for name, run in stages.all().items():
+        app.task(_supervised(name, run))
     sinks = AlertSinks(settings.alerts)
-    names = Topics(settings.topic_namespace)
-    canonical, dead_letter = lineage_topics.canonical, lineage_topics.dead_letter
-    raw_backlog = Backlog()
+    alerts = app.topic(
+        Topics(settings.topic_namespace).alerts.name, key_serializer="raw", value_serializer="raw"
+    )
 
-    def dead(letter: DeadLetter) -> Outgoing:
-        log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
-        metrics.dead_letter(letter.source, letter.stage)
-        return dead_letter, letter.source.encode(), letter.to_json()
-
-    def alerted(alerts: Sequence[dict[str, Any]]) -> list[Outgoing]:
-        return [(lineage_topics.alerts, a["id"].encode(), alert_record(a)) for a in alerts]
-
-    async def announce(alerts: Sequence[dict[str, Any]]) -> None:
-        await _deliver(alerted(alerts))
-
-    @app.agent(lineage_topics.raw, concurrency=1)
-    async def normalise_raw(stream: faust.StreamT) -> None:
-        driver = open_async_driver(settings)
-        early = EarlyAlerts(GraphWriter(driver, settings.neo4j.database))
-        try:
-            async for batch in stream.noack_take(NORMALISE_BATCH, within=BATCH_WINDOW_S):  # type: ignore[attr-defined]
-                raw_backlog.saw(len(batch) == NORMALISE_BATCH)
-                started = time.perf_counter()
-                outgoing: list[Outgoing] = []
-                events: list[DataMovementEvent] = []
-                for event in batch:
-                    source = names.source_of(event.message.topic)
-                    received = received_time(event.message.headers, event.message.timestamp)
-                    outcome = normalise(source, event.value, live.adapters, hasher, _origin(event), received)
-                    if isinstance(outcome, DeadLetter):
-                        outgoing.append(dead(outcome))
-                        continue
-                    events += outcome
-                    outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
-                adapted = time.perf_counter()
-                announced = await early.announce(_alert_hits(events, live))
-                early_done = time.perf_counter()
-                await _deliver(alerted(announced) + outgoing)  # acked by the broker (acks=all)
-                for event in batch:
-                    await stream.ack(event)
-                metrics.payloads_read(names.source_of(e.message.topic) for e in batch)
-                metrics.batch_done("normalise", len(batch), started, produced=len(events))
-                metrics.alerts_published("normalise", len(announced), _receipts(batch))
-                log.debug(
-                    "normalised %d payloads into %d messages: %.3fs adapt, %.3fs alerts, %.3fs delivery",
-                    len(batch),
-                    len(outgoing),
-                    adapted - started,
-                    early_done - adapted,
-                    time.perf_counter() - early_done,
-                )
-        finally:
-            await driver.close()
-
-    @app.agent(lineage_topics.canonical, concurrency=1)
-    async def record_canonical(stream: faust.StreamT) -> None:
-        driver = open_async_driver(settings)
-        writer = GraphWriter(driver, settings.neo4j.database)
-        try:
-            async for batch in stream.noack_take(RECORD_BATCH, within=RECORD_WINDOW_S):  # type: ignore[attr-defined]
-                await raw_backlog.defer()
-                started = time.perf_counter()
-                events: list[DataMovementEvent] = []
-                letters: list[DeadLetter] = []
-                for number, event in enumerate(batch, start=1):
-                    outcome = decode_canonical(event.value, _origin(event))
-                    if isinstance(outcome, DeadLetter):
-                        letters.append(outcome)
-                    else:
-                        events.append(outcome)
-                    if number % YIELD_EVERY == 0:
-                        await asyncio.sleep(0)  # let the normalise agent's alerts through
-                decoded = time.perf_counter()
-                letters += await _store(writer, events, live)
-                refused = {letter.payload for letter in letters}
-                stored = [e for e in events if encode_event(e) not in refused] if letters else events
-                announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
-                await _deliver([dead(letter) for letter in letters] + alerted(announced))
-                for event in batch:
-                    await stream.ack(event)
-                metrics.batch_done("record", len(batch), started, stored=len(stored))
-                metrics.alerts_published("record", len(announced), _receipts(batch))
-                log.debug(
-                    "stored %d events: %.3fs decode, %.3fs Neo4j",
-                    len(events),
-                    decoded - started,
-                    time.perf_counter() - decoded,
-                )
-        finally:
-            await driver.close()
+    @app.agent(alerts, concurrency=1)
+    async def deliver_alerts(stream: faust.StreamT) -> None:
+        """Post each alert record to the configured sinks; never holds up the lineage stream.
+        A faust agent: alerts are few, and faust's per-message cost does not matter here."""
+        async with httpx.AsyncClient() as client:
+            async for record in stream:
+                if not sinks.configured:
+                    continue
+                try:
+                    await sinks.deliver(client, json.loads(record))
+                except Exception as exc:  # one bad record or sink must not stop the others
+                    log.error("alert not delivered to the sinks: %s", type(exc).__name__)
 
     @app.timer(settings.catalog_check_s)
     async def follow_catalog() -> None:
-        """Applies a changed catalog to the graph, then lets the agents judge with it."""
+        """Applies a changed catalog to the graph, then lets the stages judge with it."""
         current = live.catalog
         changed = live.changed()
         if changed is None:
@@ -173,7 +106,7 @@ def register_agents(
             live.revert(current)
             return
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path, len(announced))
-        await announce(announced)
+        await stages.announce(announced)
 
     @app.timer(settings.retention_check_s)
     async def clock_checks() -> None:
@@ -183,19 +116,160 @@ def register_agents(
         except Exception as exc:
             log.warning("scheduled checks skipped (%s); retrying at the next run", type(exc).__name__)
             return
-        await announce(announced)
+        await stages.announce(announced)
 
-    @app.agent(lineage_topics.alerts, concurrency=1)
-    async def deliver_alerts(stream: faust.StreamT) -> None:
-        """Post each alert record to the configured sinks; never holds up the lineage stream."""
-        async with httpx.AsyncClient() as client:
-            async for record in stream:
-                if not sinks.configured:
+
+def _supervised(stage: str, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A stage that fails all the same starts again after a pause, from its last commit: the
+    worker never stops over one stage's bug, and the batch it was on is read again."""
+
+    async def supervise() -> None:
+        while True:
+            try:
+                await run()
+            except Exception as exc:
+                log.error("%s stage failed (%s); restarting in %.0fs", stage, type(exc).__name__, RESTART_S)
+                await asyncio.sleep(RESTART_S)
+
+    supervise.__name__ = supervise.__qualname__ = f"{stage}_stage"
+    return supervise
+
+
+class Stages:
+    """The worker's two stages and what they share: the live catalog, one producer, and
+    the flag by which the record stage gives way to the normalise stage."""
+
+    def __init__(self, settings: Settings, live: LiveCatalog) -> None:
+        self._settings = settings
+        self._live = live
+        self._names = Topics(settings.topic_namespace)
+        self._hasher = SubjectHasher(settings.require_subject_key())
+        self._outbox = Outbox(settings)
+        self._backlog = Backlog()
+        self._running = 0
+
+    def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        runs = {"normalise": self.normalise, "record": self.record}
+        return {stage: runs[stage] for stage in STAGES}
+
+    async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
+        await self._outbox.deliver(self._alerted(alerts))
+
+    def _alerted(self, alerts: Sequence[dict[str, Any]]) -> list[Outgoing]:
+        return [(self._names.alerts.name, a["id"].encode(), alert_record(a)) for a in alerts]
+
+    def _dead(self, letter: DeadLetter) -> Outgoing:
+        log.warning("dead letter from %s at %s: %s", letter.source, letter.stage, letter.reason)
+        metrics.dead_letter(letter.source, letter.stage)
+        return self._names.dead_letter.name, letter.source.encode(), letter.to_json()
+
+    async def _consume(
+        self,
+        topics: Sequence[str],
+        stage: str,
+        size: int,
+        window_s: float,
+        handle: Callable[[list[Record]], Awaitable[None]],
+    ) -> None:
+        """Batches of ``topics`` through ``handle``, each committed once ``handle`` returns."""
+        consumer = BatchConsumer(self._settings, topics, stage)
+        self._running += 1
+        try:
+            await consumer.start()
+            while True:
+                batch = await consumer.take(size, window_s)
+                await handle(batch)
+                await consumer.commit(batch)
+        finally:
+            await consumer.stop()
+            self._running -= 1
+            if not self._running:
+                await self._outbox.stop()
+
+    async def normalise(self) -> None:
+        driver = open_async_driver(self._settings)
+        early = EarlyAlerts(GraphWriter(driver, self._settings.neo4j.database), self.announce)
+        names, live, canonical = self._names, self._live, self._names.canonical.name
+
+        async def handle(batch: list[Record]) -> None:
+            self._backlog.saw(len(batch) == NORMALISE_BATCH)
+            started = time.perf_counter()
+            outgoing: list[Outgoing] = []
+            events: list[DataMovementEvent] = []
+            for record in batch:
+                source = names.source_of(record.topic)
+                outcome = normalise(
+                    source,
+                    record.value or b"",
+                    live.adapters,
+                    self._hasher,
+                    origin(record),
+                    _received(record),
+                )
+                if isinstance(outcome, DeadLetter):
+                    outgoing.append(self._dead(outcome))
                     continue
-                try:
-                    await sinks.deliver(client, json.loads(record))
-                except Exception as exc:  # one bad record or sink must not stop the others
-                    log.error("alert not delivered to the sinks: %s", type(exc).__name__)
+                events += outcome
+                outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
+            adapted = time.perf_counter()
+            announced = await early.announce(_alert_hits(events, live))
+            early_done = time.perf_counter()
+            await self._outbox.deliver(self._alerted(announced) + outgoing)  # acked by the broker
+            metrics.payloads_read(names.source_of(record.topic) for record in batch)
+            metrics.batch_done("normalise", len(batch), started, produced=len(events))
+            metrics.alerts_published("normalise", len(announced), _receipts(batch))
+            log.debug(
+                "normalised %d payloads into %d messages: %.3fs adapt, %.3fs alerts, %.3fs delivery",
+                len(batch),
+                len(outgoing),
+                adapted - started,
+                early_done - adapted,
+                time.perf_counter() - early_done,
+            )
+
+        try:
+            raw = [spec.name for spec in names.all_raw()]
+            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, handle)
+        finally:
+            await driver.close()
+
+    async def record(self) -> None:
+        driver = open_async_driver(self._settings)
+        writer = GraphWriter(driver, self._settings.neo4j.database)
+        live = self._live
+
+        async def handle(batch: list[Record]) -> None:
+            await self._backlog.defer()
+            started = time.perf_counter()
+            events: list[DataMovementEvent] = []
+            letters: list[DeadLetter] = []
+            for number, record in enumerate(batch, start=1):
+                outcome = decode_canonical(record.value or b"", origin(record))
+                if isinstance(outcome, DeadLetter):
+                    letters.append(outcome)
+                else:
+                    events.append(outcome)
+                if number % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the normalise stage's alerts through
+            decoded = time.perf_counter()
+            letters += await _store(writer, events, live)
+            refused = {letter.payload for letter in letters}
+            stored = [e for e in events if encode_event(e) not in refused] if letters else events
+            announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
+            await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
+            metrics.batch_done("record", len(batch), started, stored=len(stored))
+            metrics.alerts_published("record", len(announced), _receipts(batch))
+            log.debug(
+                "stored %d events: %.3fs decode, %.3fs Neo4j",
+                len(events),
+                decoded - started,
+                time.perf_counter() - decoded,
+            )
+
+        try:
+            await self._consume([self._names.canonical.name], "record", RECORD_BATCH, RECORD_WINDOW_S, handle)
+        finally:
+            await driver.close()
 
 
 def _checks(settings: Settings) -> list[dict[str, Any]]:
@@ -206,33 +280,6 @@ def _checks(settings: Settings) -> list[dict[str, Any]]:
 def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict[str, Any]]:
     with open_driver(settings) as driver:
         return apply_catalog(driver, settings.neo4j.database, catalog, previous)
-
-
-Outgoing = tuple[faust.TopicT, bytes, bytes]  # topic, key, value
-
-
-async def _deliver(outgoing: Sequence[Outgoing]) -> None:
-    """Send every record and wait until the broker has acknowledged all of them (acks=all).
-
-    While Kafka is unreachable the whole set is sent again, backing off: the caller acks its
-    input only after this returns, and the records downstream are idempotent, so a duplicate
-    from a send that did land is harmless and nothing is lost.
-    """
-    delay = 0.5
-    while True:
-        try:
-            futures = [await topic.send(key=key, value=value) for topic, key, value in outgoing]
-            await asyncio.gather(*futures)
-            return
-        except (TimeoutError, KafkaError, OSError) as exc:
-            log.warning(
-                "Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
-                len(outgoing),
-                type(exc).__name__,
-                delay,
-            )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
 
 
 async def _retrying(
@@ -285,31 +332,49 @@ class EarlyAlerts:
     alert hits itself and announces the new ones at once. It never waits for Neo4j: if the
     upsert fails or takes longer than :data:`EARLY_ALERT_TIMEOUT_S`, it gives up for
     :data:`EARLY_ALERT_PAUSE_S` and normalising goes on; the record stage upserts the same hits
-    after storing the events (the upsert is idempotent), which raises anything missed here.
+    after storing the events (the upsert is idempotent), which raises anything missed here,
+    and an upsert that was only slow announces what it raised when it ends.
     It writes the alerts without linking their people: the record stage's transaction holds
     those people's locks, and waiting for it took the early path a second a batch (measured);
     the record stage's upsert links them once they are stored.
     """
 
-    def __init__(self, writer: GraphWriter) -> None:
+    def __init__(self, writer: GraphWriter, late: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
         self._writer = writer
+        self._late = late
         self._paused_until = 0.0
+        self._overdue: set[asyncio.Task[Any]] = set()
 
     async def announce(self, hits: list[AlertHit]) -> list[dict[str, Any]]:
         if not hits or time.monotonic() < self._paused_until:
             return []
+        upsert = asyncio.ensure_future(self._writer.upsert_alerts(hits, link_subjects=False))
         try:
-            return await asyncio.wait_for(
-                self._writer.upsert_alerts(hits, link_subjects=False), EARLY_ALERT_TIMEOUT_S
-            )
+            return await asyncio.wait_for(asyncio.shield(upsert), EARLY_ALERT_TIMEOUT_S)
+        except TimeoutError:
+            # Not cancelled: a cancelled upsert may still have committed, and the record
+            # stage's upsert would then find the alerts raised already and announce nothing.
+            # It finishes in the background, and what it raised is announced late, not lost.
+            self._overdue.add(upsert)
+            upsert.add_done_callback(self._finish_late)
+            self._pause(TimeoutError.__name__)
         except Exception as exc:
-            log.warning(
-                "early alerts paused for %.0fs (%s); the record stage raises them",
-                EARLY_ALERT_PAUSE_S,
-                type(exc).__name__,
-            )
-            self._paused_until = time.monotonic() + EARLY_ALERT_PAUSE_S
-            return []
+            self._pause(type(exc).__name__)
+        return []
+
+    def _pause(self, why: str) -> None:
+        log.warning(
+            "early alerts paused for %.0fs (%s); the record stage raises them", EARLY_ALERT_PAUSE_S, why
+        )
+        self._paused_until = time.monotonic() + EARLY_ALERT_PAUSE_S
+
+    def _finish_late(self, upsert: asyncio.Task[Any]) -> None:
+        self._overdue.discard(upsert)
+        if upsert.cancelled() or upsert.exception() is not None or not upsert.result():
+            return  # nothing committed: the record stage's upsert raises these alerts
+        announcing = asyncio.ensure_future(self._late(upsert.result()))
+        self._overdue.add(announcing)
+        announcing.add_done_callback(self._overdue.discard)
 
 
 def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[AlertHit]:

@@ -1,32 +1,26 @@
-"""The faust application: settings for at-least-once processing, and its topics.
+"""The faust application that runs the worker process.
 
-Topics carry raw bytes (``value_serializer="raw"``) and the agents decode explicitly: a decode
-error inside faust's own deserialiser would be logged and the message skipped, whereas ours
-goes to the dead-letter topic with its reason.
+The lineage stages read their topics with their own consumers, in the group ``app_id``
+(:mod:`streams.batches`); faust's consumer reads only the alerts topic, for delivery to the
+sinks. faust's partition assignor speaks a protocol of its own, which one group cannot mix with
+aiokafka's, so faust's consumer is in a group of its own: :func:`alert_delivery_group`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import faust
 
 from lineage.settings import Settings
 from streams.kafka_config import faust_brokers, faust_credentials
-from streams.topics import Topics
 
 
-@dataclass(frozen=True)
-class LineageTopics:
-    raw: faust.TopicT
-    canonical: faust.TopicT
-    dead_letter: faust.TopicT
-    alerts: faust.TopicT
+def alert_delivery_group(app_id: str) -> str:
+    return f"{app_id}-alert-delivery"
 
 
 def create_app(settings: Settings) -> faust.App:
     return faust.App(
-        settings.app_id,
+        alert_delivery_group(settings.app_id),
         broker=faust_brokers(settings.kafka),
         # TLS and SASL for faust's consumer, producer and admin client (streams/kafka_config).
         broker_credentials=faust_credentials(settings.kafka),
@@ -49,16 +43,4 @@ def create_app(settings: Settings) -> faust.App:
         # A crashed worker's partitions move to a live one after this, not faust's 60 s default.
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
-    )
-
-
-def declare_topics(app: faust.App, names: Topics) -> LineageTopics:
-    def topic(*topic_names: str) -> faust.TopicT:
-        return app.topic(*topic_names, key_serializer="raw", value_serializer="raw")
-
-    return LineageTopics(
-        raw=topic(*(spec.name for spec in names.all_raw())),
-        canonical=topic(names.canonical.name),
-        dead_letter=topic(names.dead_letter.name),
-        alerts=topic(names.alerts.name),
     )

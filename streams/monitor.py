@@ -139,8 +139,9 @@ def read_topic(kafka: KafkaTarget, topic: str) -> list[bytes]:
     return [record.value for record in read_records(kafka, topic)]
 
 
-def group_is_stable(kafka: KafkaTarget, group: str) -> bool:
-    """True once the worker's consumer group has members and finished rebalancing."""
+def group_is_stable(kafka: KafkaTarget, group: str, members: int = 1) -> bool:
+    """True once the worker's consumer group has ``members`` members (one per stage of each
+    worker) and finished rebalancing."""
     admin = KafkaAdminClient(client_id="lineage-monitor", **kafka_python_config(kafka))
     try:
         description = admin.describe_groups([group]).get(group, {})
@@ -148,7 +149,7 @@ def group_is_stable(kafka: KafkaTarget, group: str) -> bool:
         return False
     finally:
         admin.close()
-    return description.get("group_state") == "Stable" and bool(description.get("members"))
+    return description.get("group_state") == "Stable" and len(description.get("members") or ()) >= members
 
 
 def topic_size(kafka: KafkaTarget, topic: str) -> int:

@@ -20,7 +20,7 @@ from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from streams.admin import ensure_topics
 from streams.agents import register_agents
-from streams.app import create_app, declare_topics
+from streams.app import create_app
 from streams.monitor import lag_by_stage
 from streams.publisher import RawPublisher
 from streams.sinks import alert_record
@@ -86,7 +86,7 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     live = LiveCatalog.load(settings.catalog)
     prepare(settings, live.catalog)
     app = create_app(settings)
-    register_agents(app, declare_topics(app, Topics(settings.topic_namespace)), settings, live)
+    register_agents(app, settings, live)
     if settings.worker_metrics_port:
         watch_lag(app, settings)
         metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)

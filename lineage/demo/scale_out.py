@@ -22,6 +22,7 @@ from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
+from streams.agents import STAGES
 from streams.worker import prepare
 
 Say = Callable[[str], None]
@@ -58,7 +59,7 @@ class WorkerPool:
             if exited:
                 raise LineageError(f"a worker exited before joining:\n{exited[0].log_tail()}")
             known = group_members(self.settings)
-            if known and known[0] == "Stable" and len(known[1]) == len(self.workers):
+            if known and known[0] == "Stable" and len(known[1]) == len(self.workers) * len(STAGES):
                 return self
             time.sleep(0.25)
         raise LineageError(

@@ -202,6 +202,38 @@ class TestRecordGivesWay:
         assert 0.3 <= asyncio.run(deferred(True)) < 1.0
 
 
+class TestEarlyAlerts:
+    def test_a_slow_upsert_is_not_cancelled_and_what_it_raised_is_announced_late(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A cancelled upsert may commit all the same; the record stage then finds the alert
+        raised and announces nothing: the alert would never reach the topic."""
+        monkeypatch.setattr(agents, "EARLY_ALERT_TIMEOUT_S", 0.05)
+        finished: list[str] = []
+        late: list[list[dict[str, str]]] = []
+
+        class SlowWriter:
+            async def upsert_alerts(self, hits: list[str], link_subjects: bool) -> list[dict[str, str]]:
+                await asyncio.sleep(0.2)
+                finished.append("committed")
+                return [{"id": hit} for hit in hits]
+
+        async def announce(alerts: list[dict[str, str]]) -> None:
+            late.append(alerts)
+
+        async def scenario() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+            early = agents.EarlyAlerts(SlowWriter(), announce)  # type: ignore[arg-type]
+            at_once = await early.announce(["alert-1"])  # type: ignore[list-item]
+            paused = await early.announce(["alert-2"])  # type: ignore[list-item]
+            await asyncio.sleep(0.4)
+            return at_once, paused
+
+        at_once, paused = asyncio.run(scenario())
+        assert at_once == [] and paused == []
+        assert finished == ["committed"]  # only the first ran: the second came while paused
+        assert late == [[{"id": "alert-1"}]]
+
+
 class TestQueries:
     def test_one_uniqueness_constraint_per_label(self) -> None:
         statements = queries.constraint_statements()
