@@ -215,6 +215,23 @@ def rows_for(
     return rows
 
 
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch's statement rows, computed before its transaction: pure work, which the record
+    stage does for the next batch while Neo4j writes this one."""
+
+    events: Sequence[DataMovementEvent]
+    policy: RetentionPolicy
+    groups: list[tuple[str, ...]]
+    rows: BatchRows
+    holdings: list[dict[str, Any]]
+
+
+def prepare_batch(events: Sequence[DataMovementEvent], policy: RetentionPolicy) -> PreparedBatch:
+    rows = rows_for(events, policy.indirect_sources)
+    return PreparedBatch(events, policy, identity_groups(events), rows, rows.holding_writes(policy))
+
+
 def identity_groups(events: Sequence[DataMovementEvent]) -> list[tuple[str, ...]]:
     """Per event, the identifiers it names for one person: its key, then its links."""
     return [(e.subject.key, *e.subject.links) for e in events if not isinstance(e, StoreFlowEvent)]
@@ -229,12 +246,13 @@ class GraphWriter:
 
     async def write(self, events: Sequence[DataMovementEvent], policy: RetentionPolicy) -> None:
         """One transaction: identities, data, then the expiry of every holding touched."""
-        if not events:
+        await self.write_prepared(prepare_batch(events, policy))
+
+    async def write_prepared(self, batch: PreparedBatch) -> None:
+        if not batch.events:
             return
-        groups = identity_groups(events)
-        rows = rows_for(events, policy.indirect_sources)
         async with self._driver.session(database=self._database) as session:
-            await session.execute_write(_write_batch, groups, rows, policy)
+            await session.execute_write(_write_batch, batch)
 
     async def upsert_alerts(
         self, hits: Sequence[AlertHit], link_subjects: bool = True
@@ -247,23 +265,22 @@ class GraphWriter:
             return await session.execute_write(upsert_alerts, rows, link_subjects)
 
 
-async def _write_batch(
-    tx: AsyncManagedTransaction, groups: list[tuple[str, ...]], rows: BatchRows, policy: RetentionPolicy
-) -> None:
+async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None:
     """Identities first (every event's key must identify a subject), then the data, then the
     expiries, which depend on both (all of a merged person's: their moments were folded).
     The holding write returns the expiry inputs of what it wrote: reading them back in a
     query of their own cost a third of the batch (PROFILE)."""
-    winners = await _resolve_identities(tx, groups)
+    rows = batch.rows
+    winners = await _resolve_identities(tx, batch.groups)
     for query, params in rows.before_holdings():
         await (await tx.run(query, rows=params)).consume()
-    written, again = await _write_holdings(tx, rows.holding_writes(policy))
+    written, again = await _write_holdings(tx, batch.holdings)
     for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
     merged = [
         {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
     ]
-    await refresh_targets(tx, policy, [*merged, *rows.wide_targets(), *again], written)
+    await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets(), *again], written)
 
 
 async def _write_holdings(

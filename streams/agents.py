@@ -17,15 +17,16 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 import httpx
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
-from graph.writer import GraphWriter
+from graph.writer import GraphWriter, PreparedBatch, prepare_batch
 from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.answers.scheduled_checks import run_checks
@@ -57,6 +58,36 @@ RECORD_DEFER_MAX_S = 2.0
 RESTART_S = 5.0
 # Each stage is one member of the worker group: a worker is in the group once all of them are.
 STAGES = ("normalise", "record")
+
+
+T = TypeVar("T")
+
+
+async def _nothing(_: list[Record]) -> None:
+    """The normalise stage prepares nothing ahead: its batch is adapted as it is handled."""
+
+
+@dataclass
+class Decoded:
+    """A record batch, decoded and prepared for its transaction before its turn comes."""
+
+    events: list[DataMovementEvent]
+    letters: list[DeadLetter]
+    prepared: PreparedBatch | None
+    started: float
+    prepared_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prepared_s = time.perf_counter() - self.started
+
+
+def _prepared(events: list[DataMovementEvent], live: LiveCatalog) -> PreparedBatch | None:
+    """The batch's statement rows, or None if one event breaks the preparation: the write then
+    narrows it down to that event (``_store``), which dead-letters it alone."""
+    try:
+        return prepare_batch(events, live.retention)
+    except Exception:
+        return None
 
 
 def _received(record: Record) -> datetime | None:
@@ -169,18 +200,33 @@ class Stages:
         stage: str,
         size: int,
         window_s: float,
-        handle: Callable[[list[Record]], Awaitable[None]],
+        prepare: Callable[[list[Record]], Awaitable[T]],
+        handle: Callable[[list[Record], T], Awaitable[None]],
     ) -> None:
-        """Batches of ``topics`` through ``handle``, each committed once ``handle`` returns."""
+        """Batches of ``topics`` through ``prepare`` then ``handle``, each committed once
+        ``handle`` returns. Batches are handled and committed one at a time, in order; the next
+        one is read and prepared while the last is handled, so the Python work of one (decoding,
+        statement rows) overlaps the other's wait for Neo4j or the broker."""
         consumer = BatchConsumer(self._settings, topics, stage)
+        handling: asyncio.Future[None] | None = None
+
+        async def handle_and_commit(batch: list[Record], prepared: T) -> None:
+            await handle(batch, prepared)
+            await consumer.commit(batch)
+
         self._running += 1
         try:
             await consumer.start()
             while True:
                 batch = await consumer.take(size, window_s)
-                await handle(batch)
-                await consumer.commit(batch)
+                prepared = await prepare(batch)
+                if handling is not None:
+                    await handling  # raises what handling raised: the stage starts again
+                handling = asyncio.ensure_future(handle_and_commit(batch, prepared))
         finally:
+            if handling is not None and not handling.done():
+                handling.cancel()
+                await asyncio.gather(handling, return_exceptions=True)
             await consumer.stop()
             self._running -= 1
             if not self._running:
@@ -191,7 +237,7 @@ class Stages:
         early = EarlyAlerts(GraphWriter(driver, self._settings.neo4j.database), self.announce)
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
-        async def handle(batch: list[Record]) -> None:
+        async def handle(batch: list[Record], _: None) -> None:
             self._backlog.saw(len(batch) == NORMALISE_BATCH)
             started = time.perf_counter()
             outgoing: list[Outgoing] = []
@@ -229,7 +275,7 @@ class Stages:
 
         try:
             raw = [spec.name for spec in names.all_raw()]
-            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, handle)
+            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
         finally:
             await driver.close()
 
@@ -238,8 +284,7 @@ class Stages:
         writer = GraphWriter(driver, self._settings.neo4j.database)
         live = self._live
 
-        async def handle(batch: list[Record]) -> None:
-            await self._backlog.defer()
+        async def prepare(batch: list[Record]) -> Decoded:
             started = time.perf_counter()
             events: list[DataMovementEvent] = []
             letters: list[DeadLetter] = []
@@ -251,23 +296,30 @@ class Stages:
                     events.append(outcome)
                 if number % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the normalise stage's alerts through
-            decoded = time.perf_counter()
-            letters += await _store(writer, events, live)
+            return Decoded(events, letters, _prepared(events, live), started)
+
+        async def handle(batch: list[Record], decoded: Decoded) -> None:
+            await self._backlog.defer()
+            writing = time.perf_counter()
+            events = decoded.events
+            letters = decoded.letters + await _store(writer, events, live, decoded.prepared)
             refused = {letter.payload for letter in letters}
             stored = [e for e in events if encode_event(e) not in refused] if letters else events
             announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
             await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
-            metrics.batch_done("record", len(batch), started, stored=len(stored))
+            # the batch's own time: its preparation and its write, not its wait for the last one
+            metrics.batch_done("record", len(batch), writing - decoded.prepared_s, stored=len(stored))
             metrics.alerts_published("record", len(announced), _receipts(batch))
             log.debug(
                 "stored %d events: %.3fs decode, %.3fs Neo4j",
                 len(events),
-                decoded - started,
-                time.perf_counter() - decoded,
+                decoded.prepared_s,
+                time.perf_counter() - writing,
             )
 
         try:
-            await self._consume([self._names.canonical.name], "record", RECORD_BATCH, RECORD_WINDOW_S, handle)
+            canonical = [self._names.canonical.name]
+            await self._consume(canonical, "record", RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)
         finally:
             await driver.close()
 
@@ -400,19 +452,25 @@ def _refusal(exc: Exception) -> str:
 
 
 async def _store(
-    writer: GraphWriter, events: Sequence[DataMovementEvent], live: LiveCatalog
+    writer: GraphWriter,
+    events: Sequence[DataMovementEvent],
+    live: LiveCatalog,
+    prepared: PreparedBatch | None = None,
 ) -> list[DeadLetter]:
     """Write until Neo4j has the batch. Returns the events that cannot be stored as dead letters.
 
     Unavailability is waited out (the stream stalls, nothing is acked). Anything else (a row
     Neo4j refuses, an event the retention arithmetic cannot compute, a bug) is narrowed down by
     halving the batch until the event that causes it is alone: it is dead-lettered, the others
-    are stored, and the partition moves on.
+    are stored, and the partition moves on. ``prepared`` is the batch's rows, made ahead.
     """
     delay = 0.5
     while True:
         try:
-            await writer.write(events, live.retention)
+            if prepared is not None:
+                await writer.write_prepared(prepared)
+            else:
+                await writer.write(events, live.retention)
             return []
         except (TransientError, DriverError, OSError) as exc:
             metrics.neo4j_retry("record")
