@@ -36,8 +36,13 @@ class LagProbe:
                 for name in topic_names
                 for p in sorted(consumer.partitions_for_topic(name) or ())
             ]
-            ends = consumer.end_offsets(partitions)
+            # Commits first, ends after: a stage commits its input only once its output is on
+            # the next topic, so ends read after the commits include that output. Read the other
+            # way round, a raw commit landing between the two reads made the events it had just
+            # published invisible, and the pipeline looked caught up before a single one was
+            # stored (seen in a test once commits followed each batch at once).
             committed = admin.list_group_offsets({self._group: None}).get(self._group, {})
+            ends = consumer.end_offsets(partitions)
         except Exception:
             self.close()
             raise

@@ -134,8 +134,9 @@ def offsets(settings: Settings) -> Offsets | None:
             for name in watched
             for p in sorted(consumer.partitions_for_topic(name) or ())
         ]
-        ends = consumer.end_offsets(partitions)
+        # commits before ends, as streams.monitor.LagProbe: the other order can miss output
         done = admin.list_group_offsets({settings.app_id: None}).get(settings.app_id, {})
+        ends = consumer.end_offsets(partitions)
         return Offsets(sum(ends.values()), sum(max(0, done[tp].offset) for tp in partitions if tp in done))
     except (KafkaError, OSError):
         return None

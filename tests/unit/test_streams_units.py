@@ -202,6 +202,93 @@ class TestRecordGivesWay:
         assert 0.3 <= asyncio.run(deferred(True)) < 1.0
 
 
+class TestStageLoop:
+    def test_the_next_batch_is_prepared_during_a_write_but_written_and_committed_in_order(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Overlap without reordering: batch N+1 is prepared while N is handled, and N+1's
+        handling starts only after N is committed (a commit never passes a batch in flight)."""
+        journal: list[str] = []
+        batches = [[f"b{n}"] for n in range(4)]
+
+        class FakeConsumer:
+            def __init__(self, *_: object) -> None:
+                pass
+
+            async def start(self) -> None:
+                pass
+
+            async def take(self, size: int, window_s: float) -> list[str]:
+                if not batches:
+                    await asyncio.sleep(3600)  # idle, as a consumer with nothing to read
+                return batches.pop(0)
+
+            async def commit(self, batch: list[str]) -> None:
+                journal.append(f"commit {batch[0]}")
+
+            async def stop(self) -> None:
+                journal.append("stop")
+
+        async def prepare(batch: list[str]) -> str:
+            journal.append(f"prepare {batch[0]}")
+            return batch[0]
+
+        async def handle(batch: list[str], prepared: str) -> None:
+            journal.append(f"handle {prepared}")
+            await asyncio.sleep(0.02)  # the write: Neo4j's time
+            journal.append(f"handled {prepared}")
+
+        monkeypatch.setattr(agents, "BatchConsumer", FakeConsumer)
+        settings = Settings(subject_key="unit-test-key-0123456789")
+        stages = agents.Stages(settings, agents.LiveCatalog.load(settings.catalog))
+
+        async def run() -> None:
+            consume = asyncio.ensure_future(
+                stages._consume(["t"], "record", 10, 0.01, prepare, handle)  # type: ignore[arg-type]
+            )
+            deadline = time.monotonic() + 30
+            while "commit b3" not in journal and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            consume.cancel()  # as the worker's stop does
+            await asyncio.gather(consume, return_exceptions=True)
+
+        asyncio.run(run())
+        assert journal.index("prepare b1") < journal.index("handled b0")  # overlapped
+        for n in range(3):
+            assert journal.index(f"commit b{n}") < journal.index(f"handle b{n + 1}")
+        assert [e for e in journal if e.startswith("commit")] == [f"commit b{n}" for n in range(4)]
+        assert journal[-1] == "stop"
+
+
+class TestLagProbe:
+    def test_a_commit_landing_between_the_reads_never_looks_caught_up(self) -> None:
+        """The normalise stage publishes its events, then commits the raw offsets. The probe
+        must not pair raw commits with canonical ends read before those events existed."""
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        from streams.monitor import LagProbe
+
+        raw, canonical = TopicPartition("t.raw.brevo", 0), TopicPartition("t.events", 0)
+        state = {"published": False}
+
+        class Admin:
+            def list_group_offsets(self, _: object) -> dict[str, dict[TopicPartition, object]]:
+                state["published"] = True  # the stage published and committed just now
+                return {"g": {raw: OffsetAndMetadata(4, "", -1)}}
+
+        class Consumer:
+            def partitions_for_topic(self, name: str) -> set[int]:
+                return {0}
+
+            def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+                return {raw: 4, canonical: 4 if state["published"] else 0}
+
+        probe = LagProbe("127.0.0.1:9", "g")
+        probe._clients = (Admin(), Consumer())  # type: ignore[assignment]
+        assert probe.lag([raw.topic, canonical.topic]) == 4  # the 4 events not stored yet
+
+
 class TestEarlyAlerts:
     def test_a_slow_upsert_is_not_cancelled_and_what_it_raised_is_announced_late(
         self, monkeypatch: pytest.MonkeyPatch
@@ -225,7 +312,10 @@ class TestEarlyAlerts:
             early = agents.EarlyAlerts(SlowWriter(), announce)  # type: ignore[arg-type]
             at_once = await early.announce(["alert-1"])  # type: ignore[list-item]
             paused = await early.announce(["alert-2"])  # type: ignore[list-item]
-            await asyncio.sleep(0.4)
+            deadline = time.monotonic() + 30
+            while not late and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # time for a second (wrong) upsert to finish, were there one
             return at_once, paused
 
         at_once, paused = asyncio.run(scenario())
