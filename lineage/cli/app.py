@@ -73,7 +73,7 @@ def _print_status(statuses: list) -> None:  # list[ServerStatus]
 
 
 @app.command()
-def worker(loglevel: Annotated[str, typer.Option(help="faust log level")] = "warning") -> None:
+def worker(loglevel: Annotated[str, typer.Option(help="worker log level")] = "warning") -> None:
     """Run the stream processors until interrupted."""
     from streams.worker import run_worker
 
