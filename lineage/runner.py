@@ -15,9 +15,8 @@ from pathlib import Path
 
 from lineage.errors import LineageError
 from lineage.settings import Settings, settings_env
-from streams.agents import STAGES
 from streams.monitor import LagProbe, group_is_stable
-from streams.topics import Topics
+from streams.topics import STAGES, Topics
 
 
 def vm_hwm_bytes(status: str) -> int | None:

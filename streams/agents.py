@@ -39,7 +39,7 @@ from streams.batches import BatchConsumer, Record, origin, timestamp_s
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.sinks import AlertSinks, alert_record
-from streams.topics import Topics
+from streams.topics import STAGES, Topics
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ YIELD_EVERY = 100  # events decoded between yields: one batch never holds the lo
 RETRY_MAX_S = 30.0
 RECORD_DEFER_MAX_S = 2.0
 RESTART_S = 5.0
-# Each stage is one member of the worker group: a worker is in the group once all of them are.
-STAGES = ("normalise", "record")
 
 
 T = TypeVar("T")

@@ -19,6 +19,10 @@ from lineage.errors import UnknownSourceError
 from lineage.settings import Settings
 from lineage.sources import SOURCE_NAMES
 
+# The worker's stages: normalise reads the raw topics, record the canonical one. Each is one
+# member of the worker's consumer group, so a worker is in the group once all of them are.
+STAGES = ("normalise", "record")
+
 # Kafka header the receiver puts on each raw record: when it got the payload (epoch ms, ASCII).
 RECEIVED_AT_HEADER = "lineage-received-at"
 

@@ -22,7 +22,7 @@ from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
-from streams.agents import STAGES
+from streams.topics import STAGES
 from streams.worker import prepare
 
 Say = Callable[[str], None]
