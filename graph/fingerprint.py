@@ -15,6 +15,7 @@ from neo4j import Driver, RoutingControl
 
 from graph.model import NODE_KEYS
 from graph.reader import plain
+from graph.tally import BOOKKEEPING_LABELS
 
 # Set by lineage's own clock (datetime() in Cypher, or $now), not by any event.
 WALL_CLOCK_PROPERTIES = frozenset(
@@ -29,7 +30,11 @@ WALL_CLOCK_PROPERTIES = frozenset(
     }
 )
 
-_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+# graph.tally's counts are derived from the rest and kept on their own clock: left out.
+_NODES = """
+MATCH (n) WHERE NOT any(l IN labels(n) WHERE l IN $bookkeeping)
+RETURN labels(n) AS labels, properties(n) AS props
+"""
 _RELATIONSHIPS = """
 MATCH (a)-[r]->(b)
 RETURN labels(a) AS a_labels, properties(a) AS a_props, type(r) AS type, properties(r) AS props,
@@ -62,7 +67,9 @@ def graph_fingerprint(driver: Driver, database: str) -> list[str]:
     """Every node and relationship with its properties, one sorted line each."""
 
     def rows(query: str) -> list[dict[str, Any]]:
-        records, _, _ = driver.execute_query(query, database_=database, routing_=RoutingControl.READ)
+        records, _, _ = driver.execute_query(
+            query, bookkeeping=list(BOOKKEEPING_LABELS), database_=database, routing_=RoutingControl.READ
+        )
         return [r.data() for r in records]
 
     lines = [f"{_name(r['labels'], r['props'])} {_text(r['props'])}" for r in rows(_NODES)]

@@ -14,6 +14,9 @@ Nodes
   last_event_at, erased_at, consent_withdrawn_at, state}``: one data category of one subject in
   one store. ``state`` is ``held`` or ``erased``/``anonymised``: erased when the latest erasure is
   at or after the latest sighting, so data that comes back after an erasure is held again.
+- ``Tally {subject, kinds}``, ``HeldCount``, ``StoreSetCount``, ``TallyState`` and
+  ``TallyQueue``: counts of held data per kind and per set of stores, kept up to date beside the
+  graph so that store-wide answers need not count millions of holdings (``graph.tally``).
 
 Relationships
 - ``(Identifier)-[:IDENTIFIES]->(Subject)``: events find their subject through this.
@@ -53,6 +56,11 @@ class Label(StrEnum):
     ALERT = "Alert"
     HOLD = "Hold"
     ERASURE_REQUEST = "ErasureRequest"
+    # graph.tally's counts of held data; no relationships, not lineage itself
+    TALLY = "Tally"
+    TALLY_STATE = "TallyState"
+    HELD_COUNT = "HeldCount"
+    STORE_SET_COUNT = "StoreSetCount"
 
 
 # The property that identifies each node label; a uniqueness constraint backs each one.
@@ -67,4 +75,8 @@ NODE_KEYS: dict[Label, str] = {
     Label.ALERT: "id",
     Label.HOLD: "id",
     Label.ERASURE_REQUEST: "id",
+    Label.TALLY: "subject",
+    Label.TALLY_STATE: "id",
+    Label.HELD_COUNT: "id",
+    Label.STORE_SET_COUNT: "id",
 }

@@ -921,6 +921,12 @@ WIPE_SLICE = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS d
 DELETE_BENCH_RUN = """
 CALL () {
   MATCH (st:Store) WHERE st.id STARTS WITH $prefix
+  OPTIONAL MATCH (st)<-[:IN_STORE]-(:Holding)<-[:HAS_HOLDING]-(s:Subject)
+  WITH collect(DISTINCT s.key) AS keys
+  CREATE (:TallyQueue {keys: keys})
+}
+CALL () {
+  MATCH (st:Store) WHERE st.id STARTS WITH $prefix
   OPTIONAL MATCH (st)<-[:IN_STORE]-(h:Holding)
   OPTIONAL MATCH (st)<-[:ON_STORE]-(a:Alert)
   DETACH DELETE h, a, st
@@ -928,18 +934,25 @@ CALL () {
 CALL () {
   UNWIND $subjects AS key
   MATCH (i:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
+  WITH i, s, s.key AS subject
   DETACH DELETE i, s
+  WITH collect(DISTINCT subject) AS keys
+  CREATE (:TallyQueue {keys: keys})
 }
 """
 
-# ``lineage bench``'s own people (addresses tagged with the run), once it has measured.
+# ``lineage bench``'s own people (addresses tagged with the run), once it has measured; they
+# leave the tally's counts too (graph.tally).
 FORGET_SUBJECTS = """
 UNWIND $subjects AS key
 MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
 WITH DISTINCT s
 CALL (s) { MATCH (s)-[:HAS_HOLDING]->(h:Holding) DETACH DELETE h }
 CALL (s) { MATCH (s)<-[:IDENTIFIES]-(i:Identifier) DETACH DELETE i }
+WITH s, s.key AS key
 DETACH DELETE s
+WITH collect(key) AS keys
+CREATE (:TallyQueue {keys: keys})
 """
 
 # The alerts before the bench, and putting them back after: its flows raise and touch alerts.

@@ -7,7 +7,7 @@ from typing import Any
 from neo4j import Driver, RoutingControl
 from neo4j.time import DateTime
 
-from graph import queries
+from graph import queries, tally
 
 
 def plain(value: Any) -> Any:
@@ -41,10 +41,14 @@ class GraphReader:
 
     def held_in_stores(self, stores: list[str]) -> list[dict[str, Any]]:
         """Per store, subject type and category: how many subjects have data held there."""
+        if (counts := tally.read_counts(self._driver, self._database)) is not None:
+            return counts.held_in_stores(stores)
         query = queries.HELD_IN_STORES_FROM_INDEX if self._large_share(stores) else queries.HELD_IN_STORES
         return self._rows(query, stores=stores)
 
     def subjects_in_stores(self, stores: list[str]) -> int:
+        if (counts := tally.read_counts(self._driver, self._database)) is not None:
+            return counts.subjects_in_stores(stores)
         query = (
             queries.SUBJECTS_IN_STORES_FROM_INDEX if self._large_share(stores) else queries.SUBJECTS_IN_STORES
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from neo4j import Driver, RoutingControl
 
+from graph import tally
 from lineage.domain.ropa import ObservedFlow, ObservedStore
 
 # Only data still held counts: an erased holding is no longer processed, and reporting it would
@@ -46,7 +47,18 @@ def _read(driver: Driver, database: str, query: str) -> list[dict[str, Any]]:
 
 
 def observed_stores(driver: Driver, database: str) -> list[ObservedStore]:
-    """Per store holding data: distinct people, and the subject types and categories held."""
+    """Per store holding data: distinct people, and the subject types and categories held.
+    From graph.tally's counts when they are ready; by scanning the held holdings before."""
+    if (counts := tally.read_counts(driver, database)) is not None:
+        return [
+            ObservedStore(
+                store=store,
+                subjects=seen["subjects"],
+                subject_types=tuple(sorted(seen["subject_types"])),
+                categories=tuple(sorted(seen["categories"])),
+            )
+            for store, seen in sorted(counts.per_store().items())
+        ]
     return [
         ObservedStore(
             store=row["store"],

@@ -15,7 +15,7 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from graph import queries
+from graph import queries, tally
 from graph.alerts import upsert_alerts
 from graph.identity import needs_lookup, plan_identities
 from graph.queries import EXPIRY_INPUT_COLUMNS, HOLDING_MOMENTS
@@ -79,6 +79,14 @@ class BatchRows:
             {"subject": k, "store": st, "category": None, "always": True, "event_id": None}
             for k, st in sorted({(r["subject"], r["store"]) for r in self.clocks})
         ]
+
+    def people(self, merges: Sequence[dict[str, str]] = ()) -> list[str]:
+        """Everyone whose held data the batch may change, for the tally queue (graph.tally):
+        the keys it names, and both sides of every merge."""
+        rows = (*self.holdings, *self.clocks, *self.erasures, *self.consents)
+        keys = {r["subject"] for r in rows if r["subject"]}
+        keys.update(k for merge in merges for k in (merge["winner"], merge["loser"]))
+        return sorted(keys)
 
     def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Store-wide moments first: the holding write reads them to return expiry inputs."""
@@ -271,7 +279,8 @@ async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> Non
     The holding write returns the expiry inputs of what it wrote: reading them back in a
     query of their own cost a third of the batch (PROFILE)."""
     rows = batch.rows
-    winners = await _resolve_identities(tx, batch.groups)
+    merges = await _resolve_identities(tx, batch.groups)
+    winners = sorted({merge["winner"] for merge in merges})
     for query, params in rows.before_holdings():
         await (await tx.run(query, rows=params)).consume()
     written, again = await _write_holdings(tx, batch.holdings)
@@ -281,6 +290,8 @@ async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> Non
         {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
     ]
     await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets(), *again], written)
+    if people := rows.people(merges):
+        await (await tx.run(tally.ENQUEUE, keys=people)).consume()
 
 
 async def _write_holdings(
@@ -307,8 +318,10 @@ async def _write_holdings(
     return inputs, again
 
 
-async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]) -> list[str]:
-    """Attaches and merges; returns the subjects that absorbed another. Locks first (see
+async def _resolve_identities(
+    tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]
+) -> list[dict[str, str]]:
+    """Attaches and merges; returns the merges (winner, loser). Locks first (see
     ``queries.LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
     keys = sorted({k for group in groups for k in group})
     known = {r["identifier"]: r["subject"] async for r in await tx.run(queries.LOCK_IDENTIFIERS, keys=keys)}
@@ -324,4 +337,4 @@ async def _resolve_identities(tx: AsyncManagedTransaction, groups: list[tuple[st
         await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
     if plan.merges:
         await (await tx.run(queries.MERGE_SUBJECTS, rows=plan.merges)).consume()
-    return sorted({merge["winner"] for merge in plan.merges})
+    return list(plan.merges)

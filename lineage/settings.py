@@ -359,6 +359,13 @@ class Settings(BaseSettings):
         description="How often the worker looks for data held past its expiry "
         "(overdue alerts) and for erasure requests past their deadline.",
     )
+    tally_refresh_s: float = Field(
+        2.0,
+        gt=0,
+        description="How often the worker folds the people its batches touched into the "
+        "counts of held data that transfer impact and the record of processing read "
+        "(answers add what is not folded yet, so this bounds their cost, not their accuracy).",
+    )
     raw_retention_days: float = Field(
         7.0,
         gt=0,

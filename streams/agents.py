@@ -23,13 +23,14 @@ from typing import Any, TypeVar
 
 import faust
 import httpx
+from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter, PreparedBatch, prepare_batch
 from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
-from lineage.answers.scheduled_checks import run_checks
+from lineage.answers.scheduled_checks import refresh_counts, run_checks
 from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
@@ -136,6 +137,16 @@ def register_agents(app: faust.App, settings: Settings, live: LiveCatalog) -> No
             return
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path, len(announced))
         await stages.announce(announced)
+
+    counting = CountRefresh(settings)
+
+    @app.timer(settings.tally_refresh_s)
+    async def fold_counts() -> None:
+        """Keeps the counts that transfer impact and the record of processing read current."""
+        try:
+            await asyncio.to_thread(counting.run)
+        except Exception as exc:
+            log.warning("held-data counts not refreshed (%s); retrying at the next run", type(exc).__name__)
 
     @app.timer(settings.retention_check_s)
     async def clock_checks() -> None:
@@ -320,6 +331,19 @@ class Stages:
             await self._consume(canonical, "record", RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)
         finally:
             await driver.close()
+
+
+class CountRefresh:
+    """The count refresh's own blocking driver, opened once: it runs every few seconds."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._driver: Driver | None = None
+
+    def run(self) -> int:
+        if self._driver is None:
+            self._driver = open_driver(self._settings)
+        return refresh_counts(self._driver, self._settings.neo4j.database, self._settings.tally_refresh_s / 2)
 
 
 def _checks(settings: Settings) -> list[dict[str, Any]]:

@@ -7,17 +7,20 @@ closes itself once its cause is gone:
   extension and reason the alert states);
 - **erasure_reappearance**, per (request, store): data held again for an erased person.
 Erasure requests are re-evaluated first, so a deletion that just arrived completes its request
-before the deadline check. Blocking driver: the worker runs these in a thread.
+before the deadline check. The counts of held data (graph.tally) are folded on a timer of their
+own. Blocking driver: the worker runs these in a thread.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from neo4j import Driver
 
+from graph import tally
 from graph.alerts import replace_alerts
 from graph.erasure import overdue_requests, reappearances, refresh_requests
 from graph.retention import overdue
@@ -80,3 +83,13 @@ def run_checks(
     if settings is not None:
         send_reminders(driver, database, settings, now)
     return announced
+
+
+def refresh_counts(driver: Driver, database: str, budget_s: float = 1.0) -> int:
+    """Folds queued people into the counts of held data (graph.tally) for up to about
+    ``budget_s``; returns how many were recounted. Every worker runs it: the refreshes take
+    turns on one lock, so more workers only share the work."""
+    started, recounted = time.monotonic(), 0
+    while time.monotonic() - started < budget_s and (done := tally.refresh(driver, database)):
+        recounted += done
+    return recounted
