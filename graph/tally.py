@@ -46,8 +46,7 @@ BOOKKEEPING_LABELS = ("Tally", "TallyQueue", "TallyState", "HeldCount", "StoreSe
 ENQUEUE = "CREATE (:TallyQueue {keys: $keys})"
 
 _LOCK = """
-OPTIONAL MATCH (anyone:Subject)
-WITH anyone IS NULL AS empty LIMIT 1
+CALL () { MATCH (s:Subject) RETURN count(s) = 0 AS empty }
 MERGE (t:TallyState {id: 'tally'})
   ON CREATE SET t.initialised = empty, t.cursor = '', t.version = 0
 SET t.locked = true

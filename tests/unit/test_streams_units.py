@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph import queries
+from graph.model import Label
 from graph.writer import rows_for
 from lineage.cli.inputs import split_payloads
 from lineage.domain.catalog import parse_catalog
@@ -329,7 +330,7 @@ class TestQueries:
         statements = queries.constraint_statements()
         expected = "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE"
         assert expected in statements
-        assert len(statements) == 10 and all("IF NOT EXISTS" in s for s in statements)
+        assert len(statements) == len(Label) == 14 and all("IF NOT EXISTS" in s for s in statements)
 
 
 class TestTopics:
