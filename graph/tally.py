@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SEP = "\x1f"  # between store, subject type and category in a kind: in no id of the catalog
 FIRST_PASS_PAGE = 10_000  # people a transaction in the first pass over an older graph
+QUEUED_PER_REFRESH = 20  # queued batches a refresh transaction folds (up to ~20,000 people)
 BOOKKEEPING_LABELS = ("Tally", "TallyQueue", "TallyState", "HeldCount", "StoreSetCount")
 
 # --- write side ----------------------------------------------------------------------------
@@ -167,14 +168,14 @@ def deltas(recounts: Iterable[Recount]) -> Deltas:
 # --- refresh -------------------------------------------------------------------------------
 
 
-def refresh(driver: Driver, database: str, limit: int = 200) -> int:
+def refresh(driver: Driver, database: str, limit: int = QUEUED_PER_REFRESH) -> int:
     """One refresh transaction: the first pass's next page of people over a graph that predates
     the counts, else up to ``limit`` queued batches. Returns how many people it recounted."""
     with driver.session(database=database) as session:
         return session.execute_write(_refresh, limit)
 
 
-def refresh_all(driver: Driver, database: str, limit: int = 200) -> int:
+def refresh_all(driver: Driver, database: str, limit: int = QUEUED_PER_REFRESH) -> int:
     """Refresh until nothing is left: after a bulk load, and in tests."""
     total = 0
     while done := refresh(driver, database, limit):
