@@ -360,7 +360,7 @@ class Settings(BaseSettings):
         "(overdue alerts) and for erasure requests past their deadline.",
     )
     tally_refresh_s: float = Field(
-        2.0,
+        10.0,
         gt=0,
         description="How often the worker folds the people its batches touched into the "
         "counts of held data that transfer impact and the record of processing read "
