@@ -41,18 +41,24 @@ class GraphReader:
 
     def held_in_stores(self, stores: list[str]) -> list[dict[str, Any]]:
         """Per store, subject type and category: how many subjects have data held there."""
-        if (counts := tally.read_counts(self._driver, self._database)) is not None:
-            return counts.held_in_stores(stores)
-        query = queries.HELD_IN_STORES_FROM_INDEX if self._large_share(stores) else queries.HELD_IN_STORES
-        return self._rows(query, stores=stores)
+        return self.held_and_subjects(stores)[0]
 
     def subjects_in_stores(self, stores: list[str]) -> int:
+        return self.held_and_subjects(stores)[1]
+
+    def held_and_subjects(self, stores: list[str]) -> tuple[list[dict[str, Any]], int]:
+        """Both of the above from one read of the counts of held data (graph.tally); by
+        scanning the held holdings while those are not ready."""
         if (counts := tally.read_counts(self._driver, self._database)) is not None:
-            return counts.subjects_in_stores(stores)
-        query = (
-            queries.SUBJECTS_IN_STORES_FROM_INDEX if self._large_share(stores) else queries.SUBJECTS_IN_STORES
+            return counts.held_in_stores(stores), counts.subjects_in_stores(stores)
+        large = self._large_share(stores)
+        held = self._rows(
+            queries.HELD_IN_STORES_FROM_INDEX if large else queries.HELD_IN_STORES, stores=stores
         )
-        return self._rows(query, stores=stores)[0]["subjects"]
+        subjects = self._rows(
+            queries.SUBJECTS_IN_STORES_FROM_INDEX if large else queries.SUBJECTS_IN_STORES, stores=stores
+        )
+        return held, subjects[0]["subjects"]
 
     def _large_share(self, stores: list[str], threshold: float = 0.25) -> bool:
         """Whether ``stores`` hold over ``threshold`` of all holdings: then reading every held

@@ -305,6 +305,31 @@ class Counts:
         return out
 
 
+_SCAN_HELD = """
+MATCH (st:Store)<-[:IN_STORE]-(h:Holding {state: 'held'})
+WHERE h.subject_type IS NOT NULL AND h.category IS NOT NULL
+RETURN st.id AS store, h.subject_type AS type, h.category AS category, count(h) AS n
+"""
+
+_SCAN_SETS = """
+MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
+WHERE h.subject_type IS NOT NULL AND h.category IS NOT NULL
+WITH s, collect(DISTINCT st.id) AS stores
+RETURN stores, count(s) AS n
+"""
+
+
+def scan_counts(driver: Driver, database: str) -> Counts:
+    """The same counts from every held holding: what the kept counts must equal (the scale-out
+    and test comparisons; far too slow to answer from on a large graph)."""
+    held, _, _ = driver.execute_query(_SCAN_HELD, database_=database)
+    sets, _, _ = driver.execute_query(_SCAN_SETS, database_=database)
+    by_set: Counter[tuple[str, ...]] = Counter()
+    for r in sets:
+        by_set[tuple(sorted(r["stores"]))] += r["n"]
+    return Counts({(r["store"], r["type"], r["category"]): r["n"] for r in held}, dict(by_set))
+
+
 def read_counts(driver: Driver, database: str, attempts: int = 3) -> Counts | None:
     """The counts plus what is queued and not yet refreshed; ``None`` before the first pass is
     done (callers scan the holdings instead). Reads again when a refresh committed meanwhile:
@@ -336,4 +361,4 @@ def _read_counts(tx: ManagedTransaction) -> Counts | object | None:
         held[(key[0], key[1], key[2])] = held.get((key[0], key[1], key[2]), 0) + delta
     for stores, delta in pending.sets.items():
         sets[stores] = sets.get(stores, 0) + delta
-    return Counts(held, {k: v for k, v in sets.items() if v})
+    return Counts({k: v for k, v in held.items() if v}, {k: v for k, v in sets.items() if v})

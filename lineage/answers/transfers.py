@@ -114,7 +114,7 @@ def what_if(
 
 def _impact(reader: GraphReader, hops: list[TransferHop]) -> dict[str, Any]:
     stores = sorted({h.store for h in hops})
-    held, subjects = reader.held_in_stores(stores), reader.subjects_in_stores(stores)
+    held, subjects = reader.held_and_subjects(stores)
     per_store: dict[str, int] = {}
     for row in held:
         per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])

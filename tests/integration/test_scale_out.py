@@ -36,3 +36,7 @@ def test_three_workers_build_the_graph_one_worker_builds(servers: Settings) -> N
     assert report.one.counts == report.many.counts, evidence
     assert report.diff.identical and report.graph_diff.identical, evidence
     assert report.identical
+    # Three workers folding the counts of held data every second, concurrently with each other
+    # and with the record transactions, kept them equal to what the holdings count.
+    assert report.many.scanned is not None and report.many.scanned.sets, "nothing held"
+    assert report.counts_hold, (report.one.tallied, report.one.scanned, report.many.tallied)
