@@ -41,7 +41,9 @@ class GraphReader:
 
     def held_in_stores(self, stores: list[str]) -> list[dict[str, Any]]:
         """Per store, subject type and category: how many subjects have data held there."""
-        return self.held_and_subjects(stores)[0]
+        if (counts := tally.read_counts(self._driver, self._database)) is not None:
+            return counts.held_in_stores(stores)
+        return self._scan_held(stores, self._large_share(stores))
 
     def subjects_in_stores(self, stores: list[str]) -> int:
         return self.held_and_subjects(stores)[1]
@@ -52,13 +54,15 @@ class GraphReader:
         if (counts := tally.read_counts(self._driver, self._database)) is not None:
             return counts.held_in_stores(stores), counts.subjects_in_stores(stores)
         large = self._large_share(stores)
-        held = self._rows(
-            queries.HELD_IN_STORES_FROM_INDEX if large else queries.HELD_IN_STORES, stores=stores
-        )
-        subjects = self._rows(
-            queries.SUBJECTS_IN_STORES_FROM_INDEX if large else queries.SUBJECTS_IN_STORES, stores=stores
-        )
-        return held, subjects[0]["subjects"]
+        return self._scan_held(stores, large), self._scan_subjects(stores, large)
+
+    def _scan_held(self, stores: list[str], large: bool) -> list[dict[str, Any]]:
+        query = queries.HELD_IN_STORES_FROM_INDEX if large else queries.HELD_IN_STORES
+        return self._rows(query, stores=stores)
+
+    def _scan_subjects(self, stores: list[str], large: bool) -> int:
+        query = queries.SUBJECTS_IN_STORES_FROM_INDEX if large else queries.SUBJECTS_IN_STORES
+        return self._rows(query, stores=stores)[0]["subjects"]
 
     def _large_share(self, stores: list[str], threshold: float = 0.25) -> bool:
         """Whether ``stores`` hold over ``threshold`` of all holdings: then reading every held

@@ -229,7 +229,7 @@ def _held_rows(held: Counter[str]) -> list[dict[str, Any]]:
     rows = []
     for kind, delta in sorted(held.items()):
         if delta:
-            store, subject_type, category = kind.split(SEP)
+            store, subject_type, category = _kind_key(kind)
             rows.append(
                 {
                     "id": kind,
@@ -350,15 +350,17 @@ def _read_counts(tx: ManagedTransaction) -> Counts | object | None:
     before = tx.run(_VERSION).single()
     if before is None or not before["initialised"]:
         return None
-    held = {(r["store"], r["type"], r["category"]): r["n"] for r in tx.run(_HELD_COUNTS)}
-    sets = {tuple(r["stores"]): r["n"] for r in tx.run(_SET_COUNTS)}
+    held = Counter({(r["store"], r["type"], r["category"]): r["n"] for r in tx.run(_HELD_COUNTS)})
+    sets = Counter({tuple(r["stores"]): r["n"] for r in tx.run(_SET_COUNTS)})
     pending = deltas(_recounts(tx, tx.run(_ALL_QUEUED).single(strict=True)["keys"]))
     after = tx.run(_VERSION).single()
     if after is None or after["version"] != before["version"]:
         return _MOVED
-    for kind, delta in pending.held.items():
-        key = tuple(kind.split(SEP))
-        held[(key[0], key[1], key[2])] = held.get((key[0], key[1], key[2]), 0) + delta
-    for stores, delta in pending.sets.items():
-        sets[stores] = sets.get(stores, 0) + delta
+    held.update({_kind_key(kind): delta for kind, delta in pending.held.items()})
+    sets.update(pending.sets)
     return Counts({k: v for k, v in held.items() if v}, {k: v for k, v in sets.items() if v})
+
+
+def _kind_key(kind: str) -> tuple[str, str, str]:
+    store, subject_type, category = kind.split(SEP)
+    return store, subject_type, category
