@@ -176,6 +176,8 @@ def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> st
 # until commit. A batch that changes identities then locks the subjects involved before reading
 # their members: attaching to or deleting a subject needs its lock too. Lock cycles are
 # deadlocks, which Neo4j detects and the driver retries (a TransientError).
+# Both reads return one record of pairs: the driver builds each record in Python, and a
+# record per identifier made the lock cost the batch five times what Neo4j spends on it.
 LOCK_IDENTIFIERS = """
 UNWIND $keys AS k
 MERGE (i:Identifier {key: k})
@@ -183,7 +185,7 @@ SET i.locked = true
 REMOVE i.locked
 WITH i
 MATCH (i)-[:IDENTIFIES]->(s:Subject)
-RETURN i.key AS identifier, s.key AS subject
+RETURN collect([i.key, s.key]) AS links
 """
 
 LOCK_SUBJECTS = """
@@ -196,7 +198,8 @@ REMOVE s.locked
 SUBJECT_MEMBERS = """
 UNWIND $subjects AS sk
 MATCH (s:Subject {key: sk})<-[:IDENTIFIES]-(i:Identifier)
-RETURN s.key AS subject, collect(i.key) AS identifiers
+WITH s, collect(i.key) AS identifiers
+RETURN collect([s.key, identifiers]) AS members
 """
 
 ATTACH_IDENTIFIERS = """

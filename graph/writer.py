@@ -324,17 +324,21 @@ async def _resolve_identities(
     """Attaches and merges; returns the merges (winner, loser). Locks first (see
     ``queries.LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
     keys = sorted({k for group in groups for k in group})
-    known = {r["identifier"]: r["subject"] async for r in await tx.run(queries.LOCK_IDENTIFIERS, keys=keys)}
+    known = dict(await _single(tx, queries.LOCK_IDENTIFIERS, keys=keys))
     if not needs_lookup(groups, known):
         return []
     involved = sorted(set(known.values()))
     await (await tx.run(queries.LOCK_SUBJECTS, subjects=involved)).consume()
-    members = {
-        r["subject"]: r["identifiers"] async for r in await tx.run(queries.SUBJECT_MEMBERS, subjects=involved)
-    }
+    members = dict(await _single(tx, queries.SUBJECT_MEMBERS, subjects=involved))
     plan = plan_identities(groups, known, members)
     if plan.attach:
         await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
     if plan.merges:
         await (await tx.run(queries.MERGE_SUBJECTS, rows=plan.merges)).consume()
     return list(plan.merges)
+
+
+async def _single(tx: AsyncManagedTransaction, query: str, **params: Any) -> list[Any]:
+    """The one value of a statement that collects its rows into one record."""
+    record = await (await tx.run(query, **params)).single(strict=True)
+    return list(record[0])
