@@ -16,7 +16,7 @@ from pathlib import Path
 from lineage.errors import LineageError
 from lineage.settings import Settings, settings_env
 from streams.monitor import LagProbe, group_is_stable
-from streams.topics import STAGES, Topics
+from streams.topics import Topics, stage_consumers
 
 
 def vm_hwm_bytes(status: str) -> int | None:
@@ -40,7 +40,9 @@ class WorkerProcess:
         """Start and wait until its consumer group is stable (it owns its partitions)."""
         self.launch()
         self._wait(
-            lambda: group_is_stable(self.settings.kafka, self.settings.app_id, len(STAGES)),
+            lambda: group_is_stable(
+                self.settings.kafka, self.settings.app_id, len(stage_consumers(self.settings.record_lanes))
+            ),
             ready_timeout,
             "join its consumer group",
         )

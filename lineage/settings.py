@@ -366,6 +366,14 @@ class Settings(BaseSettings):
         "counts of held data that transfer impact and the record of processing read "
         "(answers add what is not folded yet, so this bounds their cost, not their accuracy).",
     )
+    record_lanes: int = Field(
+        2,
+        ge=1,
+        description="Batches each worker writes to Neo4j at once. Each lane is a consumer of "
+        "its own in the group, reading canonical partitions of its own, so the worker prepares "
+        "and sends one batch while Neo4j commits another. Lanes beyond the canonical topic's "
+        "partitions (across all workers) stay idle.",
+    )
     raw_retention_days: float = Field(
         7.0,
         gt=0,

@@ -13,6 +13,7 @@ its agent, the checks as its timers, start and stop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -40,7 +41,7 @@ from streams.batches import BatchConsumer, Record, origin, timestamp_s
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.sinks import AlertSinks, alert_record
-from streams.topics import STAGES, Topics
+from streams.topics import Topics, stage_consumers
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +190,9 @@ class Stages:
         self._running = 0
 
     def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
-        runs = {"normalise": self.normalise, "record": self.record}
-        return {stage: runs[stage] for stage in STAGES}
+        """The stages' runs by consumer name: the normalise stage and each record lane."""
+        lanes = stage_consumers(self._settings.record_lanes)[1:]
+        return {"normalise": self.normalise} | {lane: functools.partial(self.record, lane) for lane in lanes}
 
     async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
         await self._outbox.deliver(self._alerted(alerts))
@@ -288,7 +290,10 @@ class Stages:
         finally:
             await driver.close()
 
-    async def record(self) -> None:
+    async def record(self, lane: str = "record-0") -> None:
+        """One lane of the record stage. Lanes write concurrently, like workers: each commits
+        only the partitions the group gave its own consumer, and the graph's writes are
+        made safe against each other the same way (locks, retried deadlocks)."""
         driver = open_async_driver(self._settings)
         writer = GraphWriter(driver, self._settings.neo4j.database)
         live = self._live
@@ -328,7 +333,7 @@ class Stages:
 
         try:
             canonical = [self._names.canonical.name]
-            await self._consume(canonical, "record", RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)
+            await self._consume(canonical, lane, RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)
         finally:
             await driver.close()
 

@@ -19,9 +19,15 @@ from lineage.errors import UnknownSourceError
 from lineage.settings import Settings
 from lineage.sources import SOURCE_NAMES
 
-# The worker's stages: normalise reads the raw topics, record the canonical one. Each is one
-# member of the worker's consumer group, so a worker is in the group once all of them are.
+# The worker's stages: normalise reads the raw topics, record the canonical one.
 STAGES = ("normalise", "record")
+
+
+def stage_consumers(record_lanes: int) -> tuple[str, ...]:
+    """The worker's members of its consumer group, by client name: the normalise stage and
+    each lane of the record stage. A worker is in the group once all of them are."""
+    return ("normalise", *(f"record-{lane}" for lane in range(record_lanes)))
+
 
 # Kafka header the receiver puts on each raw record: when it got the payload (epoch ms, ASCII).
 RECEIVED_AT_HEADER = "lineage-received-at"

@@ -25,7 +25,7 @@ from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
-from streams.topics import STAGES
+from streams.topics import stage_consumers
 from streams.worker import prepare
 
 Say = Callable[[str], None]
@@ -62,12 +62,13 @@ class WorkerPool:
         for worker in self.workers:
             worker.launch()
         deadline = time.monotonic() + timeout
+        members = len(stage_consumers(self.settings.record_lanes))
         while time.monotonic() < deadline:
             exited = [w for w in self.workers if not w.is_running()]
             if exited:
                 raise LineageError(f"a worker exited before joining:\n{exited[0].log_tail()}")
             known = group_members(self.settings)
-            if known and known[0] == "Stable" and len(known[1]) == len(self.workers) * len(STAGES):
+            if known and known[0] == "Stable" and len(known[1]) == len(self.workers) * members:
                 return self
             time.sleep(0.25)
         raise LineageError(

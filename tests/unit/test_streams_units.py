@@ -261,6 +261,40 @@ class TestStageLoop:
         assert journal[-1] == "stop"
 
 
+class TestRecordLanes:
+    def test_each_lane_is_a_consumer_of_its_own_and_the_group_waits_for_all(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Lanes share the canonical topic's partitions through the group, like workers do;
+        a worker counts as joined only once its normalise stage and every lane are members."""
+        from streams import agents
+        from streams.topics import stage_consumers
+
+        consumers: list[str] = []
+
+        class NamedConsumer:
+            def __init__(self, settings: Settings, topics: list[str], stage: str) -> None:
+                consumers.append(stage)
+                raise RuntimeError("stop here")  # only the consumer's name is looked at
+
+        monkeypatch.setattr(agents, "BatchConsumer", NamedConsumer)
+        monkeypatch.setattr(agents, "open_async_driver", lambda settings: _ClosableDriver())
+        settings = Settings(subject_key="unit-test-key-0123456789", record_lanes=3)
+        stages = agents.Stages(settings, agents.LiveCatalog.load(settings.catalog))
+        runs = stages.all()
+        assert list(runs) == ["normalise", "record-0", "record-1", "record-2"]
+        assert stage_consumers(settings.record_lanes) == tuple(runs)
+        for name in list(runs)[1:]:
+            with pytest.raises(RuntimeError):
+                asyncio.run(runs[name]())
+        assert consumers == ["record-0", "record-1", "record-2"]
+
+
+class _ClosableDriver:
+    async def close(self) -> None:
+        return None
+
+
 class TestLagProbe:
     def test_a_commit_landing_between_the_reads_never_looks_caught_up(self) -> None:
         """The normalise stage publishes its events, then commits the raw offsets. The probe
