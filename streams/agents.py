@@ -191,8 +191,10 @@ class Stages:
 
     def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The stages' runs by consumer name: the normalise stage and each record lane."""
-        lanes = stage_consumers(self._settings.record_lanes)[1:]
-        return {"normalise": self.normalise} | {lane: functools.partial(self.record, lane) for lane in lanes}
+        runs: dict[str, Callable[[], Awaitable[None]]] = {"normalise": self.normalise}
+        for lane in stage_consumers(self._settings.record_lanes)[1:]:
+            runs[lane] = functools.partial(self.record, lane)
+        return runs
 
     async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
         await self._outbox.deliver(self._alerted(alerts))
