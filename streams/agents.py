@@ -3,8 +3,10 @@ delivery of alerts to the user's sinks.
 
 Each stage reads its topics in batches (:mod:`streams.batches`) and commits a batch's offsets
 only once its outcome is durable: the canonical events or dead letters acknowledged by the
-broker, or the batch committed in Neo4j. One batch at a time per stage: committing a later
-batch while an earlier one is still in flight would skip it after a crash. Nothing in a stage
+broker, or the batch committed in Neo4j. One batch at a time per consumer (the normalise stage,
+each record lane): committing a later batch while an earlier one is still in flight would skip it
+after a crash. Record lanes write concurrently because each is a consumer of its own in the group,
+committing only its own partitions. Nothing in a stage
 raises: every failure becomes a dead letter or a retry, and a stage that fails anyway starts
 again from its last commit. faust runs the process: the stages as its tasks, alert delivery as
 its agent, the checks as its timers, start and stop.
@@ -217,9 +219,10 @@ class Stages:
         handle: Callable[[list[Record], T], Awaitable[None]],
     ) -> None:
         """Batches of ``topics`` through ``prepare`` then ``handle``, each committed once
-        ``handle`` returns. Batches are handled and committed one at a time, in order; the next
-        one is read and prepared while the last is handled, so the Python work of one (decoding,
-        statement rows) overlaps the other's wait for Neo4j or the broker."""
+                ``handle`` returns. One consumer's batches are handled and committed one at a time, in order
+        (a record lane is one consumer, so lanes run side by side); the next
+                one is read and prepared while the last is handled, so the Python work of one (decoding,
+                statement rows) overlaps the other's wait for Neo4j or the broker."""
         consumer = BatchConsumer(self._settings, topics, stage)
         handling: asyncio.Future[None] | None = None
 
@@ -292,10 +295,11 @@ class Stages:
         finally:
             await driver.close()
 
-    async def record(self, lane: str = "record-0") -> None:
+    async def record(self, lane: str) -> None:
         """One lane of the record stage. Lanes write concurrently, like workers: each commits
         only the partitions the group gave its own consumer, and the graph's writes are
-        made safe against each other the same way (locks, retried deadlocks)."""
+        made safe against each other the same way (locks, retried deadlocks). A lane opens its own
+        async driver, so its transactions never queue behind another lane's connection."""
         driver = open_async_driver(self._settings)
         writer = GraphWriter(driver, self._settings.neo4j.database)
         live = self._live
