@@ -40,6 +40,7 @@ from lineage.domain.events import DataMovementEvent, encode_event, event_key
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
+from streams.early_alerts import EarlyAlerts
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.sinks import AlertSinks, alert_record
@@ -54,8 +55,6 @@ BATCH_WINDOW_S = 0.05
 # batches of ~1,000 than on the ~100 a 50 ms window gathers under load (lineage bench). Nothing
 # a user waits for waits on it: the normalise stage has raised the alerts already.
 RECORD_WINDOW_S = 0.5
-EARLY_ALERT_TIMEOUT_S = 2.0
-EARLY_ALERT_PAUSE_S = 15.0
 YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
 RETRY_MAX_S = 30.0
 RECORD_DEFER_MAX_S = 2.0
@@ -244,13 +243,17 @@ class Stages:
                 handling.cancel()
                 await asyncio.gather(handling, return_exceptions=True)
             await consumer.stop()
-            self._running -= 1
-            if not self._running:
-                await self._outbox.stop()
+            await self._release()
+
+    async def _release(self) -> None:
+        """One user of the shared outbox fewer; the last one stops it."""
+        self._running -= 1
+        if not self._running:
+            await self._outbox.stop()
 
     async def normalise(self) -> None:
         driver = open_async_driver(self._settings)
-        early = EarlyAlerts(GraphWriter(driver, self._settings.neo4j.database), self.announce)
+        early = EarlyAlerts(GraphWriter(driver, self._settings.neo4j.database), self.announce, _receipts)
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
         async def handle(batch: list[Record], _: None) -> None:
@@ -274,25 +277,28 @@ class Stages:
                 events += outcome
                 outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
             adapted = time.perf_counter()
-            announced = await early.announce(_alert_hits(events, live))
-            early_done = time.perf_counter()
-            await self._outbox.deliver(self._alerted(announced) + outgoing)  # acked by the broker
+            early.offer(_alert_hits(events, live), batch)
+            await self._outbox.deliver(outgoing)  # acked by the broker
             metrics.payloads_read(names.source_of(record.topic) for record in batch)
             metrics.batch_done("normalise", len(batch), started, produced=len(events))
-            metrics.alerts_published("normalise", len(announced), _receipts(batch))
             log.debug(
-                "normalised %d payloads into %d messages: %.3fs adapt, %.3fs alerts, %.3fs delivery",
+                "normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
                 len(batch),
                 len(outgoing),
                 adapted - started,
-                early_done - adapted,
-                time.perf_counter() - early_done,
+                time.perf_counter() - adapted,
             )
 
+        announcer = asyncio.ensure_future(early.run())
+        self._running += 1  # the outbox outlives the announcer's last announcement
         try:
             raw = [spec.name for spec in names.all_raw()]
             await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
         finally:
+            announcer.cancel()
+            await asyncio.gather(announcer, return_exceptions=True)
+            await early.close()
+            await self._release()
             await driver.close()
 
     async def record(self, lane: str) -> None:
@@ -407,59 +413,6 @@ class Backlog:
         deadline = time.monotonic() + RECORD_DEFER_MAX_S
         while self._behind and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-
-
-class EarlyAlerts:
-    """Alerts raised by the normalise stage, before the events are stored.
-
-    Waiting for the record stage puts a whole batch's graph write, and the canonical topic's
-    queue, in front of an alert: seconds under load. So the normalise stage upserts its batch's
-    alert hits itself and announces the new ones at once. It never waits for Neo4j: if the
-    upsert fails or takes longer than :data:`EARLY_ALERT_TIMEOUT_S`, it gives up for
-    :data:`EARLY_ALERT_PAUSE_S` and normalising goes on; the record stage upserts the same hits
-    after storing the events (the upsert is idempotent), which raises anything missed here,
-    and an upsert that was only slow announces what it raised when it ends.
-    It writes the alerts without linking their people: the record stage's transaction holds
-    those people's locks, and waiting for it took the early path a second a batch (measured);
-    the record stage's upsert links them once they are stored.
-    """
-
-    def __init__(self, writer: GraphWriter, late: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
-        self._writer = writer
-        self._late = late
-        self._paused_until = 0.0
-        self._overdue: set[asyncio.Task[Any]] = set()
-
-    async def announce(self, hits: list[AlertHit]) -> list[dict[str, Any]]:
-        if not hits or time.monotonic() < self._paused_until:
-            return []
-        upsert = asyncio.ensure_future(self._writer.upsert_alerts(hits, link_subjects=False))
-        try:
-            return await asyncio.wait_for(asyncio.shield(upsert), EARLY_ALERT_TIMEOUT_S)
-        except TimeoutError:
-            # Not cancelled: a cancelled upsert may still have committed, and the record
-            # stage's upsert would then find the alerts raised already and announce nothing.
-            # It finishes in the background, and what it raised is announced late, not lost.
-            self._overdue.add(upsert)
-            upsert.add_done_callback(self._finish_late)
-            self._pause(TimeoutError.__name__)
-        except Exception as exc:
-            self._pause(type(exc).__name__)
-        return []
-
-    def _pause(self, why: str) -> None:
-        log.warning(
-            "early alerts paused for %.0fs (%s); the record stage raises them", EARLY_ALERT_PAUSE_S, why
-        )
-        self._paused_until = time.monotonic() + EARLY_ALERT_PAUSE_S
-
-    def _finish_late(self, upsert: asyncio.Task[Any]) -> None:
-        self._overdue.discard(upsert)
-        if upsert.cancelled() or upsert.exception() is not None or not upsert.result():
-            return  # nothing committed: the record stage's upsert raises these alerts
-        announcing = asyncio.ensure_future(self._late(upsert.result()))
-        self._overdue.add(announcing)
-        announcing.add_done_callback(self._overdue.discard)
 
 
 def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[AlertHit]:
