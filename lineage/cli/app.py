@@ -284,7 +284,7 @@ def bench(
 
 @app.command("bench-alerts")
 def bench_alerts(
-    triggers: Annotated[int, typer.Option(help="Alert-raising payloads (one new flow each)")] = 100,
+    triggers: Annotated[int, typer.Option(help="Alert-raising payloads (one new flow each)")] = 300,
     rate: Annotated[int, typer.Option(help="Background Brevo payloads per second")] = 300,
     interval: Annotated[float, typer.Option(help="Seconds between triggers")] = 0.1,
     as_json: JsonOption = False,
