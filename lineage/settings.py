@@ -52,6 +52,13 @@ class StackSettings(BaseSettings):
     kafka_heap: str = Field("512m", description="Kafka JVM -Xmx.")
     neo4j_heap: str = Field("1g", description="Neo4j JVM -Xmx.")
     neo4j_pagecache_mb: int = Field(256, description="Neo4j page cache, sized for a small machine.")
+    neo4j_min_replan_s: int = Field(
+        300,
+        ge=1,
+        description="Neo4j's dbms.cypher.min_replan_interval: a graph growing from empty (a first "
+        "import, a fresh stack) replanned every statement every 10 s by default, about half of "
+        "Neo4j's CPU an event in lineage bench.",
+    )
     start_timeout: float = Field(180.0, description="Seconds to wait for each server to answer.")
 
 

@@ -179,6 +179,7 @@ def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
             settings.host,
             str(settings.neo4j_port),
             str(settings.neo4j_pagecache_mb),
+            str(settings.neo4j_min_replan_s),
         ]
 
     return LocalServer(
