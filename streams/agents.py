@@ -218,10 +218,10 @@ class Stages:
         handle: Callable[[list[Record], T], Awaitable[None]],
     ) -> None:
         """Batches of ``topics`` through ``prepare`` then ``handle``, each committed once
-                ``handle`` returns. One consumer's batches are handled and committed one at a time, in order
-        (a record lane is one consumer, so lanes run side by side); the next
-                one is read and prepared while the last is handled, so the Python work of one (decoding,
-                statement rows) overlaps the other's wait for Neo4j or the broker."""
+        ``handle`` returns. One consumer's batches are handled and committed one at a time, in
+        order (a record lane is one consumer, so lanes run side by side); the next one is read
+        and prepared while the last is handled, so the Python work of one (decoding, statement
+        rows) overlaps the other's wait for Neo4j or the broker."""
         consumer = BatchConsumer(self._settings, topics, stage)
         handling: asyncio.Future[None] | None = None
 
