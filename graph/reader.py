@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neo4j import AsyncDriver, Driver, RoutingControl
+from neo4j import Driver, RoutingControl
 from neo4j.time import DateTime
 
 from graph import queries, tally
@@ -18,28 +18,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
-
-
-class AsyncGraphReader:
-    """The two person lookups on the async driver, for the API's event loop: the blocking
-    driver in FastAPI's thread pool cost a thread hop a request, at a p99 budget of 10 ms on
-    a million people (lineage bench-graph). Same statements as :class:`GraphReader`'s."""
-
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
-
-    async def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            query, parameters_=params, database_=self._database, routing_=RoutingControl.READ
-        )
-        return [plain(r.data()) for r in records]
-
-    async def subject_map(self, key: str) -> list[dict[str, Any]]:
-        return await self._rows(queries.SUBJECT_DATA_MAP, key=key)
-
-    async def erasure_impact(self, key: str) -> list[dict[str, Any]]:
-        return await self._rows(queries.ERASURE_IMPACT, key=key)
 
 
 class GraphReader:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from neo4j import AsyncDriver, Driver
+from neo4j import Driver
 
-from graph.reader import AsyncGraphReader, GraphReader
+from graph.reader import GraphReader
 from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import QueryError
 from lineage.settings import Settings
@@ -30,30 +30,14 @@ def data_map(driver: Driver, database: str, key: str) -> dict[str, Any]:
     ``identifier`` is the keyed hash looked up, ``subject`` the person it belongs to (None when
     nobody is known by it); the CLI's ``--json`` and ``POST /subject`` print exactly this.
     """
-    return _data_map(key, GraphReader(driver, database).subject_map(key))
-
-
-async def data_map_async(driver: AsyncDriver, database: str, key: str) -> dict[str, Any]:
-    """:func:`data_map` on the async driver, for the API."""
-    return _data_map(key, await AsyncGraphReader(driver, database).subject_map(key))
-
-
-def _data_map(key: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = GraphReader(driver, database).subject_map(key)
     return {"identifier": key, "subject": rows[0]["subject"] if rows else None, "stores": rows}
 
 
 def erasure_impact(driver: Driver, database: str, key: str) -> dict[str, Any]:
     """Every store still holding the person's data, with processors, sub-processor chains and
     every country concerned: what an Art. 17 request must reach."""
-    return _erasure_impact(key, GraphReader(driver, database).erasure_impact(key))
-
-
-async def erasure_impact_async(driver: AsyncDriver, database: str, key: str) -> dict[str, Any]:
-    """:func:`erasure_impact` on the async driver, for the API."""
-    return _erasure_impact(key, await AsyncGraphReader(driver, database).erasure_impact(key))
-
-
-def _erasure_impact(key: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = GraphReader(driver, database).erasure_impact(key)
     return {"subject": key, "countries": impact_countries(rows), "stores": rows}
 
 

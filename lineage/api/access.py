@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from neo4j import AsyncDriver, Driver
+from neo4j import Driver
 from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -55,13 +55,8 @@ async def _driver(request: Request) -> Driver:
     return request.app.state.graph_driver
 
 
-async def _async_driver(request: Request) -> AsyncDriver:
-    return request.app.state.async_graph_driver
-
-
 Authorised = Annotated[Settings, Depends(_authorised)]
 GraphDriver = Annotated[Driver, Depends(_driver)]
-AsyncGraphDriver = Annotated[AsyncDriver, Depends(_async_driver)]  # for the person endpoints
 
 
 def field_problems(errors: Iterable[Any]) -> str:

@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from neo4j import AsyncDriver, Driver
+from neo4j import Driver
 
-from graph.connection import open_async_driver, open_driver
+from graph.connection import open_driver
 from lineage.api import access_log
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
@@ -31,14 +31,9 @@ from lineage.web import router as workspace_router
 
 
 def create_api(
-    settings: Settings,
-    sink: RawPublisher | None = None,
-    graph_driver: Driver | None = None,
-    async_graph_driver: AsyncDriver | None = None,
+    settings: Settings, sink: RawPublisher | None = None, graph_driver: Driver | None = None
 ) -> FastAPI:
     """The app; Kafka and Neo4j are injected by tests, else made here and closed with the app.
-    Two Neo4j drivers: the blocking one for the thread pool's handlers, the async one for the
-    person lookups on the event loop (:mod:`lineage.api.queries`).
 
     Neither is contacted to build the app: the producer connects in the lifespan (and answers
     503 while Kafka is down), the driver on first use, so the API starts without either. Log
@@ -47,7 +42,6 @@ def create_api(
     install_log_hygiene(settings.secret_values())
     sink = sink or RawSink(settings.kafka, settings.api.publish_timeout_s, settings.api.max_body_bytes)
     driver = graph_driver or open_driver(settings)
-    async_driver = async_graph_driver or open_async_driver(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -58,7 +52,6 @@ def create_api(
         finally:
             await sink.stop()
             driver.close()
-            await async_driver.close()
             access_log.remove(dropper)
 
     api = FastAPI(
@@ -71,7 +64,6 @@ def create_api(
     api.state.settings = settings
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
-    api.state.async_graph_driver = async_driver
     install_error_handlers(api)
     for router in (
         webhook_router,

@@ -2,10 +2,9 @@
 
 Every endpoint needs ``Authorization: Bearer <LINEAGE_API_QUERY_TOKEN>``, checked before any body
 is read (:mod:`lineage.api.access`); without the setting they answer 503, like an unconfigured
-webhook source. Most are plain ``def`` handlers: FastAPI runs them in its thread pool, where the
-blocking Neo4j driver belongs. The two person lookups, whose p99 budget is 10 ms, run on the
-event loop with the async driver instead: a thread hop fewer a request. The catalog is read on
-each request, so an edited catalog is answered from at once.
+webhook source. They are plain ``def`` handlers: FastAPI runs them in its thread pool, where the
+blocking Neo4j driver belongs. The catalog is read on each request, so an edited catalog is
+answered from at once.
 """
 
 from __future__ import annotations
@@ -24,15 +23,7 @@ from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.erasure import org_zone
 from lineage.answers.subjects import subject_key
-from lineage.api.access import (
-    AsyncGraphDriver,
-    Authorised,
-    GraphDriver,
-    body_openapi,
-    checked,
-    json_body,
-    not_found_as,
-)
+from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
 
@@ -76,13 +67,12 @@ class IdentifierBody(BaseModel):
 @router.post(
     "/subject", summary="One person's data map (GDPR Art. 15)", openapi_extra=body_openapi(IdentifierBody)
 )
-async def subject(
-    settings: Authorised, driver: AsyncGraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
+def subject(
+    settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
 ) -> dict[str, Any]:
     """Same JSON as ``lineage subject --json``; nobody known gives ``subject: null``, not 404,
     so the answer does not reveal more than the CLI's does."""
-    key = subject_key(settings, body.identifier)
-    return await people.data_map_async(driver, settings.neo4j.database, key)
+    return people.data_map(driver, settings.neo4j.database, subject_key(settings, body.identifier))
 
 
 @router.post(
@@ -90,12 +80,11 @@ async def subject(
     summary="Everything to erase for one person (GDPR Art. 17)",
     openapi_extra=body_openapi(IdentifierBody),
 )
-async def erasure_impact(
-    settings: Authorised, driver: AsyncGraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
+def erasure_impact(
+    settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
 ) -> dict[str, Any]:
     """Same JSON as ``lineage erasure-impact --json``."""
-    key = subject_key(settings, body.identifier)
-    return await people.erasure_impact_async(driver, settings.neo4j.database, key)
+    return people.erasure_impact(driver, settings.neo4j.database, subject_key(settings, body.identifier))
 
 
 @router.get("/transfers", summary="Every declared transfer hop and its verdict")

@@ -46,16 +46,6 @@ class DownDriver:
         return None
 
 
-class AsyncDownDriver:
-    """The async driver of the person lookups, during the same outage."""
-
-    async def execute_query(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise ServiceUnavailable("Neo4j is down")
-
-    async def close(self) -> None:
-        return None
-
-
 def settings(query_token: str | None = QUERY_TOKEN) -> Settings:
     return Settings(
         kafka=KafkaSettings(bootstrap="127.0.0.1:9"),
@@ -75,11 +65,7 @@ def request(
     query_token: str | None = QUERY_TOKEN,
 ) -> httpx.Response:
     async def send() -> httpx.Response:
-        app = create_api(
-            settings(query_token),
-            graph_driver=DownDriver(),  # type: ignore[arg-type]
-            async_graph_driver=AsyncDownDriver(),  # type: ignore[arg-type]
-        )
+        app = create_api(settings(query_token), graph_driver=DownDriver())  # type: ignore[arg-type]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as client:
             return await client.request(
