@@ -1,6 +1,6 @@
 // Starts Neo4j Community embedded with its Bolt connector on one address, for machines without
-// Docker. Run as a single source file: java -cp "neo4j-lib/*" Neo4jLauncher.java HOME HOST PORT PAGECACHE_MB
-// MIN_REPLAN_S
+// Docker. Run as a single source file:
+//   java -cp "neo4j-lib/*" Neo4jLauncher.java HOME HOST PORT PAGECACHE_MB MIN_REPLAN_S
 // The process lives until it is sent SIGTERM; the shutdown hook then closes the store cleanly.
 import java.nio.file.Path;
 import java.time.Duration;

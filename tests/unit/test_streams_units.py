@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -349,6 +350,17 @@ def _early(writer: _HeldWriter, announced: list[list[dict[str, str]]]) -> early_
     return early_alerts.EarlyAlerts(writer, announce, lambda batch: [])  # type: ignore[arg-type]
 
 
+@contextlib.asynccontextmanager
+async def _announcing(early: early_alerts.EarlyAlerts) -> AsyncIterator[None]:
+    """The announcer running beside the test's steps, as beside the normalise stage."""
+    running = asyncio.ensure_future(early.run())
+    try:
+        yield
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
 async def _until(condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 10
     while not condition() and time.monotonic() < deadline:
@@ -363,16 +375,14 @@ class TestEarlyAlerts:
 
         async def scenario() -> None:
             early = _early(writer, announced)
-            running = asyncio.ensure_future(early.run())
-            early.offer(["a"], [])  # type: ignore[list-item]
-            await _until(lambda: len(writer.upserts) == 1)
-            early.offer(["b"], [])  # type: ignore[list-item]
-            early.offer(["c"], [])  # type: ignore[list-item]
-            assert writer.upserts == [["a"]]  # b and c wait: one upsert at a time
-            writer.gate.set()
-            await _until(lambda: len(announced) == 2)
-            running.cancel()
-            await asyncio.gather(running, return_exceptions=True)
+            async with _announcing(early):
+                early.offer(["a"], [])  # type: ignore[list-item]
+                await _until(lambda: len(writer.upserts) == 1)
+                early.offer(["b"], [])  # type: ignore[list-item]
+                early.offer(["c"], [])  # type: ignore[list-item]
+                assert writer.upserts == [["a"]]  # b and c wait: one upsert at a time
+                writer.gate.set()
+                await _until(lambda: len(announced) == 2)
 
         asyncio.run(scenario())
         assert writer.upserts == [["a"], ["b", "c"]]
@@ -384,13 +394,11 @@ class TestEarlyAlerts:
 
         async def scenario() -> None:
             early = _early(writer, announced)
-            running = asyncio.ensure_future(early.run())
-            early.offer(["a"], [])  # type: ignore[list-item]
-            await _until(lambda: early._paused_until > 0)
-            early.offer(["b"], [])  # type: ignore[list-item]
-            await asyncio.sleep(0.1)
-            running.cancel()
-            await asyncio.gather(running, return_exceptions=True)
+            async with _announcing(early):
+                early.offer(["a"], [])  # type: ignore[list-item]
+                await _until(lambda: early._paused_until > 0)
+                early.offer(["b"], [])  # type: ignore[list-item]
+                await asyncio.sleep(0.1)
 
         asyncio.run(scenario())
         assert writer.upserts == [["a"]] and announced == []
@@ -402,11 +410,9 @@ class TestEarlyAlerts:
 
         async def scenario() -> None:
             early = _early(writer, announced)
-            running = asyncio.ensure_future(early.run())
-            early.offer(["a"], [])  # type: ignore[list-item]
-            await _until(lambda: len(writer.upserts) == 1)
-            running.cancel()
-            await asyncio.gather(running, return_exceptions=True)
+            async with _announcing(early):  # stopped with the upsert still held
+                early.offer(["a"], [])  # type: ignore[list-item]
+                await _until(lambda: len(writer.upserts) == 1)
             asyncio.get_running_loop().call_later(0.1, writer.gate.set)
             await early.close()
 
