@@ -198,3 +198,62 @@ class TestOrderIndependence:
         # withdrawn consent is recorded on both holdings, whichever was stored first
         assert len(dan_lines) == 2
         assert all(line.split("|")[8].startswith("2026-03-02") for line in dan_lines), dan_lines
+
+
+def test_a_data_map_gives_the_times_the_graph_holds(pipeline: Settings) -> None:
+    """The data map reads its times as epoch milliseconds (the driver's DateTime hydration cost
+    more than the query): each must equal the DateTime stored, retention times included."""
+    from graph.reader import GraphReader
+    from graph.writer import GraphWriter
+    from lineage.answers.catalog_file import read_catalog
+    from lineage.domain.retention import RetentionPolicy
+
+    key = "7133e5" + "0" * 26  # a keyed hash of nobody else in the suite
+    events = [
+        _event("collected", 3, key, "brevo/contacts", ("user.contact.email", "user.name")),
+        _event("collected", 5, key, "hubspot/contacts", ("user.contact.email",)),
+        _event("erased", 7, key, "hubspot/contacts"),
+    ]
+
+    async def write() -> None:
+        driver = open_async_driver(pipeline)
+        try:
+            await GraphWriter(driver, pipeline.neo4j.database).write(
+                events,  # type: ignore[arg-type]
+                RetentionPolicy(read_catalog(pipeline)),
+            )
+        finally:
+            await driver.close()
+
+    asyncio.run(write())
+    with open_driver(pipeline) as driver:
+        rows = GraphReader(driver, pipeline.neo4j.database).subject_map(key)
+        stored, _, _ = driver.execute_query(
+            """
+            MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st)
+            RETURN st.id AS store, h.category AS category, h.first_seen AS first_seen,
+                   h.last_seen AS last_seen, h.erased_at AS erased_at, h.expires_at AS expires_at,
+                   h.legal_until AS legal_until, h.state AS state
+            """,
+            key=key,
+            database_=pipeline.neo4j.database,
+        )
+    by_store: dict[str, list[dict[str, object]]] = {}
+    for record in stored:
+        row = {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in record.data().items()}
+        by_store.setdefault(row["store"], []).append(row)
+    assert {row["store"] for row in rows} == set(by_store) == {"brevo/contacts", "hubspot/contacts"}
+    for row in rows:
+        holdings = by_store[row["store"]]
+        assert row["first_seen"] == min(h["first_seen"] for h in holdings)
+        assert row["last_seen"] == max(h["last_seen"] for h in holdings)
+        assert row["erased_at"] == max((h["erased_at"] for h in holdings if h["erased_at"]), default=None)
+        held = {h["category"]: h for h in holdings if h["state"] == "held"}
+        assert {r["category"]: (r["expires_at"], r["legal_until"]) for r in row["retention"]} == {
+            c: (h["expires_at"], h["legal_until"]) for c, h in held.items()
+        }
+    brevo = next(row for row in rows if row["store"] == "brevo/contacts")
+    assert brevo["first_seen"].isoformat() == "2026-03-03T00:00:00+00:00"
+    assert brevo["expires_at"] is not None and brevo["expires_at"].tzinfo is not None
+    hubspot = next(row for row in rows if row["store"] == "hubspot/contacts")
+    assert hubspot["erased_at"].isoformat() == "2026-03-07T00:00:00+00:00"

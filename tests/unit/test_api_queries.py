@@ -34,7 +34,12 @@ QUERY_ROUTERS: tuple[APIRouter, ...] = (query_router, ropa_router, erasure_route
 
 
 class DownDriver:
-    """Neo4j as seen during an outage: every query fails at once."""
+    """Neo4j as seen during an outage: every query fails at once.
+
+    Reads retry what is retryable for ``graph.reader.READ_RETRY_S``; ``no_read_retries`` sets
+    that to zero where this driver stands in, so an outage answers at once."""
+
+    execute_query_bookmark_manager = None
 
     def execute_query(self, *_args: Any, **_kwargs: Any) -> Any:
         raise ServiceUnavailable("Neo4j is down")
