@@ -28,6 +28,9 @@ BASELINES = frozenset({GRAPH_PER_EVENT, GRAPH_WRITER})
 lineage's own writer alone is the record stage's real work (identity, clocks, expiry), which the
 minimal MERGE does not do, so the gap between the two is Cypher the pipeline has to run."""
 
+TARGET_SHARE_OF_SLOWEST = 0.5
+"""The issue's throughput target: end to end at half the slowest stage alone."""
+
 _LABELS = {
     ADAPT: "adapters + canonical encoding, in-process, one core",
     KAFKA_READ: "raw Kafka read of the raw topic, no group, beginning to end",
@@ -135,11 +138,31 @@ def ceiling(
         top["end_to_end_cpu_us_per_event"] = cost
         top["cores"] = cores
         top["cpu_bound_events_per_s"] = round(cores * 1e6 / cost)
+        top.update(_target_budget(pipeline, slowest, writer, cores))
     if more_workers:
         top["scale_out_vs_one_worker"] = {
             run.name: _ratio(run.events_per_s, end_to_end.events_per_s) for run in more_workers
         }
     return top
+
+
+def _target_budget(
+    pipeline: Sequence[StageRate], slowest: StageRate, writer: StageRate | None, cores: int
+) -> dict[str, Any]:
+    """What the target leaves to spend: the CPU an event may cost, all processes together, for
+    end to end to run at ``TARGET_SHARE_OF_SLOWEST`` of the slowest stage on these cores; beside
+    it what the stages alone cost together (their work with nothing of lineage's added) and
+    lineage's writer alone. Why: on a machine whose cores all processes share, a rate target
+    is a CPU budget, and these say whether any scheduling could meet it."""
+    target = TARGET_SHARE_OF_SLOWEST * slowest.events_per_s
+    budget: dict[str, Any] = {
+        "target_events_per_s": round(target),
+        "target_cpu_us_per_event": round(cores * 1e6 / target) if target > 0 else None,
+        "stages_cpu_us_per_event": sum(sum(s.cpu_us_per_event().values()) for s in pipeline),
+    }
+    if writer is not None and writer.cpu_s:
+        budget["writer_cpu_us_per_event"] = sum(writer.cpu_us_per_event().values())
+    return budget
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -179,6 +202,18 @@ def format_report(doc: dict[str, Any]) -> str:
             f"end to end costs {top['end_to_end_cpu_us_per_event']:,} µs of CPU an event "
             f"(all processes): {top['cores']} cores allow at most "
             f"{top['cpu_bound_events_per_s']:,} events/s at that cost"
+        )
+    if top.get("target_cpu_us_per_event"):
+        writer = (
+            f", lineage's writer alone {top['writer_cpu_us_per_event']:,}"
+            if "writer_cpu_us_per_event" in top
+            else ""
+        )
+        lines.append(
+            f"target {TARGET_SHARE_OF_SLOWEST}x the slowest stage ({top['target_events_per_s']:,} "
+            f"events/s) leaves {top['target_cpu_us_per_event']:,} µs of CPU an event on "
+            f"{top['cores']} cores; the stages alone cost {top['stages_cpu_us_per_event']:,} "
+            f"together{writer}"
         )
     for name, ratio in top.get("scale_out_vs_one_worker", {}).items():
         lines.append(f"{name} = {_times(ratio)} one worker")

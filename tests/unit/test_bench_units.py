@@ -116,6 +116,30 @@ class TestCpuCost:
         assert "cpu µs/event: worker 500, neo4j 300, kafka 200" in text
         assert "2 cores allow at most 2,000 events/s" in text
 
+    def test_the_target_is_a_cpu_budget_set_beside_the_stages_and_the_writer(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
+        stages = [
+            StageRate(ceiling.ADAPT, 10_000, "events", 1.0, 10_000, {"bench": 0.7}),
+            StageRate(ceiling.KAFKA_READ, 8_000, "messages", 1.0, 8_000, {"bench": 0.6, "kafka": 0.1}),
+            StageRate(ceiling.GRAPH_BATCHED, 5_000, "events", 1.0, 5_000, {"neo4j": 0.25, "bench": 0.05}),
+            StageRate(ceiling.GRAPH_PER_EVENT, 2_000, "events", 10.0, 2_000, {"neo4j": 6.0}),
+            StageRate(ceiling.GRAPH_WRITER, 5_000, "events", 2.5, 5_000, {"neo4j": 2.0, "bench": 0.5}),
+        ]
+        run = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"worker": 2.5, "neo4j": 2.5})
+        top = ceiling.ceiling(stages, run)
+        # half of the slowest (5,000/s) on 2 cores: 2,500 events/s, 800 µs an event
+        assert (top["target_events_per_s"], top["target_cpu_us_per_event"]) == (2_500, 800)
+        # adapt 70 + read 75 + 12 (of 8,000 events) + batched 50 + 10, the baselines left out
+        assert top["stages_cpu_us_per_event"] == 217
+        assert top["writer_cpu_us_per_event"] == 500
+        text = format_report(report(stages, run, None))
+        assert (
+            "target 0.5x the slowest stage (2,500 events/s) leaves 800 µs of CPU an event on 2 cores; "
+            "the stages alone cost 217 together, lineage's writer alone 500"
+        ) in text
+
     def test_without_cpu_figures_nothing_is_claimed(self) -> None:
         assert "end_to_end_cpu_us_per_event" not in ceiling.ceiling(_stages(), END_TO_END)
 
