@@ -124,6 +124,35 @@ class TestNeo4jOutage:
             counts = GraphReader(driver, pipeline.neo4j.database).counts()
         assert counts["subjects"] == 50
 
+    def test_a_read_waits_out_a_neo4j_restart(
+        self, pipeline: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The API's and CLI's reads are auto-commit (graph.reader.read_records), so the driver's
+        own retries no longer cover them: a read asked while Neo4j is down answers once it is
+        back, the same answer as before."""
+        if not pipeline.uses_local_stack:
+            pytest.skip("stopping Neo4j needs the local stack (not user servers or containers)")
+        from concurrent.futures import ThreadPoolExecutor
+
+        from graph import reader
+        from lineage.stack.manager import local_servers
+
+        monkeypatch.setattr(reader, "READ_RETRY_S", 240.0)  # a slow start under a loaded CI
+        neo4j = next(s for s in local_servers(pipeline) if s.name == "Neo4j")
+        with open_driver(pipeline) as driver, ThreadPoolExecutor(1) as pool:
+            graph = GraphReader(driver, pipeline.neo4j.database)
+            before = graph.counts()
+            neo4j.process.stop()
+            try:
+                asked = time.monotonic()
+                answer = pool.submit(graph.counts)
+                time.sleep(2)
+                assert not answer.done(), "a read answered while Neo4j was down"
+            finally:
+                neo4j.ensure_running(pipeline.stack.start_timeout)
+            assert answer.result(timeout=240) == before
+            assert time.monotonic() - asked > 2
+
 
 class TestPromptStop:
     """SIGTERM ends the worker within 10 s whatever Kafka and Neo4j are doing, and commits
