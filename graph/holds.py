@@ -26,8 +26,14 @@ COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
           RETURN hold.id + ' (' + hold.reason + ')' }
 """
 
+# The identifier is write-locked before reading where it points (see UPSERT_ALERTS): a merge
+# under way in a worker then finishes first, and the hold goes to the person it leaves.
 ADD_HOLD = """
-MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)
+MATCH (i:Identifier {key: $key})
+SET i.locked = true
+REMOVE i.locked
+WITH i
+MATCH (i)-[:IDENTIFIES]->(s:Subject)
 CREATE (hold:Hold {id: $id, reason: $reason, stores: $stores, categories: $categories,
                    since: datetime(), until: CASE WHEN $until IS NULL THEN null ELSE datetime($until) END})
 CREATE (hold)-[:HOLDS]->(s)

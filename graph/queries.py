@@ -697,7 +697,14 @@ MERGE (a)-[:ON_STORE]->(st)
 WITH a, row
 CALL (a, row) {
   UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
-  MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
+  MATCH (i:Identifier {key: key})
+  // Write-locked before reading where it points, as the record stage's batches do
+  // (LOCK_IDENTIFIERS): a merge under way in another worker holds it, so this waits and links
+  // the person the merge leaves. Read unlocked, the link met the deleted loser (EntityNotFound).
+  SET i.locked = true
+  REMOVE i.locked
+  WITH a, i
+  MATCH (i)-[:IDENTIFIES]->(s:Subject)
   MERGE (a)-[:CONCERNS]->(s)
 }
 WITH a, row, COUNT { (a)-[:CONCERNS]->() } AS linked

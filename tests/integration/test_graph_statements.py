@@ -4,6 +4,7 @@ cannot force it."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from neo4j import AsyncManagedTransaction, Query, unit_of_work
@@ -56,6 +57,47 @@ class TestUpsertAlerts:
                 rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
             assert [(r["count"], r["announce"]) for r in records] == [(3, False)]
+
+    def test_a_link_waits_for_a_merge_under_way_and_ties_the_person_it_made(self, pipeline: Settings) -> None:
+        """Another worker is folding the alert's person into someone else (their identifier
+        repointed, the loser deleted, not yet committed). The record stage's upsert locks the
+        identifier before reading where it points, so it waits and links the winner. It read
+        the loser unlocked before: the merge committed, the link met a deleted node
+        (EntityNotFound, not retryable) and the batch's alert links were lost (the 3-worker
+        scale-out test caught it once in CI)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        loser, winner = "f" * 32, "9" * 32
+        with open_driver(pipeline) as driver, ThreadPoolExecutor(1) as pool:
+            database = pipeline.neo4j.database
+            driver.execute_query(
+                queries.ATTACH_IDENTIFIERS,
+                database_=database,
+                rows=[{"winner": k, "identifiers": [k]} for k in (loser, winner)],
+            )
+            with driver.session(database=database) as other_worker:
+                merge = other_worker.begin_transaction()
+                merge.run(
+                    """
+                    MATCH (i:Identifier {key: $loser})-[r:IDENTIFIES]->(l:Subject)
+                    MATCH (w:Subject {key: $winner})
+                    DELETE r MERGE (i)-[:IDENTIFIES]->(w) DETACH DELETE l
+                    """,
+                    loser=loser,
+                    winner=winner,
+                ).consume()
+                linking = pool.submit(
+                    driver.execute_query,
+                    queries.UPSERT_ALERTS,
+                    database_=database,
+                    rows=folded([hit(loser, 1_780_000_000_000) | {"id": "flow-merging"}]),
+                )
+                time.sleep(1.0)
+                assert not linking.done(), "the link did not wait for the merge under way"
+                merge.commit()
+            records, _, _ = linking.result(timeout=60)
+            assert [r["announce"] for r in records] == [True]
+            assert alert_subjects(driver, database, "flow-merging") == [winner]
 
     def test_an_early_upsert_announces_without_waiting_for_a_transaction_holding_its_people(
         self, pipeline: Settings
