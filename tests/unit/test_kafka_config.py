@@ -322,7 +322,8 @@ class TestSecureListeners:
         secure = SecureListeners(
             9194, 9195, tmp_path / "b.p12", "pw", tmp_path / "ca.pem", (("alice", "a-pw"),)
         )
-        text = _write_kafka_config(StackSettings(home=tmp_path), tmp_path, secure).read_text()
+        stack = StackSettings(home=tmp_path, kafka_port=9092)  # not LINEAGE_STACK_KAFKA_PORT's
+        text = _write_kafka_config(stack, tmp_path, secure).read_text()
         assert (
             "advertised.listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9194,"
             "SASL_SSL://127.0.0.1:9195" in text
