@@ -15,6 +15,7 @@ from typing import Any
 
 from neo4j import Driver, RoutingControl
 
+from graph.queries import write_lock
 from graph.reader import plain
 
 ACTIVE_HOLDS_ON_HOLDING = """
@@ -28,17 +29,19 @@ COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
 
 # The identifier is write-locked before reading where it points (see UPSERT_ALERTS): a merge
 # under way in a worker then finishes first, and the hold goes to the person it leaves.
-ADD_HOLD = """
+ADD_HOLD = (
+    """
 MATCH (i:Identifier {key: $key})
-SET i.locked = true
-REMOVE i.locked
-WITH i
+"""
+    + write_lock("i")
+    + """WITH i
 MATCH (i)-[:IDENTIFIES]->(s:Subject)
 CREATE (hold:Hold {id: $id, reason: $reason, stores: $stores, categories: $categories,
                    since: datetime(), until: CASE WHEN $until IS NULL THEN null ELSE datetime($until) END})
 CREATE (hold)-[:HOLDS]->(s)
 RETURN hold.id AS id, s.key AS subject
 """
+)
 
 RELEASE_HOLD = """
 MATCH (hold:Hold {id: $id}) WHERE hold.released_at IS NULL

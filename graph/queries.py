@@ -169,6 +169,14 @@ def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> st
 
 # --- identity (planned by graph.identity, applied before the batch's holdings) ------------
 
+
+def write_lock(var: str) -> str:
+    """Cypher that takes node ``var``'s write lock until commit and leaves nothing behind (a
+    property set, then removed). Taken before reading a relationship another transaction may be
+    changing, the read waits for that transaction instead of reading what it replaces."""
+    return f"SET {var}.locked = true\nREMOVE {var}.locked\n"
+
+
 # Concurrent batches (several workers, or one worker's parallel transactions) must never plan
 # an identity change from a link another one is changing. Each batch first write-locks every
 # identifier it names (sorted, created if new: a lock needs a node), then reads where they
@@ -178,22 +186,22 @@ def _clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> st
 # deadlocks, which Neo4j detects and the driver retries (a TransientError).
 # Both reads return one record of pairs: the driver builds each record in Python, and a
 # record per identifier made the lock cost the batch five times what Neo4j spends on it.
-LOCK_IDENTIFIERS = """
+LOCK_IDENTIFIERS = (
+    """
 UNWIND $keys AS k
 MERGE (i:Identifier {key: k})
-SET i.locked = true
-REMOVE i.locked
-WITH i
+"""
+    + write_lock("i")
+    + """WITH i
 MATCH (i)-[:IDENTIFIES]->(s:Subject)
 RETURN collect([i.key, s.key]) AS links
 """
+)
 
 LOCK_SUBJECTS = """
 UNWIND $subjects AS sk
 MATCH (s:Subject {key: sk})
-SET s.locked = true
-REMOVE s.locked
-"""
+""" + write_lock("s")
 
 SUBJECT_MEMBERS = """
 UNWIND $subjects AS sk
@@ -679,7 +687,8 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
 # record stage: linking locks each Subject, which the record stage's running transaction holds,
 # and the early alert would wait for it. Its count is then at least the people of its rows.
 
-UPSERT_ALERTS = """
+UPSERT_ALERTS = (
+    """
 UNWIND $rows AS row
 WITH row, datetime({epochMillis: row.first_at}) AS first_at,
      datetime({epochMillis: row.last_at}) AS last_at
@@ -701,9 +710,9 @@ CALL (a, row) {
   // Write-locked before reading where it points, as the record stage's batches do
   // (LOCK_IDENTIFIERS): a merge under way in another worker holds it, so this waits and links
   // the person the merge leaves. Read unlocked, the link met the deleted loser (EntityNotFound).
-  SET i.locked = true
-  REMOVE i.locked
-  WITH a, i
+  """
+    + write_lock("i")
+    + """  WITH a, i
   MATCH (i)-[:IDENTIFIES]->(s:Subject)
   MERGE (a)-[:CONCERNS]->(s)
 }
@@ -716,6 +725,7 @@ RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
        CASE WHEN linked < size(row.subjects) THEN size(row.subjects) ELSE linked END AS count,
        a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
 """
+)
 
 # The alerts of a batch that are raised already: the early upsert leaves them to the record
 # stage. Reading takes no lock; upserting an open alert would, and the record stage's upsert of

@@ -35,6 +35,8 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
+from graph.queries import write_lock
+
 log = logging.getLogger(__name__)
 
 SEP = "\x1f"  # between store, subject type and category in a kind: in no id of the catalog
@@ -46,14 +48,16 @@ BOOKKEEPING_LABELS = ("Tally", "TallyQueue", "TallyState", "HeldCount", "StoreSe
 
 ENQUEUE = "CREATE (:TallyQueue {keys: $keys})"
 
-_LOCK = """
+_LOCK = (
+    """
 CALL () { MATCH (s:Subject) RETURN count(s) = 0 AS empty }
 MERGE (t:TallyState {id: 'tally'})
   ON CREATE SET t.initialised = empty, t.cursor = '', t.version = 0
-SET t.locked = true
-REMOVE t.locked
-RETURN t.initialised AS initialised, t.cursor AS cursor
 """
+    + write_lock("t")
+    + """RETURN t.initialised AS initialised, t.cursor AS cursor
+"""
+)
 
 _QUEUED = "MATCH (q:TallyQueue) WITH q LIMIT $limit RETURN elementId(q) AS id, q.keys AS keys"
 
