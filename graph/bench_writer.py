@@ -11,9 +11,9 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
-from graph import queries
 from graph.writer import rows_for
 from lineage.domain.events import DataMovementEvent
+from lineage_lab import statements
 
 DELETE_SLICE = 10_000
 
@@ -30,7 +30,7 @@ def holding_rows(event: DataMovementEvent) -> Rows:
 
 
 def _merge(tx: ManagedTransaction, rows: Rows) -> None:
-    tx.run(queries.BENCH_MERGE_HOLDINGS, rows=rows).consume()
+    tx.run(statements.BENCH_MERGE_HOLDINGS, rows=rows).consume()
 
 
 class BenchGraph:
@@ -42,7 +42,7 @@ class BenchGraph:
 
     def prepare(self) -> None:
         """Uniqueness constraints, as the real labels have: without them each MERGE scans."""
-        for statement in queries.BENCH_CONSTRAINTS:
+        for statement in statements.BENCH_CONSTRAINTS:
             self._driver.execute_query(statement, database_=self._database)
 
     def write_batches(self, batches: Iterable[Sequence[Rows]]) -> None:
@@ -62,7 +62,7 @@ class BenchGraph:
         deleted = 0
         while True:
             records, _, _ = self._driver.execute_query(
-                queries.BENCH_DELETE_SLICE, limit=DELETE_SLICE, database_=self._database
+                statements.BENCH_DELETE_SLICE, limit=DELETE_SLICE, database_=self._database
             )
             if not records[0]["deleted"]:
                 return deleted
@@ -71,7 +71,7 @@ class BenchGraph:
     def drop(self) -> None:
         """Clears the labels, then their constraints: the graph is as before the bench."""
         self.clear()
-        for statement in queries.BENCH_DROP_CONSTRAINTS:
+        for statement in statements.BENCH_DROP_CONSTRAINTS:
             self._driver.execute_query(statement, database_=self._database)
 
 
@@ -80,18 +80,18 @@ def forget_subjects(driver: Driver, database: str, keys: Sequence[str], page: in
     own people leave the graph as it found it."""
     for start in range(0, len(keys), page):
         driver.execute_query(
-            queries.FORGET_SUBJECTS, subjects=list(keys[start : start + page]), database_=database
+            statements.FORGET_SUBJECTS, subjects=list(keys[start : start + page]), database_=database
         )
 
 
 def snapshot_alerts(driver: Driver, database: str) -> list[dict[str, Any]]:
     """Every alert as it is, for :func:`restore_alerts` once the bench's people are gone."""
-    records, _, _ = driver.execute_query(queries.ALERT_SNAPSHOT, database_=database)
+    records, _, _ = driver.execute_query(statements.ALERT_SNAPSHOT, database_=database)
     return [r.data() for r in records]
 
 
 def restore_alerts(driver: Driver, database: str, snapshot: list[dict[str, Any]]) -> None:
     """Alerts the bench raised are deleted, the ones it touched get their properties back."""
     driver.execute_query(
-        queries.RESTORE_ALERTS, ids=[a["id"] for a in snapshot], alerts=snapshot, database_=database
+        statements.RESTORE_ALERTS, ids=[a["id"] for a in snapshot], alerts=snapshot, database_=database
     )

@@ -32,9 +32,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:  # 
 @pytest.fixture
 def pipeline(servers, tmp_path: Path):
     """Settings with topics and a consumer group of this test's own, on an empty graph."""
-    from graph import queries
     from graph.connection import open_driver
     from lineage.domain.catalog import parse_catalog
+    from lineage_lab import statements
     from streams.admin import delete_topics
     from streams.topics import Topics
     from streams.worker import prepare
@@ -42,7 +42,7 @@ def pipeline(servers, tmp_path: Path):
     run = f"t-{uuid.uuid4().hex[:8]}"
     settings = servers.model_copy(update={"topic_namespace": run, "app_id": run})
     with open_driver(settings) as driver:
-        driver.execute_query(queries.WIPE, database_=settings.neo4j.database)
+        driver.execute_query(statements.WIPE, database_=settings.neo4j.database)
     prepare(settings, parse_catalog(settings.catalog.read_text()))
     yield settings
     delete_topics(settings.kafka_bootstrap, Topics(run).all())

@@ -20,7 +20,6 @@ from typing import Any
 import yaml
 from kafka import KafkaConsumer
 
-from graph import queries
 from graph.connection import open_driver
 from lineage import render
 from lineage.demo.brevo_feed import brevo_feed
@@ -28,6 +27,7 @@ from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.subjects import SubjectHasher
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
+from lineage_lab import statements
 from streams.admin import delete_topics
 from streams.kafka_config import kafka_python_config
 from streams.publisher import RawPublisher
@@ -153,7 +153,7 @@ def run_alert_bench(
     hasher = SubjectHasher(settings.require_subject_key())
     with open_driver(settings) as driver:
         driver.execute_query(
-            queries.DELETE_BENCH_RUN,
+            statements.DELETE_BENCH_RUN,
             prefix=f"bench/{run}/",
             subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
             database_=settings.neo4j.database,

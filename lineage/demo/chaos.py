@@ -26,7 +26,6 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from graph import queries
 from graph.connection import open_driver
 from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
@@ -49,6 +48,7 @@ from lineage.demo.traffic import Item, Traffic
 from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
 from lineage.settings import Settings
+from lineage_lab import statements
 from streams.admin import delete_topics
 from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size
@@ -339,7 +339,7 @@ def wipe_graph(settings: Settings, limit: int = 10_000) -> None:
     with open_driver(settings) as driver:
         while True:
             records, _, _ = driver.execute_query(
-                queries.WIPE_SLICE, limit=limit, database_=settings.neo4j.database
+                statements.WIPE_SLICE, limit=limit, database_=settings.neo4j.database
             )
             if records[0]["deleted"] == 0:
                 return

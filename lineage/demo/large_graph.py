@@ -48,6 +48,7 @@ from lineage.domain.transfer_chains import catalog_hops
 from lineage.errors import LineageError
 from lineage.reference import default_transfer_rules
 from lineage.settings import Settings, settings_env
+from lineage_lab import statements
 
 # Targets of issue 10 (ms), measured at the API.
 TARGETS_MS: dict[str, float] = {
@@ -209,7 +210,7 @@ def wipe(settings: Settings) -> None:
     with open_driver(settings) as driver:
         while True:
             records, _, _ = driver.execute_query(
-                queries.WIPE_SLICE, limit=50_000, database_=settings.neo4j.database
+                statements.WIPE_SLICE, limit=50_000, database_=settings.neo4j.database
             )
             if not records[0]["deleted"]:
                 return

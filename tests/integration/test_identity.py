@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from graph import queries
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.domain.subjects import identifier_key
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
+from lineage_lab import statements
 from tests.integration.feed import publish
 
 pytestmark = pytest.mark.integration
@@ -153,7 +153,7 @@ class TestIdentityAcrossSystems:
             reader = GraphReader(driver, pipeline.neo4j.database)
             incremental = reader.fingerprint()
             assert reader.counts()["subjects"] == 1
-            driver.execute_query(queries.WIPE, database_=pipeline.neo4j.database)
+            driver.execute_query(statements.WIPE, database_=pipeline.neo4j.database)
         replay = pipeline.model_copy(update={"app_id": pipeline.app_id + "-replay"})
         with WorkerProcess(replay, tmp_path / "replay.log").start() as worker:
             worker.wait_caught_up(timeout=120)

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from graph import queries
 from graph.connection import open_async_driver, open_driver
 from graph.fingerprint import fingerprint_difference, graph_fingerprint
 from graph.retention import recompute_stores
@@ -29,6 +28,7 @@ from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import ApiSettings, Settings
+from lineage_lab import statements
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ def _catalog(settings: Settings) -> Catalog:
 
 def _wipe(settings: Settings) -> None:
     with open_driver(settings) as driver:
-        driver.execute_query(queries.WIPE, database_=settings.neo4j.database)
+        driver.execute_query(statements.WIPE, database_=settings.neo4j.database)
 
 
 def worker_built(settings: Settings, catalog: Catalog) -> None:

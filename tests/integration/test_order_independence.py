@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from graph import queries
 from graph.connection import open_async_driver, open_driver
 from graph.fingerprint import fingerprint_difference, graph_fingerprint
 from graph.writer import GraphWriter
@@ -26,6 +25,7 @@ from lineage.domain.alerts import alert_hits
 from lineage.domain.events import DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
+from lineage_lab import statements
 from streams.processing import DeadLetter, normalise
 from tests.servers import TEST_SUBJECT_KEY
 
@@ -50,7 +50,7 @@ def build(
 ) -> list[str]:
     """An empty graph, the events written as the record agent writes them, its fingerprint."""
     with open_driver(settings) as driver:
-        driver.execute_query(queries.WIPE, database_=settings.neo4j.database)
+        driver.execute_query(statements.WIPE, database_=settings.neo4j.database)
 
     async def write_all() -> None:
         driver = open_async_driver(settings)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from graph import queries
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.demo.brevo_feed import brevo_feed
@@ -16,6 +15,7 @@ from lineage.domain.events import CollectionEvent, SubjectRef, encode_event
 from lineage.domain.subjects import SubjectType
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
+from lineage_lab import statements
 from streams.monitor import consumer_lag, read_dead_letters, topic_size
 from streams.publisher import RawPublisher
 from streams.topics import Topics
@@ -55,7 +55,7 @@ class TestWorkerCrash:
 
         # the reference: the same topics processed in one go by a fresh group on an empty graph
         with open_driver(pipeline) as driver:
-            driver.execute_query(queries.WIPE, database_=pipeline.neo4j.database)
+            driver.execute_query(statements.WIPE, database_=pipeline.neo4j.database)
         reference = pipeline.model_copy(update={"app_id": pipeline.app_id + "-reference"})
         with WorkerProcess(reference, tmp_path / "reference.log").start() as clean:
             clean.wait_caught_up(timeout=300)

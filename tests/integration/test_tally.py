@@ -25,6 +25,7 @@ from graph.writer import GraphWriter
 from lineage.answers.live_catalog import LiveCatalog
 from lineage.domain.events import DataMovementEvent
 from lineage.settings import Settings
+from lineage_lab import statements
 from tests.integration.test_order_independence import demo_events
 
 pytestmark = pytest.mark.integration
@@ -138,7 +139,7 @@ def test_counts_answer_what_scanning_the_holdings_answers(
     # People who leave (the bench forgets its own) leave the counts too.
     gone = sorted({e.subject.key for e in events})[:40]
     with open_driver(pipeline) as driver:
-        driver.execute_query(queries.FORGET_SUBJECTS, subjects=gone, database_=pipeline.neo4j.database)
+        driver.execute_query(statements.FORGET_SUBJECTS, subjects=gone, database_=pipeline.neo4j.database)
     smaller = _scanned(pipeline, store_sets)
     assert smaller["subjects"][0] < expected["subjects"][0]
     assert _counted(pipeline, store_sets) == smaller, "counts plus the forgotten people's queue"
