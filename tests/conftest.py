@@ -46,3 +46,11 @@ def pipeline(servers, tmp_path: Path):
     prepare(settings, parse_catalog(settings.catalog.read_text()))
     yield settings
     delete_topics(settings.kafka_bootstrap, Topics(run).all())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/cypher from graph/'s statements (tests/unit/test_cypher_golden.py)",
+    )

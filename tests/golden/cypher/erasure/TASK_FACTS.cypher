@@ -1,0 +1,24 @@
+
+MATCH (r:ErasureRequest)-[:FOR]->(s:Subject)
+WHERE ($id IS NULL OR r.id = $id)
+  AND (r.status = 'open'
+       OR (r.status = 'complete' AND EXISTS { (r)-[:HAS_TASK]->(:ErasureTask {status: 'retained'}) }))
+MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
+WHERE (r.status = 'open' AND t.status <> 'done') OR t.status = 'retained'
+OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store {id: t.store})
+WHERE h.category IN t.categories
+WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE 
+COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
+          WHERE hold.released_at IS NULL AND (hold.until IS NULL OR hold.until > $now)
+            AND (size(hold.stores) = 0 OR st.id IN hold.stores)
+            AND (size(hold.categories) = 0 OR any(c IN hold.categories
+                                                  WHERE h.category = c OR h.category STARTS WITH c + '.'))
+          RETURN hold.id + ' (' + hold.reason + ')' }
+ END AS held_by
+RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS zone,
+       collect(CASE WHEN h IS NULL THEN null ELSE
+               {category: h.category, state: h.state, erased_at: h.erased_at,
+                last_event_id: h.last_event_id, held_by: held_by,
+                legal_obligation: coalesce(h.legal_obligation, false), expires_at: h.expires_at,
+                retention_rule: h.retention_rule, legal_rule: h.legal_rule,
+                legal_until: h.legal_until} END) AS holdings

@@ -1,0 +1,4 @@
+
+UNWIND $rows AS row
+MATCH (t:ErasureTask {id: row.task})
+SET t.reminded_at = row.at, t.reminder_error = row.error

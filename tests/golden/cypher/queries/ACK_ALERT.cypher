@@ -1,0 +1,4 @@
+
+MATCH (a:Alert {id: $id}) WHERE a.status IN ['open', 'reopened']
+SET a.status = 'acknowledged', a.acknowledged_at = datetime()
+RETURN a.id AS id

@@ -1,0 +1,3 @@
+
+MATCH (:Alert {id: $id})-[:CONCERNS]->(s:Subject)
+RETURN s.key AS subject ORDER BY subject

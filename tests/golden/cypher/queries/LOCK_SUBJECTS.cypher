@@ -1,0 +1,5 @@
+
+UNWIND $subjects AS sk
+MATCH (s:Subject {key: sk})
+SET s.locked = true
+REMOVE s.locked

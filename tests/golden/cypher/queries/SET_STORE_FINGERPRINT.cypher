@@ -1,0 +1,3 @@
+
+MATCH (st:Store {id: $store})
+SET st.retention_fingerprint = $fingerprint

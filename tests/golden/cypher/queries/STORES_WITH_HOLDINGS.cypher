@@ -1,0 +1,1 @@
+MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) } RETURN st.id AS id

@@ -1,0 +1,45 @@
+
+CALL () {
+  MATCH (h:Holding) USING INDEX h:Holding(expires_at)
+  WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
+    AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
+    AND ($subject_type IS NULL OR h.subject_type = $subject_type)
+  WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
+  RETURN collect(h) AS page
+}
+WITH page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
+WITH page, next_at,
+     size([x IN page WHERE x.expires_at = next_at])
+       + CASE WHEN next_at = $from_at THEN $skip ELSE 0 END AS next_skip
+CALL (page) {
+  UNWIND page AS h
+  MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
+  WHERE $store IS NULL OR st.id = $store
+  WITH s, h, st, 
+COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
+          WHERE hold.released_at IS NULL AND (hold.until IS NULL OR hold.until > $now)
+            AND (size(hold.stores) = 0 OR st.id IN hold.stores)
+            AND (size(hold.categories) = 0 OR any(c IN hold.categories
+                                                  WHERE h.category = c OR h.category STARTS WITH c + '.'))
+          RETURN hold.id + ' (' + hold.reason + ')' }
+ AS holds
+  WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
+       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
+  WITH store, category, subject_type, rule, held, count(*) AS holdings,
+       count(DISTINCT s) AS subjects, min(expires_at) AS earliest, max(expires_at) AS latest,
+       sum(CASE WHEN expires_at <= $now THEN 1 ELSE 0 END) AS overdue,
+       reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by,
+       collect(DISTINCT CASE WHEN NOT held THEN s END) AS people
+  ORDER BY held, earliest, store, category
+  WITH collect({store: store, category: category, subject_type: subject_type, rule: rule,
+                held: held, holdings: holdings, subjects: subjects, earliest: earliest,
+                latest: latest, overdue: overdue, held_by: held_by}) AS groups,
+       collect(people) AS people
+  CALL (people) {
+    UNWIND people AS group_people
+    UNWIND group_people AS person
+    RETURN count(DISTINCT person) AS subjects
+  }
+  RETURN groups, subjects
+}
+RETURN groups, subjects, next_at, next_skip

@@ -1,0 +1,1 @@
+CREATE (:TallyQueue {keys: $keys})

@@ -1,0 +1,1 @@
+MATCH (q:TallyQueue) UNWIND q.keys AS k RETURN collect(DISTINCT k) AS keys

@@ -1,0 +1,1 @@
+UNWIND $ids AS id MATCH (q:TallyQueue) WHERE elementId(q) = id DELETE q

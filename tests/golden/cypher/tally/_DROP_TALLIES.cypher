@@ -1,0 +1,1 @@
+UNWIND $subjects AS k MATCH (t:Tally {subject: k}) DELETE t

@@ -1,0 +1,3 @@
+
+MATCH (t:TallyState {id: 'tally'})
+SET t.version = t.version + 1, t.initialised = $initialised, t.cursor = $cursor

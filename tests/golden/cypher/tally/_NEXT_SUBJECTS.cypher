@@ -1,0 +1,3 @@
+
+MATCH (s:Subject) WHERE s.key > $after
+RETURN s.key AS key ORDER BY key LIMIT $limit

@@ -1,0 +1,1 @@
+MATCH (q:TallyQueue) WITH q LIMIT $limit RETURN elementId(q) AS id, q.keys AS keys

@@ -1,0 +1,1 @@
+MATCH (c:StoreSetCount) RETURN c.stores AS stores, c.subjects AS n

@@ -1,0 +1,1 @@
+MATCH (t:TallyState {id: 'tally'}) RETURN t.initialised AS initialised, t.version AS version
