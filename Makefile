@@ -22,25 +22,25 @@ chromium:
 unit: install                 ## the fast tests only (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-lint: install                 ## ruff (lint and format), then mypy (pydantic plugin) on the three packages
-	$(BIN)/ruff check lineage streams graph tests
-	$(BIN)/ruff format --check lineage streams graph tests
-	$(BIN)/mypy lineage streams graph
+lint: install                 ## ruff (lint and format), then mypy (pydantic plugin) on the three packages and the lab
+	$(BIN)/ruff check lineage streams graph tools tests
+	$(BIN)/ruff format --check lineage streams graph tools tests
+	$(BIN)/mypy lineage streams graph tools/lineage_lab
 
 fuzz: install .env            ## 100,000 mutants per source in-process, 1,000 signed over HTTP to a worker
-	$(BIN)/lineage fuzz
+	$(BIN)/lineage-lab fuzz
 
 bench: install .env           ## end-to-end throughput figure
-	$(BIN)/lineage bench
+	$(BIN)/lineage-lab bench
 
-# The figures in the README's "Large graph" were taken with this heap and page cache; a stack
-# already running keeps the memory it was started with (lineage stack down first).
+# The large graph needs this heap and page cache; a stack already running keeps the memory it
+# was started with (lineage stack down first).
 bench-graph: install .env     ## 1,000,000 people / ~11M holdings bulk-loaded (wipes the local graph), answers timed at the API
 	LINEAGE_STACK_NEO4J_HEAP=4g LINEAGE_STACK_NEO4J_PAGECACHE_MB=8192 $(BIN)/lineage stack up
-	LINEAGE_STACK_NEO4J_HEAP=4g LINEAGE_STACK_NEO4J_PAGECACHE_MB=8192 $(BIN)/lineage bench-graph --yes
+	LINEAGE_STACK_NEO4J_HEAP=4g LINEAGE_STACK_NEO4J_PAGECACHE_MB=8192 $(BIN)/lineage-lab bench-graph --yes
 
 chaos: install .env           ## 200,000 payloads under 10 SIGKILLs and a Kafka and a Neo4j restart (wipes the local graph)
-	$(BIN)/lineage chaos --yes
+	$(BIN)/lineage-lab chaos --yes
 
 stack-up: install
 	$(BIN)/lineage stack up
@@ -50,10 +50,10 @@ stack-down: install
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./tools
 	touch $(STAMP)
 
 # A random key for the keyed hash of people's identifiers, kept out of git.

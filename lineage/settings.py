@@ -17,7 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from lineage.errors import ConfigError
 from lineage.sources import SOURCES, Source
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# The Maven manifests and the Neo4j launcher, shipped inside the package (a wheel carries them).
+MAVEN_DIR = Path(__file__).resolve().parent / "stack" / "maven"
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -37,13 +38,19 @@ class StackSettings(BaseSettings):
 
     model_config = _section("LINEAGE_STACK_")
 
-    home: Path = Field(Path(".lineage"), description="State folder: data, logs, pid files.")
+    home: Path = Field(
+        Path(".lineage"),
+        description="State folder: data, logs, pid files. A relative path is taken from the "
+        "working directory, so each project folder has its own stack (checkout or not).",
+    )
     cache: Path = Field(
         Path.home() / ".cache" / "lineage" / "jars",
         description="Where the Maven-resolved server jars are kept between runs.",
     )
     deploy_dir: Path = Field(
-        REPO_ROOT / "deploy" / "stack", description="Maven manifests and the Neo4j launcher."
+        MAVEN_DIR,
+        description="Maven manifests and the Neo4j launcher; by default the ones installed with "
+        "the package (lineage/stack/maven).",
     )
     host: str = Field("127.0.0.1", description="Address both servers listen on.")
     kafka_port: int = Field(9092, description="Kafka client listener.")
@@ -56,8 +63,8 @@ class StackSettings(BaseSettings):
         300,
         ge=1,
         description="Neo4j's dbms.cypher.min_replan_interval: a graph growing from empty (a first "
-        "import, a fresh stack) replanned every statement every 10 s by default, about half of "
-        "Neo4j's CPU an event in lineage bench.",
+        "import, a fresh stack) would otherwise have every statement replanned every 10 s, a "
+        "large share of Neo4j's CPU while events stream in.",
     )
     start_timeout: float = Field(180.0, description="Seconds to wait for each server to answer.")
 

@@ -249,7 +249,7 @@ def report(as_json: JsonOption = False) -> None:
     render.table("Countries", countries, render.COUNTRY_COLUMNS)
 
 
-# --- demo and benchmark ------------------------------------------------------------------
+# --- demo --------------------------------------------------------------------------------
 
 
 @app.command()
@@ -259,74 +259,6 @@ def demo(people: Annotated[int, typer.Option(help="People in the demo feed")] = 
 
     settings = Settings()
     run_demo(settings, read_catalog(settings), people)
-
-
-@app.command()
-def bench(
-    people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 5000,
-    as_json: JsonOption = False,
-    loglevel: Annotated[str, typer.Option(help="worker log level (debug: per-batch timings)")] = "warning",
-    workers: Annotated[
-        list[int],
-        typer.Option(help="worker processes of each end-to-end run (repeat: --workers 1 --workers 3)"),
-    ] = [1, 2],  # noqa: B006 (typer reads the default, never mutates it)
-) -> None:
-    """Events/s end to end (raw topic -> worker -> canonical topic -> worker -> Neo4j), with
-    one worker and with several in one group, beside what each stage alone allows."""
-    from lineage.demo.bench import run_bench
-
-    settings = Settings()
-    counts = tuple(sorted(set(workers)))
-    if not counts or counts[0] != 1:
-        raise typer.BadParameter("the runs are compared with one worker: include 1", param_hint="--workers")
-    run_bench(settings, read_catalog(settings), people, as_json, loglevel, counts)
-
-
-@app.command("bench-alerts")
-def bench_alerts(
-    triggers: Annotated[int, typer.Option(help="Alert-raising payloads (one new flow each)")] = 300,
-    rate: Annotated[int, typer.Option(help="Background Brevo payloads per second")] = 300,
-    interval: Annotated[float, typer.Option(help="Seconds between triggers")] = 0.1,
-    as_json: JsonOption = False,
-) -> None:
-    """Alert latency: raw topic -> alerts topic, p50/p99, with background traffic."""
-    from lineage.demo.bench_alerts import run_alert_bench
-
-    settings = Settings()
-    run_alert_bench(settings, read_catalog(settings), triggers, rate, interval, as_json)
-
-
-@app.command("bench-graph")
-def bench_graph(
-    subjects: Annotated[int, typer.Option(help="People to load (about 11 holdings each)")] = 1_000_000,
-    batch: Annotated[int, typer.Option(help="People per CREATE transaction")] = 2_500,
-    workers: Annotated[int, typer.Option(help="Transactions loading in parallel")] = 2,
-    samples: Annotated[int, typer.Option(help="Requests per person-level answer")] = 400,
-    load: Annotated[
-        bool, typer.Option("--load/--no-load", help="--no-load measures the graph as it is")
-    ] = True,
-    yes: Annotated[bool, typer.Option("--yes", help="wipe a non-empty graph first")] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Large-graph answers: bulk-load people in the model's shape, then p50/p99 per answer at the API."""
-    from lineage.demo.large_graph import TARGETS_MS, run_graph_bench
-
-    settings = Settings()
-    say = (lambda _m: None) if as_json else (lambda m: render.console.print(m))
-    result = run_graph_bench(
-        settings, read_catalog(settings), subjects, batch, workers, samples, load, yes, say
-    )
-    if as_json:
-        print(render.as_json(result))
-        return
-    rows = [{"answer": name, **r, "target_ms": TARGETS_MS[name]} for name, r in result["answers"].items()]
-    render.console.print(render.as_json(result["graph"]))
-    render.table(
-        "Answers at the API (ms)",
-        rows,
-        ("answer", "requests", "p50_ms", "p99_ms", "target_ms", "meets", "answer_bytes"),
-    )
-    render.console.print(f"worker overdue query alone: {result['worker_overdue_query_s']}")
 
 
 from lineage.cli import transfer_commands  # noqa: E402  (registers its commands on ``app``)
@@ -344,12 +276,6 @@ export_command.register(app, read_catalog)
 from lineage.cli import erasure_commands  # noqa: E402
 
 erasure_commands.register(app)
-from lineage.cli import fuzz_command  # noqa: E402
-
-fuzz_command.register(app)
-from lineage.cli import chaos_command  # noqa: E402
-
-chaos_command.register(app, read_catalog)
 
 
 def _log_hygiene() -> None:

@@ -1,4 +1,4 @@
-"""``lineage bench`` in small, on the real servers: every stage measured, one and two workers,
+"""``lineage-lab bench`` in small, on the real servers: every stage measured, one and two workers,
 and the graph left as the bench found it (its people are its own and deleted afterwards)."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 import pytest
 
 from graph.connection import open_driver
-from graph.fingerprint import graph_fingerprint
-from lineage.demo.bench import run_bench
 from lineage.domain.catalog import parse_catalog
 from lineage.settings import Settings
+from lineage_lab.bench.pipeline import run_bench
+from lineage_lab.fingerprint import graph_fingerprint
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""``lineage chaos`` in small: every source under SIGKILLs and a Kafka and a Neo4j restart ends
+"""``lineage-lab chaos`` in small: every source under SIGKILLs and a Kafka and a Neo4j restart ends
 in the graph of a clean run. The full-size run is ``make chaos`` (200,000 payloads, 10 kills)."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from lineage.demo.chaos import ChaosOptions, chaos_feed, run_chaos
-from lineage.demo.faults import KILL, fault_plan
-from lineage.demo.fingerprints import GRAPH, compare
 from lineage.domain.catalog import parse_catalog
 from lineage.settings import Settings
+from lineage_lab.faults.chaos import ChaosOptions, chaos_feed, run_chaos
+from lineage_lab.faults.fingerprints import GRAPH, compare
+from lineage_lab.faults.injection import KILL, fault_plan
 
 SOURCES = {"brevo", "hubspot", "salesforce", "greenhouse", "s3", "canonical"}
 

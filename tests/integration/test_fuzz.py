@@ -1,4 +1,4 @@
-"""The CI slice of ``lineage fuzz``: 2,000 mutants per source in-process, 100 per source signed
+"""The CI slice of ``lineage-lab fuzz``: 2,000 mutants per source in-process, 100 per source signed
 over HTTP to the real receiver and a real worker, then the topics, logs and graph scanned.
 
 It asserts the issue's zeros, so it fails while a finding of the full run is still open.
@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from lineage.domain.catalog import parse_catalog
-from lineage.fuzz.findings import FindingBook
-from lineage.fuzz.harness import LegResult, run_in_process
-from lineage.fuzz.http_leg import fuzz_settings, run_http_leg
-from lineage.fuzz.mutations import Marks
 from lineage.sources import SOURCE_NAMES
+from lineage_lab.fuzz.findings import FindingBook
+from lineage_lab.fuzz.harness import LegResult, run_in_process
+from lineage_lab.fuzz.http_leg import fuzz_settings, run_http_leg
+from lineage_lab.fuzz.mutations import Marks
 
 pytestmark = pytest.mark.integration
 

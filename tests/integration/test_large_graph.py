@@ -1,9 +1,9 @@
-"""``lineage bench-graph``'s bulk path builds the graph the worker builds, and the API answers
+"""``lineage-lab bench-graph``'s bulk path builds the graph the worker builds, and the API answers
 the same on it.
 
-The same people (``lineage.demo.large_shape``) are written twice on the real Neo4j: as canonical
+The same people (``lineage_lab.bench.large_shape``) are written twice on the real Neo4j: as canonical
 events through ``GraphWriter`` (the record agent's own path, expiries from the catalog's
-policy), and as rows through ``graph.bulk_load``. Both graphs must have the same fingerprint
+policy), and as rows through ``lineage_lab.bench.bulk_load``. Both graphs must have the same fingerprint
 (every node, relationship and property) and give the same answers over real HTTP: a person's
 data map and erasure impact (by e-mail and by native id), transfer impact, expiring, RoPA.
 """
@@ -18,17 +18,17 @@ import httpx
 import pytest
 
 from graph.connection import open_async_driver, open_driver
-from graph.fingerprint import fingerprint_difference, graph_fingerprint
 from graph.retention import recompute_stores
 from graph.schema import sync_catalog
 from graph.writer import GraphWriter
-from lineage.demo.large_graph import load_graph, overdue_check
-from lineage.demo.large_shape import GREENHOUSE_BASE, HUBSPOT_BASE, email_of, events_for
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import ApiSettings, Settings
 from lineage_lab import statements
+from lineage_lab.bench.large_graph import load_graph, overdue_check
+from lineage_lab.bench.large_shape import GREENHOUSE_BASE, HUBSPOT_BASE, email_of, events_for
+from lineage_lab.fingerprint import fingerprint_difference, graph_fingerprint
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import pytest
 
 from graph.connection import open_async_driver, open_driver
-from graph.fingerprint import fingerprint_difference, graph_fingerprint
 from graph.writer import GraphWriter
 from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo.run import feed_payloads
@@ -26,6 +25,7 @@ from lineage.domain.events import DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
 from lineage_lab import statements
+from lineage_lab.fingerprint import fingerprint_difference, graph_fingerprint
 from streams.processing import DeadLetter, normalise
 from tests.servers import TEST_SUBJECT_KEY
 

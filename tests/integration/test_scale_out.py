@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from lineage.demo.chaos import chaos_feed
-from lineage.demo.scale_out import compare_workers
 from lineage.domain.catalog import parse_catalog
 from lineage.settings import Settings
+from lineage_lab.faults.chaos import chaos_feed
+from lineage_lab.faults.scale_out import compare_workers
 
 pytestmark = pytest.mark.integration
 

@@ -1,12 +1,12 @@
-"""``lineage bench``'s ceiling arithmetic and report, without servers."""
+"""``lineage-lab bench``'s ceiling arithmetic and report, without servers."""
 
 from __future__ import annotations
 
 import pytest
 
-from lineage.demo import ceiling
-from lineage.demo.ceiling import StageRate, chunks, format_report, report, scaled_events, timed
 from lineage.runner import vm_hwm_bytes
+from lineage_lab.bench import ceiling
+from lineage_lab.bench.ceiling import StageRate, chunks, format_report, report, scaled_events, timed
 
 
 def _stages() -> list[StageRate]:
@@ -146,7 +146,7 @@ class TestCpuCost:
     def test_a_process_cpu_is_read_from_proc(self) -> None:
         import os
 
-        from lineage.demo.cpu import CpuMeter, process_cpu_s
+        from lineage_lab.bench.cpu import CpuMeter, process_cpu_s
 
         assert process_cpu_s(os.getpid()) is not None
         assert process_cpu_s(2**22 + 7) is None  # no such process

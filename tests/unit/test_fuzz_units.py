@@ -1,7 +1,7 @@
 """The fuzz harness's own parts (mutations, marks, scan, shrink, log capture), and a fast slice.
 
 The slice runs 500 mutants per source through normalise and the record-stage code without
-servers and asserts the issue's zeros: it fails while a finding of ``lineage fuzz`` is open.
+servers and asserts the issue's zeros: it fails while a finding of ``lineage-lab fuzz`` is open.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import pytest
 
 from lineage.demo.brevo_feed import demo_email
 from lineage.domain.catalog import parse_catalog
-from lineage.fuzz import mutations
-from lineage.fuzz.findings import FindingBook, shrink
-from lineage.fuzz.harness import run_in_process
-from lineage.fuzz.mutations import Marks, Mutant, mutants
-from lineage.fuzz.scan import CapturedLogs, leaks, leaks_in_properties
-from lineage.fuzz.seeds import seed_payloads
 from lineage.settings import Settings
 from lineage.sources import SOURCE_NAMES
+from lineage_lab.fuzz import mutations
+from lineage_lab.fuzz.findings import FindingBook, shrink
+from lineage_lab.fuzz.harness import run_in_process
+from lineage_lab.fuzz.mutations import Marks, Mutant, mutants
+from lineage_lab.fuzz.scan import CapturedLogs, leaks, leaks_in_properties
+from lineage_lab.fuzz.seeds import seed_payloads
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ class TestShrinkAndLogs:
 
 
 def test_a_fast_slice_finds_no_crash_no_leak_and_every_refusal_has_a_reason() -> None:
-    """500 mutants per source in-process; fails while a ``lineage fuzz`` finding is open."""
+    """500 mutants per source in-process; fails while a ``lineage-lab fuzz`` finding is open."""
     settings = Settings()
     book = FindingBook()
     result = run_in_process(

@@ -10,8 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lineage.demo.large_graph import percentile, profile_parameters, transfer_alert_rows
-from lineage.demo.large_shape import (
+from lineage.domain.catalog import Catalog, parse_catalog
+from lineage.domain.retention import HoldingClock, Moment, RetentionPolicy
+from lineage.domain.subjects import SubjectHasher
+from lineage.settings import Settings
+from lineage_lab.bench.large_graph import percentile, profile_parameters, transfer_alert_rows
+from lineage_lab.bench.large_shape import (
     PROFILES,
     TEMPLATES,
     BulkShape,
@@ -23,10 +27,6 @@ from lineage.demo.large_shape import (
     profile_of,
     subject_row,
 )
-from lineage.domain.catalog import Catalog, parse_catalog
-from lineage.domain.retention import HoldingClock, Moment, RetentionPolicy
-from lineage.domain.subjects import SubjectHasher
-from lineage.settings import Settings
 
 NOW_MS = int(datetime(2026, 11, 2, 12, tzinfo=UTC).timestamp() * 1000)
 HASHER = SubjectHasher(b"unit-test-bench-key-0123")

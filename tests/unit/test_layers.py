@@ -13,6 +13,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP = ("lineage", "streams", "graph")
+# The laboratory (benchmarks, fault injection, fuzzing) is one node above every layer: it may
+# import the product, the product never imports it.
+LAB = "lineage_lab"
+FOLDERS = {top: ROOT / top for top in TOP} | {LAB: ROOT / "tools" / LAB}
 
 
 # Modules that are nodes of their own, apart from their package. streams/topics.py is a leaf
@@ -24,7 +28,7 @@ OWN_NODES = frozenset({"streams.topics", "lineage.api.app"})
 
 
 def _package(module: str) -> str:
-    """``lineage.demo.bench`` -> ``lineage.demo``; ``lineage.render`` -> ``lineage.render``;
+    """``lineage.demo.run`` -> ``lineage.demo``; ``lineage.render`` -> ``lineage.render``;
     ``streams.agents`` -> ``streams``; a module of OWN_NODES is its own node."""
     parts = module.split(".")
     if module in OWN_NODES:
@@ -39,15 +43,15 @@ def _imports(path: Path) -> list[str]:
             found.append(node.module)
         elif isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
-    return [name for name in found if name.split(".")[0] in TOP]
+    return [name for name in found if name.split(".")[0] in FOLDERS]
 
 
 def _edges() -> dict[str, dict[str, str]]:
     """package -> {imported package: a file that imports it}."""
     edges: dict[str, dict[str, str]] = defaultdict(dict)
-    for top in TOP:
-        for path in sorted((ROOT / top).rglob("*.py")):
-            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    for folder in FOLDERS.values():
+        for path in sorted(folder.rglob("*.py")):
+            module = ".".join(path.relative_to(folder.parent).with_suffix("").parts)
             source = _package(module)
             for name in _imports(path):
                 target = _package(name)
@@ -68,6 +72,11 @@ class TestLayers:
             if t == "lineage.cli" and p != "lineage.__main__"
         }
         assert users == {}
+
+    def test_the_product_never_imports_the_lab(self) -> None:
+        users = {p: targets[LAB] for p, targets in EDGES.items() if LAB in targets and p != LAB}
+        assert users == {}
+        assert "lineage.settings" in EDGES[LAB]  # the walk reads the lab too
 
     def test_the_domain_does_no_io(self) -> None:
         allowed = {"lineage.domain", "lineage.errors"}

@@ -2,7 +2,7 @@
 
 The worker MERGEs every row, because events repeat, arrive out of order and name people by
 several identifiers. A benchmark population is known in advance to be new and distinct, so it
-is CREATEd: one compact row per person (``lineage.demo.large_shape.subject_row``), expanded
+is CREATEd: one compact row per person (``lineage_lab.bench.large_shape.subject_row``), expanded
 here into the same labels, keys, relationships and properties the worker's statements
 (``MERGE_HOLDINGS``, ``SET_EXPIRY``, ``ATTACH_IDENTIFIERS``, ``MERGE_FLOWS``) leave, with the
 profile templates passed once per transaction. The integration test proves the result equal

@@ -1,4 +1,4 @@
-"""``lineage bench-alerts``: raw topic -> alert on the alerts topic, p50/p99, under load.
+"""``lineage-lab bench-alerts``: raw topic -> alert on the alerts topic, p50/p99, under load.
 
 Each trigger must open a flow of its own (one alert per flow), so the worker runs with the
 catalog plus N bench stores run by a US processor with no transfer mechanism. Latency is the

@@ -1,4 +1,4 @@
-"""``lineage bench``: end-to-end throughput of the pipeline on the real servers, and the ceiling
+"""``lineage-lab bench``: end-to-end throughput of the pipeline on the real servers, and the ceiling
 each stage alone allows on the same payloads, so the figure says what it is bound by.
 
 Each end-to-end run (one worker, then two in one consumer group) has topics, a group and people
@@ -6,7 +6,7 @@ of its own (the feed's addresses plus-tagged with the run), so the runs do the s
 bench can run beside the demo, and its people are deleted afterwards: the graph is left as it
 was found. The clock starts once the workers own their partitions and stops when their group
 has committed every message, which a worker only does after Neo4j has the batch.
-The stages alone (:mod:`lineage.demo.ceiling`): adapters + encoding in this process, a bare
+The stages alone (:mod:`lineage_lab.bench.ceiling`): adapters + encoding in this process, a bare
 Kafka read of the raw topic, and a minimal MERGE of the same holdings into throwaway labels,
 batched and one transaction an event (on a sample: it is slow by design); and, to compare
 with, lineage's own graph writer in this process.
@@ -22,7 +22,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from graph.bench_writer import (
+from graph.connection import open_async_driver, open_driver
+from graph.writer import GraphWriter
+from lineage import render
+from lineage.answers.live_catalog import LiveCatalog
+from lineage.demo.brevo_feed import brevo_feed
+from lineage.domain.catalog import Catalog
+from lineage.domain.events import DataMovementEvent, encode_event
+from lineage.domain.subjects import SubjectHasher
+from lineage.settings import Settings
+from lineage.sources import build_adapters
+from lineage_lab.bench import ceiling
+from lineage_lab.bench.ceiling import StageRate, chunks, timed
+from lineage_lab.bench.cpu import CpuMeter
+from lineage_lab.bench.writer import (
     BenchGraph,
     Rows,
     forget_subjects,
@@ -30,20 +43,7 @@ from graph.bench_writer import (
     restore_alerts,
     snapshot_alerts,
 )
-from graph.connection import open_async_driver, open_driver
-from graph.writer import GraphWriter
-from lineage import render
-from lineage.answers.live_catalog import LiveCatalog
-from lineage.demo import ceiling
-from lineage.demo.brevo_feed import brevo_feed
-from lineage.demo.ceiling import StageRate, chunks, timed
-from lineage.demo.cpu import CpuMeter
-from lineage.demo.scale_out import WorkerPool
-from lineage.domain.catalog import Catalog
-from lineage.domain.events import DataMovementEvent, encode_event
-from lineage.domain.subjects import SubjectHasher
-from lineage.settings import Settings
-from lineage.sources import build_adapters
+from lineage_lab.faults.scale_out import WorkerPool
 from streams.admin import delete_topics
 from streams.monitor import drain_topic, topic_size
 from streams.processing import DeadLetter, normalise

@@ -1,4 +1,4 @@
-"""``lineage chaos``: fault injection you can run (see :mod:`lineage.demo.chaos`).
+"""``lineage-lab chaos``: fault injection you can run (see :mod:`lineage_lab.faults.chaos`).
 
 It wipes the graph twice, so it asks first unless given ``--yes``; against user servers it
 refuses before asking. Progress goes to stderr, so ``--json`` output stays one document. It
@@ -98,13 +98,13 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Replay every source under SIGKILLs and Kafka/Neo4j restarts; compare with a clean run."""
-        from lineage.demo.chaos import ChaosOptions, run_chaos
-        from lineage.demo.faults import require_local_stack
+        from lineage_lab.faults.chaos import ChaosOptions, run_chaos
+        from lineage_lab.faults.injection import require_local_stack
 
         settings = Settings()
         require_local_stack(settings)
         if not yes:
-            typer.confirm("lineage chaos wipes the local stack's graph (twice). Go on?", abort=True)
+            typer.confirm("lineage-lab chaos wipes the local stack's graph (twice). Go on?", abort=True)
         options = ChaosOptions(payloads=payloads, kills=kills, seed=seed, down_s=down, stall_s=stall)
         report = run_chaos(settings, read_catalog(settings), options, progress.log)
         result = report.as_dict()

@@ -1,5 +1,5 @@
 """The benchmark's minimal graph writers: the same holdings the worker writes, with the least
-Cypher, into throwaway labels, so ``lineage bench`` can say what Neo4j alone allows.
+Cypher, into throwaway labels, so ``lineage-lab bench`` can say what Neo4j alone allows.
 
 Blocking driver on purpose: this runs in the bench's own process, never inside the agents.
 """

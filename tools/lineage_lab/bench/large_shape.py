@@ -1,4 +1,4 @@
-"""The shape of ``lineage bench-graph``'s population: who is held where, and since when.
+"""The shape of ``lineage-lab bench-graph``'s population: who is held where, and since when.
 
 Each person ``n`` follows one *profile* (a newsletter subscriber, a customer, a candidate whose
 CV was shared through Dropbox...), a fixed list of *event templates*: one canonical event each,
@@ -7,7 +7,7 @@ gives two things, so the bulk path can be checked against the worker's:
 
 - :func:`events_for`: the canonical events a source would have sent for person ``n``; written by
   ``GraphWriter`` (the worker's own path) in the integration test;
-- :func:`subject_row`: the compact row ``graph.bulk_load`` turns into the same nodes,
+- :func:`subject_row`: the compact row ``lineage_lab.bench.bulk_load`` turns into the same nodes,
   relationships and properties, with the expiry the catalog's retention rules give (computed by
   :class:`ExpiryTables` through ``lineage.domain.retention`` itself, never re-implemented).
 

@@ -1,4 +1,4 @@
-"""``lineage chaos``: the demo's whole feed replayed under faults, checked against a clean run.
+"""``lineage-lab chaos``: the demo's whole feed replayed under faults, checked against a clean run.
 
 Delivery guarantees are claims until something breaks. This replays every source of the demo
 feed (scaled to the payload count asked for) twice on the local stack, each time on topics and
@@ -27,12 +27,17 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from graph.connection import open_driver
-from graph.fingerprint import graph_fingerprint
 from graph.reader import GraphReader
 from lineage.answers.scheduled_checks import run_checks
 from lineage.demo.brevo_feed import DAYS, DEFAULT_START, malformed_brevo_payloads
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person
-from lineage.demo.faults import (
+from lineage.demo.run import feed_payloads
+from lineage.domain.catalog import Catalog
+from lineage.errors import LineageError
+from lineage.settings import Settings
+from lineage_lab import statements
+from lineage_lab.faults.fingerprints import GRAPH, FingerprintDiff, compare
+from lineage_lab.faults.injection import (
     KAFKA,
     KILL,
     NEO4J,
@@ -42,13 +47,8 @@ from lineage.demo.faults import (
     fault_plan,
     require_local_stack,
 )
-from lineage.demo.fingerprints import GRAPH, FingerprintDiff, compare
-from lineage.demo.run import feed_payloads
-from lineage.demo.traffic import Item, Traffic
-from lineage.domain.catalog import Catalog
-from lineage.errors import LineageError
-from lineage.settings import Settings
-from lineage_lab import statements
+from lineage_lab.faults.traffic import Item, Traffic
+from lineage_lab.fingerprint import graph_fingerprint
 from streams.admin import delete_topics
 from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size

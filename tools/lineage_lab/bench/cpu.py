@@ -1,7 +1,7 @@
 """CPU seconds of the processes a benchmark stage runs on, read from /proc.
 
 On a shared 2-core machine a stage's wall time says as much about the neighbours as about the
-stage; the CPU each process spent on it does not, so ``lineage bench`` reports both: µs of CPU an
+stage; the CPU each process spent on it does not, so ``lineage-lab bench`` reports both: µs of CPU an
 event in the worker, in Neo4j and in Kafka, and what the machine's cores allow at that cost.
 """
 

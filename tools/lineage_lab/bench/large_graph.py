@@ -1,7 +1,7 @@
-"""``lineage bench-graph``: load a large graph in the model's shape, then time the answers at the API.
+"""``lineage-lab bench-graph``: load a large graph in the model's shape, then time the answers at the API.
 
-Load: ``--subjects`` people of :mod:`lineage.demo.large_shape` (about 11 holdings each) through
-``graph.bulk_load`` in large CREATE transactions, with the catalog's unapproved-transfer alerts
+Load: ``--subjects`` people of :mod:`lineage_lab.bench.large_shape` (about 11 holdings each) through
+``lineage_lab.bench.bulk_load`` in large CREATE transactions, with the catalog's unapproved-transfer alerts
 concerning everyone held in their stores, a CV flow to Dropbox, legal holds on one person in
 ~1,000, and then the worker's own overdue-retention check (``lineage.answers.scheduled_checks``), timed,
 raising the overdue alerts.
@@ -28,18 +28,10 @@ from typing import Any
 
 import httpx
 
-from graph import bulk_load, queries, tally
+from graph import queries, tally
 from graph.connection import open_driver
 from graph.retention import mark_computed
 from graph.schema import apply_schema, sync_catalog
-from lineage.demo.large_shape import (
-    PROFILES,
-    TEMPLATES,
-    BulkShape,
-    ExpiryTables,
-    email_of,
-    subject_rows,
-)
 from lineage.domain.alerts import flow_id, unapproved_by_store
 from lineage.domain.catalog import Catalog
 from lineage.domain.retention import RetentionPolicy
@@ -49,6 +41,15 @@ from lineage.errors import LineageError
 from lineage.reference import default_transfer_rules
 from lineage.settings import Settings, settings_env
 from lineage_lab import statements
+from lineage_lab.bench import bulk_load
+from lineage_lab.bench.large_shape import (
+    PROFILES,
+    TEMPLATES,
+    BulkShape,
+    ExpiryTables,
+    email_of,
+    subject_rows,
+)
 
 # Targets of issue 10 (ms), measured at the API.
 TARGETS_MS: dict[str, float] = {
@@ -171,7 +172,7 @@ def _create_flows(
     now_ms: int,
 ) -> None:
     """The copies' flow, dated by its first and last copy (found from the shape, not the graph)."""
-    from lineage.demo.large_shape import event_times, profile_of
+    from lineage_lab.bench.large_shape import event_times, profile_of
 
     for p, (_, _, keys) in enumerate(PROFILES):
         for key in keys:

@@ -1,4 +1,4 @@
-"""The faults ``lineage chaos`` injects, and the supervisor that keeps a worker running.
+"""The faults ``lineage-lab chaos`` injects, and the supervisor that keeps a worker running.
 
 Three kinds: the worker killed with SIGKILL (a crash, an OOM kill: in-flight batches are lost
 and must be redone from the last commit), and Kafka or Neo4j stopped then started again (a
@@ -54,7 +54,7 @@ def require_local_stack(settings: Settings) -> None:
     """Refuse at once against user servers: their processes are not ours to stop."""
     if not settings.uses_local_stack:
         raise LineageError(
-            "lineage chaos restarts Kafka and Neo4j by stopping their processes, which it can "
+            "lineage-lab chaos restarts Kafka and Neo4j by stopping their processes, which it can "
             "only do on the local stack; unset LINEAGE_KAFKA_BOOTSTRAP and LINEAGE_NEO4J_URI "
             "to run it there (it wipes that graph)."
         )

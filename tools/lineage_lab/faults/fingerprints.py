@@ -4,7 +4,7 @@ Two fingerprints are compared, each as a list of sorted lines:
 
 - the holdings (:meth:`graph.reader.GraphReader.fingerprint`): one ``|``-separated line per
   holding, opening with the subject key, the store and the category, which name the holding;
-- the whole graph (:func:`graph.fingerprint.graph_fingerprint`): one line per node,
+- the whole graph (:func:`lineage_lab.fingerprint.graph_fingerprint`): one line per node,
   ``(Label key) {properties}``, and per relationship, ``(A a)-[TYPE {properties}]->(B b)``.
 
 Entries are matched by name: lost (in the reference only), extra (in the other only, or there

@@ -1,4 +1,4 @@
-"""``lineage fuzz``: mutated payloads per source, in-process and over signed HTTP + a worker.
+"""``lineage-lab fuzz``: mutated payloads per source, in-process and over signed HTTP + a worker.
 
 Exits 1 when a gate fails (a crash, a 5xx, a leak, a refusal without a reason), so ``make fuzz``
 and CI can rely on it. The HTTP leg runs on topics and a consumer group of its own (like the
@@ -20,9 +20,9 @@ from lineage import render
 from lineage.settings import Settings
 
 if TYPE_CHECKING:
-    from lineage.fuzz.findings import FindingBook
-    from lineage.fuzz.harness import LegResult
-    from lineage.fuzz.mutations import Marks
+    from lineage_lab.fuzz.findings import FindingBook
+    from lineage_lab.fuzz.harness import LegResult
+    from lineage_lab.fuzz.mutations import Marks
 
 
 def _http_leg(
@@ -37,7 +37,7 @@ def _http_leg(
     """Own topics and consumer group (removed afterwards), fresh source secrets, the local stack
     started if it is the one configured."""
     from lineage.answers.catalog_file import read_catalog
-    from lineage.fuzz.http_leg import fuzz_settings, run_http_leg
+    from lineage_lab.fuzz.http_leg import fuzz_settings, run_http_leg
     from streams.admin import delete_topics
     from streams.topics import Topics
 
@@ -81,10 +81,10 @@ def register(app: typer.Typer) -> None:
         """Mutated payloads through normalise and the record stage, then signed over HTTP to a
         real worker; exits 1 on any crash, 5xx, leaked address or refusal without a reason."""
         from lineage.answers.catalog_file import read_catalog
-        from lineage.fuzz.findings import FindingBook
-        from lineage.fuzz.harness import run_in_process
-        from lineage.fuzz.mutations import Marks
-        from lineage.fuzz.report import as_dict, as_text, passed
+        from lineage_lab.fuzz.findings import FindingBook
+        from lineage_lab.fuzz.harness import run_in_process
+        from lineage_lab.fuzz.mutations import Marks
+        from lineage_lab.fuzz.report import as_dict, as_text, passed
 
         settings = Settings()
         marks, book = Marks(), FindingBook()
@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
         ]
         if http > 0:
             legs.append(_http_leg(settings, http, seed, api_port, worker_loglevel, marks, book))
-        report = as_dict(legs, book, shlex.join(["lineage", *sys.argv[1:]]))
+        report = as_dict(legs, book, shlex.join(["lineage-lab", *sys.argv[1:]]))
         if output is not None:
             output.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         if as_json:

@@ -1,9 +1,9 @@
-"""Stage timings for ``lineage bench``: what each stage alone can do, so the end-to-end figure
+"""Stage timings for ``lineage-lab bench``: what each stage alone can do, so the end-to-end figure
 states its own ceiling.
 
 An end-to-end rate alone cannot say whether the worker is slow or the servers are: this module
 holds the pure part of the answer (timing a stage, the ratios, the report), with no servers, so
-it is unit-tested; :mod:`lineage.demo.bench` runs the stages against the real ones.
+it is unit-tested; :mod:`lineage_lab.bench.pipeline` runs the stages against the real ones.
 """
 
 from __future__ import annotations

@@ -1,0 +1,48 @@
+"""Valid payloads per source to mutate: the demo feeds, plus the recorded fixtures when present.
+
+Mutating realistic payloads reaches the adapters' deep branches (a property change of the
+e-mail, a CV key under a candidate id) that random JSON never does: most random documents stop
+at the first check. The recorded fixtures add the shapes the demo feed does not send (HubSpot
+merges, Salesforce updates and gaps, Greenhouse stage changes and anonymisations).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from lineage.demo.brevo_feed import brevo_feed
+from lineage.demo.company_feed import company_feed
+from lineage.demo.erasure_feed import deletion_payloads, invoices
+from lineage.sources import SOURCE_NAMES
+
+# The checkout the lab is installed from (editable): tools/lineage_lab/fuzz -> the repository.
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures"
+SEED_PEOPLE = 400
+
+
+def _fixtures(source: str, folder: Path = FIXTURES) -> list[Any]:
+    """The recorded payloads of ``source`` (none outside a checkout with its tests)."""
+    directory = folder / source
+    if not directory.is_dir():
+        return []
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))]
+
+
+def seed_payloads(people: int = SEED_PEOPLE) -> dict[str, list[Any]]:
+    """Parsed valid payloads per source, deterministic for a given ``people``."""
+    company = company_feed(people)
+    seeds: dict[str, list[Any]] = {source: [] for source in SOURCE_NAMES}
+    seeds["brevo"] = list(islice(brevo_feed(people // 4), 2000))
+    for source in ("hubspot", "salesforce", "greenhouse", "s3", "canonical"):
+        seeds[source] = list(company[source])
+    seeds["canonical"] += invoices(people)
+    deleted = deletion_payloads(3, datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+    for source, payloads in deleted.items():
+        seeds[source] += payloads
+    for source in SOURCE_NAMES:
+        seeds[source] += _fixtures(source)
+    return seeds
