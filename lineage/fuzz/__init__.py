@@ -1,7 +1,0 @@
-"""``lineage fuzz``: hostile payloads through the worker's own code, and through HTTP and Kafka.
-
-:mod:`~lineage.fuzz.mutations` makes mutants from the demo feeds' realistic payloads, marking
-every address and phone number it injects so :mod:`~lineage.fuzz.scan` can find them wherever
-they leak; :mod:`~lineage.fuzz.harness` runs them in-process, :mod:`~lineage.fuzz.http_leg`
-over the signed webhook receiver and a real worker, and :mod:`~lineage.fuzz.report` tells.
-"""
