@@ -7,10 +7,11 @@ nothing below the CLI imports the CLI.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
@@ -39,13 +40,18 @@ def summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in counts.items())
 
 
-def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def table(title: str, rows: Sequence[Mapping[str, Any] | BaseModel], columns: Sequence[str]) -> None:
+    """Rows are an answer's models (their fields by name) or plain mappings."""
     view = Table(title=title, title_justify="left", show_lines=True)
     for column in columns:
         view.add_column(column.removesuffix("_id").replace("_", " "), overflow="fold")
     for row in rows:
-        view.add_row(*(_cell(row.get(c)) for c in columns))
+        view.add_row(*(_cell(_field(row, c)) for c in columns))
     console.print(view)
+
+
+def _field(row: Mapping[str, Any] | BaseModel, name: str) -> Any:
+    return getattr(row, name, None) if isinstance(row, BaseModel) else row.get(name)
 
 
 SUBJECT_COLUMNS = (
