@@ -1,4 +1,12 @@
-"""Alert persistence: upsert per flow, close what the catalog approves, list and acknowledge."""
+"""Alerts in the graph: upsert per flow, close what the catalog approves, list and acknowledge.
+
+``(Alert {id, kind, status, ...})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one
+per unapproved flow (store, processor chain, country), and per overdue store and rule, late
+erasure request or reappearance. Its count is the number of distinct subjects it CONCERNS,
+computed when read (never stored, so it cannot drift), and a replay changes nothing. A closed
+alert whose flow is seen unapproved again reopens; an acknowledged one stays acknowledged.
+This module owns every statement on alerts.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,112 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 
-from graph import queries
+from graph.fragments import write_lock
 from graph.reader import plain
+
+# Rows come one per alert (folded: first and last time, the identifiers of the people it
+# concerns).
+# A row's ``link`` false (the normalise stage's early upsert) leaves the CONCERNS links to the
+# record stage: linking locks each Subject, which the record stage's running transaction holds,
+# and the early alert would wait for it. Its count is then at least the people of its rows.
+
+UPSERT_ALERTS = (
+    """
+UNWIND $rows AS row
+WITH row, datetime({epochMillis: row.first_at}) AS first_at,
+     datetime({epochMillis: row.last_at}) AS last_at
+MERGE (a:Alert {id: row.id})
+  ON CREATE SET a.status = 'new', a.severity = row.severity, a.kind = row.kind,
+                a.first_seen = first_at, a.last_seen = last_at, a.store = row.store,
+                a.chain = row.chain, a.country = row.country
+SET a.reason = row.reason, a.mechanism = row.mechanism,
+    a.first_seen = CASE WHEN first_at < a.first_seen THEN first_at ELSE a.first_seen END,
+    a.last_seen = CASE WHEN last_at > a.last_seen THEN last_at ELSE a.last_seen END,
+    a.status = CASE WHEN a.status = 'closed' THEN 'reopened' ELSE a.status END
+WITH a, row
+MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+MERGE (a)-[:ON_STORE]->(st)
+WITH a, row
+CALL (a, row) {
+  UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
+  MATCH (i:Identifier {key: key})
+  // Write-locked before reading where it points, as the record stage's batches do
+  // (LOCK_IDENTIFIERS): a merge under way in another worker holds it, so this waits and links
+  // the person the merge leaves. Read unlocked, the link met the deleted loser (EntityNotFound).
+  """
+    + write_lock("i")
+    + """  WITH a, i
+  MATCH (i)-[:IDENTIFIES]->(s:Subject)
+  MERGE (a)-[:CONCERNS]->(s)
+}
+WITH a, row, COUNT { (a)-[:CONCERNS]->() } AS linked
+WITH a, linked, row, a.status IN ['new', 'reopened'] AS announce
+SET a.status = CASE WHEN announce THEN 'open' ELSE a.status END
+RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
+       a.country AS country,
+       a.reason AS reason, a.mechanism AS mechanism, a.severity AS severity,
+       CASE WHEN linked < size(row.subjects) THEN size(row.subjects) ELSE linked END AS count,
+       a.first_seen AS first_seen, a.last_seen AS last_seen, a.status AS status
+"""
+)
+
+# The alerts of a batch that are raised already: the early upsert leaves them to the record
+# stage. Reading takes no lock; upserting an open alert would, and the record stage's upsert of
+# the same alert, linking its people, holds it: waiting for it, or deadlocking with it, would
+# make the early announcement as late as the record stage, or later.
+RAISED_ALERTS = """
+MATCH (a:Alert) WHERE a.id IN $ids AND a.status IN ['open', 'acknowledged']
+RETURN a.id AS id
+"""
+
+# At worker start: the flows the current catalog leaves unapproved, for data already held.
+HELD_SUBJECTS_IN_STORE = """
+UNWIND $stores AS sid
+MATCH (:Store {id: sid})<-[:IN_STORE]-(h:Holding {state: 'held'})<-[:HAS_HOLDING]-(s:Subject)
+WITH sid, s, max(h.last_seen) AS at
+RETURN sid AS store, s.key AS subject, at.epochMillis AS at,
+       COLLECT { MATCH (s)-[m:MOVED]->(:Store {id: sid}) RETURN m.src } AS moved_from
+"""
+
+CLOSE_APPROVED_ALERTS = """
+MATCH (a:Alert {kind: 'unapproved_transfer'}) WHERE a.status <> 'closed' AND NOT a.id IN $unapproved
+SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = 'the catalog now approves this flow'
+RETURN a.id AS id
+"""
+
+LIST_ALERTS = """
+MATCH (a:Alert) WHERE ($status IS NULL OR a.status = $status) AND ($kind IS NULL OR a.kind = $kind)
+RETURN a.id AS id, a.kind AS kind, a.status AS status, a.severity AS severity, a.store AS store,
+       a.chain AS chain, a.country AS country, a.reason AS reason,
+       COUNT { (a)-[:CONCERNS]->() } AS count,
+       a.first_seen AS first_seen, a.last_seen AS last_seen
+ORDER BY a.last_seen DESC
+"""
+
+# Alerts of a kind a scheduled check recomputes whole (overdue retention, erasure deadlines):
+# those not in $active close, and each active one concerns exactly the subjects given now.
+CLOSE_RESOLVED_ALERTS = """
+MATCH (a:Alert {kind: $kind}) WHERE a.status <> 'closed' AND NOT a.id IN $active
+SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = $reason
+RETURN a.id AS id
+"""
+
+TRIM_ALERT_SUBJECTS = """
+UNWIND $alerts AS alert
+MATCH (:Alert {id: alert.id})-[r:CONCERNS]->(s:Subject) WHERE NOT s.key IN alert.subjects
+DELETE r
+"""
+
+ALERT_SUBJECTS = """
+MATCH (:Alert {id: $id})-[:CONCERNS]->(s:Subject)
+RETURN s.key AS subject ORDER BY subject
+"""
+
+ACK_ALERT = """
+MATCH (a:Alert {id: $id}) WHERE a.status IN ['open', 'reopened']
+SET a.status = 'acknowledged', a.acknowledged_at = datetime()
+RETURN a.id AS id
+"""
 
 _PER_HIT = ("at", "subject", "event_id")
 
@@ -15,11 +127,11 @@ _PER_HIT = ("at", "subject", "event_id")
 def folded(rows: list[dict[str, Any]], link_subjects: bool = True) -> list[dict[str, Any]]:
     """The hits as UPSERT_ALERTS takes them: one row per alert, with its first and last time
     and the people it concerns. A batch names the same few flows for a thousand people; one row
-    per hit upserted the same alert a thousand times (twice a batch: both stages raise them).
-    Sorted by store, then alert: both stages upsert the same alerts at once, and a new alert
-    links to its store as the record stage's holdings do; in two orders they deadlocked, the
-    loser retried after about a second, an alert late by as much (p99). Store order is the
-    order the record stage takes them in (graph.writer.BatchRows.holding_writes)."""
+    per hit would upsert the same alert a thousand times (twice a batch: both stages raise
+    them). Sorted by store, then alert: both stages upsert the same alerts at once, and a new
+    alert links to its store as the record stage's holdings do; in two orders they deadlock,
+    and the loser retries about a second later. Store order is the order the record stage
+    takes them in (graph.writer.BatchRows.holding_writes)."""
     alerts: dict[str, dict[str, Any]] = {}
     for row in rows:
         alert = alerts.get(row["id"])
@@ -41,21 +153,21 @@ async def upsert_alerts(
 ) -> list[dict[str, Any]]:
     """Write the hits; returns the alerts that are new or reopened (to announce), once each.
     Without ``link_subjects``, the early announcement, which must not wait for the graph:
-    alerts raised already are left alone (``queries.RAISED_ALERTS``) and the others written
-    without being tied to their people yet (``queries.UPSERT_ALERTS``)."""
+    alerts raised already are left alone (``RAISED_ALERTS``) and the others written
+    without being tied to their people yet (``UPSERT_ALERTS``)."""
     if not link_subjects and rows:
         ids = sorted({row["id"] for row in rows})
-        raised = {r["id"] async for r in await tx.run(queries.RAISED_ALERTS, ids=ids)}
+        raised = {r["id"] async for r in await tx.run(RAISED_ALERTS, ids=ids)}
         rows = [row for row in rows if row["id"] not in raised]
     if not rows:
         return []
-    result = await tx.run(queries.UPSERT_ALERTS, rows=folded(rows, link_subjects))
+    result = await tx.run(UPSERT_ALERTS, rows=folded(rows, link_subjects))
     return [plain(r.data()) async for r in result if r["announce"]]
 
 
 def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -> list[str]:
     records, _, _ = driver.execute_query(
-        queries.CLOSE_APPROVED_ALERTS, unapproved=unapproved_flows, database_=database
+        CLOSE_APPROVED_ALERTS, unapproved=unapproved_flows, database_=database
     )
     return [r["id"] for r in records]
 
@@ -63,7 +175,7 @@ def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -
 def held_subjects(driver: Driver, database: str, stores: list[str]) -> list[dict[str, Any]]:
     """Who is held in ``stores``. Read on the leader, not a follower: the worker writes alerts
     from the answer, and a follower could lag behind the holdings it just stored."""
-    records, _, _ = driver.execute_query(queries.HELD_SUBJECTS_IN_STORE, stores=stores, database_=database)
+    records, _, _ = driver.execute_query(HELD_SUBJECTS_IN_STORE, stores=stores, database_=database)
     return [r.data() for r in records]
 
 
@@ -71,20 +183,20 @@ def list_alerts(
     driver: Driver, database: str, status: str | None, kind: str | None = None
 ) -> list[dict[str, Any]]:
     records, _, _ = driver.execute_query(
-        queries.LIST_ALERTS, status=status, kind=kind, database_=database, routing_=RoutingControl.READ
+        LIST_ALERTS, status=status, kind=kind, database_=database, routing_=RoutingControl.READ
     )
     return [plain(r.data()) for r in records]
 
 
 def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
-    records, _, _ = driver.execute_query(queries.ACK_ALERT, id=alert_id, database_=database)
+    records, _, _ = driver.execute_query(ACK_ALERT, id=alert_id, database_=database)
     return bool(records)
 
 
 def alert_subjects(driver: Driver, database: str, alert_id: str) -> list[str]:
     """Keys of the subjects an alert concerns."""
     records, _, _ = driver.execute_query(
-        queries.ALERT_SUBJECTS, id=alert_id, database_=database, routing_=RoutingControl.READ
+        ALERT_SUBJECTS, id=alert_id, database_=database, routing_=RoutingControl.READ
     )
     return [r["subject"] for r in records]
 
@@ -96,16 +208,16 @@ def replace_alerts(
     subjects to the current ones, close the rest. Returns the alerts to announce."""
     active = sorted({str(row["id"]) for row in rows})
     driver.execute_query(
-        queries.CLOSE_RESOLVED_ALERTS, kind=kind, active=active, reason=reason_closed, database_=database
+        CLOSE_RESOLVED_ALERTS, kind=kind, active=active, reason=reason_closed, database_=database
     )
     if not rows:
         return []
-    records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, rows=folded(rows), database_=database)
+    records, _, _ = driver.execute_query(UPSERT_ALERTS, rows=folded(rows), database_=database)
     subjects: dict[str, list[str]] = {}
     for row in rows:
         subjects.setdefault(str(row["id"]), []).append(str(row["subject"]))
     driver.execute_query(
-        queries.TRIM_ALERT_SUBJECTS,
+        TRIM_ALERT_SUBJECTS,
         database_=database,
         alerts=[{"id": k, "subjects": v} for k, v in subjects.items()],
     )

@@ -8,8 +8,8 @@ held the person's data at receipt. The request is evidence that may outlive the 
 about, so it keeps only ids, categories and countries, never an identifier's raw value.
 
 The decisions (deadline, task status) belong to :mod:`lineage.domain.erasure`; this module
-reads the facts and writes the outcomes. The Cypher sits here, not in ``graph/queries.py``,
-because only erasure requests use it.
+owns every statement on requests and tasks, reads the facts and writes the outcomes (the
+notices to processors about the tasks are :mod:`graph.notices`).
 """
 
 from __future__ import annotations

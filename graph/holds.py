@@ -15,7 +15,7 @@ from typing import Any
 
 from neo4j import Driver, RoutingControl
 
-from graph.queries import write_lock
+from graph.fragments import write_lock
 from graph.reader import plain
 
 ACTIVE_HOLDS_ON_HOLDING = """

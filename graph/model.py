@@ -31,7 +31,7 @@ Relationships
   (and per overdue store+rule, late erasure request, reappearance); its count is the number of
   subjects it concerns, counted when read.
 - ``(Subject)-[:CLOCK]->(Store)``: store-wide retention moments (a click is contact for all
-  the person has there); holding-level ones are properties of the Holding (``graph.queries``).
+  the person has there); holding-level ones are properties of the Holding (``graph.holdings``).
 - ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(ErasureRequest)-[:FOR]->(Subject)`` and
   ``-[:HAS_TASK]->(ErasureTask)`` (``graph.erasure``).
 

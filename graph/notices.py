@@ -3,7 +3,7 @@
 ``(t:ErasureTask {..., notice_id, notice_channel, notice_sent_at, notice_error, ack_token_hash,
 acknowledged_at, acknowledged_by, reminded_at})``: what was sent, when, whether it failed, and
 the processor's acknowledgement. Never the identifier the notice carried, never the token (its
-hash only). The Cypher sits here because only notices use it.
+hash only). This module owns the statements that read and record them.
 """
 
 from __future__ import annotations

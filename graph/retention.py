@@ -4,6 +4,11 @@ The domain (``lineage.domain.retention``) decides; this module only moves rows. 
 recomputed for every holding of the subjects a batch touched (in the batch's transaction), and
 for whole stores when the catalog's rules change, so an expiry is always the current catalog
 applied to the current moments, never an increment that could drift.
+
+This module owns the statements that read expiry inputs (by target, by store), write expiries
+(SET_EXPIRY), record which rules each store's expiries were computed from (its retention
+fingerprint), and answer what expires (EXPIRING_PAGE) and what is overdue (OVERDUE). The expiry
+inputs' columns belong to :mod:`graph.holdings`, whose write returns them too.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 
-from graph import queries
+from graph.holdings import EXPIRY_INPUT_RETURN, expiry_inputs
 from graph.holds import ACTIVE_HOLDS_ON_HOLDING
 from graph.reader import plain
 from lineage.domain.catalog import Catalog
@@ -30,6 +35,84 @@ from lineage.domain.retention import (
 
 PAGE = 5000
 YIELD_EVERY = 200  # expiries computed between yields to the event loop, inside a batch
+
+# What the retention computation needs about every holding of some subjects (or stores).
+_WITH_EXPIRY_INPUTS = (
+    """
+OPTIONAL MATCH (s)-[c:CLOCK]->(st)
+WITH h, st, c"""
+    + EXPIRY_INPUT_RETURN
+    + "\n"
+)
+
+# Targets: {subject, store, category, always, event_id}; a null category means every holding in
+# the store, a null store every holding of the subject (after a merge). A target not ``always``
+# is refreshed only if its expiry was never computed or this event is now its first sighting.
+# A target names its holding (an id seek), a store (an id prefix seek) or only the subject:
+# never every holding of the subject, filtered.
+EXPIRY_INPUTS_OF_TARGETS = (
+    """
+UNWIND $targets AS t
+MATCH (:Identifier {key: t.subject})-[:IDENTIFIES]->(s:Subject)
+CALL (s, t) {
+  WITH s, t WHERE t.category IS NOT NULL
+  MATCH (h:Holding {id: s.key + '|' + t.store + '|' + t.category})
+  RETURN h
+UNION
+  WITH s, t WHERE t.category IS NULL AND t.store IS NOT NULL
+  MATCH (h:Holding) WHERE h.id STARTS WITH s.key + '|' + t.store + '|'
+  RETURN h
+UNION
+  WITH s, t WHERE t.store IS NULL
+  MATCH (s)-[:HAS_HOLDING]->(h:Holding)
+  RETURN h
+}
+MATCH (s)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
+WHERE (t.store IS NULL OR st.id = t.store)
+  AND (t.always OR h.expiry_checked IS NULL OR h.first_event = t.event_id)
+WITH DISTINCT s, h, st
+"""
+    + _WITH_EXPIRY_INPUTS
+)
+
+EXPIRY_INPUTS_IN_STORE = (
+    """
+MATCH (st:Store {id: $store})<-[:IN_STORE]-(h:Holding)<-[:HAS_HOLDING]-(s:Subject)
+WHERE h.id > $after
+WITH st, h, s ORDER BY h.id LIMIT $limit
+"""
+    + _WITH_EXPIRY_INPUTS
+)
+
+# What each store's expiries were last computed from (lineage.domain.retention
+# .retention_fingerprint), set once a store's recomputation is complete.
+STORE_FINGERPRINTS = """
+MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) }
+RETURN st.id AS id, st.retention_fingerprint AS fingerprint
+"""
+
+EMPTY_STORE_FINGERPRINTS = """
+MATCH (st:Store) WHERE NOT EXISTS { (st)<-[:IN_STORE]-(:Holding) }
+RETURN st.id AS id, st.retention_fingerprint AS fingerprint
+"""
+
+SET_STORE_FINGERPRINT = """
+MATCH (st:Store {id: $store})
+SET st.retention_fingerprint = $fingerprint
+"""
+
+SET_EXPIRY = """
+UNWIND $rows AS row
+MATCH (h:Holding {id: row.id})
+SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
+                        ELSE datetime({epochMillis: row.expires_at}) END,
+    h.retention_rule = row.rule, h.retention_trigger = row.trigger,
+    h.retention_moment = row.moment, h.expiry_event = row.event_id,
+    h.legal_obligation = row.legal_obligation, h.legal_rule = row.legal_rule,
+    h.legal_until = CASE WHEN row.legal_until IS NULL THEN null
+                         ELSE datetime({epochMillis: row.legal_until}) END,
+    h.expiry_checked = true
+"""
 
 
 def holding_clock(row: dict[str, Any]) -> HoldingClock:
@@ -52,7 +135,7 @@ def holding_clock(row: dict[str, Any]) -> HoldingClock:
 
 def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
     """The expiry input lists a query collected, as rows by column name."""
-    return [dict(zip(queries.EXPIRY_INPUT_COLUMNS, row, strict=True)) for row in values]
+    return [expiry_inputs(row) for row in values]
 
 
 def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
@@ -119,7 +202,7 @@ async def refresh_targets(
     the ``known`` inputs (returned by the holding write) and those of ``targets``, read now."""
     inputs = {row["id"]: row for row in known}
     if targets:
-        result = await tx.run(queries.EXPIRY_INPUTS_OF_TARGETS, targets=targets)
+        result = await tx.run(EXPIRY_INPUTS_OF_TARGETS, targets=targets)
         inputs |= {row["id"]: row for row in as_inputs((await result.single(strict=True))["inputs"])}
     ordered = list(inputs.values())
     rows: list[dict[str, Any]] = []
@@ -127,13 +210,13 @@ async def refresh_targets(
         rows += expiry_rows(policy, ordered[start : start + YIELD_EVERY])
         await asyncio.sleep(0)
     if rows:
-        await (await tx.run(queries.SET_EXPIRY, rows=rows)).consume()
+        await (await tx.run(SET_EXPIRY, rows=rows)).consume()
 
 
 def stale_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:
     """The stores holding data whose expiries were computed from other rules than the catalog's
     (or never recorded as computed): only those need recomputing."""
-    records, _, _ = driver.execute_query(queries.STORE_FINGERPRINTS, database_=database)
+    records, _, _ = driver.execute_query(STORE_FINGERPRINTS, database_=database)
     return sorted(r["id"] for r in records if r["fingerprint"] != retention_fingerprint(catalog, r["id"]))
 
 
@@ -155,7 +238,7 @@ def recompute_stores(
 
 
 def _unmarked_empty_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:
-    records, _, _ = driver.execute_query(queries.EMPTY_STORE_FINGERPRINTS, database_=database)
+    records, _, _ = driver.execute_query(EMPTY_STORE_FINGERPRINTS, database_=database)
     return [r["id"] for r in records if r["fingerprint"] != retention_fingerprint(catalog, r["id"])]
 
 
@@ -164,7 +247,7 @@ def mark_computed(driver: Driver, database: str, catalog: Catalog, stores: Itera
     with the same domain rules), so no worker start recomputes them."""
     for store in sorted(stores):
         driver.execute_query(
-            queries.SET_STORE_FINGERPRINT,
+            SET_STORE_FINGERPRINT,
             store=store,
             fingerprint=retention_fingerprint(catalog, store),
             database_=database,
@@ -175,14 +258,14 @@ def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, sto
     done, after = 0, ""
     while True:
         records, _, _ = driver.execute_query(
-            queries.EXPIRY_INPUTS_IN_STORE, store=store, after=after, limit=PAGE, database_=database
+            EXPIRY_INPUTS_IN_STORE, store=store, after=after, limit=PAGE, database_=database
         )
         inputs = as_inputs(records[0]["inputs"])
         if not inputs:
             return done
         rows = expiry_rows(policy, inputs)
         if rows:
-            driver.execute_query(queries.SET_EXPIRY, rows=rows, database_=database)
+            driver.execute_query(SET_EXPIRY, rows=rows, database_=database)
         done += len(rows)
         after = inputs[-1]["id"]
 
@@ -191,10 +274,9 @@ def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, sto
 
 # Held data expiring before $before (with the filters), and the holds on each holding. The
 # holdings come from the expires_at index in expiry order (a range seek: only what expires
-# before $before is read, never every holding of every store; PROFILE showed the old shape
-# expanding every store's holdings), one page at a time: from $from_at, skipping the $skip
-# first (those the previous page returned at exactly that time), at most $limit. A cursor is
-# a time and a count, so it names nobody.
+# before $before is read, never every holding of every store), one page at a time: from
+# $from_at, skipping the $skip first (those the previous page returned at exactly that time),
+# at most $limit. A cursor is a time and a count, so it names nobody.
 EXPIRING_PAGE = (
     """
 CALL () {

@@ -1,8 +1,7 @@
 """What the record of processing (GDPR Art. 30) needs from the graph: per store and per flow.
 
-The Cypher sits here rather than in ``graph/queries.py`` because only the record uses it, and
-the rows come out as the domain's ``ObservedStore`` / ``ObservedFlow`` so that
-``lineage.domain.ropa`` stays free of I/O.
+This module owns the record's statements; the rows come out as the domain's ``ObservedStore``
+/ ``ObservedFlow`` so that ``lineage.domain.ropa`` stays free of I/O.
 """
 
 from __future__ import annotations
@@ -12,16 +11,18 @@ from typing import Any
 from neo4j import Driver, RoutingControl
 
 from graph import tally
+from graph.fragments import HELD_FROM_INDEX
 from lineage.domain.ropa import ObservedFlow, ObservedStore
 
 # Only data still held counts: an erased holding is no longer processed, and reporting it would
 # flag categories the organisation has already dealt with. Lists are sorted so that two reads of
 # the same graph give the same record.
 # Held holdings come from the (state, category, subject_type) index, which carries both
-# grouped values, so no holding's property chain is read (3x faster on 11M holdings).
-OBSERVED_STORES = """
-MATCH (h:Holding) USING INDEX h:Holding(state, category, subject_type)
-WHERE h.state = 'held' AND h.category IS NOT NULL AND h.subject_type IS NOT NULL
+# grouped values, so no holding's property chain is read.
+OBSERVED_STORES = (
+    "\n"
+    + HELD_FROM_INDEX
+    + """
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WITH st, count(DISTINCT s) AS subjects,
      collect(DISTINCT h.subject_type) AS subject_types, collect(DISTINCT h.category) AS categories
@@ -30,9 +31,10 @@ RETURN st.id AS store, subjects,
        [c IN categories WHERE c IS NOT NULL] AS categories
 ORDER BY store
 """
+)
 
 # A flow's people are those MOVED into the destination from this source (the same count as
-# ``queries.FLOWS``), whether or not their data is still held there: the move happened.
+# ``graph.reader.FLOWS``), whether or not their data is still held there: the move happened.
 OBSERVED_FLOWS = """
 MATCH (src:Store)-[f:FLOWS_TO]->(dst:Store)
 RETURN src.id AS source, dst.id AS destination, coalesce(f.categories, []) AS categories,

@@ -1,41 +1,33 @@
-"""Constraints, indexes and the catalog's part of the graph: applied at every start, idempotent."""
+"""The graph's constraints and indexes: applied at every start, idempotent (IF NOT EXISTS).
+
+Labels and keys come from the :mod:`graph.model` enums, never from input.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from neo4j import Driver
 
-from graph import queries
-from lineage.domain.catalog import Catalog
+from graph.model import NODE_KEYS
+
+INDEX_STATEMENTS: tuple[str, ...] = (
+    "CREATE INDEX holding_state IF NOT EXISTS FOR (h:Holding) ON (h.state)",
+    "CREATE INDEX holding_expires IF NOT EXISTS FOR (h:Holding) ON (h.expires_at)",
+    # What store-wide answers group by (transfer impact, RoPA), served from the index instead of
+    # each holding's property chain. Every holding write sets all three, so every holding is in
+    # it; category never changes, state on erasure.
+    "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) ON (h.state, h.category, h.subject_type)",
+)
+
+
+def constraint_statements() -> list[str]:
+    """One uniqueness constraint per node label."""
+    return [
+        f"CREATE CONSTRAINT {label.value.lower()}_{key} IF NOT EXISTS "
+        f"FOR (n:{label.value}) REQUIRE n.{key} IS UNIQUE"
+        for label, key in NODE_KEYS.items()
+    ]
 
 
 def apply_schema(driver: Driver, database: str) -> None:
-    for statement in (*queries.constraint_statements(), *queries.INDEX_STATEMENTS):
+    for statement in (*constraint_statements(), *INDEX_STATEMENTS):
         driver.execute_query(statement, database_=database)
-
-
-def sync_catalog(driver: Driver, database: str, catalog: Catalog) -> None:
-    """Make the graph's systems, stores, processors and countries match the catalog."""
-    processors = [
-        {"id": p.id, "name": p.name, "country": p.country, "sub_processors": list(p.sub_processors)}
-        for p in catalog.processors
-    ]
-    stores: list[dict[str, Any]] = [
-        {
-            "id": store.id,
-            "name": store.name or store.id,
-            "country": store.country,
-            "system": system.id,
-            "system_name": system.name,
-            "kind": system.kind.value,
-            "processor": system.processor,
-            "categories": list(store.categories),
-            "subject_types": [t.value for t in store.subject_types],
-            "purposes": list(store.purposes),
-        }
-        for system, store in catalog.stores()
-    ]
-    driver.execute_query(queries.SYNC_PROCESSORS, processors=processors, database_=database)
-    driver.execute_query(queries.SYNC_SUB_PROCESSORS, processors=processors, database_=database)
-    driver.execute_query(queries.SYNC_STORES, stores=stores, database_=database)

@@ -1,8 +1,8 @@
 """Counts of held data kept beside the graph, so store-wide answers read hundreds of rows, not
 millions of holdings.
 
-Transfer impact and the record of processing count every held holding of most stores: on
-11M holdings, 25-40 s whatever the index (PROFILE). They only need two aggregates:
+Transfer impact and the record of processing count every held holding of most stores: on a
+large graph, tens of seconds whatever the index. They only need two aggregates:
 
 - ``(:HeldCount {store, subject_type, category, holdings})``: held holdings per kind. A holding
   is one person's category in one store, so this is also the people per kind.
@@ -33,9 +33,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import AsyncManagedTransaction, Driver, ManagedTransaction
 
-from graph.queries import write_lock
+from graph.fragments import write_lock
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,12 @@ BOOKKEEPING_LABELS = ("Tally", "TallyQueue", "TallyState", "HeldCount", "StoreSe
 # --- write side ----------------------------------------------------------------------------
 
 ENQUEUE = "CREATE (:TallyQueue {keys: $keys})"
+
+
+async def enqueue(tx: AsyncManagedTransaction, keys: list[str]) -> None:
+    """In a record transaction: queue the people it touched for the next refresh."""
+    await (await tx.run(ENQUEUE, keys=keys)).consume()
+
 
 _LOCK = (
     """

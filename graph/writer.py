@@ -15,10 +15,17 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from graph import queries, tally
+from graph import tally
 from graph.alerts import upsert_alerts
-from graph.identity import needs_lookup, plan_identities
-from graph.queries import EXPIRY_INPUT_COLUMNS, HOLDING_MOMENTS
+from graph.fragments import HOLDING_MOMENTS
+from graph.holdings import (
+    MARK_CONSENT_WITHDRAWN,
+    MARK_ERASED,
+    MARK_STORE_CLOCKS,
+    MERGE_FLOWS,
+    merge_holdings,
+)
+from graph.identity import resolve_identities
 from graph.retention import refresh_targets
 from lineage.domain.alerts import AlertHit
 from lineage.domain.events import (
@@ -90,14 +97,14 @@ class BatchRows:
 
     def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Store-wide moments first: the holding write reads them to return expiry inputs."""
-        return [(queries.MARK_STORE_CLOCKS, _by_store(self.clocks))] if self.clocks else []
+        return [(MARK_STORE_CLOCKS, _by_store(self.clocks))] if self.clocks else []
 
     def after_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
         # After the holdings: an erasure in the same batch must find the holding it erases.
         pairs = [
-            (queries.MERGE_FLOWS, _by_store(self.flows)),
-            (queries.MARK_ERASED, self.erasures),
-            (queries.MARK_CONSENT_WITHDRAWN, self.consents),
+            (MERGE_FLOWS, _by_store(self.flows)),
+            (MARK_ERASED, self.erasures),
+            (MARK_CONSENT_WITHDRAWN, self.consents),
         ]
         return [(q, rows) for q, rows in pairs if rows]
 
@@ -277,9 +284,9 @@ async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> Non
     """Identities first (every event's key must identify a subject), then the data, then the
     expiries, which depend on both (all of a merged person's: their moments were folded).
     The holding write returns the expiry inputs of what it wrote: reading them back in a
-    query of their own cost a third of the batch (PROFILE)."""
+    query of their own would cost the batch a read of every holding it wrote."""
     rows = batch.rows
-    merges = await _resolve_identities(tx, batch.groups)
+    merges = await resolve_identities(tx, batch.groups)
     winners = sorted({merge["winner"] for merge in merges})
     for query, params in rows.before_holdings():
         await (await tx.run(query, rows=params)).consume()
@@ -291,7 +298,7 @@ async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> Non
     ]
     await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets(), *again], written)
     if people := rows.people(merges):
-        await (await tx.run(tally.ENQUEUE, keys=people)).consume()
+        await tally.enqueue(tx, people)
 
 
 async def _write_holdings(
@@ -300,45 +307,18 @@ async def _write_holdings(
     """Writes the holdings; returns the expiry inputs of those whose expiry may have changed,
     and targets for those written twice in the statement (two identifiers of one person in
     the batch), whose returned inputs may predate the second write: the refresh reads those."""
-    if not writes:
-        return [], []
-    result = await tx.run(queries.MERGE_HOLDINGS, rows=writes)
-    returned = (await result.single(strict=True))["written"]
-    times = Counter(values[2] for values in returned)
-    inputs = [
-        dict(zip(EXPIRY_INPUT_COLUMNS, values[2:], strict=True))
-        for values in returned
-        if values[1] and times[values[2]] == 1
-    ]
+    written = await merge_holdings(tx, writes)
+    times = Counter(holding.id for holding in written)
+    inputs = [holding.expiry_inputs() for holding in written if holding.refresh and times[holding.id] == 1]
     again = [
-        {"subject": values[0], "store": values[3], "category": values[4], "always": True, "event_id": None}
-        for values in returned
-        if times[values[2]] > 1
+        {
+            "subject": holding.identifier,
+            "store": holding.store,
+            "category": holding.category,
+            "always": True,
+            "event_id": None,
+        }
+        for holding in written
+        if times[holding.id] > 1
     ]
     return inputs, again
-
-
-async def _resolve_identities(
-    tx: AsyncManagedTransaction, groups: list[tuple[str, ...]]
-) -> list[dict[str, str]]:
-    """Attaches and merges; returns the merges (winner, loser). Locks first (see
-    ``queries.LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
-    keys = sorted({k for group in groups for k in group})
-    known = dict(await _single(tx, queries.LOCK_IDENTIFIERS, keys=keys))
-    if not needs_lookup(groups, known):
-        return []
-    involved = sorted(set(known.values()))
-    await (await tx.run(queries.LOCK_SUBJECTS, subjects=involved)).consume()
-    members = dict(await _single(tx, queries.SUBJECT_MEMBERS, subjects=involved))
-    plan = plan_identities(groups, known, members)
-    if plan.attach:
-        await (await tx.run(queries.ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
-    if plan.merges:
-        await (await tx.run(queries.MERGE_SUBJECTS, rows=plan.merges)).consume()
-    return list(plan.merges)
-
-
-async def _single(tx: AsyncManagedTransaction, query: str, **params: Any) -> list[Any]:
-    """The one value of a statement that collects its rows into one record."""
-    record = await (await tx.run(query, **params)).single(strict=True)
-    return list(record[0])

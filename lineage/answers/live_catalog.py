@@ -19,8 +19,8 @@ from typing import Any
 
 from neo4j import Driver
 
+from graph.catalog import sync_catalog
 from graph.retention import recompute_stores
-from graph.schema import sync_catalog
 from lineage.adapters.base import Adapter
 from lineage.answers.alerting import reevaluate, unapproved_flows, unapproved_moves
 from lineage.answers.alerting import today as current_day

@@ -9,9 +9,9 @@ import time
 import pytest
 from neo4j import AsyncManagedTransaction, Query, unit_of_work
 
-from graph import queries
-from graph.alerts import alert_subjects, folded, upsert_alerts
+from graph.alerts import UPSERT_ALERTS, alert_subjects, folded, upsert_alerts
 from graph.connection import open_async_driver, open_driver
+from graph.identity import ATTACH_IDENTIFIERS
 from lineage.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -37,12 +37,12 @@ class TestUpsertAlerts:
         with open_driver(pipeline) as driver:
             database = pipeline.neo4j.database
             driver.execute_query(
-                queries.ATTACH_IDENTIFIERS,
+                ATTACH_IDENTIFIERS,
                 database_=database,
                 rows=[{"winner": k, "identifiers": [k]} for k in keys],
             )
             records, _, _ = driver.execute_query(
-                queries.UPSERT_ALERTS,
+                UPSERT_ALERTS,
                 database_=database,
                 rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
@@ -52,7 +52,7 @@ class TestUpsertAlerts:
 
             # replaying the same hits changes nothing and announces nothing
             records, _, _ = driver.execute_query(
-                queries.UPSERT_ALERTS,
+                UPSERT_ALERTS,
                 database_=database,
                 rows=folded([hit(k, 1_780_000_000_000 + n) for n, k in enumerate(keys)]),
             )
@@ -71,7 +71,7 @@ class TestUpsertAlerts:
         with open_driver(pipeline) as driver, ThreadPoolExecutor(1) as pool:
             database = pipeline.neo4j.database
             driver.execute_query(
-                queries.ATTACH_IDENTIFIERS,
+                ATTACH_IDENTIFIERS,
                 database_=database,
                 rows=[{"winner": k, "identifiers": [k]} for k in (loser, winner)],
             )
@@ -88,7 +88,7 @@ class TestUpsertAlerts:
                 ).consume()
                 linking = pool.submit(
                     driver.execute_query,
-                    queries.UPSERT_ALERTS,
+                    UPSERT_ALERTS,
                     database_=database,
                     rows=folded([hit(loser, 1_780_000_000_000) | {"id": "flow-merging"}]),
                 )
@@ -107,7 +107,7 @@ class TestUpsertAlerts:
         with open_driver(pipeline) as driver:
             database = pipeline.neo4j.database
             driver.execute_query(
-                queries.ATTACH_IDENTIFIERS,
+                ATTACH_IDENTIFIERS,
                 database_=database,
                 rows=[{"winner": k, "identifiers": [k]} for k in keys],
             )
@@ -120,7 +120,7 @@ class TestUpsertAlerts:
                 ).consume()
                 with driver.session(database=database) as normalise_stage:
                     # A transaction timeout, not a wall clock: waiting for the lock would fail it.
-                    early = Query(queries.UPSERT_ALERTS, timeout=5.0)
+                    early = Query(UPSERT_ALERTS, timeout=5.0)
                     records = list(normalise_stage.run(early, rows=folded(hits, link_subjects=False)))
                 held.rollback()
             (announced,) = [r.data() for r in records]
@@ -128,7 +128,7 @@ class TestUpsertAlerts:
             assert alert_subjects(driver, database, "flow-early") == []
 
             # The record stage's upsert, once the events are stored, ties the people to it.
-            records, _, _ = driver.execute_query(queries.UPSERT_ALERTS, database_=database, rows=folded(hits))
+            records, _, _ = driver.execute_query(UPSERT_ALERTS, database_=database, rows=folded(hits))
             assert [(r["count"], r["announce"]) for r in records] == [(2, False)]
             assert alert_subjects(driver, database, "flow-early") == keys
 

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+from graph.catalog import sync_catalog
 from graph.connection import open_async_driver, open_driver
 from graph.retention import recompute_stores
-from graph.schema import sync_catalog
 from graph.writer import GraphWriter
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.retention import RetentionPolicy

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph import queries, tally
+from graph import reader, tally
 from graph.connection import open_async_driver, open_driver
 from graph.reader import GraphReader
 from graph.ropa import OBSERVED_STORES, observed_stores
@@ -64,8 +64,8 @@ def _scanned(settings: Settings, store_sets: list[list[str]]) -> dict[str, Any]:
 
         every = store_sets[0]
         return {
-            "held": rows(queries.HELD_IN_STORES, stores=every),
-            "subjects": [rows(queries.SUBJECTS_IN_STORES, stores=s)[0]["subjects"] for s in store_sets],
+            "held": rows(reader.HELD_IN_STORES, stores=every),
+            "subjects": [rows(reader.SUBJECTS_IN_STORES, stores=s)[0]["subjects"] for s in store_sets],
             "ropa": [
                 (r["store"], r["subjects"], sorted(r["subject_types"]), sorted(r["categories"]))
                 for r in rows(OBSERVED_STORES)

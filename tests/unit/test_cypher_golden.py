@@ -45,9 +45,9 @@ def _defined_names(module: ModuleType) -> list[str]:
 
 def _builders() -> dict[str, object]:
     """Statements composed at call time, with the arguments the code passes."""
-    from graph import queries
+    from graph import schema
 
-    return {"queries/constraint_statements": queries.constraint_statements()}
+    return {"schema/constraint_statements": schema.constraint_statements()}
 
 
 def statements() -> dict[str, str]:

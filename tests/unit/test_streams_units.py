@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph import queries
+from graph import holdings, schema
 from graph.model import Label
 from graph.writer import rows_for
 from lineage.cli.inputs import split_payloads
@@ -130,8 +130,8 @@ class TestBatchRows:
         assert rows.erasures[0]["categories"] == [] and rows.erasures[0]["erasure"] == "erased"
         assert rows.consents[0]["purpose"] == "marketing.communications.email"
         # store-wide moments before the holdings (whose write reads them), erasures after
-        assert [q for q, _ in rows.before_holdings()] == [queries.MARK_STORE_CLOCKS]
-        assert queries.MARK_ERASED in [q for q, _ in rows.after_holdings()]
+        assert [q for q, _ in rows.before_holdings()] == [holdings.MARK_STORE_CLOCKS]
+        assert holdings.MARK_ERASED in [q for q, _ in rows.after_holdings()]
 
     def test_a_collection_from_an_indirect_source_is_not_contact(self) -> None:
         event = CollectionEvent(
@@ -422,7 +422,7 @@ class TestEarlyAlerts:
 
 class TestQueries:
     def test_one_uniqueness_constraint_per_label(self) -> None:
-        statements = queries.constraint_statements()
+        statements = schema.constraint_statements()
         expected = "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE"
         assert expected in statements
         assert len(statements) == len(Label) == 14 and all("IF NOT EXISTS" in s for s in statements)

@@ -1,1 +1,0 @@
-MATCH (st:Store) WHERE EXISTS { (st)<-[:IN_STORE]-(:Holding) } RETURN st.id AS id
