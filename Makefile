@@ -22,10 +22,11 @@ chromium:
 unit: install                 ## the fast tests only (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-lint: install                 ## ruff (lint and format), then mypy (pydantic plugin) on the three packages and the lab
+lint: install                 ## ruff (lint and format), mypy (pydantic plugin) on the three packages and the lab, the manual (mkdocs --strict)
 	$(BIN)/ruff check lineage streams graph tools tests
 	$(BIN)/ruff format --check lineage streams graph tools tests
 	$(BIN)/mypy lineage streams graph tools/lineage_lab
+	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site
 
 fuzz: install .env            ## 100,000 mutants per source in-process, 1,000 signed over HTTP to a worker
 	$(BIN)/lineage-lab fuzz
