@@ -17,8 +17,8 @@ from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.time import DateTime
 
 from graph import tally
-from lineage.retrying import Backoff, retry
 from graph.fragments import HELD_FROM_INDEX
+from lineage.retrying import Backoff, retry
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

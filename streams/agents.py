@@ -38,6 +38,7 @@ from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
 from lineage.domain.subjects import SubjectHasher
+from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
 from streams.early_alerts import EarlyAlerts
@@ -56,7 +57,10 @@ BATCH_WINDOW_S = 0.05
 # a user waits for waits on it: the normalise stage has raised the alerts already.
 RECORD_WINDOW_S = 0.5
 YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
-RETRY_MAX_S = 30.0
+# Neo4j being down (or a transient refusal: a deadlock, a leader change) is waited out for as
+# long as it lasts, acknowledging nothing meanwhile.
+NEO4J_UNAVAILABLE = (TransientError, DriverError, OSError)
+NEO4J_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 RECORD_DEFER_MAX_S = 2.0
 RESTART_S = 5.0
 
@@ -373,24 +377,32 @@ def _apply(settings: Settings, catalog: Catalog, previous: Catalog) -> list[dict
         return apply_catalog(driver, settings.neo4j.database, catalog, previous)
 
 
+def _neo4j_waited(message: str) -> Callable[[Exception, float], None]:
+    """Counts and logs one wait for Neo4j; ``message`` takes the error's type and the wait."""
+
+    def waited(exc: Exception, wait: float) -> None:
+        metrics.neo4j_retry("record")
+        log.warning(message, type(exc).__name__, wait)
+
+    return waited
+
+
 async def _retrying(
     write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]], hits: list[AlertHit]
 ) -> list[dict[str, Any]]:
     """Alerts are written like holdings: Neo4j unavailability is waited out, acks held. An
     error that retrying cannot fix loses the alerts of this batch, never the batch: its events
     are stored, and the next event on the same flow, or the next catalog check, raises them."""
-    delay = 0.5
-    while True:
-        try:
-            return await write(hits)
-        except (TransientError, DriverError, OSError) as exc:
-            metrics.neo4j_retry("record")
-            log.warning("Neo4j unavailable for alerts (%s); retrying in %.1fs", type(exc).__name__, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:
-            log.error("alerts of a batch not recorded: %s", _refusal(exc))
-            return []
+    try:
+        return await retry_async(
+            lambda: write(hits),
+            NEO4J_UNAVAILABLE,
+            NEO4J_BACKOFF,
+            on_retry=_neo4j_waited("Neo4j unavailable for alerts (%s); retrying in %.1fs"),
+        )
+    except Exception as exc:
+        log.error("alerts of a batch not recorded: %s", _refusal(exc))
+        return []
 
 
 class Backlog:
@@ -450,22 +462,24 @@ async def _store(
     halving the batch until the event that causes it is alone: it is dead-lettered, the others
     are stored, and the partition moves on. ``prepared`` is the batch's rows, made ahead.
     """
-    delay = 0.5
-    while True:
-        try:
-            if prepared is not None:
-                await writer.write_prepared(prepared)
-            else:
-                await writer.write(events, live.retention)
-            return []
-        except (TransientError, DriverError, OSError) as exc:
-            metrics.neo4j_retry("record")
-            log.warning("Neo4j unavailable (%s); retrying in %.1fs", type(exc).__name__, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:
-            if len(events) == 1:
-                log.warning("event %s cannot be stored: %s", events[0].event_id, _refusal(exc))
-                return [DeadLetter(events[0].source, "record", _refusal(exc), encode_event(events[0]))]
-            middle = len(events) // 2
-            return await _store(writer, events[:middle], live) + await _store(writer, events[middle:], live)
+
+    async def write() -> None:
+        if prepared is not None:
+            await writer.write_prepared(prepared)
+        else:
+            await writer.write(events, live.retention)
+
+    try:
+        await retry_async(
+            write,
+            NEO4J_UNAVAILABLE,
+            NEO4J_BACKOFF,
+            on_retry=_neo4j_waited("Neo4j unavailable (%s); retrying in %.1fs"),
+        )
+        return []
+    except Exception as exc:
+        if len(events) == 1:
+            log.warning("event %s cannot be stored: %s", events[0].event_id, _refusal(exc))
+            return [DeadLetter(events[0].source, "record", _refusal(exc), encode_event(events[0]))]
+        middle = len(events) // 2
+        return await _store(writer, events[:middle], live) + await _store(writer, events[middle:], live)

@@ -13,7 +13,6 @@ is written again, and every write downstream is idempotent.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -22,12 +21,13 @@ from typing import Any, TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
+from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.kafka_config import aiokafka_config
 
 log = logging.getLogger(__name__)
 
-START_RETRY_MAX_S = 30.0
+START_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 # A worker that died leaves the group after this; its partitions move to a live worker.
 SESSION_TIMEOUT_MS = 10_000
 HEARTBEAT_INTERVAL_MS = 3_000
@@ -60,20 +60,13 @@ class BatchConsumer:
 
     async def start(self) -> None:
         """Joins the group, waiting out a broker that is not reachable yet."""
-        delay = 0.5
-        while True:
-            try:
-                await self._consumer.start()
-                return
-            except KafkaError as exc:
-                log.warning(
-                    "%s stage cannot reach Kafka (%s); retrying in %.1fs",
-                    self._stage,
-                    type(exc).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, START_RETRY_MAX_S)
+
+        def waited(exc: Exception, wait: float) -> None:
+            log.warning(
+                "%s stage cannot reach Kafka (%s); retrying in %.1fs", self._stage, type(exc).__name__, wait
+            )
+
+        await retry_async(self._consumer.start, KafkaError, START_BACKOFF, on_retry=waited)
 
     async def take(self, max_records: int, window_s: float) -> list[Record]:
         """Up to ``max_records`` records: whatever has arrived once ``window_s`` has passed since

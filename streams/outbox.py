@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.kafka_config import aiokafka_config
 
 log = logging.getLogger(__name__)
 
-RETRY_MAX_S = 30.0
+KAFKA_UNAVAILABLE = (TimeoutError, KafkaError, OSError)
+SEND_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 # aiokafka keeps one batch in flight per partition; without linger every send waits a broker
 # round trip behind the previous one (measured: ~2 ms a message).
 LINGER_MS = 5
@@ -44,22 +46,21 @@ class Outbox:
         """
         if not outgoing:
             return
-        delay = 0.5
-        while True:
-            try:
-                producer = await self._started()
-                sent = [await producer.send(topic, value=value, key=key) for topic, key, value in outgoing]
-                await asyncio.gather(*sent)
-                return
-            except (TimeoutError, KafkaError, OSError) as exc:
-                log.warning(
-                    "Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
-                    len(outgoing),
-                    type(exc).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
+
+        async def send_all() -> None:
+            producer = await self._started()
+            sent = [await producer.send(topic, value=value, key=key) for topic, key, value in outgoing]
+            await asyncio.gather(*sent)
+
+        def waited(exc: Exception, wait: float) -> None:
+            log.warning(
+                "Kafka did not acknowledge %d record(s) (%s); retrying in %.1fs",
+                len(outgoing),
+                type(exc).__name__,
+                wait,
+            )
+
+        await retry_async(send_all, KAFKA_UNAVAILABLE, SEND_BACKOFF, on_retry=waited)
 
     async def _started(self) -> AIOKafkaProducer:
         """The producer, started on first use (and again after a start that failed)."""

@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 
+from lineage.retrying import Backoff, retry_async
 from lineage.settings import AlertSettings
 
 log = logging.getLogger(__name__)
+
+SINK_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 
 
 def alert_record(alert: dict[str, Any]) -> bytes:
@@ -51,21 +54,24 @@ class AlertSinks:
         await asyncio.gather(*(self._post(client, url, shape(alert)) for url, shape in self._targets))
 
     async def _post(self, client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> None:
-        delay = 0.5
-        for attempt in range(1, self._settings.sink_attempts + 1):
-            try:
-                response = await client.post(url, json=body, timeout=self._settings.sink_timeout_s)
-                if response.status_code < 300:
-                    return
-                problem = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                problem = type(exc).__name__
-            if attempt < self._settings.sink_attempts:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        log.error(
-            "alert %s not delivered to a sink after %d attempts (%s)",
-            body.get("id", ""),
-            self._settings.sink_attempts,
-            problem,
-        )
+        async def post() -> None:
+            response = await client.post(url, json=body, timeout=self._settings.sink_timeout_s)
+            if response.status_code >= 300:
+                raise _Refused(f"HTTP {response.status_code}")
+
+        try:
+            await retry_async(post, SINK_FAILURES, SINK_BACKOFF, attempts=self._settings.sink_attempts)
+        except SINK_FAILURES as exc:
+            log.error(
+                "alert %s not delivered to a sink after %d attempts (%s)",
+                body.get("id", ""),
+                self._settings.sink_attempts,
+                str(exc) if isinstance(exc, _Refused) else type(exc).__name__,
+            )
+
+
+class _Refused(Exception):
+    """A sink answered, but not with success; its message is the status, never the body."""
+
+
+SINK_FAILURES = (httpx.HTTPError, _Refused)

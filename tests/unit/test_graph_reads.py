@@ -11,6 +11,7 @@ from neo4j import READ_ACCESS
 from neo4j.exceptions import ClientError, ServiceUnavailable
 
 from graph import reader
+from lineage import retrying
 
 
 class Session:
@@ -53,8 +54,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(reader.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(reader.time, "sleep", sleep)
+    monkeypatch.setattr(retrying.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(retrying.time, "sleep", sleep)
     return slept
 
 
