@@ -13,8 +13,7 @@ from typing import Any
 
 from neo4j import Driver
 
-from graph import queries
-from graph.alerts import close_approved, folded, held_subjects
+from graph.alerts import UPSERT_ALERTS, close_approved, folded, held_subjects
 from graph.reader import plain
 from lineage.domain.alerts import AlertHit, flow_id, unapproved_by_store
 from lineage.domain.catalog import Catalog
@@ -84,7 +83,7 @@ def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str
     announced: list[dict[str, Any]] = []
     for start in range(0, len(rows), UPSERT_PAGE):  # a million held people: pages, not one tx
         records, _, _ = driver.execute_query(
-            queries.UPSERT_ALERTS, rows=folded(rows[start : start + UPSERT_PAGE]), database_=database
+            UPSERT_ALERTS, rows=folded(rows[start : start + UPSERT_PAGE]), database_=database
         )
         announced += [plain(r.data()) for r in records if r["announce"]]
     return announced

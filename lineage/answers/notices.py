@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from neo4j import Driver
+from pydantic import Field
 
 from graph import notices as recorded
 from graph.erasure import judge_tasks
+from lineage.answers.answer import Answer
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.notice_channels import post_webhook, send_email
 from lineage.domain.catalog import Catalog
@@ -34,15 +36,24 @@ from lineage.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OnOpened = Callable[[Driver, str, dict[str, Any]], None]
+OnOpened = Callable[[Driver, str, str], None]
+"""What opening a request does next, given the driver, the database and the new request's id."""
+
+
+class TaskAcknowledged(Answer):
+    """A processor's acknowledgement of an erasure task, recorded."""
+
+    request_id: str = Field(description="the erasure request")
+    task: str = Field(description="the task as named: its notice id or its store")
+    acknowledged_at: datetime = Field(description="when it was first acknowledged")
 
 
 def on_opening(settings: Settings, identifier: str) -> OnOpened:
     """What opening a request does next: notify each task's processor. ``identifier`` is held
     only by this closure, for the duration of the request that opens the erasure."""
 
-    def notify(driver: Driver, database: str, request: dict[str, Any]) -> None:
-        notify_opened(driver, database, settings, read_catalog(settings), request["id"], identifier)
+    def notify(driver: Driver, database: str, request_id: str) -> None:
+        notify_opened(driver, database, settings, read_catalog(settings), request_id, identifier)
 
     return notify
 
@@ -149,7 +160,7 @@ def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None
 
 def acknowledge(
     driver: Driver, database: str, request_id: str, task: str, token: str | None, now: datetime | None = None
-) -> dict[str, Any]:
+) -> TaskAcknowledged:
     """Records the processor's acknowledgement of a task (named by notice id or store). With
     ``token`` (the processor, over HTTP) it must be the task's; without (the DPO, who received
     the acknowledgement another way) it is recorded as the operator's."""
@@ -161,7 +172,7 @@ def acknowledge(
     at = recorded.acknowledge(
         driver, database, found["task"], "processor" if token else "operator", now or datetime.now(UTC)
     )
-    return {"request_id": request_id, "task": task, "acknowledged_at": at}
+    return TaskAcknowledged(request_id=request_id, task=task, acknowledged_at=at)
 
 
 def send_reminders(

@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from neo4j import Driver
+from pydantic import Field
 
-from graph.holds import list_holds
-from lineage.answers.subjects import data_map
+from lineage.answers.answer import Answer
+from lineage.answers.retention import Hold, listed_holds
+from lineage.answers.subjects import CategoryRetention, StoreHoldings, data_map
 from lineage.domain.catalog import Catalog
 from lineage.domain.transfer_chains import TransferHop, catalog_hops
 from lineage.domain.transfers import HopStatus
@@ -24,19 +26,91 @@ from lineage.reference import default_transfer_rules
 _SEVERITY = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate", "inside_eea")
 
 
+class CategoryStatus(CategoryRetention):
+    """A held category with whether it is overdue and the hold that keeps it, if any."""
+
+    overdue: bool = Field(description="past its expiry and not under a hold")
+    hold: str | None = Field(description="id of the first active hold covering it")
+
+
+class PersonStore(StoreHoldings):
+    """A data-map row with each held category's expiry, overdue flag and hold."""
+
+    categories: list[CategoryStatus] = Field(description="per held category: expiry, overdue, hold")
+    overdue: bool = Field(description="whether any category there is overdue")
+    held_by: list[str] = Field(description="ids of the holds keeping data there")
+
+
+class PersonHop(Answer):
+    """A declared transfer hop from one of the person's stores, judged on the day asked."""
+
+    store: str = Field(description="the store whose data travels")
+    chain: str = Field(description="the processors it passes through, ' > '-joined")
+    country: str = Field(description="where the last processor of the chain sits")
+    organisation: str | None = Field(description="the international organisation received by, if any")
+    status: str = Field(description="the Chapter V verdict")
+    approved: bool = Field(description="whether the verdict lets the data go")
+    mechanism: str | None = Field(description="the adequacy decision or safeguard relied on")
+    reason: str = Field(description="why the verdict is what it is")
+
+
+class GraphNode(Answer):
+    """A node drawn: the person, a store, a processor, a sub-processor or a country."""
+
+    id: str = Field(description="kind:id, unique in the drawing")
+    kind: str = Field(description="person, store, processor, sub-processor or country")
+    label: str = Field(description="what the node shows")
+    column: int = Field(description="left-to-right rank in the drawing")
+    overdue: bool | None = Field(None, description="a store with overdue data")
+    held: bool | None = Field(None, description="a store where a legal hold keeps data")
+    undeclared: bool | None = Field(None, description="a store the catalog does not declare")
+    erased: bool | None = Field(None, description="a store where nothing is held any more")
+
+
+class GraphEdge(Answer):
+    """An edge drawn, with the worst verdict of the hops it stands for."""
+
+    id: str = Field(description="source->target")
+    source: str = Field(description="node id it starts from")
+    target: str = Field(description="node id it ends at")
+    relation: str = Field(description="holds, run by, sub-processor, stored in, established in")
+    status: str | None = Field(description="the worst verdict of the hops it stands for")
+    reason: str | None = Field(description="why")
+    approved: bool = Field(description="whether every hop it stands for is approved")
+
+
+class PersonGraph(Answer):
+    """The data map of one person as nodes and edges with verdicts and marks."""
+
+    identifier: str = Field(description="the keyed hash looked up")
+    subject: str | None = Field(description="the person it belongs to; null when nobody is known")
+    on: date = Field(description="the day the transfers are judged on")
+    stores: list[PersonStore] = Field(description="one row per store")
+    holds: list[Hold] = Field(description="legal holds in force on the person")
+    hops: list[PersonHop] = Field(description="declared hops from the person's stores")
+    nodes: list[GraphNode] = Field(description="what the drawing shows")
+    edges: list[GraphEdge] = Field(description="how the nodes are joined")
+
+    def drawing(self) -> dict[str, list[dict[str, Any]]]:
+        """Nodes and edges as the browser's script reads them (a node carries its marks only
+        when it has them)."""
+        return {
+            "nodes": [n.model_dump(mode="json", exclude_none=True) for n in self.nodes],
+            "edges": [e.model_dump(mode="json") for e in self.edges],
+        }
+
+
 def person_graph(
     driver: Driver, database: str, catalog: Catalog, key: str, day: date, now: datetime | None = None
-) -> dict[str, Any]:
-    """The data map of the person ``key`` names, as nodes and edges with verdicts and marks.
-
-    ``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST /subject``,
-    the answer says no more than the CLI's.
-    """
+) -> PersonGraph:
+    """``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST
+    /subject``, the answer says no more than the CLI's."""
     now = now or datetime.now(UTC)
     answer = data_map(driver, database, key)
-    subject = answer["subject"]
-    holds = [h for h in list_holds(driver, database) if subject and h["subject"] == subject]
-    stores = [_store_row(row, holds, now) for row in answer["stores"]]
+    subject = answer.subject
+    holds = [h for h in listed_holds(driver, database) if subject and h.subject == subject]
+    hold_rows = [h.model_dump() for h in holds]
+    stores = [_store_row(row.model_dump(), hold_rows, now) for row in answer.stores]
     hops = [
         h
         for h in catalog_hops(catalog, default_transfer_rules(), day)
@@ -45,16 +119,16 @@ def person_graph(
     graph = _Graph(subject)
     for store in stores:
         graph.add_store(store, catalog, [h for h in hops if h.store == store["store"]])
-    return {
-        "identifier": key,
-        "subject": subject,
-        "on": day,
-        "stores": stores,
-        "holds": holds,
-        "hops": [_hop_row(h) for h in hops],
-        "nodes": list(graph.nodes.values()),
-        "edges": list(graph.edges.values()),
-    }
+    return PersonGraph(
+        identifier=key,
+        subject=subject,
+        on=day,
+        stores=[PersonStore.model_validate(s) for s in stores],
+        holds=holds,
+        hops=[PersonHop.model_validate(_hop_row(h)) for h in hops],
+        nodes=[GraphNode.model_validate(n) for n in graph.nodes.values()],
+        edges=[GraphEdge.model_validate(e) for e in graph.edges.values()],
+    )
 
 
 def _store_row(row: dict[str, Any], holds: list[dict[str, Any]], now: datetime) -> dict[str, Any]:

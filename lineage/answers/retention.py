@@ -3,13 +3,70 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, tzinfo
-from typing import Any
 
 from neo4j import Driver
+from pydantic import Field
 
 from graph import holds, retention
 from graph.erasure import fixed_offset
+from lineage.answers.answer import Answer
 from lineage.errors import NotFoundError, QueryError
+
+
+class ExpiringGroup(Answer):
+    """Holdings of one page sharing store, category, subject type, rule and whether held."""
+
+    store: str = Field(description="store id (system/store)")
+    category: str = Field(description="fideslang data category")
+    subject_type: str | None = Field(description="what the people are (customer, candidate...)")
+    rule: str | None = Field(description="the catalog's retention rule that set the expiry")
+    held: bool = Field(description="whether a legal hold keeps these holdings")
+    holdings: int = Field(description="holdings in the group (one person's category in the store)")
+    subjects: int = Field(description="people in the group")
+    earliest: datetime = Field(description="earliest expiry in the group")
+    latest: datetime = Field(description="latest expiry in the group")
+    overdue: int = Field(description="holdings already past their expiry")
+    held_by: list[str] = Field(description="the holds keeping them: 'hold-id (reason)'")
+
+
+class ExpiringPage(Answer):
+    """One page of held data expiring before a date, in expiry order, grouped."""
+
+    before: str = Field(description="the date asked for (YYYY-MM-DD)")
+    now: datetime = Field(description="when the answer was computed: what is overdue is judged on it")
+    expiring: list[ExpiringGroup] = Field(description="groups to delete, not under any hold")
+    subjects: int = Field(description="distinct people of this page with data to delete")
+    overdue_holdings: int = Field(description="holdings of this page already overdue")
+    left_out_held: list[ExpiringGroup] = Field(description="groups a legal hold keeps, with the hold")
+    next_cursor: str | None = Field(description="cursor of the next page; null on the last")
+
+
+class Hold(Answer):
+    """A legal hold: data a litigation or an inquiry freezes, out of expiry and erasure."""
+
+    id: str = Field(description="hold id")
+    subject: str = Field(description="keyed hash of the person held")
+    reason: str = Field(description="the case or inquiry")
+    stores: list[str] = Field(description="stores held; empty: all of them")
+    categories: list[str] = Field(description="categories held (and their children); empty: all")
+    since: datetime = Field(description="when it was placed")
+    until: datetime | None = Field(description="when it ends, if known")
+    released_at: datetime | None = Field(description="when it was released")
+    status: str = Field(description="active, released or ended")
+
+
+class HoldPlaced(Answer):
+    """A hold just placed, and on whom."""
+
+    id: str = Field(description="hold id")
+    subject: str = Field(description="keyed hash of the person held")
+
+
+class HoldReleased(Answer):
+    """A hold released: the data is subject to expiry and erasure again."""
+
+    id: str = Field(description="hold id")
+    status: str = Field(description="released")
 
 
 def parse_date(value: str, name: str, zone: tzinfo = UTC) -> datetime:
@@ -29,7 +86,10 @@ def parse_cursor(value: str | None) -> tuple[datetime, int]:
     at, dot, skip = value.partition(".")
     if not dot or not at.isdigit() or not skip.isdigit():
         raise QueryError("cursor: not a cursor this service gave")
-    return datetime.fromtimestamp(int(at) / 1000, UTC), int(skip)
+    try:
+        return datetime.fromtimestamp(int(at) / 1000, UTC), int(skip)
+    except (OverflowError, ValueError, OSError):  # digits, but no time a page can start at
+        raise QueryError("cursor: not a cursor this service gave") from None
 
 
 def cursor_of(page: retention.ExpiringPage) -> str | None:
@@ -48,7 +108,7 @@ def expiring(
     limit: int | None = None,
     cursor: str | None = None,
     zone: tzinfo = UTC,
-) -> dict[str, Any]:
+) -> ExpiringPage:
     """Held data expiring before ``before``; what a legal hold keeps is listed apart, with why.
 
     With ``limit``, one page of at most that many holdings in expiry order, and ``next_cursor``
@@ -63,16 +123,17 @@ def expiring(
     page = retention.expiring_page(
         driver, database, until, now, store, category, subject_type, limit, from_at, skip
     )
-    due = [g for g in page.groups if not g["held"]]
-    return {
-        "before": before,
-        "now": now,
-        "expiring": due,
-        "subjects": page.subjects,
-        "overdue_holdings": sum(g["overdue"] for g in due),
-        "left_out_held": [g for g in page.groups if g["held"]],
-        "next_cursor": cursor_of(page),
-    }
+    groups = [ExpiringGroup.model_validate(g) for g in page.groups]
+    due = [g for g in groups if not g.held]
+    return ExpiringPage(
+        before=before,
+        now=now,
+        expiring=due,
+        subjects=page.subjects,
+        overdue_holdings=sum(g.overdue for g in due),
+        left_out_held=[g for g in groups if g.held],
+        next_cursor=cursor_of(page),
+    )
 
 
 def add_hold(
@@ -84,7 +145,7 @@ def add_hold(
     categories: list[str],
     until: str | None,
     zone: tzinfo = UTC,
-) -> dict[str, Any]:
+) -> HoldPlaced:
     if not reason.strip():
         raise QueryError("a hold needs a reason (the case, the inquiry)")
     placed = holds.add_hold(
@@ -92,15 +153,15 @@ def add_hold(
     )
     if placed is None:
         raise NotFoundError("lineage knows nobody by this identifier")
-    return placed
+    return HoldPlaced.model_validate(placed)
 
 
-def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> dict[str, Any]:
+def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> HoldReleased:
     if not holds.release_hold(driver, database, hold_id, reason):
         raise NotFoundError(f"no active hold {hold_id!r}")
-    return {"id": hold_id, "status": "released"}
+    return HoldReleased(id=hold_id, status="released")
 
 
-def listed_holds(driver: Driver, database: str, include_ended: bool = False) -> list[dict[str, Any]]:
+def listed_holds(driver: Driver, database: str, include_ended: bool = False) -> list[Hold]:
     """Legal holds in force (every hold, released and ended included, with ``include_ended``)."""
-    return holds.list_holds(driver, database, include_ended)
+    return [Hold.model_validate(row) for row in holds.list_holds(driver, database, include_ended)]

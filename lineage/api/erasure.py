@@ -9,13 +9,15 @@ it back.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from lineage.answers import erasure as answers
 from lineage.answers import notices
+from lineage.answers.erasure import ErasureRequest
+from lineage.answers.notices import TaskAcknowledged
 from lineage.answers.subjects import subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
 from lineage.errors import AckRefused, NotFoundError
@@ -36,6 +38,7 @@ class ErasureRequestBody(BaseModel):
 @router.post(
     "/erasure-requests",
     status_code=201,
+    response_model=ErasureRequest,
     summary="Open an erasure request (GDPR Art. 17)",
     openapi_extra=body_openapi(ErasureRequestBody),
 )
@@ -43,7 +46,7 @@ def open_request(
     settings: Authorised,
     driver: GraphDriver,
     body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)],
-) -> dict[str, Any]:
+) -> ErasureRequest:
     key = subject_key(settings, body.identifier)
     return answers.open_request(
         driver,
@@ -64,6 +67,7 @@ class ExtensionBody(BaseModel):
 
 @router.post(
     "/erasure-requests/{request_id}/extend",
+    response_model=ErasureRequest,
     summary="Extend an erasure request by up to two further months (GDPR Art. 12(3))",
     openapi_extra=body_openapi(ExtensionBody),
 )
@@ -72,7 +76,7 @@ def extend_request(
     settings: Authorised,
     driver: GraphDriver,
     body: Annotated[ExtensionBody, json_body(ExtensionBody)],
-) -> dict[str, Any]:
+) -> ErasureRequest:
     with not_found_as("no erasure request with this id"):
         return answers.extend(
             driver,
@@ -85,22 +89,31 @@ def extend_request(
         )
 
 
-@router.get("/erasure-requests", summary="Erasure requests, newest first, re-checked against the graph")
-def list_requests(settings: Authorised, driver: GraphDriver) -> list[dict[str, Any]]:
+@router.get(
+    "/erasure-requests",
+    response_model=list[ErasureRequest],
+    summary="Erasure requests, newest first, re-checked against the graph",
+)
+def list_requests(settings: Authorised, driver: GraphDriver) -> list[ErasureRequest]:
     return answers.status(driver, settings.neo4j.database, copies=answers.own_copies(settings))
 
 
-@router.get("/erasure-requests/{request_id}", summary="One erasure request, re-checked against the graph")
-def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
+@router.get(
+    "/erasure-requests/{request_id}",
+    response_model=ErasureRequest,
+    summary="One erasure request, re-checked against the graph",
+)
+def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> ErasureRequest:
     with not_found_as("no erasure request with this id"):
-        return answers.status(driver, settings.neo4j.database, request_id, answers.own_copies(settings))[0]
+        return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
 
 
 @router.post(
     "/erasure-requests/{request_id}/tasks/{task}/ack",
+    response_model=TaskAcknowledged,
     summary="A processor acknowledges an erasure task (Bearer: the notice's token)",
 )
-def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> dict[str, Any]:
+def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> TaskAcknowledged:
     """The processor sends the token its notice carried (it has no query token); the DPO may
     record an acknowledgement received otherwise with the query token. Without either, 401,
     and a wrong token cannot tell whether the request or task exists."""

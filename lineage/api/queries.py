@@ -9,34 +9,20 @@ answered from at once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.alerts import acknowledge, list_alerts
-from graph.holds import list_holds
-from graph.reader import GraphReader
+from lineage.answers import alerts as alert_answers
 from lineage.answers import retention
 from lineage.answers import subjects as people
-from lineage.answers import transfers as answers
-from lineage.answers.catalog_file import read_catalog
+from lineage.answers.alerts import Alert, AlertAcknowledged
 from lineage.answers.erasure import org_zone
-from lineage.answers.subjects import subject_key
+from lineage.answers.retention import ExpiringPage, Hold, HoldPlaced, HoldReleased
+from lineage.answers.subjects import DataMap, ErasureImpact, subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
-from lineage.errors import NotFoundError
-from lineage.settings import Settings
 
-On = Annotated[
-    str | None,
-    checked(answers.parse_day, "not a YYYY-MM-DD date"),
-    Query(description="Judge as of this date (YYYY-MM-DD); default today."),
-]
-Country = Annotated[
-    str | None,
-    checked(answers.parse_country, "not an ISO 3166-1 alpha-2 country code"),
-    Query(description="ISO 3166-1 alpha-2 code (EL and UK accepted)."),
-]
 Before = Annotated[
     str,
     checked(lambda value: retention.parse_date(value, "before"), "not a YYYY-MM-DD date"),
@@ -44,10 +30,6 @@ Before = Annotated[
 ]
 
 router = APIRouter(tags=["queries"])
-
-
-def _reader(settings: Settings, driver: GraphDriver) -> GraphReader:
-    return GraphReader(driver, settings.neo4j.database)
 
 
 # --- one person: the questions lineage exists for -------------------------------------------
@@ -65,11 +47,14 @@ class IdentifierBody(BaseModel):
 
 
 @router.post(
-    "/subject", summary="One person's data map (GDPR Art. 15)", openapi_extra=body_openapi(IdentifierBody)
+    "/subject",
+    response_model=DataMap,
+    summary="One person's data map (GDPR Art. 15)",
+    openapi_extra=body_openapi(IdentifierBody),
 )
 def subject(
     settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
-) -> dict[str, Any]:
+) -> DataMap:
     """Same JSON as ``lineage subject --json``; nobody known gives ``subject: null``, not 404,
     so the answer does not reveal more than the CLI's does."""
     return people.data_map(driver, settings.neo4j.database, subject_key(settings, body.identifier))
@@ -77,72 +62,30 @@ def subject(
 
 @router.post(
     "/erasure-impact",
+    response_model=ErasureImpact,
     summary="Everything to erase for one person (GDPR Art. 17)",
     openapi_extra=body_openapi(IdentifierBody),
 )
 def erasure_impact(
     settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
-) -> dict[str, Any]:
+) -> ErasureImpact:
     """Same JSON as ``lineage erasure-impact --json``."""
     return people.erasure_impact(driver, settings.neo4j.database, subject_key(settings, body.identifier))
 
 
-@router.get("/transfers", summary="Every declared transfer hop and its verdict")
-def transfers(settings: Authorised, on: On = None, unapproved: bool = False) -> dict[str, Any]:
-    return answers.declared_hops(read_catalog(settings), answers.parse_day(on), unapproved)
-
-
-@router.get("/flows", summary="Observed store-to-store flows with the verdict on each destination")
-def flows(settings: Authorised, driver: GraphDriver, on: On = None) -> dict[str, Any]:
-    return answers.observed_flows(_reader(settings, driver), read_catalog(settings), answers.parse_day(on))
-
-
-@router.get("/transfer-impact", summary="Who and what reaches a country or a processor")
-def transfer_impact(
-    settings: Authorised,
-    driver: GraphDriver,
-    country: Country = None,
-    processor: str | None = None,
-    on: On = None,
-) -> dict[str, Any]:
-    return answers.transfer_impact(
-        _reader(settings, driver), read_catalog(settings), answers.parse_day(on), country, processor
-    )
-
-
-@router.get("/what-if", summary="Who a proposed processor move or new sub-processor would affect")
-def what_if(
-    settings: Authorised,
-    driver: GraphDriver,
-    processor: str,
-    country: Country,
-    sub_processor_of: str | None = None,
-    on: On = None,
-) -> dict[str, Any]:
-    return answers.what_if(
-        _reader(settings, driver),
-        read_catalog(settings),
-        answers.parse_day(on),
-        processor,
-        country or "",
-        sub_processor_of,
-    )
-
-
-@router.get("/alerts", summary="Alerts, newest first")
+@router.get("/alerts", response_model=list[Alert], summary="Alerts, newest first")
 def alerts(
     settings: Authorised,
     driver: GraphDriver,
     status: Annotated[str | None, Query(pattern="^(open|acknowledged|closed)$")] = None,
-) -> list[dict[str, Any]]:
-    return list_alerts(driver, settings.neo4j.database, status)
+) -> list[Alert]:
+    """Same JSON as ``lineage alerts --json``."""
+    return alert_answers.listed(driver, settings.neo4j.database, status)
 
 
-@router.post("/alerts/{alert_id}/ack", summary="Acknowledge an open alert")
-def acknowledge_alert(alert_id: str, settings: Authorised, driver: GraphDriver) -> dict[str, Any]:
-    if not acknowledge(driver, settings.neo4j.database, alert_id):
-        raise NotFoundError("no open alert with this id")
-    return {"id": alert_id, "status": "acknowledged"}
+@router.post("/alerts/{alert_id}/ack", response_model=AlertAcknowledged, summary="Acknowledge an open alert")
+def acknowledge_alert(alert_id: str, settings: Authorised, driver: GraphDriver) -> AlertAcknowledged:
+    return alert_answers.acknowledge(driver, settings.neo4j.database, alert_id)
 
 
 # --- retention and legal holds --------------------------------------------------------------
@@ -171,7 +114,11 @@ Cursor = Annotated[
 ]
 
 
-@router.get("/expiring", summary="Held data expiring before a date (held data listed apart), by pages")
+@router.get(
+    "/expiring",
+    response_model=ExpiringPage,
+    summary="Held data expiring before a date (held data listed apart), by pages",
+)
 def expiring(
     settings: Authorised,
     driver: GraphDriver,
@@ -183,7 +130,7 @@ def expiring(
         int, Query(ge=1, le=1_000_000, description="holdings per page, in expiry order")
     ] = EXPIRING_PAGE_DEFAULT,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> ExpiringPage:
     return retention.expiring(
         driver,
         settings.neo4j.database,
@@ -197,20 +144,21 @@ def expiring(
     )
 
 
-@router.get("/holds", summary="Legal holds in force (all with include_ended)")
-def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False) -> list[dict[str, Any]]:
-    return list_holds(driver, settings.neo4j.database, include_ended)
+@router.get("/holds", response_model=list[Hold], summary="Legal holds in force (all with include_ended)")
+def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False) -> list[Hold]:
+    return retention.listed_holds(driver, settings.neo4j.database, include_ended)
 
 
 @router.post(
     "/holds",
     status_code=201,
+    response_model=HoldPlaced,
     summary="Place a legal hold on a person's data",
     openapi_extra=body_openapi(HoldRequest),
 )
 def add_hold(
     settings: Authorised, driver: GraphDriver, body: Annotated[HoldRequest, json_body(HoldRequest)]
-) -> dict[str, Any]:
+) -> HoldPlaced:
     key = subject_key(settings, body.identifier)
     return retention.add_hold(
         driver,
@@ -226,6 +174,7 @@ def add_hold(
 
 @router.post(
     "/holds/{hold_id}/release",
+    response_model=HoldReleased,
     summary="Release a legal hold",
     openapi_extra=body_openapi(ReleaseRequest, optional=True),
 )
@@ -234,7 +183,7 @@ def release_hold(
     settings: Authorised,
     driver: GraphDriver,
     body: Annotated[ReleaseRequest, json_body(ReleaseRequest, optional=True)],
-) -> dict[str, Any]:
+) -> HoldReleased:
     """The reason comes in the body (optional), not the query string: free text stays out of logs."""
     with not_found_as("no active hold with this id"):
         return retention.release_hold(driver, settings.neo4j.database, hold_id, body.reason)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from graph.connection import open_driver
 from lineage import render
 from lineage.answers import erasure as answers
 from lineage.answers import notices
+from lineage.answers.connection import open_driver
+from lineage.answers.erasure import ErasureRequest
 from lineage.answers.subjects import subject_key
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
@@ -84,11 +85,10 @@ def request(
             notices.on_opening(settings, identifier),
         )
     if as_json:
-        print(render.as_json(opened))
+        print(render.as_json(opened.model_dump(mode="json")))
         return
     render.console.print(
-        f"erasure request {opened['id']} for subject {opened['subject']}, "
-        f"due {opened['deadline']:%Y-%m-%d %H:%M %Z}"
+        f"erasure request {opened.id} for subject {opened.subject}, due {opened.deadline:%Y-%m-%d %H:%M %Z}"
     )
     _show(opened)
 
@@ -103,14 +103,14 @@ def status(
     with _not_found_exits_1(), open_driver(settings) as driver:
         requests = answers.status(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
     if as_json:
-        print(render.as_json(requests))
+        print(render.as_json([one.model_dump(mode="json") for one in requests]))
         return
     if not requests:
         render.console.print("No erasure requests.")
     for one in requests:
         render.console.print(
-            f"{one['id']}: {one['status']}, received {one['received_at']:%Y-%m-%d}, "
-            f"due {one['deadline']:%Y-%m-%d}, {render.summary(one['counts'])}"
+            f"{one.id}: {one.status}, received {one.received_at:%Y-%m-%d}, "
+            f"due {one.deadline:%Y-%m-%d}, {render.summary(one.counts.model_dump())}"
         )
         _show(one)
 
@@ -140,9 +140,9 @@ def extend(
             answers.org_zone(settings),
         )
     if as_json:
-        print(render.as_json(extended))
+        print(render.as_json(extended.model_dump(mode="json")))
         return
-    render.console.print(f"{extended['id']}: extended, now due {extended['deadline']:%Y-%m-%d %H:%M %Z}")
+    render.console.print(f"{extended.id}: extended, now due {extended.deadline:%Y-%m-%d %H:%M %Z}")
     _show(extended)
 
 
@@ -164,23 +164,21 @@ def ack(
     with _not_found_exits_1(), open_driver(settings) as driver:
         acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token)
     if as_json:
-        print(render.as_json(acked))
+        print(render.as_json(acked.model_dump(mode="json")))
         return
     render.console.print(
-        f"{request_id} task {task}: acknowledged at {acked['acknowledged_at']:%Y-%m-%d %H:%M %Z}"
+        f"{request_id} task {task}: acknowledged at {acked.acknowledged_at:%Y-%m-%d %H:%M %Z}"
     )
 
 
-def _show(one: dict[str, Any]) -> None:
-    if one.get("extension"):
-        ext = one["extension"]
+def _show(one: ErasureRequest) -> None:
+    if ext := one.extension:
         render.console.print(
-            f"extended by {ext['months']} month(s) on {ext['extended_at']:%Y-%m-%d} "
-            f"(was due {ext['original_deadline']:%Y-%m-%d}): {ext['reason']}"
+            f"extended by {ext.months} month(s) on {ext.extended_at:%Y-%m-%d} "
+            f"(was due {ext.original_deadline:%Y-%m-%d}): {ext.reason}"
         )
-    render.table(f"Tasks of {one['id']}", one["tasks"], TASK_COLUMNS)
-    for copy in one.get("lineage_copies", []):
+    render.table(f"Tasks of {one.id}", [task.model_dump() for task in one.tasks], TASK_COLUMNS)
+    for copy in one.lineage_copies or []:
         render.console.print(
-            f"lineage's own copy: {copy['where']} ({copy['holds']}), "
-            f"aged out by {copy['ages_out_by']:%Y-%m-%d}"
+            f"lineage's own copy: {copy.where} ({copy.holds}), aged out by {copy.ages_out_by:%Y-%m-%d}"
         )

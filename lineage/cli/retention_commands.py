@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from graph.connection import open_driver
-from graph.holds import list_holds
 from lineage import render
 from lineage.answers import retention as answers
+from lineage.answers.connection import open_driver
 from lineage.answers.erasure import org_zone
 from lineage.settings import Settings
 
@@ -49,25 +48,25 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
                 org_zone(settings),
             )
         if as_json:
-            print(render.as_json(result))
+            print(render.as_json(result.model_dump(mode="json")))
             return
         render.console.print(
-            f"{result['subjects']} subject(s) have data expiring before {before}; "
-            f"{result['overdue_holdings']} holding(s) already overdue"
+            f"{result.subjects} subject(s) have data expiring before {before}; "
+            f"{result.overdue_holdings} holding(s) already overdue"
         )
         render.table(
             "Expiring",
-            result["expiring"],
+            [group.model_dump() for group in result.expiring],
             ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
         )
-        if result["left_out_held"]:
+        if result.left_out_held:
             render.table(
                 "Left out: under a legal hold",
-                result["left_out_held"],
+                [group.model_dump() for group in result.left_out_held],
                 ("store", "category", "subject_type", "subjects", "held_by"),
             )
-        if result["next_cursor"]:
-            render.console.print(f"more: --cursor {result['next_cursor']}")
+        if result.next_cursor:
+            render.console.print(f"more: --cursor {result.next_cursor}")
 
     @hold_app.command("add")
     def hold_add(
@@ -90,7 +89,7 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
                 until,
                 org_zone(settings),
             )
-        render.console.print(f"hold {placed['id']} placed on subject {placed['subject']}")
+        render.console.print(f"hold {placed.id} placed on subject {placed.subject}")
 
     @hold_app.command("release")
     def hold_release(
@@ -110,12 +109,12 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         """Holds in force (or all of them)."""
         settings = Settings()
         with open_driver(settings) as driver:
-            rows = list_holds(driver, settings.neo4j.database, include_ended)
+            holds = answers.listed_holds(driver, settings.neo4j.database, include_ended)
         if as_json:
-            print(render.as_json(rows))
+            print(render.as_json([hold.model_dump(mode="json") for hold in holds]))
         else:
             render.table(
                 "Legal holds",
-                rows,
+                [hold.model_dump() for hold in holds],
                 ("id", "status", "subject", "reason", "stores", "categories", "since", "until"),
             )

@@ -9,21 +9,21 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.alerts import list_alerts
-from graph.connection import open_driver
-from graph.erasure import open_request
-from graph.erasure import request_status as erasure_status
-from graph.reader import GraphReader
 from lineage import render
+from lineage.answers import erasure
+from lineage.answers.alerts import listed
+from lineage.answers.connection import open_driver
 from lineage.answers.erasure import org_zone, own_copies
+from lineage.answers.report import graph_report
 from lineage.answers.retention import expiring
 from lineage.answers.scheduled_checks import run_checks
+from lineage.answers.subjects import erasure_impact
 from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
 from lineage.demo.company_feed import company_feed
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoices
 from lineage.domain.catalog import Catalog
 from lineage.domain.subjects import SubjectHasher
-from lineage.errors import LineageError
+from lineage.errors import LineageError, NotFoundError
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
@@ -116,20 +116,21 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
     deadline), every system then reports its deletion, and the request is re-evaluated."""
     email = demo_email(person)
     key = SubjectHasher(settings.require_subject_key()).email(email)
-    with open_driver(settings) as driver:
-        request = open_request(
-            driver,
-            settings.neo4j.database,
-            key,
-            "data subject, by e-mail to the DPO",
-            datetime.now(UTC),
-            org_zone(settings),
-        )
-    if request is None:
-        raise LineageError(f"the demo person {email} is not in the graph")
+    try:
+        with open_driver(settings) as driver:
+            request = erasure.open_request(
+                driver,
+                settings.neo4j.database,
+                key,
+                "data subject, by e-mail to the DPO",
+                None,  # received now
+                zone=org_zone(settings),
+            )
+    except NotFoundError:
+        raise LineageError(f"the demo person {email} is not in the graph") from None
     console.print(
-        f"erasure request {request['id']} opened for {email}: "
-        f"{len(request['tasks'])} task(s), deadline {request['deadline']:%Y-%m-%d}"
+        f"erasure request {request.id} opened for {email}: "
+        f"{len(request.tasks)} task(s), deadline {request.deadline:%Y-%m-%d}"
     )
     deletions = deletion_payloads(person, datetime.now(UTC))
     for source, payloads in deletions.items():
@@ -137,62 +138,69 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
     worker.wait_caught_up(timeout=300)
     with open_driver(settings) as driver:
         run_checks(driver, settings.neo4j.database)  # refreshes requests, overdue data alerts
-    return str(request["id"])
+    return request.id
 
 
 def print_report(settings: Settings, email: str, request_id: str) -> None:
     key = SubjectHasher(settings.require_subject_key()).email(email)
     database = settings.neo4j.database
     with open_driver(settings) as driver:
-        reader = GraphReader(driver, database)
-        counts = reader.counts()
-        stores, countries = reader.store_summary(), reader.country_summary()
-        impact = reader.erasure_impact(key)
-        alerts = list_alerts(driver, database, "open")
+        report = graph_report(driver, database)
+        impact = erasure_impact(driver, database, key)
+        alerts = listed(driver, database, "open")
         soon = expiring(driver, database, (date.today() + timedelta(days=90)).isoformat())
-        (request,) = erasure_status(driver, database, request_id)
+        request = erasure.one(driver, database, request_id, own_copies(settings))
     letters = read_dead_letters(settings.kafka, Topics(settings.topic_namespace).dead_letter.name, limit=10)
+    counts = report.counts
     console.rule("What lineage found")
     console.print(
-        f"{counts['subjects']} people known under {counts['identifiers']} identifiers, "
-        f"{counts['held']} data holdings still held "
-        f"({counts['holdings'] - counts['held']} erased), {counts['stores']} stores"
+        f"{counts.subjects} people known under {counts.identifiers} identifiers, "
+        f"{counts.held} data holdings still held "
+        f"({counts.holdings - counts.held} erased), {counts.stores} stores"
     )
-    render.table("Stores", [s for s in stores if s["holdings"] or s["subjects_erased"]], render.STORE_COLUMNS)
-    render.table("Countries where data is held", countries, render.COUNTRY_COLUMNS)
+    render.table(
+        "Stores",
+        [s.model_dump() for s in report.stores if s.holdings or s.subjects_erased],
+        render.STORE_COLUMNS,
+    )
+    render.table(
+        "Countries where data is held", [c.model_dump() for c in report.countries], render.COUNTRY_COLUMNS
+    )
     render.table(
         f"Erasure impact for {email} (one person in several systems)",
-        render.sub_processor_names(impact),
+        render.sub_processor_names([s.model_dump() for s in impact.stores]),
         render.IMPACT_COLUMNS,
     )
     render.table(f"Dead letters (newest {len(letters)})", letters, ("source", "reason"))
     render.table(
-        f"Expiring in the next 90 days (before {soon['before']}): {soon['subjects']} "
-        f"subject(s), {soon['overdue_holdings']} holding(s) already overdue",
-        soon["expiring"],
+        f"Expiring in the next 90 days (before {soon.before}): {soon.subjects} "
+        f"subject(s), {soon.overdue_holdings} holding(s) already overdue",
+        [g.model_dump() for g in soon.expiring],
         ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
     )
     render.table(
-        f"Open alerts ({len(alerts)})", alerts, ("kind", "store", "chain", "country", "count", "reason")
+        f"Open alerts ({len(alerts)})",
+        [a.model_dump() for a in alerts],
+        ("kind", "store", "chain", "country", "count", "reason"),
     )
     completed = (
-        f", completed {request['completed_at']:%Y-%m-%d %H:%M} once every system reported its deletion"
-        if request.get("completed_at")
+        f", completed {request.completed_at:%Y-%m-%d %H:%M} once every system reported its deletion"
+        if request.completed_at
         else ""
     )
     console.print(
-        f"Erasure request {request['id']}: [bold]{request['status']}[/bold] "
-        f"(received {request['received_at']:%Y-%m-%d %H:%M}, deadline "
-        f"{request['deadline']:%Y-%m-%d}{completed})"
+        f"Erasure request {request.id}: [bold]{request.status}[/bold] "
+        f"(received {request.received_at:%Y-%m-%d %H:%M}, deadline "
+        f"{request.deadline:%Y-%m-%d}{completed})"
     )
     render.table(
         "Its tasks, one per store (evidence kept, personal data not)",
-        request["tasks"],
+        [t.model_dump() for t in request.tasks],
         ("store", "status", "closed_by_event", "closed_at", "reason"),
     )
     render.table(
         "lineage's own copies of their payloads, and when they age out",
-        own_copies(settings).listed(request["received_at"]),
+        [c.model_dump() for c in request.lineage_copies or []],
         ("where", "holds", "ages_out_by"),
     )
     console.rule("Ask further")
@@ -201,7 +209,7 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         f"lineage erasure-impact {email} --json",
         "lineage transfer-impact --country US",
         "lineage alerts",
-        f"lineage expiring --before {soon['before']}",
+        f"lineage expiring --before {soon.before}",
         f"lineage erasure status {request_id}",
         "lineage ropa --format csv",
         "lineage report",
