@@ -144,31 +144,36 @@ def alerts(
     """Alerts raised on unapproved transfers, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from graph.alerts import list_alerts
-    from graph.connection import open_driver
+    from lineage.answers.alerts import listed
+    from lineage.answers.connection import open_driver
 
     settings = Settings()
     with open_driver(settings) as driver:
-        rows = list_alerts(driver, settings.neo4j.database, status)
+        found = listed(driver, settings.neo4j.database, status)
     if as_json:
-        print(render.as_json(rows))
+        print(render.as_json([alert.model_dump(mode="json") for alert in found]))
         return
     render.table(
-        "Alerts", rows, ("id", "kind", "status", "store", "chain", "country", "count", "last_seen", "reason")
+        "Alerts",
+        [alert.model_dump() for alert in found],
+        ("id", "kind", "status", "store", "chain", "country", "count", "last_seen", "reason"),
     )
 
 
 @alerts_app.command("ack")
 def alerts_ack(alert_id: str) -> None:
     """Acknowledge an open alert: it stays recorded and keeps counting, but is no longer open."""
-    from graph.alerts import acknowledge
-    from graph.connection import open_driver
+    from lineage.answers.alerts import acknowledge
+    from lineage.answers.connection import open_driver
+    from lineage.errors import NotFoundError
 
     settings = Settings()
     with open_driver(settings) as driver:
-        if not acknowledge(driver, settings.neo4j.database, alert_id):
-            raise LineageError(f"no open alert {alert_id!r}")
-    render.console.print(f"acknowledged {alert_id}")
+        try:
+            acknowledged = acknowledge(driver, settings.neo4j.database, alert_id)
+        except NotFoundError:
+            raise LineageError(f"no open alert {alert_id!r}") from None
+    render.console.print(f"acknowledged {acknowledged.id}")
 
 
 @app.command()
@@ -192,43 +197,45 @@ IdentifierArg = Annotated[
 @app.command()
 def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """One person's data map: stores, categories, processors, countries, first/last seen."""
-    from graph.connection import open_driver
+    from lineage.answers.connection import open_driver
     from lineage.answers.subjects import data_map
 
     settings = Settings()
     key = subject_key(settings, email)
     with open_driver(settings) as driver:
         answer = data_map(driver, settings.neo4j.database, key)
-    rows = answer["stores"]
     if as_json:
-        print(render.as_json(answer))
+        print(render.as_json(answer.model_dump(mode="json")))
         return
-    if not rows:
+    if not answer.stores:
         render.console.print(f"No data recorded for this person (identifier {key}).")
         return
-    render.console.print(f"subject {rows[0]['subject']} ({', '.join(rows[0]['subject_types'])})")
-    render.table("Where this person's data is", rows, render.SUBJECT_COLUMNS)
+    first = answer.stores[0]
+    render.console.print(f"subject {first.subject} ({', '.join(first.subject_types or [])})")
+    render.table(
+        "Where this person's data is", [s.model_dump() for s in answer.stores], render.SUBJECT_COLUMNS
+    )
 
 
 @app.command("erasure-impact")
 def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """Everything to erase for one person: stores, processors, sub-processors, countries."""
-    from graph.connection import open_driver
+    from lineage.answers.connection import open_driver
     from lineage.answers.subjects import erasure_impact as impact
 
     settings = Settings()
     key = subject_key(settings, email)
     with open_driver(settings) as driver:
         answer = impact(driver, settings.neo4j.database, key)
-    rows = answer["stores"]
     if as_json:
-        print(render.as_json(answer))
+        print(render.as_json(answer.model_dump(mode="json")))
         return
-    if not rows:
+    if not answer.stores:
         render.console.print(f"Nothing held for this person (subject {key}): nothing to erase.")
         return
+    rows = [s.model_dump() for s in answer.stores]
     render.table(f"Erasure impact of subject {key}", render.sub_processor_names(rows), render.IMPACT_COLUMNS)
-    render.console.print(f"{len(rows)} store(s) in {', '.join(answer['countries'])}")
+    render.console.print(f"{len(rows)} store(s) in {', '.join(answer.countries)}")
 
 
 @app.command()
