@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from neo4j import Driver
 
-from graph.connection import open_driver
+from lineage.answers.connection import open_driver
 from lineage.api import access_log
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers

@@ -24,6 +24,7 @@ from lineage.answers.catalog_file import read_catalog
 from lineage.answers.person_graph import person_graph
 from lineage.answers.subjects import subject_key
 from lineage.domain.ropa import ropa_csv, ropa_json
+from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
@@ -218,15 +219,13 @@ def erasure_open(request: Request, form: PostedForm) -> Response:
         erasure.org_zone(settings),
         notices.on_opening(settings, identifier),
     )
-    return _see_other(f"/erasure/{opened['id']}")
+    return _see_other(f"/erasure/{opened.id}")
 
 
 @router.get("/erasure/{request_id}")
 def erasure_one(request: Request, session: SignedIn, request_id: str) -> Response:
     settings = _settings(request)
-    (shown,) = erasure.status(
-        _driver(request), settings.neo4j.database, request_id, erasure.own_copies(settings)
-    )
+    shown = erasure.one(_driver(request), settings.neo4j.database, request_id, erasure.own_copies(settings))
     return page(request, "erasure_one.html", session, er=shown)
 
 
@@ -277,7 +276,7 @@ def _back_to_expiring(form: dict[str, str]) -> Response:
     before = form.get("before", "")
     try:
         retention.parse_date(before, "before")
-    except chapter5.QueryError:
+    except QueryError:
         return _see_other("/expiring")
     return _see_other(f"/expiring?before={before}")
 

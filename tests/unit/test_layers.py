@@ -126,3 +126,7 @@ class TestLayers:
             if a < b and a in EDGES.get(b, {})
         ]
         assert cycles == []
+
+    def test_the_cli_the_api_the_workspace_and_the_demo_reach_the_graph_through_the_answers(self) -> None:
+        front = ("lineage.cli", "lineage.api", "lineage.api.app", "lineage.web", "lineage.demo")
+        assert {p: EDGES[p]["graph"] for p in front if "graph" in EDGES.get(p, {})} == {}
