@@ -1,15 +1,20 @@
 """Chapter V answers: every hop and its verdict, observed flows, transfer impact, what-if.
 
 The hops and their verdicts come from the catalog and the dated transfer rules; who and what is
-concerned comes from the graph.
+concerned comes from the graph. Each answer is a frozen model: the API declares it as its
+response, the CLI prints it (``--json``) or tabulates its fields, the workspace renders it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+
+from neo4j import Driver
+from pydantic import Field
 
 from graph.reader import GraphReader
+from lineage.answers.answer import Answer
 from lineage.domain.catalog import Catalog, normalise_country
 from lineage.domain.transfer_chains import (
     TransferHop,
@@ -24,7 +29,133 @@ from lineage.domain.transfers import HopStatus
 from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 
-_WORST_FIRST = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "adequate", "inside_eea")
+_WORST_FIRST = (
+    HopStatus.UNAPPROVED,
+    HopStatus.SCC_MODULE_MISMATCH,
+    HopStatus.DEROGATION,
+    HopStatus.SAFEGUARDED,
+    HopStatus.ADEQUATE,
+    HopStatus.INSIDE_EEA,
+)
+
+
+class Hop(Answer):
+    """Data of one store reaching one recipient, judged."""
+
+    store: str = Field(description="The store whose data travels.")
+    chain: str = Field(
+        description="The processors it passes through, ' > '-joined (sendinblue > sms-gateway)."
+    )
+    country: str = Field(description="Where the last processor of the chain sits (ISO 3166-1 alpha-2).")
+    organisation: str | None = Field(description="The international organisation received by, if any.")
+    status: HopStatus = Field(description="The verdict under Chapter V on the day judged.")
+    mechanism: str | None = Field(description="The adequacy decision or safeguard relied on, if any.")
+    reason: str = Field(description="Why the verdict is what it is, in words.")
+
+    @classmethod
+    def of(cls, hop: TransferHop) -> Hop:
+        return cls(
+            store=hop.store,
+            chain=" > ".join(hop.chain),
+            country=hop.country,
+            organisation=hop.organisation,
+            status=hop.verdict.status,
+            mechanism=hop.verdict.mechanism,
+            reason=hop.verdict.reason,
+        )
+
+
+class ReachingHop(Hop):
+    """A hop with the people behind it."""
+
+    subjects_at_least: int = Field(
+        description="People held in the hop's store (the largest count of one subject type and category)."
+    )
+
+    @classmethod
+    def counted(cls, hop: TransferHop, per_store: dict[str, int]) -> ReachingHop:
+        return cls(**Hop.of(hop).model_dump(), subjects_at_least=per_store.get(hop.store, 0))
+
+
+class HeldRow(Answer):
+    """How many people have data of one category, as one subject type, held in one store."""
+
+    store: str = Field(description="Store id from the catalog (or seen in events only).")
+    subject_type: str = Field(description="customer, job_applicant, visitor...")
+    category: str = Field(description="fideslang data category (user.contact.email).")
+    subjects: int = Field(description="Distinct people with this category held there.")
+
+
+class DeclaredHops(Answer):
+    """``lineage transfers``, ``GET /transfers``."""
+
+    on: date = Field(description="The day judged.")
+    rules_as_of: date = Field(description="The date the shipped transfer rules were last checked.")
+    hops: list[Hop] = Field(description="Every hop the catalog implies, sub-processor chains included.")
+
+
+class Flow(Answer):
+    """A store-to-store flow observed in events, judged where it lands."""
+
+    source: str = Field(description="The store data was copied or transferred from.")
+    destination: str = Field(description="The store it reached.")
+    source_country: str | None = Field(description="Where the source store sits, if known.")
+    destination_country: str | None = Field(description="Where the destination store sits, if known.")
+    declared: bool = Field(description="Whether the destination store is declared in the catalog.")
+    categories: list[str] = Field(description="Every category the flow carried.")
+    first_seen: datetime = Field(description="The earliest event of the flow.")
+    last_seen: datetime = Field(description="The latest event of the flow.")
+    subjects: int = Field(description="Distinct people the flow carried.")
+    flow_declared: bool = Field(description="Whether the catalog declares this flow.")
+    status: HopStatus = Field(description="The worst verdict among the destination store's hops.")
+    mechanism: str | None = Field(description="The mechanism of that worst hop, if any.")
+    reason: str = Field(description="Why, in words.")
+
+
+class ObservedFlows(Answer):
+    """``lineage flows``, ``GET /flows``."""
+
+    on: date = Field(description="The day judged.")
+    flows: list[Flow] = Field(description="Most people carried first.")
+
+
+class TransferImpact(Answer):
+    """``lineage transfer-impact``, ``GET /transfer-impact``: who and what reaches a recipient."""
+
+    country: str | None = Field(description="The country asked about (normalised code), if any.")
+    processor: str | None = Field(description="The processor asked about, if any.")
+    on: date = Field(description="The day judged.")
+    subjects: int = Field(description="Distinct people held in the stores concerned.")
+    held: list[HeldRow] = Field(description="What is held in the stores concerned.")
+    hops: list[ReachingHop] = Field(description="The hops reaching the country or processor.")
+
+
+class WhatIf(Answer):
+    """``lineage what-if``, ``GET /what-if``: who a proposed move or new sub-processor concerns."""
+
+    processor: str = Field(description="The processor moved or added.")
+    country: str = Field(description="Where it would sit (normalised code).")
+    on: date = Field(description="The day judged.")
+    subjects: int = Field(description="Distinct people held in the stores concerned.")
+    held: list[HeldRow] = Field(description="What is held in the stores concerned.")
+    hops: list[ReachingHop] = Field(description="The hops reaching the processor once moved.")
+
+
+class CountryReached(Answer):
+    """One country or international organisation the catalog's hops reach."""
+
+    destination: str = Field(description="Country code, or the organisation's name.")
+    hops: list[ReachingHop] = Field(description="The hops reaching it.")
+    subjects_at_least: int = Field(description="People in the largest store behind it: a lower bound.")
+    status: HopStatus = Field(description="The worst verdict among its hops.")
+
+
+class CountriesReached(Answer):
+    """The workspace's transfers page: every destination, worst verdict first."""
+
+    on: date = Field(description="The day judged.")
+    rules_as_of: date = Field(description="The date the shipped transfer rules were last checked.")
+    countries: list[CountryReached] = Field(description="Worst verdict first, then by destination.")
 
 
 def parse_day(on: str | None) -> date:
@@ -42,44 +173,38 @@ def parse_country(code: str | None) -> str | None:
         raise QueryError(str(exc)) from exc
 
 
-def hop_row(hop: TransferHop) -> dict[str, Any]:
-    return {
-        "store": hop.store,
-        "chain": " > ".join(hop.chain),
-        "country": hop.country,
-        "organisation": hop.organisation,
-        "status": hop.verdict.status.value,
-        "mechanism": hop.verdict.mechanism,
-        "reason": hop.verdict.reason,
-    }
-
-
-def has_unapproved(rows: list[dict[str, Any]]) -> bool:
+def has_unapproved(rows: Iterable[Hop | Flow]) -> bool:
     """An SCC module mismatch counts: the clauses signed do not cover the hop."""
-    return any(not HopStatus(row["status"]).approved for row in rows)
+    return any(not row.status.approved for row in rows)
 
 
-def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) -> dict[str, Any]:
+def graph_reader(driver: Driver, database: str) -> GraphReader:
+    """What the answers below read the graph with."""
+    return GraphReader(driver, database)
+
+
+def declared_hops(catalog: Catalog, day: date, unapproved_only: bool = False) -> DeclaredHops:
     """Every hop the catalog implies on ``day``, sub-processor chains included."""
     rules = default_transfer_rules()
     hops = [h for h in catalog_hops(catalog, rules, day) if not unapproved_only or not h.verdict.approved]
-    return {"on": day, "rules_as_of": rules.as_of, "hops": [hop_row(h) for h in hops]}
+    return DeclaredHops(on=day, rules_as_of=rules.as_of, hops=[Hop.of(h) for h in hops])
 
 
-def observed_flows(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
+def observed_flows(reader: GraphReader, catalog: Catalog, day: date) -> ObservedFlows:
     """Store-to-store flows seen in events, each with the verdict on where it lands."""
     rules = default_transfer_rules()
-    rows = reader.flows()
-    for row in rows:
+    flows = []
+    for row in reader.flows():
         hops = flow_hops(catalog, rules, day, row["source"], row["destination"])
-        row["flow_declared"] = catalog.flow(row["source"], row["destination"]) is not None
-        row.update(_destination_verdict(hops, row["destination"]))
-    return {"on": day, "flows": rows}
+        declared = catalog.flow(row["source"], row["destination"]) is not None
+        verdict = _destination_verdict(hops, row["destination"])
+        flows.append(Flow.model_validate(row | {"flow_declared": declared} | verdict))
+    return ObservedFlows(on=day, flows=flows)
 
 
 def transfer_impact(
     reader: GraphReader, catalog: Catalog, day: date, country: str | None = None, processor: str | None = None
-) -> dict[str, Any]:
+) -> TransferImpact:
     """Who and what reaches a country or a processor, through which chains, under what."""
     if not country and not processor:
         raise QueryError("give a country or a processor")
@@ -87,7 +212,10 @@ def transfer_impact(
     hops = hops_reaching(
         catalog_hops(catalog, default_transfer_rules(), day), country=code, processor=processor
     )
-    return {"country": code, "processor": processor, "on": day, **_impact(reader, hops)}
+    held, subjects, reaching = _impact(reader, hops)
+    return TransferImpact(
+        country=code, processor=processor, on=day, subjects=subjects, held=held, hops=reaching
+    )
 
 
 def what_if(
@@ -97,7 +225,7 @@ def what_if(
     processor: str,
     country: str,
     sub_processor_of: str | None = None,
-) -> dict[str, Any]:
+) -> WhatIf:
     """The subjects and categories a proposed move or new sub-processor would affect."""
     code = parse_country(country)
     if code is None:
@@ -109,57 +237,65 @@ def what_if(
         except ValueError as exc:
             raise QueryError(str(exc)) from exc
     hops = hops_reaching(catalog_hops(proposed, default_transfer_rules(), day), processor=processor)
-    return {"processor": processor, "country": code, "on": day, **_impact(reader, hops)}
+    held, subjects, reaching = _impact(reader, hops)
+    return WhatIf(processor=processor, country=code, on=day, subjects=subjects, held=held, hops=reaching)
 
 
-def _impact(reader: GraphReader, hops: list[TransferHop]) -> dict[str, Any]:
-    stores = sorted({h.store for h in hops})
-    held, subjects = reader.held_and_subjects(stores)
+def _impact(reader: GraphReader, hops: list[TransferHop]) -> tuple[list[HeldRow], int, list[ReachingHop]]:
+    """What the stores behind ``hops`` hold, how many people, and each hop with its people."""
+    rows, subjects = reader.held_and_subjects(sorted({h.store for h in hops}))
+    held = [HeldRow.model_validate(row) for row in rows]
+    per_store = _largest_per_store(held)
+    return held, subjects, [ReachingHop.counted(h, per_store) for h in hops]
+
+
+def _largest_per_store(held: Iterable[HeldRow]) -> dict[str, int]:
+    """Per store, the largest count of one subject type and category: a lower bound of its people."""
     per_store: dict[str, int] = {}
     for row in held:
-        per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
-    return {
-        "subjects": subjects,
-        "held": held,
-        "hops": [hop_row(h) | {"subjects_at_least": per_store.get(h.store, 0)} for h in hops],
-    }
+        per_store[row.store] = max(per_store.get(row.store, 0), row.subjects)
+    return per_store
 
 
-def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, Any]:
+def _destination_verdict(hops: list[TransferHop], store: str) -> dict[str, object]:
     """The worst verdict among the destination store's hops; an undeclared store is unapproved."""
     own = [h for h in hops if h.store == store]
     if not own:
         return {
-            "status": "unapproved",
+            "status": HopStatus.UNAPPROVED,
             "mechanism": None,
             "reason": "destination store is not declared in the catalog",
         }
-    worst = min(own, key=lambda h: _WORST_FIRST.index(h.verdict.status.value))
+    worst = min(own, key=lambda h: _WORST_FIRST.index(h.verdict.status))
     return {
-        "status": worst.verdict.status.value,
+        "status": worst.verdict.status,
         "mechanism": worst.verdict.mechanism,
         "reason": worst.verdict.reason,
     }
 
 
-def countries_reached(reader: GraphReader, catalog: Catalog, day: date) -> dict[str, Any]:
+def countries_reached(reader: GraphReader, catalog: Catalog, day: date) -> CountriesReached:
     """Every country (or international organisation) the catalog's hops reach on ``day``: by
     which chains, under what verdict, and at least how many people (the largest store behind
     it: one read for all stores; ``transfer-impact`` counts one country exactly)."""
     rules = default_transfer_rules()
     hops = catalog_hops(catalog, rules, day)
-    per_store: dict[str, int] = {}
-    for row in reader.held_in_stores(sorted({h.store for h in hops})):
-        per_store[row["store"]] = max(per_store.get(row["store"], 0), row["subjects"])
-    reached: dict[str, dict[str, Any]] = {}
+    held = [HeldRow.model_validate(row) for row in reader.held_in_stores(sorted({h.store for h in hops}))]
+    per_store = _largest_per_store(held)
+    by_destination: dict[str, list[ReachingHop]] = {}
     for hop in hops:
-        entry = reached.setdefault(
-            hop.destination,
-            {"destination": hop.destination, "hops": [], "subjects_at_least": 0, "status": "inside_eea"},
-        )
-        entry["hops"].append(hop_row(hop) | {"subjects_at_least": per_store.get(hop.store, 0)})
-        entry["subjects_at_least"] = max(entry["subjects_at_least"], per_store.get(hop.store, 0))
-        if _WORST_FIRST.index(hop.verdict.status.value) < _WORST_FIRST.index(entry["status"]):
-            entry["status"] = hop.verdict.status.value
-    countries = sorted(reached.values(), key=lambda e: (_WORST_FIRST.index(e["status"]), e["destination"]))
-    return {"on": day, "rules_as_of": rules.as_of, "countries": countries}
+        by_destination.setdefault(hop.destination, []).append(ReachingHop.counted(hop, per_store))
+    countries = sorted(
+        (_country(destination, reaching) for destination, reaching in by_destination.items()),
+        key=lambda c: (_WORST_FIRST.index(c.status), c.destination),
+    )
+    return CountriesReached(on=day, rules_as_of=rules.as_of, countries=countries)
+
+
+def _country(destination: str, hops: list[ReachingHop]) -> CountryReached:
+    return CountryReached(
+        destination=destination,
+        hops=hops,
+        subjects_at_least=max(h.subjects_at_least for h in hops),
+        status=min((h.status for h in hops), key=_WORST_FIRST.index),
+    )

@@ -2,8 +2,9 @@
 
 One module a job: :mod:`~lineage.api.webhooks` and :mod:`~lineage.api.receiver` take webhooks
 in, :mod:`~lineage.api.sink` puts them on Kafka, :mod:`~lineage.api.queries`,
-:mod:`~lineage.api.erasure` and :mod:`~lineage.api.ropa` answer questions behind
-:mod:`~lineage.api.access`, :mod:`~lineage.api.errors` maps every error to HTTP in one place.
+:mod:`~lineage.api.transfers`, :mod:`~lineage.api.erasure` and :mod:`~lineage.api.ropa` answer
+questions behind :mod:`~lineage.api.access`, :mod:`~lineage.api.errors` maps every error to HTTP
+in one place.
 Run it with ``lineage serve``; the OpenAPI page is at ``/docs``.
 """
 
@@ -24,10 +25,12 @@ from lineage.api.queries import router as query_router
 from lineage.api.receiver import WebhookReceiver
 from lineage.api.ropa import router as ropa_router
 from lineage.api.sink import RawPublisher, RawSink
+from lineage.api.transfers import router as transfers_router
 from lineage.api.webhooks import router as webhook_router
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from lineage.web import router as workspace_router
+from lineage.web.organisation_pages import router as organisation_pages_router
 
 
 def create_api(
@@ -68,9 +71,11 @@ def create_api(
     for router in (
         webhook_router,
         query_router,
+        transfers_router,
         ropa_router,
         erasure_router,
         workspace_router,
+        organisation_pages_router,
         metrics_router,
     ):
         api.include_router(router)

@@ -7,7 +7,7 @@ Same authentication and driver as the other query endpoints, and the same record
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -17,8 +17,8 @@ from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import parse_day
 from lineage.api.access import Authorised, GraphDriver, checked
 from lineage.api.errors import Responses
-from lineage.api.queries import On
-from lineage.domain.ropa import ropa_csv, ropa_json
+from lineage.api.transfers import On
+from lineage.domain.ropa import RopaRow, ropa_csv
 
 router = APIRouter(tags=["queries"])
 
@@ -38,12 +38,12 @@ _CSV_RESPONSE: Responses = {
 @router.get(
     "/ropa",
     summary="The record of processing activities (GDPR Art. 30)",
-    response_model=None,
+    response_model=list[RopaRow],
     responses=_CSV_RESPONSE,
 )
 def ropa(
     settings: Authorised, driver: GraphDriver, fmt: Format = "json", on: On = None
-) -> list[dict[str, Any]] | Response:
+) -> list[RopaRow] | Response:
     chosen = answers.parse_format(fmt)
     rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))
     if chosen == "csv":
@@ -52,4 +52,4 @@ def ropa(
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
         )
-    return ropa_json(rows)
+    return rows

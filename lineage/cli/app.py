@@ -241,19 +241,18 @@ def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
 @app.command()
 def report(as_json: JsonOption = False) -> None:
     """What the graph holds: per store and per country."""
-    from graph.connection import open_driver
-    from graph.reader import GraphReader
+    from lineage.answers.connection import open_driver
+    from lineage.answers.report import graph_report
 
     settings = Settings()
     with open_driver(settings) as driver:
-        reader = GraphReader(driver, settings.neo4j.database)
-        stores, countries, counts = reader.store_summary(), reader.country_summary(), reader.counts()
+        answer = graph_report(driver, settings.neo4j.database)
     if as_json:
-        print(render.as_json({"counts": counts, "stores": stores, "countries": countries}))
+        print(render.as_json(answer))
         return
-    render.console.print(render.summary(counts))
-    render.table("Stores", stores, render.STORE_COLUMNS)
-    render.table("Countries", countries, render.COUNTRY_COLUMNS)
+    render.console.print(render.summary(answer.counts.model_dump()))
+    render.table("Stores", answer.stores, render.STORE_COLUMNS)
+    render.table("Countries", answer.countries, render.COUNTRY_COLUMNS)
 
 
 # --- demo --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lineage.answers import fides as answers
+from lineage.answers.connection import open_driver
 from lineage.answers.transfers import parse_day
 from lineage.domain.catalog import Catalog
 from lineage.settings import Settings
@@ -30,8 +31,6 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         ] = None,
     ) -> None:
         """Fides system and dataset manifests (fideslang), validated, from the catalog and the graph."""
-        from graph.connection import open_driver
-
         day = parse_day(on)
         settings = Settings()
         catalog = read_catalog(settings)

@@ -16,9 +16,10 @@ import typer
 
 from lineage import render
 from lineage.answers import ropa as answers
+from lineage.answers.connection import open_driver
 from lineage.answers.transfers import parse_day
 from lineage.domain.catalog import Catalog
-from lineage.domain.ropa import RopaRow, ropa_csv, ropa_json
+from lineage.domain.ropa import RopaRow, ropa_csv
 from lineage.settings import Settings
 
 FormatOption = Annotated[str, typer.Option("--format", help="csv (one line per activity) or json")]
@@ -33,12 +34,10 @@ OnOption = Annotated[str | None, typer.Option("--on", help="Judge transfers as o
 
 def render_record(rows: Sequence[RopaRow], fmt: str) -> str:
     """The record as text; JSON is encoded like the API's so the two compare equal."""
-    return ropa_csv(rows) if fmt == "csv" else render.as_json(ropa_json(rows)) + "\n"
+    return ropa_csv(rows) if fmt == "csv" else render.as_json(rows) + "\n"
 
 
 def _read_record(settings: Settings, catalog: Catalog, on: str | None) -> list[RopaRow]:
-    from graph.connection import open_driver
-
     with open_driver(settings) as driver:
         return answers.record(driver, settings.neo4j.database, catalog, parse_day(on))
 

@@ -6,52 +6,53 @@ exits 1 when its answer contains an unapproved hop, so a pipeline can gate on it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated
 
 import typer
 
-from graph.reader import GraphReader
 from lineage import render
 from lineage.answers import transfers as answers
+from lineage.answers.connection import open_driver
+from lineage.answers.transfers import Flow, Hop, TransferImpact, WhatIf
 from lineage.domain.catalog import Catalog
-from lineage.domain.transfers import HopStatus
 from lineage.settings import Settings
 
 OnOption = Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 HOP_COLUMNS = ("store", "chain", "country", "status", "reason")
+FLOW_COLUMNS = (
+    "source",
+    "destination",
+    "destination_country",
+    "categories",
+    "subjects",
+    "last_seen",
+    "status",
+    "mechanism",
+)
 
 
-@contextmanager
-def graph_reader(settings: Settings) -> Iterator[GraphReader]:
-    from graph.connection import open_driver
-
-    with open_driver(settings) as driver:
-        yield GraphReader(driver, settings.neo4j.database)
-
-
-def _exit_if_unapproved(rows: list[dict[str, Any]]) -> None:
+def _exit_if_unapproved(rows: Iterable[Hop | Flow]) -> None:
     if answers.has_unapproved(rows):
         raise typer.Exit(1)
 
 
-def _show(title: str, result: dict[str, Any], as_json: bool) -> None:
+def _show(title: str, result: TransferImpact | WhatIf, as_json: bool) -> None:
     if as_json:
         print(render.as_json(result))
     else:
-        unapproved = sum(1 for h in result["hops"] if not HopStatus(h["status"]).approved)
+        unapproved = sum(1 for h in result.hops if not h.status.approved)
         render.console.print(
-            f"{title}: {result['subjects']} subjects, {len(result['hops'])} hop(s), {unapproved} unapproved"
+            f"{title}: {result.subjects} subjects, {len(result.hops)} hop(s), {unapproved} unapproved"
         )
-        render.table("Hops", result["hops"], (*HOP_COLUMNS[:4], "subjects_at_least", "reason"))
+        render.table("Hops", result.hops, (*HOP_COLUMNS[:4], "subjects_at_least", "reason"))
         render.table(
             "Subject types and categories reached",
-            result["held"],
+            result.held,
             ("store", "subject_type", "category", "subjects"),
         )
-    _exit_if_unapproved(result["hops"])
+    _exit_if_unapproved(result.hops)
 
 
 def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> None:
@@ -68,36 +69,22 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
             print(render.as_json(result))
         else:
             render.table(
-                f"Transfer hops on {result['on']} (rules as of {result['rules_as_of']})",
-                result["hops"],
-                HOP_COLUMNS,
+                f"Transfer hops on {result.on} (rules as of {result.rules_as_of})", result.hops, HOP_COLUMNS
             )
-        _exit_if_unapproved(result["hops"])
+        _exit_if_unapproved(result.hops)
 
     @app.command()
     def flows(on: OnOption = None, as_json: JsonOption = False) -> None:
         """The observed personal-data flows between stores, with the verdict on each destination."""
         settings = Settings()
-        with graph_reader(settings) as reader:
+        with open_driver(settings) as driver:
+            reader = answers.graph_reader(driver, settings.neo4j.database)
             result = answers.observed_flows(reader, read_catalog(settings), answers.parse_day(on))
         if as_json:
             print(render.as_json(result))
         else:
-            render.table(
-                f"Observed flows ({len(result['flows'])})",
-                result["flows"],
-                (
-                    "source",
-                    "destination",
-                    "destination_country",
-                    "categories",
-                    "subjects",
-                    "last_seen",
-                    "status",
-                    "mechanism",
-                ),
-            )
-        _exit_if_unapproved(result["flows"])
+            render.table(f"Observed flows ({len(result.flows)})", result.flows, FLOW_COLUMNS)
+        _exit_if_unapproved(result.flows)
 
     @app.command("transfer-impact")
     def transfer_impact(
@@ -108,7 +95,8 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
     ) -> None:
         """Who and what reaches a country or processor, through which chains, under which mechanism."""
         settings = Settings()
-        with graph_reader(settings) as reader:
+        with open_driver(settings) as driver:
+            reader = answers.graph_reader(driver, settings.neo4j.database)
             result = answers.transfer_impact(
                 reader, read_catalog(settings), answers.parse_day(on), country, processor
             )
@@ -126,8 +114,9 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
     ) -> None:
         """Subjects and categories a proposed move or new sub-processor would affect (for a TIA)."""
         settings = Settings()
-        with graph_reader(settings) as reader:
+        with open_driver(settings) as driver:
+            reader = answers.graph_reader(driver, settings.neo4j.database)
             result = answers.what_if(
                 reader, read_catalog(settings), answers.parse_day(on), processor, country, sub_processor_of
             )
-        _show(f"What if {processor} were in {result['country']}", result, as_json)
+        _show(f"What if {processor} were in {result.country}", result, as_json)

@@ -22,7 +22,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from lineage.domain.catalog import Catalog, Clock, Duration, RetentionRule, Store, System
 from lineage.domain.retention import RetentionPolicy
@@ -62,20 +64,26 @@ class RopaRow:
     of one activity would be counted twice by a sum. It is therefore a lower bound.
     """
 
-    activity: str
-    system: str
-    purpose: str
-    controller: str
-    stores: tuple[str, ...]
-    subject_types: tuple[str, ...]
-    categories: tuple[str, ...]
-    recipients: tuple[str, ...]
-    processors: tuple[str, ...]
-    countries: tuple[str, ...]
-    transfers: tuple[str, ...]
-    retention: tuple[str, ...]
-    subjects_observed: int
-    flags: tuple[str, ...]
+    activity: Annotated[str, Field(description="System name and purpose, as the record names it.")]
+    system: Annotated[str, Field(description="System id; (undeclared) for a store not in the catalog.")]
+    purpose: Annotated[str, Field(description="The purpose of the processing (Art. 30(1)(b)).")]
+    controller: Annotated[str, Field(description="The organisation the record is kept by.")]
+    stores: Annotated[tuple[str, ...], Field(description="The stores the activity uses.")]
+    subject_types: Annotated[tuple[str, ...], Field(description="Categories of data subjects.")]
+    categories: Annotated[tuple[str, ...], Field(description="Categories of personal data.")]
+    recipients: Annotated[tuple[str, ...], Field(description="Processors and sub-processors, by name.")]
+    processors: Annotated[tuple[str, ...], Field(description="The same recipients, by catalog id.")]
+    countries: Annotated[tuple[str, ...], Field(description="Where the stores and the recipients sit.")]
+    transfers: Annotated[
+        tuple[str, ...], Field(description="Each hop leaving the EEA with its verdict and safeguard.")
+    ]
+    retention: Annotated[tuple[str, ...], Field(description="The time limits for erasure that apply.")]
+    subjects_observed: Annotated[
+        int, Field(description="People observed in its largest store: a lower bound.")
+    ]
+    flags: Annotated[
+        tuple[str, ...], Field(description="Where what was observed disagrees with the catalog.")
+    ]
 
 
 @dataclass(frozen=True)

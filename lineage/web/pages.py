@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from neo4j import Driver
 
-from graph.reader import GraphReader
-from lineage.answers import alerts, erasure, notices, retention, ropa
+from lineage.answers import alerts, erasure, notices, retention
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.person_graph import person_graph
 from lineage.answers.subjects import subject_key
-from lineage.domain.ropa import ropa_csv, ropa_json
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
@@ -124,57 +122,6 @@ def person(request: Request, session: SignedIn, form: PostedForm) -> Response:
     return page(request, "person.html", session, answer=answer)
 
 
-# --- transfers -------------------------------------------------------------------------------
-
-
-@router.get("/transfers")
-def transfers(
-    request: Request, session: SignedIn, on: str | None = None, country: str | None = None
-) -> Response:
-    """Every country reached, worst verdict first; one country's exact impact when asked."""
-    settings, driver = _settings(request), _driver(request)
-    reader, catalog, day = (
-        GraphReader(driver, settings.neo4j.database),
-        read_catalog(settings),
-        chapter5.parse_day(on or None),
-    )
-    impact = chapter5.transfer_impact(reader, catalog, day, country) if country else None
-    return page(
-        request,
-        "transfers.html",
-        session,
-        answer=chapter5.countries_reached(reader, catalog, day),
-        impact=impact,
-        on=on or "",
-        processors=catalog.processors,
-    )
-
-
-@router.get("/what-if")
-def what_if(
-    request: Request,
-    session: SignedIn,
-    processor: str,
-    country: str,
-    sub_processor_of: str | None = None,
-    on: str | None = None,
-) -> Response:
-    settings, driver = _settings(request), _driver(request)
-    reader, catalog, day = (
-        GraphReader(driver, settings.neo4j.database),
-        read_catalog(settings),
-        chapter5.parse_day(on or None),
-    )
-    answer = chapter5.what_if(reader, catalog, day, processor, country, sub_processor_of or None)
-    return page(
-        request,
-        "what_if.html",
-        session,
-        answer=answer,
-        asked={"processor": processor, "country": country, "sub_processor_of": sub_processor_of},
-    )
-
-
 # --- alerts ----------------------------------------------------------------------------------
 
 
@@ -229,7 +176,7 @@ def erasure_one(request: Request, session: SignedIn, request_id: str) -> Respons
     return page(request, "erasure_one.html", session, er=shown)
 
 
-# --- retention, holds, RoPA ------------------------------------------------------------------
+# --- retention and holds --------------------------------------------------------------------
 
 
 @router.get("/expiring")
@@ -283,25 +230,3 @@ def _back_to_expiring(form: dict[str, str]) -> Response:
 
 def _listed(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def _ropa_rows(request: Request, on: str | None) -> list[Any]:
-    settings = _settings(request)
-    return ropa.record(
-        _driver(request), settings.neo4j.database, read_catalog(settings), chapter5.parse_day(on or None)
-    )
-
-
-@router.get("/ropa")
-def ropa_page(request: Request, session: SignedIn, on: str | None = None) -> Response:
-    rows = _ropa_rows(request, on)
-    return page(request, "ropa.html", session, rows=ropa_json(rows), summary=ropa.summary(rows))
-
-
-@router.get("/ropa.csv")
-def ropa_download(request: Request, _session: SignedIn, on: str | None = None) -> Response:
-    return Response(
-        ropa_csv(_ropa_rows(request, on)),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
-    )

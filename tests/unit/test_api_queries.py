@@ -23,6 +23,7 @@ from lineage.api.app import create_api
 from lineage.api.erasure import router as erasure_router
 from lineage.api.queries import router as query_router
 from lineage.api.ropa import router as ropa_router
+from lineage.api.transfers import router as transfers_router
 from lineage.api.webhooks import router as webhook_router
 from lineage.settings import ApiSettings, KafkaSettings, Neo4jSettings, Settings
 
@@ -30,7 +31,7 @@ QUERY_TOKEN = "query-token-3d9c"
 AUTH = {"Authorization": f"Bearer {QUERY_TOKEN}"}
 LIMIT = 64 * 1024
 PERSON = "lea.martin@example.fr"
-QUERY_ROUTERS: tuple[APIRouter, ...] = (query_router, ropa_router, erasure_router)
+QUERY_ROUTERS: tuple[APIRouter, ...] = (query_router, transfers_router, ropa_router, erasure_router)
 
 
 class DownDriver:

@@ -75,7 +75,7 @@ class Reader:
 
 def test_countries_reached_worst_first_with_their_chains() -> None:
     answer = countries_reached(Reader(), CATALOG, DAY)  # type: ignore[arg-type]
-    first = answer["countries"][0]
-    assert first["status"] == "unapproved" and first["subjects_at_least"] == 3
-    india = next(c for c in answer["countries"] if c["destination"] == "IN")
-    assert {h["chain"] for h in india["hops"]} == {"sendinblue > sms-gateway > sms-support"}
+    first = answer.countries[0]
+    assert first.status == "unapproved" and first.subjects_at_least == 3
+    india = next(c for c in answer.countries if c.destination == "IN")
+    assert {h.chain for h in india.hops} == {"sendinblue > sms-gateway > sms-support"}

@@ -1,0 +1,94 @@
+"""The workspace's organisation-wide pages, under ``/ui``: transfers, what-if, the RoPA.
+
+The same answers as ``lineage transfers``/``transfer-impact``/``what-if`` and ``lineage ropa``
+(:mod:`lineage.answers`), rendered from their models. Nobody is named on these pages, so they
+are plain GETs with the day judged in the query string.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from neo4j import Driver
+
+from lineage.answers import ropa
+from lineage.answers import transfers as chapter5
+from lineage.answers.catalog_file import read_catalog
+from lineage.domain.ropa import RopaRow, ropa_csv
+from lineage.settings import Settings
+from lineage.web import session as sessions
+from lineage.web.render import PageRoute, page
+from lineage.web.session import SignedIn
+
+router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _driver(request: Request) -> Driver:
+    return request.app.state.graph_driver
+
+
+@router.get("/transfers")
+def transfers(
+    request: Request, session: SignedIn, on: str | None = None, country: str | None = None
+) -> Response:
+    """Every country reached, worst verdict first; one country's exact impact when asked."""
+    settings = _settings(request)
+    reader = chapter5.graph_reader(_driver(request), settings.neo4j.database)
+    catalog, day = read_catalog(settings), chapter5.parse_day(on or None)
+    impact = chapter5.transfer_impact(reader, catalog, day, country) if country else None
+    return page(
+        request,
+        "transfers.html",
+        session,
+        answer=chapter5.countries_reached(reader, catalog, day),
+        impact=impact,
+        on=on or "",
+        processors=catalog.processors,
+    )
+
+
+@router.get("/what-if")
+def what_if(
+    request: Request,
+    session: SignedIn,
+    processor: str,
+    country: str,
+    sub_processor_of: str | None = None,
+    on: str | None = None,
+) -> Response:
+    settings = _settings(request)
+    reader = chapter5.graph_reader(_driver(request), settings.neo4j.database)
+    catalog, day = read_catalog(settings), chapter5.parse_day(on or None)
+    answer = chapter5.what_if(reader, catalog, day, processor, country, sub_processor_of or None)
+    return page(
+        request,
+        "what_if.html",
+        session,
+        answer=answer,
+        asked={"processor": processor, "country": country, "sub_processor_of": sub_processor_of},
+    )
+
+
+def _ropa_rows(request: Request, on: str | None) -> list[RopaRow]:
+    settings = _settings(request)
+    return ropa.record(
+        _driver(request), settings.neo4j.database, read_catalog(settings), chapter5.parse_day(on or None)
+    )
+
+
+@router.get("/ropa")
+def ropa_page(request: Request, session: SignedIn, on: str | None = None) -> Response:
+    rows = _ropa_rows(request, on)
+    return page(request, "ropa.html", session, rows=rows, summary=ropa.summary(rows))
+
+
+@router.get("/ropa.csv")
+def ropa_download(request: Request, _session: SignedIn, on: str | None = None) -> Response:
+    return Response(
+        ropa_csv(_ropa_rows(request, on)),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
+    )
