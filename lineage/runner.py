@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lineage.errors import LineageError
+from lineage.kafka.topics import Topics, stage_consumers
 from lineage.settings import Settings, settings_env
 from streams.monitor import LagProbe, group_is_stable
-from streams.topics import Topics, stage_consumers
 
 
 def vm_hwm_bytes(status: str) -> int | None:

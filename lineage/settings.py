@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lineage.errors import ConfigError
-from lineage.sources import SOURCES, Source
+from lineage.source_names import SECRET_SETTINGS
 
 # The Maven manifests and the Neo4j launcher, shipped inside the package (a wheel carries them).
 MAVEN_DIR = Path(__file__).resolve().parent / "stack" / "maven"
@@ -75,7 +75,7 @@ SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 class KafkaSettings(BaseSettings):
     """How every Kafka client lineage makes connects (worker, API, CLI, demo, admin): one set,
-    turned into each library's options by ``streams/kafka_config.py`` alone."""
+    turned into each library's options by ``lineage/kafka/clients.py`` alone."""
 
     model_config = _section("LINEAGE_KAFKA_")
 
@@ -207,12 +207,19 @@ class Neo4jSettings(BaseSettings):
         return self
 
 
+class NamedSource(Protocol):
+    """A source as the settings need it: by its name (a :class:`lineage.sources.Source` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+
 class ApiSettings(BaseSettings):
     """The webhook receiver (``lineage serve``): where it listens and the secret of each source.
 
     A source whose secret is unset is refused with 503: unsigned traffic is never accepted by
-    default. An empty value counts as unset. Each source of :data:`lineage.sources.SOURCES`
-    names its field here (``secret_setting``); a source without one stops the import.
+    default. An empty value counts as unset. Each source of :mod:`lineage.source_names` names
+    its field here; a source without one stops the import.
     """
 
     model_config = _section("LINEAGE_API_")
@@ -285,15 +292,15 @@ class ApiSettings(BaseSettings):
             )
         return self
 
-    def secret_of(self, source: Source) -> SecretStr | None:
+    def secret_of(self, source: NamedSource) -> SecretStr | None:
         """The secret a source's webhooks are checked with, None while unset."""
-        secret: SecretStr | None = getattr(self, source.secret_setting)
+        secret: SecretStr | None = getattr(self, SECRET_SETTINGS[source.name])
         return secret
 
 
 def _every_source_has_a_secret() -> None:
     """A source added to the registry without its setting would be refused forever, silently."""
-    missing = [s.name for s in SOURCES if s.secret_setting not in ApiSettings.model_fields]
+    missing = [name for name, field in SECRET_SETTINGS.items() if field not in ApiSettings.model_fields]
     if missing:
         raise TypeError(f"ApiSettings has no secret field for source(s) {', '.join(missing)}")
 
@@ -458,7 +465,7 @@ class Settings(BaseSettings):
             self.kafka.ssl_key_password,
             self.api.query_token,
             self.api.metrics_token,
-            *(self.api.secret_of(source) for source in SOURCES),
+            *(getattr(self.api, field) for field in SECRET_SETTINGS.values()),
             self.notices.smtp_password,
             self.notices.webhook_secret,
         ]

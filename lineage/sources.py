@@ -1,10 +1,12 @@
-"""Every source lineage reads, declared once: its adapter, how it signs, its secret, its topic.
+"""Every source lineage reads: its adapter and how it signs its webhooks.
 
-Adding a source is one row of :data:`SOURCES` (and its adapter module, and its secret field
-in :class:`lineage.settings.ApiSettings`, which checks at import that every row has one).
-Everything else reads this table: the raw topics (``streams/topics.py``), the worker's adapters
-(:func:`build_adapters`), the HTTP receiver's checks (``lineage/api/receiver.py``)
-and the secrets log hygiene scrubs (``Settings.secret_values``).
+Adding a source is its name and secret setting in :mod:`lineage.source_names`, one row of
+:data:`SOURCES` here, its adapter module, and its secret field in
+:class:`lineage.settings.ApiSettings` (which checks at import that every name has one; this
+module checks its rows against the names). Everything else reads these two tables: the raw topics
+(``lineage/kafka/topics.py``), the worker's adapters (:func:`build_adapters`), the HTTP
+receiver's checks (``lineage/api/receiver.py``) and the secrets log hygiene scrubs
+(``Settings.secret_values``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from lineage.adapters.s3 import adapt_s3
 from lineage.adapters.salesforce import adapt_salesforce
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent
-from lineage.errors import UnknownSourceError
+from lineage.source_names import SECRET_SETTINGS, SOURCE_NAMES, known_source
 
 
 class SignatureScheme(StrEnum):
@@ -47,10 +49,14 @@ class Source:
     name: str
     adapter: Callable[..., Sequence[DataMovementEvent]]
     signature: SignatureScheme
-    secret_setting: str  # the ApiSettings field holding its secret
     object_rules: bool = False
     via_sns: bool = False
     catalog_datasets: bool = False
+
+    @property
+    def secret_setting(self) -> str:
+        """The ApiSettings field holding its secret."""
+        return SECRET_SETTINGS[self.name]
 
     @property
     def secret_variable(self) -> str:
@@ -59,24 +65,27 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("brevo", adapt_brevo, SignatureScheme.SHARED_SECRET, "brevo_token"),
-    Source("hubspot", adapt_hubspot, SignatureScheme.HUBSPOT_V3, "hubspot_client_secret"),
-    Source("salesforce", adapt_salesforce, SignatureScheme.SHARED_SECRET, "salesforce_token"),
-    Source("greenhouse", adapt_greenhouse, SignatureScheme.GREENHOUSE, "greenhouse_secret"),
-    Source("s3", adapt_s3, SignatureScheme.SHARED_SECRET, "s3_token", object_rules=True, via_sns=True),
-    Source("canonical", adapt_canonical, SignatureScheme.SHARED_SECRET, "canonical_token"),
+    Source("brevo", adapt_brevo, SignatureScheme.SHARED_SECRET),
+    Source("hubspot", adapt_hubspot, SignatureScheme.HUBSPOT_V3),
+    Source("salesforce", adapt_salesforce, SignatureScheme.SHARED_SECRET),
+    Source("greenhouse", adapt_greenhouse, SignatureScheme.GREENHOUSE),
+    Source("s3", adapt_s3, SignatureScheme.SHARED_SECRET, object_rules=True, via_sns=True),
+    Source("canonical", adapt_canonical, SignatureScheme.SHARED_SECRET),
     # OpenLineage's HTTP transport sends its api_key as a Bearer token (POST /api/v1/lineage)
-    Source(
-        "openlineage",
-        adapt_openlineage,
-        SignatureScheme.SHARED_SECRET,
-        "openlineage_token",
-        catalog_datasets=True,
-    ),
+    Source("openlineage", adapt_openlineage, SignatureScheme.SHARED_SECRET, catalog_datasets=True),
 )
 
-SOURCE_NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
 _BY_NAME = {source.name: source for source in SOURCES}
+
+
+def _rows_match_the_names() -> None:
+    """A name without its row (or a row without its name) would be a source half declared."""
+    declared = tuple(source.name for source in SOURCES)
+    if declared != SOURCE_NAMES:
+        raise TypeError(f"SOURCES declares {declared}, lineage.source_names {SOURCE_NAMES}")
+
+
+_rows_match_the_names()
 
 
 def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
@@ -94,9 +103,5 @@ def build_adapters(catalog: Catalog) -> dict[str, Adapter]:
 
 
 def source_named(name: str) -> Source:
-    """The source of that name, or :class:`UnknownSourceError` listing the known ones (not the
-    name asked for: it comes from a URL, and reasons never quote what a request sent)."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise UnknownSourceError(f"no such source; known: {', '.join(SOURCE_NAMES)}") from None
+    """The source of that name, or :class:`UnknownSourceError` (see :func:`known_source`)."""
+    return _BY_NAME[known_source(name)]

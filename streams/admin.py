@@ -1,60 +1,21 @@
-"""Broker-side housekeeping with kafka-python: is the broker up, do our topics exist with the
-configured partitions, replication and retention."""
+"""Broker-side housekeeping with kafka-python: do our topics exist with the configured
+partitions, replication and retention (whether the broker answers at all is
+:func:`lineage.kafka.clients.broker_answers`)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import socket
-from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import InvalidReplicationFactorError, KafkaError, TopicAlreadyExistsError
+from kafka.errors import InvalidReplicationFactorError, TopicAlreadyExistsError
 
 from lineage.errors import ConfigError
-from streams.kafka_config import KafkaTarget, bootstrap_of, kafka_python_config
-from streams.topics import TopicSpec
+from lineage.kafka.clients import KafkaTarget, admin_client
+from lineage.kafka.topics import TopicSpec
 
 log = logging.getLogger(__name__)
-
-
-def _port_open(address: str, timeout_s: float) -> bool:
-    host, _, port = address.strip().rpartition(":")
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def _admin(kafka: KafkaTarget, **options: Any) -> KafkaAdminClient:
-    """An admin client with the deployment's security settings."""
-    return KafkaAdminClient(client_id="lineage-admin", **kafka_python_config(kafka), **options)
-
-
-def broker_answers(kafka: KafkaTarget, timeout_s: float = 3.0) -> bool:
-    """True when a metadata request to the broker succeeds (over TLS/SASL when configured).
-
-    A closed port is answered at once: kafka-python's client would wait ~30 s for bootstrap.
-    """
-    if not any(_port_open(address, timeout_s) for address in bootstrap_of(kafka).split(",")):
-        return False
-    try:
-        # A refused handshake or SASL login would otherwise wait out the 30 s bootstrap default.
-        admin = _admin(
-            kafka, request_timeout_ms=int(timeout_s * 1000), bootstrap_timeout_ms=int(timeout_s * 1000)
-        )
-    except (KafkaError, OSError, ValueError):
-        return False
-    try:
-        admin.list_topics()
-        return True
-    except (KafkaError, OSError):
-        return False
-    finally:
-        with contextlib.suppress(Exception):
-            admin.close()
 
 
 def ensure_topics(kafka: KafkaTarget, specs: tuple[TopicSpec, ...]) -> list[str]:
@@ -65,7 +26,7 @@ def ensure_topics(kafka: KafkaTarget, specs: tuple[TopicSpec, ...]) -> list[str]
 
     Kafka can add partitions but never remove them, and changing an existing topic's
     replication factor takes a partition reassignment: both are logged, not attempted."""
-    admin = _admin(kafka)
+    admin = admin_client(kafka)
     try:
         existing = set(admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
@@ -130,7 +91,7 @@ def _grow_partitions(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
 
 def partition_counts(kafka: KafkaTarget, topics: list[str]) -> dict[str, int]:
     """How many partitions each topic has on the broker."""
-    admin = _admin(kafka)
+    admin = admin_client(kafka)
     try:
         return {t["name"]: len(t["partitions"]) for t in admin.describe_topics(topics)}
     finally:
@@ -139,7 +100,7 @@ def partition_counts(kafka: KafkaTarget, topics: list[str]) -> dict[str, int]:
 
 def topic_config(kafka: KafkaTarget, topic: str) -> dict[str, str]:
     """A topic's configuration as the broker has it (to check retention)."""
-    admin = _admin(kafka)
+    admin = admin_client(kafka)
     try:
         described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
         entries = described.get("topic", {}).get(topic, {})
@@ -150,7 +111,7 @@ def topic_config(kafka: KafkaTarget, topic: str) -> dict[str, str]:
 
 def delete_topics(kafka: KafkaTarget, specs: tuple[TopicSpec, ...]) -> None:
     """Remove topics of a finished benchmark or test run."""
-    admin = _admin(kafka)
+    admin = admin_client(kafka)
     try:
         existing = set(admin.list_topics())
         doomed = [s.name for s in specs if s.name in existing]

@@ -38,6 +38,7 @@ from lineage.domain.alerts import AlertHit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
 from lineage.domain.subjects import SubjectHasher
+from lineage.kafka.topics import Topics, stage_consumers
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
@@ -45,7 +46,6 @@ from streams.early_alerts import EarlyAlerts
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.sinks import AlertSinks, alert_record
-from streams.topics import Topics, stage_consumers
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ aiokafka's, so faust's consumer is in a group of its own: :func:`alert_delivery_
 from __future__ import annotations
 
 import faust
+from faust.types.auth import CredentialsT
 
-from lineage.settings import Settings
-from streams.kafka_config import faust_brokers, faust_credentials
+from lineage.kafka.clients import bootstrap_of, ssl_context
+from lineage.settings import KafkaSettings, Settings
 
 
 def alert_delivery_group(app_id: str) -> str:
@@ -22,7 +23,7 @@ def create_app(settings: Settings) -> faust.App:
     return faust.App(
         alert_delivery_group(settings.app_id),
         broker=faust_brokers(settings.kafka),
-        # TLS and SASL for faust's consumer, producer and admin client (streams/kafka_config).
+        # TLS and SASL for faust's consumer, producer and admin client (lineage/kafka/clients).
         broker_credentials=faust_credentials(settings.kafka),
         store="memory://",
         autodiscover=False,
@@ -44,3 +45,26 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
     )
+
+
+def faust_credentials(kafka: KafkaSettings) -> CredentialsT | None:
+    """faust's ``broker_credentials``: faust hands them to aiokafka for its consumer, producer
+    and admin client alike. None is PLAINTEXT."""
+    context = ssl_context(kafka)
+    if kafka.uses_sasl:
+        assert kafka.sasl_password is not None
+        credentials = faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=kafka.sasl_password.get_secret_value(),
+            ssl_context=context,
+            mechanism=kafka.sasl_mechanism,
+        )
+        return credentials  # SASL_SSL with a context, SASL_PLAINTEXT without
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def faust_brokers(kafka: KafkaSettings) -> list[str]:
+    """faust's ``broker`` list: one URL per bootstrap address (security is in the credentials)."""
+    return [f"kafka://{host.strip()}" for host in bootstrap_of(kafka).split(",")]

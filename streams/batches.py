@@ -21,9 +21,9 @@ from typing import Any, TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
+from lineage.kafka.clients import aiokafka_config
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
-from streams.kafka_config import aiokafka_config
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
-from streams.kafka_config import KafkaTarget, kafka_python_config
-from streams.topics import Topics
+from lineage.kafka.clients import KafkaTarget, kafka_python_config
+from lineage.kafka.topics import Topics
 
 
 class LagProbe:

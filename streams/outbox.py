@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from lineage.kafka.clients import aiokafka_config
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
-from streams.kafka_config import aiokafka_config
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from lineage.domain.events import DataMovementEvent, decode_event
 from lineage.domain.personal_data import redact
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import AdapterError, EventDecodeError
-from streams.topics import RECEIVED_AT_HEADER
+from lineage.kafka.topics import RECEIVED_AT_HEADER
+from lineage.payloads import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +63,6 @@ class DeadLetter:
         except UnicodeDecodeError:
             record["payload_base64"] = base64.b64encode(kept).decode()
         return json.dumps(record, ensure_ascii=False).encode()
-
-
-def parse_json(raw: bytes) -> Any:
-    """One JSON document, or :class:`ValueError` with a reason that quotes nothing of it.
-
-    Beyond syntax, Python's parser gives up on nesting deeper than the recursion limit and on
-    integers longer than 4,300 digits; both are refused here like any other bad JSON.
-    """
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise ValueError("not JSON: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise ValueError("not JSON this service accepts: nested too deeply") from None
-    except ValueError:
-        raise ValueError("not JSON this service accepts: a number is too long") from None
 
 
 def normalise(

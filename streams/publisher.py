@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from kafka import KafkaProducer
 
 from lineage.errors import StackError
-from streams.kafka_config import KafkaTarget, kafka_python_config
+from lineage.kafka.clients import KafkaTarget, kafka_python_config
 
 
 class RawPublisher:

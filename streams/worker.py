@@ -16,6 +16,7 @@ from graph.schema import apply_schema
 from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.domain.catalog import Catalog
+from lineage.kafka.topics import Topics, topics_of
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from streams.admin import ensure_topics
@@ -24,7 +25,6 @@ from streams.app import create_app
 from streams.monitor import lag_by_stage
 from streams.publisher import RawPublisher
 from streams.sinks import alert_record
-from streams.topics import Topics, topics_of
 
 log = logging.getLogger(__name__)
 

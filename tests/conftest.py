@@ -34,9 +34,9 @@ def pipeline(servers, tmp_path: Path):
     """Settings with topics and a consumer group of this test's own, on an empty graph."""
     from graph.connection import open_driver
     from lineage.domain.catalog import parse_catalog
+    from lineage.kafka.topics import Topics
     from lineage_lab import statements
     from streams.admin import delete_topics
-    from streams.topics import Topics
     from streams.worker import prepare
 
     run = f"t-{uuid.uuid4().hex[:8]}"

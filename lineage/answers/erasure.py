@@ -20,6 +20,7 @@ from lineage.answers.notices import OnOpened
 from lineage.domain.erasure import OwnCopies
 from lineage.domain.notices import task_progress
 from lineage.errors import ExtensionRefused, NotFoundError, QueryError
+from lineage.kafka.topics import topics_of
 from lineage.settings import Settings
 
 DEFAULT_REQUESTER = "data subject"
@@ -118,8 +119,6 @@ def parse_received(value: str | None, zone: tzinfo = UTC) -> datetime:
 
 def own_copies(settings: Settings) -> OwnCopies:
     """lineage's own copies of native payloads under this deployment's retention."""
-    from streams.topics import topics_of
-
     topics = topics_of(settings)
     return OwnCopies(
         raw_topics=f"{topics.raw_prefix}*",

@@ -1,8 +1,8 @@
 """Request bodies, read and parsed the same way by the webhooks and the query endpoints.
 
 A body is read incrementally and refused the moment it passes ``LINEAGE_API_MAX_BODY_BYTES``, so
-no request can make the server buffer more than that. It is parsed with the worker's own
-:func:`streams.processing.parse_json`, which turns every way Python's parser gives up (bad
+no request can make the server buffer more than that. It is parsed as the worker parses it,
+with :func:`lineage.payloads.parse_json`, which turns every way Python's parser gives up (bad
 syntax, nesting past the recursion limit, integers past 4,300 digits) into a :class:`ValueError`
 whose reason quotes nothing of the body: a body that cannot be parsed is a 400, never a 500,
 and its reason never echoes what the sender wrote.
@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from lineage.errors import PayloadNotJsonError, PayloadTooLargeError
-from streams.processing import parse_json
+from lineage.payloads import parse_json
 
 
 async def read_body(request: Request, limit: int) -> bytes:

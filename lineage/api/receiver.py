@@ -21,9 +21,10 @@ from lineage.api.signatures import verify_greenhouse, verify_hubspot_v3, verify_
 from lineage.api.sink import RawPublisher
 from lineage.api.sns import control_message_note, sns_message_type
 from lineage.errors import SignatureError, SourceNotConfiguredError
+from lineage.kafka.topics import Topics
 from lineage.settings import Settings
-from lineage.sources import SOURCE_NAMES, SignatureScheme, source_named
-from streams.topics import Topics
+from lineage.source_names import SOURCE_NAMES
+from lineage.sources import SignatureScheme, source_named
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Kafka for the receiver: the one producer of the process, and the header that dates each record.
 
-Every raw record carries :data:`streams.topics.RECEIVED_AT_HEADER`, the time the receiver got the
+Every raw record carries :data:`lineage.kafka.topics.RECEIVED_AT_HEADER`, the time the receiver got the
 payload in epoch milliseconds (ASCII digits). The body stays byte for byte what the source sent;
 the header is how the worker dates payloads that carry no time of their own (a Greenhouse
 deletion). The record's own timestamp is not enough: the topic's ``message.timestamp.type`` or
@@ -18,9 +18,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from lineage.errors import PayloadTooLargeError, PublishError
-from streams.admin import broker_answers
-from streams.kafka_config import KafkaTarget, aiokafka_config, bootstrap_of
-from streams.topics import RECEIVED_AT_HEADER
+from lineage.kafka.clients import KafkaTarget, aiokafka_config, bootstrap_of, broker_answers
+from lineage.kafka.topics import RECEIVED_AT_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class RawSink:
     """
 
     def __init__(self, kafka: KafkaTarget, timeout_s: float, max_body_bytes: int) -> None:
-        self._kafka = kafka  # bootstrap with TLS/SASL settings (streams/kafka_config)
+        self._kafka = kafka  # bootstrap with TLS/SASL settings (lineage/kafka/clients)
         self._bootstrap = bootstrap_of(kafka)
         self._timeout_s = timeout_s
         self._max_request_size = max_body_bytes + 64 * 1024  # record and batch headers

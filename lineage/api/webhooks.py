@@ -22,7 +22,7 @@ from lineage.api.receiver import Delivery, WebhookReceiver
 from lineage.api.signatures import signed_uri
 from lineage.errors import LineageError
 from lineage.settings import Settings
-from lineage.sources import SOURCE_NAMES
+from lineage.source_names import SOURCE_NAMES
 
 
 class Published(BaseModel):

@@ -88,8 +88,8 @@ def ingest(
 ) -> None:
     """Publish native payloads of a source to its raw topic, as a webhook would."""
     from lineage.cli.inputs import split_payloads
+    from lineage.kafka.topics import Topics
     from streams.publisher import RawPublisher
-    from streams.topics import Topics
 
     settings = Settings()
     topic = Topics(settings.topic_namespace).raw(source).name
@@ -122,8 +122,8 @@ def dead_letters(
     ] = False,
 ) -> None:
     """The newest payloads the worker could not process, with the reason (payloads on request)."""
+    from lineage.kafka.topics import Topics
     from streams.monitor import read_dead_letters
-    from streams.topics import Topics
 
     settings = Settings()
     letters = read_dead_letters(settings.kafka, Topics(settings.topic_namespace).dead_letter.name, limit)

@@ -24,11 +24,11 @@ from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoice
 from lineage.domain.catalog import Catalog
 from lineage.domain.subjects import SubjectHasher
 from lineage.errors import LineageError, NotFoundError
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 from streams.worker import prepare
 
 console = render.console

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph.connection import server_answers
+from lineage.kafka.clients import broker_answers
+from lineage.kafka.topics import topics_of
 from lineage.settings import Settings
 from lineage.stack.servers import LocalServer, kafka_server, neo4j_server
-from streams.admin import broker_answers, ensure_topics
-from streams.topics import topics_of
+from streams.admin import ensure_topics
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 
 
 def publish(settings: Settings, source: str, *payloads: Any) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import AlertSettings, Settings
 from streams.monitor import read_topic
-from streams.topics import Topics
 from tests.integration import feed
 
 pytestmark = pytest.mark.integration

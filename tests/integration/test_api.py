@@ -25,10 +25,10 @@ import pytest
 import uvicorn
 
 from lineage.api.app import create_api
+from lineage.kafka.topics import RECEIVED_AT_HEADER, Topics
 from lineage.settings import ApiSettings, KafkaSettings, Settings
 from streams.monitor import read_records, read_topic, topic_size
 from streams.processing import received_time
-from streams.topics import RECEIVED_AT_HEADER, Topics
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import Settings
 from streams.monitor import topic_size
-from streams.topics import Topics
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "brevo"

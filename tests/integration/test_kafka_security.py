@@ -3,7 +3,7 @@
 A second local broker (the project's own Kafka jars, a tmp folder, free ports) gets two more
 listeners besides PLAINTEXT: SSL requiring a client certificate (mutual TLS), and SASL_SSL
 with PLAIN and SCRAM-SHA-256 users. The certificates are made with openssl for the test. Every
-client is built by ``streams/kafka_config`` from ``KafkaSettings`` as a user would set them:
+client is built by ``lineage/kafka/clients`` from ``KafkaSettings`` as a user would set them:
 kafka-python (admin, publisher, monitor), aiokafka (the API's producer) and faust (a real
 ``lineage worker`` process, which also reads Neo4j through a ``neo4j://`` routing URI).
 """
@@ -24,13 +24,14 @@ import pytest
 from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.api.sink import RawSink
+from lineage.kafka.clients import broker_answers
+from lineage.kafka.topics import RECEIVED_AT_HEADER, Topics, topics_of
 from lineage.runner import WorkerProcess
 from lineage.settings import KafkaSettings, Neo4jSettings, Settings, StackSettings
 from lineage.stack.servers import SecureListeners, kafka_server
-from streams.admin import broker_answers, delete_topics, ensure_topics, topic_config
+from streams.admin import delete_topics, ensure_topics, topic_config
 from streams.monitor import read_records, read_topic
 from streams.publisher import RawPublisher
-from streams.topics import RECEIVED_AT_HEADER, Topics, topics_of
 from tests.tls import TlsMaterial, make_tls_material, openssl_available
 
 pytestmark = pytest.mark.integration

@@ -20,12 +20,12 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from prometheus_client.parser import text_string_to_metric_families
 
 from lineage.domain.catalog import parse_catalog
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.sources import build_adapters
 from streams.monitor import read_dead_letters
 from streams.processing import normalise
-from streams.topics import Topics
 from tests.integration.serve import free_port, lineage_serve
 from tests.integration.test_pipeline import GOOD, brevo
 

@@ -12,10 +12,10 @@ import pytest
 
 from graph.connection import open_driver
 from graph.reader import GraphReader
+from lineage.kafka.topics import Topics
 from lineage.runner import settings_env
 from lineage.settings import Settings
 from streams.monitor import read_dead_letters
-from streams.topics import Topics
 from tests.integration.feed import publish, run_worker
 
 pytestmark = pytest.mark.integration

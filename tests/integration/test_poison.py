@@ -15,10 +15,10 @@ from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.domain.events import CollectionEvent, SubjectRef, encode_event
 from lineage.domain.subjects import SubjectHasher, SubjectType
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from streams.monitor import consumer_lag, read_dead_letters
-from streams.topics import Topics
 
 pytestmark = pytest.mark.integration
 

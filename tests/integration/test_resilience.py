@@ -13,12 +13,12 @@ from graph.reader import GraphReader
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.domain.events import CollectionEvent, SubjectRef, encode_event
 from lineage.domain.subjects import SubjectType
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage_lab import statements
 from streams.monitor import consumer_lag, read_dead_letters, topic_size
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 
 pytestmark = pytest.mark.integration
 

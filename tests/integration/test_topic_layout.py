@@ -9,9 +9,9 @@ import logging
 import pytest
 
 from lineage.errors import ConfigError
+from lineage.kafka.topics import topics_of
 from lineage.settings import Settings, TopicSettings
 from streams.admin import ensure_topics, partition_counts, topic_config
-from streams.topics import topics_of
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lineage.kafka.topics import DAY_MS, topics_of
 from lineage.settings import Settings
 from streams.admin import ensure_topics, topic_config
-from streams.topics import DAY_MS, topics_of
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,9 @@ from lineage.api.access_log import DropQueryStrings
 from lineage.api.app import create_api
 from lineage.api.bodies import PayloadNotJsonError, parse_body
 from lineage.api.sns import SnsMessageError, control_message_note
+from lineage.kafka.topics import RECEIVED_AT_HEADER
 from lineage.settings import ApiSettings, KafkaSettings, Neo4jSettings, Settings
 from streams.processing import received_time
-from streams.topics import RECEIVED_AT_HEADER
 
 S3_TOKEN = "s3-token-5b7e"
 BREVO_TOKEN = "brevo-token-91f3"

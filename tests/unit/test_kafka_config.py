@@ -14,18 +14,12 @@ import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
+from lineage.kafka.clients import aiokafka_config, kafka_python_config, ssl_context
+from lineage.kafka.topics import Topics, topics_of
 from lineage.runner import settings_env
 from lineage.settings import KafkaSettings, Neo4jSettings, Settings, StackSettings, TopicSettings
 from lineage.stack.servers import SecureListeners, _write_kafka_config
-from streams.app import create_app
-from streams.kafka_config import (
-    aiokafka_config,
-    faust_brokers,
-    faust_credentials,
-    kafka_python_config,
-    ssl_context,
-)
-from streams.topics import Topics, topics_of
+from streams.app import create_app, faust_brokers, faust_credentials
 from tests.tls import TlsMaterial, make_tls_material, openssl_available
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,12 +19,12 @@ LAB = "lineage_lab"
 FOLDERS = {top: ROOT / top for top in TOP} | {LAB: ROOT / "tools" / LAB}
 
 
-# Modules that are nodes of their own, apart from their package. streams/topics.py is a leaf
-# every layer reads (the house keeps every Kafka topic name there): the application layer names
-# lineage's own copies from it while the worker (the rest of streams/) calls the application
-# layer. lineage/api/app.py is the HTTP service's composition root: it mounts the API's routers and the
-# browser workspace (lineage/web), which answers errors through lineage/api/errors.py.
-OWN_NODES = frozenset({"streams.topics", "lineage.api.app"})
+# Modules that are nodes of their own, apart from their package. lineage/api/app.py is the HTTP
+# service's composition root: it mounts the API's routers and the browser workspace
+# (lineage/web), which answers errors through lineage/api/errors.py. (Kafka's topic names and
+# client options are lineage.kafka, a package of its own like every lineage.* one: the receiver,
+# the answers and the worker read them, so none of them owns them.)
+OWN_NODES = frozenset({"lineage.api.app"})
 
 
 def _package(module: str) -> str:
@@ -130,3 +130,39 @@ class TestLayers:
     def test_the_cli_the_api_the_workspace_and_the_demo_reach_the_graph_through_the_answers(self) -> None:
         front = ("lineage.cli", "lineage.api", "lineage.api.app", "lineage.web", "lineage.demo")
         assert {p: EDGES[p]["graph"] for p in front if "graph" in EDGES.get(p, {})} == {}
+
+    def test_the_http_side_imports_nothing_of_the_worker(self) -> None:
+        http = ("lineage.api", "lineage.api.app", "lineage.web")
+        crossing = {p: f for p in http for t, f in EDGES[p].items() if t.split(".")[0] == "streams"}
+        assert crossing == {}
+
+    def test_the_answers_import_nothing_of_the_worker(self) -> None:
+        crossing = {t: f for t, f in EDGES["lineage.answers"].items() if t.split(".")[0] == "streams"}
+        assert crossing == {}
+
+    def test_the_settings_do_not_import_the_adapters(self) -> None:
+        reached = _reached("lineage.settings")
+        assert {"lineage.adapters", "lineage.sources"} & reached == set()
+        assert "lineage.source_names" in reached  # the walk follows the settings' imports
+
+    def test_kafka_names_and_clients_serve_both_processes_from_below(self) -> None:
+        assert {"lineage.api", "lineage.answers", "streams"} <= {
+            p for p, targets in EDGES.items() if "lineage.kafka" in targets
+        }
+        assert set(EDGES["lineage.kafka"]) <= {
+            "lineage.errors",
+            "lineage.settings",
+            "lineage.source_names",
+        }
+
+
+def _reached(package: str) -> set[str]:
+    """Every package ``package`` imports, directly or through others."""
+    reached: set[str] = set()
+    todo = [package]
+    while todo:
+        for target in EDGES.get(todo.pop(), {}):
+            if target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return reached

@@ -23,9 +23,10 @@ from lineage.domain.events import (
 from lineage.domain.personal_data import personal_data_problem, redact
 from lineage.domain.subjects import SubjectType
 from lineage.errors import EventDecodeError
+from lineage.kafka.topics import RECEIVED_AT_HEADER, Topics
 from lineage.log_hygiene import install_log_hygiene
-from streams.processing import DeadLetter, decode_canonical, parse_json, received_time
-from streams.topics import RECEIVED_AT_HEADER, Topics
+from lineage.payloads import parse_json
+from streams.processing import DeadLetter, decode_canonical, received_time
 
 KEY = "0" * 32
 

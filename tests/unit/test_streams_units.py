@@ -28,11 +28,11 @@ from lineage.domain.events import (
 )
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectHasher, SubjectType
+from lineage.kafka.topics import Topics
 from lineage.settings import Settings
 from lineage.sources import build_adapters
 from streams import agents, early_alerts
 from streams.processing import DeadLetter, decode_canonical, normalise
-from streams.topics import Topics
 
 HASHER = SubjectHasher(b"unit-test-key-0123456789")
 ADAPTERS = build_adapters(parse_catalog(Settings().catalog.read_text()))
@@ -269,8 +269,8 @@ class TestRecordLanes:
     ) -> None:
         """Lanes share the canonical topic's partitions through the group, like workers do;
         a worker counts as joined only once its normalise stage and every lane are members."""
+        from lineage.kafka.topics import stage_consumers
         from streams import agents
-        from streams.topics import stage_consumers
 
         consumers: list[str] = []
 

@@ -25,13 +25,13 @@ from lineage import render
 from lineage.demo.brevo_feed import brevo_feed
 from lineage.domain.catalog import Catalog, parse_catalog
 from lineage.domain.subjects import SubjectHasher
+from lineage.kafka.clients import kafka_python_config
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage_lab import statements
 from streams.admin import delete_topics
-from streams.kafka_config import kafka_python_config
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 from streams.worker import prepare
 
 

@@ -30,6 +30,7 @@ from lineage.demo.brevo_feed import brevo_feed
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event
 from lineage.domain.subjects import SubjectHasher
+from lineage.kafka.topics import Topics
 from lineage.settings import Settings
 from lineage.sources import build_adapters
 from lineage_lab.bench import ceiling
@@ -48,7 +49,6 @@ from streams.admin import delete_topics
 from streams.monitor import drain_topic, topic_size
 from streams.processing import DeadLetter, normalise
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 from streams.worker import prepare
 
 T = TypeVar("T")

@@ -34,6 +34,8 @@ from lineage.demo.erasure_feed import deletion_payloads, erasure_person
 from lineage.demo.run import feed_payloads
 from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
+from lineage.kafka.clients import kafka_python_config
+from lineage.kafka.topics import Topics
 from lineage.settings import Settings
 from lineage_lab import statements
 from lineage_lab.faults.fingerprints import GRAPH, FingerprintDiff, compare
@@ -50,9 +52,7 @@ from lineage_lab.faults.injection import (
 from lineage_lab.faults.traffic import Item, Traffic
 from lineage_lab.fingerprint import graph_fingerprint
 from streams.admin import delete_topics
-from streams.kafka_config import kafka_python_config
 from streams.monitor import topic_size
-from streams.topics import Topics
 from streams.worker import prepare
 
 Say = Callable[[str], None]
@@ -60,7 +60,7 @@ Say = Callable[[str], None]
 # longer would have run them more often, at other moments. The workers do not run them; each
 # run ends with them, at the same ``checked_at``, so the two graphs compare.
 CLOCK_CHECKS_OFF_S = 7 * 86400.0
-PER_PERSON = 17.9  # payloads per person in the demo feed, measured: a first guess only
+PER_PERSON = 17.9  # payloads per person in the demo feed, about: a first guess only
 
 
 @dataclass(frozen=True)

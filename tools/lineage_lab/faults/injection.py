@@ -18,11 +18,11 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from lineage.errors import LineageError
+from lineage.kafka.clients import kafka_python_config
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.stack.manager import local_servers
 from lineage.stack.servers import LocalServer
-from streams.kafka_config import kafka_python_config
 
 KILL, KAFKA, NEO4J = "kill", "kafka", "neo4j"
 RESTARTS = (KAFKA, NEO4J)

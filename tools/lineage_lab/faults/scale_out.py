@@ -19,13 +19,13 @@ from graph.connection import open_driver
 from graph.tally import Counts
 from lineage.domain.catalog import Catalog
 from lineage.errors import LineageError
+from lineage.kafka.topics import stage_consumers
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage_lab.faults.chaos import CLOCK_CHECKS_OFF_S, forget_run, graph_left, wipe_graph
 from lineage_lab.faults.fingerprints import GRAPH, FingerprintDiff, compare
 from lineage_lab.faults.injection import group_members
 from lineage_lab.faults.traffic import Item, Traffic
-from streams.topics import stage_consumers
 from streams.worker import prepare
 
 Say = Callable[[str], None]

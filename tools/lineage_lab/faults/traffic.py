@@ -15,9 +15,9 @@ import time
 from kafka.errors import KafkaError
 
 from lineage.errors import StackError
+from lineage.kafka.topics import Topics
 from lineage.settings import Settings
 from streams.publisher import RawPublisher
-from streams.topics import Topics
 
 Item = tuple[str, bytes]  # (source, native payload)
 

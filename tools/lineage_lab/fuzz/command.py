@@ -37,9 +37,9 @@ def _http_leg(
     """Own topics and consumer group (removed afterwards), fresh source secrets, the local stack
     started if it is the one configured."""
     from lineage.answers.catalog_file import read_catalog
+    from lineage.kafka.topics import Topics
     from lineage_lab.fuzz.http_leg import fuzz_settings, run_http_leg
     from streams.admin import delete_topics
-    from streams.topics import Topics
 
     run = f"fuzz-{uuid.uuid4().hex[:8]}"
     settings = fuzz_settings(settings, run)

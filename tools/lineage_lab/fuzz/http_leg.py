@@ -32,6 +32,7 @@ from graph.connection import open_driver
 from lineage.api.app import create_api
 from lineage.api.signatures import greenhouse_signature, hubspot_v3_signature
 from lineage.domain.catalog import Catalog
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.sources import SOURCE_NAMES, SOURCES, SignatureScheme, source_named
@@ -42,7 +43,6 @@ from lineage_lab.fuzz.mutations import HTTP_LONG_SIZES, Marks, Mutant, mutants
 from lineage_lab.fuzz.scan import CapturedLogs, leaks_in_properties
 from lineage_lab.fuzz.seeds import seed_payloads
 from streams.monitor import read_topic
-from streams.topics import Topics
 from streams.worker import prepare
 
 # Read-only scans of the whole graph (the fuzz harness's own: no lineage query reads everything).

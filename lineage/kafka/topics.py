@@ -1,6 +1,6 @@
 """Every Kafka topic lineage uses, named once.
 
-- one raw topic per source of :data:`lineage.sources.SOURCES`: native payloads exactly as the
+- one raw topic per source of :mod:`lineage.source_names`: native payloads exactly as the
   source sent them (bytes);
 - the canonical topic: canonical events as JSON, keyed by subject hash so one person's events
   stay in order on one partition;
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from lineage.errors import UnknownSourceError
 from lineage.settings import Settings
-from lineage.sources import SOURCE_NAMES
+from lineage.source_names import SOURCE_NAMES
 
 # The worker's stages: normalise reads the raw topics, record the canonical one.
 STAGES = ("normalise", "record")

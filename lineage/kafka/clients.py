@@ -1,10 +1,12 @@
-"""Kafka connection settings turned into each client library's options, in one place.
+"""Kafka connection settings turned into each client library's options, in one place; and
+the probe that tells whether a broker answers.
 
-lineage makes three kinds of Kafka client: faust's (the worker), aiokafka's (the API's
-producer) and kafka-python's (admin, CLI, demo, monitor). Each names security options its own
-way; building them here from one :class:`KafkaSettings` is what makes ``SASL_SSL`` or mutual
-TLS reach every one of them. All three get the same :class:`ssl.SSLContext`, so they verify
-brokers identically.
+lineage makes three kinds of Kafka client: faust's (the worker, :mod:`streams.app`),
+aiokafka's (the API's producer, the worker's stages) and kafka-python's (admin, CLI, demo,
+monitor). Each names security options its own way; building them from one
+:class:`KafkaSettings` (here, and faust's from the same :func:`ssl_context`) is what makes
+``SASL_SSL`` or mutual TLS reach every one of them. All three get the same
+:class:`ssl.SSLContext`, so they verify brokers identically.
 
 A plain ``str`` is accepted wherever settings are, as a PLAINTEXT bootstrap list (the local
 stack, tests); production code passes ``settings.kafka``.
@@ -12,11 +14,13 @@ stack, tests); production code passes ``settings.kafka``.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 from typing import Any
 
-import faust
-from faust.types.auth import CredentialsT
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from lineage.settings import KafkaSettings
 
@@ -93,24 +97,39 @@ def aiokafka_config(target: KafkaTarget) -> dict[str, Any]:
     return config
 
 
-def faust_credentials(kafka: KafkaSettings) -> CredentialsT | None:
-    """faust's ``broker_credentials``: faust hands them to aiokafka for its consumer, producer
-    and admin client alike. None is PLAINTEXT."""
-    context = ssl_context(kafka)
-    if kafka.uses_sasl:
-        assert kafka.sasl_password is not None
-        credentials = faust.SASLCredentials(
-            username=kafka.sasl_username,
-            password=kafka.sasl_password.get_secret_value(),
-            ssl_context=context,
-            mechanism=kafka.sasl_mechanism,
+def admin_client(kafka: KafkaTarget, **options: Any) -> KafkaAdminClient:
+    """A kafka-python admin client with the deployment's security settings."""
+    return KafkaAdminClient(client_id="lineage-admin", **kafka_python_config(kafka), **options)
+
+
+def _port_open(address: str, timeout_s: float) -> bool:
+    host, _, port = address.strip().rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def broker_answers(kafka: KafkaTarget, timeout_s: float = 3.0) -> bool:
+    """True when a metadata request to the broker succeeds (over TLS/SASL when configured).
+
+    A closed port is answered at once: kafka-python's client would wait ~30 s for bootstrap.
+    """
+    if not any(_port_open(address, timeout_s) for address in bootstrap_of(kafka).split(",")):
+        return False
+    try:
+        # A refused handshake or SASL login would otherwise wait out the 30 s bootstrap default.
+        admin = admin_client(
+            kafka, request_timeout_ms=int(timeout_s * 1000), bootstrap_timeout_ms=int(timeout_s * 1000)
         )
-        return credentials  # SASL_SSL with a context, SASL_PLAINTEXT without
-    if context is not None:
-        return faust.SSLCredentials(context)
-    return None
-
-
-def faust_brokers(kafka: KafkaSettings) -> list[str]:
-    """faust's ``broker`` list: one URL per bootstrap address (security is in the credentials)."""
-    return [f"kafka://{host.strip()}" for host in bootstrap_of(kafka).split(",")]
+    except (KafkaError, OSError, ValueError):
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            admin.close()
