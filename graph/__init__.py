@@ -1,1 +1,1 @@
-"""The Neo4j side: the model, its schema, every Cypher query, and the code that runs them."""
+"""The Neo4j side: the model, its schema, and one module per aggregate, each owning its Cypher."""

@@ -70,8 +70,8 @@ def _holding_write(h: str, c: str) -> str:
 
 # What the retention computation needs about a holding ``h`` in store ``st`` with the person's
 # CLOCK ``c`` there (may be null): one list per holding, in the order of EXPIRY_INPUT_COLUMNS,
-# all in one record. The driver turns every record into a dict in Python: a record of named
-# columns per holding costs it more than the write itself. Read by name with expiry_inputs().
+# all in one record, because the driver builds every record in Python at a cost per record.
+# Read by name with expiry_inputs().
 EXPIRY_INPUT_COLUMNS = (
     "id",
     "store",
@@ -108,6 +108,7 @@ _EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_checked"""
 _CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact"""
+# The RETURN of graph.retention's reads of expiry inputs.
 EXPIRY_INPUT_RETURN = (
     """
 WITH *, """

@@ -1,8 +1,10 @@
 """Writes batches of canonical events to Neo4j: one transaction per batch, one UNWIND per kind.
 
-``rows_for`` is pure (and unit-tested); :class:`GraphWriter` only runs the statements. The
-transaction function is retried by the driver on transient errors; the caller decides what to
-do about anything else.
+This module orchestrates a batch and owns no Cypher: ``rows_for`` turns events into statement
+rows (pure, and unit-tested), and :class:`GraphWriter` runs, in order, the statements of
+:mod:`graph.identity`, :mod:`graph.holdings`, :mod:`graph.retention` and :mod:`graph.tally`
+(and :mod:`graph.alerts` for alert hits). The transaction function is retried by the driver on
+transient errors; the caller decides what to do about anything else.
 """
 
 from __future__ import annotations
