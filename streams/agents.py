@@ -52,9 +52,9 @@ log = logging.getLogger(__name__)
 NORMALISE_BATCH = 500
 RECORD_BATCH = 1000
 BATCH_WINDOW_S = 0.05
-# The record stage waits longer to fill its batch: Neo4j spends about a fifth less per event on
-# batches of ~1,000 than on the ~100 a 50 ms window gathers under load (lineage bench). Nothing
-# a user waits for waits on it: the normalise stage has raised the alerts already.
+# The record stage waits longer to fill its batch: Neo4j spends less per event on batches of
+# ~1,000 than on the ~100 a 50 ms window gathers under load. Nothing a user waits for waits on
+# it: the normalise stage has raised the alerts already.
 RECORD_WINDOW_S = 0.5
 YIELD_EVERY = 100  # events decoded between yields: one batch never holds the loop for long
 # Neo4j being down (or a transient refusal: a deadlock, a leader change) is waited out for as

@@ -1,9 +1,9 @@
 """A worker stage's input: its topics read in batches, in the worker's consumer group.
 
 faust hands an agent one message at a time, each through its conductor, stream, event and ack
-objects, and wraps every record it sends in futures of its own. Profiled with py-spy under
-``lineage bench``, that machinery cost the worker more CPU per event than adapting the payload
-and writing the graph together. The stages work on whole batches anyway, so they take them
+objects, and wraps every record it sends in futures of its own: under load that machinery costs
+the worker more CPU per event than adapting the payload and writing the graph together. The
+stages work on whole batches anyway, so they take them
 from aiokafka's ``getmany`` and commit a batch's offsets themselves, once its outcome is durable
 (events and dead letters acknowledged by the broker, or the batch committed in Neo4j).
 

@@ -6,16 +6,16 @@ to an :class:`EarlyAlerts` announcer and goes on with the next batch. The announ
 is waiting, one transaction at a time (hits that arrive meanwhile go in the next one together),
 and announces the alerts that are new or reopened.
 
-Normalising never waits for Neo4j: under load a round trip took 0.1-0.3 s, mostly queued behind
-the record lanes' commits, and when every batch waited for one the stage fell behind its raw
-topics at 2,000 payloads/s, which put seconds in front of every alert (``lineage bench-alerts``).
+Normalising never waits for Neo4j: under load a round trip queues behind the record lanes'
+commits, and a stage whose every batch waited for one would fall behind its raw topics under a
+burst, putting seconds in front of every alert.
 
 What this pass misses, the record stage raises: it upserts the same hits after storing the events
 (the upsert is idempotent, and whichever commits first announces). That covers hits dropped while
 Neo4j was away (the announcer pauses :data:`EARLY_ALERT_PAUSE_S` after a failure) or beyond
 :data:`EARLY_ALERT_BACKLOG`. The announcer writes alerts without linking their people: the record
-stage's transaction holds those people's locks, and waiting for it took the early path a second a
-batch (measured); the record stage's upsert links them once they are stored.
+stage's transaction holds those people's locks, and waiting for it would hold the early path up
+for as long as a batch's write; the record stage's upsert links them once they are stored.
 """
 
 from __future__ import annotations

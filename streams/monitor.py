@@ -16,8 +16,8 @@ from lineage.kafka.topics import Topics
 class LagProbe:
     """A consumer group's lag, asked of the broker as often as needed over one pair of clients.
 
-    Each new client bootstraps and fetches metadata: polled four times a second while the bench
-    or a test waits for the worker, opening a pair per question cost Kafka more CPU than the
+    Each new client bootstraps and fetches metadata: polled four times a second while a benchmark
+    or a test waits for the worker, opening a pair per question would cost Kafka more CPU than the
     pipeline's own traffic (and the waiting process as much), on the cores the worker needs. A
     question that fails drops the clients, so the next one starts afresh (a restarted broker).
     """
@@ -169,5 +169,5 @@ def topic_size(kafka: KafkaTarget, topic: str) -> int:
 
 def drain_topic(kafka: KafkaTarget, topic: str) -> int:
     """Reads ``topic`` from the beginning to its end offsets, no consumer group, and returns the
-    message count: the bare Kafka read rate ``lineage bench`` compares the worker with."""
+    message count: the bare Kafka read rate a benchmark compares the worker with."""
     return len(read_records(kafka, topic))

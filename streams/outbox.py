@@ -2,8 +2,8 @@
 
 A stage acknowledges its input only after :meth:`Outbox.deliver` returns, that is, once the
 broker has every record it sent (``acks=all``). Records are sent with aiokafka directly: faust's
-producer wraps each one in futures and callbacks of its own, a cost per record measured with
-py-spy, for nothing a stage uses.
+producer wraps each one in futures and callbacks of its own, a cost per record for nothing a
+stage uses.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 KAFKA_UNAVAILABLE = (TimeoutError, KafkaError, OSError)
 SEND_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 # aiokafka keeps one batch in flight per partition; without linger every send waits a broker
-# round trip behind the previous one (measured: ~2 ms a message).
+# round trip behind the previous one.
 LINGER_MS = 5
 MAX_BATCH_BYTES = 256 * 1024
 

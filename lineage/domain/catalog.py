@@ -1,6 +1,6 @@
 """The catalog: what the organisation declares about its systems, stores and processors.
 
-One YAML file (see README, "The catalog") validated here. The graph is seeded from it, so the
+One YAML file (see docs/catalog.md) validated here. The graph is seeded from it, so the
 observed flows can later be compared with what was declared. Ids are the same strings adapters
 put in canonical events (``brevo/contacts``), which is what joins the two.
 """

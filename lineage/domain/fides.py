@@ -7,7 +7,7 @@ saw in a store (an undeclared one is exactly what Fides should learn), flows bet
 ``egress``/``ingress`` (observed ``FLOWS_TO`` and declared flows, and the processor chains down
 to every sub-processor), and third-country transfers judged hop by hop.
 
-Mapping (README, "Export to Fides"):
+Mapping (docs/ropa.md, "Export to Fides"):
 - a catalog system -> a Fides ``system`` (``responsibility`` from its processor's role:
   Processor, or Controller for a recipient controller), one privacy declaration per purpose;
 - a processor reached only as a sub-processor -> a ``system`` keyed ``sub-processor.<id>``

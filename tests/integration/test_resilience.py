@@ -127,8 +127,8 @@ class TestNeo4jOutage:
     def test_a_read_waits_out_a_neo4j_restart(
         self, pipeline: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The API's and CLI's reads are auto-commit (graph.reader.read_records), so the driver's
-        own retries no longer cover them: a read asked while Neo4j is down answers once it is
+        """The API's and CLI's reads are auto-commit (graph.reader.read_records), which the
+        driver's own retries do not cover: a read asked while Neo4j is down answers once it is
         back, the same answer as before."""
         if not pipeline.uses_local_stack:
             pytest.skip("stopping Neo4j needs the local stack (not user servers or containers)")

@@ -1,5 +1,5 @@
-"""How ``graph.reader`` reads: one auto-commit round trip, routed and causal as ``execute_query``
-was, retrying what the driver calls retryable; and times returned as epoch milliseconds."""
+"""How ``graph.reader`` reads: one auto-commit round trip, routed and causal like ``execute_query``,
+retrying what the driver calls retryable; and times returned as epoch milliseconds."""
 
 from __future__ import annotations
 

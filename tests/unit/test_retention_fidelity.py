@@ -1,4 +1,4 @@
-"""Issue 11, retention: the organisation's calendar, legal minimums, and the seed promises.
+"""Retention: the organisation's calendar, legal minimums, and the seed promises.
 
 Dates sit on the first hour of a financial year in Paris, on 31 January, on DST changes and on
 leap days, so that a wrong zone, an off-by-one or a wrong trigger gives a different answer.

@@ -189,7 +189,7 @@ class TestSalesforceMapping:
     @pytest.mark.parametrize("bitmap", [["0x08F81000"], ["0x1F", "3-0x02"]])
     def test_undecoded_bitmap_reads_the_fields_present(self, bitmap: list[str]) -> None:
         """Pub/Sub API bitmaps (Salesforce's lead conversion example sends ``0x08F81000``) name
-        no field: an e-mail change behind one was reported as a touch of the record only."""
+        no field: an e-mail change behind one must not be taken for a touch of the record only."""
         payload = with_header("contact_update", changedFields=bitmap)
         assert adapt_one(payload).categories == EXPECTED["contact_update"][4]
         payload = with_header("contact_update", changedFields=["Title", *bitmap])

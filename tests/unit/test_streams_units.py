@@ -369,8 +369,8 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 class TestEarlyAlerts:
     def test_the_stage_never_waits_and_hits_offered_meanwhile_go_in_the_next_upsert(self) -> None:
-        """A round trip to Neo4j per normalise batch made the stage fall behind its raw topics
-        at 2,000 payloads/s: offering returns at once, and the announcer folds what waits."""
+        """A round trip to Neo4j per normalise batch would make the stage fall behind its raw
+        topics under a burst: offering returns at once, and the announcer folds what waits."""
         writer, announced = _HeldWriter(), []
 
         async def scenario() -> None:

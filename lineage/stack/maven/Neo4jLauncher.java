@@ -22,8 +22,8 @@ public class Neo4jLauncher {
         SocketAddress bolt = new SocketAddress(args[1], Integer.parseInt(args[2]));
         long pageCache = ByteUnit.mebiBytes(Long.parseLong(args[3]));
         // A graph growing from empty changes its statistics past the replan threshold again and
-        // again; at the default 10 s every statement was planned anew every 10 s (JFR: planning
-        // was a large share of Neo4j's CPU under lineage bench). lineage's statements start from
+        // again; at the default 10 s every statement would be planned anew every 10 s, a large
+        // share of Neo4j's CPU while events stream in. lineage's statements start from
         // unique-key lookups, whose plans do not depend on the statistics.
         Duration minReplan = Duration.ofSeconds(Long.parseLong(args[4]));
 
