@@ -1,7 +1,7 @@
 """The CI slice of ``lineage-lab fuzz``: 2,000 mutants per source in-process, 100 per source signed
 over HTTP to the real receiver and a real worker, then the topics, logs and graph scanned.
 
-It asserts the issue's zeros, so it fails while a finding of the full run is still open.
+It asserts the gates' zeros, so it fails while a finding of the full run is still open.
 """
 
 from __future__ import annotations

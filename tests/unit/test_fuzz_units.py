@@ -1,7 +1,7 @@
 """The fuzz harness's own parts (mutations, marks, scan, shrink, log capture), and a fast slice.
 
 The slice runs 500 mutants per source through normalise and the record-stage code without
-servers and asserts the issue's zeros: it fails while a finding of ``lineage-lab fuzz`` is open.
+servers and asserts the gates' zeros: it fails while a finding of ``lineage-lab fuzz`` is open.
 """
 
 from __future__ import annotations

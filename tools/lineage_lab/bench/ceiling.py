@@ -29,7 +29,7 @@ lineage's own writer alone is the record stage's real work (identity, clocks, ex
 minimal MERGE does not do, so the gap between the two is Cypher the pipeline has to run."""
 
 TARGET_SHARE_OF_SLOWEST = 0.5
-"""The issue's throughput target: end to end at half the slowest stage alone."""
+"""The throughput target: end to end at half the slowest stage alone."""
 
 _LABELS = {
     ADAPT: "adapters + canonical encoding, in-process, one core",

@@ -4,7 +4,7 @@ It passes when, in every leg, nothing crashed (no exception escaped normalise, t
 code or the receiver, none was caught by normalise's safety net, no encoded event was refused
 on decode), no answer was 5xx, every refused payload was dead-lettered (or answered) with a
 reason, and no injected address or phone number was found anywhere scanned. Slow payloads are
-reported, not judged: the issue's gates do not name them.
+reported, not judged: no gate names them.
 """
 
 from __future__ import annotations
