@@ -23,7 +23,7 @@ FOREACH (category IN row.categories |
         h.subject_type = row.subject_type))
 WITH s, st, row, at
 // From the person's holdings by id prefix (an index range seek), never from the store: the
-// planner otherwise expands a store's every holding (41,679 rows for 3 withdrawals, PROFILE).
+// planner otherwise expands every holding of the store for each row.
 MATCH (h:Holding) WHERE h.id STARTS WITH s.key + '|' + st.id + '|'
   AND (s)-[:HAS_HOLDING]->(h) AND (h)-[:IN_STORE]->(st)
   AND (size(row.categories) = 0
