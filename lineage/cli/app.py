@@ -295,10 +295,16 @@ def _log_hygiene() -> None:
     install_log_hygiene(secrets)
 
 
-def main() -> None:
+def run(commands: typer.Typer) -> None:
+    """Run a command line the way every lineage command runs: log hygiene first, a lineage error
+    printed as one line and exit status 2, not a traceback."""
     _log_hygiene()
     try:
-        app()
+        commands()
     except LineageError as exc:
         render.console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(2) from None
+
+
+def main() -> None:
+    run(app)

@@ -12,7 +12,7 @@ import typer
 
 from lineage import render
 from lineage.answers.catalog_file import read_catalog
-from lineage.errors import LineageError
+from lineage.cli.app import run
 from lineage.settings import Settings
 from lineage_lab.faults import command as chaos_command
 from lineage_lab.fuzz import command as fuzz_command
@@ -99,21 +99,5 @@ fuzz_command.register(app)
 chaos_command.register(app, read_catalog)
 
 
-def _log_hygiene() -> None:
-    """Before any command logs: no address, phone number or secret reaches a log line."""
-    from lineage.log_hygiene import install_log_hygiene
-
-    try:
-        secrets = Settings().secret_values()
-    except Exception:  # a bad setting is reported by the command that needs it
-        secrets = []
-    install_log_hygiene(secrets)
-
-
 def main() -> None:
-    _log_hygiene()
-    try:
-        app()
-    except LineageError as exc:
-        render.console.print(f"[red]error:[/red] {exc}")
-        raise SystemExit(2) from None
+    run(app)
