@@ -417,8 +417,51 @@ class DeclaredFlow(_Strict):
         return tuple(check_category(c, name_it=True) for c in value)
 
 
+class Contact(_Strict):
+    """Whom a person writes to about their data: the DPO (Art. 37-39), named in every access
+    report with the rights it answers for. A role address, trusted configuration."""
+
+    name: str = Field(min_length=1, description="The DPO's name or office.")
+    email: str = Field(description="The DPO's address for requests about personal data.")
+    address: str | None = Field(None, description="Postal address, for requests by letter.")
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not _EMAIL.fullmatch(value):
+            raise ValueError("dpo email is not an e-mail address")
+        return value
+
+
+class SupervisoryAuthority(_Strict):
+    """Where a person may lodge a complaint (Art. 77): the access report names it."""
+
+    name: str = Field(min_length=1)
+    address: str | None = None
+    url: str | None = Field(None, description="The authority's page for complaints.")
+
+
+CNIL = SupervisoryAuthority(
+    name="Commission nationale de l'informatique et des libertés (CNIL)",
+    address="3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07",
+    url="https://www.cnil.fr/fr/plaintes",
+)
+"""The French authority: what an organisation established in France names unless it says otherwise."""
+
+_DEFAULT_AUTHORITIES = {"FR": CNIL}
+
+
 class Catalog(_Strict):
     organisation: str
+    country: CountryCode | None = Field(
+        None,
+        description="Where the organisation is established: its supervisory authority and the "
+        "language of the reports it sends people (French for FR) follow from it.",
+    )
+    dpo: Contact | None = Field(None, description="The data protection officer people write to.")
+    supervisory_authority: SupervisoryAuthority | None = Field(
+        None, description="Where people may complain; the CNIL by default for an organisation in FR."
+    )
     processors: tuple[Processor, ...]
     systems: tuple[System, ...]
     flows: tuple[DeclaredFlow, ...] = ()
@@ -455,6 +498,11 @@ class Catalog(_Strict):
     def zone(self) -> ZoneInfo:
         """The organisation's time zone, for every calendar computation."""
         return zone_of(self.timezone)
+
+    @property
+    def authority(self) -> SupervisoryAuthority | None:
+        """The declared supervisory authority, else the one of the organisation's country."""
+        return self.supervisory_authority or _DEFAULT_AUTHORITIES.get(self.country or "")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Catalog:
