@@ -1,14 +1,17 @@
 """Human output of the CLI and the demo report (rich tables); ``--json`` output bypasses this module.
 
-Beside the packages, not in ``lineage/cli``: the demo and the benchmarks print with it too, and
-nothing below the CLI imports the CLI.
+Beside the packages, not in ``lineage/cli``: the demo, the workspace and the benchmarks print with
+it too, and nothing below the CLI imports the CLI. Every time a person reads is shown in the
+organisation's time zone, with the zone named (``2026-03-02 10:14 CET``): a deadline at the end of
+a Paris day printed in UTC reads as the day before. JSON keeps ISO 8601 with its offset.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +20,29 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
+_zone: Callable[[], tzinfo] = functools.cache(lambda: UTC)
+
+
+def show_times_in(zone: tzinfo | Callable[[], tzinfo]) -> None:
+    """The zone every time printed from now on is shown in: the organisation's. A callable is
+    asked once, when the first time is printed, so a command that prints none reads no catalog."""
+    global _zone
+    _zone = functools.cache(zone if callable(zone) else lambda: zone)
+
+
+def when(value: datetime, zone: tzinfo | None = None) -> str:
+    """A moment in the organisation's zone (or ``zone``), with the zone named."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    local = aware.astimezone(zone or _zone())
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
+def day(value: datetime | date, zone: tzinfo | None = None) -> str:
+    """The organisation's calendar day of a moment (``2026-03-02``); a date as it is."""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone or _zone()).date().isoformat()
 
 
 def as_json(value: Any) -> str:
@@ -28,7 +54,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d")
+        return when(value)
     if isinstance(value, list | tuple):
         return "\n".join(_cell(v) for v in value) or "-"
     if isinstance(value, dict):

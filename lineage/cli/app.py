@@ -29,6 +29,13 @@ app.add_typer(alerts_app, name="alerts")
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
+@app.callback()
+def _times_in_the_organisations_zone() -> None:
+    """Every time a command prints is in the organisation's zone (the catalog's), read only if
+    a time is printed: ``lineage schema`` or ``stack up`` need no catalog."""
+    render.show_times_in(lambda: read_catalog(Settings()).zone)
+
+
 # --- stack -------------------------------------------------------------------------------
 
 

@@ -88,7 +88,7 @@ def request(
         print(render.as_json(opened.model_dump(mode="json")))
         return
     render.console.print(
-        f"erasure request {opened.id} for subject {opened.subject}, due {opened.deadline:%Y-%m-%d %H:%M %Z}"
+        f"erasure request {opened.id} for subject {opened.subject}, due {render.when(opened.deadline)}"
     )
     _show(opened)
 
@@ -109,8 +109,8 @@ def status(
         render.console.print("No erasure requests.")
     for one in requests:
         render.console.print(
-            f"{one.id}: {one.status}, received {one.received_at:%Y-%m-%d}, "
-            f"due {one.deadline:%Y-%m-%d}, {render.summary(one.counts.model_dump())}"
+            f"{one.id}: {one.status}, received {render.day(one.received_at)}, "
+            f"due {render.day(one.deadline)}, {render.summary(one.counts.model_dump())}"
         )
         _show(one)
 
@@ -142,7 +142,7 @@ def extend(
     if as_json:
         print(render.as_json(extended.model_dump(mode="json")))
         return
-    render.console.print(f"{extended.id}: extended, now due {extended.deadline:%Y-%m-%d %H:%M %Z}")
+    render.console.print(f"{extended.id}: extended, now due {render.when(extended.deadline)}")
     _show(extended)
 
 
@@ -166,19 +166,17 @@ def ack(
     if as_json:
         print(render.as_json(acked.model_dump(mode="json")))
         return
-    render.console.print(
-        f"{request_id} task {task}: acknowledged at {acked.acknowledged_at:%Y-%m-%d %H:%M %Z}"
-    )
+    render.console.print(f"{request_id} task {task}: acknowledged at {render.when(acked.acknowledged_at)}")
 
 
 def _show(one: ErasureRequest) -> None:
     if ext := one.extension:
         render.console.print(
-            f"extended by {ext.months} month(s) on {ext.extended_at:%Y-%m-%d} "
-            f"(was due {ext.original_deadline:%Y-%m-%d}): {ext.reason}"
+            f"extended by {ext.months} month(s) on {render.day(ext.extended_at)} "
+            f"(was due {render.day(ext.original_deadline)}): {ext.reason}"
         )
     render.table(f"Tasks of {one.id}", [task.model_dump() for task in one.tasks], TASK_COLUMNS)
     for copy in one.lineage_copies or []:
         render.console.print(
-            f"lineage's own copy: {copy.where} ({copy.holds}), aged out by {copy.ages_out_by:%Y-%m-%d}"
+            f"lineage's own copy: {copy.where} ({copy.holds}), aged out by {render.day(copy.ages_out_by)}"
         )

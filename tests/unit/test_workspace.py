@@ -136,3 +136,11 @@ def test_static_files_are_the_packaged_ones_only() -> None:
         return [(await client.get(f"/ui/static/{name}")).status_code for name in names]
 
     assert browse(steps) == [200, 200, 200, 404, 404]
+
+
+def test_every_page_names_the_zone_its_times_are_in() -> None:
+    async def steps(client: httpx.AsyncClient) -> str:
+        await logged_in(client)
+        return (await client.get("/ui/person")).text
+
+    assert 'id="zone"' in browse(steps) and "times in Europe/Paris" in browse(steps)
