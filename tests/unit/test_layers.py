@@ -68,6 +68,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"lineage", "lineage.errors", "lineage.retrying", "lineage.payloads"}),
     frozenset({"lineage.source_names", "lineage.domain"}),
     frozenset({"lineage.settings"}),
+    frozenset({"lineage.reports"}),
     frozenset({"lineage.reference", "lineage.log_hygiene", "lineage.adapters", "lineage.kafka"}),
     frozenset({"lineage.sources", "graph"}),
     frozenset({"lineage.answers"}),
