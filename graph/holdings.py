@@ -4,9 +4,11 @@ One ``Holding`` is one data category of one person in one store; ``(Subject)-[:C
 keeps the moments that hold for everything the person has in a store (a click is contact, a
 deletion of the whole contact an erasure), so a holding created later still sees them; flows
 between stores are ``FLOWS_TO`` and, per person carried, ``MOVED``. This module owns those
-writes (MERGE_HOLDINGS, MARK_STORE_CLOCKS, MARK_ERASED, MARK_CONSENT_WITHDRAWN, MERGE_FLOWS)
-and the expiry inputs of a holding, which the holding write returns and the retention reads
-(:mod:`graph.retention`) select, both decoded here.
+writes (MERGE_HOLDINGS, MARK_STORE_CLOCKS, MARK_ERASED, MARK_CONSENT_WITHDRAWN, MERGE_FLOWS),
+what a holding keeps of its events (purposes, and the legal bases they stated as
+``legal_bases``, absent while none did), and the expiry inputs of a holding, which the holding
+write returns and the retention reads (:mod:`graph.retention`) select, both decoded here.
+Consent per person and purpose is :mod:`graph.consent`'s.
 
 Rows are built by :func:`graph.writer.rows_for`; each row is one (subject, store, category).
 Times travel as epoch milliseconds: packing them as Bolt DateTimes costs the driver more than
@@ -61,6 +63,8 @@ def _holding_write(h: str, c: str) -> str:
     {h}.tombstone = null,
     {h}.fresh = null,
     {h}.purposes = {sorted_union(f"{h}.purposes", "row.purposes")},
+    {h}.legal_bases = CASE WHEN size(row.legal_bases) = 0 THEN {h}.legal_bases
+                           ELSE {sorted_union(f"coalesce({h}.legal_bases, [])", "row.legal_bases")} END,
     {moments},
     {clock_items(h, c, ("last_at", "row.last_event"))},
     {h}.state = CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})

@@ -20,6 +20,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph.consent import FOLD_CONSENTS
 from graph.fragments import (
     HOLDING_MOMENTS,
     STORE_MOMENTS,
@@ -159,6 +160,10 @@ CALL (w, l) {
       n.purposes = """
     + sorted_union("n.purposes", "coalesce(h.purposes, [])")
     + """,
+      n.legal_bases = CASE WHEN h.legal_bases IS NULL THEN n.legal_bases
+                           ELSE """
+    + sorted_union("coalesce(n.legal_bases, [])", "h.legal_bases")
+    + """ END,
       n.erasure = CASE WHEN h.erased_at IS NOT NULL
                         AND (n.erased_at IS NULL OR h.erased_at >= n.erased_at)
                        THEN h.erasure ELSE n.erasure END,
@@ -183,7 +188,9 @@ CALL (w, l) {
   SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
                      THEN n.erasure ELSE 'held' END
 }
-DETACH DELETE l
+"""
+    + FOLD_CONSENTS
+    + """DETACH DELETE l
 """
 )
 

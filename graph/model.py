@@ -10,13 +10,18 @@ Nodes
   for a store seen in events but missing from the catalog.
 - ``Processor {id, name}``: the legal entity that runs a system (or a sub-processor).
 - ``Country {code}``: ISO 3166-1 alpha-2.
-- ``Holding {id, category, subject_type, purposes, first_seen, last_seen, last_event_id,
-  last_event_at, erased_at, consent_withdrawn_at, state}``: one data category of one subject in
-  one store. ``state`` is ``held`` or ``erased``/``anonymised``: erased when the latest erasure is
-  at or after the latest sighting, so data that comes back after an erasure is held again.
+- ``Holding {id, category, subject_type, purposes, legal_bases, first_seen, last_seen,
+  last_event_id, last_event_at, erased_at, consent_withdrawn_at, state}``: one data category of
+  one subject in one store. ``purposes`` and ``legal_bases`` are the sorted union of its events'
+  (``legal_bases`` absent while no event stated one: the catalog's basis applies then).
+  ``state`` is ``held`` or ``erased``/``anonymised``: erased when the latest erasure is at or
+  after the latest sighting, so data that comes back after an erasure is held again.
 - ``Tally {subject, kinds}``, ``HeldCount``, ``StoreSetCount``, ``TallyState`` and
   ``TallyQueue``: counts of held data per kind and per set of stores, kept up to date beside the
   graph so that store-wide answers need not count millions of holdings (``graph.tally``).
+- ``Consent {id, purpose, given_at, given_event, withdrawn_at, withdrawn_event, changed_at}``:
+  one person's consent for one purpose, the latest consent given and the latest withdrawal
+  (``graph.consent``); ``changed_at`` is lineage's clock of the last change.
 
 Relationships
 - ``(Identifier)-[:IDENTIFIES]->(Subject)``: events find their subject through this.
@@ -30,6 +35,7 @@ Relationships
   last_seen})-[:ON_STORE]->(Store)`` and ``-[:CONCERNS]->(Subject)``: one per unapproved flow
   (and per overdue store+rule, late erasure request, reappearance); its count is the number of
   subjects it concerns, counted when read.
+- ``(Subject)-[:HAS_CONSENT]->(Consent)``: one per purpose the person gave or withdrew consent for.
 - ``(Subject)-[:CLOCK]->(Store)``: store-wide retention moments (a click is contact for all
   the person has there); holding-level ones are properties of the Holding (``graph.holdings``).
 - ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(ErasureRequest)-[:FOR]->(Subject)`` and
@@ -53,6 +59,7 @@ class Label(StrEnum):
     PROCESSOR = "Processor"
     COUNTRY = "Country"
     HOLDING = "Holding"
+    CONSENT = "Consent"
     ALERT = "Alert"
     HOLD = "Hold"
     ERASURE_REQUEST = "ErasureRequest"
@@ -72,6 +79,7 @@ NODE_KEYS: dict[Label, str] = {
     Label.PROCESSOR: "id",
     Label.COUNTRY: "code",
     Label.HOLDING: "id",
+    Label.CONSENT: "id",
     Label.ALERT: "id",
     Label.HOLD: "id",
     Label.ERASURE_REQUEST: "id",

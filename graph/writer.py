@@ -3,7 +3,8 @@
 This module orchestrates a batch and owns no Cypher: ``rows_for`` turns events into statement
 rows (pure, and unit-tested), and :class:`GraphWriter` runs, in order, the statements of
 :mod:`graph.identity`, :mod:`graph.holdings`, :mod:`graph.retention` and :mod:`graph.tally`
-(and :mod:`graph.alerts` for alert hits). The transaction function is retried by the driver on
+(and :mod:`graph.consent` for consents given and withdrawn, :mod:`graph.alerts` for alert
+hits). The transaction function is retried by the driver on
 transient errors; the caller decides what to do about anything else.
 """
 
@@ -19,6 +20,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from graph import tally
 from graph.alerts import upsert_alerts
+from graph.consent import merge_consents
 from graph.fragments import HOLDING_MOMENTS
 from graph.holdings import (
     MARK_CONSENT_WITHDRAWN,
@@ -51,6 +53,7 @@ class BatchRows:
     clocks: list[dict[str, Any]] = field(default_factory=list)
     erasures: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
+    consent_records: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
 
     def holding_writes(self, policy: RetentionPolicy) -> list[dict[str, Any]]:
@@ -126,6 +129,7 @@ def _first_sighting(row: dict[str, Any], always: bool, refresh: str) -> dict[str
         "last": (row["at"], row["event_id"]),
         "types": {row["subject_type"]},
         "purposes": {row["purpose"]} - {None},
+        "legal_bases": {row["legal_basis"]} - {None},
         "moments": moments,
         "refresh": "always" if always else refresh,
     }
@@ -138,6 +142,8 @@ def _fold_sighting(into: dict[str, Any], row: dict[str, Any], always: bool) -> N
     into["types"].add(row["subject_type"])
     if row["purpose"] is not None:
         into["purposes"].add(row["purpose"])
+    if row["legal_basis"] is not None:
+        into["legal_bases"].add(row["legal_basis"])
     for moment in row["marks"]:
         into["moments"][moment] = max(into["moments"].get(moment, sighting), sighting)
     if always:
@@ -158,6 +164,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
         "last_event": row["last"][1],
         "types": sorted(row["types"]),
         "purposes": sorted(row["purposes"]),
+        "legal_bases": sorted(row["legal_bases"]),
         "refresh": row["refresh"],
         **{f"{m}_at": moments[m][0] if m in moments else None for m in HOLDING_MOMENTS},
         **{f"{m}_event": moments[m][1] if m in moments else None for m in HOLDING_MOMENTS},
@@ -176,6 +183,7 @@ def _base(event: SubjectEvent) -> dict[str, Any]:
         "at": _epoch_ms(event.occurred_at),
         "event_id": event.event_id,
         "purpose": event.purpose,
+        "legal_basis": event.legal_basis.value if event.legal_basis is not None else None,
     }
 
 
@@ -228,8 +236,22 @@ def rows_for(
                     _base(event) | {"categories": list(event.categories), "erasure": event.action}
                 )
             case ConsentEvent():
-                rows.consents.append(_base(event) | {"categories": list(event.categories)})
+                given = event.action == "consent_given"
+                if not given:
+                    rows.consents.append(_base(event) | {"categories": list(event.categories)})
+                rows.consent_records.append(_consent_record(event, given))
     return rows
+
+
+def _consent_record(event: ConsentEvent, given: bool) -> dict[str, Any]:
+    """A row of graph.consent.MERGE_CONSENTS: the person, the purpose, when, and which way."""
+    return {
+        "subject": event.subject.key,
+        "purpose": event.purpose,
+        "at": _epoch_ms(event.occurred_at),
+        "event_id": event.event_id,
+        "given": given,
+    }
 
 
 @dataclass(frozen=True)
@@ -295,6 +317,7 @@ async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> Non
     written, again = await _write_holdings(tx, batch.holdings)
     for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
+    await merge_consents(tx, rows.consent_records)
     merged = [
         {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
     ]

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from lineage.domain.categories import check_category, check_data_use
-from lineage.domain.events import Identifier
+from lineage.domain.events import Identifier, LegalBasis
 from lineage.domain.subjects import SubjectType
 from lineage.domain.transfer_rules import OrganisationCode, Sector
 from lineage.domain.transfers import Mechanism, RecipientRole
@@ -162,7 +162,11 @@ class ObjectRule(_Strict):
 
 
 class Store(_Strict):
-    """Somewhere personal data rests: a table, a list, a bucket, a mailbox."""
+    """Somewhere personal data rests: a table, a list, a bucket, a mailbox.
+
+    A ``purposes`` entry is a fideslang data use, or ``{purpose: USE, legal_basis: BASIS}`` when
+    that purpose rests on its own Art. 6 basis; ``legal_basis`` is the store's basis for the rest.
+    """
 
     id: Identifier
     name: str = ""
@@ -170,6 +174,16 @@ class Store(_Strict):
     subject_types: tuple[SubjectType, ...] = ()
     categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
+    legal_basis: LegalBasis | None = Field(
+        None,
+        description="The Art. 6(1) basis the store's processing rests on (consent, contract, "
+        "legal_obligation, vital_interests, public_interest, legitimate_interests), unless a "
+        "purpose entry names its own.",
+    )
+    purpose_bases: dict[str, LegalBasis] = Field(
+        default_factory=dict,
+        description="Purpose -> basis, filled from the purposes entries that name a legal_basis.",
+    )
     objects: tuple[ObjectRule, ...] = ()
     # OpenLineage datasets that are this store, as `namespace/name` (the dataset's namespace,
     # a slash, its name: `postgres://crm-db:5432/crm.public.contacts`, `s3://acme-hr-cv/cv`).
@@ -184,6 +198,26 @@ class Store(_Strict):
     @classmethod
     def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_data_use(p, name_it=True) for p in value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _purpose_entries(cls, data: object) -> object:
+        """``{purpose, legal_basis}`` entries become a plain purpose plus its basis."""
+        if not isinstance(data, dict) or not isinstance(data.get("purposes"), list | tuple):
+            return data
+        purposes: list[object] = []
+        bases = dict(data.get("purpose_bases") or {})
+        for entry in data["purposes"]:
+            if isinstance(entry, dict):
+                unknown = set(entry) - {"purpose", "legal_basis"}
+                if unknown or "purpose" not in entry:
+                    raise ValueError("a purposes entry is a data use or {purpose, legal_basis}")
+                purposes.append(entry["purpose"])
+                if entry.get("legal_basis") is not None:
+                    bases[entry["purpose"]] = entry["legal_basis"]
+            else:
+                purposes.append(entry)
+        return {**data, "purposes": purposes, "purpose_bases": bases}
 
 
 class SystemKind(StrEnum):

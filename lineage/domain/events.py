@@ -230,9 +230,10 @@ class ErasureEvent(_EventBase):
 
 
 class ConsentEvent(_EventBase):
-    """The subject withdrew consent or objected (unsubscribed) for ``purpose``."""
+    """The subject gave consent for ``purpose``, or withdrew it (unsubscribed, replied STOP,
+    opted out). Categories, when named, are the data the consent covers in ``store``."""
 
-    action: Literal["consent_withdrawn"]
+    action: Literal["consent_withdrawn", "consent_given"]
     purpose: str
 
 

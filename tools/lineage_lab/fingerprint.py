@@ -27,6 +27,7 @@ WALL_CLOCK_PROPERTIES = frozenset(
         "since",
         "released_at",
         "closed_reason",
+        "changed_at",
     }
 )
 

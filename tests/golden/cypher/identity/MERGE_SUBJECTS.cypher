@@ -84,6 +84,8 @@ CALL (w, l) {
                          WHEN h.last_seen > n.last_seen THEN h.last_seen ELSE n.last_seen END,
       n.tombstone = CASE WHEN n.tombstone AND h.tombstone THEN true ELSE null END,
       n.purposes = reduce(acc = n.purposes, y IN coalesce(h.purposes, []) | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END),
+      n.legal_bases = CASE WHEN h.legal_bases IS NULL THEN n.legal_bases
+                           ELSE reduce(acc = coalesce(n.legal_bases, []), y IN h.legal_bases | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END) END,
       n.erasure = CASE WHEN h.erased_at IS NOT NULL
                         AND (n.erased_at IS NULL OR h.erased_at >= n.erased_at)
                        THEN h.erasure ELSE n.erasure END,
@@ -110,5 +112,18 @@ CALL (w, l) {
     n.last_event_id = (reduce(m = [n.last_event_at, n.last_event_id], p IN [[wc.erased_at, wc.erased_event], [wc.consent_withdrawn_at, wc.consent_withdrawn_event]] | CASE WHEN p[0] IS NOT NULL AND (m[0] IS NULL OR p[0] > m[0] OR (p[0] = m[0] AND p[1] > m[1])) THEN p ELSE m END))[1]
   SET n.state = CASE WHEN n.erased_at IS NOT NULL AND n.erased_at >= n.last_seen
                      THEN n.erasure ELSE 'held' END
+}
+CALL (w, l) {
+  MATCH (l)-[:HAS_CONSENT]->(lc:Consent)
+  MERGE (wc:Consent {id: w.key + '|' + lc.purpose})
+    ON CREATE SET wc.purpose = lc.purpose
+  MERGE (w)-[:HAS_CONSENT]->(wc)
+  SET wc.changed_at = CASE WHEN (lc.given_at IS NOT NULL AND (wc.given_at IS NULL OR lc.given_at > wc.given_at OR (lc.given_at = wc.given_at AND lc.given_event > wc.given_event))) OR (false AND (wc.withdrawn_at IS NULL OR lc.given_at > wc.withdrawn_at OR (lc.given_at = wc.withdrawn_at AND lc.given_event > wc.withdrawn_event))) THEN datetime() ELSE wc.changed_at END,
+    wc.given_event = CASE WHEN lc.given_at IS NOT NULL AND (wc.given_at IS NULL OR lc.given_at > wc.given_at OR (lc.given_at = wc.given_at AND lc.given_event > wc.given_event)) THEN lc.given_event ELSE wc.given_event END, wc.given_at = CASE WHEN lc.given_at IS NOT NULL AND (wc.given_at IS NULL OR lc.given_at > wc.given_at OR (lc.given_at = wc.given_at AND lc.given_event > wc.given_event)) THEN lc.given_at ELSE wc.given_at END,
+    wc.withdrawn_event = CASE WHEN false AND (wc.withdrawn_at IS NULL OR lc.given_at > wc.withdrawn_at OR (lc.given_at = wc.withdrawn_at AND lc.given_event > wc.withdrawn_event)) THEN lc.given_event ELSE wc.withdrawn_event END, wc.withdrawn_at = CASE WHEN false AND (wc.withdrawn_at IS NULL OR lc.given_at > wc.withdrawn_at OR (lc.given_at = wc.withdrawn_at AND lc.given_event > wc.withdrawn_event)) THEN lc.given_at ELSE wc.withdrawn_at END
+  SET wc.changed_at = CASE WHEN (false AND (wc.given_at IS NULL OR lc.withdrawn_at > wc.given_at OR (lc.withdrawn_at = wc.given_at AND lc.withdrawn_event > wc.given_event))) OR (lc.withdrawn_at IS NOT NULL AND (wc.withdrawn_at IS NULL OR lc.withdrawn_at > wc.withdrawn_at OR (lc.withdrawn_at = wc.withdrawn_at AND lc.withdrawn_event > wc.withdrawn_event))) THEN datetime() ELSE wc.changed_at END,
+    wc.given_event = CASE WHEN false AND (wc.given_at IS NULL OR lc.withdrawn_at > wc.given_at OR (lc.withdrawn_at = wc.given_at AND lc.withdrawn_event > wc.given_event)) THEN lc.withdrawn_event ELSE wc.given_event END, wc.given_at = CASE WHEN false AND (wc.given_at IS NULL OR lc.withdrawn_at > wc.given_at OR (lc.withdrawn_at = wc.given_at AND lc.withdrawn_event > wc.given_event)) THEN lc.withdrawn_at ELSE wc.given_at END,
+    wc.withdrawn_event = CASE WHEN lc.withdrawn_at IS NOT NULL AND (wc.withdrawn_at IS NULL OR lc.withdrawn_at > wc.withdrawn_at OR (lc.withdrawn_at = wc.withdrawn_at AND lc.withdrawn_event > wc.withdrawn_event)) THEN lc.withdrawn_event ELSE wc.withdrawn_event END, wc.withdrawn_at = CASE WHEN lc.withdrawn_at IS NOT NULL AND (wc.withdrawn_at IS NULL OR lc.withdrawn_at > wc.withdrawn_at OR (lc.withdrawn_at = wc.withdrawn_at AND lc.withdrawn_event > wc.withdrawn_event)) THEN lc.withdrawn_at ELSE wc.withdrawn_at END
+  DETACH DELETE lc
 }
 DETACH DELETE l
