@@ -19,14 +19,10 @@ from neo4j import Driver
 
 from graph.access import person_access_map
 from lineage.answers.catalog_file import read_catalog
-from lineage.domain.access_report import (
-    AccessReport,
-    PersonRead,
-    Portability,
-    build_portability,
-    build_report,
-)
+from lineage.domain.access_report import AccessReport, build_report
 from lineage.domain.labels import Lang, default_lang
+from lineage.domain.person_map import PersonRead
+from lineage.domain.portability import Portability, build_portability
 from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 from lineage.reports.render import render_html, render_pdf

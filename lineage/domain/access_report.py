@@ -1,5 +1,4 @@
-"""The access report (GDPR Art. 15) and the portability export (Art. 20), built from one read of
-a person's map and the catalog. Pure.
+"""The access report (GDPR Art. 15), built from one read of a person's map and the catalog. Pure.
 
 What Art. 15(1)-(2) asks the controller to tell, each in words a person reads (``labels``):
 the categories of data, the purposes and legal basis of each, the recipients (the systems and
@@ -21,6 +20,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.domain.catalog import Catalog, Processor, Store, System
+from lineage.domain.consent import ConsentState as Consent
+from lineage.domain.consent import consent_state
 from lineage.domain.events import LegalBasis
 from lineage.domain.labels import (
     Lang,
@@ -32,90 +33,36 @@ from lineage.domain.labels import (
     retention_words,
     right_label,
 )
+from lineage.domain.person_map import (
+    ConsentRead,
+    HoldingRead,
+    PersonRead,
+    RequestRead,
+    StoreRead,
+    SubProcessorRead,
+    TaskRead,
+    holding_bases,
+)
+from lineage.domain.safeguards import hop_mechanism, safeguard_words
 from lineage.domain.transfer_chains import TransferHop, store_hops
-from lineage.domain.transfer_rules import CURRENT_SCCS
-from lineage.domain.transfers import HopStatus, Mechanism, MechanismKind, TransferRules
+from lineage.domain.transfers import HopStatus, Mechanism, TransferRules
+
+__all__ = [
+    "AccessReport",
+    "ConsentRead",
+    "HoldingRead",
+    "OriginKind",
+    "PersonRead",
+    "RequestRead",
+    "StoreRead",
+    "SubProcessorRead",
+    "TaskRead",
+    "build_report",
+]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# ---- the read: what graph/access.py returns, typed ------------------------------------------
-
-
-class HoldingRead(_Model):
-    store: str
-    category: str
-    state: str
-    subject_type: str | None = None
-    purposes: list[str] = []
-    legal_bases: list[str] = []
-    direct: bool = False
-    collected: bool = False
-    copied_from: list[str] = []
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    expires_at: datetime | None = None
-    rule: str | None = None
-    trigger: str | None = None
-    legal_rule: str | None = None
-    legal_until: datetime | None = None
-    erased_at: datetime | None = None
-    withdrawn_at: datetime | None = None
-
-
-class SubProcessorRead(_Model):
-    id: str
-    name: str | None = None
-    country: str | None = None
-
-
-class StoreRead(_Model):
-    store: str
-    name: str | None = None
-    declared: bool | None = None
-    system: str | None = None
-    system_name: str | None = None
-    processor_id: str | None = None
-    processor: str | None = None
-    processor_country: str | None = None
-    country: str | None = None
-    sub_processors: list[SubProcessorRead] = []
-
-
-class ConsentRead(_Model):
-    purpose: str
-    given_at: datetime | None = None
-    withdrawn_at: datetime | None = None
-
-
-class TaskRead(_Model):
-    id: str | None = None
-    store: str | None = None
-    system: str | None = None
-    processor: str | None = None
-    status: str | None = None
-
-
-class RequestRead(_Model):
-    id: str
-    kind: str | None = None
-    received_at: datetime | date | None = None
-    deadline: datetime | date | None = None
-    status: str | None = None
-    tasks: list[TaskRead] = []
-
-
-class PersonRead(_Model):
-    """One person's map as ``graph.access.person_access_map`` reads it."""
-
-    subject: str
-    subject_types: list[str] = []
-    holdings: list[HoldingRead] = []
-    stores: list[StoreRead] = []
-    consents: list[ConsentRead] = []
-    request: RequestRead | None = None
 
 
 # ---- the report ------------------------------------------------------------------------------
@@ -247,36 +194,6 @@ class AccessReport(_Model):
         return list(groups.values())
 
 
-class PortableItem(_Model):
-    """One category the person provided, under consent or contract, in one system."""
-
-    system: str | None
-    system_name: str
-    store: str
-    category: str
-    category_label: str
-    purposes: list[str]
-    legal_bases: list[str]
-    first_seen: datetime | None
-    last_seen: datetime | None
-
-
-class Portability(_Model):
-    """What lineage knows of the data the person provided under consent or contract (Art. 20),
-    per system; each system holds the values and is asked for them."""
-
-    subject: str | None
-    request: str | None
-    generated_at: datetime
-    zone: str
-    items: list[PortableItem]
-
-    @property
-    def systems(self) -> list[str]:
-        """The stores asked for the values, one task each."""
-        return sorted({i.store for i in self.items})
-
-
 # ---- building --------------------------------------------------------------------------------
 
 _ORIGIN_WORDS = {
@@ -322,14 +239,6 @@ class Context:
         return None if code is None else country_name(code, self.lang)
 
 
-def _declared_bases(catalog: Catalog, store: str) -> list[str]:
-    """The basis the catalog declares for the store, for holdings whose events carried none
-    (read by name: a catalog declares none unless it says so)."""
-    declared = next((st for _, st in catalog.stores() if st.id == store), None)
-    basis = getattr(declared, "legal_basis", None)
-    return [str(basis)] if basis else []
-
-
 def _labelled_bases(keys: Iterable[str], lang: Lang) -> list[Labelled]:
     known = {b.value for b in LegalBasis}
     return [Labelled(key=k, label=legal_basis_label(k, lang)) for k in keys if k in known]
@@ -373,7 +282,7 @@ def _retention(ctx: Context, holding: HoldingRead) -> Retention:
 
 def _item(ctx: Context, holding: HoldingRead, store: StoreRead) -> DataItem:
     system_name = ctx.system_name(store)
-    bases = holding.legal_bases or _declared_bases(ctx.catalog, holding.store)
+    bases = holding_bases(ctx.catalog, holding)
     return DataItem(
         category=Labelled(key=holding.category, label=category_label(holding.category, ctx.lang)),
         store=holding.store,
@@ -405,96 +314,6 @@ def _items(ctx: Context, read: PersonRead) -> tuple[list[DataItem], list[DataIte
 
 # ---- transfers -------------------------------------------------------------------------------
 
-_RELATION = {
-    Lang.EN: {
-        1: "controller to controller",
-        2: "controller to processor",
-        3: "processor to processor",
-        4: "processor to controller",
-    },
-    Lang.FR: {
-        1: "de responsable à responsable",
-        2: "de responsable à sous-traitant",
-        3: "de sous-traitant à sous-traitant",
-        4: "de sous-traitant à responsable",
-    },
-}
-_FRAMEWORK_NAMES = {
-    MechanismKind.DPF: (
-        "the EU-US Data Privacy Framework",
-        "le cadre de protection des données UE-États-Unis",
-    ),
-    MechanismKind.PRIVACY_SHIELD: (
-        "the EU-US Privacy Shield",
-        "le bouclier de protection des données UE-États-Unis",
-    ),
-    MechanismKind.SAFE_HARBOUR: ("the Safe Harbour principles", "les principes de la sphère de sécurité"),
-}
-
-
-def _hop_mechanism(catalog: Catalog, hop: TransferHop) -> Mechanism | None:
-    """What the hop rests on as the catalog declares it: the system's or processor's for the
-    first hop, the sub-processor's own for an onward one."""
-    last = catalog.processor(hop.chain[-1])
-    if hop.onward:
-        return last.transfer_mechanism
-    system = next((sys for sys, st in catalog.stores() if st.id == hop.store), None)
-    return (system.transfer_mechanism if system else None) or last.transfer_mechanism
-
-
-def safeguard_words(
-    status: HopStatus,
-    mechanism: Mechanism | None,
-    lang: Lang,
-    *,
-    place: str = "",
-    decision: str | None = None,
-) -> str:
-    """What a transfer rests on, as Art. 15(2) asks to tell; a hop with nothing valid says so.
-
-    ``place`` is the destination in words and ``decision`` the adequacy decision relied on,
-    for an adequate hop that rests on a country's decision.
-    """
-    en = lang is Lang.EN
-    if status is HopStatus.ADEQUATE and mechanism is not None and mechanism.kind in _FRAMEWORK_NAMES:
-        name = _FRAMEWORK_NAMES[mechanism.kind][0 if en else 1]
-        if en:
-            return f"Adequacy decision of the European Commission: the recipient is certified under {name}"
-        return (
-            f"Décision d'adéquation de la Commission européenne : le destinataire est certifié selon {name}"
-        )
-    if status is HopStatus.ADEQUATE:
-        cited = f" ({decision})" if decision else ""
-        if en:
-            return f"Adequacy decision of the European Commission for {place}{cited}"
-        return f"Décision d'adéquation de la Commission européenne pour : {place}{cited}"
-    if status is HopStatus.SAFEGUARDED and mechanism is not None and mechanism.kind is MechanismKind.SCCS:
-        adopted = mechanism.decision or CURRENT_SCCS
-        module = (
-            f", module {mechanism.module} ({_RELATION[lang][mechanism.module]})" if mechanism.module else ""
-        )
-        if en:
-            return f"Standard contractual clauses of the European Commission (Decision {adopted}){module}"
-        return f"Clauses contractuelles types de la Commission européenne (décision {adopted}){module}"
-    if status is HopStatus.SAFEGUARDED:
-        if en:
-            return "Binding corporate rules approved by a supervisory authority (Art. 47 GDPR)"
-        return "Règles d'entreprise contraignantes approuvées par une autorité de contrôle (art. 47 du RGPD)"
-    if status is HopStatus.DEROGATION and mechanism is not None and mechanism.derogation is not None:
-        article = mechanism.derogation.article
-        if en:
-            return f"A derogation for a specific situation ({article} GDPR), for occasional transfers only"
-        return (
-            f"Une dérogation pour une situation particulière ({article} du RGPD), "
-            "pour des transferts occasionnels uniquement"
-        )
-    if en:
-        return "No valid safeguard is documented for this transfer: ask our data protection officer"
-    return (
-        "Aucune garantie valable n'est documentée pour ce transfert : "
-        "interrogez notre délégué à la protection des données"
-    )
-
 
 def _processor_name(catalog: Catalog, pid: str) -> str:
     found: Processor | None = next((p for p in catalog.processors if p.id == pid), None)
@@ -515,7 +334,7 @@ def _transfers(ctx: Context, items: Sequence[DataItem], stores: Sequence[StoreRe
         for hop in store_hops(ctx.catalog, system, store, ctx.rules, ctx.day):
             if hop.verdict.status is HopStatus.INSIDE_EEA:
                 continue
-            mechanism = _hop_mechanism(ctx.catalog, hop)
+            mechanism = hop_mechanism(ctx.catalog, hop)
             chain = [_processor_name(ctx.catalog, pid) for pid in hop.chain]
             transfers.append(
                 Transfer(
@@ -570,18 +389,13 @@ def _undeclared_transfer(
 # ---- consents, holders, rights ---------------------------------------------------------------
 
 
-def consent_withdrawn(given_at: datetime | None, withdrawn_at: datetime | None) -> bool:
-    """Withdrawn now: a withdrawal not followed by consent given again."""
-    return withdrawn_at is not None and not (given_at is not None and given_at > withdrawn_at)
-
-
 def _consents(ctx: Context, read: PersonRead) -> list[ConsentState]:
     return [
         ConsentState(
             purpose=Labelled(key=c.purpose, label=purpose_label(c.purpose, ctx.lang)),
             given_at=ctx.local(c.given_at),
             withdrawn_at=ctx.local(c.withdrawn_at),
-            withdrawn=consent_withdrawn(c.given_at, c.withdrawn_at),
+            withdrawn=consent_state(c.given_at, c.withdrawn_at) is Consent.WITHDRAWN,
         )
         for c in read.consents
     ]
@@ -664,44 +478,4 @@ def build_report(
         rights=_rights(lang),
         dpo=dpo,
         authority=authority,
-    )
-
-
-_PORTABLE_BASES = frozenset({LegalBasis.CONSENT.value, LegalBasis.CONTRACT.value})
-
-
-def build_portability(
-    read: PersonRead | None, catalog: Catalog, now: datetime, request_id: str | None = None
-) -> Portability:
-    """Art. 20 covers data the person provided (collected from them, not copied or obtained
-    elsewhere) and processed under their consent or a contract: those holdings, per system."""
-    zone = catalog.zone
-    items: list[PortableItem] = []
-    stores = {s.store: s for s in read.stores} if read else {}
-    for holding in read.holdings if read else []:
-        if holding.state != "held" or not holding.direct:
-            continue
-        bases = holding.legal_bases or _declared_bases(catalog, holding.store)
-        if not _PORTABLE_BASES & set(bases):
-            continue
-        store = stores.get(holding.store) or StoreRead(store=holding.store)
-        items.append(
-            PortableItem(
-                system=store.system,
-                system_name=store.system_name or store.system or store.store,
-                store=holding.store,
-                category=holding.category,
-                category_label=category_label(holding.category, Lang.EN),
-                purposes=holding.purposes,
-                legal_bases=sorted(set(bases)),
-                first_seen=holding.first_seen.astimezone(zone) if holding.first_seen else None,
-                last_seen=holding.last_seen.astimezone(zone) if holding.last_seen else None,
-            )
-        )
-    return Portability(
-        subject=read.subject if read else None,
-        request=request_id or (read.request.id if read and read.request else None),
-        generated_at=now.astimezone(zone),
-        zone=catalog.timezone,
-        items=sorted(items, key=lambda i: (i.store, i.category)),
     )

@@ -21,11 +21,11 @@ from lineage.domain.access_report import (
     StoreRead,
     SubProcessorRead,
     TaskRead,
-    build_portability,
     build_report,
 )
 from lineage.domain.catalog import CNIL, Catalog, parse_catalog
 from lineage.domain.labels import Lang
+from lineage.domain.portability import build_portability
 from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
 from lineage.reports.render import day_words, render_html
@@ -176,6 +176,22 @@ class TestContents:
         assert [b.label for b in email.legal_bases] == ["votre consentement (art. 6.1.a du RGPD)"]
         invoice = item(report(catalog, Lang.EN), "billing/invoices", "user.financial")
         assert [b.key for b in invoice.legal_bases] == ["contract", "legal_obligation"]
+
+    def test_the_catalogs_basis_when_the_events_stated_none(self) -> None:
+        declared = parse_catalog(
+            DEMO.read_text().replace(
+                "purposes: [finance]", "purposes: [finance]\n        legal_basis: legal_obligation"
+            )
+        )
+        unstated = READ.model_copy(
+            update={"holdings": [h.model_copy(update={"legal_bases": []}) for h in READ.holdings]}
+        )
+        fr = build_report(unstated, declared, default_transfer_rules(), Lang.FR, NOW)
+        assert [b.label for b in item(fr, "billing/invoices", "user.financial").legal_bases] == [
+            "le respect d'une obligation légale (art. 6.1.c du RGPD)"
+        ]
+        assert item(fr, "hubspot/contacts", "user.contact.organization").legal_bases == []
+        assert "non enregistrée" in render_html(fr)
 
     def test_origins(self, catalog: Catalog) -> None:
         en = report(catalog, Lang.EN)
