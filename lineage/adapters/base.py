@@ -52,6 +52,7 @@ _MODELS: dict[str, type[Any]] = {
     "erased": ErasureEvent,
     "anonymised": ErasureEvent,
     "consent_withdrawn": ConsentEvent,
+    "consent_given": ConsentEvent,
     "linked": IdentityEvent,
     "flowed": StoreFlowEvent,
 }

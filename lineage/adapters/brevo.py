@@ -8,6 +8,11 @@ that family's table. Everything source-specific is data in the tables below.
 
 Brevo has no event id and mixes UTC epochs with account-local (Paris) wall-clock dates, so the
 idempotency key and the time are derived here, once, by rules documented on the helpers.
+
+SMS webhooks have no ``event`` field: a ``msg_status`` names what happened to a message sent to
+the number in ``to``, and a marketing or transactional ``type`` says which family it belongs to
+(:data:`SMS_STATUSES`). An SMS unsubscription, or a reply that says STOP, withdraws the person's
+consent to marketing SMS; the reply's text is read for that keyword and goes no further.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ _EMAIL = ("user.contact.email",)
 _BEHAVIOUR = ("user.contact.email", "user.behavior")
 _MARKETING_USE = "marketing.communications.email"
 _NOTIFY_USE = "essential.service.notifications.email"
+_SMS_MARKETING_USE = "marketing.communications.sms"
+_SMS_NOTIFY_USE = "essential.service.notifications.sms"
+_PHONE = ("user.contact.phone_number",)
 _CONSENT = LegalBasis.CONSENT
 _CONTRACT = LegalBasis.CONTRACT
 
@@ -65,7 +73,7 @@ class Rule:
 
 def _activity(kind: ActivityKind, categories: tuple[str, ...], use: str) -> Rule:
     """Campaign mail rests on the subscriber's consent, transactional mail on the contract."""
-    basis = _CONSENT if use == _MARKETING_USE else _CONTRACT
+    basis = _CONSENT if use in (_MARKETING_USE, _SMS_MARKETING_USE) else _CONTRACT
     return Rule("activity", kind, categories, use, basis)
 
 
@@ -122,6 +130,58 @@ TRANSACTIONAL = Family(
     },
 )
 
+SMS_STOP = "stop"
+"""Pseudo-status of a reply whose first word is a STOP keyword (:data:`STOP_WORDS`)."""
+
+
+def _sms_table(use: str) -> dict[str, Rule]:
+    """One SMS family's statuses: delivery news about the message, and the person's word."""
+    withdrawn = Rule("consent_withdrawn", None, _PHONE, _SMS_MARKETING_USE)
+    return {
+        "sent": _activity(ActivityKind.SENT, _PHONE, use),
+        "accepted": _activity(ActivityKind.SENT, _PHONE, use),
+        "delivered": _activity(ActivityKind.DELIVERED, _PHONE, use),
+        "soft_bounce": _activity(ActivityKind.BOUNCED, _PHONE, use),
+        "hard_bounce": _activity(ActivityKind.BOUNCED, _PHONE, use),
+        "rejected": _activity(ActivityKind.FAILED, _PHONE, use),
+        "replied": _activity(ActivityKind.REPLIED, _PHONE, use),
+        "unsubscribed": withdrawn,
+        SMS_STOP: withdrawn,
+    }
+
+
+SMS_MARKETING = Family(
+    "sms_marketing", "brevo/contacts", SubjectType.NEWSLETTER_SUBSCRIBER, _sms_table(_SMS_MARKETING_USE)
+)
+SMS_TRANSACTIONAL = Family(
+    "sms_transactional", "brevo/transactional", SubjectType.CUSTOMER, _sms_table(_SMS_NOTIFY_USE)
+)
+SMS_TYPES: Mapping[str, Family] = {"marketing": SMS_MARKETING, "transactional": SMS_TRANSACTIONAL}
+"""The SMS ``type`` field -> family; absent, the message is transactional (the webhook is)."""
+SMS_STATUSES: Mapping[str, str] = {
+    "sent": "sent",
+    "accepted": "accepted",
+    "delivered": "delivered",
+    "soft_bounce": "soft_bounce",
+    "softbounce": "soft_bounce",
+    "soft_bounced": "soft_bounce",
+    "hard_bounce": "hard_bounce",
+    "hardbounce": "hard_bounce",
+    "hard_bounced": "hard_bounce",
+    "rejected": "rejected",
+    "replied": "replied",
+    "reply": "replied",
+    "replies": "replied",
+    "unsubscribe": "unsubscribed",
+    "unsubscribed": "unsubscribed",
+    "unsubscription": "unsubscribed",
+}
+"""``msg_status`` as Brevo spells it (its documentation and its API use several spellings of
+the same status) -> the row of the family's table."""
+STOP_WORDS = frozenset({"STOP", "STOPALL", "ARRET", "ARRÊT", "UNSUBSCRIBE", "DESABONNER", "DÉSABONNER"})
+"""Reply keywords that withdraw consent (French operators' STOP and its usual variants)."""
+SMS_REPLY_FIELDS = ("reply", "text")
+
 PROXY_OPENS = ("proxy_open", "unique_proxy_open")
 """A privacy proxy (Apple Mail Privacy Protection) fetched the tracking pixel: maybe no person
 opened anything. Recorded as an open all the same (native type ``brevo:proxy_open`` keeps the
@@ -176,6 +236,8 @@ def adapt_brevo(
     """
     if not isinstance(payload, dict):
         raise _error(f"payload is a JSON {json_type(payload)}, not an object")
+    if "event" not in payload and "msg_status" in payload:
+        return _adapt_sms(payload, hasher)
     name = payload.get("event")
     if not isinstance(name, str):
         raise _error("event is missing or not a string")
@@ -201,6 +263,76 @@ def adapt_brevo(
     if rule.activity is not None:
         fields["activity"] = rule.activity
     return [build_event(SOURCE, rule.action, fields)]
+
+
+def _adapt_sms(payload: Mapping[str, Any], hasher: SubjectHasher) -> list[DataMovementEvent]:
+    """One SMS webhook -> one canonical event, keyed by the hashed phone number."""
+    family = _sms_family(payload)
+    name = sms_status(payload)
+    rule = family.rules[name]
+    subject_key = _phone_key(payload.get("to"), hasher)
+    occurred_at = event_time(payload)
+    fields: dict[str, Any] = {
+        "event_id": event_id(family.name, name, subject_key, payload, occurred_at),
+        "occurred_at": occurred_at,
+        "source": SOURCE,
+        "native_type": f"{SOURCE}:sms.{name}",
+        "subject": SubjectRef(type=family.subject_type, key=subject_key),
+        "store": family.store,
+        "categories": rule.categories,
+        "purpose": rule.purpose,
+        "legal_basis": rule.legal_basis,
+        "action": rule.action,
+    }
+    if rule.activity is not None:
+        fields["activity"] = rule.activity
+    return [build_event(SOURCE, rule.action, fields)]
+
+
+def _sms_family(payload: Mapping[str, Any]) -> Family:
+    kind = payload.get("type")
+    if kind is None:
+        return SMS_TRANSACTIONAL
+    if not isinstance(kind, str) or kind.strip().lower() not in SMS_TYPES:
+        raise _error("type is not marketing or transactional")
+    return SMS_TYPES[kind.strip().lower()]
+
+
+def sms_status(payload: Mapping[str, Any]) -> str:
+    """The row of an SMS family's table: ``msg_status``, with a reply whose first word is a
+    STOP keyword read as a withdrawal (:data:`SMS_STOP`)."""
+    status = payload.get("msg_status")
+    if not isinstance(status, str) or status.strip().lower() not in SMS_STATUSES:
+        raise _error("msg_status is missing or not an SMS status this adapter maps")
+    name = SMS_STATUSES[status.strip().lower()]
+    if name == "replied" and _says_stop(payload):
+        return SMS_STOP
+    return name
+
+
+def _says_stop(payload: Mapping[str, Any]) -> bool:
+    for field in SMS_REPLY_FIELDS:
+        text = payload.get(field)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise _error(f"{field} is not a string")
+        words = text.strip().upper().split()
+        return bool(words) and words[0].strip(".!") in STOP_WORDS
+    return False
+
+
+def _phone_key(value: Any, hasher: SubjectHasher) -> str:
+    """The number in international form, digits only (``+33 6..``, ``0033 6..`` and ``336..``
+    key alike); hashed under ``phone``, as ``lineage subject phone:336...`` looks it up."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise _error("to is missing or not a phone number")
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    if str(value).strip().startswith("00"):
+        digits = digits[2:]
+    if not 6 <= len(digits) <= 15:
+        raise _error("to is not a phone number in international form")
+    return hasher.native("phone", digits)
 
 
 def _family(name: str, payload: Mapping[str, Any]) -> Family:
@@ -321,13 +453,18 @@ def _from_local_date(field: str, value: str) -> datetime:
     return within_window(SOURCE, field, moment)
 
 
+_REFERENCES = ("message-id", "camp_id", "list_id")
+_SMS_REFERENCES = ("messageId", "reference")
+
+
 def event_id(family: str, name: str, subject_key: str, payload: Mapping[str, Any], at: datetime) -> str:
     """Brevo's idempotency key: a redelivered webhook gets the same id, another event not.
 
     Built from the hashed subject (never the address), the message or campaign/list it is
     about, the clicked link (two clicks in one second differ by link) and the event time.
     """
-    reference = [payload.get(key) for key in ("message-id", "camp_id", "list_id")]
+    keys = _SMS_REFERENCES if family.startswith("sms") else _REFERENCES
+    reference = [payload.get(key) for key in keys]
     link = payload.get("link", payload.get("URL"))
     material = [family, name, subject_key, reference, link, at.isoformat()]
     text = json.dumps(material, default=repr, ensure_ascii=True)

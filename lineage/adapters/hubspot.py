@@ -9,7 +9,10 @@ A contact is keyed by its HubSpot id, not its e-mail: the creation event carries
 the address arrives afterwards as a change of the ``email`` property. That change is where
 lineage learns that the two identifiers name one person, so it links the address's hash to the
 contact's; a merge likewise links the merged contacts' ids to the surviving one. Property
-changes are read by property *name*; no other value is looked at.
+changes are read by property *name*; the one other value read is an e-mail opt-out's
+(``hs_email_optout``, and ``hs_email_optout_<id>`` per subscription type, which HubSpot sets when
+a contact unsubscribes from or resubscribes to a communication subscription): ``true`` withdraws
+consent to marketing e-mail, ``false`` gives it.
 
 A request is all or nothing: one invalid element fails the whole batch with its index, so the
 request is dead-lettered whole and can be replayed exactly as HubSpot sent it.
@@ -41,6 +44,7 @@ SUBJECT_TYPE = SubjectType.PROSPECT
 
 _SALES = "sales"
 _LI = LegalBasis.LEGITIMATE_INTERESTS
+_EMAIL_MARKETING = "marketing.communications.email"
 _PSEUDONYMOUS = ("user.unique_id.pseudonymous",)
 
 
@@ -100,6 +104,9 @@ CONTACT_PROPERTIES: Mapping[str, str] = {
 UNKNOWN_PROPERTY = "user.contact"
 """Custom properties are free-form; counting them as contact data over-reports, never hides."""
 EMAIL_PROPERTY = "email"
+OPT_OUT = re.compile(r"hs_email_optout(_[0-9]{1,20})?")
+"""The e-mail opt-out properties: the global one and one per communication subscription type."""
+OPT_OUT_VALUES: Mapping[str, str] = {"true": "consent_withdrawn", "false": "consent_given"}
 
 _ID = re.compile(r"[0-9]{1,20}")
 _SUBSCRIPTION = re.compile(r"[a-z_]{1,20}\.[A-Za-z_]{1,40}")
@@ -137,15 +144,19 @@ def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     if rule.action is None:
         return []
     categories = rule.categories
+    if rule.reads_property and (opt_out := consent_change(item)) is not None:
+        rule = opt_out
+        categories = rule.categories
     if rule.action == "linked":
         subject = _merge_subject(item, hasher)
     else:
         key = hasher.native(NAMESPACE, _native_id(item.get("objectId"), "objectId"))
         links: tuple[str, ...] = ()
-        if rule.reads_property:
+        if rule.reads_property and rule.action == "updated":
             category, links = property_change(item, hasher)
             categories += (category,)
         subject = SubjectRef(type=SUBJECT_TYPE, key=key, links=links)
+    assert rule.action is not None  # the table's IGNORED rows returned above
     fields: dict[str, Any] = {
         "event_id": identifier,
         "occurred_at": occurred_at,
@@ -179,6 +190,23 @@ def _rule(kind: str, item: Mapping[str, Any]) -> Rule:
     if rule is None:
         raise _error("unknown subscriptionType: an event this adapter does not map")
     return rule
+
+
+def consent_change(item: Mapping[str, Any]) -> Rule | None:
+    """The consent an opt-out property change records: ``true`` withdrawn, ``false`` given, for
+    marketing e-mail; None for any other property, or an opt-out emptied (an update as before)."""
+    name = item.get("propertyName")
+    if not isinstance(name, str) or not OPT_OUT.fullmatch(name.strip().lower()):
+        return None
+    value = item.get("propertyValue")
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in OPT_OUT_VALUES:
+        raise _error("propertyValue of an e-mail opt-out is not true or false")
+    action = OPT_OUT_VALUES[value.strip().lower()]
+    return Rule(action, ("user.contact.email",), _EMAIL_MARKETING, LegalBasis.CONSENT)
 
 
 def property_change(item: Mapping[str, Any], hasher: SubjectHasher) -> tuple[str, tuple[str, ...]]:

@@ -16,6 +16,11 @@ A Pub/Sub API client may pass the header's field lists on undecoded, as hex bitm
 schema (Salesforce's own lead conversion example does): those name nothing readable, so the fields
 the event carries (an update carries only its changed ones) are read instead.
 
+``HasOptedOutOfEmail`` is the one other value read: when a change names it (or a creation sets
+it), an event per record records the person's consent to marketing e-mail, withdrawn when it
+is true and given when it is false (a creation that leaves it false says nothing); beside the
+update when other fields of the person changed too, instead of it when none did.
+
 Gap events say that a record changed, not how: they are recorded as a touch of the record (its
 pseudonymous id), never as a guess. An overflow event, or a wildcard in ``recordIds``, says that
 changes to unnamed records went unpublished: only re-synchronising the object repairs that, so
@@ -42,6 +47,8 @@ HEADER = "ChangeEventHeader"
 
 _SALES = "sales"
 _LI = LegalBasis.LEGITIMATE_INTERESTS
+_EMAIL_MARKETING = "marketing.communications.email"
+OPT_OUT_FIELD = "HasOptedOutOfEmail"
 _PSEUDONYMOUS = ("user.unique_id.pseudonymous",)
 """The floor of a collection or update: the record's own id is data about the person."""
 
@@ -171,10 +178,17 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     prefix = event_id_prefix(header)
     categories = _categories(rule, event, header)
     links = _links(entity, event, hasher) if len(records) == 1 else ()
+    opt_out = consent_action(change, event, header)
     events = []
     for record in records:
         key = hasher.native(entity.namespace, record)
         subject = SubjectRef(type=entity.subject_type, key=key, links=links)
+        if opt_out is not None:
+            events.append(
+                _consent_event(opt_out, f"{prefix}:{key}:optout", occurred_at, entity, subject, name)
+            )
+            if rule.action == "updated" and categories == _PSEUDONYMOUS:
+                continue  # the opt-out was the change: no other field of the person's changed
         events.append(
             build_event(
                 SOURCE,
@@ -194,6 +208,47 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
             )
         )
     return events
+
+
+def consent_action(change: str, event: Mapping[str, Any], header: Mapping[str, Any]) -> str | None:
+    """What the event says of the person's consent to marketing e-mail: an update that changes
+    ``HasOptedOutOfEmail`` (named in the field lists, or carried, which an update does only for
+    changed fields), or a creation that sets it; None when it says nothing."""
+    if OPT_OUT_FIELD not in event or change not in ("CREATE", "UNDELETE", "UPDATE"):
+        return None
+    value = event[OPT_OUT_FIELD]
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise _error(f"{OPT_OUT_FIELD} is not a boolean")
+    if change == "UPDATE":
+        named = changed_fields(header)
+        decoded = [n for n in named if not _BITMAP.fullmatch(n)]
+        if decoded and len(decoded) == len(named) and OPT_OUT_FIELD not in decoded:
+            return None
+        return "consent_withdrawn" if value else "consent_given"
+    return "consent_withdrawn" if value else None
+
+
+def _consent_event(
+    action: str, identifier: str, at: datetime, entity: Entity, subject: SubjectRef, name: str
+) -> DataMovementEvent:
+    return build_event(
+        SOURCE,
+        action,
+        {
+            "event_id": identifier,
+            "occurred_at": at,
+            "source": SOURCE,
+            "native_type": f"{SOURCE}:{name}.{OPT_OUT_FIELD}",
+            "subject": subject,
+            "store": entity.store,
+            "categories": ("user.contact.email",),
+            "purpose": _EMAIL_MARKETING,
+            "legal_basis": LegalBasis.CONSENT,
+            "action": action,
+        },
+    )
 
 
 def record_ids(header: Mapping[str, Any]) -> list[str]:

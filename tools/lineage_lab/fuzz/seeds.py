@@ -25,11 +25,12 @@ SEED_PEOPLE = 400
 
 
 def _fixtures(source: str, folder: Path = FIXTURES) -> list[Any]:
-    """The recorded payloads of ``source`` (none outside a checkout with its tests)."""
+    """The recorded payloads of ``source``, its subfolders' too (none outside a checkout with
+    its tests)."""
     directory = folder / source
     if not directory.is_dir():
         return []
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))]
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.rglob("*.json"))]
 
 
 def seed_payloads(people: int = SEED_PEOPLE) -> dict[str, list[Any]]:
