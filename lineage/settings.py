@@ -387,6 +387,20 @@ class Settings(BaseSettings):
         "counts of held data that transfer impact and the record of processing read "
         "(answers add what is not folded yet, so this bounds their cost, not their accuracy).",
     )
+    rights_refresh_s: float = Field(
+        2.0,
+        gt=0,
+        description="How often the worker reads the restrictions, objections and consents "
+        "that changed since its last read, for the alerts it raises as events arrive. The "
+        "record stage checks every stored batch against the graph as well, so this bounds how "
+        "early an alert can come, not whether it comes.",
+    )
+    consent_grace_s: float = Field(
+        0.0,
+        ge=0,
+        description="Seconds after a consent withdrawal during which processing under that "
+        "consent raises no alert (a campaign already under way when the person unsubscribed).",
+    )
     record_lanes: int = Field(
         2,
         ge=1,

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import faust
 import httpx
-from neo4j import Driver
+from neo4j import AsyncDriver, Driver
 from neo4j.exceptions import DriverError, Neo4jError, TransientError
 
 from graph.connection import open_async_driver, open_driver
@@ -34,17 +34,19 @@ from graph.writer import GraphWriter, PreparedBatch, prepare_batch
 from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.answers.scheduled_checks import refresh_counts, run_checks
-from lineage.domain.alerts import AlertHit, alert_hits
+from lineage.domain.alerts import AlertHit, Hit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
+from lineage.domain.rights_alerts import RightsHit
 from lineage.domain.subjects import SubjectHasher
 from lineage.kafka.topics import Topics, stage_consumers
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
-from streams.early_alerts import EarlyAlerts
+from streams.early_alerts import AlertWriter, EarlyAlerts
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
+from streams.rights_watch import RightsWatch
 from streams.sinks import AlertSinks, alert_record
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,12 @@ def register_agents(app: faust.App, settings: Settings, live: LiveCatalog) -> No
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path, len(announced))
         await stages.announce(announced)
 
+    @app.timer(settings.rights_refresh_s)
+    async def follow_rights() -> None:
+        """Keeps the early pass's restrictions, objections and consents current, and raises
+        what a state recorded just now forbids in data stored before it."""
+        await stages.refresh_rights()
+
     counting = CountRefresh(settings)
 
     @app.timer(settings.tally_refresh_s)
@@ -193,6 +201,8 @@ class Stages:
         self._outbox = Outbox(settings)
         self._backlog = Backlog()
         self._running = 0
+        self._rights = RightsWatch(settings, live)
+        self._rights_driver: AsyncDriver | None = None
 
     def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The stages' runs by consumer name: the normalise stage and each record lane."""
@@ -203,6 +213,20 @@ class Stages:
 
     async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
         await self._outbox.deliver(self._alerted(alerts))
+
+    async def refresh_rights(self) -> None:
+        """One read of the rights that changed; the alerts it raises are announced. Never
+        raises: a timer that raises stops for good."""
+        if self._rights_driver is None:
+            self._rights_driver = open_async_driver(self._settings)
+        driver = self._rights_driver
+        try:
+            hits = await self._rights.refresh(driver)
+            announced = await AlertWriter(driver, self._settings.neo4j.database).upsert_alerts(hits)
+        except Exception as exc:
+            log.warning("rights not refreshed (%s); retrying at the next run", type(exc).__name__)
+            return
+        await self.announce(announced)
 
     def _alerted(self, alerts: Sequence[dict[str, Any]]) -> list[Outgoing]:
         return [(self._names.alerts.name, a["id"].encode(), alert_record(a)) for a in alerts]
@@ -257,7 +281,13 @@ class Stages:
 
     async def normalise(self) -> None:
         driver = open_async_driver(self._settings)
-        early = EarlyAlerts(GraphWriter(driver, self._settings.neo4j.database), self.announce, _receipts)
+        rights = self._rights
+        early = EarlyAlerts(
+            AlertWriter(driver, self._settings.neo4j.database),
+            self.announce,
+            _receipts,
+            functools.partial(rights.resolve, driver),
+        )
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
         async def handle(batch: list[Record], _: None) -> None:
@@ -281,7 +311,7 @@ class Stages:
                 events += outcome
                 outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
             adapted = time.perf_counter()
-            early.offer(_alert_hits(events, live), batch)
+            early.offer([*_alert_hits(events, live), *_rights_hits(rights, events)], batch)
             await self._outbox.deliver(outgoing)  # acked by the broker
             metrics.payloads_read(names.source_of(record.topic) for record in batch)
             metrics.batch_done("normalise", len(batch), started, produced=len(events))
@@ -295,6 +325,8 @@ class Stages:
 
         announcer = asyncio.ensure_future(early.run())
         self._running += 1  # the outbox outlives the announcer's last announcement
+        if not rights.loaded:
+            await self.refresh_rights()  # the cache read whole before the first batch
         try:
             raw = [spec.name for spec in names.all_raw()]
             await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
@@ -312,6 +344,7 @@ class Stages:
         async driver, so its transactions never queue behind another lane's connection."""
         driver = open_async_driver(self._settings)
         writer = GraphWriter(driver, self._settings.neo4j.database)
+        alerts = AlertWriter(driver, self._settings.neo4j.database)
         live = self._live
 
         async def prepare(batch: list[Record]) -> Decoded:
@@ -335,7 +368,8 @@ class Stages:
             letters = decoded.letters + await _store(writer, events, live, decoded.prepared)
             refused = {letter.payload for letter in letters}
             stored = [e for e in events if encode_event(e) not in refused] if letters else events
-            announced = await _retrying(writer.upsert_alerts, _alert_hits(stored, live))
+            hits: list[Hit] = [*_alert_hits(stored, live), *await _checked(self._rights, driver, stored)]
+            announced = await _retrying(alerts.upsert_alerts, hits)
             await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
             # the batch's own time: its preparation and its write, not its wait for the last one
             metrics.batch_done("record", len(batch), writing - decoded.prepared_s, stored=len(stored))
@@ -388,7 +422,7 @@ def _neo4j_waited(message: str) -> Callable[[Exception, float], None]:
 
 
 async def _retrying(
-    write: Callable[[list[AlertHit]], Awaitable[list[dict[str, Any]]]], hits: list[AlertHit]
+    write: Callable[[list[Hit]], Awaitable[list[dict[str, Any]]]], hits: list[Hit]
 ) -> list[dict[str, Any]]:
     """Alerts are written like holdings: Neo4j unavailability is waited out, acks held. An
     error that retrying cannot fix loses the alerts of this batch, never the batch: its events
@@ -440,6 +474,34 @@ def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[
             except Exception as exc:
                 log.error("alert rules failed on event %s: %s", event.event_id, type(exc).__name__)
         return hits
+
+
+def _rights_hits(rights: RightsWatch, events: Sequence[DataMovementEvent]) -> list[RightsHit]:
+    """The early pass's rights hits; a failure loses them to the record stage's check, never
+    the batch."""
+    try:
+        return rights.hits(events)
+    except Exception as exc:
+        log.error("rights rules failed on a batch: %s", type(exc).__name__)
+        return []
+
+
+async def _checked(
+    rights: RightsWatch, driver: AsyncDriver, events: Sequence[DataMovementEvent]
+) -> list[RightsHit]:
+    """The record stage's rights check of stored events. Neo4j unavailability is waited out
+    like the alerts' upsert; any other failure is logged, and the batch goes on: its events
+    are stored, and the next event of the same person raises the alert."""
+    try:
+        return await retry_async(
+            lambda: rights.check(driver, events),
+            NEO4J_UNAVAILABLE,
+            NEO4J_BACKOFF,
+            on_retry=_neo4j_waited("Neo4j unavailable for the rights check (%s); retrying in %.1fs"),
+        )
+    except Exception as exc:
+        log.error("rights of a batch not checked: %s", _refusal(exc))
+        return []
 
 
 def _refusal(exc: Exception) -> str:

@@ -4,7 +4,9 @@ Waiting for the record stage puts a whole batch's graph write, and the canonical
 in front of an alert: seconds under load. So the normalise stage hands each batch's alert hits
 to an :class:`EarlyAlerts` announcer and goes on with the next batch. The announcer upserts what
 is waiting, one transaction at a time (hits that arrive meanwhile go in the next one together),
-and announces the alerts that are new or reopened.
+and announces the alerts that are new or reopened. Transfer hits and people's rights hits
+(:mod:`streams.rights_watch`) go the same way; a rights hit whose person the stream alone cannot
+name is given its Subject key by the graph first, in the announcer, never in the stage.
 
 Normalising never waits for Neo4j: under load a round trip queues behind the record lanes'
 commits, and a stage whose every batch waited for one would fall behind its raw topics under a
@@ -28,9 +30,11 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from graph.writer import GraphWriter
+from neo4j import AsyncDriver
+
+from graph.alerts import upsert_alerts
 from lineage import metrics
-from lineage.domain.alerts import AlertHit
+from lineage.domain.alerts import Hit
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +44,47 @@ EARLY_ALERT_DRAIN_S = 10.0  # at stop, how long an upsert under way may take to 
 
 Announce = Callable[[list[dict[str, Any]]], Awaitable[None]]
 Receipts = Callable[[Sequence[Any]], Iterable[datetime | None]]
+Resolve = Callable[[list[Hit]], Awaitable[list[Hit]]]
+
+
+async def _as_they_are(hits: list[Hit]) -> list[Hit]:
+    return hits
+
+
+class AlertWriter:
+    """Upserts hits of any kind (transfers, people's rights) as alerts: both stages' writer."""
+
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def upsert_alerts(self, hits: Sequence[Hit], link_subjects: bool = True) -> list[dict[str, Any]]:
+        """Returns the alerts that are new or reopened, to announce (``graph.alerts``)."""
+        if not hits:
+            return []
+        rows = [hit.row() for hit in hits]
+        async with self._driver.session(database=self._database) as session:
+            return await session.execute_write(upsert_alerts, rows, link_subjects)
 
 
 class EarlyAlerts:
     """One announcer per normalise stage: :meth:`offer` from the stage, :meth:`run` beside it,
     :meth:`close` when the stage stops."""
 
-    def __init__(self, writer: GraphWriter, announce: Announce, receipts: Receipts) -> None:
+    def __init__(
+        self, writer: AlertWriter, announce: Announce, receipts: Receipts, resolve: Resolve = _as_they_are
+    ) -> None:
         self._writer = writer
         self._announce = announce
         self._receipts = receipts
-        self._waiting: list[AlertHit] = []
+        self._resolve = resolve
+        self._waiting: list[Hit] = []
         self._batches: list[Sequence[Any]] = []  # whose hits wait: their receipts, read lazily
         self._ready = asyncio.Event()
         self._paused_until = 0.0
         self._under_way: asyncio.Future[None] | None = None
 
-    def offer(self, hits: list[AlertHit], batch: Sequence[Any]) -> None:
+    def offer(self, hits: Sequence[Hit], batch: Sequence[Any]) -> None:
         """Queue a batch's hits for the next upsert; never waits."""
         if not hits or time.monotonic() < self._paused_until:
             return
@@ -83,9 +111,9 @@ class EarlyAlerts:
         if self._under_way is not None and not self._under_way.done():
             await asyncio.wait([self._under_way], timeout=EARLY_ALERT_DRAIN_S)
 
-    async def _raise(self, hits: list[AlertHit], batches: list[Sequence[Any]]) -> None:
+    async def _raise(self, hits: list[Hit], batches: list[Sequence[Any]]) -> None:
         try:
-            announced = await self._writer.upsert_alerts(hits, link_subjects=False)
+            announced = await self._writer.upsert_alerts(await self._resolve(hits), link_subjects=False)
         except Exception as exc:
             self._pause(type(exc).__name__)
             return

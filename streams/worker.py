@@ -12,6 +12,7 @@ import threading
 import faust
 
 from graph.connection import open_driver
+from graph.rights import ensure_indexes
 from graph.schema import apply_schema
 from lineage import metrics
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
@@ -72,6 +73,7 @@ def prepare(settings: Settings, catalog: Catalog) -> None:
     ensure_topics(settings.kafka, names.all())
     with open_driver(settings) as driver:
         apply_schema(driver, settings.neo4j.database)
+        ensure_indexes(driver, settings.neo4j.database)
         announced = apply_catalog(driver, settings.neo4j.database, catalog)
     if announced:
         with RawPublisher(settings.kafka, names.alerts.name) as publisher:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lineage.domain.events import DataMovementEvent, MovementEvent, StoreFlowEvent
 from lineage.domain.transfer_chains import TransferHop
@@ -174,3 +174,10 @@ def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
             "event_id": str(r["last_event_id"]),
         }
     return list(rows.values())
+
+
+class Hit(Protocol):
+    """What an alert is raised from (a transfer's :class:`AlertHit`, a person's rights hit):
+    one row in the shape ``graph.alerts.upsert_alerts`` takes."""
+
+    def row(self) -> dict[str, object]: ...
