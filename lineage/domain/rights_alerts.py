@@ -167,12 +167,17 @@ BasisOf = Callable[[str, str | None, LegalBasis | None], LegalBasis | None]
 
 
 def event_processing(events: Iterable[DataMovementEvent], basis_of: BasisOf) -> list[Processing]:
-    """The events of a batch that process a person's data."""
+    """The events of a batch that process a person's data. A batch names a few stores and
+    purposes for a thousand events: each basis is looked up once."""
     found: list[Processing] = []
+    bases: dict[tuple[str, str | None, LegalBasis | None], LegalBasis | None] = {}
     for event in events:
         if event.action not in PROCESSES or isinstance(event, StoreFlowEvent):
             continue
-        basis = basis_of(event.store, event.purpose, event.legal_basis)
+        asked = (event.store, event.purpose, event.legal_basis)
+        if asked not in bases:
+            bases[asked] = basis_of(*asked)
+        basis = bases[asked]
         found.append(
             Processing(
                 (event.subject.key, *event.subject.links),
