@@ -27,6 +27,9 @@ def alert_record(alert: dict[str, Any]) -> bytes:
 
 
 def slack_text(alert: dict[str, Any]) -> str:
+    if alert.get("kind", "unapproved_transfer") != "unapproved_transfer":
+        what = str(alert["kind"]).replace("_", " ").capitalize()
+        return f":rotating_light: {what}: store {alert['store']}. {alert['reason']} (alert {alert['id']})"
     chain = " > ".join(alert.get("chain") or [])
     return (
         f":rotating_light: Unapproved transfer of personal data to {alert['country']}: "

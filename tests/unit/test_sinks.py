@@ -72,3 +72,18 @@ class TestAlertSinks:
 
     def test_nothing_configured(self) -> None:
         assert not AlertSinks(AlertSettings()).configured
+
+
+def test_slack_names_a_rights_alert_by_its_kind_not_as_a_transfer() -> None:
+    text = slack_text(
+        {
+            "id": "processing_after_withdrawal-0123456789abcdef",
+            "kind": "processing_after_withdrawal",
+            "store": "brevo/contacts",
+            "reason": "processing for marketing.communications.email in brevo/contacts on consent "
+            "withdrawn for marketing.communications.email (event brevo:1234)",
+            "country": None,
+        }
+    )
+    assert text.startswith(":rotating_light: Processing after withdrawal: store brevo/contacts.")
+    assert "transfer" not in text and "brevo:1234" in text
