@@ -16,7 +16,7 @@ from pydantic import Field
 
 from lineage.answers.answer import Answer
 from lineage.answers.retention import Hold, listed_holds
-from lineage.answers.subjects import CategoryRetention, StoreHoldings, data_map
+from lineage.answers.subjects import CategoryRetention, ConsentRecord, StoreHoldings, data_map
 from lineage.domain.catalog import Catalog
 from lineage.domain.transfer_chains import TransferHop, catalog_hops
 from lineage.domain.transfers import HopStatus
@@ -87,6 +87,9 @@ class PersonGraph(Answer):
     on: date = Field(description="the day the transfers are judged on")
     stores: list[PersonStore] = Field(description="one row per store")
     holds: list[Hold] = Field(description="legal holds in force on the person")
+    consents: list[ConsentRecord] = Field(
+        [], description="per purpose the person gave or withdrew consent for"
+    )
     hops: list[PersonHop] = Field(description="declared hops from the person's stores")
     nodes: list[GraphNode] = Field(description="what the drawing shows")
     edges: list[GraphEdge] = Field(description="how the nodes are joined")
@@ -106,7 +109,7 @@ def person_graph(
     """``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST
     /subject``, the answer says no more than the CLI's."""
     now = now or datetime.now(UTC)
-    answer = data_map(driver, database, key)
+    answer = data_map(driver, database, key, catalog)
     subject = answer.subject
     holds = [h for h in listed_holds(driver, database) if subject and h.subject == subject]
     hold_rows = [h.model_dump() for h in holds]
@@ -125,6 +128,7 @@ def person_graph(
         on=day,
         stores=[PersonStore.model_validate(s) for s in stores],
         holds=holds,
+        consents=answer.consents,
         hops=[PersonHop.model_validate(_hop_row(h)) for h in hops],
         nodes=[GraphNode.model_validate(n) for n in graph.nodes.values()],
         edges=[GraphEdge.model_validate(e) for e in graph.edges.values()],

@@ -1,5 +1,6 @@
 """The record of processing activities (GDPR Art. 30): the catalog's declarations, judged on
-``day``, joined with what the graph observed.
+``day``, joined with what the graph observed, and per purpose the people whose consent stands
+withdrawn or given.
 
 Shared by ``lineage ropa`` and ``GET /ropa`` so that both answer the same record.
 """
@@ -11,6 +12,7 @@ from datetime import date
 
 from neo4j import Driver
 
+from graph import consent as consent_graph
 from graph import ropa as observed
 from lineage.domain.catalog import Catalog
 from lineage.domain.ropa import RopaRow, record_of_processing
@@ -34,7 +36,11 @@ def record(driver: Driver, database: str, catalog: Catalog, day: date) -> list[R
     """Every activity of the catalog with its transfers judged on ``day``, plus undeclared stores."""
     hops = catalog_hops(catalog, default_transfer_rules(), day)
     return record_of_processing(
-        catalog, hops, observed.observed_stores(driver, database), observed.observed_flows(driver, database)
+        catalog,
+        hops,
+        observed.observed_stores(driver, database),
+        observed.observed_flows(driver, database),
+        consent_graph.consent_counts(driver, database),
     )
 
 

@@ -1,18 +1,28 @@
 """One person's answers: their data map and their erasure impact, shared by the CLI and the API.
 
+The data map says, per holding, the purposes it serves, the legal basis each rests on (what its
+events stated, else the catalog's when the caller has it) and, where a purpose rests on consent,
+whether the person's consent stands; and, per purpose, when consent was given and withdrawn.
+
 Turning what a user types (an e-mail, ``system:id``) into the key the graph knows happens here
 too, so the raw value goes no further than this module: the answers name the keyed hash only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from neo4j import Driver
 from pydantic import Field
 
+from graph import consent as consent_graph
 from graph.reader import GraphReader
 from lineage.answers.answer import Answer
+from lineage.domain.catalog import Catalog
+from lineage.domain.consent import ConsentState, bases_for, consent_state
+from lineage.domain.events import LegalBasis
 from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import QueryError
 from lineage.settings import Settings
@@ -29,6 +39,37 @@ class CategoryRetention(Answer):
     event: str | None = Field(description="id of the event that set that moment: the evidence")
     legal_rule: str | None = Field(None, description="a legal obligation to keep it, if any")
     legal_until: datetime | None = Field(None, description="until when that obligation keeps it")
+
+
+class HoldingBasis(Answer):
+    """What one held category of a store is processed for, on which basis, with what consent."""
+
+    category: str = Field(description="fideslang data category held")
+    purposes: list[str] = Field(description="fideslang data uses its events named, sorted")
+    legal_bases: list[str] = Field(
+        description="GDPR Art. 6(1) bases: those its events stated, else the catalog's for its "
+        "purposes or store; empty when neither says"
+    )
+    bases_from: str | None = Field(description="events or catalog: where legal_bases comes from")
+    consent: str | None = Field(
+        description="for data processed on consent: withdrawn when the person withdrew consent "
+        "for one of its purposes, given when they gave it, unknown when nothing was recorded; "
+        "null when no basis is consent"
+    )
+    consent_withdrawn_at: datetime | None = Field(
+        description="the latest withdrawal recorded on this data itself (an unsubscribe from its store)"
+    )
+
+
+class ConsentRecord(Answer):
+    """The person's consent for one purpose: the latest consent given and withdrawal."""
+
+    purpose: str = Field(description="fideslang data use the consent is for")
+    state: str = Field(description="given or withdrawn: whichever came last (a tie is withdrawn)")
+    given_at: datetime | None = Field(description="latest time consent was given")
+    given_event: str | None = Field(description="id of the event that gave it: the evidence")
+    withdrawn_at: datetime | None = Field(description="latest time consent was withdrawn")
+    withdrawn_event: str | None = Field(description="id of the event that withdrew it")
 
 
 class StoreHoldings(Answer):
@@ -49,6 +90,9 @@ class StoreHoldings(Answer):
     erased_at: datetime | None = Field(description="when the last erasure there was recorded")
     expires_at: datetime | None = Field(description="earliest expiry of what is held")
     retention: list[CategoryRetention] = Field(description="per held category: its expiry")
+    bases: list[HoldingBasis] = Field(
+        [], description="per held category: purposes, legal bases and consent state"
+    )
 
 
 class DataMap(Answer):
@@ -57,6 +101,9 @@ class DataMap(Answer):
     identifier: str = Field(description="the keyed hash looked up")
     subject: str | None = Field(description="the person it belongs to; null when nobody is known by it")
     stores: list[StoreHoldings] = Field(description="one row per store, ordered by store")
+    consents: list[ConsentRecord] = Field(
+        [], description="per purpose the person gave or withdrew consent for, ordered by purpose"
+    )
 
 
 class SubProcessor(Answer):
@@ -95,11 +142,55 @@ def subject_key(settings: Settings, identifier: str) -> str:
         raise QueryError(str(exc)) from exc
 
 
-def data_map(driver: Driver, database: str, key: str) -> DataMap:
+def data_map(driver: Driver, database: str, key: str, catalog: Catalog | None = None) -> DataMap:
     """``subject`` is None when nobody is known by ``key``; the CLI's ``--json`` and ``POST
-    /subject`` print exactly this."""
-    rows = [StoreHoldings.model_validate(row) for row in GraphReader(driver, database).subject_map(key)]
-    return DataMap(identifier=key, subject=rows[0].subject if rows else None, stores=rows)
+    /subject`` print exactly this. With ``catalog``, a holding whose events stated no basis
+    shows the catalog's."""
+    consents = [_consent_record(row) for row in consent_graph.person_consents(driver, database, key)]
+    holdings = consent_graph.person_holding_bases(driver, database, key)
+    rows = []
+    for row in GraphReader(driver, database).subject_map(key):
+        mine = [h for h in holdings if h["store"] == row["store"] and h["category"] in row["held"]]
+        row["bases"] = [_holding_basis(h, consents, catalog) for h in mine]
+        rows.append(StoreHoldings.model_validate(row))
+    return DataMap(identifier=key, subject=rows[0].subject if rows else None, stores=rows, consents=consents)
+
+
+def _consent_record(row: dict[str, Any]) -> ConsentRecord:
+    state = consent_state(row["given_at"], row["withdrawn_at"])
+    return ConsentRecord.model_validate(row | {"state": state.value})
+
+
+def _holding_basis(
+    holding: dict[str, Any], consents: Sequence[ConsentRecord], catalog: Catalog | None
+) -> HoldingBasis:
+    """A holding's bases (its events', else the catalog's) and, for its purposes on consent,
+    the person's consent: withdrawn for any of them outweighs given."""
+    stated = list(holding["legal_bases"])
+    bases = sorted(stated)
+    if not stated and catalog is not None:
+        bases = [b.value for b in bases_for(catalog, holding["store"], holding["purposes"], [])]
+    return HoldingBasis(
+        category=holding["category"],
+        purposes=holding["purposes"],
+        legal_bases=bases,
+        bases_from="events" if stated else ("catalog" if bases else None),
+        consent=_consent_of(holding, bases, consents),
+        consent_withdrawn_at=holding["consent_withdrawn_at"],
+    )
+
+
+def _consent_of(holding: dict[str, Any], bases: list[str], consents: Sequence[ConsentRecord]) -> str | None:
+    if LegalBasis.CONSENT.value not in bases:
+        return None
+    states = {c.state for c in consents if c.purpose in holding["purposes"]}
+    if ConsentState.WITHDRAWN.value in states:
+        return ConsentState.WITHDRAWN.value
+    if states:
+        return ConsentState.GIVEN.value
+    # no record per purpose: an unsubscribe from the store itself still says withdrawn
+    withdrawn = holding["consent_withdrawn_at"] is not None
+    return (ConsentState.WITHDRAWN if withdrawn else ConsentState.UNKNOWN).value
 
 
 def erasure_impact(driver: Driver, database: str, key: str) -> ErasureImpact:

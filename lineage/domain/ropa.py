@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from lineage.domain.catalog import Catalog, Clock, Duration, RetentionRule, Store, System
+from lineage.domain.consent import basis_for
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.transfer_chains import TransferHop
 from lineage.domain.transfers import HopStatus
@@ -81,6 +82,16 @@ class RopaRow:
     subjects_observed: Annotated[
         int, Field(description="People observed in its largest store: a lower bound.")
     ]
+    legal_basis: Annotated[
+        tuple[str, ...],
+        Field(description="The Art. 6(1) basis the catalog declares for the purpose in its stores."),
+    ]
+    consent_withdrawn: Annotated[
+        int, Field(description="People whose latest word on consent for this purpose is a withdrawal.")
+    ]
+    consent_given: Annotated[
+        int, Field(description="People whose latest word on consent for this purpose is consent given.")
+    ]
     flags: Annotated[
         tuple[str, ...], Field(description="Where what was observed disagrees with the catalog.")
     ]
@@ -102,6 +113,7 @@ class _Inputs:
     hops: dict[str, list[TransferHop]]
     observed: dict[str, ObservedStore]
     flows: tuple[ObservedFlow, ...]
+    consents: Mapping[str, Mapping[str, int]]
 
 
 def record_of_processing(
@@ -109,10 +121,13 @@ def record_of_processing(
     hops: Sequence[TransferHop],
     observed_stores: Sequence[ObservedStore],
     observed_flows: Sequence[ObservedFlow],
+    consents: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[RopaRow]:
     """Every processing activity of the catalog, plus one row per store observed but undeclared.
 
-    ``hops`` is what ``catalog_hops`` returns. Rows are sorted by system, then purpose.
+    ``hops`` is what ``catalog_hops`` returns; ``consents`` maps a purpose to the people whose
+    consent for it stands ``withdrawn`` and ``given`` (``graph.consent.consent_counts``). Rows
+    are sorted by system, then purpose.
     """
     inputs = _Inputs(
         catalog,
@@ -120,6 +135,7 @@ def record_of_processing(
         _by_store(hops),
         _merge_observed(observed_stores),
         tuple(observed_flows),
+        consents or {},
     )
     rows = [_activity_row(inputs, activity) for activity in _activities(catalog)]
     rows += [_undeclared_row(inputs, store) for store in _undeclared_stores(inputs)]
@@ -179,7 +195,18 @@ def _activity_row(inputs: _Inputs, activity: _Activity) -> RopaRow:
         retention=tuple(describe_rule(rule, several_stores=len(stores) > 1) for rule in rules),
         subjects_observed=_max_subjects(inputs, stores),
         flags=_activity_flags(inputs, activity, hops, rules),
+        legal_basis=_unique(
+            b.value
+            for store in stores
+            if (b := basis_for(inputs.catalog, store.id, _declared_purpose(activity), None)) is not None
+        ),
+        consent_withdrawn=inputs.consents.get(activity.purpose, {}).get("withdrawn", 0),
+        consent_given=inputs.consents.get(activity.purpose, {}).get("given", 0),
     )
+
+
+def _declared_purpose(activity: _Activity) -> str | None:
+    return None if activity.purpose == UNDECLARED else activity.purpose
 
 
 def _max_subjects(inputs: _Inputs, stores: Sequence[Store]) -> int:
@@ -383,6 +410,9 @@ def _undeclared_row(inputs: _Inputs, store: str) -> RopaRow:
         retention=(),
         subjects_observed=seen.subjects if seen else max(incoming, default=0),
         flags=("store not declared in the catalog", *_flow_flags(inputs, store)),
+        legal_basis=(),
+        consent_withdrawn=0,
+        consent_given=0,
     )
 
 
