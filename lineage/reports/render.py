@@ -51,6 +51,7 @@ _MONTHS = {
 # The report's own sentences, per language.
 TEXT: Mapping[Lang, Mapping[str, str]] = {
     Lang.EN: {
+        "colon": ":",
         "title": "Your personal data: access report",
         "intro": (
             "You asked {organisation} what personal data it holds about you (Article 15 of the "
@@ -94,7 +95,7 @@ TEXT: Mapping[Lang, Mapping[str, str]] = {
         "withdrawn": "withdrawn on",
         "state_withdrawn": "withdrawn",
         "state_given": "in force",
-        "copy": "A copy of your data",
+        "copy_title": "A copy of your data",
         "copy_intro": (
             "Our records say where your data is, not what it says. A copy of the data itself is "
             "asked of each of the systems below as part of your request, and sent to you with "
@@ -113,6 +114,7 @@ TEXT: Mapping[Lang, Mapping[str, str]] = {
         ),
     },
     Lang.FR: {
+        "colon": "\u00a0:",
         "title": "Vos données personnelles : rapport d'accès",
         "intro": (
             "Vous avez demandé à {organisation} quelles données personnelles elle détient sur vous "
@@ -160,7 +162,7 @@ TEXT: Mapping[Lang, Mapping[str, str]] = {
         "withdrawn": "retiré le",
         "state_withdrawn": "retiré",
         "state_given": "en vigueur",
-        "copy": "Une copie de vos données",
+        "copy_title": "Une copie de vos données",
         "copy_intro": (
             "Nos registres indiquent où se trouvent vos données, pas ce qu'elles contiennent. Une "
             "copie des données elles-mêmes est demandée à chacun des systèmes ci-dessous dans le "

@@ -28,7 +28,7 @@ from lineage.domain.labels import Lang
 from lineage.domain.portability import build_portability
 from lineage.errors import QueryError
 from lineage.reference import default_transfer_rules
-from lineage.reports.render import day_words, render_html
+from lineage.reports.render import TEXT, day_words, render_html
 
 DEMO = Path(__file__).resolve().parents[2] / "lineage" / "catalogs" / "demo.yaml"
 KEY = "0123456789abcdef0123456789abcdef"
@@ -305,6 +305,16 @@ class TestRendering:
         assert "3 years after the last contact, until 2 March 2029" in en
         assert "Your rights" in en and "https://www.cnil.fr/fr/plaintes" in en
         assert "Clauses contractuelles types" in fr and "Standard contractual clauses" in en
+
+    def test_every_sentence_reaches_the_page(self) -> None:
+        """The template reads ``t.name``: a dict method of that name would shadow the sentence."""
+        assert {k for words in TEXT.values() for k in words} & set(dir(dict)) == set()
+        assert TEXT[Lang.FR].keys() == TEXT[Lang.EN].keys()
+
+    def test_french_typography(self, catalog: Catalog) -> None:
+        html = render_html(report(catalog, Lang.FR))
+        assert "Une copie de vos données" in html and "built-in method" not in html
+        assert "Droit d&#39;accès (art. 15)</strong>\u00a0: " in html
 
     def test_language_default_and_refusal(self) -> None:
         assert parse_lang(None, "FR") is Lang.FR
