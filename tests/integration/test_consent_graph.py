@@ -1,20 +1,26 @@
-"""Consent and legal bases in the graph, written by the worker's own writer on the real Neo4j:
+"""Consent and legal bases in the graph on the real Neo4j: written by the worker's own writer,
 the same graph whatever the order, the batching or a replay, and folded when two identifiers
-turn out to be one person."""
+turn out to be one person; and from the sources' payloads through the real worker to the data
+map and the record of processing."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from graph.connection import open_async_driver, open_driver
 from graph.consent import consent_counts, person_consents, person_holding_bases
 from graph.writer import GraphWriter
+from lineage.answers import ropa
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.subjects import data_map
 from lineage.domain.consent import ConsentState, consent_state, withdrawn_at_time
 from lineage.domain.events import (
     CollectionEvent,
@@ -29,6 +35,7 @@ from lineage.domain.subjects import SubjectType
 from lineage.settings import Settings
 from lineage_lab import statements
 from lineage_lab.fingerprint import fingerprint_difference, graph_fingerprint
+from tests.integration.feed import publish, run_worker
 
 pytestmark = pytest.mark.integration
 
@@ -155,3 +162,90 @@ class TestConsentInTheGraph:
                 "lost": [],
                 "extra": [],
             }
+
+
+LEA, PAUL = "lea.martin@example.fr", "paul.durand@example.org"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture(source: str, name: str) -> Any:
+    return json.loads((FIXTURES / source / "consent" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def canonical(action: str, email: str, at_: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"consent-worker:{action}:{email[:4]}:{at_}",
+        "occurred_at": at_,
+        "source": "crm-form",
+        "subject": {"type": "customer", "email": email},
+        "action": action,
+        **fields,
+    }
+
+
+class TestThroughTheWorker:
+    def test_sources_consent_reaches_the_graph_the_data_map_and_the_record(
+        self, pipeline: Settings, hasher: Any, tmp_path: Path
+    ) -> None:
+        publish(
+            pipeline,
+            "brevo",
+            {"id": 1, "email": LEA, "event": "list_addition", "ts": 1772795100, "list_id": [42]},
+            {"id": 1, "email": LEA, "event": "unsubscribed", "ts": 1772881500, "camp_id": 87},
+            fixture("brevo", "sms_marketing_stop_reply"),
+        )
+        publish(pipeline, "hubspot", fixture("hubspot", "contact_email_optout"))
+        publish(
+            pipeline,
+            "canonical",
+            canonical(
+                "consent_given", PAUL, "2026-03-02T10:00:00Z", store="brevo/contacts", purpose=EMAIL_USE
+            ),
+            canonical(
+                "collected",
+                PAUL,
+                "2026-03-03T10:00:00Z",
+                store="billing/invoices",
+                categories=["user.financial"],
+            ),
+        )
+        run_worker(pipeline, tmp_path / "worker.log")
+
+        catalog = read_catalog(pipeline)
+        with open_driver(pipeline) as driver:
+            database = pipeline.neo4j.database
+            lea = data_map(driver, database, hasher.email(LEA), catalog)
+            paul = data_map(driver, database, hasher.email(PAUL), catalog)
+            paul_bare = data_map(driver, database, hasher.email(PAUL))
+            sms = data_map(driver, database, hasher.native("phone", "33612345678"))
+            rows = {
+                (r.system, r.purpose): r for r in ropa.record(driver, database, catalog, date(2026, 3, 20))
+            }
+
+        (lea_store,) = lea.stores
+        (email,) = [b for b in lea_store.bases if b.category == "user.contact.email"]
+        assert (email.purposes, email.legal_bases, email.bases_from) == ([EMAIL_USE], ["consent"], "events")
+        assert email.consent == "withdrawn" and email.consent_withdrawn_at is not None
+        assert [(c.purpose, c.state) for c in lea.consents] == [(EMAIL_USE, "withdrawn")]
+
+        assert [(c.purpose, c.state, c.given_event) for c in paul.consents] == [
+            (EMAIL_USE, "given", "consent-worker:consent_given:paul:2026-03-02T10:00:00Z")
+        ]
+        invoice = {s.store: s for s in paul.stores}["billing/invoices"].bases[0]
+        assert (invoice.legal_bases, invoice.bases_from, invoice.consent) == (
+            ["legal_obligation"],
+            "catalog",
+            None,
+        )
+        assert {s.store: s for s in paul_bare.stores}["billing/invoices"].bases[0].legal_bases == []
+
+        assert [(c.purpose, c.state) for c in sms.consents] == [("marketing.communications.sms", "withdrawn")]
+
+        newsletters = rows[("brevo", EMAIL_USE)]
+        assert newsletters.legal_basis == ("consent",)
+        assert (newsletters.consent_withdrawn, newsletters.consent_given) == (
+            2,
+            1,
+        )  # Lea and the HubSpot contact
+        assert rows[("billing", "finance")].legal_basis == ("legal_obligation",)
+        assert rows[("billing", "finance")].consent_withdrawn == 0

@@ -13,6 +13,7 @@ import asyncio
 import json
 import random
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 
@@ -21,7 +22,7 @@ from graph.writer import GraphWriter
 from lineage.answers.live_catalog import LiveCatalog
 from lineage.demo.run import feed_payloads
 from lineage.domain.alerts import alert_hits
-from lineage.domain.events import DataMovementEvent
+from lineage.domain.events import ConsentEvent, DataMovementEvent
 from lineage.domain.subjects import SubjectHasher
 from lineage.settings import Settings
 from lineage_lab import statements
@@ -42,7 +43,26 @@ def demo_events(live: LiveCatalog) -> list[DataMovementEvent]:
             outcome = normalise(source, raw, live.adapters, hasher)
             if not isinstance(outcome, DeadLetter):
                 events += outcome
-    return events
+    return events + consents_given(events)
+
+
+def consents_given(events: Sequence[DataMovementEvent]) -> list[DataMovementEvent]:
+    """Each withdrawal's person gave consent a day before, and every other one again a day after:
+    the latest consent and the latest withdrawal must come out the same in any order."""
+    given: list[DataMovementEvent] = []
+    withdrawals = [e for e in events if isinstance(e, ConsentEvent) and e.action == "consent_withdrawn"]
+    for n, event in enumerate(withdrawals):
+        for days in (-1, 1) if n % 2 else (-1,):
+            given.append(
+                event.model_copy(
+                    update={
+                        "event_id": f"{event.event_id}:given{days:+d}",
+                        "action": "consent_given",
+                        "occurred_at": event.occurred_at + timedelta(days=days),
+                    }
+                )
+            )
+    return given
 
 
 def build(
@@ -72,12 +92,13 @@ def test_any_order_and_batching_builds_the_same_graph(pipeline: Settings) -> Non
     live = LiveCatalog.load(pipeline.catalog)
     events = demo_events(live)
     actions = {e.action for e in events}
-    assert {"collected", "erased", "copied", "consent_withdrawn"} <= actions, actions
+    assert {"collected", "erased", "copied", "consent_withdrawn", "consent_given"} <= actions, actions
     assert any(e.subject.links for e in events)
 
     chronological = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
     reference = build(pipeline, live, chronological, batch_size=1000)
     assert any("Holding" in line for line in reference)
+    assert any(line.startswith("(Consent ") and "given_at" in line for line in reference)
 
     shuffled = random.Random(11).sample(events, len(events))
     for label, order, size in (
