@@ -15,10 +15,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.answers import alerts as alert_answers
+from lineage.answers import overview as morning
 from lineage.answers import retention
 from lineage.answers import subjects as people
 from lineage.answers.alerts import Alert, AlertAcknowledged
 from lineage.answers.erasure import org_zone
+from lineage.answers.overview import Overview
 from lineage.answers.retention import ExpiringPage, Hold, HoldPlaced, HoldReleased
 from lineage.answers.subjects import DataMap, ErasureImpact, subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
@@ -71,6 +73,16 @@ def erasure_impact(
 ) -> ErasureImpact:
     """Same JSON as ``lineage erasure-impact --json``."""
     return people.erasure_impact(driver, settings.neo4j.database, subject_key(settings, body.identifier))
+
+
+@router.get(
+    "/overview",
+    response_model=Overview,
+    summary="What needs action: open alerts by kind, requests overdue or due this week, data expiring",
+)
+def overview(settings: Authorised, driver: GraphDriver) -> Overview:
+    """Same JSON as ``lineage overview --json``; the workspace opens on it."""
+    return morning.overview(driver, settings.neo4j.database, org_zone(settings))
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Alerts, newest first")

@@ -262,6 +262,23 @@ def report(as_json: JsonOption = False) -> None:
     render.table("Countries", answer.countries, render.COUNTRY_COLUMNS)
 
 
+@app.command()
+def overview(as_json: JsonOption = False) -> None:
+    """What needs action: open alerts by kind, requests overdue or due this week, data expiring
+    within 30 days, and the people and stores counted (the workspace opens on it)."""
+    from lineage.answers.connection import open_driver
+    from lineage.answers.overview import overview as morning
+    from lineage.cli.overview_command import show
+
+    settings = Settings()
+    with open_driver(settings) as driver:
+        answer = morning(driver, settings.neo4j.database, read_catalog(settings).zone)
+    if as_json:
+        print(render.as_json(answer))
+        return
+    show(answer)
+
+
 # --- demo --------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from neo4j import Driver
 from lineage.answers import alerts, erasure, notices, retention
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
+from lineage.answers.overview import overview
 from lineage.answers.person_graph import person_graph
 from lineage.answers.subjects import subject_key
 from lineage.errors import QueryError
@@ -81,7 +82,7 @@ def login(request: Request, form: LoginForm) -> Response:
         return page(
             request, "login.html", sessions.current(request), 401, error="That is not the workspace's token."
         )
-    response = _see_other("/person")
+    response = _see_other("/")
     sessions.set_cookie(response, settings, sessions.Session.new(True, settings.api.session_hours * 3600))
     return response
 
@@ -94,8 +95,12 @@ def logout(request: Request, _form: PostedForm) -> Response:
 
 
 @router.get("/")
-def home(_session: SignedIn) -> Response:
-    return _see_other("/person")
+def home(request: Request, session: SignedIn) -> Response:
+    """The overview a DPO opens each morning: what needs action, and how much lineage knows."""
+    settings = _settings(request)
+    zone = read_catalog(settings).zone
+    answer = overview(_driver(request), settings.neo4j.database, zone)
+    return page(request, "overview.html", session, overview=answer, zone=zone)
 
 
 # --- a person --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import contextlib
 import re
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ class Pages:
     def log_in(self) -> None:
         self.go("/ui/login").fill("input[name=token]", TOKEN)
         self.tab.click("button[type=submit]")
-        self.tab.wait_for_url(re.compile(r".*/ui/person$"))
+        self.tab.wait_for_url(re.compile(r".*/ui/$"))
 
 
 def test_a_dpo_works_through_the_workspace(
@@ -128,6 +129,16 @@ def test_a_dpo_works_through_the_workspace(
     pages.log_in()
     cookie = next(c for c in pages.context.cookies() if c["name"] == "lineage_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/ui"
+
+    # The overview the workspace opens on: people and stores counted, open alerts by kind, the
+    # data expiring within 30 days, every time in the organisation's zone.
+    pages.shot("overview")
+    assert int(tab.inner_text("#people")) >= 2 and int(tab.inner_text("#stores")) >= len(STORES)
+    assert int(tab.inner_text("#alerts-by-kind tr[data-kind='unapproved_transfer'] td.count")) >= 1
+    assert "holding(s)" in tab.inner_text("#expiring-summary")
+    assert tab.inner_text("#zone") == "times in Europe/Paris"
+    assert re.search(r"as of \d{4}-\d\d-\d\d \d\d:\d\d CES?T", tab.inner_text("h1"))
+    pages.go("/ui/person")
 
     # A person: looked up by a POST, the graph shows their stores, the identifier is nowhere.
     tab.fill("input[name=identifier]", LEA)
@@ -175,8 +186,10 @@ def test_a_dpo_works_through_the_workspace(
     pages.go("/ui/erasure")
     tab.fill("form[action='/ui/erasure'] input[name=identifier]", LEA)
     tab.fill("input[name=requested_by]", "data subject, by e-mail")
+    tab.fill("input[name=received]", (date.today() - timedelta(days=26)).isoformat())  # due within days
     tab.click("form[action='/ui/erasure'] button[type=submit]")
     tab.wait_for_url(re.compile(r".*/ui/erasure/[^/]+$"))
+    request_id = tab.url.rsplit("/", 1)[-1]
     assert (
         sorted(tab.locator("#tasks tr[data-store]").evaluate_all("rows => rows.map(r => r.dataset.store)"))
         == STORES
@@ -194,6 +207,8 @@ def test_a_dpo_works_through_the_workspace(
     pages.go("/ui/erasure")
     assert tab.locator("#requests tbody tr").count() == 1
     pages.shot("erasure-list")
+    pages.go("/ui/")
+    assert tab.locator(f"#due-this-week tr[data-request='{request_id}']").count() == 1
 
     # Expiring data and holds: a hold placed from the page shows, with its reason.
     pages.go("/ui/expiring?before=2099-01-01")

@@ -53,7 +53,7 @@ def csrf_of(page: httpx.Response) -> str:
 async def logged_in(client: httpx.AsyncClient) -> str:
     login = await client.get("/ui/login")
     answer = await client.post("/ui/login", data={"token": TOKEN, "csrf": csrf_of(login)})
-    assert answer.status_code == 303 and answer.headers["location"] == "/ui/person"
+    assert answer.status_code == 303 and answer.headers["location"] == "/ui/"  # the overview
     return csrf_of(await client.get("/ui/person"))
 
 
