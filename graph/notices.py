@@ -1,6 +1,6 @@
-"""Notices to processors about erasure tasks, recorded on the task itself.
+"""Notices to processors about request tasks, recorded on the task itself.
 
-``(t:ErasureTask {..., notice_id, notice_channel, notice_sent_at, notice_error, ack_token_hash,
+``(t:RequestTask {..., notice_id, notice_channel, notice_sent_at, notice_error, ack_token_hash,
 acknowledged_at, acknowledged_by, reminded_at})``: what was sent, when, whether it failed, and
 the processor's acknowledgement. Never the identifier the notice carried, never the token (its
 hash only). This module owns the statements that read and record them.
@@ -16,29 +16,30 @@ from neo4j import Driver, RoutingControl
 from graph.reader import plain
 
 TASKS_OF = """
-MATCH (r:ErasureRequest {id: $id})-[:HAS_TASK]->(t:ErasureTask)
+MATCH (r:Request {id: $id})-[:HAS_TASK]->(t:RequestTask)
 WHERE t.status = 'outstanding'
-RETURN r.id AS request_id, r.deadline AS deadline, t.id AS task, t.store AS store,
+RETURN r.id AS request_id, r.kind AS request_kind, coalesce(r.purposes, []) AS purposes,
+       r.deadline AS deadline, t.id AS task, t.store AS store,
        t.system AS system, t.processor AS processor, t.categories AS categories
 ORDER BY store
 """
 
 RECORD_SENT = """
 UNWIND $rows AS row
-MATCH (t:ErasureTask {id: row.task})
+MATCH (t:RequestTask {id: row.task})
 SET t.notice_id = row.notice_id, t.notice_channel = row.channel, t.notice_sent_at = row.sent_at,
     t.notice_error = row.error, t.ack_token_hash = row.token_hash
 """
 
 # The task named by its notice id (what the processor has) or its store (what the DPO sees).
 TASK_FOR_ACK = """
-MATCH (:ErasureRequest {id: $id})-[:HAS_TASK]->(t:ErasureTask)
+MATCH (:Request {id: $id})-[:HAS_TASK]->(t:RequestTask)
 WHERE t.notice_id = $task OR t.store = $task
 RETURN t.id AS task, t.ack_token_hash AS token_hash
 """
 
 ACKNOWLEDGE = """
-MATCH (t:ErasureTask {id: $task})
+MATCH (t:RequestTask {id: $task})
 SET t.acknowledged_at = coalesce(t.acknowledged_at, $now),
     t.acknowledged_by = coalesce(t.acknowledged_by, $by)
 RETURN t.acknowledged_at AS acknowledged_at
@@ -47,17 +48,18 @@ RETURN t.acknowledged_at AS acknowledged_at
 # Outstanding tasks of open requests whose deadline falls within the reminder window, notified
 # and not reminded yet: one reminder per task.
 DUE_REMINDERS = """
-MATCH (r:ErasureRequest {status: 'open'})-[:HAS_TASK]->(t:ErasureTask {status: 'outstanding'})
+MATCH (r:Request {status: 'open'})-[:HAS_TASK]->(t:RequestTask {status: 'outstanding'})
 WHERE r.deadline > $now AND r.deadline <= $until
   AND t.notice_sent_at IS NOT NULL AND t.reminded_at IS NULL
-RETURN r.id AS request_id, r.deadline AS deadline, t.id AS task, t.notice_id AS notice_id,
+RETURN r.id AS request_id, r.kind AS request_kind, coalesce(r.purposes, []) AS purposes,
+       r.deadline AS deadline, t.id AS task, t.notice_id AS notice_id,
        t.store AS store, t.system AS system, t.processor AS processor, t.categories AS categories
 ORDER BY request_id, store
 """
 
 RECORD_REMINDED = """
 UNWIND $rows AS row
-MATCH (t:ErasureTask {id: row.task})
+MATCH (t:RequestTask {id: row.task})
 SET t.reminded_at = row.at, t.reminder_error = row.error
 """
 

@@ -28,6 +28,15 @@ def constraint_statements() -> list[str]:
     ]
 
 
+# Graphs written before every rights request shared one model: erasure requests and their tasks
+# become requests of kind erasure. Each statement matches nothing once it has run.
+MIGRATIONS: tuple[str, ...] = (
+    "MATCH (r:ErasureRequest) SET r:Request, r.kind = coalesce(r.kind, 'erasure') REMOVE r:ErasureRequest",
+    "MATCH (t:ErasureTask) SET t:RequestTask REMOVE t:ErasureTask",
+    "DROP CONSTRAINT erasurerequest_id IF EXISTS",
+)
+
+
 def apply_schema(driver: Driver, database: str) -> None:
-    for statement in (*constraint_statements(), *INDEX_STATEMENTS):
+    for statement in (*constraint_statements(), *INDEX_STATEMENTS, *MIGRATIONS):
         driver.execute_query(statement, database_=database)

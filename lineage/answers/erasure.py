@@ -1,29 +1,52 @@
 """Erasure requests (GDPR Art. 17): open one, and follow it to proof.
 
-Shared by ``lineage erasure``, ``/erasure-requests`` and the workspace so that all answer the
-same :class:`ErasureRequest`. Every read refreshes first: a status is only worth showing if it
+The erasure kind of every rights request (:mod:`lineage.answers.requests`), answered in the
+shape ``lineage erasure``, ``/erasure-requests`` and the workspace have always read: an
+:class:`ErasureRequest`. Every read refreshes first: a status is only worth showing if it
 reflects the graph as it is now.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import UTC, datetime, tzinfo
 
 from neo4j import Driver
 from pydantic import Field
 
-from graph import erasure
+from lineage.answers import requests
 from lineage.answers.answer import Answer
-from lineage.answers.catalog_file import read_catalog
 from lineage.answers.notices import OnOpened
+from lineage.answers.requests import (
+    DEFAULT_REQUESTER,
+    Extension,
+    OwnCopy,
+    RightsRequest,
+    TaskCounts,
+    org_zone,
+    own_copies,
+    parse_received,
+)
 from lineage.domain.erasure import OwnCopies
-from lineage.domain.notices import task_progress
-from lineage.errors import ExtensionRefused, NotFoundError, QueryError
-from lineage.kafka.topics import topics_of
-from lineage.settings import Settings
+from lineage.domain.requests import RequestKind
+from lineage.errors import NotFoundError
 
-DEFAULT_REQUESTER = "data subject"
+__all__ = [
+    "DEFAULT_REQUESTER",
+    "ErasureRequest",
+    "ErasureTask",
+    "Extension",
+    "OwnCopy",
+    "TaskCounts",
+    "extend",
+    "one",
+    "open_request",
+    "org_zone",
+    "own_copies",
+    "parse_received",
+    "status",
+]
+ERASURE = RequestKind.ERASURE.value
+NO_SUCH_ERASURE = "no erasure request with this id"
 
 
 class ErasureTask(Answer):
@@ -52,31 +75,6 @@ class ErasureTask(Answer):
     progress: str = Field(description="no_channel, failed, sent, acknowledged, done or retained")
 
 
-class Extension(Answer):
-    """A deadline extended by up to two further months (Art. 12(3)), and why."""
-
-    months: int = Field(description="further months granted in all (1 or 2)")
-    reason: str = Field(description="why, as the person must be told")
-    extended_at: datetime = Field(description="when it was extended")
-    original_deadline: datetime = Field(description="the deadline before any extension")
-
-
-class TaskCounts(Answer):
-    """How many of the request's tasks stand at each status."""
-
-    outstanding: int = Field(description="still to erase")
-    done: int = Field(description="erased, with the deletion event as proof")
-    retained: int = Field(description="kept lawfully (a legal obligation, a legal hold)")
-
-
-class OwnCopy(Answer):
-    """One of lineage's own copies of the person's native payloads, and when it ages out."""
-
-    where: str = Field(description="the Kafka topics holding it")
-    holds: str = Field(description="what they hold")
-    ages_out_by: datetime = Field(description="when the last payload received by the request is gone")
-
-
 class ErasureRequest(Answer):
     """An erasure request as it stands now: its deadline, its tasks, and the proof of each."""
 
@@ -95,45 +93,11 @@ class ErasureRequest(Answer):
     )
 
 
-def org_zone(settings: Settings) -> tzinfo:
-    """The organisation's time zone (the catalog's): the calendar deadlines are counted on."""
-    return read_catalog(settings).zone
-
-
-def parse_received(value: str | None, zone: tzinfo = UTC) -> datetime:
-    """When the request arrived: a YYYY-MM-DD date (the start of that day in the organisation's
-    zone: the day the organisation received it) or an ISO 8601 time with an offset; now when not
-    given. The deadline runs from this, so it must be unambiguous."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=zone)
-        received = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise QueryError(f"received: {exc}") from exc
-    if received.tzinfo is None:
-        raise QueryError("received: a time needs its offset (e.g. +02:00)")
-    return received
-
-
-def own_copies(settings: Settings) -> OwnCopies:
-    """lineage's own copies of native payloads under this deployment's retention."""
-    topics = topics_of(settings)
-    return OwnCopies(
-        raw_topics=f"{topics.raw_prefix}*",
-        dead_letter_topic=topics.dead_letter.name,
-        raw_retention=timedelta(days=settings.raw_retention_days),
-        dead_letter_retention=timedelta(days=settings.dead_letter_retention_days),
-    )
-
-
-def _shown(request: dict[str, Any], copies: OwnCopies | None) -> ErasureRequest:
-    """The request as shown: each task with its progress with the processor (sent,
-    acknowledged, done...), and lineage's own copies when asked."""
-    tasks = [task | {"progress": task_progress(task).value} for task in request["tasks"]]
-    listed = None if copies is None else copies.listed(request["received_at"])
-    return ErasureRequest.model_validate(request | {"tasks": tasks, "lineage_copies": listed})
+def erasure_of(request: RightsRequest) -> ErasureRequest:
+    """A rights request of kind erasure in the erasure answer's shape (its fields only)."""
+    tasks = [task.model_dump(include=set(ErasureTask.model_fields)) for task in request.tasks]
+    fields = set(ErasureRequest.model_fields) - {"tasks"}
+    return ErasureRequest.model_validate(request.model_dump(include=fields) | {"tasks": tasks})
 
 
 def open_request(
@@ -148,14 +112,18 @@ def open_request(
 ) -> ErasureRequest:
     """Opens the request; ``on_opened`` (:func:`lineage.answers.notices.on_opening`) then
     notifies the processors, and the request is shown as it stands after."""
-    requester = (requested_by or "").strip() or DEFAULT_REQUESTER
-    opened = erasure.open_request(driver, database, key, requester, parse_received(received, zone), zone)
-    if opened is None:
-        raise NotFoundError("lineage knows nobody by this identifier")
-    if on_opened is not None:
-        on_opened(driver, database, opened["id"])
-        opened = erasure.request_status(driver, database, opened["id"])[0]
-    return _shown(opened, copies)
+    opened = requests.open_request(
+        driver,
+        database,
+        ERASURE,
+        key,
+        received=received,
+        requested_by=requested_by,
+        on_opened=on_opened,
+        copies=copies,
+        zone=zone,
+    )
+    return erasure_of(opened)
 
 
 def extend(
@@ -169,26 +137,21 @@ def extend(
 ) -> ErasureRequest:
     """Extend a request by up to two further months (Art. 12(3)), with the reason the person
     must be told; then the request as it stands. A refusal says why, as a bad query."""
-    try:
-        found = erasure.extend_request(driver, database, request_id, months, reason, datetime.now(UTC), zone)
-    except ExtensionRefused as exc:
-        raise QueryError(str(exc)) from None
-    if not found:
-        raise NotFoundError("no erasure request with this id")
-    return status(driver, database, request_id, copies)[0]
+    one(driver, database, request_id)  # an erasure request, or not found
+    requests.extend(driver, database, request_id, months, reason, zone)
+    return one(driver, database, request_id, copies)
 
 
 def status(
     driver: Driver, database: str, request_id: str | None = None, copies: OwnCopies | None = None
 ) -> list[ErasureRequest]:
-    """Refresh (one request, or every open one), then the requests as they stand, each with
-    lineage's own copies of the person's payloads and when they age out."""
-    now = datetime.now(UTC)
-    erasure.refresh_requests(driver, database, now, request_id)
-    requests = erasure.request_status(driver, database, request_id, now)
-    if request_id is not None and not requests:
-        raise NotFoundError("no erasure request with this id")
-    return [_shown(r, copies) for r in requests]
+    """Refresh (one request, or every open one), then the erasure requests as they stand, each
+    with lineage's own copies of the person's payloads and when they age out."""
+    try:
+        found = requests.status(driver, database, request_id, kind=ERASURE, copies=copies)
+    except NotFoundError:
+        raise NotFoundError(NO_SUCH_ERASURE) from None
+    return [erasure_of(r) for r in found]
 
 
 def one(driver: Driver, database: str, request_id: str, copies: OwnCopies | None = None) -> ErasureRequest:

@@ -1,6 +1,7 @@
-"""Erasure notices to processors: sent when a request opens, acknowledged, reminded.
+"""Notices to processors about request tasks: sent when a request opens, acknowledged, reminded.
 
-Called from :mod:`lineage.answers.erasure` (opening), ``lineage erasure ack`` and ``POST
+Called from :mod:`lineage.answers.requests` (opening), ``lineage request ack`` / ``lineage
+erasure ack`` and ``POST /requests/{id}/tasks/{task}/ack`` / ``POST
 /erasure-requests/{id}/tasks/{task}/ack`` (acknowledging), and the worker's scheduled checks
 (reminders). What a notice says, and why the identifier travels only in the first one, is in
 :mod:`lineage.domain.notices`.
@@ -17,7 +18,7 @@ from neo4j import Driver
 from pydantic import Field
 
 from graph import notices as recorded
-from graph.erasure import judge_tasks
+from graph.requests import judge_tasks
 from lineage.answers.answer import Answer
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.notice_channels import post_webhook, send_email
@@ -41,16 +42,16 @@ OnOpened = Callable[[Driver, str, str], None]
 
 
 class TaskAcknowledged(Answer):
-    """A processor's acknowledgement of an erasure task, recorded."""
+    """A processor's acknowledgement of a request task, recorded."""
 
-    request_id: str = Field(description="the erasure request")
+    request_id: str = Field(description="the request")
     task: str = Field(description="the task as named: its notice id or its store")
     acknowledged_at: datetime = Field(description="when it was first acknowledged")
 
 
 def on_opening(settings: Settings, identifier: str) -> OnOpened:
     """What opening a request does next: notify each task's processor. ``identifier`` is held
-    only by this closure, for the duration of the request that opens the erasure."""
+    only by this closure, for the duration of the call that opens the request."""
 
     def notify(driver: Driver, database: str, request_id: str) -> None:
         notify_opened(driver, database, settings, read_catalog(settings), request_id, identifier)
@@ -69,16 +70,18 @@ def notify_opened(
 ) -> list[dict[str, Any]]:
     """Sends every outstanding task of a new request to its processor's declared channel and
     records each send (or why it failed); tasks whose processor declares none are left as they are.
-    Tasks are judged first, so data retained (a legal obligation, a hold) is not sent for erasure."""
+    Erasure tasks are judged first, so data retained (a legal obligation, a hold) is not sent for
+    erasure; every other kind's outstanding task is sent."""
     now = now or datetime.now(UTC)
     judged = judge_tasks(driver, database, now, request_id)
     sent = []
     for task in recorded.outstanding_tasks(driver, database, request_id):
         channel = _channel(catalog, task["processor"])
-        if channel is None or judged.get(task["task"]) != "outstanding":
+        if channel is None or judged.get(task["task"], "outstanding") != "outstanding":
             continue
         token = new_ack_token()
-        notice = _notice(settings, catalog, task, "erasure_task", new_notice_id(), token, identifier)
+        kind = f"{task['request_kind']}_task"
+        notice = _notice(settings, catalog, task, kind, new_notice_id(), token, identifier)
         error = _deliver(settings, channel, notice)
         sent.append(
             {
@@ -103,13 +106,16 @@ def _names(channel: Channel) -> str:
     return "+".join(name for name in ("webhook", "email") if getattr(channel, name))
 
 
-def _ack_url(settings: Settings, request_id: str, notice_id: str) -> str:
+def _ack_url(settings: Settings, request_kind: str, request_id: str, notice_id: str) -> str:
+    """Erasure notices keep the address processors were first given; the other kinds' is
+    the rights requests' own."""
     base = (
         settings.notices.ack_url
         or settings.api.public_url
         or f"http://{settings.api.host}:{settings.api.port}"
     )
-    return f"{base.rstrip('/')}/erasure-requests/{request_id}/tasks/{notice_id}/ack"
+    path = "erasure-requests" if request_kind == "erasure" else "requests"
+    return f"{base.rstrip('/')}/{path}/{request_id}/tasks/{notice_id}/ack"
 
 
 def _notice(
@@ -123,13 +129,15 @@ def _notice(
 ) -> Notice:
     return Notice(
         kind=kind,
+        request_kind=task["request_kind"],
+        purposes=tuple(task["purposes"]),
         request_id=task["request_id"],
         notice_id=notice_id,
         store=task["store"],
         system=task["system"],
         categories=tuple(task["categories"]),
         deadline=task["deadline"],
-        ack_url=_ack_url(settings, task["request_id"], notice_id),
+        ack_url=_ack_url(settings, task["request_kind"], task["request_id"], notice_id),
         organisation=catalog.organisation,
         ack_token=token,
         identifier=identifier,
@@ -166,7 +174,7 @@ def acknowledge(
     the acknowledgement another way) it is recorded as the operator's."""
     found = recorded.task_for_ack(driver, database, request_id, task)
     if found is None:
-        raise NotFoundError("no such task in this erasure request")
+        raise NotFoundError("no such task in this request")
     if token is not None and not token_matches(token, found["token_hash"]):
         raise AckRefused("the acknowledgement token is not this task's")
     at = recorded.acknowledge(
@@ -179,7 +187,8 @@ def send_reminders(
     driver: Driver, database: str, settings: Settings, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Reminds each processor once, within ``LINEAGE_NOTICE_REMIND_DAYS`` of the deadline, of a
-    task still outstanding. A reminder names the request and the task, not the person."""
+    task still outstanding (of a request of any kind). A reminder names the request and the
+    task, not the person."""
     now = now or datetime.now(UTC)
     before = timedelta(days=settings.notices.remind_days)
     due = [

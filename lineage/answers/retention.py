@@ -8,7 +8,7 @@ from neo4j import Driver
 from pydantic import Field
 
 from graph import holds, retention
-from graph.erasure import fixed_offset
+from graph.requests import fixed_offset
 from lineage.answers.answer import Answer
 from lineage.errors import NotFoundError, QueryError
 

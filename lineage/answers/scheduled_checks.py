@@ -3,11 +3,11 @@
 Through the same alert machinery and sinks as transfers, each kind recomputed whole, so an alert
 closes itself once its cause is gone:
 - **overdue_retention**, per (store, rule): data kept past its expiry and not under a hold;
-- **erasure_overdue**, per request: open past its deadline (one month, or the extended one, whose
-  extension and reason the alert states);
+- **request_overdue**, per rights request of any kind: open past its deadline (one month, or the
+  extended one, whose extension and reason the alert states);
 - **erasure_reappearance**, per (request, store): data held again for an erased person.
-Erasure requests are re-evaluated first, so a deletion that just arrived completes its request
-before the deadline check. The counts of held data (graph.tally) are folded on a timer of their
+Requests are re-evaluated first, so a deletion that just arrived completes its request before
+the deadline check. The counts of held data (graph.tally) are folded on a timer of their
 own. Blocking driver: the worker runs these in a thread.
 """
 
@@ -22,10 +22,10 @@ from neo4j import Driver
 
 from graph import tally
 from graph.alerts import replace_alerts
-from graph.erasure import overdue_requests, reappearances, refresh_requests
+from graph.requests import overdue_requests, reappearances, refresh_requests
 from graph.retention import overdue
 from lineage.answers.notices import send_reminders
-from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
+from lineage.domain.alerts import overdue_alert_rows, reappearance_rows, request_overdue_rows
 from lineage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def overdue_rows_with_extensions(requests: list[dict[str, Any]]) -> list[dict[st
     alert must know the deadline passed is already the extended one."""
     rows: list[dict[str, Any]] = []
     for request in requests:
-        for row in erasure_overdue_rows([request]):
+        for row in request_overdue_rows([request]):
             if request.get("extension_months"):
                 row["reason"] += (
                     f"; extended by {request['extension_months']} month(s) "
@@ -54,14 +54,17 @@ def overdue_rows_with_extensions(requests: list[dict[str, Any]]) -> list[dict[st
     return rows
 
 
-def check_erasures(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Requests refreshed, then deadline and reappearance alerts brought up to date."""
+def check_requests(driver: Driver, database: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Requests refreshed, then deadline and reappearance alerts brought up to date. An open
+    ``erasure_overdue`` alert (a graph written before every kind shared one deadline alert)
+    closes: ``request_overdue`` is the deadline alert of every kind."""
     now = now or datetime.now(UTC)
     refresh_requests(driver, database, now)
+    replace_alerts(driver, database, "erasure_overdue", [], "raised as request_overdue")
     announced = replace_alerts(
         driver,
         database,
-        "erasure_overdue",
+        "request_overdue",
         overdue_rows_with_extensions(overdue_requests(driver, database, now)),
         "the request is complete",
     )
@@ -74,12 +77,16 @@ def check_erasures(driver: Driver, database: str, now: datetime | None = None) -
     )
 
 
+check_erasures = check_requests
+"""Every request's checks, erasure's among them."""
+
+
 def run_checks(
     driver: Driver, database: str, now: datetime | None = None, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
     """Every clock-driven check; returns the alerts to announce. With ``settings`` (the
-    worker's), processors are also reminded of erasure tasks due soon."""
-    announced = check_retention(driver, database, now) + check_erasures(driver, database, now)
+    worker's), processors are also reminded of request tasks due soon."""
+    announced = check_retention(driver, database, now) + check_requests(driver, database, now)
     if settings is not None:
         send_reminders(driver, database, settings, now)
     return announced

@@ -131,27 +131,31 @@ def _ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def erasure_overdue_rows(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One alert per erasure request past its one-month deadline (Art. 12(3))."""
+def request_overdue_rows(requests: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One alert per rights request of any kind past its one-month deadline (Art. 12(3)),
+    naming the kind and the stores still outstanding."""
     return [
         {
-            "id": f"erasure-overdue-{r['id']}",
-            "kind": "erasure_overdue",
+            "id": f"request-overdue-{r['id']}",
+            "kind": "request_overdue",
             "severity": "high",
             "store": store,
             "chain": [],
             "country": None,
             "mechanism": None,
-            "reason": f"erasure request {r['id']} past its deadline {r['deadline']:%Y-%m-%d}, "
-            f"outstanding in {', '.join(r['outstanding'])}",
+            "reason": f"{r.get('kind') or 'erasure'} request {r['id']} past its deadline "
+            f"{r['deadline']:%Y-%m-%d}, outstanding in {', '.join(r['outstanding'])}",
             "subject": r["subject"],
             "at": _ms(r["deadline"]),
-            "event_id": "erasure-check",
+            "event_id": "request-check",
         }
         for r in requests
         if r["outstanding"]
         for store in r["outstanding"][:1]
     ]
+
+
+erasure_overdue_rows = request_overdue_rows
 
 
 def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

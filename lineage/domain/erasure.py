@@ -1,42 +1,55 @@
-"""Erasure requests (GDPR Art. 17) and their deadline (Art. 12(3)): what is done, what may stay.
+"""Erasure requests (GDPR Art. 17): what is done, what may stay.
 
-A request is answered store by store. Each store holding the person's data at receipt becomes a
-task, and a task is judged only from facts the graph records about the holdings (their state,
-the erasure that closed them, the legal holds and retention rules on them), so the judgement can
-be re-run at any time and explained afterwards. Pure: no I/O, ``now`` is always passed in.
+The deadline, the extension and the statuses are every rights request's
+(:mod:`lineage.domain.requests`). An erasure request is answered store by store. Each store
+holding the person's data at receipt becomes a task, and a task is judged only from facts the
+graph records about the holdings (their state, the erasure that closed them, the legal holds and
+retention rules on them), so the judgement can be re-run at any time and explained afterwards.
+Pure: no I/O, ``now`` is always passed in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
-from enum import StrEnum
+from datetime import datetime, timedelta
 
-from lineage.domain.catalog import Duration
-from lineage.domain.personal_data import personal_data_problem
-from lineage.domain.retention import add_duration
+from lineage.domain.requests import (
+    ANSWER_MONTHS,
+    MAX_EXTENSION_MONTHS,
+    Extension,
+    RequestStatus,
+    TaskStatus,
+    extend,
+    request_deadline,
+    request_status,
+    shown_status,
+)
 from lineage.errors import ExtensionRefused
 
-ANSWER_MONTHS = 1
-"""Art. 12(3): "without undue delay and in any event within one month of receipt"."""
-MAX_EXTENSION_MONTHS = 2
-"""Art. 12(3): "That period may be extended by two further months where necessary, taking into
-account the complexity and number of the requests"."""
+erasure_deadline = request_deadline
+"""The deadline of every rights request; an erasure's is no different (Art. 12(3))."""
+
+__all__ = [
+    "ANSWER_MONTHS",
+    "GONE",
+    "MAX_EXTENSION_MONTHS",
+    "Extension",
+    "ExtensionRefused",
+    "HoldingFacts",
+    "OwnCopies",
+    "RequestStatus",
+    "TaskOutcome",
+    "TaskStatus",
+    "erasure_deadline",
+    "extend",
+    "request_deadline",
+    "request_status",
+    "shown_status",
+    "task_outcome",
+]
 
 GONE = frozenset({"erased", "anonymised"})
-
-
-class TaskStatus(StrEnum):
-    OUTSTANDING = "outstanding"
-    DONE = "done"
-    RETAINED = "retained"  # the rest is kept lawfully: a legal hold, or a legal obligation to keep
-
-
-class RequestStatus(StrEnum):
-    OPEN = "open"
-    COMPLETE = "complete"
-    OVERDUE = "overdue"  # shown, never stored: it follows from the deadline and the clock
 
 
 @dataclass(frozen=True)
@@ -63,69 +76,6 @@ class TaskOutcome:
     reason: str | None = None
     closed_by_event: str | None = None
     closed_at: datetime | None = None
-
-
-def erasure_deadline(received_at: datetime, zone: tzinfo = UTC, extension_months: int = 0) -> datetime:
-    """The last instant of the last day to answer: one calendar month after receipt (plus any
-    extension), on the organisation's calendar, clamped to the month's end (31 Jan -> 28/29 Feb).
-
-    A period in months ends at the end of its last day (Regulation 1182/71 Art. 3(2)(c): the
-    period ends with the expiry of the last hour of the day bearing the same date), in the
-    organisation's zone: received 31 Jan at 23:30 in Paris is 22:30 UTC, and either way the
-    answer is due by the end of 29 Feb (2024) in Paris. The extension counts from receipt, so
-    31 Jan + 3 months ends on 30 Apr, not on 29 Feb + 2 months (29 Apr).
-    """
-    last_day = add_duration(received_at, Duration(months=ANSWER_MONTHS + extension_months), zone)
-    day_after = datetime.combine(last_day.date() + timedelta(days=1), time(0), tzinfo=zone)
-    end = (day_after - timedelta(microseconds=1)).astimezone(zone)
-    return end.astimezone(timezone(end.utcoffset() or timedelta(0)))  # a fixed offset stores as-is
-
-
-@dataclass(frozen=True)
-class Extension:
-    """An extension granted: by how many months in all, why (told to the person), and when."""
-
-    months: int
-    reason: str
-    extended_at: datetime
-    deadline: datetime
-
-
-def extend(
-    received_at: datetime,
-    stored_status: str,
-    already: int,
-    months: int,
-    reason: str,
-    now: datetime,
-    zone: tzinfo = UTC,
-) -> Extension:
-    """Extend a request's deadline by ``months`` more (Art. 12(3)), or refuse with why.
-
-    At most two further months in all; only while the request is open and within its first
-    month, since the person must be told of the extension, with its reasons, within one month
-    of receipt. The reason is kept as evidence beside the request, which outlives the data, so
-    it must name no one (no address, no phone number).
-    """
-    total = already + months
-    if months < 1 or total > MAX_EXTENSION_MONTHS:
-        raise ExtensionRefused(
-            f"an extension is 1 or 2 months, at most {MAX_EXTENSION_MONTHS} "
-            f"in all (already extended by {already})"
-        )
-    if stored_status == RequestStatus.COMPLETE:
-        raise ExtensionRefused("the request is complete: there is nothing left to extend")
-    if now > erasure_deadline(received_at, zone):
-        raise ExtensionRefused(
-            "an extension must be decided and told to the person within one "
-            "month of receipt (Art. 12(3)); that month is over"
-        )
-    reason = reason.strip()
-    if not reason:
-        raise ExtensionRefused("an extension needs its reason: the person must be told why")
-    if problem := personal_data_problem(reason):
-        raise ExtensionRefused(f"reason: {problem}; it is kept as evidence and must name no one")
-    return Extension(total, reason, now, erasure_deadline(received_at, zone, total))
 
 
 def task_outcome(categories: Iterable[str], holdings: Iterable[HoldingFacts], now: datetime) -> TaskOutcome:
@@ -176,22 +126,6 @@ def _retention_reason(holding: HoldingFacts, now: datetime) -> str | None:
     if until <= now:
         return None  # the obligation has run out: the data must go
     return f"legal obligation: {rule} until {until.date().isoformat()}"
-
-
-def request_status(task_statuses: Iterable[str], deadline: datetime, now: datetime) -> RequestStatus:
-    """Complete when nothing is outstanding (retained tasks are answered: the person is told why);
-    overdue when not complete and the deadline has passed."""
-    if all(status != TaskStatus.OUTSTANDING for status in task_statuses):
-        return RequestStatus.COMPLETE
-    return RequestStatus.OVERDUE if now > deadline else RequestStatus.OPEN
-
-
-def shown_status(stored: str, deadline: datetime, now: datetime) -> RequestStatus:
-    """The status to display: the stored one (open or complete, which only a refresh records, so a
-    stale read never claims a completion), or overdue when open past the deadline."""
-    if stored == RequestStatus.COMPLETE:
-        return RequestStatus.COMPLETE
-    return RequestStatus.OVERDUE if now > deadline else RequestStatus.OPEN
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Erasure notices to processors (GDPR Art. 17(1), 19 and 28(3)(e)): what they say, and when.
+"""Notices to processors about rights requests (GDPR Art. 15-21, 19 and 28(3)(e)): what they
+say, and when.
 
-Opening an erasure request sends each task to its processor's channel (the catalog's
-``notice:``). The processor needs to find the person, and lineage keeps only a keyed hash it
+Opening a request of any kind sends each task to its processor's channel (the catalog's
+``notice:``), saying what is asked: erase, send a copy, export, correct, restrict, or stop
+processing for some purposes. The processor needs to find the person, and lineage keeps only a keyed hash it
 cannot reverse, so the identifier the request was opened with is put in the **first notice
 only**: it is known at that moment (the CLI argument, the POST body), used for the send and
 never stored (not in the graph, a topic or a log). Reminders and acknowledgements carry the
@@ -68,6 +70,34 @@ def token_matches(token: str, stored_hash: str | None) -> bool:
     return stored_hash is not None and hmac.compare_digest(token_hash(token), stored_hash)
 
 
+# What each kind of request asks a processor, in the words of the notice.
+ASKED: dict[str, str] = {
+    "erasure": "erase",
+    "access": "send a copy",
+    "portability": "export",
+    "rectification": "correct",
+    "restriction": "restrict",
+    "objection": "stop processing for purposes",
+}
+_ASKING: dict[str, str] = {
+    "erasure": "to erase personal data (GDPR Art. 17 and 28(3))",
+    "access": "to send it a copy of the personal data you hold about a person "
+    "(GDPR Art. 15 and 28(3)(e))",
+    "portability": "to export the personal data a person provided, in a structured, commonly used "
+    "and machine-readable format (GDPR Art. 20 and 28(3)(e))",
+    "rectification": "to correct personal data about a person as it will tell you "
+    "(GDPR Art. 16, 19 and 28(3)(e))",
+    "restriction": "to restrict the processing of a person's data: keep it, process it no further "
+    "until told (GDPR Art. 18, 19 and 28(3)(e))",
+    "objection": "to stop processing a person's data for {purposes} (GDPR Art. 21 and 28(3)(e))",
+}
+
+
+def asking(request_kind: str, purposes: tuple[str, ...] = ()) -> str:
+    """What the notice asks, as a sentence's end."""
+    return _ASKING[request_kind].format(purposes=", ".join(purposes) or "the purposes named")
+
+
 def identifier_type(identifier: str) -> str:
     """``email`` or the namespace of a ``system:id`` identifier, so the processor knows where
     to look (``hubspot`` for ``hubspot:90512``)."""
@@ -80,7 +110,7 @@ def identifier_type(identifier: str) -> str:
 class Notice:
     """One message to one processor about one task."""
 
-    kind: str  # "erasure_task" (at opening) or "reminder"
+    kind: str  # "<request kind>_task" (at opening: "erasure_task"...) or "reminder"
     request_id: str
     notice_id: str
     store: str
@@ -91,6 +121,8 @@ class Notice:
     organisation: str
     ack_token: str | None = None  # first notice only
     identifier: str | None = None  # first notice only: never stored
+    request_kind: str = "erasure"
+    purposes: tuple[str, ...] = ()  # objection: the purposes to stop processing for
 
     def body(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -98,6 +130,8 @@ class Notice:
             "kind": self.kind,
             "controller": self.organisation,
             "request_id": self.request_id,
+            "request_kind": self.request_kind,
+            "asked": ASKED[self.request_kind],
             "task": self.notice_id,
             "store": self.store,
             "system": self.system,
@@ -105,6 +139,8 @@ class Notice:
             "deadline": self.deadline.isoformat(),
             "acknowledge": {"url": self.ack_url, "method": "POST"},
         }
+        if self.purposes:
+            document["purposes"] = list(self.purposes)
         if self.identifier is not None:
             document["subject"] = {"identifier": self.identifier, "type": identifier_type(self.identifier)}
         if self.ack_token is not None:
@@ -117,7 +153,8 @@ class Notice:
     def email(self, sender: str, recipient: str) -> EmailMessage:
         message = EmailMessage()
         message["From"], message["To"] = sender, recipient
-        what = "Reminder: erasure" if self.kind == "reminder" else "Erasure"
+        named = self.request_kind.capitalize()
+        what = f"Reminder: {self.request_kind}" if self.kind == "reminder" else named
         message["Subject"] = (
             f"{what} request {self.request_id}, task {self.notice_id} (due {self.deadline:%Y-%m-%d})"
         )
@@ -129,10 +166,10 @@ class Notice:
 
     def text(self) -> str:
         lines = [
-            f"{self.organisation} asks you, as its processor, to erase personal data "
-            f"(GDPR Art. 17 and 28(3)).",
+            f"{self.organisation} asks you, as its processor, "
+            f"{asking(self.request_kind, self.purposes)}.",
             "",
-            f"Request: {self.request_id}",
+            f"Request: {self.request_id} ({self.request_kind})",
             f"Task: {self.notice_id}",
             f"Store: {self.store}",
             f"Categories: {', '.join(self.categories)}",

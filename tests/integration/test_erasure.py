@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from graph.connection import open_driver
-from graph.erasure import overdue_requests, reappearances, refresh_requests, request_status
 from graph.holds import add_hold
+from graph.requests import overdue_requests, reappearances, refresh_requests, request_status
 from lineage.answers.scheduled_checks import check_erasures
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
@@ -178,7 +178,7 @@ class TestErasureRequest:
         assert shown["status"] == "overdue" and shown["counts"]["outstanding"] == 4  # billing retained
         with open_driver(pipeline) as driver:
             (alert,) = check_erasures(driver, pipeline.neo4j.database)
-            assert (alert["kind"], alert["count"]) == ("erasure_overdue", 1)
+            assert (alert["kind"], alert["count"]) == ("request_overdue", 1)
             assert late["id"] in alert["reason"]
             assert check_erasures(driver, pipeline.neo4j.database) == []  # one alert, kept up to date
 

@@ -214,11 +214,11 @@ class TestNoValueInReasons:
     def test_not_found_answers_do_not_echo_the_id(
         self, method: str, path: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from graph import erasure, holds
+        from graph import holds, requests
 
         monkeypatch.setattr(holds, "release_hold", lambda *_args: False)
-        monkeypatch.setattr(erasure, "refresh_requests", lambda *_args: None)
-        monkeypatch.setattr(erasure, "request_status", lambda *_args: [])
+        monkeypatch.setattr(requests, "refresh_requests", lambda *_args: None)
+        monkeypatch.setattr(requests, "request_status", lambda *_args: [])
         response = request(method, path, headers=AUTH)
         assert (response.status_code, response.json()["error"]) == (404, "not_found"), response.text
         assert "lea.martin" not in response.json()["reason"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from graph.writer import rows_for
 from lineage.answers.live_catalog import LiveCatalog
-from lineage.domain.alerts import erasure_overdue_rows, overdue_alert_rows, reappearance_rows
+from lineage.domain.alerts import overdue_alert_rows, reappearance_rows, request_overdue_rows
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import ActivityEvent, ActivityKind, CollectionEvent, MovementEvent, SubjectRef
 from lineage.domain.retention import RetentionPolicy
@@ -113,12 +113,13 @@ class TestCheckRows:
         assert len({r["id"] for r in rows}) == 2
         assert {r["kind"] for r in rows} == {"overdue_retention"}
 
-    def test_erasure_overdue_and_reappearance(self) -> None:
+    def test_request_overdue_and_reappearance(self) -> None:
         deadline = datetime(2026, 11, 1, tzinfo=UTC)
-        (late,) = erasure_overdue_rows(
+        (late,) = request_overdue_rows(
             [
                 {
                     "id": "er-1",
+                    "kind": "erasure",
                     "subject": "a" * 32,
                     "deadline": deadline,
                     "outstanding": ["hubspot/contacts", "s3://acme-hr-cv"],
@@ -127,11 +128,12 @@ class TestCheckRows:
             ]
         )
         assert (late["id"], late["kind"], late["store"]) == (
-            "erasure-overdue-er-1",
-            "erasure_overdue",
+            "request-overdue-er-1",
+            "request_overdue",
             "hubspot/contacts",
         )
         assert "2026-11-01" in late["reason"] and "s3://acme-hr-cv" in late["reason"]
+        assert late["reason"].startswith("erasure request er-1")
         found = [
             {
                 "request": "er-1",

@@ -208,7 +208,7 @@ class TestRequestStatus:
 
 class TestJudgedOnTheRequestsCalendar:
     def test_retained_until_is_the_day_in_the_requests_zone_whoever_reads_it(self) -> None:
-        from graph.erasure import _judged
+        from graph.requests import _judged
 
         # Expires at midnight starting 1 Jan 2037 in Paris: 23:00 UTC on 31 Dec 2036.
         row = {

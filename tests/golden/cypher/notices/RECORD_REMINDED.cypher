@@ -1,4 +1,4 @@
 
 UNWIND $rows AS row
-MATCH (t:ErasureTask {id: row.task})
+MATCH (t:RequestTask {id: row.task})
 SET t.reminded_at = row.at, t.reminder_error = row.error

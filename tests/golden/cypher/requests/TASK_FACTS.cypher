@@ -1,9 +1,9 @@
 
-MATCH (r:ErasureRequest)-[:FOR]->(s:Subject)
+MATCH (r:Request {kind: 'erasure'})-[:FOR]->(s:Subject)
 WHERE ($id IS NULL OR r.id = $id)
   AND (r.status = 'open'
-       OR (r.status = 'complete' AND EXISTS { (r)-[:HAS_TASK]->(:ErasureTask {status: 'retained'}) }))
-MATCH (r)-[:HAS_TASK]->(t:ErasureTask)
+       OR (r.status = 'complete' AND EXISTS { (r)-[:HAS_TASK]->(:RequestTask {status: 'retained'}) }))
+MATCH (r)-[:HAS_TASK]->(t:RequestTask)
 WHERE (r.status = 'open' AND t.status <> 'done') OR t.status = 'retained'
 OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store {id: t.store})
 WHERE h.category IN t.categories

@@ -1,4 +1,0 @@
-
-MATCH (r:ErasureRequest {id: $id})
-SET r.original_deadline = coalesce(r.original_deadline, r.deadline), r.deadline = $deadline,
-    r.extension_months = $months, r.extension_reason = $reason, r.extended_at = $extended_at

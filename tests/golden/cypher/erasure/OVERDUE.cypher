@@ -1,7 +1,0 @@
-
-MATCH (r:ErasureRequest {status: 'open'})-[:FOR]->(s:Subject)
-WHERE r.deadline < $now
-RETURN r.id AS id, s.key AS subject, r.received_at AS received_at, r.deadline AS deadline,
-       r.extension_months AS extension_months, r.extension_reason AS extension_reason,
-       [(r)-[:HAS_TASK]->(t:ErasureTask {status: 'outstanding'}) | t.store] AS outstanding
-ORDER BY deadline, id

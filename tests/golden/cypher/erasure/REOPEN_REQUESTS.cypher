@@ -1,6 +1,0 @@
-
-MATCH (r:ErasureRequest {status: 'complete'})
-WHERE ($id IS NULL OR r.id = $id)
-  AND EXISTS { (r)-[:HAS_TASK]->(:ErasureTask {status: 'outstanding'}) }
-SET r.status = 'open', r.reopened_at = $now, r.completed_at = null
-RETURN r.id AS id, r.status AS status, r.completed_at AS completed_at
