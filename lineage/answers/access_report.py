@@ -23,7 +23,7 @@ from lineage.domain.access_report import AccessReport, build_report
 from lineage.domain.labels import Lang, default_lang
 from lineage.domain.person_map import PersonRead
 from lineage.domain.portability import Portability, build_portability
-from lineage.errors import QueryError
+from lineage.errors import NotFoundError, QueryError
 from lineage.reference import default_transfer_rules
 from lineage.reports.render import render_html, render_pdf
 from lineage.settings import Settings
@@ -61,6 +61,8 @@ def _read(driver: Driver, database: str, request_id: str | None, key: str | None
     if (request_id is None) == (key is None):
         raise QueryError("name the person by request id or by identifier key, not both")
     row = person_access_map(driver, database, key=key, request_id=request_id)
+    if row is None and request_id is not None:
+        raise NotFoundError("no such request")
     return None if row is None else PersonRead.model_validate(row)
 
 
@@ -86,8 +88,8 @@ def access_report(
 ) -> AccessReport:
     """The report of the person the request is for (or whom ``key`` identifies).
 
-    A request for nobody known, or a key nobody has, gives a report saying no data is held,
-    with the rights and contacts still in it.
+    A key nobody has gives a report saying no data is held, with the rights and contacts still
+    in it; an unknown request id is :class:`NotFoundError`.
     """
     catalog = read_catalog(settings)
     chosen = parse_lang(lang, catalog.country)

@@ -26,7 +26,7 @@ from lineage.domain.access_report import (
 from lineage.domain.catalog import CNIL, Catalog, parse_catalog
 from lineage.domain.labels import Lang
 from lineage.domain.portability import build_portability
-from lineage.errors import QueryError
+from lineage.errors import NotFoundError, QueryError
 from lineage.reference import default_transfer_rules
 from lineage.reports.render import TEXT, day_words, render_html
 
@@ -344,3 +344,20 @@ class TestPortability:
         invoice = next(r for r in rows if r["store"] == "billing/invoices")
         assert invoice["legal_bases"] == "contract; legal_obligation"
         assert invoice["category_label"] == "Financial data (invoices, payments)"
+
+
+class TestApplication:
+    def test_an_unknown_request_is_not_found_and_a_key_nobody_has_is_an_empty_report(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from lineage.answers import access_report as answers
+        from lineage.settings import Settings
+
+        monkeypatch.setattr(answers, "person_access_map", lambda *a, **k: None)
+        settings = Settings(catalog=DEMO)
+        with pytest.raises(NotFoundError):
+            answers.access_report(None, "neo4j", settings, request_id="ac-0000000000000000")  # type: ignore[arg-type]
+        empty = answers.access_report(None, "neo4j", settings, key=KEY)  # type: ignore[arg-type]
+        assert empty.lang is Lang.FR and empty.items == [] and empty.dpo is not None
+        with pytest.raises(QueryError):
+            answers.access_report(None, "neo4j", settings, key=KEY, request_id="ac-1")  # type: ignore[arg-type]
