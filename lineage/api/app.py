@@ -23,6 +23,7 @@ from lineage.api.errors import install_error_handlers
 from lineage.api.metrics import router as metrics_router
 from lineage.api.queries import router as query_router
 from lineage.api.receiver import WebhookReceiver
+from lineage.api.requests import router as requests_router
 from lineage.api.ropa import router as ropa_router
 from lineage.api.sink import RawPublisher, RawSink
 from lineage.api.transfers import router as transfers_router
@@ -31,6 +32,7 @@ from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from lineage.web import router as workspace_router
 from lineage.web.organisation_pages import router as organisation_pages_router
+from lineage.web.request_pages import router as request_pages_router
 
 
 def create_api(
@@ -74,8 +76,10 @@ def create_api(
         transfers_router,
         ropa_router,
         erasure_router,
+        requests_router,
         workspace_router,
         organisation_pages_router,
+        request_pages_router,
         metrics_router,
     ):
         api.include_router(router)

@@ -306,6 +306,9 @@ export_command.register(app, read_catalog)
 from lineage.cli import erasure_commands  # noqa: E402
 
 erasure_commands.register(app)
+from lineage.cli import request_commands  # noqa: E402
+
+request_commands.register(app)
 
 
 def _log_hygiene() -> None:

@@ -39,6 +39,17 @@ def test_the_query_endpoints_are_all_there() -> None:
     paths = {path for _, path, _ in QUERIES}
     assert {"/subject", "/erasure-impact", "/alerts", "/expiring", "/holds", "/erasure-requests"} <= paths
     assert {"/transfers", "/flows", "/transfer-impact", "/what-if", "/ropa"} <= paths
+    assert {
+        "/requests",
+        "/requests/{request_id}",
+        "/requests/{request_id}/extension",
+        "/requests/{request_id}/lift",
+        "/requests/{request_id}/close",
+        "/requests/{request_id}/tasks/{task}/answer",
+        "/requests/{request_id}/tasks/{task}/ack",
+        "/requests/{request_id}/report",
+        "/requests/{request_id}/export",
+    } <= paths
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), QUERIES, ids=[f"{m} {p}" for m, p, _ in QUERIES])
