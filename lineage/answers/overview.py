@@ -16,7 +16,7 @@ from neo4j import Driver
 from pydantic import Field
 
 from graph.reader import GraphReader
-from lineage.answers import alerts, erasure, retention
+from lineage.answers import alerts, requests, retention
 from lineage.answers.answer import Answer
 
 DUE_WITHIN = timedelta(days=7)
@@ -140,14 +140,14 @@ def _requests(driver: Driver, database: str) -> list[RequestDue]:
     return [
         RequestDue(
             id=r.id,
-            kind="erasure",
+            kind=r.kind,
             status=r.status,
             received_at=r.received_at,
             deadline=r.deadline,
             outstanding=r.counts.outstanding,
         )
-        for r in erasure.status(driver, database)
-        if r.status != "complete"
+        for r in requests.status(driver, database)
+        if r.status in PENDING
     ]
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from neo4j import Driver
 
-from lineage.answers import alerts, erasure, notices, retention
+from lineage.answers import alerts, erasure, retention
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.overview import overview
@@ -143,42 +143,6 @@ def alert_list(
 def acknowledge(request: Request, alert_id: str, _form: PostedForm) -> Response:
     alerts.acknowledge(_driver(request), _settings(request).neo4j.database, alert_id)
     return _see_other("/alerts")
-
-
-# --- erasure requests ------------------------------------------------------------------------
-
-
-@router.get("/erasure")
-def erasure_list(request: Request, session: SignedIn) -> Response:
-    settings = _settings(request)
-    requests = erasure.status(_driver(request), settings.neo4j.database)
-    return page(request, "erasure_list.html", session, requests=requests)
-
-
-@router.post("/erasure")
-def erasure_open(request: Request, form: PostedForm) -> Response:
-    """Opens the request and moves to its page, whose URL holds the request's random id only."""
-    settings = _settings(request)
-    identifier = form.get("identifier", "")
-    key = subject_key(settings, identifier)
-    opened = erasure.open_request(
-        _driver(request),
-        settings.neo4j.database,
-        key,
-        form.get("requested_by"),
-        form.get("received") or None,
-        erasure.own_copies(settings),
-        erasure.org_zone(settings),
-        notices.on_opening(settings, identifier),
-    )
-    return _see_other(f"/erasure/{opened.id}")
-
-
-@router.get("/erasure/{request_id}")
-def erasure_one(request: Request, session: SignedIn, request_id: str) -> Response:
-    settings = _settings(request)
-    shown = erasure.one(_driver(request), settings.neo4j.database, request_id, erasure.own_copies(settings))
-    return page(request, "erasure_one.html", session, er=shown)
 
 
 # --- retention and holds --------------------------------------------------------------------
