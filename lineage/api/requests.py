@@ -168,7 +168,7 @@ class AnswerBody(Bounded):
 
 
 @router.post(
-    "/requests/{request_id}/tasks/{task}/answer",
+    "/requests/{request_id}/tasks/{task:path}/answer",
     response_model=RightsRequest,
     summary="Record a system's answer to a task, closing it",
     openapi_extra=body_openapi(AnswerBody),
