@@ -377,3 +377,14 @@ def malformed_brevo_payloads() -> list[bytes]:
         b'{"event": "opened", "email": "nina.petit", "camp_id": 87, "ts": 1772791823}',
         b'{"event": "delivered", "email": "nina.petit@example.org", "ts": "yesterday"}',
     ]
+
+
+def delivered_after_unsubscribe(people: int, seed: int = 7) -> tuple[str, dict[str, Any]]:
+    """The first unsubscriber of the feed, and the newsletter delivered to them an hour after they
+    unsubscribed all the same (a send list refreshed too late): processing after consent was
+    withdrawn, which lineage must alert on."""
+    gone = next(body for body in brevo_feed(people, seed) if body["event"] == "unsubscribed")
+    at = datetime.fromtimestamp(gone["ts_event"], UTC) + timedelta(hours=1)
+    secs = _ms(at) // 1000
+    late = gone | {"event": "delivered", "date_event": _local(at), "ts_event": secs, "ts": secs}
+    return gone["email"], late

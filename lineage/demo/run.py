@@ -1,16 +1,23 @@
-"""``make demo`` / ``lineage demo``: the whole pipeline on a realistic feed, then a report."""
+"""``make demo`` / ``lineage demo``: the whole pipeline on a realistic feed, then a report.
+
+Beside the feed, one person asks for erasure and another for access (the report a person can
+read is written to a file), and one newsletter reaches someone after they unsubscribed, which
+lineage alerts on.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lineage import render
-from lineage.answers import erasure
+from lineage.answers import erasure, requests
+from lineage.answers.access_report import access_report, render_html, render_pdf
 from lineage.answers.alerts import listed
 from lineage.answers.connection import open_driver
 from lineage.answers.erasure import org_zone, own_copies
@@ -18,7 +25,12 @@ from lineage.answers.report import graph_report
 from lineage.answers.retention import expiring
 from lineage.answers.scheduled_checks import run_checks
 from lineage.answers.subjects import erasure_impact
-from lineage.demo.brevo_feed import brevo_feed, demo_email, malformed_brevo_payloads
+from lineage.demo.brevo_feed import (
+    brevo_feed,
+    delivered_after_unsubscribe,
+    demo_email,
+    malformed_brevo_payloads,
+)
 from lineage.demo.company_feed import company_feed
 from lineage.demo.erasure_feed import deletion_payloads, erasure_person, invoices
 from lineage.domain.catalog import Catalog
@@ -90,7 +102,8 @@ def example_person(people: int) -> str:
     return next((e for e in emails if e in in_crm), emails[0] if emails else demo_email(0))
 
 
-def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
+def run_demo(settings: Settings, catalog: Catalog, people: int, reports: Path | None = None) -> None:
+    """The demo; the access report is written under ``reports`` (default: the stack's folder)."""
     started = time.monotonic()
     if settings.uses_local_stack:
         from lineage.stack.manager import stack_up
@@ -99,8 +112,10 @@ def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
             stack_up(settings)
         console.print(f"stack up: Kafka {settings.kafka_bootstrap}, Neo4j {settings.neo4j_uri}")
     prepare(settings, catalog)
+    render.show_times_in(catalog.zone)
     feeds = feed_payloads(people)
-    feeds["brevo"] += malformed_brevo_payloads()
+    unsubscribed, late_delivery = delivered_after_unsubscribe(people)
+    feeds["brevo"] += [json.dumps(late_delivery, ensure_ascii=False).encode(), *malformed_brevo_payloads()]
     with WorkerProcess(settings).start() as worker:
         console.print(f"worker running (log: {worker.log_file})")
         for source, payloads in feeds.items():
@@ -109,6 +124,8 @@ def run_demo(settings: Settings, catalog: Catalog, people: int) -> None:
         console.print(f"pipeline caught up in {time.monotonic() - started:.1f}s\n")
         request_id = carry_out_one_erasure(settings, worker, erasure_person(people))
     print_report(settings, example_person(people), request_id)
+    answer_one_access_request(settings, example_person(people), reports or settings.stack.home / "reports")
+    show_withdrawal_alert(settings, unsubscribed)
 
 
 def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int) -> str:
@@ -130,7 +147,7 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
         raise LineageError(f"the demo person {email} is not in the graph") from None
     console.print(
         f"erasure request {request.id} opened for {email}: "
-        f"{len(request.tasks)} task(s), deadline {request.deadline:%Y-%m-%d}"
+        f"{len(request.tasks)} task(s), deadline {render.day(request.deadline)}"
     )
     deletions = deletion_payloads(person, datetime.now(UTC))
     for source, payloads in deletions.items():
@@ -139,6 +156,55 @@ def carry_out_one_erasure(settings: Settings, worker: WorkerProcess, person: int
     with open_driver(settings) as driver:
         run_checks(driver, settings.neo4j.database)  # refreshes requests, overdue data alerts
     return request.id
+
+
+def answer_one_access_request(settings: Settings, email: str, folder: Path) -> list[Path]:
+    """The person asks what is held about them (Art. 15): the request is opened, and the report
+    they can read is written to files (HTML, and PDF), whose paths are printed."""
+    key = SubjectHasher(settings.require_subject_key()).email(email)
+    with open_driver(settings) as driver:
+        request = requests.open_request(
+            driver,
+            settings.neo4j.database,
+            "access",
+            key,
+            requested_by="data subject, by e-mail to the DPO",
+            verification_method="email_confirmation",
+            verified_by="DPO office",
+            zone=org_zone(settings),
+        )
+        report = access_report(driver, settings.neo4j.database, settings, request_id=request.id)
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    html = folder / f"access-report-{request.id}.html"
+    html.write_text(render_html(report), encoding="utf-8")
+    written = [html]
+    pdf = html.with_suffix(".pdf")
+    pdf.write_bytes(render_pdf(report))
+    written.append(pdf)
+    console.rule("An access request")
+    console.print(
+        f"access request {request.id} for {email}: {len(request.tasks)} task(s), one per system asked "
+        f"for its copy, due {render.when(request.deadline)}"
+    )
+    for path in written:
+        console.print(f"  the report the person can read: {path}")
+    return written
+
+
+def show_withdrawal_alert(settings: Settings, email: str) -> None:
+    """The newsletter delivered after the unsubscribe, as the alert it raised."""
+    with open_driver(settings) as driver:
+        found = [
+            a for a in listed(driver, settings.neo4j.database) if a.kind == "processing_after_withdrawal"
+        ]
+    console.rule("Consent withdrawn, mail sent anyway")
+    console.print(f"{email} unsubscribed from the newsletter; a campaign reached them an hour later:")
+    render.table(
+        f"processing_after_withdrawal alerts ({len(found)})",
+        [a.model_dump() for a in found],
+        ("id", "store", "status", "last_seen", "reason"),
+    )
 
 
 def print_report(settings: Settings, email: str, request_id: str) -> None:
@@ -184,14 +250,14 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         ("kind", "store", "chain", "country", "count", "reason"),
     )
     completed = (
-        f", completed {request.completed_at:%Y-%m-%d %H:%M} once every system reported its deletion"
+        f", completed {render.when(request.completed_at)} once every system reported its deletion"
         if request.completed_at
         else ""
     )
     console.print(
         f"Erasure request {request.id}: [bold]{request.status}[/bold] "
-        f"(received {request.received_at:%Y-%m-%d %H:%M}, deadline "
-        f"{request.deadline:%Y-%m-%d}{completed})"
+        f"(received {render.when(request.received_at)}, deadline "
+        f"{render.day(request.deadline)}{completed})"
     )
     render.table(
         "Its tasks, one per store (evidence kept, personal data not)",
@@ -211,6 +277,8 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         "lineage alerts",
         f"lineage expiring --before {soon.before}",
         f"lineage erasure status {request_id}",
+        "lineage request status",
+        "lineage overview",
         "lineage ropa --format csv",
         "lineage report",
         "lineage dead-letters",
