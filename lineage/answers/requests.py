@@ -199,7 +199,8 @@ def open_request(
         raise NotFoundError("lineage knows nobody by this identifier")
     if on_opened is not None:
         on_opened(driver, database, opened["id"])
-    return status(driver, database, opened["id"], copies=copies)[0]
+        opened = recorded.request_status(driver, database, opened["id"])[0]
+    return shown(opened, copies)  # as opened: every task outstanding until the first status read
 
 
 def status(
