@@ -497,4 +497,3 @@ def _close(tx: ManagedTransaction, request_id: str, note: str, now: datetime) ->
         return False
     tx.run(CLOSE, id=request_id, note=close(found["outstanding"], note), at=now).consume()
     return True
-

@@ -81,8 +81,7 @@ ASKED: dict[str, str] = {
 }
 _ASKING: dict[str, str] = {
     "erasure": "to erase personal data (GDPR Art. 17 and 28(3))",
-    "access": "to send it a copy of the personal data you hold about a person "
-    "(GDPR Art. 15 and 28(3)(e))",
+    "access": "to send it a copy of the personal data you hold about a person (GDPR Art. 15 and 28(3)(e))",
     "portability": "to export the personal data a person provided, in a structured, commonly used "
     "and machine-readable format (GDPR Art. 20 and 28(3)(e))",
     "rectification": "to correct personal data about a person as it will tell you "
@@ -166,8 +165,7 @@ class Notice:
 
     def text(self) -> str:
         lines = [
-            f"{self.organisation} asks you, as its processor, "
-            f"{asking(self.request_kind, self.purposes)}.",
+            f"{self.organisation} asks you, as its processor, {asking(self.request_kind, self.purposes)}.",
             "",
             f"Request: {self.request_id} ({self.request_kind})",
             f"Task: {self.notice_id}",
