@@ -82,7 +82,7 @@ _POINTING_AT_A_PERSON = (
     ("Identifier", "IDENTIFIES"),
     ("Alert", "CONCERNS"),
     ("Hold", "HOLDS"),
-    ("ErasureRequest", "FOR"),
+    ("Request", "FOR"),
 )
 
 

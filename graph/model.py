@@ -38,8 +38,11 @@ Relationships
 - ``(Subject)-[:HAS_CONSENT]->(Consent)``: one per purpose the person gave or withdrew consent for.
 - ``(Subject)-[:CLOCK]->(Store)``: store-wide retention moments (a click is contact for all
   the person has there); holding-level ones are properties of the Holding (``graph.holdings``).
-- ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(ErasureRequest)-[:FOR]->(Subject)`` and
-  ``-[:HAS_TASK]->(ErasureTask)`` (``graph.erasure``).
+- ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(Request {kind})-[:FOR]->(Subject)`` and
+  ``-[:HAS_TASK]->(RequestTask)``: a rights request of any kind (access, portability,
+  rectification, restriction, objection, erasure) and one task per store it reaches
+  (``graph.requests``); a restriction or objection carries ``in_force``, ``in_force_since``,
+  ``purposes``, and ``changed_at`` on every write.
 
 Every write is a MERGE with min/max/union updates keyed by event time, so replaying a topic
 from the start leaves the graph as it was. When two subjects turn out to be one person
@@ -62,7 +65,8 @@ class Label(StrEnum):
     CONSENT = "Consent"
     ALERT = "Alert"
     HOLD = "Hold"
-    ERASURE_REQUEST = "ErasureRequest"
+    REQUEST = "Request"
+    REQUEST_TASK = "RequestTask"
     # graph.tally's counts of held data; no relationships, not lineage itself
     TALLY = "Tally"
     TALLY_STATE = "TallyState"
@@ -82,7 +86,8 @@ NODE_KEYS: dict[Label, str] = {
     Label.CONSENT: "id",
     Label.ALERT: "id",
     Label.HOLD: "id",
-    Label.ERASURE_REQUEST: "id",
+    Label.REQUEST: "id",
+    Label.REQUEST_TASK: "id",
     Label.TALLY: "subject",
     Label.TALLY_STATE: "id",
     Label.HELD_COUNT: "id",

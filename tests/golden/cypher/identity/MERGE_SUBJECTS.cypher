@@ -23,7 +23,7 @@ CALL (w, l) {
   MERGE (x)-[:HOLDS]->(w)
 }
 CALL (w, l) {
-  MATCH (x:ErasureRequest)-[r:FOR]->(l)
+  MATCH (x:Request)-[r:FOR]->(l)
   DELETE r
   MERGE (x)-[:FOR]->(w)
 }
