@@ -223,3 +223,25 @@ class TestEveryKind:
             (alert,) = check_requests(driver, pipeline.neo4j.database, datetime.now(UTC))
         assert (alert["kind"], alert["id"]) == ("request_overdue", f"request-overdue-{late['id']}")
         assert alert["reason"].startswith(f"access request {late['id']} past its deadline")
+
+
+class TestMigration:
+    def test_erasure_requests_become_requests_of_kind_erasure_once(self, pipeline: Settings) -> None:
+        from graph.schema import apply_schema
+
+        with open_driver(pipeline) as driver:
+            database = pipeline.neo4j.database
+            driver.execute_query(
+                "CREATE (:ErasureRequest {id: 'er-0000000000000001', status: 'open'})"
+                "-[:HAS_TASK]->(:ErasureTask {id: 'er-0000000000000001|brevo/contacts', status: 'done'})",
+                database_=database,
+            )
+            apply_schema(driver, database)
+            apply_schema(driver, database)  # idempotent
+            records, _, _ = driver.execute_query(
+                "MATCH (r)-[:HAS_TASK]->(t) RETURN labels(r) AS r, r.kind AS kind, labels(t) AS t",
+                database_=database,
+            )
+        assert [(rec["r"], rec["kind"], rec["t"]) for rec in records] == [
+            (["Request"], "erasure", ["RequestTask"])
+        ]
