@@ -22,7 +22,9 @@ class Alert(Answer):
     """One alert: a flow, a store's overdue data or an erasure deadline, with what it concerns."""
 
     id: str = Field(description="stable id of what the alert is about (a flow, a store's rule, a request)")
-    kind: str | None = Field(description="transfer, overdue_retention, erasure_overdue, erasure_reappearance")
+    kind: str | None = Field(
+        description="transfer, overdue_retention, request_overdue, erasure_reappearance, processing_*"
+    )
     status: str = Field(description="open, reopened, acknowledged or closed")
     severity: str | None = Field(description="high, medium or low")
     store: str | None = Field(description="store the alert is about")
