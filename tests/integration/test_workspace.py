@@ -73,6 +73,8 @@ class Pages:
         self.tab.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
         self.tab.on("pageerror", lambda e: self.problems.append(str(e)))
         self.visited: list[str] = []
+        self.not_found: list[str] = []
+        self.tab.on("response", lambda r: r.status == 404 and self.not_found.append(r.url))
         self.tab.on("request", lambda r: self.visited.append(r.url))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
@@ -182,14 +184,22 @@ def test_a_dpo_works_through_the_workspace(
     tab.wait_for_url(re.compile(r".*/ui/alerts$"))
     assert tab.locator(f"#alerts tr[data-alert='{alert_id}'] td.status").inner_text() == "acknowledged"
 
-    # An erasure request, opened from the page, then a task closing when HubSpot's deletion arrives.
+    # An erasure request, opened from the requests page, then a task closing when HubSpot's
+    # deletion arrives; the identity's verification is its method and who checked, nothing more.
     pages.go("/ui/erasure")
-    tab.fill("form[action='/ui/erasure'] input[name=identifier]", LEA)
-    tab.fill("input[name=requested_by]", "data subject, by e-mail")
-    tab.fill("input[name=received]", (date.today() - timedelta(days=26)).isoformat())  # due within days
-    tab.click("form[action='/ui/erasure'] button[type=submit]")
-    tab.wait_for_url(re.compile(r".*/ui/erasure/[^/]+$"))
+    tab.wait_for_url(re.compile(r".*/ui/requests$"))  # the erasure pages are the requests' now
+    form = "form#open-request"
+    tab.select_option(f"{form} select[name=kind]", "erasure")
+    tab.fill(f"{form} input[name=identifier]", LEA)
+    tab.fill(f"{form} input[name=requested_by]", "data subject, by e-mail")
+    tab.select_option(f"{form} select[name=verification_method]", "email_confirmation")
+    tab.fill(f"{form} input[name=verified_by]", "DPO office")
+    tab.fill(f"{form} input[name=received]", (date.today() - timedelta(days=26)).isoformat())  # due soon
+    tab.click(f"{form} button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/requests/er-[0-9a-f]+$"))
     request_id = tab.url.rsplit("/", 1)[-1]
+    assert tab.inner_text("#verification") == "email confirmation, by DPO office"
+    assert re.search(r"23:59 CES?T$", tab.inner_text("#deadline"))  # the end of a Paris day
     assert (
         sorted(tab.locator("#tasks tr[data-store]").evaluate_all("rows => rows.map(r => r.dataset.store)"))
         == STORES
@@ -204,11 +214,55 @@ def test_a_dpo_works_through_the_workspace(
     assert tab.locator("#tasks tr[data-store='hubspot/contacts'] code").inner_text().startswith("hubspot:")
     assert tab.locator("#tasks tr[data-store='brevo/contacts'] td.status").inner_text() == "outstanding"
     pages.shot("erasure-task-closed")
-    pages.go("/ui/erasure")
-    assert tab.locator("#requests tbody tr").count() == 1
-    pages.shot("erasure-list")
+    pages.go(f"/ui/erasure/{request_id}")
+    assert tab.url.endswith(f"/ui/requests/{request_id}")
     pages.go("/ui/")
     assert tab.locator(f"#due-this-week tr[data-request='{request_id}']").count() == 1
+
+    # An access request: one task per system asked for its copy, one answered from the page, the
+    # report the person can read in HTML and PDF.
+    pages.go("/ui/requests")
+    tab.select_option(f"{form} select[name=kind]", "access")
+    tab.fill(f"{form} input[name=identifier]", BOB)
+    tab.click(f"{form} button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/requests/ac-[0-9a-f]+$"))
+    access_id = tab.url.rsplit("/", 1)[-1]
+    tasks = tab.locator("#tasks tr[data-store]")
+    assert tasks.count() >= 1
+    first = tasks.first.get_attribute("data-store")
+    tasks.first.locator("input[name=evidence]").fill("ticket 4411, copy sent")
+    tasks.first.locator("button:text('Answered')").click()
+    tab.wait_for_url(re.compile(rf".*/ui/requests/{access_id}$"))
+    assert tab.locator(f"#tasks tr[data-store='{first}'] td.status").inner_text() == "done"
+    assert "ticket 4411" in tab.inner_text(f"#tasks tr[data-store='{first}']")
+    pages.shot("access-request")
+    with tab.expect_download() as download:
+        tab.click("#report-pdf")
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    before = len(pages.problems)
+    tab.click("#report-html")
+    tab.wait_for_url(re.compile(rf".*/ui/requests/{access_id}/report.html$"))
+    assert "CNIL" in tab.content()
+    pages.shot("access-report")
+    # The report is the person's own standalone document: it names no icon, so the browser asks
+    # the server's root for /favicon.ico, a 404 that is no fault of the page. Nothing else fails.
+    assert [u for u in pages.not_found if not u.endswith("/favicon.ico")] == []
+    pages.problems[before:] = [p for p in pages.problems[before:] if "404 (Not Found)" not in p]
+    tab.go_back()
+
+    # An objection to direct marketing, with its purposes on its page; every request listed.
+    pages.go("/ui/requests")
+    tab.select_option(f"{form} select[name=kind]", "objection")
+    tab.fill(f"{form} input[name=identifier]", LEA)
+    tab.fill(f"{form} input[name=purposes]", "marketing")
+    tab.click(f"{form} button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/requests/ob-[0-9a-f]+$"))
+    assert tab.inner_text("#purposes") == "marketing"
+    pages.go("/ui/requests")
+    assert tab.locator("#requests tbody tr").count() == 3
+    pages.shot("requests")
 
     # Expiring data and holds: a hold placed from the page shows, with its reason.
     pages.go("/ui/expiring?before=2099-01-01")
