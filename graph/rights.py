@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from neo4j import AsyncDriver, Driver, RoutingControl
+from neo4j import AsyncDriver, Driver
 
 from lineage.domain.rights_alerts import Consent, Held, Limit, PersonRights, SubjectRights
 
@@ -105,25 +105,6 @@ async def batch_rights(driver: AsyncDriver, database: str, keys: list[str]) -> l
         return []
     records, _, _ = await driver.execute_query(BATCH_RIGHTS, keys=keys, database_=database)
     return [person_rights(r.data()) for r in records]
-
-
-SUBJECT_KEYS = """
-UNWIND $keys AS key
-MATCH (i:Identifier {key: key}) USING INDEX i:Identifier(key)
-MATCH (i)-[:IDENTIFIES]->(s:Subject)
-RETURN key, s.key AS subject
-"""
-
-
-async def subject_keys(driver: AsyncDriver, database: str, keys: list[str]) -> dict[str, str]:
-    """Identifier key -> its Subject's key, for the identifiers the graph knows. Read without
-    locks: the early alert pass never waits for the record stage's transactions."""
-    if not keys:
-        return {}
-    records, _, _ = await driver.execute_query(
-        SUBJECT_KEYS, keys=keys, database_=database, routing_=RoutingControl.READ
-    )
-    return {record["key"]: record["subject"] for record in records}
 
 
 def ensure_indexes(driver: Driver, database: str) -> None:

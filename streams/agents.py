@@ -286,7 +286,6 @@ class Stages:
             AlertWriter(driver, self._settings.neo4j.database),
             self.announce,
             _receipts,
-            functools.partial(rights.resolve, driver),
         )
         names, live, canonical = self._names, self._live, self._names.canonical.name
 

@@ -5,8 +5,7 @@ in front of an alert: seconds under load. So the normalise stage hands each batc
 to an :class:`EarlyAlerts` announcer and goes on with the next batch. The announcer upserts what
 is waiting, one transaction at a time (hits that arrive meanwhile go in the next one together),
 and announces the alerts that are new or reopened. Transfer hits and people's rights hits
-(:mod:`streams.rights_watch`) go the same way; a rights hit whose person the stream alone cannot
-name is given its Subject key by the graph first, in the announcer, never in the stage.
+(:mod:`streams.rights_watch`) go the same way.
 
 Normalising never waits for Neo4j: under load a round trip queues behind the record lanes'
 commits, and a stage whose every batch waited for one would fall behind its raw topics under a
@@ -44,11 +43,6 @@ EARLY_ALERT_DRAIN_S = 10.0  # at stop, how long an upsert under way may take to 
 
 Announce = Callable[[list[dict[str, Any]]], Awaitable[None]]
 Receipts = Callable[[Sequence[Any]], Iterable[datetime | None]]
-Resolve = Callable[[list[Hit]], Awaitable[list[Hit]]]
-
-
-async def _as_they_are(hits: list[Hit]) -> list[Hit]:
-    return hits
 
 
 class AlertWriter:
@@ -71,13 +65,10 @@ class EarlyAlerts:
     """One announcer per normalise stage: :meth:`offer` from the stage, :meth:`run` beside it,
     :meth:`close` when the stage stops."""
 
-    def __init__(
-        self, writer: AlertWriter, announce: Announce, receipts: Receipts, resolve: Resolve = _as_they_are
-    ) -> None:
+    def __init__(self, writer: AlertWriter, announce: Announce, receipts: Receipts) -> None:
         self._writer = writer
         self._announce = announce
         self._receipts = receipts
-        self._resolve = resolve
         self._waiting: list[Hit] = []
         self._batches: list[Sequence[Any]] = []  # whose hits wait: their receipts, read lazily
         self._ready = asyncio.Event()
@@ -113,7 +104,7 @@ class EarlyAlerts:
 
     async def _raise(self, hits: list[Hit], batches: list[Sequence[Any]]) -> None:
         try:
-            announced = await self._writer.upsert_alerts(await self._resolve(hits), link_subjects=False)
+            announced = await self._writer.upsert_alerts(hits, link_subjects=False)
         except Exception as exc:
             self._pause(type(exc).__name__)
             return

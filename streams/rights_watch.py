@@ -5,8 +5,7 @@ The normalise stage judges each batch against this cache (:meth:`RightsWatch.hit
 waiting for Neo4j, and hands the hits to the early alert pass, as it does transfer hits. The
 cache is read whole when the stage starts and then, every ``LINEAGE_RIGHTS_REFRESH_S``, for what
 changed since (``changed_at``); a consent given or withdrawn in the stream changes it at once,
-before the graph has it. A person first known from the stream has no Subject key yet: the early
-pass asks the graph for it before it upserts (:meth:`RightsWatch.resolve`).
+before the graph has it.
 
 The record stage's check (:meth:`RightsWatch.check`) is the authority: after a batch is stored
 it reads the states of the people the batch names and judges its events, and the holdings of
@@ -23,9 +22,8 @@ from datetime import timedelta
 
 from neo4j import AsyncDriver
 
-from graph.rights import batch_rights, changed_rights, subject_keys
+from graph.rights import batch_rights, changed_rights
 from lineage.answers.live_catalog import LiveCatalog
-from lineage.domain.alerts import Hit
 from lineage.domain.consent import basis_for
 from lineage.domain.events import DataMovementEvent, LegalBasis
 from lineage.domain.rights_alerts import (
@@ -116,16 +114,6 @@ class RightsWatch:
             if consented.intersection(person.identifiers):
                 processing += person.processing(self.basis_of)
         return rights_hits(processing, by_identifier(people), self._grace)
-
-    async def resolve(self, driver: AsyncDriver, hits: list[Hit]) -> list[Hit]:
-        """The early pass's hits with the Subject keys their alert ids need."""
-        unknown = sorted(
-            {k for h in hits if isinstance(h, RightsHit) and h.subject is None for k in h.processing.keys}
-        )
-        if not unknown:
-            return hits
-        subjects = await subject_keys(driver, self._database, unknown)
-        return [h.resolved(subjects) if isinstance(h, RightsHit) and h.subject is None else h for h in hits]
 
     def _learn(self, person: PersonRights) -> bool:
         """The graph's word on a person replaces what the cache had for any of their keys.

@@ -19,6 +19,7 @@ from lineage.answers import overview as morning
 from lineage.answers import retention
 from lineage.answers import subjects as people
 from lineage.answers.alerts import Alert, AlertAcknowledged
+from lineage.answers.catalog_file import read_catalog
 from lineage.answers.erasure import org_zone
 from lineage.answers.overview import Overview
 from lineage.answers.retention import ExpiringPage, Hold, HoldPlaced, HoldReleased
@@ -59,7 +60,8 @@ def subject(
 ) -> DataMap:
     """Same JSON as ``lineage subject --json``; nobody known gives ``subject: null``, not 404,
     so the answer does not reveal more than the CLI's does."""
-    return people.data_map(driver, settings.neo4j.database, subject_key(settings, body.identifier))
+    key = subject_key(settings, body.identifier)
+    return people.data_map(driver, settings.neo4j.database, key, read_catalog(settings))
 
 
 @router.post(

@@ -204,13 +204,14 @@ IdentifierArg = Annotated[
 @app.command()
 def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """One person's data map: stores, categories, processors, countries, first/last seen."""
+    from lineage.answers.catalog_file import read_catalog
     from lineage.answers.connection import open_driver
     from lineage.answers.subjects import data_map
 
     settings = Settings()
     key = subject_key(settings, email)
     with open_driver(settings) as driver:
-        answer = data_map(driver, settings.neo4j.database, key)
+        answer = data_map(driver, settings.neo4j.database, key, read_catalog(settings))
     if as_json:
         print(render.as_json(answer.model_dump(mode="json")))
         return

@@ -8,14 +8,17 @@ in the graph that begins at an instant: processing that occurred before it raise
 Processing is judged the same way wherever it is seen: an event of the stream
 (:func:`event_processing`), or what a holding last saw (:class:`Processing` built by the graph's
 check), so the worker's early pass, its record stage and its refresh raise the same alerts, with
-the same ids. One alert per (kind, person, request or purpose); replays and both passes upsert it.
+the same ids. One alert per restriction or objection (its request) and per withdrawal (the event
+that withdrew the consent, and the purpose): ids that no identity merge changes, so a pass that
+saw the person before a merge and one that saw them after upsert the same alert. Replays and
+both passes upsert it.
 Pure: the states come from ``graph.rights``, the basis of an event from the catalog.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -62,9 +65,8 @@ class Consent:
 
 @dataclass(frozen=True)
 class SubjectRights:
-    """A person's rights state. ``subject`` is the Subject's key (the alerts' ids hang on it);
-    None while only the stream has seen them (the early pass asks the graph, see
-    :meth:`RightsHit.resolved`)."""
+    """A person's rights state. ``subject`` is the Subject's key; None while only the stream has
+    seen them."""
 
     subject: str | None
     limits: tuple[Limit, ...] = ()
@@ -105,32 +107,33 @@ def covers(declared: str, purpose: str | None) -> bool:
     return purpose is not None and (purpose == declared or purpose.startswith(f"{declared}."))
 
 
-def alert_id(kind: RightsAlert, subject: str, ref: str) -> str:
-    return f"{kind.value}-{hashlib.sha256(f'{subject}|{ref}'.encode()).hexdigest()[:16]}"
+def alert_id(kind: RightsAlert, episode: str) -> str:
+    return f"{kind.value}-{hashlib.sha256(episode.encode()).hexdigest()[:16]}"
+
+
+def withdrawal_episode(consent: Consent, subject: str | None, keys: Sequence[str]) -> str:
+    """What a withdrawal alert is about: the withdrawal itself, known by its event wherever the
+    person's identities end up; a withdrawal recorded without its event falls back to the person."""
+    if consent.withdrawn_event:
+        return f"{consent.purpose}|{consent.withdrawn_event}"
+    return f"{subject or min(keys)}|{consent.purpose}"
 
 
 @dataclass(frozen=True)
 class RightsHit:
     """One processing against one state. ``ref`` is the request id (restriction, objection) or
-    the purpose whose consent was withdrawn."""
+    the purpose whose consent was withdrawn; ``episode`` what the alert's id hangs on (the
+    request, or :func:`withdrawal_episode`)."""
 
     kind: RightsAlert
     ref: str
     purpose: str | None
     processing: Processing
-    subject: str | None
-
-    def resolved(self, subjects: Mapping[str, str]) -> RightsHit:
-        """With the Subject key the graph gives the processing's identifiers; for identifiers it
-        does not know yet, the key the record stage will give them (the smallest of the group)."""
-        keys = self.processing.keys
-        subject = next((subjects[k] for k in keys if k in subjects), min(keys))
-        return replace(self, subject=subject)
+    episode: str
 
     @property
     def id(self) -> str:
-        assert self.subject is not None, "an alert id needs the person's Subject key"
-        return alert_id(self.kind, self.subject, self.ref)
+        return alert_id(self.kind, self.episode)
 
     def row(self) -> dict[str, object]:
         """The hit as ``graph.alerts.upsert_alerts`` takes it; the reason is the evidence."""
@@ -191,15 +194,15 @@ def event_processing(events: Iterable[DataMovementEvent], basis_of: BasisOf) -> 
     return found
 
 
-def _limit_hits(p: Processing, limit: Limit, subject: str | None) -> list[RightsHit]:
+def _limit_hits(p: Processing, limit: Limit) -> list[RightsHit]:
     if not limit.in_force or p.at < limit.since:
         return []
     if limit.kind == "restriction":
         purpose = p.purposes[0] if p.purposes else None
-        return [RightsHit(RightsAlert.RESTRICTED, limit.request, purpose, p, subject)]
+        return [RightsHit(RightsAlert.RESTRICTED, limit.request, purpose, p, limit.request)]
     if limit.kind == "objection":
         hit = next((u for u in p.purposes for o in limit.purposes if covers(o, u)), None)
-        return [RightsHit(RightsAlert.OBJECTED, limit.request, hit, p, subject)] if hit else []
+        return [RightsHit(RightsAlert.OBJECTED, limit.request, hit, p, limit.request)] if hit else []
     return []
 
 
@@ -213,7 +216,10 @@ def _consent_hits(p: Processing, consent: Consent, grace: timedelta, subject: st
     if p.event_id == consent.withdrawn_event:
         return []
     hit = next((u for u in p.purposes if covers(consent.purpose, u)), None)
-    return [RightsHit(RightsAlert.WITHDRAWN, consent.purpose, hit, p, subject)] if hit else []
+    if hit is None:
+        return []
+    episode = withdrawal_episode(consent, subject, p.keys)
+    return [RightsHit(RightsAlert.WITHDRAWN, consent.purpose, hit, p, episode)]
 
 
 def rights_hits(
@@ -230,7 +236,7 @@ def rights_hits(
         if state is None:
             continue
         for limit in state.limits:
-            hits += _limit_hits(p, limit, state.subject)
+            hits += _limit_hits(p, limit)
         for consent in state.consents:
             hits += _consent_hits(p, consent, grace, state.subject)
     return sorted(hits, key=lambda h: (h.processing.at, h.processing.event_id))

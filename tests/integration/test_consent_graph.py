@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from graph.connection import open_async_driver, open_driver
@@ -32,10 +35,12 @@ from lineage.domain.events import (
 )
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectType
-from lineage.settings import Settings
+from lineage.runner import settings_env
+from lineage.settings import ApiSettings, Settings
 from lineage_lab import statements
 from lineage_lab.fingerprint import fingerprint_difference, graph_fingerprint
 from tests.integration.feed import publish, run_worker
+from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
 
@@ -183,6 +188,26 @@ def canonical(action: str, email: str, at_: str, **fields: Any) -> dict[str, Any
     }
 
 
+QUERY_TOKEN = "consent-test-token"
+
+
+def cli_data_map(settings: Settings, identifier: str) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-m", "lineage", "subject", identifier, "--json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def invoice_bases(answer: Any) -> list[str]:
+    (store,) = [s for s in answer["stores"] if s["store"] == "billing/invoices"]
+    return list(store["bases"][0]["legal_bases"])
+
+
 class TestThroughTheWorker:
     def test_sources_consent_reaches_the_graph_the_data_map_and_the_record(
         self, pipeline: Settings, hasher: Any, tmp_path: Path
@@ -238,6 +263,16 @@ class TestThroughTheWorker:
             None,
         )
         assert {s.store: s for s in paul_bare.stores}["billing/invoices"].bases[0].legal_bases == []
+        # The CLI and the API answer with the catalog's bases too.
+        assert invoice_bases(cli_data_map(pipeline, PAUL)) == ["legal_obligation"]
+        settings = pipeline.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
+        with served(settings) as url:
+            answer = httpx.post(
+                f"{url}/subject",
+                headers={"Authorization": f"Bearer {QUERY_TOKEN}"},
+                json={"identifier": PAUL},
+            )
+        assert answer.status_code == 200 and invoice_bases(answer.json()) == ["legal_obligation"]
 
         assert [(c.purpose, c.state) for c in sms.consents] == [("marketing.communications.sms", "withdrawn")]
 

@@ -39,10 +39,8 @@ def test_the_demo_answers_an_access_request_and_alerts_on_mail_after_an_unsubscr
         withdrawn = [
             a for a in listed(driver, settings.neo4j.database) if a.kind == "processing_after_withdrawal"
         ]
-    # The one delivery after the unsubscribe is the evidence, in the newsletter's store.
-    assert withdrawn and {(a.store, a.reason) for a in withdrawn} == {
-        (withdrawn[0].store, withdrawn[0].reason)
-    }
+    # The one delivery after the unsubscribe raises one alert, whichever pass saw it first.
+    assert len(withdrawn) == 1
     assert withdrawn[0].store == "brevo/contacts" and "(event brevo:" in (withdrawn[0].reason or "")
     assert f"processing_after_withdrawal alerts ({len(withdrawn)})" in printed
     assert "CET" in printed or "CEST" in printed  # times in the organisation's zone

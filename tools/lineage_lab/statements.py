@@ -25,8 +25,9 @@ CALL () {
 CALL () {
   UNWIND $subjects AS key
   MATCH (i:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
-  WITH i, s, s.key AS subject
-  DETACH DELETE i, s
+  OPTIONAL MATCH (s)-[:HAS_CONSENT]->(c:Consent)
+  WITH i, s, c, s.key AS subject
+  DETACH DELETE i, s, c
   WITH collect(DISTINCT subject) AS keys
   CREATE (:TallyQueue {keys: keys})
 }
@@ -39,6 +40,7 @@ UNWIND $subjects AS key
 MATCH (:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
 WITH DISTINCT s
 CALL (s) { MATCH (s)-[:HAS_HOLDING]->(h:Holding) DETACH DELETE h }
+CALL (s) { MATCH (s)-[:HAS_CONSENT]->(c:Consent) DETACH DELETE c }
 CALL (s) { MATCH (s)<-[:IDENTIFIES]-(i:Identifier) DETACH DELETE i }
 WITH s, s.key AS key
 DETACH DELETE s
