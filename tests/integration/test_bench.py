@@ -1,5 +1,6 @@
-"""``lineage-lab bench`` in small, on the real servers: every stage measured, one and two workers,
-and the graph left as the bench found it (its people are its own and deleted afterwards)."""
+"""``lineage-lab bench`` and ``bench-alerts`` in small, on the real servers: every stage measured,
+one and two workers, every alert timed, and the graph left as the bench found it (its people are
+its own and deleted afterwards)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from graph.connection import open_driver
 from lineage.domain.catalog import parse_catalog
 from lineage.settings import Settings
+from lineage_lab.bench.alerts import run_alert_bench
 from lineage_lab.bench.pipeline import run_bench
 from lineage_lab.fingerprint import graph_fingerprint
 
@@ -42,5 +44,22 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
     assert doc["ceiling"]["scale_out_vs_one_worker"]["end_to_end_2_workers"] > 0
     assert doc["ceiling"]["end_to_end_vs_writer"] > 0
     assert doc["worker_peak_rss_bytes"] > 0
+    with open_driver(pipeline) as driver:
+        assert graph_fingerprint(driver, pipeline.neo4j.database) == before
+
+
+@pytest.mark.parametrize("kind", ["transfer", "withdrawal"])
+def test_alert_bench_times_every_trigger_and_leaves_the_graph_as_found(
+    pipeline: Settings, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    catalog = parse_catalog(pipeline.catalog.read_text())
+    with open_driver(pipeline) as driver:
+        before = graph_fingerprint(driver, pipeline.neo4j.database)
+
+    run_alert_bench(pipeline, catalog, triggers=4, rate=0, interval_s=0.05, as_json=True, kind=kind)
+
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["kind"], doc["triggers"], doc["alerts"]) == (kind, 4, 4)
+    assert 0 < doc["p50_ms"] <= doc["p99_ms"] <= doc["max_ms"]
     with open_driver(pipeline) as driver:
         assert graph_fingerprint(driver, pipeline.neo4j.database) == before

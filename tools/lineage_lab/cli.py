@@ -53,13 +53,18 @@ def bench_alerts(
     triggers: Annotated[int, typer.Option(help="Alert-raising payloads (one new flow each)")] = 300,
     rate: Annotated[int, typer.Option(help="Background Brevo payloads per second")] = 300,
     interval: Annotated[float, typer.Option(help="Seconds between triggers")] = 0.1,
+    kind: Annotated[
+        str, typer.Option(help="transfer (a new unapproved flow), withdrawal (mail after an unsubscribe)")
+    ] = "transfer",
     as_json: JsonOption = False,
 ) -> None:
     """Alert latency: raw topic -> alerts topic, p50/p99, with background traffic."""
-    from lineage_lab.bench.alerts import run_alert_bench
+    from lineage_lab.bench.alerts import ALERT_KINDS, run_alert_bench
 
+    if kind not in ALERT_KINDS:
+        raise typer.BadParameter(f"one of {', '.join(ALERT_KINDS)}", param_hint="--kind")
     settings = Settings()
-    run_alert_bench(settings, read_catalog(settings), triggers, rate, interval, as_json)
+    run_alert_bench(settings, read_catalog(settings), triggers, rate, interval, as_json, kind)
 
 
 @app.command("bench-graph")

@@ -8,7 +8,8 @@ WIPE = "MATCH (n) DETACH DELETE n"
 # WIPE in slices, for graphs too large for one transaction's memory (a 200,000-payload feed).
 WIPE_SLICE = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
 
-# The alert benchmark's own stores, alerts, holdings and trigger people, once it has measured.
+# The alert benchmark's own stores, alerts, holdings and trigger people (with their consents,
+# holdings and rights alerts elsewhere), once it has measured.
 DELETE_BENCH_RUN = """
 CALL () {
   MATCH (st:Store) WHERE st.id STARTS WITH $prefix
@@ -26,8 +27,10 @@ CALL () {
   UNWIND $subjects AS key
   MATCH (i:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
   OPTIONAL MATCH (s)-[:HAS_CONSENT]->(c:Consent)
-  WITH i, s, c, s.key AS subject
-  DETACH DELETE i, s, c
+  OPTIONAL MATCH (s)-[:HAS_HOLDING]->(h:Holding)
+  OPTIONAL MATCH (s)<-[:CONCERNS]-(a:Alert) WHERE a.kind STARTS WITH 'processing_'
+  WITH i, s, c, h, a, s.key AS subject
+  DETACH DELETE i, s, c, h, a
   WITH collect(DISTINCT subject) AS keys
   CREATE (:TallyQueue {keys: keys})
 }

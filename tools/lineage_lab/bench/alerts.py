@@ -1,15 +1,19 @@
 """``lineage-lab bench-alerts``: raw topic -> alert on the alerts topic, p50/p99, under load.
 
-Each trigger must open a flow of its own (one alert per flow), so the worker runs with the
-catalog plus N bench stores run by a US processor with no transfer mechanism. Latency is the
-alert record's Kafka timestamp (set by the worker's producer) minus the moment the trigger was
-sent, both read from this machine's clock. A background thread publishes ordinary Brevo
-traffic at a fixed rate meanwhile.
+Each trigger must raise an alert of its own. For transfers (``--kind transfer``) each opens a
+flow of its own (one alert per flow), so the worker runs with the catalog plus N bench stores
+run by a US processor with no transfer mechanism. For withdrawals (``--kind withdrawal``) each
+trigger person has withdrawn their newsletter consent before the measurement, and the trigger is
+a newsletter delivered to them (one alert per withdrawal). Latency is the alert record's Kafka
+timestamp (set by the worker's producer) minus the moment the trigger was sent, both read from
+this machine's clock. A background thread publishes ordinary Brevo traffic at a fixed rate
+meanwhile.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import threading
 import time
@@ -60,18 +64,56 @@ def _trigger_email(run: str, i: int) -> str:
     return f"trigger{i}.{run}@example.com"
 
 
-def _trigger(run: str, i: int) -> bytes:
+NEWSLETTER, NEWSLETTER_USE = "brevo/contacts", "marketing.communications.email"
+ALERT_KINDS = ("transfer", "withdrawal")
+
+
+def _trigger(run: str, i: int, kind: str) -> bytes:
+    """The payload whose alert is timed: a new flow, or a delivery after the withdrawal."""
+    event: dict[str, Any] = {
+        "event_id": _trigger_event(run, i),
+        "occurred_at": "2026-06-01T09:00:00Z",
+        "source": "bench",
+        "action": "collected",
+        "store": _store(run, i),
+        "categories": ["user.contact.email"],
+        "subject": {"type": "customer", "email": _trigger_email(run, i)},
+    }
+    if kind == "withdrawal":
+        event |= {
+            "action": "activity",
+            "activity": "delivered",
+            "store": NEWSLETTER,
+            "purpose": NEWSLETTER_USE,
+            "legal_basis": "consent",
+        }
+    return json.dumps(event).encode()
+
+
+def _trigger_event(run: str, i: int) -> str:
+    return f"bench-{run}:{i}"
+
+
+def _withdrawal(run: str, i: int) -> bytes:
     return json.dumps(
         {
-            "event_id": f"bench-{run}:{i}",
-            "occurred_at": "2026-06-01T09:00:00Z",
+            "event_id": f"bench-{run}:withdrawn:{i}",
+            "occurred_at": "2026-06-01T08:00:00Z",
             "source": "bench",
-            "action": "collected",
-            "store": _store(run, i),
-            "categories": ["user.contact.email"],
-            "subject": {"type": "customer", "email": _trigger_email(run, i)},
+            "action": "consent_withdrawn",
+            "store": NEWSLETTER,
+            "purpose": NEWSLETTER_USE,
+            "subject": {"type": "newsletter_subscriber", "email": _trigger_email(run, i)},
         }
     ).encode()
+
+
+def _alert_key(alert: dict[str, Any]) -> str:
+    """Which trigger an alert answers: its flow's store, or the delivery its reason cites."""
+    if alert.get("kind", "unapproved_transfer") == "unapproved_transfer":
+        return str(alert["store"])
+    match = re.search(r"\(event ([^)]+)\)", str(alert.get("reason", "")))
+    return match.group(1) if match else ""
 
 
 def _background(settings: Settings, topic: str, rate: int, stop: threading.Event) -> int:
@@ -107,14 +149,20 @@ def _alert_times(settings: Settings, topic: str, expected: int, timeout: float) 
     try:
         while len(seen) < expected and time.monotonic() < deadline:
             for message in consumer:
-                seen[json.loads(message.value)["store"]] = message.timestamp / 1000
+                seen.setdefault(_alert_key(json.loads(message.value)), message.timestamp / 1000)
     finally:
         consumer.close()
     return seen
 
 
 def run_alert_bench(
-    settings: Settings, catalog: Catalog, triggers: int, rate: int, interval_s: float, as_json: bool
+    settings: Settings,
+    catalog: Catalog,
+    triggers: int,
+    rate: int,
+    interval_s: float,
+    as_json: bool,
+    kind: str = "transfer",
 ) -> None:
     run = f"alertbench-{uuid.uuid4().hex[:8]}"
     home = settings.stack.home.resolve()
@@ -136,12 +184,16 @@ def run_alert_bench(
             daemon=True,
         )
         background.start()
-        time.sleep(2.0)  # let the background load settle
         sent_at: dict[str, float] = {}
         with RawPublisher(settings.kafka, names.raw("canonical").name) as publisher:
+            if kind == "withdrawal":
+                for _ in publisher.publish(_withdrawal(run, i) for i in range(triggers)):
+                    pass
+            time.sleep(2.0)  # let the background load settle
             for i in range(triggers):
-                sent_at[_store(run, i)] = time.time()
-                for _ in publisher.publish([_trigger(run, i)]):
+                key = _store(run, i) if kind == "transfer" else _trigger_event(run, i)
+                sent_at[key] = time.time()
+                for _ in publisher.publish([_trigger(run, i, kind)]):
                     pass
                 time.sleep(interval_s)
         alerts = _alert_times(settings, names.alerts.name, triggers, timeout=60)
@@ -158,17 +210,23 @@ def run_alert_bench(
             subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
             database_=settings.neo4j.database,
         )
-    _report(sent_at, alerts, rate, counts.get("sent", 0), as_json)
+    _report(sent_at, alerts, rate, counts.get("sent", 0), as_json, kind)
 
 
 def _report(
-    sent_at: dict[str, float], alerts: dict[str, float], rate: int, background: int, as_json: bool
+    sent_at: dict[str, float],
+    alerts: dict[str, float],
+    rate: int,
+    background: int,
+    as_json: bool,
+    kind: str,
 ) -> None:
     latencies = sorted((alerts[s] - t) * 1000 for s, t in sent_at.items() if s in alerts)
     if not latencies:
         raise SystemExit("no alert arrived")
     cut = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
     result = {
+        "kind": kind,
         "triggers": len(sent_at),
         "alerts": len(latencies),
         "background_rate_per_s": rate,
@@ -181,7 +239,7 @@ def _report(
         print(render.as_json(result))
         return
     render.console.print(
-        f"{result['alerts']}/{result['triggers']} alerts; raw topic -> alerts topic: "
+        f"{result['alerts']}/{result['triggers']} {kind} alerts; raw topic -> alerts topic: "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
         f"with {rate} background payloads/s ({background} sent)"
     )
