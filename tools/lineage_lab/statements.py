@@ -24,6 +24,10 @@ CALL () {
   DETACH DELETE h, a, st
 }
 CALL () {
+  MATCH (n) WHERE (n:Processor AND n.id = 'bench-us') OR (n:System AND n.id = 'bench')
+  DETACH DELETE n
+}
+CALL () {
   UNWIND $subjects AS key
   MATCH (i:Identifier {key: key})-[:IDENTIFIES]->(s:Subject)
   OPTIONAL MATCH (s)-[:HAS_CONSENT]->(c:Consent)

@@ -34,6 +34,7 @@ from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage_lab import statements
+from lineage_lab.bench.writer import restore_alerts, snapshot_alerts
 from streams.admin import delete_topics
 from streams.publisher import RawPublisher
 from streams.worker import prepare
@@ -175,6 +176,8 @@ def run_alert_bench(
 
         stack_up(settings)
     prepare(settings, parse_catalog(catalog_file.read_text()))
+    with open_driver(settings) as driver:
+        alerts_before = snapshot_alerts(driver, settings.neo4j.database)
     names = Topics(run)
     stop = threading.Event()
     counts: dict[str, int] = {}
@@ -210,6 +213,7 @@ def run_alert_bench(
             subjects=[hasher.email(_trigger_email(run, i)) for i in range(triggers)],
             database_=settings.neo4j.database,
         )
+        restore_alerts(driver, settings.neo4j.database, alerts_before)
     _report(sent_at, alerts, rate, counts.get("sent", 0), as_json, kind)
 
 
