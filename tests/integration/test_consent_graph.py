@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,11 +33,10 @@ from lineage.domain.events import (
 )
 from lineage.domain.retention import RetentionPolicy
 from lineage.domain.subjects import SubjectType
-from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
 from lineage_lab import statements
 from lineage_lab.fingerprint import fingerprint_difference, graph_fingerprint
-from tests.integration.feed import publish, run_worker
+from tests.integration.feed import cli_data_map, publish, run_worker
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
@@ -189,18 +186,6 @@ def canonical(action: str, email: str, at_: str, **fields: Any) -> dict[str, Any
 
 
 QUERY_TOKEN = "consent-test-token"
-
-
-def cli_data_map(settings: Settings, identifier: str) -> Any:
-    out = subprocess.run(
-        [sys.executable, "-m", "lineage", "subject", identifier, "--json"],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
 
 
 def invoice_bases(answer: Any) -> list[str]:

@@ -22,7 +22,7 @@ from graph.requests import overdue_requests, reappearances, refresh_requests, re
 from lineage.answers.scheduled_checks import check_erasures
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
-from tests.integration.feed import publish, run_worker
+from tests.integration.feed import cli_data_map, publish, run_worker
 from tests.integration.test_api import served
 from tests.integration.test_identity import HUBSPOT_CREATED, HUBSPOT_DELETED, LEA
 
@@ -293,7 +293,7 @@ class TestLegalPeriodUnderALongerRule:
         publish(settings, "canonical", INVOICE)  # issued 10 Mar 2026: financial year ends 31 Dec
         run_worker(settings, tmp_path / "worker.log")
 
-        (invoices,) = [s for s in _subject(settings)["stores"] if s["store"] == "billing/invoices"]
+        (invoices,) = [s for s in cli_data_map(settings, LEA)["stores"] if s["store"] == "billing/invoices"]
         held = {r["category"]: r for r in invoices["retention"]}
         assert held["user.financial"]["rule"] == "bank-details-12y"
         assert at(held["user.financial"]["expires_at"]) == datetime(2039, 1, 1, tzinfo=PARIS)
@@ -336,15 +336,3 @@ class TestLegalPeriodUnderALongerRule:
         assert [(c["id"], c["status"]) for c in changed] == [(opened["id"], "open")]
         assert [(t["status"], t["reason"]) for t in reopened["tasks"]] == [("outstanding", None)]
         assert reopened["status"] == "overdue" and opened["id"] in overdue
-
-
-def _subject(settings: Settings) -> Any:
-    out = subprocess.run(
-        [sys.executable, "-m", "lineage", "subject", LEA, "--json"],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return json.loads(out.stdout)
