@@ -39,22 +39,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
 }
 
-ActorKind = Literal["account", "client", "service", "cli"]
+ActorKind = Literal["account", "client", "service", "cli", "processor"]
 
 
 @dataclass(frozen=True)
 class Actor:
     """Who acted, as the audit trail records them: a workspace account, an API client, the
-    service token of the environment, or a person at the command line of the server."""
+    service token of the environment, a person at the command line of the server, or a processor
+    acknowledging a task with the token its notice carried (no role: it may do only that)."""
 
     name: str
-    role: Role
+    role: Role | None
     kind: ActorKind
     address: str | None = None
     session: str | None = None
 
     def may(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
+        return self.role is not None and permission in ROLE_PERMISSIONS[self.role]
 
     @property
     def label(self) -> str:
