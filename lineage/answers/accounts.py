@@ -199,9 +199,12 @@ def client_for_token(driver: Driver, settings: Settings, token: str) -> Actor | 
     """The actor a bearer token stands for: an active API client, or the environment's service
     token; None for anything else."""
     configured = settings.api.query_token
-    if configured is not None and configured.get_secret_value():
-        if hmac.compare_digest(configured.get_secret_value().encode(), token.encode()):
-            return Actor(ENVIRONMENT_TOKEN_NAME, Role(settings.api.query_token_role), "service")
+    if (
+        configured is not None
+        and configured.get_secret_value()
+        and hmac.compare_digest(configured.get_secret_value().encode(), token.encode())
+    ):
+        return Actor(ENVIRONMENT_TOKEN_NAME, Role(settings.api.query_token_role), "service")
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = graph.client_by_token(driver, _db(settings), token_hash(token))
@@ -230,7 +233,9 @@ def session_for(driver: Driver, settings: Settings, cookie: str, address: str | 
     row = graph.session(driver, _db(settings), token_hash(cookie))
     if row is None:
         return None
-    actor = Actor(row["actor"], Role(row["role"]), row["kind"], address=address, session=token_hash(cookie)[:12])
+    actor = Actor(
+        row["actor"], Role(row["role"]), row["kind"], address=address, session=token_hash(cookie)[:12]
+    )
     return WebSession(actor, row["csrf"], int(row["expires"]))
 
 

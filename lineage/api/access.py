@@ -39,7 +39,6 @@ from lineage.api.rate_limits import FailedAttempts
 from lineage.domain.access import Actor, Permission
 from lineage.errors import (
     ForbiddenError,
-    LineageError,
     NotFoundError,
     NotSignedInError,
     QueryError,
@@ -139,29 +138,6 @@ async def _settings(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
-
-
-@contextlib.contextmanager
-def audited(
-    driver: Driver, settings: Settings, actor: Actor, action: str, target: str | None = None
-) -> Iterator[None]:
-    """Records what ``actor`` did in the audit trail, with how it ended: ``ok``, ``refused`` (a
-    lineage error: not found, bad query) or ``failed`` (anything else), then re-raises.
-
-    The entry is written after the action: an entry that cannot be written (Neo4j gone) fails
-    the request, so the caller never takes an unrecorded change for a recorded one.
-    """
-    outcome = "ok"
-    try:
-        yield
-    except LineageError:
-        outcome = "refused"
-        raise
-    except Exception:
-        outcome = "failed"
-        raise
-    finally:
-        audit.record(driver, settings, actor, action, target=target, outcome=outcome)
 
 
 def field_problems(errors: Iterable[Any]) -> str:

@@ -69,9 +69,7 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
 
 # Declared on routes for the OpenAPI page, in the shape FastAPI's ``responses=`` takes.
 Responses = dict[int | str, dict[str, Any]]
-ERROR_RESPONSES: Responses = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 429, 503)
-}
+ERROR_RESPONSES: Responses = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 429, 503)}
 
 
 def status_of(exc: LineageError) -> tuple[int, str]:
