@@ -21,7 +21,7 @@ import hmac
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -146,7 +146,7 @@ def next_entry(
         kind=kind,
         action=action,
         target=target,
-        outcome=outcome,  # type: ignore[arg-type]  (checked above)
+        outcome=cast(Outcome, outcome),  # checked above
         address=address,
         prev_hash=head_hash,
         hash="",
