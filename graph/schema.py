@@ -16,6 +16,8 @@ INDEX_STATEMENTS: tuple[str, ...] = (
     # each holding's property chain. Every holding write sets all three, so every holding is in
     # it; category never changes, state on erasure.
     "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) ON (h.state, h.category, h.subject_type)",
+    # The audit trail's retention purge and its date filters (seq has its uniqueness constraint).
+    "CREATE INDEX auditentry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
 )
 
 
