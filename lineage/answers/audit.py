@@ -18,7 +18,7 @@ import getpass
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from neo4j import Driver
@@ -72,6 +72,26 @@ class AuditFilters(BaseModel):
         if outcome is not None and outcome not in OUTCOMES:
             raise ValueError(f"not one of {', '.join(OUTCOMES)}")
         return outcome
+
+
+def parse_moment(
+    value: str | None, name: str, zone: tzinfo = UTC, *, end_of_day: bool = False
+) -> datetime | None:
+    """A filter's bound: a YYYY-MM-DD date (the start of that day in the organisation's zone, or
+    with ``end_of_day`` the start of the next, so ``until`` a date includes it) or an ISO 8601 time
+    with its offset."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value) + timedelta(days=1 if end_of_day else 0)
+            return datetime.combine(day, time(0), tzinfo=zone)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{name}: not a YYYY-MM-DD date or an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise QueryError(f"{name}: a time needs its offset (e.g. +02:00)")
+    return moment
 
 
 class AuditPage(BaseModel):

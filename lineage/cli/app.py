@@ -310,6 +310,9 @@ erasure_commands.register(app)
 from lineage.cli import request_commands  # noqa: E402
 
 request_commands.register(app)
+from lineage.cli import audit_commands  # noqa: E402
+
+audit_commands.register(app)
 
 
 def _log_hygiene() -> None:
