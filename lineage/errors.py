@@ -89,6 +89,14 @@ class SourceNotConfiguredError(ConfigError):
     """The source is known but its secret is not set: refuse rather than accept unsigned traffic."""
 
 
+class AuditUnavailable(LineageError):
+    """An action could not be recorded in the audit trail, so it is not done (fail closed)."""
+
+
+class AuditTampered(LineageError):
+    """The audit trail does not verify; the reason names the first seq that does not fit."""
+
+
 class QueriesNotConfiguredError(ConfigError):
     """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
 

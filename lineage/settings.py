@@ -431,6 +431,13 @@ class Settings(BaseSettings):
     dead_letter_retention_days: float = Field(
         30.0, gt=0, description="How long the dead-letter topic keeps refused payloads."
     )
+    audit_retention_days: float = Field(
+        400.0,
+        gt=0,
+        description="How long the audit trail keeps an entry (who did what, when): "
+        "`lineage audit purge` removes older ones and the chain still verifies from the first "
+        "one kept. Long enough to answer for a year of actions and the inquiry that follows.",
+    )
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     worker_metrics_port: int | None = Field(
         None,

@@ -131,11 +131,11 @@ def user(driver: Driver, settings: Settings, name: str) -> Account:
     row = graph.account(driver, _db(settings), name)
     if row is None:
         raise NotFoundError("no account has that name")
-    return Account(**_account_fields(row))
+    return Account.model_validate(_account_fields(row))
 
 
 def users(driver: Driver, settings: Settings) -> list[Account]:
-    return [Account(**_account_fields(row)) for row in graph.accounts(driver, _db(settings))]
+    return [Account.model_validate(_account_fields(row)) for row in graph.accounts(driver, _db(settings))]
 
 
 def disable_user(driver: Driver, settings: Settings, name: str) -> Account:
@@ -213,6 +213,8 @@ def client_for_token(driver: Driver, settings: Settings, token: str) -> Actor | 
 
 def start_session(driver: Driver, settings: Settings, actor: Actor) -> tuple[str, WebSession]:
     """A new server-side session for a signed-in actor: the cookie's value, and the session."""
+    if actor.role is None:
+        raise QueryError("only an account with a role can sign in")
     cookie = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     expires_at = datetime.now(UTC) + timedelta(hours=settings.api.session_hours)

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.answers import accounts
 from lineage.answers.accounts import Account, ApiClient, IssuedToken
-from lineage.api.access import Admin, AppSettings, GraphDriver, audited, body_openapi, json_body
+from lineage.answers.audit import audited
+from lineage.api.access import Admin, AppSettings, GraphDriver, body_openapi, json_body
 from lineage.domain.access import Role
 
 router = APIRouter(prefix="/admin", tags=["admin"])

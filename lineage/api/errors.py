@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from lineage.api.access import field_problems
 from lineage.errors import (
     AckRefused,
+    AuditUnavailable,
     CatalogError,
     ConfigError,
     ForbiddenError,
@@ -63,6 +64,7 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (SourceNotConfiguredError, 503, "source_not_configured"),
     (QueriesNotConfiguredError, 503, "queries_not_configured"),
     (PublishError, 503, "kafka_unavailable"),
+    (AuditUnavailable, 503, "audit_unavailable"),
     (CatalogError, 503, "catalog_invalid"),
     (ConfigError, 503, "not_configured"),
 )

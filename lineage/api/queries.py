@@ -19,6 +19,7 @@ from lineage.answers import overview as morning
 from lineage.answers import retention
 from lineage.answers import subjects as people
 from lineage.answers.alerts import Alert, AlertAcknowledged
+from lineage.answers.audit import audited
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.erasure import org_zone
 from lineage.answers.overview import Overview
@@ -30,7 +31,6 @@ from lineage.api.access import (
     GraphDriver,
     PeopleReader,
     Viewer,
-    audited,
     body_openapi,
     checked,
     json_body,

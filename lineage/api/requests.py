@@ -18,6 +18,7 @@ from lineage.answers import access_report as reports
 from lineage.answers import notices
 from lineage.answers import requests as answers
 from lineage.answers.access_report import AccessReport
+from lineage.answers.audit import audited
 from lineage.answers.notices import TaskAcknowledged
 from lineage.answers.requests import RightsRequest
 from lineage.answers.subjects import subject_key
@@ -27,7 +28,6 @@ from lineage.api.access import (
     GraphDriver,
     PeopleReader,
     Viewer,
-    audited,
     body_openapi,
     checked,
     json_body,
@@ -223,8 +223,10 @@ def answer_task(
     response_model=TaskAcknowledged,
     summary="A processor acknowledges a task (Bearer: the notice's token)",
 )
-def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> TaskAcknowledged:
-    return acknowledge_erasure_task(request_id, task, request, driver)
+async def acknowledge_task(
+    request_id: str, task: str, request: Request, driver: GraphDriver
+) -> TaskAcknowledged:
+    return await acknowledge_erasure_task(request_id, task, request, driver)
 
 
 @router.get(

@@ -315,6 +315,9 @@ request_commands.register(app)
 from lineage.cli import access_commands  # noqa: E402
 
 access_commands.register(app)
+from lineage.cli import audit_commands  # noqa: E402
+
+audit_commands.register(app)
 
 
 def _log_hygiene() -> None:

@@ -140,7 +140,9 @@ def _concrete(path: str) -> str:
 
 
 def test_every_route_declares_its_permission_or_is_a_known_public_door(access: Settings) -> None:
-    undeclared = [(m, p) for m, p, permission in _routes(access) if permission is None and (m, p) not in PUBLIC]
+    undeclared = [
+        (m, p) for m, p, permission in _routes(access) if permission is None and (m, p) not in PUBLIC
+    ]
     assert undeclared == []
     assert len(_routes(access)) > 40
 
@@ -169,7 +171,9 @@ def test_every_route_answers_each_role_as_its_permission_says(
             else:
                 headers = {"Authorization": f"Bearer {credentials.tokens[role]}"}
                 answer = httpx.request(method, url + target, headers=headers, json={}, timeout=60)
-            denied = answer.status_code in (401, 403) or (ui and answer.status_code == 303 and "login" in answer.headers.get("location", ""))
+            denied = answer.status_code in (401, 403) or (
+                ui and answer.status_code == 303 and "login" in answer.headers.get("location", "")
+            )
             if allowed == denied:
                 wrong.append(f"{method} {path} as {role}: {answer.status_code} (allowed: {allowed})")
             checked += 1
@@ -185,7 +189,9 @@ def test_denials_and_person_lookups_name_their_actor_in_the_audit_trail(
     url, credentials = everyone
     viewer = {"Authorization": f"Bearer {credentials.tokens[Role.VIEWER]}"}
     dpo = {"Authorization": f"Bearer {credentials.tokens[Role.DPO]}"}
-    assert httpx.post(f"{url}/subject", headers=viewer, json={"identifier": "lea@example.fr"}).status_code == 403
+    assert (
+        httpx.post(f"{url}/subject", headers=viewer, json={"identifier": "lea@example.fr"}).status_code == 403
+    )
     assert httpx.post(f"{url}/subject", headers=dpo, json={"identifier": "lea@example.fr"}).status_code == 200
     found = audit.entries(driver, access, audit.AuditFilters(), None, 100).entries
     denied = [e for e in found if e.outcome == "denied" and e.actor == "viewer-program"]
@@ -203,7 +209,9 @@ def test_failed_tokens_are_limited_per_address_even_for_the_right_one_after(
     good = accounts.add_client(driver, settings, "dashboard", "viewer").token
     with served(settings) as url:
         for _ in range(5):
-            assert httpx.get(f"{url}/alerts", headers={"Authorization": "Bearer lin_wrong"}).status_code == 401
+            assert (
+                httpx.get(f"{url}/alerts", headers={"Authorization": "Bearer lin_wrong"}).status_code == 401
+            )
         limited = httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {good}"})
     assert limited.status_code == 429
     assert limited.json()["error"] == "too_many_attempts"
@@ -234,7 +242,9 @@ def test_a_revoked_or_expired_token_stops_working(access: Settings, driver: Driv
         assert httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
     statuses = {client.name: client.status for client in accounts.clients(driver, access)}
     assert statuses == {"old-dashboard": "revoked", "short-lived": "expired"}
-    stored = driver.execute_query("MATCH (c:ApiClient) RETURN c.token_hash AS h", database_=access.neo4j.database)
+    stored = driver.execute_query(
+        "MATCH (c:ApiClient) RETURN c.token_hash AS h", database_=access.neo4j.database
+    )
     assert revoked not in {record["h"] for record in stored.records}  # only a hash is kept
 
 
@@ -263,7 +273,9 @@ def test_sessions_end_on_the_server_at_sign_out_role_change_and_by_an_admin(
         ana = signed_in_client(url, "ana")
         cookie = ana.cookies["lineage_session"]
         admin_token = accounts.add_client(driver, access, "ops", "admin").token
-        ended = httpx.post(f"{url}/admin/users/ana/sessions/end", headers={"Authorization": f"Bearer {admin_token}"})
+        ended = httpx.post(
+            f"{url}/admin/users/ana/sessions/end", headers={"Authorization": f"Bearer {admin_token}"}
+        )
         assert ended.status_code == 200 and ended.json()["ended"] == 1
         assert not _still_signed_in(ana, cookie)
 
