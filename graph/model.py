@@ -78,6 +78,10 @@ class Label(StrEnum):
     # graph.audit's tamper-evident trail of who did what; no relationships, not lineage itself
     AUDIT_ENTRY = "AuditEntry"
     AUDIT_HEAD = "AuditHead"
+    # graph.accounts's who may sign in; no relationships, not lineage itself
+    ACCOUNT = "Account"
+    API_CLIENT = "ApiClient"
+    WEB_SESSION = "WebSession"
 
 
 # The property that identifies each node label; a uniqueness constraint backs each one.
@@ -100,4 +104,7 @@ NODE_KEYS: dict[Label, str] = {
     Label.STORE_SET_COUNT: "id",
     Label.AUDIT_ENTRY: "seq",
     Label.AUDIT_HEAD: "id",
+    Label.ACCOUNT: "name",
+    Label.API_CLIENT: "name",
+    Label.WEB_SESSION: "id",
 }

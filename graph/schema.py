@@ -18,6 +18,9 @@ INDEX_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) ON (h.state, h.category, h.subject_type)",
     # The audit trail's retention purge and its date filters (seq has its uniqueness constraint).
     "CREATE INDEX auditentry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
+    # Each API request finds its client by the hash of its token; sessions end by account.
+    "CREATE INDEX apiclient_token IF NOT EXISTS FOR (c:ApiClient) ON (c.token_hash)",
+    "CREATE INDEX websession_actor IF NOT EXISTS FOR (w:WebSession) ON (w.actor, w.kind)",
 )
 
 

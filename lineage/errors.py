@@ -113,6 +113,22 @@ class SnsMessageError(LineageError):
     """An ``x-amz-sns-message-type`` this endpoint does not know."""
 
 
+class NotSignedInError(LineageError):
+    """No credential, or one that stands for nobody (answered 401)."""
+
+
+class ForbiddenError(LineageError):
+    """The actor's role does not carry the permission the action needs (answered 403)."""
+
+
+class TooManyAttemptsError(LineageError):
+    """Too many failed sign-ins or refused tokens from one address or for one account (429)."""
+
+    def __init__(self, reason: str, retry_after_s: int) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
 class FormRefusedError(LineageError):
     """A workspace form posted without the session's CSRF token: answered 403, nothing done."""
 

@@ -270,8 +270,21 @@ class ApiSettings(BaseSettings):
     )
     query_token: SecretStr | None = Field(
         None,
-        description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
-        "unset, they answer 503. The browser workspace (/ui) logs in with it too.",
+        description="A service token for automation configured by the environment: a bearer "
+        "token with the role LINEAGE_API_QUERY_TOKEN_ROLE, recorded in the audit trail as "
+        "service:environment. Unset, only API clients (lineage clients add) are accepted.",
+    )
+    query_token_role: Literal["viewer", "dpo", "admin"] = Field(
+        "dpo", description="Role of LINEAGE_API_QUERY_TOKEN: viewer, dpo or admin."
+    )
+    failed_auth_per_address: str = Field(
+        "20/10minutes",
+        description="Failed sign-ins and refused tokens allowed from one client address before it "
+        "gets 429 (a rate of the limits library: N/period).",
+    )
+    failed_auth_per_account: str = Field(
+        "5/10minutes",
+        description="Failed sign-ins allowed for one account name, from any address, before it gets 429.",
     )
     session_hours: float = Field(
         8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login."

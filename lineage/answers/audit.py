@@ -13,6 +13,7 @@ identifier; the entry keeps the client's address for accountability of the staff
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import io
@@ -39,7 +40,7 @@ from lineage.domain.audit import (
     utc,
 )
 from lineage.domain.audit import verify as verify_chain
-from lineage.errors import AuditUnavailable, QueryError
+from lineage.errors import AuditUnavailable, LineageError, QueryError
 from lineage.settings import Settings
 
 ExportFormat = Literal["csv", "json"]
@@ -111,7 +112,7 @@ class PurgeResult(BaseModel):
 def cli_actor() -> Actor:
     """Whoever runs the command line: the operating-system user, with the settings (and so the
     keys) in hand, an administrator."""
-    return Actor(name=f"cli:{getpass.getuser()}", role=Role.ADMIN, kind="cli")
+    return Actor(name=getpass.getuser(), role=Role.ADMIN, kind="cli")
 
 
 def _key(settings: Settings) -> bytes:
@@ -148,7 +149,7 @@ def record(
             head_hash=head["hash"],
             at=now or datetime.now(UTC),
             actor=actor.name,
-            role=str(actor.role),
+            role=actor.role.value if actor.role else "none",
             kind=actor.kind,
             action=action,
             target=target,
@@ -162,6 +163,29 @@ def record(
     except (Neo4jError, DriverError, store.ChainMoved) as exc:
         raise _unavailable(exc) from exc
     return AuditEntry.model_validate(written)
+
+
+@contextlib.contextmanager
+def audited(
+    driver: Driver, settings: Settings, actor: Actor, action: str, target: str | None = None
+) -> Iterator[None]:
+    """Records what ``actor`` did, with how it ended: ``ok``, ``refused`` (a lineage error: not
+    found, a bad query) or ``failed`` (anything else), then lets the error through.
+
+    The entry is written after the action: an entry that cannot be written fails the request
+    (:class:`AuditUnavailable`), so nobody takes an unrecorded change for a recorded one.
+    """
+    outcome = "ok"
+    try:
+        yield
+    except LineageError:
+        outcome = "refused"
+        raise
+    except Exception:
+        outcome = "failed"
+        raise
+    finally:
+        record(driver, settings, actor, action, target=target, outcome=outcome)
 
 
 def head(driver: Driver, settings: Settings) -> AuditHead:
@@ -282,7 +306,7 @@ def purge(driver: Driver, settings: Settings, actor: Actor, now: datetime | None
             head_hash=current["hash"],
             at=at,
             actor=actor.name,
-            role=str(actor.role),
+            role=actor.role.value if actor.role else "none",
             kind=actor.kind,
             action=PURGE_ACTION,
             target=target,
