@@ -1,6 +1,6 @@
 """``lineage audit verify|list|export|purge``: the tamper-evident trail of who did what.
 
-Export and purge are themselves recorded, as ``cli:<os user>``.
+Export and purge are themselves recorded, under the operating-system user (kind ``cli``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ def _filters(
     )
 
 
-ActorOption = Annotated[str | None, typer.Option(help="Only this actor (e.g. cli:alice, account:dpo)")]
+ActorOption = Annotated[
+    str | None, typer.Option(help="Only this actor, by name (an account, a client, an OS user)")
+]
 ActionOption = Annotated[
     str | None, typer.Option(help="Only this action, or those under it (request matches request.open)")
 ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import subprocess
 import sys
@@ -188,7 +189,7 @@ class TestRetention:
         assert result["deleted"] == 5 and result["anchor_seq"] == 6
         entry = result["entry"]
         assert (entry["seq"], entry["action"], entry["target"]) == (9, "audit.purge", "seq 1-5")
-        assert entry["actor"].startswith("cli:") and entry["kind"] == "cli"
+        assert (entry["actor"], entry["kind"], entry["role"]) == (getpass.getuser(), "cli", "admin")
 
         verdict = audit.verify(driver, settings)
         assert verdict.ok and verdict.checked == 4 and verdict.anchor_seq == 6 and verdict.purged == 5
