@@ -248,3 +248,71 @@ class TestExport:
         assert [e["seq"] for e in page["entries"]] == [4] and page["next_cursor"] == 4
         refused = lineage_audit(settings, "list", "--outcome", "maybe")
         assert refused.returncode == 2 and "outcome" in refused.stdout
+
+
+class TestHttp:
+    def test_api_and_workspace_page_list_filter_and_export(self, trail: tuple[Settings, Driver]) -> None:
+        import uuid
+
+        import httpx
+
+        from lineage.answers import accounts
+        from lineage.settings import ApiSettings
+        from tests.integration.test_access_control import PASSWORD, signed_in_client
+        from tests.integration.test_api import served
+
+        settings, driver = trail
+        settings = settings.model_copy(update={"api": ApiSettings(insecure_session_cookie=True)})
+        run = uuid.uuid4().hex[:6]
+        dpo = accounts.add_client(driver, settings, f"audit-dpo-{run}", "dpo").token
+        viewer = accounts.add_client(driver, settings, f"audit-viewer-{run}", "viewer").token
+        accounts.add_user(driver, settings, f"audit-person-{run}", "dpo", PASSWORD)
+        fill(settings, driver, 6, datetime(2026, 2, 1, 9, tzinfo=UTC))
+        with served(settings) as url:
+            as_dpo = {"Authorization": f"Bearer {dpo}"}
+            page = httpx.get(f"{url}/audit", params={"limit": 2}, headers=as_dpo).json()
+            assert [e["seq"] for e in page["entries"]] == [6, 5] and page["next_cursor"] == 5
+            older = httpx.get(f"{url}/audit", params={"limit": 2, "cursor": 5}, headers=as_dpo).json()
+            assert [e["seq"] for e in older["entries"]] == [4, 3]
+            opened = httpx.get(f"{url}/audit", params={"action": "request"}, headers=as_dpo).json()
+            assert [e["seq"] for e in opened["entries"]] == [4, 1]
+            day = httpx.get(
+                f"{url}/audit",
+                params={"since": "2026-02-01T11:00:00+00:00", "until": "2026-02-01T13:00:00+00:00"},
+                headers=as_dpo,
+            ).json()
+            assert [e["seq"] for e in day["entries"]] == [4, 3]
+            bad = httpx.get(f"{url}/audit", params={"since": "yesterday"}, headers=as_dpo)
+            assert bad.status_code == 400 and "yesterday" not in bad.text
+            refused = httpx.get(f"{url}/audit", headers={"Authorization": f"Bearer {viewer}"})
+            assert refused.status_code == 403
+
+            exported = httpx.get(f"{url}/audit/export", params={"format": "json"}, headers=as_dpo)
+            assert exported.status_code == 200 and exported.headers["content-type"] == "application/json"
+            entries = audit.read_export("json", exported.text)
+            assert entries[-1].action == "audit.export" and entries[-1].actor == f"audit-dpo-{run}"
+            head = AuditHead.model_validate(json.loads(exported.text)["head"])
+            assert audit.verify_export(settings, entries, head).ok
+            as_csv = httpx.get(
+                f"{url}/audit/export", params={"format": "csv", "outcome": "denied"}, headers=as_dpo
+            )
+            assert as_csv.headers["content-type"].startswith("text/csv")
+            denials = audit.read_export("csv", as_csv.text)
+            assert [e.seq for e in denials] == [1, 5, 7]  # 7: the viewer's refused read, recorded
+            assert (denials[2].actor, denials[2].action) == (f"audit-viewer-{run}", "GET /audit")
+
+            browser = signed_in_client(url, f"audit-person-{run}")
+            shown = browser.get("/ui/audit", params={"actor": "account:dpo"})
+            assert shown.status_code == 200
+            assert 'data-seq="6"' in shown.text and 'data-seq="5"' not in shown.text
+            assert 'id="export-csv" href="/ui/audit/export?actor=account%3Adpo&amp;format=csv"' in shown.text
+            csv_export = browser.get("/ui/audit/export", params={"actor": "account:dpo", "format": "csv"})
+            assert csv_export.status_code == 200
+            assert {e.actor for e in audit.read_export("csv", csv_export.text)} == {"account:dpo"}
+            browser.close()
+        assert audit.verify(driver, settings).ok
+        recorded = audit.entries(driver, settings, audit.AuditFilters(action="audit.export")).entries
+        assert {(e.actor, e.kind) for e in recorded} == {
+            (f"audit-dpo-{run}", "client"),
+            (f"audit-person-{run}", "account"),
+        }
