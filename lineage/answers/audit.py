@@ -202,17 +202,14 @@ def audited(
     The entry is written after the action: an entry that cannot be written fails the request
     (:class:`AuditUnavailable`), so nobody takes an unrecorded change for a recorded one.
     """
-    outcome = "ok"
     try:
         yield
-    except LineageError:
-        outcome = "refused"
+    except Exception as exc:
+        outcome = "refused" if isinstance(exc, LineageError) else "failed"
+        with contextlib.suppress(AuditUnavailable):  # the action's own error says more
+            record(driver, settings, actor, action, target=target, outcome=outcome)
         raise
-    except Exception:
-        outcome = "failed"
-        raise
-    finally:
-        record(driver, settings, actor, action, target=target, outcome=outcome)
+    record(driver, settings, actor, action, target=target, outcome="ok")
 
 
 def head(driver: Driver, settings: Settings) -> AuditHead:
