@@ -129,6 +129,14 @@ class AuditPage(BaseModel):
     )
 
 
+class AuditExport(BaseModel):
+    """The JSON export: the chain's head when it was written, the filters, the entries oldest first."""
+
+    head: AuditHead
+    filters: AuditFilters
+    entries: list[AuditEntry]
+
+
 class PurgeResult(BaseModel):
     deleted: int
     anchor_seq: int

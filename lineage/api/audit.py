@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from lineage.answers import audit
-from lineage.answers.audit import AuditPage
+from lineage.answers.audit import AuditExport, AuditPage
 from lineage.api.access import AppSettings, AuditReader, GraphDriver
 from lineage.api.errors import ERROR_RESPONSES
 from lineage.settings import Settings
@@ -73,7 +73,10 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 @router.get(
     "/export",
     summary="Every matching entry, oldest first, as CSV or JSON (recorded as audit.export)",
-    responses={**ERROR_RESPONSES, 200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        **ERROR_RESPONSES,
+        200: {"model": AuditExport, "content": {"text/csv": {}}, "description": "The entries, CSV or JSON"},
+    },
 )
 def export(
     reader: AuditReader,

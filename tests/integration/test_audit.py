@@ -291,6 +291,7 @@ class TestHttp:
             assert exported.status_code == 200 and exported.headers["content-type"] == "application/json"
             entries = audit.read_export("json", exported.text)
             assert entries[-1].action == "audit.export" and entries[-1].actor == f"audit-dpo-{run}"
+            assert audit.AuditExport.model_validate_json(exported.text).entries == entries
             head = AuditHead.model_validate(json.loads(exported.text)["head"])
             assert audit.verify_export(settings, entries, head).ok
             as_csv = httpx.get(
