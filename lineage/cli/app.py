@@ -119,7 +119,7 @@ def serve() -> None:
 
 @app.command("dead-letters")
 def dead_letters(
-    limit: int = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest last")] = 20,
     as_json: JsonOption = False,
     with_payloads: Annotated[
         bool,
