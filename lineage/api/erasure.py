@@ -12,7 +12,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.answers import erasure as answers
 from lineage.answers import notices
@@ -20,6 +20,7 @@ from lineage.answers.erasure import ErasureRequest
 from lineage.answers.notices import TaskAcknowledged
 from lineage.answers.subjects import subject_key
 from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
+from lineage.domain.requests import MAX_TEXT
 from lineage.errors import AckRefused, NotFoundError
 from lineage.settings import Settings
 
@@ -27,12 +28,17 @@ router = APIRouter(tags=["erasure"])
 
 
 class ErasureRequestBody(BaseModel):
-    identifier: str = Field(description="e-mail address, or system:native-id (hubspot:90512)")
-    requested_by: str = Field(answers.DEFAULT_REQUESTER, description="Who asked, and how")
+    model_config = ConfigDict(extra="forbid")
+    identifier: str = Field(
+        min_length=1, max_length=512, description="e-mail address, or system:native-id (hubspot:90512)"
+    )
+    requested_by: str = Field(
+        answers.DEFAULT_REQUESTER, min_length=1, max_length=MAX_TEXT, description="Who asked, and how"
+    )
     received: Annotated[
         str | None,
         checked(answers.parse_received, "not a YYYY-MM-DD date nor an ISO 8601 time with its offset"),
-    ] = Field(None, description="YYYY-MM-DD or ISO 8601 with offset; default now")
+    ] = Field(None, max_length=40, description="YYYY-MM-DD or ISO 8601 with offset; default now")
 
 
 @router.post(
@@ -61,8 +67,11 @@ def open_request(
 
 
 class ExtensionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     months: int = Field(ge=1, le=2, description="Further months: 1 or 2, at most 2 in all (Art. 12(3))")
-    reason: str = Field(min_length=1, description="Why, as the person must be told (no personal data)")
+    reason: str = Field(
+        min_length=1, max_length=MAX_TEXT, description="Why, as the person must be told (no personal data)"
+    )
 
 
 @router.post(
