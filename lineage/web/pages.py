@@ -26,6 +26,7 @@ from lineage.answers.subjects import subject_key
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
+from lineage.web.forms import BoundedForm
 from lineage.web.render import PageRoute, page
 from lineage.web.session import LoginForm, PostedForm, SignedIn
 
@@ -112,7 +113,7 @@ def person_form(request: Request, session: SignedIn) -> Response:
 
 
 @router.post("/person")
-def person(request: Request, session: SignedIn, form: PostedForm) -> Response:
+def person(request: Request, session: SignedIn, form: BoundedForm) -> Response:
     """The data map of whoever the posted identifier names; the identifier is hashed at once
     and is not echoed back (the page names the keyed hash)."""
     settings = _settings(request)
@@ -163,7 +164,7 @@ def expiring(
 
 
 @router.post("/holds")
-def hold_add(request: Request, form: PostedForm) -> Response:
+def hold_add(request: Request, form: BoundedForm) -> Response:
     settings = _settings(request)
     key = subject_key(settings, form.get("identifier", ""))
     retention.add_hold(
@@ -180,7 +181,7 @@ def hold_add(request: Request, form: PostedForm) -> Response:
 
 
 @router.post("/holds/{hold_id}/release")
-def hold_release(request: Request, hold_id: str, form: PostedForm) -> Response:
+def hold_release(request: Request, hold_id: str, form: BoundedForm) -> Response:
     retention.release_hold(
         _driver(request), _settings(request).neo4j.database, hold_id, form.get("reason") or "released"
     )

@@ -22,8 +22,9 @@ from lineage.domain.requests import RequestKind, VerificationMethod
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
+from lineage.web.forms import BoundedForm
 from lineage.web.render import PageRoute, page
-from lineage.web.session import PostedForm, SignedIn
+from lineage.web.session import SignedIn
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 KINDS = [kind.value for kind in RequestKind]
@@ -54,7 +55,7 @@ def request_list(request: Request, session: SignedIn) -> Response:
 
 
 @router.post("/requests")
-def request_open(request: Request, form: PostedForm) -> Response:
+def request_open(request: Request, form: BoundedForm) -> Response:
     """Opens the request and moves to its page, whose URL holds the request's random id only."""
     return _to(_open(request, form, form.get("kind", "")))
 
@@ -88,7 +89,7 @@ def request_one(request: Request, session: SignedIn, request_id: str) -> Respons
 
 
 @router.post("/requests/{request_id}/extension")
-def request_extend(request: Request, request_id: str, form: PostedForm) -> Response:
+def request_extend(request: Request, request_id: str, form: BoundedForm) -> Response:
     settings = _settings(request)
     try:
         months = int(form.get("months", ""))
@@ -100,7 +101,7 @@ def request_extend(request: Request, request_id: str, form: PostedForm) -> Respo
 
 
 @router.post("/requests/{request_id}/answer")
-def request_answer(request: Request, request_id: str, form: PostedForm) -> Response:
+def request_answer(request: Request, request_id: str, form: BoundedForm) -> Response:
     """A system's answer to one task (the task named in the body: a store id holds a slash)."""
     rights.answer_task(
         _driver(request),
@@ -114,13 +115,13 @@ def request_answer(request: Request, request_id: str, form: PostedForm) -> Respo
 
 
 @router.post("/requests/{request_id}/lift")
-def request_lift(request: Request, request_id: str, form: PostedForm) -> Response:
+def request_lift(request: Request, request_id: str, form: BoundedForm) -> Response:
     rights.lift(_driver(request), _settings(request).neo4j.database, request_id, form.get("reason", ""))
     return _to(request_id)
 
 
 @router.post("/requests/{request_id}/close")
-def request_close(request: Request, request_id: str, form: PostedForm) -> Response:
+def request_close(request: Request, request_id: str, form: BoundedForm) -> Response:
     rights.close(_driver(request), _settings(request).neo4j.database, request_id, form.get("note", ""))
     return _to(request_id)
 
@@ -154,7 +155,7 @@ def erasure_list(_session: SignedIn) -> Response:
 
 
 @router.post("/erasure")
-def erasure_open(request: Request, form: PostedForm) -> Response:
+def erasure_open(request: Request, form: BoundedForm) -> Response:
     return _to(_open(request, form, RequestKind.ERASURE.value))
 
 
