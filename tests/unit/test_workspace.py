@@ -69,7 +69,7 @@ class TestSessionCookie:
 
     def test_a_new_token_ends_every_session_and_old_ones_expire(self) -> None:
         value = sessions.encode(settings(), sessions.Session(True, "c", int(time.time()) + 60))
-        assert sessions.decode(settings("another-token"), value) is None
+        assert sessions.decode(settings("another-token-9e0f"), value) is None
         stale = sessions.encode(settings(), sessions.Session(True, "c", int(time.time()) - 1))
         assert sessions.decode(settings(), stale) is None
 
