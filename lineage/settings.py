@@ -287,6 +287,12 @@ class ApiSettings(BaseSettings):
         description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
         "unset, they answer 503. The browser workspace (/ui) logs in with it too.",
     )
+    trust_forwarded_proto: bool = Field(
+        False,
+        description="Believe the X-Forwarded-Proto header a TLS-terminating proxy sets: an "
+        "answer to a request the proxy received over https then carries Strict-Transport-"
+        "Security. Set it only when that proxy is the one way in (a client can send the header).",
+    )
     session_hours: float = Field(
         8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login."
     )

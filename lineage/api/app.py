@@ -20,6 +20,7 @@ from lineage.answers.connection import open_driver
 from lineage.api import access_log
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
+from lineage.api.hsts import StrictTransportSecurity
 from lineage.api.metrics import router as metrics_router
 from lineage.api.queries import router as query_router
 from lineage.api.receiver import WebhookReceiver
@@ -70,6 +71,7 @@ def create_api(
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
     install_error_handlers(api)
+    api.add_middleware(StrictTransportSecurity, trust_forwarded_proto=settings.api.trust_forwarded_proto)
     for router in (
         webhook_router,
         query_router,
