@@ -287,6 +287,11 @@ class ApiSettings(BaseSettings):
         description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
         "unset, they answer 503. The browser workspace (/ui) logs in with it too.",
     )
+    docs: bool = Field(
+        False,
+        description="Serve /docs, the OpenAPI document in Swagger UI (shipped in the package, "
+        "nothing from a CDN). Off by default; /openapi.json is served either way.",
+    )
     trust_forwarded_proto: bool = Field(
         False,
         description="Believe the X-Forwarded-Proto header a TLS-terminating proxy sets: an "
