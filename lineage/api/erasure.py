@@ -101,7 +101,7 @@ def extend_request(
 @router.get(
     "/erasure-requests",
     response_model=list[ErasureRequest],
-    summary="Erasure requests, newest first, re-checked against the graph",
+    summary="Erasure requests, newest first, as last checked against the graph",
 )
 def list_requests(settings: Authorised, driver: GraphDriver) -> list[ErasureRequest]:
     return answers.status(driver, settings.neo4j.database, copies=answers.own_copies(settings))
@@ -110,11 +110,25 @@ def list_requests(settings: Authorised, driver: GraphDriver) -> list[ErasureRequ
 @router.get(
     "/erasure-requests/{request_id}",
     response_model=ErasureRequest,
-    summary="One erasure request, re-checked against the graph",
+    summary="One erasure request, as last checked against the graph",
 )
 def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> ErasureRequest:
     with not_found_as("no erasure request with this id"):
         return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
+
+
+@router.post(
+    "/erasure-requests/{request_id}/refresh",
+    response_model=ErasureRequest,
+    summary="Re-check an erasure request's tasks against the graph now",
+)
+def refresh_request(request_id: str, settings: Authorised, driver: GraphDriver) -> ErasureRequest:
+    """GETs only read: the worker re-checks every request each ``LINEAGE_RETENTION_CHECK_S``,
+    and this re-checks one at once (a deletion just stored closes its task)."""
+    with not_found_as("no erasure request with this id"):
+        return answers.one(
+            driver, settings.neo4j.database, request_id, answers.own_copies(settings), refresh=True
+        )
 
 
 @router.post(

@@ -88,6 +88,13 @@ def request_one(request: Request, session: SignedIn, request_id: str) -> Respons
     return page(request, "request.html", session, rq=shown)
 
 
+@router.post("/requests/{request_id}/refresh")
+def request_refresh(request: Request, request_id: str, _form: BoundedForm) -> Response:
+    """Re-judges the tasks against the graph now (a write, hence a POST; the page is a read)."""
+    rights.one(_driver(request), _settings(request).neo4j.database, request_id, refresh=True)
+    return _to(request_id)
+
+
 @router.post("/requests/{request_id}/extension")
 def request_extend(request: Request, request_id: str, form: BoundedForm) -> Response:
     settings = _settings(request)
