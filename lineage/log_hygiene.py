@@ -11,6 +11,7 @@ which logs every message value it sends at DEBUG, at INFO.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import traceback
 from collections.abc import Iterable
@@ -56,10 +57,25 @@ class RepeatLimit(logging.Filter):
         return True
 
 
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+# A secret this short (a password of a server lineage does not run: its own secrets are at least
+# 16 characters) is scrubbed where it stands as a word of its own, not inside longer words: a
+# Neo4j password "neo4j" must not turn every mention of Neo4j into <secret>.
+SHORT_SECRET = 8
+
+
+def _scrub(text: str, secrets: tuple[str | re.Pattern[str], ...]) -> str:
     for secret in secrets:
-        text = text.replace(secret, SECRET)
+        text = text.replace(secret, SECRET) if isinstance(secret, str) else secret.sub(SECRET, text)
     return redact(text)
+
+
+def _matchers(secrets: Iterable[str]) -> tuple[str | re.Pattern[str], ...]:
+    """Every configured secret, longest first; the short ones as whole words."""
+    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+    return tuple(
+        s if len(s) >= SHORT_SECRET else re.compile(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])")
+        for s in ordered
+    )
 
 
 def _lowest_level_written(name: str) -> int:
@@ -76,7 +92,7 @@ def _lowest_level_written(name: str) -> int:
     return min(levels, default=logging.WARNING)  # logging.lastResort writes WARNING and up
 
 
-def _scrub_message(record: logging.LogRecord, known: tuple[str, ...]) -> None:
+def _scrub_message(record: logging.LogRecord, known: tuple[str | re.Pattern[str], ...]) -> None:
     """Scrub in place. Arguments stay arguments where scrubbing them suffices (formatters such as
     uvicorn's access log read ``record.args``); otherwise the message is folded and scrubbed."""
     try:
@@ -99,7 +115,7 @@ def _scrub_message(record: logging.LogRecord, known: tuple[str, ...]) -> None:
 
 def install_log_hygiene(secrets: Iterable[str] = ()) -> None:
     """Redact every log record of this process from now on (idempotent)."""
-    known = tuple(sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True))
+    known = _matchers(secrets)
     current = logging.getLogRecordFactory()
     base = getattr(current, "lineage_base", current)
 

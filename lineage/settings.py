@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, FilePath, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lineage.errors import ConfigError
@@ -19,6 +19,20 @@ from lineage.source_names import SECRET_SETTINGS
 
 # The Maven manifests and the Neo4j launcher, shipped inside the package (a wheel carries them).
 MAVEN_DIR = Path(__file__).resolve().parent / "stack" / "maven"
+
+
+# The shortest secret lineage accepts: the keyed hash's key (bytes), and every token and signing
+# secret it checks requests with or signs notices with (characters). A process given a shorter one
+# refuses to start, naming the setting; an empty value still means unset.
+MIN_SECRET_LENGTH = 16
+
+
+def _long_enough(prefix: str, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+    """A secret of at least :data:`MIN_SECRET_LENGTH`, or an error naming it (never its value)."""
+    if value is not None and 0 < len(value.get_secret_value().encode()) < MIN_SECRET_LENGTH:
+        name = f"{prefix}{info.field_name}".upper()
+        raise ValueError(f"{name} is too short: at least {MIN_SECRET_LENGTH} characters (bytes) are required")
+    return value
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -286,6 +300,17 @@ class ApiSettings(BaseSettings):
         "5/10minutes",
         description="Failed sign-ins allowed for one account name, from any address, before it gets 429.",
     )
+    docs: bool = Field(
+        False,
+        description="Serve /docs, the OpenAPI document in Swagger UI (shipped in the package, "
+        "nothing from a CDN). Off by default; /openapi.json is served either way.",
+    )
+    trust_forwarded_proto: bool = Field(
+        False,
+        description="Believe the X-Forwarded-Proto header a TLS-terminating proxy sets: an "
+        "answer to a request the proxy received over https then carries Strict-Transport-"
+        "Security. Set it only when that proxy is the one way in (a client can send the header).",
+    )
     session_hours: float = Field(
         8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login."
     )
@@ -294,6 +319,11 @@ class ApiSettings(BaseSettings):
         description="Send the workspace's session cookie without the Secure flag, for a "
         "browser on plain http://127.0.0.1 (tests); refused on any other host.",
     )
+
+    @field_validator(*SECRET_SETTINGS.values(), "query_token", "metrics_token")
+    @classmethod
+    def _secrets_long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        return _long_enough("LINEAGE_API_", value, info)
 
     @model_validator(mode="after")
     def _secure_cookie_off_loopback(self) -> ApiSettings:
@@ -365,6 +395,11 @@ class NoticeSettings(BaseSettings):
         "task is outstanding (once per task).",
     )
     timeout_s: float = Field(10.0, gt=0, description="Timeout of one send (SMTP or webhook).")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        return _long_enough("LINEAGE_NOTICE_", value, info)
 
 
 class Settings(BaseSettings):
@@ -459,6 +494,11 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
 
     _local_stack: bool = PrivateAttr(False)
+
+    @field_validator("subject_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        return _long_enough("LINEAGE_", value, info)
 
     @property
     def uses_local_stack(self) -> bool:

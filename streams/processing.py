@@ -88,6 +88,8 @@ def normalise(
         return list(adapters[source](payload, hasher, received_at=received_at))
     except AdapterError as exc:
         return DeadLetter(source, "normalise", exc.reason, raw, origin)
+    except RecursionError:  # parsed (the parser takes ~1,000 levels), too deep to walk in Python
+        return DeadLetter(source, "normalise", "the payload is nested too deeply to adapt", raw, origin)
     except Exception as exc:  # a bug in an adapter must not lose the payload either
         log.error("adapter %s failed unexpectedly: %s", source, type(exc).__name__)
         return DeadLetter(

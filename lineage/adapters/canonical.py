@@ -55,7 +55,7 @@ def _hashed_subject(subject: Any, hasher: SubjectHasher) -> dict[str, Any]:
         result["key"] = _email(hasher, subject["email"], "subject.email")
     elif "native" in subject:
         result["key"] = _native(hasher, subject["native"])
-    links = list(result.get("links", []))
+    links = list(_list(subject, "links"))  # already hashed; their format is the event's to check
     links += [_email(hasher, e, "subject.link_emails[]") for e in _list(subject, "link_emails")]
     links += [_native(hasher, n) for n in _list(subject, "link_native")]
     if links:

@@ -145,17 +145,29 @@ def extend(
 
 
 def status(
-    driver: Driver, database: str, request_id: str | None = None, copies: OwnCopies | None = None
+    driver: Driver,
+    database: str,
+    request_id: str | None = None,
+    copies: OwnCopies | None = None,
+    *,
+    refresh: bool = False,
 ) -> list[ErasureRequest]:
-    """Refresh (one request, or every open one), then the erasure requests as they stand, each
+    """The erasure requests as they stand (re-judged first with ``refresh``, a write), each
     with lineage's own copies of the person's payloads and when they age out."""
     try:
-        found = requests.status(driver, database, request_id, kind=ERASURE, copies=copies)
+        found = requests.status(driver, database, request_id, kind=ERASURE, copies=copies, refresh=refresh)
     except NotFoundError:
         raise NotFoundError(NO_SUCH_ERASURE) from None
     return [erasure_of(r) for r in found]
 
 
-def one(driver: Driver, database: str, request_id: str, copies: OwnCopies | None = None) -> ErasureRequest:
-    """One request, refreshed; not found if there is no such request."""
-    return status(driver, database, request_id, copies)[0]
+def one(
+    driver: Driver,
+    database: str,
+    request_id: str,
+    copies: OwnCopies | None = None,
+    *,
+    refresh: bool = False,
+) -> ErasureRequest:
+    """One request (re-judged first with ``refresh``); not found if there is no such request."""
+    return status(driver, database, request_id, copies, refresh=refresh)[0]

@@ -2,9 +2,12 @@
 
 Shared by ``lineage request``, ``/requests`` and the workspace so that all answer the same
 :class:`RightsRequest`; ``lineage erasure`` and ``/erasure-requests`` are the erasure kind of it
-(:mod:`lineage.answers.erasure`). Every read refreshes first: a status is only worth showing if
-it reflects the graph as it is now. What each kind reaches and what closes its tasks is
-:mod:`lineage.domain.requests`.
+(:mod:`lineage.answers.erasure`). A read is only a read: what HTTP GETs and the workspace's
+pages show is the status as last judged, by the worker's scheduled checks (every
+``LINEAGE_RETENTION_CHECK_S``) or by an action on the request (every write here re-judges it
+first). ``refresh=True`` re-judges the tasks from the graph as it is now before reading, a
+write: the CLI does, and so do the explicit ``POST .../refresh`` endpoints. What each kind
+reaches and what closes its tasks is :mod:`lineage.domain.requests`.
 """
 
 from __future__ import annotations
@@ -212,20 +215,29 @@ def status(
     *,
     kind: str | None = None,
     copies: OwnCopies | None = None,
+    refresh: bool = False,
 ) -> list[RightsRequest]:
-    """Refresh (one request, or every open one), then the requests as they stand, newest first
-    (of one ``kind``, or all)."""
+    """The requests as they stand, newest first (of one ``kind``, or all); with ``refresh``,
+    re-judged first (one request, or every open one), which writes."""
     now = datetime.now(UTC)
-    recorded.refresh_requests(driver, database, now, request_id)
+    if refresh:
+        recorded.refresh_requests(driver, database, now, request_id)
     requests = recorded.request_status(driver, database, request_id, now, kind)
     if request_id is not None and not requests:
         raise NotFoundError(NO_SUCH_REQUEST)
     return [shown(r, copies) for r in requests]
 
 
-def one(driver: Driver, database: str, request_id: str, copies: OwnCopies | None = None) -> RightsRequest:
-    """One request, refreshed; not found if there is no such request."""
-    return status(driver, database, request_id, copies=copies)[0]
+def one(
+    driver: Driver,
+    database: str,
+    request_id: str,
+    copies: OwnCopies | None = None,
+    *,
+    refresh: bool = False,
+) -> RightsRequest:
+    """One request (re-judged first with ``refresh``); not found if there is no such request."""
+    return status(driver, database, request_id, copies=copies, refresh=refresh)[0]
 
 
 def extend(
@@ -245,7 +257,7 @@ def extend(
         raise QueryError(str(exc)) from None
     if not found:
         raise NotFoundError(NO_SUCH_REQUEST)
-    return one(driver, database, request_id, copies)
+    return one(driver, database, request_id, copies, refresh=True)
 
 
 def answer_task(
@@ -255,7 +267,7 @@ def answer_task(
     it; the request completes when nothing is left. Erasure tasks close on deletions instead."""
     if not recorded.record_answer(driver, database, request_id, task_id, evidence, by, datetime.now(UTC)):
         raise NotFoundError("no such task in this request")
-    return one(driver, database, request_id)
+    return one(driver, database, request_id, refresh=True)
 
 
 def lift(driver: Driver, database: str, request_id: str, reason: str) -> RightsRequest:
@@ -263,13 +275,13 @@ def lift(driver: Driver, database: str, request_id: str, reason: str) -> RightsR
     again from now on, and what happened while it applied stays alerted."""
     if not recorded.lift_request(driver, database, request_id, reason, datetime.now(UTC)):
         raise NotFoundError(NO_SUCH_REQUEST)
-    return one(driver, database, request_id)
+    return one(driver, database, request_id, refresh=True)
 
 
 def close(driver: Driver, database: str, request_id: str, note: str) -> RightsRequest:
     """Records how the person was answered (the report sent, the corrections made), once
     nothing is outstanding; the request is complete from then on."""
-    one(driver, database, request_id)  # refreshed first: a deletion just stored may close a task
+    one(driver, database, request_id, refresh=True)  # a deletion just stored may close a task
     if not recorded.close_request(driver, database, request_id, note, datetime.now(UTC)):
         raise NotFoundError(NO_SUCH_REQUEST)
-    return one(driver, database, request_id)
+    return one(driver, database, request_id, refresh=True)

@@ -71,6 +71,11 @@ class HoldReleased(Answer):
     status: str = Field(description="released")
 
 
+# The largest page of holdings anyone may ask for (the API's default is 20,000): one page is one
+# read, and a read of millions of holdings holds a Neo4j worker and the API's thread for minutes.
+MAX_PAGE = 100_000
+
+
 def parse_date(value: str, name: str, zone: tzinfo = UTC) -> datetime:
     """A YYYY-MM-DD date as the start of that day in the organisation's zone: "expiring before
     1 July" in Paris means before midnight in Paris, two hours before midnight UTC in summer."""
@@ -86,12 +91,22 @@ def parse_cursor(value: str | None) -> tuple[datetime, int]:
     if not value:
         return retention.EARLIEST, 0
     at, dot, skip = value.partition(".")
-    if not dot or not at.isdigit() or not skip.isdigit():
+    # ASCII digits only (str.isdigit also takes "²"), and few enough of them: a skip past a
+    # 64-bit integer cannot be sent to Neo4j, and a time past 15 digits is no date.
+    if not dot or not _digits(at, _MAX_TIME_DIGITS) or not _digits(skip, _MAX_SKIP_DIGITS):
         raise QueryError("cursor: not a cursor this service gave")
     try:
         return datetime.fromtimestamp(int(at) / 1000, UTC), int(skip)
     except (OverflowError, ValueError, OSError):  # digits, but no time a page can start at
         raise QueryError("cursor: not a cursor this service gave") from None
+
+
+_MAX_TIME_DIGITS = 15
+_MAX_SKIP_DIGITS = 18  # below 2**63, Neo4j's largest integer
+
+
+def _digits(text: str, most: int) -> bool:
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
 
 
 def cursor_of(page: retention.ExpiringPage) -> str | None:
@@ -118,8 +133,8 @@ def expiring(
     are millions, and no index makes grouping them all quick. Groups are per (store, category),
     so a group's counts from two pages add up; ``subjects`` counts the people of this page.
     """
-    if limit is not None and limit < 1:
-        raise QueryError("limit: must be at least 1")
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise QueryError(f"limit: must be between 1 and {MAX_PAGE}")
     now, until = datetime.now(UTC), parse_date(before, "before", zone)
     from_at, skip = parse_cursor(cursor)
     page = retention.expiring_page(

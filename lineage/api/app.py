@@ -5,7 +5,8 @@ in, :mod:`~lineage.api.sink` puts them on Kafka, :mod:`~lineage.api.queries`,
 :mod:`~lineage.api.transfers`, :mod:`~lineage.api.erasure` and :mod:`~lineage.api.ropa` answer
 questions behind :mod:`~lineage.api.access`, :mod:`~lineage.api.errors` maps every error to HTTP
 in one place.
-Run it with ``lineage serve``; the OpenAPI page is at ``/docs``.
+Run it with ``lineage serve``; the OpenAPI document is at ``/openapi.json``, browsable at ``/docs``
+when ``LINEAGE_API_DOCS`` is set (:mod:`~lineage.api.docs`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from lineage.answers.connection import open_driver
 from lineage.api import access_log
 from lineage.api.admin import router as admin_router
 from lineage.api.audit import router as audit_router
+from lineage.api.docs import router as docs_router
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
+from lineage.api.hsts import StrictTransportSecurity
 from lineage.api.metrics import router as metrics_router
 from lineage.api.queries import router as query_router
 from lineage.api.rate_limits import FailedAttempts
@@ -67,7 +70,8 @@ def create_api(
     api = FastAPI(
         title="lineage",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own files, when enabled (lineage.api.docs)
+        redoc_url=None,
         description="Source webhooks in, unchanged, onto Kafka raw topics; and the "
         "lineage queries (transfers, alerts, erasure) out.",
     )
@@ -76,6 +80,7 @@ def create_api(
     api.state.graph_driver = driver
     api.state.failed_attempts = FailedAttempts(settings)
     install_error_handlers(api)
+    api.add_middleware(StrictTransportSecurity, trust_forwarded_proto=settings.api.trust_forwarded_proto)
     for router in (
         webhook_router,
         query_router,
@@ -93,4 +98,6 @@ def create_api(
         metrics_router,
     ):
         api.include_router(router)
+    if settings.api.docs:
+        api.include_router(docs_router)
     return api

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from neo4j import Driver
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from lineage.answers import erasure as answers
@@ -34,6 +34,7 @@ from lineage.api.access import (
     not_found_as,
 )
 from lineage.domain.access import Actor, Permission
+from lineage.domain.requests import MAX_TEXT
 from lineage.errors import AckRefused, ForbiddenError, NotFoundError
 from lineage.settings import Settings
 
@@ -41,12 +42,17 @@ router = APIRouter(tags=["erasure"])
 
 
 class ErasureRequestBody(BaseModel):
-    identifier: str = Field(description="e-mail address, or system:native-id (hubspot:90512)")
-    requested_by: str = Field(answers.DEFAULT_REQUESTER, description="Who asked, and how")
+    model_config = ConfigDict(extra="forbid")
+    identifier: str = Field(
+        min_length=1, max_length=512, description="e-mail address, or system:native-id (hubspot:90512)"
+    )
+    requested_by: str = Field(
+        answers.DEFAULT_REQUESTER, min_length=1, max_length=MAX_TEXT, description="Who asked, and how"
+    )
     received: Annotated[
         str | None,
         checked(answers.parse_received, "not a YYYY-MM-DD date nor an ISO 8601 time with its offset"),
-    ] = Field(None, description="YYYY-MM-DD or ISO 8601 with offset; default now")
+    ] = Field(None, max_length=40, description="YYYY-MM-DD or ISO 8601 with offset; default now")
 
 
 @router.post(
@@ -84,8 +90,11 @@ def _opened(
 
 
 class ExtensionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     months: int = Field(ge=1, le=2, description="Further months: 1 or 2, at most 2 in all (Art. 12(3))")
-    reason: str = Field(min_length=1, description="Why, as the person must be told (no personal data)")
+    reason: str = Field(
+        min_length=1, max_length=MAX_TEXT, description="Why, as the person must be told (no personal data)"
+    )
 
 
 @router.post(
@@ -119,7 +128,7 @@ def extend_request(
 @router.get(
     "/erasure-requests",
     response_model=list[ErasureRequest],
-    summary="Erasure requests, newest first, re-checked against the graph",
+    summary="Erasure requests, newest first, as last checked against the graph",
 )
 def list_requests(_actor: Viewer, settings: AppSettings, driver: GraphDriver) -> list[ErasureRequest]:
     return answers.status(driver, settings.neo4j.database, copies=answers.own_copies(settings))
@@ -128,13 +137,32 @@ def list_requests(_actor: Viewer, settings: AppSettings, driver: GraphDriver) ->
 @router.get(
     "/erasure-requests/{request_id}",
     response_model=ErasureRequest,
-    summary="One erasure request, re-checked against the graph",
+    summary="One erasure request, as last checked against the graph",
 )
 def one_request(
     request_id: str, _actor: Viewer, settings: AppSettings, driver: GraphDriver
 ) -> ErasureRequest:
     with not_found_as("no erasure request with this id"):
         return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
+
+
+@router.post(
+    "/erasure-requests/{request_id}/refresh",
+    response_model=ErasureRequest,
+    summary="Re-check an erasure request's tasks against the graph now",
+)
+def refresh_request(
+    request_id: str, actor: Acting, settings: AppSettings, driver: GraphDriver
+) -> ErasureRequest:
+    """GETs only read: the worker re-checks every request each ``LINEAGE_RETENTION_CHECK_S``,
+    and this re-checks one at once (a deletion just stored closes its task)."""
+    with (
+        audited(driver, settings, actor, "request.refresh", request_id),
+        not_found_as("no erasure request with this id"),
+    ):
+        return answers.one(
+            driver, settings.neo4j.database, request_id, answers.own_copies(settings), refresh=True
+        )
 
 
 @router.post(

@@ -36,6 +36,7 @@ from lineage.api.access import (
     json_body,
     not_found_as,
 )
+from lineage.domain.requests import MAX_TEXT
 
 Before = Annotated[
     str,
@@ -129,18 +130,32 @@ def acknowledge_alert(
 # --- retention and legal holds --------------------------------------------------------------
 
 
+Key = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class HoldRequest(BaseModel):
-    identifier: str = Field(description="e-mail address or system:native-id; hashed, never stored")
-    reason: str
-    stores: list[str] = []
-    categories: list[str] = []
+    model_config = ConfigDict(extra="forbid")
+    identifier: str = Field(
+        min_length=1, max_length=512, description="e-mail address or system:native-id; hashed, never stored"
+    )
+    reason: str = Field(
+        min_length=1, max_length=MAX_TEXT, description="Why the data is kept (no personal data)"
+    )
+    stores: list[Key] = Field([], max_length=100, description="Only these stores (default: all)")
+    categories: list[Key] = Field([], max_length=100, description="Only these categories (default: all)")
     until: Annotated[
         str | None, checked(lambda value: retention.parse_date(value, "until"), "not a YYYY-MM-DD date")
-    ] = Field(None, description="YYYY-MM-DD")
+    ] = Field(None, max_length=40, description="YYYY-MM-DD")
 
 
 class ReleaseRequest(BaseModel):
-    reason: str = Field("released", description="Why the hold ends (the case closed, the inquiry)")
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        "released",
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="Why the hold ends (the case closed, the inquiry)",
+    )
 
 
 # Pages of holdings: the default keeps an answer on a large graph well under two seconds.
@@ -166,7 +181,7 @@ def expiring(
     category: str | None = None,
     subject_type: str | None = None,
     limit: Annotated[
-        int, Query(ge=1, le=1_000_000, description="holdings per page, in expiry order")
+        int, Query(ge=1, le=retention.MAX_PAGE, description="holdings per page, in expiry order")
     ] = EXPIRING_PAGE_DEFAULT,
     cursor: Cursor = None,
 ) -> ExpiringPage:

@@ -117,6 +117,22 @@ def one_request(request_id: str, _actor: Viewer, settings: AppSettings, driver: 
         return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
 
 
+@router.post(
+    "/requests/{request_id}/refresh",
+    response_model=RightsRequest,
+    summary="Re-check a request's tasks against the graph now",
+)
+def refresh_request(
+    request_id: str, actor: Acting, settings: AppSettings, driver: GraphDriver
+) -> RightsRequest:
+    """GETs only read: the worker re-checks every request each ``LINEAGE_RETENTION_CHECK_S``,
+    and this re-checks one at once (a deletion just stored closes its task)."""
+    with audited(driver, settings, actor, "request.refresh", request_id), not_found_as(NOT_FOUND):
+        return answers.one(
+            driver, settings.neo4j.database, request_id, answers.own_copies(settings), refresh=True
+        )
+
+
 class ExtensionBody(Bounded):
     months: int = Field(ge=1, le=2, description="Further months: 1 or 2, at most 2 in all (Art. 12(3))")
     reason: Text = Field(description="Why, as the person must be told (no personal data)")

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 
 from lineage import render
 from lineage.answers.catalog_file import read_catalog
@@ -119,7 +121,7 @@ def serve() -> None:
 
 @app.command("dead-letters")
 def dead_letters(
-    limit: int = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest last")] = 20,
     as_json: JsonOption = False,
     with_payloads: Annotated[
         bool,
@@ -348,6 +350,13 @@ def run(commands: typer.Typer) -> None:
         commands()
     except LineageError as exc:
         render.console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None
+    except ValidationError as exc:  # a setting refused at load (its value is never quoted)
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {str(error['msg']).removeprefix('Value error, ')}"
+            for error in exc.errors(include_input=False)
+        )
+        render.console.print(f"[red]error:[/red] settings: {escape(problems)}")
         raise SystemExit(2) from None
 
 

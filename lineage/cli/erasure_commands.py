@@ -102,7 +102,9 @@ def status(
     """Re-check the tasks against the graph, then show the requests (newest first)."""
     settings = Settings()
     with _not_found_exits_1(), open_driver(settings) as driver:
-        requests = answers.status(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
+        requests = answers.status(
+            driver, settings.neo4j.database, request_id, answers.own_copies(settings), refresh=True
+        )
     if as_json:
         print(render.as_json([one.model_dump(mode="json") for one in requests]))
         return

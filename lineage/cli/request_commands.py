@@ -143,6 +143,7 @@ def status_command(
             request_id,
             kind=kind and kind.value,
             copies=answers.own_copies(settings),
+            refresh=True,
         )
     if as_json:
         print(render.as_json([one.model_dump(mode="json") for one in found]))

@@ -28,7 +28,12 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         category: Annotated[str | None, typer.Option(help="Only this category (and its children)")] = None,
         subject_type: Annotated[str | None, typer.Option(help="Only this subject type")] = None,
         limit: Annotated[
-            int | None, typer.Option(help="Holdings per page, in expiry order (default: all in one answer)")
+            int | None,
+            typer.Option(
+                min=1,
+                max=answers.MAX_PAGE,
+                help="Holdings per page, in expiry order (default: all in one answer)",
+            ),
         ] = None,
         cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
         as_json: JsonOption = False,

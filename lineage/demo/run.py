@@ -215,7 +215,7 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         impact = erasure_impact(driver, database, key)
         alerts = listed(driver, database, "open")
         soon = expiring(driver, database, (date.today() + timedelta(days=90)).isoformat())
-        request = erasure.one(driver, database, request_id, own_copies(settings))
+        request = erasure.one(driver, database, request_id, own_copies(settings), refresh=True)
     letters = read_dead_letters(settings.kafka, Topics(settings.topic_namespace).dead_letter.name, limit=10)
     counts = report.counts
     console.rule("What lineage found")

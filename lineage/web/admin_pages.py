@@ -16,8 +16,9 @@ from lineage.answers.accounts import IssuedToken
 from lineage.domain.access import Actor, Role
 from lineage.settings import Settings
 from lineage.web import session as sessions
+from lineage.web.forms import BoundedForm
 from lineage.web.render import PageRoute, page
-from lineage.web.session import Admin, PostedForm, Session
+from lineage.web.session import Admin, Session
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 ROLES = [role.value for role in Role]
@@ -55,7 +56,7 @@ def admin(request: Request, session: Admin) -> Response:
 
 
 @router.post("/admin/users")
-def save_user(request: Request, session: Admin, form: PostedForm) -> Response:
+def save_user(request: Request, session: Admin, form: BoundedForm) -> Response:
     """A new account, or a role (and, if given, a password) changed; its sessions end."""
     settings, driver = _context(request)
     name = form.get("name", "")
@@ -65,7 +66,7 @@ def save_user(request: Request, session: Admin, form: PostedForm) -> Response:
 
 
 @router.post("/admin/users/{name}/disable")
-def disable_user(request: Request, name: str, session: Admin, _form: PostedForm) -> Response:
+def disable_user(request: Request, name: str, session: Admin, _form: BoundedForm) -> Response:
     settings, driver = _context(request)
     with audit.audited(driver, settings, _actor(session), "user.disable", name):
         accounts.disable_user(driver, settings, name)
@@ -73,7 +74,7 @@ def disable_user(request: Request, name: str, session: Admin, _form: PostedForm)
 
 
 @router.post("/admin/users/{name}/sessions/end")
-def end_sessions(request: Request, name: str, session: Admin, _form: PostedForm) -> Response:
+def end_sessions(request: Request, name: str, session: Admin, _form: BoundedForm) -> Response:
     settings, driver = _context(request)
     with audit.audited(driver, settings, _actor(session), "session.revoke", name):
         accounts.end_sessions(driver, settings, name)
@@ -81,7 +82,7 @@ def end_sessions(request: Request, name: str, session: Admin, _form: PostedForm)
 
 
 @router.post("/admin/clients")
-def add_client(request: Request, session: Admin, form: PostedForm) -> Response:
+def add_client(request: Request, session: Admin, form: BoundedForm) -> Response:
     """A new client; the page that answers shows its token, this once."""
     settings, driver = _context(request)
     name, days = form.get("name", ""), form.get("expires_days") or None
@@ -93,7 +94,7 @@ def add_client(request: Request, session: Admin, form: PostedForm) -> Response:
 
 
 @router.post("/admin/clients/{name}/revoke")
-def revoke_client(request: Request, name: str, session: Admin, _form: PostedForm) -> Response:
+def revoke_client(request: Request, name: str, session: Admin, _form: BoundedForm) -> Response:
     settings, driver = _context(request)
     with audit.audited(driver, settings, _actor(session), "client.revoke", name):
         accounts.revoke_client(driver, settings, name)

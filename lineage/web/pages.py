@@ -29,6 +29,7 @@ from lineage.domain.access import Actor
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
+from lineage.web.forms import BoundedForm
 from lineage.web.render import PageRoute, page
 from lineage.web.session import Acting, LoginForm, PeopleReader, PostedForm, Session, SignedIn, Viewer
 
@@ -132,7 +133,7 @@ def person_form(request: Request, session: PeopleReader) -> Response:
 
 
 @router.post("/person")
-def person(request: Request, session: PeopleReader, form: PostedForm) -> Response:
+def person(request: Request, session: PeopleReader, form: BoundedForm) -> Response:
     """The data map of whoever the posted identifier names; the identifier is hashed at once
     and is not echoed back (the page names the keyed hash). The look is recorded."""
     settings, driver = _settings(request), _driver(request)
@@ -184,7 +185,7 @@ def expiring(
 
 
 @router.post("/holds")
-def hold_add(request: Request, session: Acting, form: PostedForm) -> Response:
+def hold_add(request: Request, session: Acting, form: BoundedForm) -> Response:
     settings, driver, actor = _settings(request), _driver(request), _actor(session)
     key = subject_key(settings, form.get("identifier", ""))
     with audit.audited(driver, settings, actor, "hold.place", key):
@@ -203,7 +204,7 @@ def hold_add(request: Request, session: Acting, form: PostedForm) -> Response:
 
 
 @router.post("/holds/{hold_id}/release")
-def hold_release(request: Request, hold_id: str, session: Acting, form: PostedForm) -> Response:
+def hold_release(request: Request, hold_id: str, session: Acting, form: BoundedForm) -> Response:
     settings, driver, actor = _settings(request), _driver(request), _actor(session)
     with audit.audited(driver, settings, actor, "hold.release", hold_id):
         retention.release_hold(

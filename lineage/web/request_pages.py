@@ -23,8 +23,9 @@ from lineage.domain.requests import RequestKind, VerificationMethod
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
+from lineage.web.forms import BoundedForm
 from lineage.web.render import PageRoute, page
-from lineage.web.session import Acting, PeopleReader, PostedForm, Session, Viewer
+from lineage.web.session import Acting, PeopleReader, Session, Viewer
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 KINDS = [kind.value for kind in RequestKind]
@@ -60,7 +61,7 @@ def request_list(request: Request, session: Viewer) -> Response:
 
 
 @router.post("/requests")
-def request_open(request: Request, session: Acting, form: PostedForm) -> Response:
+def request_open(request: Request, session: Acting, form: BoundedForm) -> Response:
     """Opens the request and moves to its page, whose URL holds the request's random id only."""
     return _to(_open(request, session, form, form.get("kind", "")))
 
@@ -101,8 +102,17 @@ def request_one(request: Request, session: Viewer, request_id: str) -> Response:
     return page(request, "request.html", session, rq=shown)
 
 
+@router.post("/requests/{request_id}/refresh")
+def request_refresh(request: Request, request_id: str, session: Acting, _form: BoundedForm) -> Response:
+    """Re-judges the tasks against the graph now (a write, hence a POST; the page is a read)."""
+    settings, driver = _settings(request), _driver(request)
+    with audit.audited(driver, settings, _actor(session), "request.refresh", request_id):
+        rights.one(driver, settings.neo4j.database, request_id, refresh=True)
+    return _to(request_id)
+
+
 @router.post("/requests/{request_id}/extension")
-def request_extend(request: Request, request_id: str, session: Acting, form: PostedForm) -> Response:
+def request_extend(request: Request, request_id: str, session: Acting, form: BoundedForm) -> Response:
     settings, driver = _settings(request), _driver(request)
     try:
         months = int(form.get("months", ""))
@@ -115,7 +125,7 @@ def request_extend(request: Request, request_id: str, session: Acting, form: Pos
 
 
 @router.post("/requests/{request_id}/answer")
-def request_answer(request: Request, request_id: str, session: Acting, form: PostedForm) -> Response:
+def request_answer(request: Request, request_id: str, session: Acting, form: BoundedForm) -> Response:
     """A system's answer to one task (the task named in the body: a store id holds a slash),
     recorded under the signed-in actor."""
     settings, driver, actor = _settings(request), _driver(request), _actor(session)
@@ -128,7 +138,7 @@ def request_answer(request: Request, request_id: str, session: Acting, form: Pos
 
 
 @router.post("/requests/{request_id}/lift")
-def request_lift(request: Request, request_id: str, session: Acting, form: PostedForm) -> Response:
+def request_lift(request: Request, request_id: str, session: Acting, form: BoundedForm) -> Response:
     settings, driver = _settings(request), _driver(request)
     with audit.audited(driver, settings, _actor(session), "request.lift", request_id):
         rights.lift(driver, settings.neo4j.database, request_id, form.get("reason", ""))
@@ -136,7 +146,7 @@ def request_lift(request: Request, request_id: str, session: Acting, form: Poste
 
 
 @router.post("/requests/{request_id}/close")
-def request_close(request: Request, request_id: str, session: Acting, form: PostedForm) -> Response:
+def request_close(request: Request, request_id: str, session: Acting, form: BoundedForm) -> Response:
     settings, driver = _settings(request), _driver(request)
     with audit.audited(driver, settings, _actor(session), "request.close", request_id):
         rights.close(driver, settings.neo4j.database, request_id, form.get("note", ""))
@@ -173,7 +183,7 @@ def erasure_list(_session: Viewer) -> Response:
 
 
 @router.post("/erasure")
-def erasure_open(request: Request, session: Acting, form: PostedForm) -> Response:
+def erasure_open(request: Request, session: Acting, form: BoundedForm) -> Response:
     return _to(_open(request, session, form, RequestKind.ERASURE.value))
 
 

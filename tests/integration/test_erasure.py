@@ -252,9 +252,16 @@ class TestErasureRequest:
             assert httpx.get(f"{url}/erasure-requests/er-none", headers=headers).status_code == 404
             assert httpx.get(f"{url}/erasure-requests", timeout=30).status_code == 401
 
+            # A GET only reads: the task is as opened until a check judges it (the worker's
+            # scheduled one, the CLI's status, or the explicit POST .../refresh).
+            shown = httpx.get(f"{url}/erasure-requests/{request['id']}", headers=headers, timeout=30)
+            assert shown.status_code == 200 and shown.json()["tasks"][0]["status"] == "outstanding"
+            refreshed = httpx.post(
+                f"{url}/erasure-requests/{request['id']}/refresh", headers=headers, timeout=30
+            )
+            assert refreshed.status_code == 200 and refreshed.json()["tasks"][0]["status"] == "retained"
             one = httpx.get(f"{url}/erasure-requests/{request['id']}", headers=headers, timeout=30)
-            assert one.status_code == 200
-            assert [one.json()] == cli_json(pipeline, "status", request["id"])
+            assert [one.json()] == [refreshed.json()] == cli_json(pipeline, "status", request["id"])
             listed = httpx.get(f"{url}/erasure-requests", headers=headers, timeout=30).json()
             assert listed == cli_json(pipeline, "status")
 

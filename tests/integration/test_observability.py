@@ -31,7 +31,8 @@ from tests.integration.test_pipeline import GOOD, brevo
 
 pytestmark = pytest.mark.integration
 
-BREVO_TOKEN, OPENLINEAGE_KEY, QUERY_TOKEN = "brevo-obs-3e1f", "ol-api-key-8c2d", "query-obs-51aa"
+BREVO_TOKEN, OPENLINEAGE_KEY = "brevo-obs-3e1f-token", "ol-api-key-8c2d-token"
+QUERY_TOKEN = "query-obs-51aa-token"
 BROKEN = brevo("teleported", "lea.martin@example.fr", 1772795100)  # JSON, authentic, unadaptable
 
 

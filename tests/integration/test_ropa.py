@@ -29,7 +29,7 @@ from tests.integration.test_transfers import canonical
 pytestmark = pytest.mark.integration
 
 ON = "2026-11-22"
-QUERY_TOKEN = "ropa-token-3d9f"
+QUERY_TOKEN = "ropa-token-3d9f-query"
 UNDECLARED_STORE = "wetransfer/shared"
 EVENTS = [
     canonical("ropa-test:1", "dropbox/recruitment", "ana@example.com", ["user.content.private.cv"]),

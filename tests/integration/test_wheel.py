@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lineage.api import docs
 from lineage.kafka.topics import stage_consumers
 from lineage.settings import Settings
 from streams.monitor import group_is_stable
@@ -65,6 +66,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("lineage-*.whl"))
 
 
+DOCS_FILES = sorted(docs.FILES)
+
+
 def test_the_wheel_holds_the_product_and_its_stack_files(wheel: Path) -> None:
     archive = zipfile.ZipFile(wheel)
     names = archive.namelist()
@@ -79,6 +83,12 @@ def test_the_wheel_holds_the_product_and_its_stack_files(wheel: Path) -> None:
     cypher = "".join(archive.read(n).decode() for n in names if n.startswith("graph/") and n.endswith(".py"))
     assert [statement for statement in LAB_STATEMENTS if statement in cypher] == []
     assert {f"lineage/stack/maven/{name}" for name in MAVEN_FILES} <= set(names)
+    # The browser assets are the package's own: the workspace's graph and the API's docs page.
+    assert {f"lineage/api/static/swagger-ui/{name}" for name in DOCS_FILES} <= set(names)
+    assert {
+        "lineage/web/static/vendor/cytoscape.min.js",
+        "lineage/web/static/vendor/cytoscape.LICENSE",
+    } <= set(names)
 
 
 @pytest.fixture

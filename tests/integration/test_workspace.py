@@ -210,7 +210,10 @@ def test_a_dpo_works_through_the_workspace(
     pages.shot("erasure-opened")
     publish(loaded, "hubspot", HUBSPOT_DELETED)
     run_worker(loaded, tmp_path / "deletion.log")
-    tab.reload()
+    tab.reload()  # the page only reads: the task stays as last checked until a check runs
+    assert hubspot.inner_text() == "outstanding"
+    tab.click("form#refresh button[type=submit]")  # re-checks it now (a POST)
+    tab.wait_for_url(re.compile(rf".*/ui/requests/{request_id}$"))
     assert hubspot.inner_text() == "done"
     assert tab.locator("#tasks tr[data-store='hubspot/contacts'] code").inner_text().startswith("hubspot:")
     assert tab.locator("#tasks tr[data-store='brevo/contacts'] td.status").inner_text() == "outstanding"

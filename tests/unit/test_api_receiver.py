@@ -25,7 +25,7 @@ from lineage.kafka.topics import RECEIVED_AT_HEADER
 from lineage.settings import ApiSettings, KafkaSettings, Neo4jSettings, Settings
 from streams.processing import received_time
 
-S3_TOKEN = "s3-token-5b7e"
+S3_TOKEN = "s3-token-5b7e-relay"
 BREVO_TOKEN = "brevo-token-91f3"
 BREVO = {"Authorization": f"Bearer {BREVO_TOKEN}"}
 S3 = {"Authorization": f"Bearer {S3_TOKEN}"}

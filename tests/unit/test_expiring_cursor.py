@@ -8,7 +8,22 @@ from lineage.answers.retention import parse_cursor
 from lineage.errors import QueryError
 from tests.unit.test_api_queries import AUTH, request
 
-NOT_CURSORS = ["9" * 30 + ".0", "9" * 15 + ".0", "12.x", "abc", ".", "-1.0"]
+NOT_CURSORS = [
+    "9" * 30 + ".0",
+    "9" * 15 + ".0",
+    "0." + "9" * 30,
+    "1782864000000." + "9" * 19,
+    "1782864000000." + "9" * 5000,
+    "9" * 5000 + ".0",
+    "1782864000000.²",
+    "١٢.0",
+    "12.x",
+    "abc",
+    ".",
+    "-1.0",
+    "1.",
+    ".1",
+]
 
 
 @pytest.mark.parametrize("cursor", NOT_CURSORS)

@@ -100,6 +100,7 @@ class TestMutations:
         for name in (
             "delete_field",
             "type_swap",
+            "other_type",
             "random_json",
             "numbers",
             "dates",

@@ -18,8 +18,8 @@ from lineage.api.app import create_api
 from lineage.settings import ApiSettings, KafkaSettings, Neo4jSettings, Settings
 from tests.unit.test_api_receiver import BREVO, BREVO_TOKEN, PERSON, RecordingSink
 
-OPENLINEAGE_TOKEN = "ol-key-7c41"
-METRICS_TOKEN = "scrape-6d2a"
+OPENLINEAGE_TOKEN = "ol-key-7c41-producer"
+METRICS_TOKEN = "scrape-6d2a-prometheus"
 
 
 def value(name: str, **labels: str) -> float:

@@ -194,6 +194,58 @@ def type_swap(work: _Work) -> str:
     return "type_swap"
 
 
+# One value of each JSON type, with what it is called in a mutant's label.
+_OF_TYPE: tuple[tuple[str, Callable[[random.Random], Any]], ...] = (
+    ("number", lambda rng: rng.choice((0, 1, -7, 2.5, 10**20))),
+    ("bool", lambda rng: rng.random() < 0.5),
+    ("string", lambda rng: rng.choice(("", "x", "[]", "{}", "null", "true", "0"))),
+    ("list", lambda rng: rng.choice(([], [1], ["x"], [None], [[]], [{}]))),
+    ("object", lambda rng: rng.choice(({}, {"x": 1}, {"value": "x"}, {"0": []}))),
+    ("null", lambda _rng: None),
+)
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object" if isinstance(value, dict) else "null"
+
+
+def other_type(work: _Work) -> str:
+    """A value below the top level (a nested object's field, a list's item, a nested list or
+    object itself) replaced by one of another JSON type: an adapter that reads ``subject.links``
+    as a list must refuse a number there with a reason, not raise a TypeError."""
+    container, key = _pick(work, lambda c, _k: c is not work.doc or isinstance(c[_k], dict | list))
+    current = _type_of(container[key])
+    name, make = work.rng.choice([kind for kind in _OF_TYPE if kind[0] != current])
+    _set(work, container, key, make(work.rng))
+    return f"other_type({current}->{name})"
+
+
+def every_other_type(doc: Any) -> Iterator[tuple[str, Any]]:
+    """Every value of ``doc`` below the top level replaced, one at a time, by one of each other
+    JSON type: (label, mutant document). The exhaustive form of :func:`other_type`, for tests."""
+    rng = random.Random(0)
+    box = [doc]
+    for index, (container, key) in enumerate(_slots(box)[1:]):
+        if container is doc and not isinstance(container[key], dict | list):
+            continue
+        current = _type_of(container[key])
+        for name, make in _OF_TYPE:
+            if name == current:
+                continue
+            copy = [json.loads(json.dumps(doc))]
+            target_container, target_key = _slots(copy)[index + 1]
+            target_container[target_key] = make(rng)
+            yield f"other_type({key}:{current}->{name})", copy[0]
+
+
 def random_value(work: _Work) -> str:
     if work.rng.random() < 0.1:
         work.doc = random_json(work.rng, work.marks)
@@ -379,6 +431,7 @@ STRUCTURAL: tuple[tuple[Callable[[_Work], str], float], ...] = (
     (inject_keys, 1),
     (delete_field, 2),
     (type_swap, 2),
+    (other_type, 2.5),
     (random_value, 1.5),
     (numbers, 2),
     (dates, 2.5),

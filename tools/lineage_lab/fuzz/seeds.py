@@ -44,6 +44,45 @@ def seed_payloads(people: int = SEED_PEOPLE) -> dict[str, list[Any]]:
     deleted = deletion_payloads(3, datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
     for source, payloads in deleted.items():
         seeds[source] += payloads
+    seeds["canonical"] += _canonical_subjects()
     for source in SOURCE_NAMES:
         seeds[source] += _fixtures(source)
     return seeds
+
+
+def _canonical_subjects() -> list[Any]:
+    """Canonical events using every way of naming the subject (a key with ``links``, an e-mail
+    with ``link_emails`` and ``link_native``), so mutants reach each nested field."""
+    base = {
+        "occurred_at": "2026-03-02T09:00:00Z",
+        "source": "erp",
+        "store": "billing/invoices",
+        "categories": ["user.financial"],
+        "purpose": "essential.service.payment_processing",
+        "legal_basis": "contract",
+    }
+    return [
+        base
+        | {
+            "event_id": "erp:linked-1",
+            "action": "linked",
+            "subject": {"type": "customer", "key": "a" * 32, "links": ["b" * 32, "c" * 32]},
+        },
+        base
+        | {
+            "event_id": "erp:collected-links-2",
+            "action": "collected",
+            "subject": {
+                "type": "customer",
+                "email": "lea.martin@example.fr",
+                "link_emails": ["l.martin@example.com"],
+                "link_native": [{"namespace": "hubspot:contact", "id": 90512}],
+            },
+        },
+        base
+        | {
+            "event_id": "erp:consent-3",
+            "action": "consent_given",
+            "subject": {"type": "customer", "native": {"namespace": "erp:customer", "id": "C-77"}},
+        },
+    ]
