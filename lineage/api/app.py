@@ -31,6 +31,7 @@ from lineage.api.webhooks import router as webhook_router
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from lineage.web import router as workspace_router
+from lineage.web.oidc import router as oidc_router
 from lineage.web.organisation_pages import router as organisation_pages_router
 from lineage.web.request_pages import router as request_pages_router
 
@@ -78,6 +79,7 @@ def create_api(
         erasure_router,
         requests_router,
         workspace_router,
+        oidc_router,
         organisation_pages_router,
         request_pages_router,
         metrics_router,
