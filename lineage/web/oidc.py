@@ -15,6 +15,7 @@ in lineage's own words; a value the provider sent is only ever shown escaped, by
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -38,6 +39,14 @@ from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
 
 log = logging.getLogger(__name__)
+
+# Authlib's httpx client runs on httpx2 when that is installed (a dependency of some tools),
+# else on httpx: a provider that does not answer raises the error of either.
+_HTTP_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError,)
+with contextlib.suppress(ImportError):
+    import httpx2
+
+    _HTTP_ERRORS += (httpx2.HTTPError,)
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 
@@ -235,7 +244,7 @@ def _failure(exc: Exception) -> SignInRefused:
     if isinstance(exc, SignInRefused):
         return exc
     log.warning("single sign-on failed: %s", type(exc).__name__)
-    if isinstance(exc, httpx.HTTPError):
+    if isinstance(exc, _HTTP_ERRORS):
         return SignInRefused(502, "Sign-in failed", "The sign-in provider did not answer. Try again later.")
     if isinstance(exc, JoseError):
         return SignInRefused(
