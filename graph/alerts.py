@@ -117,7 +117,7 @@ RETURN s.key AS subject ORDER BY subject
 
 ACK_ALERT = """
 MATCH (a:Alert {id: $id}) WHERE a.status IN ['open', 'reopened']
-SET a.status = 'acknowledged', a.acknowledged_at = datetime()
+SET a.status = 'acknowledged', a.acknowledged_at = datetime(), a.acknowledged_by = $by
 RETURN a.id AS id
 """
 
@@ -188,8 +188,8 @@ def list_alerts(
     return [plain(r.data()) for r in records]
 
 
-def acknowledge(driver: Driver, database: str, alert_id: str) -> bool:
-    records, _, _ = driver.execute_query(ACK_ALERT, id=alert_id, database_=database)
+def acknowledge(driver: Driver, database: str, alert_id: str, by: str) -> bool:
+    records, _, _ = driver.execute_query(ACK_ALERT, id=alert_id, by=by, database_=database)
     return bool(records)
 
 

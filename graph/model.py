@@ -22,6 +22,9 @@ Nodes
 - ``Consent {id, purpose, given_at, given_event, withdrawn_at, withdrawn_event, changed_at}``:
   one person's consent for one purpose, the latest consent given and the latest withdrawal
   (``graph.consent``); ``changed_at`` is lineage's clock of the last change.
+- ``AuditEntry {seq, at, actor, role, kind, action, target, outcome, address, prev_hash, hash}``
+  and one ``AuditHead {id, seq, hash, anchor_seq, anchor_hash, purged, anchor_seal}``: the audit
+  trail, a hash chain (``graph.audit``, ``lineage.domain.audit``).
 
 Relationships
 - ``(Identifier)-[:IDENTIFIES]->(Subject)``: events find their subject through this.
@@ -72,6 +75,13 @@ class Label(StrEnum):
     TALLY_STATE = "TallyState"
     HELD_COUNT = "HeldCount"
     STORE_SET_COUNT = "StoreSetCount"
+    # graph.audit's tamper-evident trail of who did what; no relationships, not lineage itself
+    AUDIT_ENTRY = "AuditEntry"
+    AUDIT_HEAD = "AuditHead"
+    # graph.accounts's who may sign in; no relationships, not lineage itself
+    ACCOUNT = "Account"
+    API_CLIENT = "ApiClient"
+    WEB_SESSION = "WebSession"
 
 
 # The property that identifies each node label; a uniqueness constraint backs each one.
@@ -92,4 +102,9 @@ NODE_KEYS: dict[Label, str] = {
     Label.TALLY_STATE: "id",
     Label.HELD_COUNT: "id",
     Label.STORE_SET_COUNT: "id",
+    Label.AUDIT_ENTRY: "seq",
+    Label.AUDIT_HEAD: "id",
+    Label.ACCOUNT: "name",
+    Label.API_CLIENT: "name",
+    Label.WEB_SESSION: "id",
 }

@@ -68,7 +68,8 @@ RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor,
 CREATE_REQUEST = """
 MATCH (s:Subject {key: $subject})
 CREATE (r:Request {id: $id, kind: $kind, received_at: $received_at, deadline: $deadline,
-                   requested_by: $requested_by, verification_method: $verification_method,
+                   requested_by: $requested_by, opened_by: $opened_by,
+                   verification_method: $verification_method,
                    verified_by: $verified_by, purposes: $purposes, categories: $categories,
                    in_force: $in_force, in_force_since: $in_force_since, status: 'open',
                    created_at: $created_at, zone: $zone, changed_at: datetime()})
@@ -138,6 +139,7 @@ MATCH (r:Request)
 WHERE ($id IS NULL OR r.id = $id) AND ($kind IS NULL OR r.kind = $kind)
 OPTIONAL MATCH (r)-[:FOR]->(s:Subject)
 RETURN r.id AS id, r.kind AS kind, s.key AS subject, r.requested_by AS requested_by,
+       r.opened_by AS opened_by,
        r.received_at AS received_at, r.deadline AS deadline, r.status AS stored_status,
        r.completed_at AS completed_at, r.closure_note AS closure_note, r.closed_at AS closed_at,
        {method: r.verification_method, verified_by: r.verified_by} AS verification,
@@ -233,6 +235,7 @@ def open_request(
     received_at: datetime,
     zone: tzinfo = UTC,
     verification: Verification | None = None,
+    opened_by: str | None = None,
 ) -> dict[str, Any] | None:
     """Opens a request of ``opening.kind`` for the subject an identifier key names, with one
     task per store it must reach now; None if lineage knows nobody by that key. Read and write
@@ -242,7 +245,7 @@ def open_request(
     checked = verification or Verification(None, None)
     with driver.session(database=database) as session:
         created = session.execute_write(
-            _create, key, request_id, opening, requested_by, received_at, zone, checked
+            _create, key, request_id, opening, requested_by, received_at, zone, checked, opened_by
         )
     return request_status(driver, database, request_id)[0] if created else None
 
@@ -256,6 +259,7 @@ def _create(
     received_at: datetime,
     zone: tzinfo,
     verification: Verification,
+    opened_by: str | None,
 ) -> bool:
     rows = [record.data() for record in tx.run(IMPACT_AT_RECEIPT, key=key)]
     if not rows:
@@ -273,6 +277,7 @@ def _create(
         id=request_id,
         kind=opening.kind.value,
         requested_by=requested_by,
+        opened_by=opened_by,
         verification_method=verification.method and verification.method.value,
         verified_by=verification.verified_by,
         purposes=opening.purposes or None,

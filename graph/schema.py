@@ -16,6 +16,11 @@ INDEX_STATEMENTS: tuple[str, ...] = (
     # each holding's property chain. Every holding write sets all three, so every holding is in
     # it; category never changes, state on erasure.
     "CREATE INDEX holding_held_kind IF NOT EXISTS FOR (h:Holding) ON (h.state, h.category, h.subject_type)",
+    # The audit trail's retention purge and its date filters (seq has its uniqueness constraint).
+    "CREATE INDEX auditentry_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
+    # Each API request finds its client by the hash of its token; sessions end by account.
+    "CREATE INDEX apiclient_token IF NOT EXISTS FOR (c:ApiClient) ON (c.token_hash)",
+    "CREATE INDEX websession_actor IF NOT EXISTS FOR (w:WebSession) ON (w.actor, w.kind)",
 )
 
 

@@ -89,6 +89,14 @@ class SourceNotConfiguredError(ConfigError):
     """The source is known but its secret is not set: refuse rather than accept unsigned traffic."""
 
 
+class AuditUnavailable(LineageError):
+    """An action could not be recorded in the audit trail, so it is not done (fail closed)."""
+
+
+class AuditTampered(LineageError):
+    """The audit trail does not verify; the reason names the first seq that does not fit."""
+
+
 class QueriesNotConfiguredError(ConfigError):
     """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
 
@@ -103,6 +111,22 @@ class PayloadNotJsonError(LineageError):
 
 class SnsMessageError(LineageError):
     """An ``x-amz-sns-message-type`` this endpoint does not know."""
+
+
+class NotSignedInError(LineageError):
+    """No credential, or one that stands for nobody (answered 401)."""
+
+
+class ForbiddenError(LineageError):
+    """The actor's role does not carry the permission the action needs (answered 403)."""
+
+
+class TooManyAttemptsError(LineageError):
+    """Too many failed sign-ins or refused tokens from one address or for one account (429)."""
+
+    def __init__(self, reason: str, retry_after_s: int) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
 
 
 class FormRefusedError(LineageError):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lineage.domain.access import Role
 from lineage.errors import ConfigError
 from lineage.source_names import SECRET_SETTINGS
 
@@ -272,8 +273,21 @@ class ApiSettings(BaseSettings):
     )
     query_token: SecretStr | None = Field(
         None,
-        description="Bearer token of the query endpoints (transfers, alerts, erasure...); "
-        "unset, they answer 503. The browser workspace (/ui) logs in with it too.",
+        description="A service token for automation configured by the environment: a bearer "
+        "token with the role LINEAGE_API_QUERY_TOKEN_ROLE, recorded in the audit trail as "
+        "service:environment. Unset, only API clients (lineage clients add) are accepted.",
+    )
+    query_token_role: Literal["viewer", "dpo", "admin"] = Field(
+        "dpo", description="Role of LINEAGE_API_QUERY_TOKEN: viewer, dpo or admin."
+    )
+    failed_auth_per_address: str = Field(
+        "20/10minutes",
+        description="Failed sign-ins and refused tokens allowed from one client address before it "
+        "gets 429 (a rate of the limits library: N/period).",
+    )
+    failed_auth_per_account: str = Field(
+        "5/10minutes",
+        description="Failed sign-ins allowed for one account name, from any address, before it gets 429.",
     )
     session_hours: float = Field(
         8.0, gt=0, le=24 * 7, description="How long a browser workspace session lasts after login."
@@ -356,7 +370,6 @@ class NoticeSettings(BaseSettings):
     timeout_s: float = Field(10.0, gt=0, description="Timeout of one send (SMTP or webhook).")
 
 
-RoleName = Literal["viewer", "dpo", "admin"]
 OIDC_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -383,8 +396,8 @@ class OidcSettings(BaseSettings):
         "client_secret_basic",
         description="How the client secret is sent to the token endpoint: HTTP Basic or in the form.",
     )
-    display_name: str = Field(
-        "single sign-on", description='Name on the sign-in button: "Sign in with {display_name}".'
+    provider_name: str = Field(
+        "single sign-on", description='Name on the sign-in button: "Sign in with {provider_name}".'
     )
     scopes: str = Field(
         "openid profile email", description="Scopes asked for, space-separated; must include openid."
@@ -394,7 +407,7 @@ class OidcSettings(BaseSettings):
         description="ID token claim holding the account's roles or groups (a string or a list; "
         "a dotted path reaches into an object, e.g. realm_access.roles).",
     )
-    role_map: dict[str, RoleName] = Field(
+    role_map: dict[str, Role] = Field(
         default_factory=dict,
         description="JSON object from a value of the role claim to viewer, dpo or admin, e.g. "
         '{"lineage-dpo":"dpo","lineage-admin":"admin"}. An account gets the highest role its '
@@ -506,6 +519,13 @@ class Settings(BaseSettings):
     )
     dead_letter_retention_days: float = Field(
         30.0, gt=0, description="How long the dead-letter topic keeps refused payloads."
+    )
+    audit_retention_days: float = Field(
+        400.0,
+        gt=0,
+        description="How long the audit trail keeps an entry (who did what, when): "
+        "`lineage audit purge` removes older ones and the chain still verifies from the first "
+        "one kept. Long enough to answer for a year of actions and the inquiry that follows.",
     )
     app_id: str = Field("lineage", description="Kafka consumer group id of the worker.")
     worker_metrics_port: int | None = Field(

@@ -50,8 +50,9 @@ def listed(driver: Driver, database: str, status: str | None = None) -> list[Ale
     return [Alert.model_validate(row) for row in alerts.list_alerts(driver, database, status)]
 
 
-def acknowledge(driver: Driver, database: str, alert_id: str) -> AlertAcknowledged:
-    """Acknowledge an open alert; one already acknowledged or closed is not found."""
-    if not alerts.acknowledge(driver, database, alert_id):
+def acknowledge(driver: Driver, database: str, alert_id: str, by: str) -> AlertAcknowledged:
+    """Acknowledge an open alert, naming who did (an actor's label); one already acknowledged or
+    closed is not found."""
+    if not alerts.acknowledge(driver, database, alert_id, by):
         raise NotFoundError("no open alert with this id")
     return AlertAcknowledged(id=alert_id, status="acknowledged")

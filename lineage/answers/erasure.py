@@ -109,6 +109,7 @@ def open_request(
     copies: OwnCopies | None = None,
     zone: tzinfo = UTC,
     on_opened: OnOpened | None = None,
+    opened_by: str | None = None,
 ) -> ErasureRequest:
     """Opens the request; ``on_opened`` (:func:`lineage.answers.notices.on_opening`) then
     notifies the processors, and the request is shown as it stands after."""
@@ -122,6 +123,7 @@ def open_request(
         on_opened=on_opened,
         copies=copies,
         zone=zone,
+        opened_by=opened_by,
     )
     return erasure_of(opened)
 

@@ -167,18 +167,29 @@ def _deliver(settings: Settings, channel: Channel, notice: Notice) -> str | None
 
 
 def acknowledge(
-    driver: Driver, database: str, request_id: str, task: str, token: str | None, now: datetime | None = None
+    driver: Driver,
+    database: str,
+    request_id: str,
+    task: str,
+    token: str | None,
+    now: datetime | None = None,
+    *,
+    by: str | None = None,
 ) -> TaskAcknowledged:
     """Records the processor's acknowledgement of a task (named by notice id or store). With
     ``token`` (the processor, over HTTP) it must be the task's; without (the DPO, who received
-    the acknowledgement another way) it is recorded as the operator's."""
+    the acknowledgement another way) it is recorded under ``by``, the actor's label."""
     found = recorded.task_for_ack(driver, database, request_id, task)
     if found is None:
         raise NotFoundError("no such task in this request")
     if token is not None and not token_matches(token, found["token_hash"]):
         raise AckRefused("the acknowledgement token is not this task's")
     at = recorded.acknowledge(
-        driver, database, found["task"], "processor" if token else "operator", now or datetime.now(UTC)
+        driver,
+        database,
+        found["task"],
+        "processor" if token else (by or "operator"),
+        now or datetime.now(UTC),
     )
     return TaskAcknowledged(request_id=request_id, task=task, acknowledged_at=at)
 

@@ -103,6 +103,7 @@ class RightsRequest(Answer):
     kind: str = Field(description="access, portability, rectification, restriction, objection or erasure")
     subject: str | None = Field(description="keyed hash of the person")
     requested_by: str | None = Field(description="who asked, and how")
+    opened_by: str | None = Field(None, description="who recorded it in lineage (kind:name of the actor)")
     received_at: datetime = Field(description="when the request arrived")
     deadline: datetime = Field(description="end of the day one month after receipt (or as extended)")
     status: str = Field(description="open, overdue, complete, or in_force (a restriction or objection)")
@@ -182,6 +183,7 @@ def open_request(
     zone: tzinfo = UTC,
     on_opened: OnOpened | None = None,
     copies: OwnCopies | None = None,
+    opened_by: str | None = None,
 ) -> RightsRequest:
     """Opens a request of ``kind`` for the person an identifier key names: one task per store it
     must reach, due one month after receipt. ``on_opened`` (:func:`lineage.answers.notices.on_opening`)
@@ -194,7 +196,7 @@ def open_request(
     checked = verification(verification_method, verified_by)
     requester = (requested_by or "").strip() or DEFAULT_REQUESTER
     at = received if isinstance(received, datetime) else parse_received(received, zone)
-    opened = recorded.open_request(driver, database, key, asked, requester, at, zone, checked)
+    opened = recorded.open_request(driver, database, key, asked, requester, at, zone, checked, opened_by)
     if opened is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     if on_opened is not None:

@@ -52,6 +52,8 @@ class Hold(Answer):
     since: datetime = Field(description="when it was placed")
     until: datetime | None = Field(description="when it ends, if known")
     released_at: datetime | None = Field(description="when it was released")
+    placed_by: str | None = Field(None, description="who placed it (kind:name of the actor)")
+    released_by: str | None = Field(None, description="who released it")
     status: str = Field(description="active, released or ended")
 
 
@@ -145,19 +147,31 @@ def add_hold(
     categories: list[str],
     until: str | None,
     zone: tzinfo = UTC,
+    *,
+    placed_by: str,
 ) -> HoldPlaced:
+    """Places a hold, naming the actor who placed it (their label, from the session or token)."""
     if not reason.strip():
         raise QueryError("a hold needs a reason (the case, the inquiry)")
     placed = holds.add_hold(
-        driver, database, key, reason, stores, categories, parse_date(until, "until", zone) if until else None
+        driver,
+        database,
+        key,
+        reason,
+        stores,
+        categories,
+        parse_date(until, "until", zone) if until else None,
+        placed_by,
     )
     if placed is None:
         raise NotFoundError("lineage knows nobody by this identifier")
     return HoldPlaced.model_validate(placed)
 
 
-def release_hold(driver: Driver, database: str, hold_id: str, reason: str) -> HoldReleased:
-    if not holds.release_hold(driver, database, hold_id, reason):
+def release_hold(
+    driver: Driver, database: str, hold_id: str, reason: str, *, released_by: str
+) -> HoldReleased:
+    if not holds.release_hold(driver, database, hold_id, reason, released_by):
         raise NotFoundError(f"no active hold {hold_id!r}")
     return HoldReleased(id=hold_id, status="released")
 

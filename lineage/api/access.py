@@ -1,9 +1,14 @@
-"""Who may ask the query endpoints, and what they may send, checked in that order.
+"""Who may ask the query endpoints, with which role, and what they may send, checked in that order.
+
+Every route names the permission it needs with :func:`require`; the bearer token it is asked
+with stands for an API client (``lineage clients add``) or the environment's service token, each
+with a role (:mod:`lineage.domain.access`). What a route changes, and every look at a person, is
+recorded in the audit trail under that actor (:func:`audited`).
 
 The token comes first. FastAPI reads and parses a declared body parameter *before* it runs any
 dependency, so an endpoint with ``body: Model`` would buffer a body of any size, and answer 422
 for malformed JSON, to a caller with no token at all. No query endpoint declares one: bodies
-come through :func:`json_body`, a dependency that depends on :data:`Authorised`, so the body is
+come through :func:`json_body`, a dependency that depends on the bearer token, so the body is
 read only once the token is good, incrementally and bounded by ``LINEAGE_API_MAX_BODY_BYTES``
 (413 past it), and parsed like a webhook (400 ``invalid_json``, never 422 or 500).
 
@@ -17,17 +22,28 @@ logs cannot hold them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from neo4j import Driver
 from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
+from starlette.concurrency import run_in_threadpool
 
+from lineage.answers import audit
+from lineage.answers.accounts import client_for_token
 from lineage.api.bodies import parse_body, read_body
-from lineage.api.signatures import verify_shared_secret
-from lineage.errors import NotFoundError, QueriesNotConfiguredError, QueryError, validation_problems
+from lineage.api.rate_limits import FailedAttempts
+from lineage.domain.access import Actor, Permission
+from lineage.errors import (
+    ForbiddenError,
+    NotFoundError,
+    NotSignedInError,
+    QueryError,
+    validation_problems,
+)
 from lineage.settings import Settings
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -37,25 +53,91 @@ _REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 _MAX_PROBLEMS = 5
 
 
-# Both dependencies are ``async`` although they never wait: FastAPI runs a plain ``def``
-# dependency in its thread pool, and two thread hops cost a person lookup more than its read.
-async def _authorised(request: Request) -> Settings:
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (uvicorn's ``--proxy-headers`` behind a proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotSignedInError("a bearer token is required: Authorization: Bearer <token>")
+    return token.strip()
+
+
+async def _authenticated(request: Request) -> Actor:
+    """The actor a bearer token stands for, looked up once per request (FastAPI caches it).
+
+    Refused tokens count against the caller's address; past the limit even a good token is 429.
+    """
     settings: Settings = request.app.state.settings
-    token = settings.api.query_token
-    if token is None or not token.get_secret_value():
-        raise QueriesNotConfiguredError("query endpoints are off until LINEAGE_API_QUERY_TOKEN is set")
-    verify_shared_secret(
-        token.get_secret_value().encode(), authorization=request.headers.get("authorization")
-    )
-    return settings
+    attempts: FailedAttempts = request.app.state.failed_attempts
+    address = client_address(request)
+    attempts.check(address)
+    token = _bearer(request.headers.get("authorization"))
+    actor = await run_in_threadpool(client_for_token, request.app.state.graph_driver, settings, token)
+    if actor is None:
+        attempts.failed(address)
+        raise NotSignedInError("the token is unknown, expired or revoked")
+    actor = replace(actor, address=address)
+    request.state.actor = actor
+    return actor
+
+
+Authenticated = Annotated[Actor, Depends(_authenticated)]
+
+
+def _requirement(permission: Permission) -> Callable[..., Awaitable[Actor]]:
+    async def permitted(request: Request, actor: Authenticated) -> Actor:
+        if not actor.may(permission):
+            action = f"{request.method} {request.scope.get('route').path}"  # type: ignore[union-attr]
+            await run_in_threadpool(
+                audit.record,
+                request.app.state.graph_driver,
+                request.app.state.settings,
+                actor,
+                action,
+                target=None,
+                outcome="denied",
+            )
+            raise ForbiddenError(f"the {actor.role} role does not carry the {permission} permission")
+        return actor
+
+    permitted.permission = permission  # type: ignore[attr-defined]
+    return permitted
+
+
+_REQUIREMENTS = {permission: _requirement(permission) for permission in Permission}
+
+
+def require(permission: Permission) -> Any:
+    """The dependency of a route that needs ``permission``: gives the :class:`Actor`, else 401
+    (no or a bad token) or 403 (a role without it, recorded in the audit trail as denied)."""
+    return Depends(_REQUIREMENTS[permission])
+
+
+def required_permission(dependant_call: object) -> Permission | None:
+    """The permission a dependency stands for, for the test that walks every route."""
+    return getattr(dependant_call, "permission", None)
 
 
 async def _driver(request: Request) -> Driver:
     return request.app.state.graph_driver
 
 
-Authorised = Annotated[Settings, Depends(_authorised)]
 GraphDriver = Annotated[Driver, Depends(_driver)]
+Viewer = Annotated[Actor, require(Permission.AGGREGATES)]
+PeopleReader = Annotated[Actor, require(Permission.PEOPLE)]
+Acting = Annotated[Actor, require(Permission.ACT)]
+AuditReader = Annotated[Actor, require(Permission.AUDIT)]
+Admin = Annotated[Actor, require(Permission.ADMINISTER)]
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 def field_problems(errors: Iterable[Any]) -> str:
@@ -73,7 +155,8 @@ def json_body(model: type[Model], *, optional: bool = False) -> Any:
         optional: an empty body stands for ``{}`` (every field has a default).
     """
 
-    async def body(request: Request, settings: Authorised) -> Model:
+    async def body(request: Request, _actor: Authenticated) -> Model:
+        settings: Settings = request.app.state.settings
         raw = await read_body(request, settings.api.max_body_bytes)
         document = {} if optional and not raw.strip() else parse_body(raw)
         try:

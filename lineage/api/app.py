@@ -18,10 +18,12 @@ from neo4j import Driver
 
 from lineage.answers.connection import open_driver
 from lineage.api import access_log
+from lineage.api.admin import router as admin_router
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
 from lineage.api.metrics import router as metrics_router
 from lineage.api.queries import router as query_router
+from lineage.api.rate_limits import FailedAttempts
 from lineage.api.receiver import WebhookReceiver
 from lineage.api.requests import router as requests_router
 from lineage.api.ropa import router as ropa_router
@@ -70,6 +72,7 @@ def create_api(
     api.state.settings = settings
     api.state.receiver = WebhookReceiver(settings, sink)
     api.state.graph_driver = driver
+    api.state.failed_attempts = FailedAttempts(settings)
     install_error_handlers(api)
     for router in (
         webhook_router,
@@ -82,6 +85,7 @@ def create_api(
         oidc_router,
         organisation_pages_router,
         request_pages_router,
+        admin_router,
         metrics_router,
     ):
         api.include_router(router)

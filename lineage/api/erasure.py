@@ -8,19 +8,33 @@ it back.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Request
+from neo4j import Driver
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from lineage.answers import erasure as answers
 from lineage.answers import notices
+from lineage.answers.accounts import client_for_token
+from lineage.answers.audit import audited
 from lineage.answers.erasure import ErasureRequest
 from lineage.answers.notices import TaskAcknowledged
 from lineage.answers.subjects import subject_key
-from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
-from lineage.errors import AckRefused, NotFoundError
+from lineage.api.access import (
+    Acting,
+    AppSettings,
+    GraphDriver,
+    Viewer,
+    body_openapi,
+    checked,
+    client_address,
+    json_body,
+    not_found_as,
+)
+from lineage.domain.access import Actor, Permission
+from lineage.errors import AckRefused, ForbiddenError, NotFoundError
 from lineage.settings import Settings
 
 router = APIRouter(tags=["erasure"])
@@ -43,11 +57,19 @@ class ErasureRequestBody(BaseModel):
     openapi_extra=body_openapi(ErasureRequestBody),
 )
 def open_request(
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[ErasureRequestBody, json_body(ErasureRequestBody)],
 ) -> ErasureRequest:
     key = subject_key(settings, body.identifier)
+    with audited(driver, settings, actor, "request.open.erasure", key):
+        return _opened(settings, driver, body, key, actor)
+
+
+def _opened(
+    settings: Settings, driver: Driver, body: ErasureRequestBody, key: str, actor: Actor
+) -> ErasureRequest:
     return answers.open_request(
         driver,
         settings.neo4j.database,
@@ -57,6 +79,7 @@ def open_request(
         answers.own_copies(settings),
         answers.org_zone(settings),
         notices.on_opening(settings, body.identifier),
+        opened_by=actor.label,
     )
 
 
@@ -73,11 +96,15 @@ class ExtensionBody(BaseModel):
 )
 def extend_request(
     request_id: str,
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[ExtensionBody, json_body(ExtensionBody)],
 ) -> ErasureRequest:
-    with not_found_as("no erasure request with this id"):
+    with (
+        audited(driver, settings, actor, "request.extend", request_id),
+        not_found_as("no erasure request with this id"),
+    ):
         return answers.extend(
             driver,
             settings.neo4j.database,
@@ -94,7 +121,7 @@ def extend_request(
     response_model=list[ErasureRequest],
     summary="Erasure requests, newest first, re-checked against the graph",
 )
-def list_requests(settings: Authorised, driver: GraphDriver) -> list[ErasureRequest]:
+def list_requests(_actor: Viewer, settings: AppSettings, driver: GraphDriver) -> list[ErasureRequest]:
     return answers.status(driver, settings.neo4j.database, copies=answers.own_copies(settings))
 
 
@@ -103,7 +130,9 @@ def list_requests(settings: Authorised, driver: GraphDriver) -> list[ErasureRequ
     response_model=ErasureRequest,
     summary="One erasure request, re-checked against the graph",
 )
-def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> ErasureRequest:
+def one_request(
+    request_id: str, _actor: Viewer, settings: AppSettings, driver: GraphDriver
+) -> ErasureRequest:
     with not_found_as("no erasure request with this id"):
         return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
 
@@ -113,25 +142,46 @@ def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> E
     response_model=TaskAcknowledged,
     summary="A processor acknowledges an erasure task (Bearer: the notice's token)",
 )
-def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> TaskAcknowledged:
-    """The processor sends the token its notice carried (it has no query token); the DPO may
-    record an acknowledgement received otherwise with the query token. Without either, 401,
-    and a wrong token cannot tell whether the request or task exists."""
+async def acknowledge_task(
+    request_id: str, task: str, request: Request, driver: GraphDriver
+) -> TaskAcknowledged:
+    """The processor sends the token its notice carried (it has no account); the DPO may record
+    an acknowledgement received otherwise with a token of a role that may act. Without either,
+    401, and a wrong token cannot tell whether the request or task exists."""
     settings: Settings = request.app.state.settings
     token = _bearer(request.headers.get("authorization"))
     if token is None:
         raise AckRefused("Authorization: Bearer <token> is required")
-    database = settings.neo4j.database
-    query = settings.api.query_token
-    if (
-        query is not None
-        and query.get_secret_value()
-        and hmac.compare_digest(token.encode(), query.get_secret_value().encode())
-    ):
-        with not_found_as("no such task in this erasure request"):
-            return notices.acknowledge(driver, database, request_id, task, None)
+    target = f"{request_id}/{task}"
+    staff = await run_in_threadpool(client_for_token, driver, settings, token)
+    if staff is not None:
+        return await run_in_threadpool(_staff_ack, driver, settings, staff, request_id, task, target, request)
+    return await run_in_threadpool(_processor_ack, driver, settings, request_id, task, token, target, request)
+
+
+def _staff_ack(
+    driver: Driver,
+    settings: Settings,
+    staff: Actor,
+    request_id: str,
+    task: str,
+    target: str,
+    request: Request,
+) -> TaskAcknowledged:
+    staff = Actor(staff.name, staff.role, staff.kind, address=client_address(request))
+    if not staff.may(Permission.ACT):
+        raise ForbiddenError(f"the {staff.role} role does not carry the {Permission.ACT} permission")
+    with audited(driver, settings, staff, "task.ack", target), not_found_as("no such task in this request"):
+        return notices.acknowledge(driver, settings.neo4j.database, request_id, task, None, by=staff.label)
+
+
+def _processor_ack(
+    driver: Driver, settings: Settings, request_id: str, task: str, token: str, target: str, request: Request
+) -> TaskAcknowledged:
+    processor = Actor(task, None, "processor", address=client_address(request))
     try:
-        return notices.acknowledge(driver, database, request_id, task, token)
+        with audited(driver, settings, processor, "task.ack", target):
+            return notices.acknowledge(driver, settings.neo4j.database, request_id, task, token)
     except NotFoundError:
         raise AckRefused("the acknowledgement token is not this task's") from None
 

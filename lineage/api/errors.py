@@ -21,10 +21,13 @@ from pydantic import BaseModel
 from lineage.api.access import field_problems
 from lineage.errors import (
     AckRefused,
+    AuditUnavailable,
     CatalogError,
     ConfigError,
+    ForbiddenError,
     LineageError,
     NotFoundError,
+    NotSignedInError,
     PayloadNotJsonError,
     PayloadTooLargeError,
     PublishError,
@@ -33,6 +36,7 @@ from lineage.errors import (
     SignatureError,
     SnsMessageError,
     SourceNotConfiguredError,
+    TooManyAttemptsError,
     UnknownSourceError,
 )
 
@@ -49,6 +53,9 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (UnknownSourceError, 404, "unknown_source"),
     (NotFoundError, 404, "not_found"),
     (SignatureError, 401, "unauthorized"),
+    (NotSignedInError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
+    (TooManyAttemptsError, 429, "too_many_attempts"),
     (AckRefused, 401, "unauthorized"),
     (QueryError, 400, "bad_query"),
     (PayloadTooLargeError, 413, "payload_too_large"),
@@ -57,13 +64,14 @@ ERROR_STATUS: tuple[tuple[type[LineageError], int, str], ...] = (
     (SourceNotConfiguredError, 503, "source_not_configured"),
     (QueriesNotConfiguredError, 503, "queries_not_configured"),
     (PublishError, 503, "kafka_unavailable"),
+    (AuditUnavailable, 503, "audit_unavailable"),
     (CatalogError, 503, "catalog_invalid"),
     (ConfigError, 503, "not_configured"),
 )
 
 # Declared on routes for the OpenAPI page, in the shape FastAPI's ``responses=`` takes.
 Responses = dict[int | str, dict[str, Any]]
-ERROR_RESPONSES: Responses = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 503)}
+ERROR_RESPONSES: Responses = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 429, 503)}
 
 
 def status_of(exc: LineageError) -> tuple[int, str]:
@@ -79,7 +87,10 @@ def error_response(status: int, error: str, reason: str) -> JSONResponse:
 async def _lineage_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LineageError)
     status, error = status_of(exc)
-    return error_response(status, error, str(exc))
+    response = error_response(status, error, str(exc))
+    if isinstance(exc, TooManyAttemptsError):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def _invalid_parameter(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,10 +1,10 @@
 """The query endpoints: the CLI's answers over HTTP, for dashboards and DPO tooling.
 
-Every endpoint needs ``Authorization: Bearer <LINEAGE_API_QUERY_TOKEN>``, checked before any body
-is read (:mod:`lineage.api.access`); without the setting they answer 503, like an unconfigured
-webhook source. They are plain ``def`` handlers: FastAPI runs them in its thread pool, where the
-blocking Neo4j driver belongs. The catalog is read on each request, so an edited catalog is
-answered from at once.
+Every endpoint needs ``Authorization: Bearer <token>`` of a role that carries its permission,
+checked before any body is read (:mod:`lineage.api.access`); looking a person up and every
+change are recorded in the audit trail. They are plain ``def`` handlers: FastAPI runs them in
+its thread pool, where the blocking Neo4j driver belongs. The catalog is read on each request,
+so an edited catalog is answered from at once.
 """
 
 from __future__ import annotations
@@ -19,12 +19,23 @@ from lineage.answers import overview as morning
 from lineage.answers import retention
 from lineage.answers import subjects as people
 from lineage.answers.alerts import Alert, AlertAcknowledged
+from lineage.answers.audit import audited
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.erasure import org_zone
 from lineage.answers.overview import Overview
 from lineage.answers.retention import ExpiringPage, Hold, HoldPlaced, HoldReleased
 from lineage.answers.subjects import DataMap, ErasureImpact, subject_key
-from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
+from lineage.api.access import (
+    Acting,
+    AppSettings,
+    GraphDriver,
+    PeopleReader,
+    Viewer,
+    body_openapi,
+    checked,
+    json_body,
+    not_found_as,
+)
 
 Before = Annotated[
     str,
@@ -56,12 +67,16 @@ class IdentifierBody(BaseModel):
     openapi_extra=body_openapi(IdentifierBody),
 )
 def subject(
-    settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
+    actor: PeopleReader,
+    settings: AppSettings,
+    driver: GraphDriver,
+    body: Annotated[IdentifierBody, json_body(IdentifierBody)],
 ) -> DataMap:
     """Same JSON as ``lineage subject --json``; nobody known gives ``subject: null``, not 404,
     so the answer does not reveal more than the CLI's does."""
     key = subject_key(settings, body.identifier)
-    return people.data_map(driver, settings.neo4j.database, key, read_catalog(settings))
+    with audited(driver, settings, actor, "person.lookup", key):
+        return people.data_map(driver, settings.neo4j.database, key, read_catalog(settings))
 
 
 @router.post(
@@ -71,10 +86,15 @@ def subject(
     openapi_extra=body_openapi(IdentifierBody),
 )
 def erasure_impact(
-    settings: Authorised, driver: GraphDriver, body: Annotated[IdentifierBody, json_body(IdentifierBody)]
+    actor: PeopleReader,
+    settings: AppSettings,
+    driver: GraphDriver,
+    body: Annotated[IdentifierBody, json_body(IdentifierBody)],
 ) -> ErasureImpact:
     """Same JSON as ``lineage erasure-impact --json``."""
-    return people.erasure_impact(driver, settings.neo4j.database, subject_key(settings, body.identifier))
+    key = subject_key(settings, body.identifier)
+    with audited(driver, settings, actor, "person.erasure_impact", key):
+        return people.erasure_impact(driver, settings.neo4j.database, key)
 
 
 @router.get(
@@ -82,14 +102,15 @@ def erasure_impact(
     response_model=Overview,
     summary="What needs action: open alerts by kind, requests overdue or due this week, data expiring",
 )
-def overview(settings: Authorised, driver: GraphDriver) -> Overview:
+def overview(_actor: Viewer, settings: AppSettings, driver: GraphDriver) -> Overview:
     """Same JSON as ``lineage overview --json``; the workspace opens on it."""
     return morning.overview(driver, settings.neo4j.database, org_zone(settings))
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Alerts, newest first")
 def alerts(
-    settings: Authorised,
+    _actor: Viewer,
+    settings: AppSettings,
     driver: GraphDriver,
     status: Annotated[str | None, Query(pattern="^(open|acknowledged|closed)$")] = None,
 ) -> list[Alert]:
@@ -98,8 +119,11 @@ def alerts(
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertAcknowledged, summary="Acknowledge an open alert")
-def acknowledge_alert(alert_id: str, settings: Authorised, driver: GraphDriver) -> AlertAcknowledged:
-    return alert_answers.acknowledge(driver, settings.neo4j.database, alert_id)
+def acknowledge_alert(
+    alert_id: str, actor: Acting, settings: AppSettings, driver: GraphDriver
+) -> AlertAcknowledged:
+    with audited(driver, settings, actor, "alert.ack", alert_id):
+        return alert_answers.acknowledge(driver, settings.neo4j.database, alert_id, actor.label)
 
 
 # --- retention and legal holds --------------------------------------------------------------
@@ -134,7 +158,8 @@ Cursor = Annotated[
     summary="Held data expiring before a date (held data listed apart), by pages",
 )
 def expiring(
-    settings: Authorised,
+    _actor: Viewer,
+    settings: AppSettings,
     driver: GraphDriver,
     before: Before,
     store: str | None = None,
@@ -159,7 +184,9 @@ def expiring(
 
 
 @router.get("/holds", response_model=list[Hold], summary="Legal holds in force (all with include_ended)")
-def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False) -> list[Hold]:
+def holds(
+    _actor: Viewer, settings: AppSettings, driver: GraphDriver, include_ended: bool = False
+) -> list[Hold]:
     return retention.listed_holds(driver, settings.neo4j.database, include_ended)
 
 
@@ -171,19 +198,24 @@ def holds(settings: Authorised, driver: GraphDriver, include_ended: bool = False
     openapi_extra=body_openapi(HoldRequest),
 )
 def add_hold(
-    settings: Authorised, driver: GraphDriver, body: Annotated[HoldRequest, json_body(HoldRequest)]
+    actor: Acting,
+    settings: AppSettings,
+    driver: GraphDriver,
+    body: Annotated[HoldRequest, json_body(HoldRequest)],
 ) -> HoldPlaced:
     key = subject_key(settings, body.identifier)
-    return retention.add_hold(
-        driver,
-        settings.neo4j.database,
-        key,
-        body.reason,
-        body.stores,
-        body.categories,
-        body.until,
-        org_zone(settings),
-    )
+    with audited(driver, settings, actor, "hold.place", key):
+        return retention.add_hold(
+            driver,
+            settings.neo4j.database,
+            key,
+            body.reason,
+            body.stores,
+            body.categories,
+            body.until,
+            org_zone(settings),
+            placed_by=actor.label,
+        )
 
 
 @router.post(
@@ -194,10 +226,16 @@ def add_hold(
 )
 def release_hold(
     hold_id: str,
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[ReleaseRequest, json_body(ReleaseRequest, optional=True)],
 ) -> HoldReleased:
     """The reason comes in the body (optional), not the query string: free text stays out of logs."""
-    with not_found_as("no active hold with this id"):
-        return retention.release_hold(driver, settings.neo4j.database, hold_id, body.reason)
+    with (
+        audited(driver, settings, actor, "hold.release", hold_id),
+        not_found_as("no active hold with this id"),
+    ):
+        return retention.release_hold(
+            driver, settings.neo4j.database, hold_id, body.reason, released_by=actor.label
+        )

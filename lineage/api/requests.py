@@ -11,18 +11,32 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
+from neo4j import Driver
 from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.answers import access_report as reports
 from lineage.answers import notices
 from lineage.answers import requests as answers
 from lineage.answers.access_report import AccessReport
+from lineage.answers.audit import audited
 from lineage.answers.notices import TaskAcknowledged
 from lineage.answers.requests import RightsRequest
 from lineage.answers.subjects import subject_key
-from lineage.api.access import Authorised, GraphDriver, body_openapi, checked, json_body, not_found_as
+from lineage.api.access import (
+    Acting,
+    AppSettings,
+    GraphDriver,
+    PeopleReader,
+    Viewer,
+    body_openapi,
+    checked,
+    json_body,
+    not_found_as,
+)
 from lineage.api.erasure import acknowledge_task as acknowledge_erasure_task
+from lineage.domain.access import Actor
 from lineage.domain.requests import MAX_TEXT, RequestKind, VerificationMethod
+from lineage.settings import Settings
 
 router = APIRouter(tags=["requests"])
 NOT_FOUND = "no request with this id"
@@ -62,13 +76,20 @@ class OpenBody(Bounded):
     openapi_extra=body_openapi(OpenBody),
 )
 def open_request(
-    settings: Authorised, driver: GraphDriver, body: Annotated[OpenBody, json_body(OpenBody)]
+    actor: Acting, settings: AppSettings, driver: GraphDriver, body: Annotated[OpenBody, json_body(OpenBody)]
 ) -> RightsRequest:
+    key = subject_key(settings, body.identifier)
+    with audited(driver, settings, actor, f"request.open.{body.kind.value}", key):
+        return _opened(actor, settings, driver, body, key)
+
+
+def _opened(actor: Actor, settings: Settings, driver: Driver, body: OpenBody, key: str) -> RightsRequest:
     return answers.open_request(
         driver,
         settings.neo4j.database,
         body.kind.value,
-        subject_key(settings, body.identifier),
+        key,
+        opened_by=actor.label,
         received=body.received,
         requested_by=body.requested_by,
         verification_method=body.verification_method and body.verification_method.value,
@@ -83,7 +104,7 @@ def open_request(
 
 @router.get("/requests", response_model=list[RightsRequest], summary="Rights requests, newest first")
 def list_requests(
-    settings: Authorised, driver: GraphDriver, kind: RequestKind | None = None
+    _actor: Viewer, settings: AppSettings, driver: GraphDriver, kind: RequestKind | None = None
 ) -> list[RightsRequest]:
     return answers.status(
         driver, settings.neo4j.database, kind=kind and kind.value, copies=answers.own_copies(settings)
@@ -91,7 +112,7 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", response_model=RightsRequest, summary="One rights request")
-def one_request(request_id: str, settings: Authorised, driver: GraphDriver) -> RightsRequest:
+def one_request(request_id: str, _actor: Viewer, settings: AppSettings, driver: GraphDriver) -> RightsRequest:
     with not_found_as(NOT_FOUND):
         return answers.one(driver, settings.neo4j.database, request_id, answers.own_copies(settings))
 
@@ -109,11 +130,12 @@ class ExtensionBody(Bounded):
 )
 def extend_request(
     request_id: str,
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[ExtensionBody, json_body(ExtensionBody)],
 ) -> RightsRequest:
-    with not_found_as(NOT_FOUND):
+    with audited(driver, settings, actor, "request.extend", request_id), not_found_as(NOT_FOUND):
         return answers.extend(
             driver,
             settings.neo4j.database,
@@ -137,11 +159,12 @@ class ReasonBody(Bounded):
 )
 def lift_request(
     request_id: str,
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[ReasonBody, json_body(ReasonBody)],
 ) -> RightsRequest:
-    with not_found_as(NOT_FOUND):
+    with audited(driver, settings, actor, "request.lift", request_id), not_found_as(NOT_FOUND):
         return answers.lift(driver, settings.neo4j.database, request_id, body.reason)
 
 
@@ -156,15 +179,18 @@ class NoteBody(Bounded):
     openapi_extra=body_openapi(NoteBody),
 )
 def close_request(
-    request_id: str, settings: Authorised, driver: GraphDriver, body: Annotated[NoteBody, json_body(NoteBody)]
+    request_id: str,
+    actor: Acting,
+    settings: AppSettings,
+    driver: GraphDriver,
+    body: Annotated[NoteBody, json_body(NoteBody)],
 ) -> RightsRequest:
-    with not_found_as(NOT_FOUND):
+    with audited(driver, settings, actor, "request.close", request_id), not_found_as(NOT_FOUND):
         return answers.close(driver, settings.neo4j.database, request_id, body.note)
 
 
 class AnswerBody(Bounded):
     evidence: Text = Field(description="What the system answered (a ticket, a file); no personal data")
-    by: str | None = Field(None, max_length=MAX_TEXT, description="Who records it (a role)")
 
 
 @router.post(
@@ -176,12 +202,20 @@ class AnswerBody(Bounded):
 def answer_task(
     request_id: str,
     task: str,
-    settings: Authorised,
+    actor: Acting,
+    settings: AppSettings,
     driver: GraphDriver,
     body: Annotated[AnswerBody, json_body(AnswerBody)],
 ) -> RightsRequest:
-    with not_found_as("no such task in this request"):
-        return answers.answer_task(driver, settings.neo4j.database, request_id, task, body.evidence, body.by)
+    """Who recorded the answer is the actor asking, not a field of the body."""
+    target = f"{request_id}/{task}"
+    with (
+        audited(driver, settings, actor, "task.answer", target),
+        not_found_as("no such task in this request"),
+    ):
+        return answers.answer_task(
+            driver, settings.neo4j.database, request_id, task, body.evidence, actor.label
+        )
 
 
 @router.post(
@@ -189,8 +223,10 @@ def answer_task(
     response_model=TaskAcknowledged,
     summary="A processor acknowledges a task (Bearer: the notice's token)",
 )
-def acknowledge_task(request_id: str, task: str, request: Request, driver: GraphDriver) -> TaskAcknowledged:
-    return acknowledge_erasure_task(request_id, task, request, driver)
+async def acknowledge_task(
+    request_id: str, task: str, request: Request, driver: GraphDriver
+) -> TaskAcknowledged:
+    return await acknowledge_erasure_task(request_id, task, request, driver)
 
 
 @router.get(
@@ -201,12 +237,13 @@ def acknowledge_task(request_id: str, task: str, request: Request, driver: Graph
 )
 def report(
     request_id: str,
-    settings: Authorised,
+    actor: PeopleReader,
+    settings: AppSettings,
     driver: GraphDriver,
     format: Literal["json", "html", "pdf"] = "json",
     lang: Literal["fr", "en"] | None = None,
 ) -> AccessReport | Response:
-    with not_found_as(NOT_FOUND):
+    with audited(driver, settings, actor, "request.report", request_id), not_found_as(NOT_FOUND):
         answers.one(driver, settings.neo4j.database, request_id)
         made = reports.access_report(
             driver, settings.neo4j.database, settings, request_id=request_id, lang=lang
@@ -225,9 +262,13 @@ def report(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export(
-    request_id: str, settings: Authorised, driver: GraphDriver, format: Literal["json", "csv"] = "json"
+    request_id: str,
+    actor: PeopleReader,
+    settings: AppSettings,
+    driver: GraphDriver,
+    format: Literal["json", "csv"] = "json",
 ) -> reports.PortabilityExport | Response:
-    with not_found_as(NOT_FOUND):
+    with audited(driver, settings, actor, "request.export", request_id), not_found_as(NOT_FOUND):
         answers.one(driver, settings.neo4j.database, request_id)
         made = reports.portability_export(driver, settings.neo4j.database, settings, request_id=request_id)
     if format == "csv":

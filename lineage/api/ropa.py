@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from lineage.answers import ropa as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import parse_day
-from lineage.api.access import Authorised, GraphDriver, checked
+from lineage.api.access import AppSettings, GraphDriver, Viewer, checked
 from lineage.api.errors import Responses
 from lineage.api.transfers import On
 from lineage.domain.ropa import RopaRow, ropa_csv
@@ -42,7 +42,7 @@ _CSV_RESPONSE: Responses = {
     responses=_CSV_RESPONSE,
 )
 def ropa(
-    settings: Authorised, driver: GraphDriver, fmt: Format = "json", on: On = None
+    _actor: Viewer, settings: AppSettings, driver: GraphDriver, fmt: Format = "json", on: On = None
 ) -> list[RopaRow] | Response:
     chosen = answers.parse_format(fmt)
     rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from lineage.answers import transfers as answers
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.transfers import DeclaredHops, ObservedFlows, TransferImpact, WhatIf
-from lineage.api.access import Authorised, GraphDriver, checked
+from lineage.api.access import AppSettings, GraphDriver, Viewer, checked
 
 On = Annotated[
     str | None,
@@ -32,7 +32,7 @@ router = APIRouter(tags=["queries"])
 
 
 @router.get("/transfers", summary="Every declared transfer hop and its verdict", response_model=DeclaredHops)
-def transfers(settings: Authorised, on: On = None, unapproved: bool = False) -> DeclaredHops:
+def transfers(_actor: Viewer, settings: AppSettings, on: On = None, unapproved: bool = False) -> DeclaredHops:
     return answers.declared_hops(read_catalog(settings), answers.parse_day(on), unapproved)
 
 
@@ -41,7 +41,7 @@ def transfers(settings: Authorised, on: On = None, unapproved: bool = False) -> 
     summary="Observed store-to-store flows with the verdict on each destination",
     response_model=ObservedFlows,
 )
-def flows(settings: Authorised, driver: GraphDriver, on: On = None) -> ObservedFlows:
+def flows(_actor: Viewer, settings: AppSettings, driver: GraphDriver, on: On = None) -> ObservedFlows:
     reader = answers.graph_reader(driver, settings.neo4j.database)
     return answers.observed_flows(reader, read_catalog(settings), answers.parse_day(on))
 
@@ -50,7 +50,8 @@ def flows(settings: Authorised, driver: GraphDriver, on: On = None) -> ObservedF
     "/transfer-impact", summary="Who and what reaches a country or a processor", response_model=TransferImpact
 )
 def transfer_impact(
-    settings: Authorised,
+    _actor: Viewer,
+    settings: AppSettings,
     driver: GraphDriver,
     country: Country = None,
     processor: str | None = None,
@@ -66,7 +67,8 @@ def transfer_impact(
     response_model=WhatIf,
 )
 def what_if(
-    settings: Authorised,
+    _actor: Viewer,
+    settings: AppSettings,
     driver: GraphDriver,
     processor: str,
     country: Country,

@@ -170,14 +170,16 @@ def alerts(
 @alerts_app.command("ack")
 def alerts_ack(alert_id: str) -> None:
     """Acknowledge an open alert: it stays recorded and keeps counting, but is no longer open."""
+    from lineage.answers import audit
     from lineage.answers.alerts import acknowledge
     from lineage.answers.connection import open_driver
     from lineage.errors import NotFoundError
 
     settings = Settings()
-    with open_driver(settings) as driver:
+    actor = audit.cli_actor()
+    with open_driver(settings) as driver, audit.audited(driver, settings, actor, "alert.ack", alert_id):
         try:
-            acknowledged = acknowledge(driver, settings.neo4j.database, alert_id)
+            acknowledged = acknowledge(driver, settings.neo4j.database, alert_id, actor.label)
         except NotFoundError:
             raise LineageError(f"no open alert {alert_id!r}") from None
     render.console.print(f"acknowledged {acknowledged.id}")
@@ -310,6 +312,12 @@ erasure_commands.register(app)
 from lineage.cli import request_commands  # noqa: E402
 
 request_commands.register(app)
+from lineage.cli import access_commands  # noqa: E402
+
+access_commands.register(app)
+from lineage.cli import audit_commands  # noqa: E402
+
+audit_commands.register(app)
 
 
 def _log_hygiene() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lineage import render
+from lineage.answers import audit
 from lineage.answers import retention as answers
 from lineage.answers.connection import open_driver
 from lineage.answers.erasure import org_zone
@@ -78,16 +79,18 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
     ) -> None:
         """Hold a person's data (all of it, or some stores or categories)."""
         settings = Settings()
-        with open_driver(settings) as driver:
+        key, actor = subject_key(settings, identifier), audit.cli_actor()
+        with open_driver(settings) as driver, audit.audited(driver, settings, actor, "hold.place", key):
             placed = answers.add_hold(
                 driver,
                 settings.neo4j.database,
-                subject_key(settings, identifier),
+                key,
                 reason,
                 store or [],
                 category or [],
                 until,
                 org_zone(settings),
+                placed_by=actor.label,
             )
         render.console.print(f"hold {placed.id} placed on subject {placed.subject}")
 
@@ -97,8 +100,9 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
     ) -> None:
         """End a hold: the data is subject to expiry and erasure again."""
         settings = Settings()
-        with open_driver(settings) as driver:
-            answers.release_hold(driver, settings.neo4j.database, hold_id, reason)
+        actor = audit.cli_actor()
+        with open_driver(settings) as driver, audit.audited(driver, settings, actor, "hold.release", hold_id):
+            answers.release_hold(driver, settings.neo4j.database, hold_id, reason, released_by=actor.label)
         render.console.print(f"hold {hold_id} released")
 
     @hold_app.command("list")

@@ -33,8 +33,13 @@ from authlib.integrations.httpx_client import OAuth2Client
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from joserfc.errors import JoseError
+from neo4j.exceptions import DriverError
 
-from lineage.settings import OidcSettings, RoleName, Settings
+from lineage.answers import audit
+from lineage.api.access import client_address
+from lineage.domain.access import Actor, Role
+from lineage.errors import LineageError
+from lineage.settings import OidcSettings, Settings
 from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
 
@@ -54,7 +59,7 @@ START = f"{sessions.LOGIN}/oidc"
 CALLBACK = f"{START}/callback"
 FLOW_COOKIE = "lineage_oidc_flow"
 FLOW_SECONDS = 600
-ROLES: tuple[RoleName, ...] = ("viewer", "dpo", "admin")  # each has all the ones before it
+ROLES = (Role.VIEWER, Role.DPO, Role.ADMIN)  # each has all the ones before it
 _FLOW_KEY_CONTEXT = b"lineage oidc flow v1"
 _NAME_LIMIT = 200
 
@@ -64,7 +69,7 @@ class Account:
     """Who signed in, as the workspace names them, and the role their claim maps to."""
 
     name: str
-    role: RoleName
+    role: Role
 
 
 class SignInRefused(Exception):
@@ -96,7 +101,7 @@ def claim_values(claims: Mapping[str, Any], path: str) -> list[str]:
     return []
 
 
-def role_for(claims: Mapping[str, Any], oidc: OidcSettings) -> RoleName | None:
+def role_for(claims: Mapping[str, Any], oidc: OidcSettings) -> Role | None:
     """The highest role the account's claim values map to, or None. An e-mail address counts only
     when the provider says it verified it (``email_verified``)."""
     if oidc.role_claim == "email" and claims.get("email_verified") is not True:
@@ -292,12 +297,27 @@ def callback(request: Request) -> Response:
     try:
         account = _account(request, settings)
     except Exception as exc:
-        return _refused_page(request, _failure(exc))
-    log.info("single sign-on: an account signed in with role %s", account.role)
+        refused = _failure(exc)
+        _record_refusal(request, settings, refused)
+        return _refused_page(request, refused)
     response = page(request, "signed_in.html", None, account=account, zone=None)
     response.delete_cookie(FLOW_COOKIE, **_cookie_options(settings))
-    start_session(request, response, account)
+    sessions.start(request, response, Actor(account.name, account.role, "account"))
     return response
+
+
+def _record_refusal(request: Request, settings: Settings, refused: SignInRefused) -> None:
+    """A refused sign-in in the audit trail, as a refused password is: under the account's name
+    when the provider vouched for one, else ``(none)``. A refusal the trail cannot take is still
+    a refusal: it is logged, and the page says why the sign-in stopped."""
+    actor = Actor(refused.name or "(none)", None, "account", address=client_address(request))
+    outcome = "refused" if refused.status < 500 else "failed"
+    try:
+        audit.record(
+            request.app.state.graph_driver, settings, actor, "session.login", target=None, outcome=outcome
+        )
+    except (LineageError, DriverError) as exc:
+        log.warning("a refused single sign-on was not recorded: %s", type(exc).__name__)
 
 
 def _account(request: Request, settings: Settings) -> Account:
@@ -328,9 +348,3 @@ def _account(request: Request, settings: Settings) -> Account:
         raise SignInRefused(502, "Sign-in failed", "The provider answered without an ID token.")
     claims = client.parse_id_token(token, nonce=flow["nonce"], leeway=60)
     return account_for(claims, oidc)
-
-
-def start_session(request: Request, response: Response, account: Account) -> None:
-    """The workspace's session for the account, on ``response``: the session module's step."""
-    settings: Settings = request.app.state.settings
-    sessions.set_cookie(response, settings, sessions.Session.new(True, settings.api.session_hours * 3600))

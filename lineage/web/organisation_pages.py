@@ -17,7 +17,7 @@ from lineage.domain.ropa import RopaRow, ropa_csv
 from lineage.settings import Settings
 from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
-from lineage.web.session import SignedIn
+from lineage.web.session import Viewer
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 
@@ -32,7 +32,7 @@ def _driver(request: Request) -> Driver:
 
 @router.get("/transfers")
 def transfers(
-    request: Request, session: SignedIn, on: str | None = None, country: str | None = None
+    request: Request, session: Viewer, on: str | None = None, country: str | None = None
 ) -> Response:
     """Every country reached, worst verdict first; one country's exact impact when asked."""
     settings = _settings(request)
@@ -53,7 +53,7 @@ def transfers(
 @router.get("/what-if")
 def what_if(
     request: Request,
-    session: SignedIn,
+    session: Viewer,
     processor: str,
     country: str,
     sub_processor_of: str | None = None,
@@ -80,13 +80,13 @@ def _ropa_rows(request: Request, on: str | None) -> list[RopaRow]:
 
 
 @router.get("/ropa")
-def ropa_page(request: Request, session: SignedIn, on: str | None = None) -> Response:
+def ropa_page(request: Request, session: Viewer, on: str | None = None) -> Response:
     rows = _ropa_rows(request, on)
     return page(request, "ropa.html", session, rows=rows, summary=ropa.summary(rows))
 
 
 @router.get("/ropa.csv")
-def ropa_download(request: Request, _session: SignedIn, on: str | None = None) -> Response:
+def ropa_download(request: Request, _session: Viewer, on: str | None = None) -> Response:
     return Response(
         ropa_csv(_ropa_rows(request, on)),
         media_type="text/csv",

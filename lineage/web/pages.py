@@ -17,17 +17,20 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from neo4j import Driver
 
-from lineage.answers import alerts, erasure, retention
+from lineage.answers import accounts, alerts, audit, erasure, retention
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.overview import overview
 from lineage.answers.person_graph import person_graph
 from lineage.answers.subjects import subject_key
+from lineage.api.access import client_address
+from lineage.api.rate_limits import FailedAttempts
+from lineage.domain.access import Actor
 from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
-from lineage.web.session import LoginForm, PostedForm, SignedIn
+from lineage.web.session import Acting, LoginForm, PeopleReader, PostedForm, Session, SignedIn, Viewer
 
 router = APIRouter(prefix=sessions.PATH, route_class=PageRoute, include_in_schema=False)
 
@@ -69,33 +72,50 @@ def static(name: str) -> FileResponse:
 @router.get("/login")
 def login_page(request: Request) -> Response:
     settings, visitor = _settings(request), sessions.visitor(request)
-    response = page(request, "login.html", visitor)
-    sessions.set_cookie(response, settings, visitor)
+    response = page(request, "login.html", visitor, sso=_sso_name(settings))
+    sessions.set_login_cookie(response, settings, visitor)
     return response
+
+
+def _sso_name(settings: Settings) -> str | None:
+    """The single sign-on provider's name for the login page's button, when one is set up."""
+    return settings.oidc.provider_name if settings.oidc.enabled else None
 
 
 @router.post("/login")
 def login(request: Request, form: LoginForm) -> Response:
-    """The token against the query token; a new session (and CSRF token) on success."""
-    settings = _settings(request)
-    if not sessions.token_matches(settings, form.get("token", "")):
+    """A local account's name and password; a new server-side session on success.
+
+    Failures count per client address and per account name (429 past the limit, the right
+    password included) and are recorded in the audit trail; the page never says whether the name
+    or the password was wrong."""
+    settings, driver = _settings(request), _driver(request)
+    name, address = form.get("name", "").strip()[:100], client_address(request)
+    attempts: FailedAttempts = request.app.state.failed_attempts
+    attempts.check(address, name)
+    actor = accounts.signed_in(driver, settings, name, form.get("password", ""))
+    if actor is None:
+        attempts.failed(address, name)
+        tried = Actor(name or "(none)", None, "account", address=address)
+        audit.record(driver, settings, tried, "session.login", target=None, outcome="refused")
+        error = "That name and password do not match an account."
         return page(
-            request, "login.html", sessions.current(request), 401, error="That is not the workspace's token."
+            request, "login.html", sessions.visitor(request), 401, error=error, sso=_sso_name(settings)
         )
     response = _see_other("/")
-    sessions.set_cookie(response, settings, sessions.Session.new(True, settings.api.session_hours * 3600))
+    sessions.start(request, response, actor)
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, _form: PostedForm) -> Response:
+def logout(request: Request, session: SignedIn, _form: PostedForm) -> Response:
     response = RedirectResponse(sessions.LOGIN, status_code=303)
-    sessions.clear_cookie(response, _settings(request))
+    sessions.end(request, response, session)
     return response
 
 
 @router.get("/")
-def home(request: Request, session: SignedIn) -> Response:
+def home(request: Request, session: Viewer) -> Response:
     """The overview a DPO opens each morning: what needs action, and how much lineage knows."""
     settings = _settings(request)
     zone = read_catalog(settings).zone
@@ -107,23 +127,24 @@ def home(request: Request, session: SignedIn) -> Response:
 
 
 @router.get("/person")
-def person_form(request: Request, session: SignedIn) -> Response:
+def person_form(request: Request, session: PeopleReader) -> Response:
     return page(request, "person.html", session, answer=None)
 
 
 @router.post("/person")
-def person(request: Request, session: SignedIn, form: PostedForm) -> Response:
+def person(request: Request, session: PeopleReader, form: PostedForm) -> Response:
     """The data map of whoever the posted identifier names; the identifier is hashed at once
-    and is not echoed back (the page names the keyed hash)."""
-    settings = _settings(request)
+    and is not echoed back (the page names the keyed hash). The look is recorded."""
+    settings, driver = _settings(request), _driver(request)
     key = subject_key(settings, form.get("identifier", ""))
-    answer = person_graph(
-        _driver(request),
-        settings.neo4j.database,
-        read_catalog(settings),
-        key,
-        chapter5.parse_day(form.get("on") or None),
-    )
+    with audit.audited(driver, settings, _actor(session), "person.lookup", key):
+        answer = person_graph(
+            driver,
+            settings.neo4j.database,
+            read_catalog(settings),
+            key,
+            chapter5.parse_day(form.get("on") or None),
+        )
     return page(request, "person.html", session, answer=answer)
 
 
@@ -131,17 +152,17 @@ def person(request: Request, session: SignedIn, form: PostedForm) -> Response:
 
 
 @router.get("/alerts")
-def alert_list(
-    request: Request, session: SignedIn, status: Annotated[str | None, Query()] = None
-) -> Response:
+def alert_list(request: Request, session: Viewer, status: Annotated[str | None, Query()] = None) -> Response:
     settings = _settings(request)
     rows = alerts.listed(_driver(request), settings.neo4j.database, status or None)
     return page(request, "alerts.html", session, alerts=rows, status=status or "")
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge(request: Request, alert_id: str, _form: PostedForm) -> Response:
-    alerts.acknowledge(_driver(request), _settings(request).neo4j.database, alert_id)
+def acknowledge(request: Request, alert_id: str, session: Acting, _form: PostedForm) -> Response:
+    settings, driver, actor = _settings(request), _driver(request), _actor(session)
+    with audit.audited(driver, settings, actor, "alert.ack", alert_id):
+        alerts.acknowledge(driver, settings.neo4j.database, alert_id, actor.label)
     return _see_other("/alerts")
 
 
@@ -150,7 +171,7 @@ def acknowledge(request: Request, alert_id: str, _form: PostedForm) -> Response:
 
 @router.get("/expiring")
 def expiring(
-    request: Request, session: SignedIn, before: str | None = None, cursor: str | None = None
+    request: Request, session: Viewer, before: str | None = None, cursor: str | None = None
 ) -> Response:
     settings, driver = _settings(request), _driver(request)
     zone = erasure.org_zone(settings)
@@ -163,27 +184,35 @@ def expiring(
 
 
 @router.post("/holds")
-def hold_add(request: Request, form: PostedForm) -> Response:
-    settings = _settings(request)
+def hold_add(request: Request, session: Acting, form: PostedForm) -> Response:
+    settings, driver, actor = _settings(request), _driver(request), _actor(session)
     key = subject_key(settings, form.get("identifier", ""))
-    retention.add_hold(
-        _driver(request),
-        settings.neo4j.database,
-        key,
-        form.get("reason", ""),
-        _listed(form.get("stores")),
-        _listed(form.get("categories")),
-        form.get("until") or None,
-        erasure.org_zone(settings),
-    )
+    with audit.audited(driver, settings, actor, "hold.place", key):
+        retention.add_hold(
+            driver,
+            settings.neo4j.database,
+            key,
+            form.get("reason", ""),
+            _listed(form.get("stores")),
+            _listed(form.get("categories")),
+            form.get("until") or None,
+            erasure.org_zone(settings),
+            placed_by=actor.label,
+        )
     return _back_to_expiring(form)
 
 
 @router.post("/holds/{hold_id}/release")
-def hold_release(request: Request, hold_id: str, form: PostedForm) -> Response:
-    retention.release_hold(
-        _driver(request), _settings(request).neo4j.database, hold_id, form.get("reason") or "released"
-    )
+def hold_release(request: Request, hold_id: str, session: Acting, form: PostedForm) -> Response:
+    settings, driver, actor = _settings(request), _driver(request), _actor(session)
+    with audit.audited(driver, settings, actor, "hold.release", hold_id):
+        retention.release_hold(
+            driver,
+            settings.neo4j.database,
+            hold_id,
+            form.get("reason") or "released",
+            released_by=actor.label,
+        )
     return _back_to_expiring(form)
 
 
@@ -195,6 +224,11 @@ def _back_to_expiring(form: dict[str, str]) -> Response:
     except QueryError:
         return _see_other("/expiring")
     return _see_other(f"/expiring?before={before}")
+
+
+def _actor(session: Session) -> Actor:
+    assert session.actor is not None  # a page's permission dependency signed it in
+    return session.actor
 
 
 def _listed(value: str | None) -> list[str]:

@@ -1,142 +1,180 @@
-"""The workspace's session: a signed cookie, a CSRF token, and the login that issues them.
+"""The workspace's sessions: kept on the server, one cookie naming them, a CSRF token per session.
 
-A browser cannot send ``Authorization: Bearer``, so the login form takes the query token once
-and answers with a cookie proving it was given: HMAC-signed with a key derived from the token
-(changing the token ends every session), HTTP-only (no script reads it), SameSite=Strict (no
-other site's page sends it) and Secure (never over plain HTTP; only a loopback server may relax
-that, see ``LINEAGE_API_INSECURE_SESSION_COOKIE``). The cookie also carries a random CSRF token
-that every form posts back; a visitor who has not logged in yet gets an anonymous session, so
-the login form is protected the same way. Nothing in the cookie names a person.
+A browser cannot send ``Authorization: Bearer``, so signing in (a local account's password, or
+single sign-on) starts a session kept in the graph (:mod:`lineage.answers.accounts`) and answers
+with a cookie holding only a random value whose hash names it: HTTP-only (no script reads it),
+SameSite=Strict (no other site's page sends it) and Secure (never over plain HTTP; only a
+loopback server may relax that, see ``LINEAGE_API_INSECURE_SESSION_COOKIE``). Signing out, a
+role change and an admin's revocation delete the session on the server, so an old copy of the
+cookie opens nothing. Every form posts back the session's CSRF token; before signing in, the
+login form is protected by a token in a cookie of its own (double submit). Nothing in a cookie
+names a person.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import Depends, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from lineage.answers import accounts, audit
+from lineage.api.access import client_address
 from lineage.api.bodies import read_body
-from lineage.errors import FormRefusedError, QueriesNotConfiguredError
+from lineage.domain.access import Actor, Permission
+from lineage.errors import ForbiddenError, FormRefusedError
 from lineage.settings import Settings
 
 COOKIE = "lineage_session"
+LOGIN_COOKIE = "lineage_login"
 PATH = "/ui"
 LOGIN = f"{PATH}/login"
-_KEY_CONTEXT = b"lineage web session v1"
-_ANONYMOUS_SECONDS = 3600
+_LOGIN_FORM_SECONDS = 3600
+_CURRENT = "lineage_session"
 
 
 @dataclass(frozen=True)
 class Session:
-    """Whether the holder logged in, the CSRF token its forms carry, and when it ends (epoch s)."""
+    """Who holds the browser (None before signing in), the CSRF token its forms carry, and when
+    it ends (epoch s)."""
 
     signed_in: bool
     csrf: str
     expires: int
+    actor: Actor | None = None
+    cookie: str | None = None
 
-    @classmethod
-    def new(cls, signed_in: bool, seconds: float) -> Session:
-        return cls(signed_in, secrets.token_urlsafe(24), int(time.time() + seconds))
-
-
-def _token(settings: Settings) -> bytes:
-    token = settings.api.query_token
-    if token is None or not token.get_secret_value():
-        raise QueriesNotConfiguredError("the workspace is off until LINEAGE_API_QUERY_TOKEN is set")
-    return token.get_secret_value().encode()
+    def may(self, permission: str) -> bool:
+        """For templates: whether to show a link or a form the role could not use anyway."""
+        return self.actor is not None and self.actor.may(Permission(permission))
 
 
-def _key(settings: Settings) -> bytes:
-    """The signing key, derived from the token: a cookie never carries the token itself."""
-    return hmac.new(_token(settings), _KEY_CONTEXT, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def encode(settings: Settings, session: Session) -> str:
-    payload = json.dumps(
-        {"in": session.signed_in, "csrf": session.csrf, "exp": session.expires}, separators=(",", ":")
-    ).encode()
-    signature = hmac.new(_key(settings), payload, hashlib.sha256).digest()
-    return f"{_b64(payload)}.{_b64(signature)}"
-
-
-def decode(settings: Settings, value: str | None) -> Session | None:
-    """The session a cookie holds, or None when it is missing, forged, malformed or expired."""
-    if not value or "." not in value:
-        return None
-    payload_text, _, signature_text = value.partition(".")
-    try:
-        payload, signature = _unb64(payload_text), _unb64(signature_text)
-    except ValueError:
-        return None
-    if not hmac.compare_digest(hmac.new(_key(settings), payload, hashlib.sha256).digest(), signature):
-        return None
-    fields = json.loads(payload)
-    session = Session(bool(fields["in"]), str(fields["csrf"]), int(fields["exp"]))
-    return session if session.expires > time.time() else None
-
-
-def set_cookie(response: Response, settings: Settings, session: Session) -> None:
-    response.set_cookie(
-        COOKIE,
-        encode(settings, session),
-        max_age=int(session.expires - time.time()),
-        path=PATH,
-        httponly=True,
-        samesite="strict",
-        secure=not settings.api.insecure_session_cookie,
-    )
-
-
-def clear_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        COOKIE, path=PATH, httponly=True, samesite="strict", secure=not settings.api.insecure_session_cookie
-    )
-
-
-def token_matches(settings: Settings, given: str) -> bool:
-    return hmac.compare_digest(_token(settings), given.encode())
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
 
 
 def current(request: Request) -> Session | None:
-    settings: Settings = request.app.state.settings
-    return decode(settings, request.cookies.get(COOKIE))
+    """The signed-in session the cookie names, else the login form's, else None (read once per
+    request)."""
+    if hasattr(request.state, _CURRENT):
+        found: Session | None = getattr(request.state, _CURRENT)
+        return found
+    found = _signed_in_session(request) or _login_session(request)
+    setattr(request.state, _CURRENT, found)
+    return found
+
+
+def _signed_in_session(request: Request) -> Session | None:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or len(cookie) > 100:
+        return None
+    held = accounts.session_for(
+        request.app.state.graph_driver, _settings(request), cookie, client_address(request)
+    )
+    if held is None:
+        return None
+    return Session(True, held.csrf, held.expires, held.actor, cookie)
+
+
+def _login_session(request: Request) -> Session | None:
+    token = request.cookies.get(LOGIN_COOKIE)
+    if not token or len(token) > 100:
+        return None
+    return Session(False, token, int(time.time() + _LOGIN_FORM_SECONDS))
 
 
 def visitor(request: Request) -> Session:
-    """The session of the login page: the current one, else a fresh anonymous one (its cookie
-    is set by the login page, so the login form has a CSRF token too)."""
-    return current(request) or Session.new(False, _ANONYMOUS_SECONDS)
+    """The session of the login page: the current one, else a fresh one for the login form."""
+    return current(request) or Session(
+        False, secrets.token_urlsafe(24), int(time.time() + _LOGIN_FORM_SECONDS)
+    )
+
+
+def _cookie_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "path": PATH,
+        "httponly": True,
+        "samesite": "strict",
+        "secure": not settings.api.insecure_session_cookie,
+    }
+
+
+def set_login_cookie(response: Response, settings: Settings, session: Session) -> None:
+    if not session.signed_in:
+        response.set_cookie(
+            LOGIN_COOKIE, session.csrf, max_age=_LOGIN_FORM_SECONDS, **_cookie_options(settings)
+        )
+
+
+def start(request: Request, response: Response, actor: Actor) -> Session:
+    """Signs ``actor`` in: a new server-side session, its cookie on ``response``, recorded in the
+    audit trail. The login form's cookie goes: its token protected the login only."""
+    settings, driver = _settings(request), request.app.state.graph_driver
+    actor = Actor(actor.name, actor.role, actor.kind, address=client_address(request))
+    with audit.audited(driver, settings, actor, "session.login"):
+        cookie, held = accounts.start_session(driver, settings, actor)
+    response.set_cookie(COOKIE, cookie, max_age=int(held.expires - time.time()), **_cookie_options(settings))
+    response.delete_cookie(LOGIN_COOKIE, **_cookie_options(settings))
+    return Session(True, held.csrf, held.expires, actor, cookie)
+
+
+def end(request: Request, response: Response, session: Session) -> None:
+    """Signs out: the session is deleted on the server, so a copy of the cookie opens nothing."""
+    settings, driver = _settings(request), request.app.state.graph_driver
+    if session.cookie and session.actor:
+        with audit.audited(driver, settings, session.actor, "session.logout"):
+            accounts.end_session(driver, settings, session.cookie)
+    response.delete_cookie(COOKIE, **_cookie_options(settings))
 
 
 def _signed_in(request: Request) -> Session:
     session = current(request)
-    if session is None or not session.signed_in:
-        raise HTTPException(303, "log in first", headers={"Location": LOGIN})
+    if session is None or not session.signed_in or session.actor is None:
+        raise HTTPException(303, "sign in first", headers={"Location": LOGIN})
     return session
 
 
-async def _form(request: Request, session: Session) -> dict[str, str]:
+def _requirement(permission: Permission) -> Any:
+    def permitted(request: Request) -> Session:
+        session = _signed_in(request)
+        assert session.actor is not None
+        if not session.actor.may(permission):
+            route = request.scope.get("route")
+            action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+            audit.record(
+                request.app.state.graph_driver,
+                _settings(request),
+                session.actor,
+                action,
+                target=None,
+                outcome="denied",
+            )
+            raise ForbiddenError(f"the {session.actor.role} role does not carry the {permission} permission")
+        return session
+
+    permitted.permission = permission  # type: ignore[attr-defined]
+    return permitted
+
+
+_REQUIREMENTS = {permission: _requirement(permission) for permission in Permission}
+
+
+def require(permission: Permission) -> Any:
+    """The dependency of a page that needs ``permission``: the session, else a redirect to the
+    login page (not signed in) or a 403 page (a role without it, recorded as denied)."""
+    return Depends(_REQUIREMENTS[permission])
+
+
+async def _form(request: Request, csrf: str) -> dict[str, str]:
     """The posted fields (bounded like any body), once the CSRF token matches the session's."""
-    settings: Settings = request.app.state.settings
-    raw = await read_body(request, settings.api.max_body_bytes)
+    raw = await read_body(request, _settings(request).api.max_body_bytes)
     fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
-    if not hmac.compare_digest(fields.pop("csrf", "").encode(), session.csrf.encode()):
+    if not hmac.compare_digest(fields.pop("csrf", "").encode(), csrf.encode()):
         raise FormRefusedError(
             "this form has expired or did not come from the workspace: reload the page and send it again"
         )
@@ -144,16 +182,22 @@ async def _form(request: Request, session: Session) -> dict[str, str]:
 
 
 async def _signed_in_form(request: Request) -> dict[str, str]:
-    return await _form(request, _signed_in(request))
+    session = await run_in_threadpool(_signed_in, request)
+    return await _form(request, session.csrf)
 
 
 async def _login_form(request: Request) -> dict[str, str]:
-    session = current(request)
+    session = _login_session(request)
     if session is None:
         raise FormRefusedError("the login form has expired: reload the page")
-    return await _form(request, session)
+    return await _form(request, session.csrf)
 
 
+Viewer = Annotated[Session, require(Permission.AGGREGATES)]
+PeopleReader = Annotated[Session, require(Permission.PEOPLE)]
+Acting = Annotated[Session, require(Permission.ACT)]
+AuditReader = Annotated[Session, require(Permission.AUDIT)]
+Admin = Annotated[Session, require(Permission.ADMINISTER)]
 SignedIn = Annotated[Session, Depends(_signed_in)]
 PostedForm = Annotated[dict[str, str], Depends(_signed_in_form)]
 LoginForm = Annotated[dict[str, str], Depends(_login_form)]

@@ -168,7 +168,7 @@ def browse(config: Settings, *paths: str, cookies: dict[str, str] | None = None)
 
 class TestPages:
     def test_the_login_page_offers_the_provider_when_configured(self) -> None:
-        (with_sso,) = browse(settings(oidc(display_name="Acme <ID>")), "/ui/login")
+        (with_sso,) = browse(settings(oidc(provider_name="Acme <ID>")), "/ui/login")
         assert 'href="/ui/login/oidc"' in with_sso.text and "Sign in with Acme &lt;ID&gt;" in with_sso.text
         (without,) = browse(settings(OidcSettings()), "/ui/login")
         assert "/ui/login/oidc" not in without.text

@@ -1,7 +1,8 @@
 
 MATCH (s:Subject {key: $subject})
 CREATE (r:Request {id: $id, kind: $kind, received_at: $received_at, deadline: $deadline,
-                   requested_by: $requested_by, verification_method: $verification_method,
+                   requested_by: $requested_by, opened_by: $opened_by,
+                   verification_method: $verification_method,
                    verified_by: $verified_by, purposes: $purposes, categories: $categories,
                    in_force: $in_force, in_force_since: $in_force_since, status: 'open',
                    created_at: $created_at, zone: $zone, changed_at: datetime()})

@@ -3,6 +3,7 @@ MATCH (r:Request)
 WHERE ($id IS NULL OR r.id = $id) AND ($kind IS NULL OR r.kind = $kind)
 OPTIONAL MATCH (r)-[:FOR]->(s:Subject)
 RETURN r.id AS id, r.kind AS kind, s.key AS subject, r.requested_by AS requested_by,
+       r.opened_by AS opened_by,
        r.received_at AS received_at, r.deadline AS deadline, r.status AS stored_status,
        r.completed_at AS completed_at, r.closure_note AS closure_note, r.closed_at AS closed_at,
        {method: r.verification_method, verified_by: r.verified_by} AS verification,

@@ -1,0 +1,5 @@
+
+MATCH (a:Account)
+RETURN a.name AS name, a.role AS role, a.source AS source, a.disabled AS disabled,
+       a.created_at AS created_at, a.changed_at AS changed_at
+ORDER BY name

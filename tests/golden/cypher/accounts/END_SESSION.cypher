@@ -1,0 +1,3 @@
+
+MATCH (w:WebSession {id: $id})
+DELETE w

@@ -1,0 +1,4 @@
+
+MATCH (e:AuditEntry) WHERE e.seq < $seq
+DELETE e
+RETURN count(*) AS deleted

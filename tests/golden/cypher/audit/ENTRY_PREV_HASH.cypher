@@ -1,0 +1,3 @@
+
+MATCH (e:AuditEntry {seq: $seq})
+RETURN e.prev_hash AS prev_hash

@@ -1,0 +1,3 @@
+
+MATCH (e:AuditEntry) WHERE e.at >= $cutoff
+RETURN min(e.seq) AS seq
