@@ -27,6 +27,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graph import audit as store
+from lineage.answers.catalog_file import read_catalog
 from lineage.domain.access import Actor, Role
 from lineage.domain.audit import (
     OUTCOMES,
@@ -95,11 +96,45 @@ def parse_moment(
     return moment
 
 
+def filters_from(
+    settings: Settings,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    outcome: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> AuditFilters:
+    """Filters as typed at the command line or sent as query parameters: empty means unset,
+    dates are days of the organisation's zone (read from the catalog only for a date)."""
+    if outcome and outcome not in OUTCOMES:
+        raise QueryError(f"outcome: not one of {', '.join(OUTCOMES)}")
+    days = [bound for bound in (since, until) if bound and len(bound) == 10]
+    zone = read_catalog(settings).zone if days else UTC
+    return AuditFilters(
+        actor=actor or None,
+        action=action or None,
+        target=target or None,
+        outcome=outcome or None,
+        since=parse_moment(since, "since", zone),
+        until=parse_moment(until, "until", zone, end_of_day=True),
+    )
+
+
 class AuditPage(BaseModel):
     entries: list[AuditEntry]
     next_cursor: int | None = Field(
         None, description="Pass as cursor for the next (older) page; None on the last page."
     )
+
+
+class AuditExport(BaseModel):
+    """The JSON export: the chain's head when it was written, the filters, the entries oldest first."""
+
+    head: AuditHead
+    filters: AuditFilters
+    entries: list[AuditEntry]
 
 
 class PurgeResult(BaseModel):
@@ -175,17 +210,14 @@ def audited(
     The entry is written after the action: an entry that cannot be written fails the request
     (:class:`AuditUnavailable`), so nobody takes an unrecorded change for a recorded one.
     """
-    outcome = "ok"
     try:
         yield
-    except LineageError:
-        outcome = "refused"
+    except Exception as exc:
+        outcome = "refused" if isinstance(exc, LineageError) else "failed"
+        with contextlib.suppress(AuditUnavailable):  # the action's own error says more
+            record(driver, settings, actor, action, target=target, outcome=outcome)
         raise
-    except Exception:
-        outcome = "failed"
-        raise
-    finally:
-        record(driver, settings, actor, action, target=target, outcome=outcome)
+    record(driver, settings, actor, action, target=target, outcome="ok")
 
 
 def head(driver: Driver, settings: Settings) -> AuditHead:

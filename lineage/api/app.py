@@ -19,6 +19,7 @@ from neo4j import Driver
 from lineage.answers.connection import open_driver
 from lineage.api import access_log
 from lineage.api.admin import router as admin_router
+from lineage.api.audit import router as audit_router
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
 from lineage.api.metrics import router as metrics_router
@@ -33,6 +34,7 @@ from lineage.api.webhooks import router as webhook_router
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from lineage.web import router as workspace_router
+from lineage.web.audit_pages import router as audit_pages_router
 from lineage.web.oidc import router as oidc_router
 from lineage.web.organisation_pages import router as organisation_pages_router
 from lineage.web.request_pages import router as request_pages_router
@@ -84,8 +86,10 @@ def create_api(
         workspace_router,
         oidc_router,
         organisation_pages_router,
+        audit_pages_router,
         request_pages_router,
         admin_router,
+        audit_router,
         metrics_router,
     ):
         api.include_router(router)

@@ -206,13 +206,17 @@ IdentifierArg = Annotated[
 @app.command()
 def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """One person's data map: stores, categories, processors, countries, first/last seen."""
+    from lineage.answers import audit
     from lineage.answers.catalog_file import read_catalog
     from lineage.answers.connection import open_driver
     from lineage.answers.subjects import data_map
 
     settings = Settings()
     key = subject_key(settings, email)
-    with open_driver(settings) as driver:
+    with (
+        open_driver(settings) as driver,
+        audit.audited(driver, settings, audit.cli_actor(), "person.lookup", key),
+    ):
         answer = data_map(driver, settings.neo4j.database, key, read_catalog(settings))
     if as_json:
         print(render.as_json(answer.model_dump(mode="json")))
@@ -230,12 +234,17 @@ def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
 @app.command("erasure-impact")
 def erasure_impact(email: IdentifierArg, as_json: JsonOption = False) -> None:
     """Everything to erase for one person: stores, processors, sub-processors, countries."""
+    from lineage.answers import audit
     from lineage.answers.connection import open_driver
     from lineage.answers.subjects import erasure_impact as impact
 
     settings = Settings()
     key = subject_key(settings, email)
-    with open_driver(settings) as driver:
+    actor = audit.cli_actor()
+    with (
+        open_driver(settings) as driver,
+        audit.audited(driver, settings, actor, "person.erasure_impact", key),
+    ):
         answer = impact(driver, settings.neo4j.database, key)
     if as_json:
         print(render.as_json(answer.model_dump(mode="json")))

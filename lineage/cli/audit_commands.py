@@ -1,12 +1,11 @@
 """``lineage audit verify|list|export|purge``: the tamper-evident trail of who did what.
 
-Export and purge are themselves recorded, as ``cli:<os user>``.
+Export and purge are themselves recorded, under the operating-system user (kind ``cli``).
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -15,8 +14,6 @@ import typer
 from lineage import render
 from lineage.answers import audit as answers
 from lineage.answers.connection import open_driver
-from lineage.answers.requests import org_zone
-from lineage.domain.audit import OUTCOMES
 from lineage.errors import QueryError
 from lineage.settings import Settings
 
@@ -40,21 +37,14 @@ def _filters(
     since: str | None,
     until: str | None,
 ) -> answers.AuditFilters:
-    if outcome is not None and outcome not in OUTCOMES:
-        raise QueryError(f"outcome: not one of {', '.join(OUTCOMES)}")
-    days = [bound for bound in (since, until) if bound and len(bound) == 10]
-    zone = org_zone(settings) if days else UTC
-    return answers.AuditFilters(
-        actor=actor,
-        action=action,
-        target=target,
-        outcome=outcome,
-        since=answers.parse_moment(since, "since", zone),
-        until=answers.parse_moment(until, "until", zone, end_of_day=True),
+    return answers.filters_from(
+        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
     )
 
 
-ActorOption = Annotated[str | None, typer.Option(help="Only this actor (e.g. cli:alice, account:dpo)")]
+ActorOption = Annotated[
+    str | None, typer.Option(help="Only this actor, by name (an account, a client, an OS user)")
+]
 ActionOption = Annotated[
     str | None, typer.Option(help="Only this action, or those under it (request matches request.open)")
 ]

@@ -18,6 +18,7 @@ from lineage.answers import notices
 from lineage.answers.connection import open_driver
 from lineage.answers.erasure import ErasureRequest
 from lineage.answers.subjects import subject_key
+from lineage.cli.request_commands import acting
 from lineage.errors import NotFoundError
 from lineage.settings import Settings
 
@@ -71,9 +72,8 @@ def request(
 ) -> None:
     """Open an erasure request: one task per store holding the person's data, due by the end of
     the day one month after receipt, in the organisation's time zone."""
-    settings = Settings()
-    key = subject_key(settings, identifier)
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    key = subject_key(Settings(), identifier)
+    with acting("request.open.erasure", key) as (driver, settings, actor):
         opened = answers.open_request(
             driver,
             settings.neo4j.database,
@@ -83,6 +83,7 @@ def request(
             answers.own_copies(settings),
             answers.org_zone(settings),
             notices.on_opening(settings, identifier),
+            opened_by=actor.label,
         )
     if as_json:
         print(render.as_json(opened.model_dump(mode="json")))
@@ -128,8 +129,7 @@ def extend(
     as_json: JsonOption = False,
 ) -> None:
     """Extend a request by up to two further months (Art. 12(3)); only within its first month."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    with acting("request.extend", request_id) as (driver, settings, _actor):
         extended = answers.extend(
             driver,
             settings.neo4j.database,
@@ -160,9 +160,8 @@ def ack(
     as_json: JsonOption = False,
 ) -> None:
     """Record that the processor acknowledged an erasure task."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
-        acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token)
+    with acting("task.ack", f"{request_id}/{task}") as (driver, settings, actor):
+        acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token, by=actor.label)
     if as_json:
         print(render.as_json(acked.model_dump(mode="json")))
         return

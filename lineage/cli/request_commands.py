@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from neo4j import Driver
 
 from lineage import render
 from lineage.answers import access_report as reports
-from lineage.answers import notices
+from lineage.answers import audit, notices
 from lineage.answers import requests as answers
 from lineage.answers.connection import open_driver
 from lineage.answers.requests import RightsRequest
 from lineage.answers.subjects import subject_key
+from lineage.domain.access import Actor
 from lineage.domain.requests import RequestKind, VerificationMethod
 from lineage.errors import NotFoundError, QueryError
 from lineage.settings import Settings
@@ -61,6 +63,19 @@ def _not_found_exits_1() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def acting(action: str, target: str) -> Iterator[tuple[Driver, Settings, Actor]]:
+    """The graph, the settings and whoever runs the command, the action recorded in the audit
+    trail under them (refused when it fails); nobody found, an answer, exit 1."""
+    settings, actor = Settings(), audit.cli_actor()
+    with (
+        _not_found_exits_1(),
+        open_driver(settings) as driver,
+        audit.audited(driver, settings, actor, action, target),
+    ):
+        yield driver, settings, actor
+
+
 def _print(one: RightsRequest, as_json: bool, headline: str) -> None:
     if as_json:
         print(render.as_json(one.model_dump(mode="json")))
@@ -92,14 +107,14 @@ def open_command(
 ) -> None:
     """Open a request: one task per store it must reach (each sent to its processor), due by the
     end of the day one month after receipt, in the organisation's time zone."""
-    settings = Settings()
-    key = subject_key(settings, identifier)
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    key = subject_key(Settings(), identifier)
+    with acting(f"request.open.{kind.value}", key) as (driver, settings, actor):
         opened = answers.open_request(
             driver,
             settings.neo4j.database,
             kind.value,
             key,
+            opened_by=actor.label,
             received=received,
             requested_by=requested_by,
             verification_method=verification and verification.value,
@@ -150,8 +165,7 @@ def extend_command(
     as_json: JsonOption = False,
 ) -> None:
     """Extend a request by up to two further months (Art. 12(3)); only within its first month."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    with acting("request.extend", request_id) as (driver, settings, _actor):
         extended = answers.extend(
             driver,
             settings.neo4j.database,
@@ -171,13 +185,14 @@ def answer_command(
     evidence: Annotated[
         str, typer.Option(help="What the system answered (a ticket, a file); no personal data")
     ],
-    by: Annotated[str | None, typer.Option(help="Who records it (a role)")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a system's answer to a task (not erasure: its deletions close it), closing it."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
-        answered = answers.answer_task(driver, settings.neo4j.database, request_id, task, evidence, by)
+    """Record a system's answer to a task (not erasure: its deletions close it), closing it; it
+    is recorded as answered by whoever runs the command."""
+    with acting("task.answer", f"{request_id}/{task}") as (driver, settings, actor):
+        answered = answers.answer_task(
+            driver, settings.neo4j.database, request_id, task, evidence, actor.label
+        )
     _print(answered, as_json, f"{answered.id} task {task}: answered; request {answered.status}")
 
 
@@ -188,8 +203,7 @@ def lift_command(
     as_json: JsonOption = False,
 ) -> None:
     """Lift a restriction or an objection, with its reason."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    with acting("request.lift", request_id) as (driver, settings, _actor):
         lifted = answers.lift(driver, settings.neo4j.database, request_id, reason)
     _print(lifted, as_json, f"{lifted.id}: lifted, {lifted.status}")
 
@@ -201,8 +215,7 @@ def close_command(
     as_json: JsonOption = False,
 ) -> None:
     """Close a request with nothing outstanding, noting how the person was answered."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    with acting("request.close", request_id) as (driver, settings, _actor):
         closed = answers.close(driver, settings.neo4j.database, request_id, note)
     _print(closed, as_json, f"{closed.id}: {closed.status}")
 
@@ -215,9 +228,8 @@ def ack_command(
     as_json: JsonOption = False,
 ) -> None:
     """Record that the processor acknowledged a task."""
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
-        acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token)
+    with acting("task.ack", f"{request_id}/{task}") as (driver, settings, actor):
+        acked = notices.acknowledge(driver, settings.neo4j.database, request_id, task, token, by=actor.label)
     if as_json:
         print(render.as_json(acked.model_dump(mode="json")))
         return
@@ -235,8 +247,7 @@ def report_command(
     in JSON or CSV; HTML and PDF are the report a person can read."""
     if format not in FORMATS:
         raise QueryError(f"format: one of {', '.join(FORMATS)}")
-    settings = Settings()
-    with _not_found_exits_1(), open_driver(settings) as driver:
+    with acting("request.report", request_id) as (driver, settings, _actor):
         database = settings.neo4j.database
         one = answers.one(driver, database, request_id)
         content: str | bytes

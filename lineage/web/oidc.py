@@ -35,7 +35,7 @@ from fastapi.responses import RedirectResponse
 from joserfc.errors import JoseError
 from neo4j.exceptions import DriverError
 
-from lineage.answers import audit
+from lineage.answers import accounts, audit
 from lineage.api.access import client_address
 from lineage.domain.access import Actor, Role
 from lineage.errors import LineageError
@@ -61,7 +61,7 @@ FLOW_COOKIE = "lineage_oidc_flow"
 FLOW_SECONDS = 600
 ROLES = (Role.VIEWER, Role.DPO, Role.ADMIN)  # each has all the ones before it
 _FLOW_KEY_CONTEXT = b"lineage oidc flow v1"
-_NAME_LIMIT = 200
+_NAME_LIMIT = 100  # lineage.answers.accounts.checked_name's bound
 
 
 @dataclass(frozen=True)
@@ -257,6 +257,10 @@ def _failure(exc: Exception) -> SignInRefused:
             "Sign-in failed",
             "The provider's ID token did not verify (signature, issuer, audience, expiry or nonce).",
         )
+    if isinstance(exc, LineageError):  # lineage's own words: a disabled account, a name too long
+        return SignInRefused(403, "Sign-in refused", f"This account cannot sign in here: {exc}.")
+    if isinstance(exc, DriverError):
+        return SignInRefused(503, "Sign-in failed", "The graph is not answering. Try again later.")
     if isinstance(exc, AuthlibBaseError):
         return SignInRefused(502, "Sign-in failed", "The provider refused to exchange the sign-in's code.")
     return SignInRefused(502, "Sign-in failed", "The sign-in could not be completed. Try again.")
@@ -298,6 +302,15 @@ def callback(request: Request) -> Response:
         account = _account(request, settings)
     except Exception as exc:
         refused = _failure(exc)
+        _record_refusal(request, settings, refused)
+        return _refused_page(request, refused)
+    try:
+        # Known to lineage from now on (users list), with the role the provider gives it today;
+        # an account disabled here, or a local account of the same name, is refused.
+        accounts.sso_user(request.app.state.graph_driver, settings, account.name, account.role)
+    except (LineageError, DriverError) as exc:
+        refused = _failure(exc)
+        refused.name = account.name
         _record_refusal(request, settings, refused)
         return _refused_page(request, refused)
     response = page(request, "signed_in.html", None, account=account, zone=None)

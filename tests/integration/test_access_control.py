@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from neo4j import Driver
 
 from graph.connection import open_driver
@@ -121,10 +121,10 @@ def _permission(route: APIRoute) -> Permission | None:
 def _routes(settings: Settings) -> list[tuple[str, str, Permission | None]]:
     app = create_api(settings, sink=_NoSink(), graph_driver=None)
     found = []
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            for method in sorted(route.methods):
-                found.append((method, route.path, _permission(route)))
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.route, APIRoute):
+            for method in sorted(context.methods or ()):
+                found.append((method, context.path, _permission(context.route)))
     return found
 
 

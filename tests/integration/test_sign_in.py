@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import pytest
 
-from lineage.answers import audit
+from lineage.answers import accounts, audit
 from lineage.answers.connection import open_driver
 from lineage.settings import Settings
 from tests import openid_provider
@@ -144,8 +144,10 @@ def test_a_dpo_signs_in_at_the_provider_and_lands_in_the_workspace(served: Serve
 
     with open_driver(served.settings) as driver:
         recorded = audit.entries(driver, served.settings, audit.AuditFilters(action="session.login"))
-    logins = [(e.actor, e.role, e.kind, e.outcome) for e in recorded.entries]
+        logins = [(e.actor, e.role, e.kind, e.outcome) for e in recorded.entries]
+        known = {a.name: (a.role, a.source) for a in accounts.users(driver, served.settings)}
     assert ("Dana Privacy", "dpo", "account", "ok") in logins
+    assert known["Dana Privacy"] == ("dpo", "sso")
 
 
 def test_a_viewer_gets_the_viewer_role_only(served: Served, browser: Any) -> None:
@@ -178,6 +180,19 @@ def test_an_account_whose_claim_maps_to_no_role_is_refused(served: Served, brows
     with open_driver(served.settings) as driver:
         recorded = audit.entries(driver, served.settings, audit.AuditFilters(outcome="refused"))
     assert ("Nora <b>No-Role</b>", "session.login") in [(e.actor, e.action) for e in recorded.entries]
+
+
+def test_a_local_account_of_the_same_name_is_not_taken_over(served: Served, browser: Any) -> None:
+    with open_driver(served.settings) as driver:
+        accounts.add_user(driver, served.settings, "Vic Viewer", "admin", "a local password, long enough")
+    visit = Visit(browser, served)
+    tab = visit.sign_in("vic")
+    assert tab.inner_text("h1") == "Sign-in refused"
+    assert "a local account has this name" in tab.inner_text("#error")
+    assert "lineage_session" not in visit.cookies()
+    with open_driver(served.settings) as driver:
+        local = accounts.user(driver, served.settings, "Vic Viewer")
+    assert (local.role, local.source) == ("admin", "local")
 
 
 def test_a_tampered_state_is_refused(served: Served, browser: Any) -> None:

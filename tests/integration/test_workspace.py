@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from graph.connection import open_driver
+from lineage.answers import accounts
 from lineage.settings import Settings
 from tests.integration.feed import publish, run_worker
 from tests.integration.serve import lineage_serve
@@ -27,17 +29,20 @@ from tests.integration.test_identity import HUBSPOT_DELETED, LEA
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
-TOKEN = "workspace-test-token-5f1e"
+DPO_NAME = "dpo-ana"
+PASSWORD = "workspace test password 5f1e"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "workspace"
 IDENTIFIERS = (LEA, BOB, f"greenhouse:{CANDIDATE}", "90512")
 
 
-SERVE_ENV = {"LINEAGE_API_QUERY_TOKEN": TOKEN, "LINEAGE_API_INSECURE_SESSION_COOKIE": "true"}
+SERVE_ENV = {"LINEAGE_API_INSECURE_SESSION_COOKIE": "true"}
 
 
 @pytest.fixture
 def loaded(pipeline: Settings, tmp_path: Path) -> Settings:
     load_people(pipeline, tmp_path)
+    with open_driver(pipeline) as driver:
+        accounts.add_user(driver, pipeline, DPO_NAME, "dpo", PASSWORD)
     return pipeline
 
 
@@ -105,7 +110,8 @@ class Pages:
             time.sleep(0.1)
 
     def log_in(self) -> None:
-        self.go("/ui/login").fill("input[name=token]", TOKEN)
+        self.go("/ui/login").fill("input[name=name]", DPO_NAME)
+        self.tab.fill("input[name=password]", PASSWORD)
         self.tab.click("button[type=submit]")
         self.tab.wait_for_url(re.compile(r".*/ui/$"))
 
@@ -117,12 +123,14 @@ def test_a_dpo_works_through_the_workspace(
     pages = Pages(browser, url)
     tab = pages.tab
 
-    # Nothing without logging in; a wrong token is refused and not echoed.
+    # Nothing without signing in; a wrong password is refused and not echoed.
     tab.goto(f"{url}/ui/alerts")
     assert tab.url.endswith("/ui/login")
-    tab.fill("input[name=token]", "not-the-token")
+    tab.fill("input[name=name]", DPO_NAME)
+    tab.fill("input[name=password]", "not-the-password")
     tab.click("button[type=submit]")
-    assert "not the workspace's token" in tab.inner_text("#error")
+    assert "do not match an account" in tab.inner_text("#error")
+    assert "not-the-password" not in tab.content()
     pages.shot("login")
     assert [problem.split(": ")[-1] for problem in pages.problems] == [
         "the server responded with a status of 401 (Unauthorized)"
@@ -306,9 +314,10 @@ def test_forms_need_the_session_and_its_csrf_token(served: tuple[str, Path]) -> 
         login = client.get("/ui/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
         assert csrf is not None
-        forged = client.post("/ui/login", data={"token": TOKEN, "csrf": "forged"})
+        credentials = {"name": DPO_NAME, "password": PASSWORD}
+        forged = client.post("/ui/login", data={**credentials, "csrf": "forged"})
         assert forged.status_code == 403
-        signed_in = client.post("/ui/login", data={"token": TOKEN, "csrf": csrf.group(1)})
+        signed_in = client.post("/ui/login", data={**credentials, "csrf": csrf.group(1)})
         assert signed_in.status_code == 303
         page = client.get("/ui/person")
         assert page.status_code == 200 and page.headers["cache-control"] == "no-store"

@@ -128,9 +128,9 @@ class TestTokenFirst:
         assert response.status_code == 401
         assert pulled <= 1
 
-    def test_without_the_setting_every_endpoint_is_off_before_its_body_is_read(self) -> None:
+    def test_without_the_setting_an_unknown_token_is_refused_before_its_body_is_read(self) -> None:
         response = request("POST", "/holds", content=b"{", headers=AUTH, query_token=None)
-        assert (response.status_code, response.json()["error"]) == (503, "queries_not_configured")
+        assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
 
 
 class TestBodiesAfterTheToken:
