@@ -188,6 +188,17 @@ def add_client(
     return IssuedToken(name=name, role=client_role.value, token=token, expires_at=expires_at)
 
 
+def expiry_days(text: str) -> float:
+    """Days until a token expires, as typed in a form: 1 to 3650."""
+    try:
+        days = float(text)
+    except ValueError:
+        raise QueryError("expires_days: a number of days") from None
+    if not 0 < days <= 3650:
+        raise QueryError("expires_days: 1 to 3650")
+    return days
+
+
 def clients(driver: Driver, settings: Settings) -> list[ApiClient]:
     return [ApiClient(**row) for row in graph.clients(driver, _db(settings))]
 

@@ -34,6 +34,7 @@ from lineage.api.webhooks import router as webhook_router
 from lineage.log_hygiene import install_log_hygiene
 from lineage.settings import Settings
 from lineage.web import router as workspace_router
+from lineage.web.admin_pages import router as admin_pages_router
 from lineage.web.audit_pages import router as audit_pages_router
 from lineage.web.oidc import router as oidc_router
 from lineage.web.organisation_pages import router as organisation_pages_router
@@ -87,6 +88,7 @@ def create_api(
         oidc_router,
         organisation_pages_router,
         audit_pages_router,
+        admin_pages_router,
         request_pages_router,
         admin_router,
         audit_router,

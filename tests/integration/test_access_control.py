@@ -26,6 +26,8 @@ from lineage.settings import ApiSettings, Settings
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
+# A loaded two-core machine may take seconds to answer; httpx's default of five is too short.
+http = httpx.Client(timeout=60)
 
 PASSWORD = "correct horse battery staple"
 # Doors with a credential of their own (a source's signature, a notice's token, Prometheus's
@@ -71,7 +73,7 @@ class Credentials:
 
 def sign_in(url: str, name: str, password: str = PASSWORD) -> httpx.Response:
     """Signs in on the login form, as a browser does: the form's CSRF token, then the post."""
-    client = httpx.Client(base_url=url, follow_redirects=False)
+    client = httpx.Client(base_url=url, follow_redirects=False, timeout=60)
     form = client.get("/ui/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert csrf, "the login form carries a CSRF token"
@@ -190,9 +192,9 @@ def test_denials_and_person_lookups_name_their_actor_in_the_audit_trail(
     viewer = {"Authorization": f"Bearer {credentials.tokens[Role.VIEWER]}"}
     dpo = {"Authorization": f"Bearer {credentials.tokens[Role.DPO]}"}
     assert (
-        httpx.post(f"{url}/subject", headers=viewer, json={"identifier": "lea@example.fr"}).status_code == 403
+        http.post(f"{url}/subject", headers=viewer, json={"identifier": "lea@example.fr"}).status_code == 403
     )
-    assert httpx.post(f"{url}/subject", headers=dpo, json={"identifier": "lea@example.fr"}).status_code == 200
+    assert http.post(f"{url}/subject", headers=dpo, json={"identifier": "lea@example.fr"}).status_code == 200
     found = audit.entries(driver, access, audit.AuditFilters(), None, 100).entries
     denied = [e for e in found if e.outcome == "denied" and e.actor == "viewer-program"]
     looked = [e for e in found if e.action == "person.lookup" and e.actor == "dpo-program"]
@@ -209,10 +211,8 @@ def test_failed_tokens_are_limited_per_address_even_for_the_right_one_after(
     good = accounts.add_client(driver, settings, "dashboard", "viewer").token
     with served(settings) as url:
         for _ in range(5):
-            assert (
-                httpx.get(f"{url}/alerts", headers={"Authorization": "Bearer lin_wrong"}).status_code == 401
-            )
-        limited = httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {good}"})
+            assert http.get(f"{url}/alerts", headers={"Authorization": "Bearer lin_wrong"}).status_code == 401
+        limited = http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {good}"})
     assert limited.status_code == 429
     assert limited.json()["error"] == "too_many_attempts"
     assert int(limited.headers["Retry-After"]) >= 1
@@ -236,10 +236,10 @@ def test_a_revoked_or_expired_token_stops_working(access: Settings, driver: Driv
         database_=access.neo4j.database,
     )
     with served(access) as url:
-        assert httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {revoked}"}).status_code == 200
+        assert http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {revoked}"}).status_code == 200
         accounts.revoke_client(driver, access, "old-dashboard")
-        assert httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {revoked}"}).status_code == 401
-        assert httpx.get(f"{url}/alerts", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+        assert http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {revoked}"}).status_code == 401
+        assert http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
     statuses = {client.name: client.status for client in accounts.clients(driver, access)}
     assert statuses == {"old-dashboard": "revoked", "short-lived": "expired"}
     stored = driver.execute_query(
@@ -250,7 +250,7 @@ def test_a_revoked_or_expired_token_stops_working(access: Settings, driver: Driv
 
 def _still_signed_in(client: httpx.Client, cookie: str) -> bool:
     """Whether a copy of the session cookie, sent by another client, still opens the workspace."""
-    copy = httpx.Client(base_url=str(client.base_url), cookies={"lineage_session": cookie})
+    copy = httpx.Client(base_url=str(client.base_url), cookies={"lineage_session": cookie}, timeout=60)
     return copy.get("/ui/", follow_redirects=False).status_code == 200
 
 
@@ -273,8 +273,10 @@ def test_sessions_end_on_the_server_at_sign_out_role_change_and_by_an_admin(
         ana = signed_in_client(url, "ana")
         cookie = ana.cookies["lineage_session"]
         admin_token = accounts.add_client(driver, access, "ops", "admin").token
-        ended = httpx.post(
-            f"{url}/admin/users/ana/sessions/end", headers={"Authorization": f"Bearer {admin_token}"}
+        ended = http.post(
+            f"{url}/admin/users/ana/sessions/end",
+            headers={"Authorization": f"Bearer {admin_token}"},
+            timeout=60,
         )
         assert ended.status_code == 200 and ended.json()["ended"] == 1
         assert not _still_signed_in(ana, cookie)
@@ -288,3 +290,67 @@ def test_passwords_are_stored_as_argon2id_hashes(access: Settings, driver: Drive
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert accounts.signed_in(driver, access, "ana", PASSWORD) is not None
     assert accounts.signed_in(driver, access, "ana", PASSWORD + "!") is None
+
+
+@pytest.mark.browser
+def test_an_admin_manages_accounts_and_clients_in_the_browser_and_a_viewer_sees_only_aggregates(
+    access: Settings, driver: Driver, browser: Any
+) -> None:
+    accounts.add_user(driver, access, "root-admin", "admin", PASSWORD)
+    with served(access) as url:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(f"{url}/ui/login")
+        tab.fill("input[name=name]", "root-admin")
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/ui/$"))
+        assert "root-admin · admin" in tab.inner_text("#who")
+        tab.click("text=Accounts")
+        tab.fill("#save-user input[name=name]", "vera")
+        tab.select_option("#save-user select[name=role]", "viewer")
+        tab.fill("#save-user input[name=password]", PASSWORD)
+        tab.click("#save-user button")
+        assert "viewer" in tab.inner_text("tr[data-user=vera]")
+        tab.fill("#add-client input[name=name]", "grafana")
+        tab.select_option("#add-client select[name=role]", "viewer")
+        tab.click("#add-client button")
+        token = tab.inner_text("#token").strip()
+        assert token.startswith("lin_")
+        assert (
+            http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=60).status_code
+            == 200
+        )
+        tab.click("tr[data-client=grafana] button")
+        assert "revoked" in tab.inner_text("tr[data-client=grafana] .status")
+        assert (
+            http.get(f"{url}/alerts", headers={"Authorization": f"Bearer {token}"}, timeout=60).status_code
+            == 401
+        )
+        assert token not in tab.content()  # shown once, on the page that made it
+        context.close()
+
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(f"{url}/ui/login")
+        tab.fill("input[name=name]", "vera")
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/ui/$"))
+        nav = tab.inner_text("nav")
+        assert "Transfers" in nav and "Person" not in nav and "Audit" not in nav and "Accounts" not in nav
+        assert tab.goto(f"{url}/ui/person").status == 403
+        context.close()
+
+    from lineage.answers import audit
+
+    actions = {
+        (e.actor, e.action, e.outcome)
+        for e in audit.entries(driver, access, audit.AuditFilters(), None, 100).entries
+    }
+    assert {
+        ("root-admin", "user.save", "ok"),
+        ("root-admin", "client.add", "ok"),
+        ("root-admin", "client.revoke", "ok"),
+    } <= actions
+    assert ("vera", "GET /ui/person", "denied") in actions

@@ -53,20 +53,6 @@ def served(loaded: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield url, log
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Pages:
     """A browser tab logged in or not, collecting console errors and saving screenshots."""
 
