@@ -3,7 +3,7 @@
 The provider is panva's ``oidc-provider`` (OpenID Certified) under Node (tests/openid_provider.py),
 with one confidential client that must use PKCE; ``lineage serve`` runs as a child process on
 the session's Neo4j (sessions and the audit trail live there); Playwright drives Debian's
-``/usr/bin/chromium``. The provider is ``http://localhost:<port>`` and lineage
+``/usr/bin/chromium`` (the shared ``browser`` fixture). The provider is ``http://localhost:<port>`` and lineage
 ``http://127.0.0.1:<port>``: two sites to the browser, as in production, so the cookies sent on
 the way back from the provider are the ones a browser really sends.
 """
@@ -27,7 +27,6 @@ from lineage.answers.connection import open_driver
 from lineage.settings import Settings
 from tests import openid_provider
 from tests.integration.serve import free_port, lineage_serve
-from tests.integration.test_workspace import CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -62,20 +61,6 @@ def served(pipeline: Settings, tmp_path: Path) -> Iterator[Served]:
         }
         with lineage_serve(pipeline, tmp_path / "serve.log", env, port=port) as served_url:
             yield Served(served_url, provider, pipeline)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Visit:
