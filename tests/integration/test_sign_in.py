@@ -3,9 +3,10 @@
 The provider is panva's ``oidc-provider`` (OpenID Certified) under Node (tests/openid_provider.py),
 with one confidential client that must use PKCE; ``lineage serve`` runs as a child process on
 the session's Neo4j (sessions and the audit trail live there); Playwright drives Debian's
-``/usr/bin/chromium`` (the shared ``browser`` fixture). The provider is ``http://localhost:<port>`` and lineage
-``http://127.0.0.1:<port>``: two sites to the browser, as in production, so the cookies sent on
-the way back from the provider are the ones a browser really sends.
+``/usr/bin/chromium`` (the shared ``browser`` fixture). The provider is
+``http://localhost:<port>`` and lineage ``http://127.0.0.1:<port>``: two sites to the browser,
+as in production, so the cookies sent on the way back from the provider are the ones a browser
+really sends.
 """
 
 from __future__ import annotations
