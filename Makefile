@@ -4,13 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test unit lint fuzz bench bench-graph chaos stack-up stack-down install clean chromium
+.PHONY: demo test unit lint fuzz bench bench-graph chaos stack-up stack-down install clean chromium oidc-provider
 
 demo: install .env            ## stack + worker + demo feed + report
 	$(BIN)/lineage demo
 
-test: install .env chromium   ## unit tests, then integration tests on real Kafka and Neo4j
+test: install .env chromium oidc-provider   ## unit tests, then integration tests on real Kafka and Neo4j
 	$(BIN)/python -m pytest
+
+# The sign-in tests' OpenID provider (panva's oidc-provider under Node), from its lock file.
+OIDC_PROVIDER := tests/oidc_provider
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund
 
 # The workspace's browser tests drive Debian's Chromium (Playwright downloads no browser).
 chromium:
@@ -65,4 +72,4 @@ $(STAMP): pyproject.toml tools/pyproject.toml
 
 clean:
 	-$(BIN)/lineage stack down
-	rm -rf $(VENV) .lineage
+	rm -rf $(VENV) .lineage tests/oidc_provider/node_modules

@@ -7,13 +7,16 @@ settings. Build a :class:`Settings` once at start and pass it down; settings are
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lineage.domain.access import Role
 from lineage.errors import ConfigError
 from lineage.source_names import SECRET_SETTINGS
 
@@ -402,6 +405,92 @@ class NoticeSettings(BaseSettings):
         return _long_enough("LINEAGE_NOTICE_", value, info)
 
 
+OIDC_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class OidcSettings(BaseSettings):
+    """Sign-in to the workspace through the organisation's OpenID Connect provider (Keycloak,
+    Microsoft Entra ID, Google...): authorization code flow with PKCE, the ID token checked
+    against the provider's published keys, the role read from one claim and mapped here.
+
+    Unset (no issuer), the workspace offers no single sign-on. The provider's redirect URI is
+    ``LINEAGE_API_PUBLIC_URL`` + ``/ui/login/oidc/callback``; see the sign-in page of the manual.
+    """
+
+    model_config = _section("LINEAGE_OIDC_")
+
+    issuer: str | None = Field(
+        None,
+        description="Issuer URL of the provider, as its ID tokens name it; its discovery document "
+        "is read from {issuer}/.well-known/openid-configuration. Unset: no single sign-on. "
+        "https:// is required, except on a loopback host.",
+    )
+    client_id: str | None = Field(None, description="Client id of lineage at the provider.")
+    client_secret: SecretStr | None = Field(None, description="Client secret of lineage at the provider.")
+    token_auth_method: Literal["client_secret_basic", "client_secret_post"] = Field(
+        "client_secret_basic",
+        description="How the client secret is sent to the token endpoint: HTTP Basic or in the form.",
+    )
+    provider_name: str = Field(
+        "single sign-on", description='Name on the sign-in button: "Sign in with {provider_name}".'
+    )
+    scopes: str = Field(
+        "openid profile email", description="Scopes asked for, space-separated; must include openid."
+    )
+    role_claim: str = Field(
+        "roles",
+        description="ID token claim holding the account's roles or groups (a string or a list; "
+        "a dotted path reaches into an object, e.g. realm_access.roles).",
+    )
+    role_map: dict[str, Role] = Field(
+        default_factory=dict,
+        description="JSON object from a value of the role claim to viewer, dpo or admin, e.g. "
+        '{"lineage-dpo":"dpo","lineage-admin":"admin"}. An account gets the highest role its '
+        "values map to; one whose values map to none is refused.",
+    )
+    name_claim: str = Field(
+        "preferred_username",
+        description="ID token claim naming the account in the workspace and its audit trail "
+        "(preferred_username, email...); the subject (sub) when the claim is absent.",
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Timeout of each call to the provider.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.issuer is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        """A half-configured provider would fail at the first sign-in, with the user watching."""
+        given = {
+            "LINEAGE_OIDC_ISSUER": self.issuer,
+            "LINEAGE_OIDC_CLIENT_ID": self.client_id,
+            "LINEAGE_OIDC_CLIENT_SECRET": self.client_secret and self.client_secret.get_secret_value(),
+        }
+        if not any(given.values()):
+            return self
+        missing = [name for name, value in given.items() if not value]
+        if missing:
+            raise ValueError(f"single sign-on needs {', '.join(missing)} as well")
+        assert self.issuer is not None
+        issuer = urlsplit(self.issuer)
+        if issuer.scheme != "https" and not (
+            issuer.scheme == "http" and issuer.hostname in OIDC_LOOPBACK_HOSTS
+        ):
+            raise ValueError("LINEAGE_OIDC_ISSUER must be an https:// URL (http:// only on a loopback host)")
+        if issuer.query or issuer.fragment:
+            raise ValueError("LINEAGE_OIDC_ISSUER must not have a query or a fragment")
+        if "openid" not in self.scopes.split():
+            raise ValueError("LINEAGE_OIDC_SCOPES must include openid")
+        if not self.role_claim.strip() or any(not part for part in self.role_claim.split(".")):
+            raise ValueError("LINEAGE_OIDC_ROLE_CLAIM must name a claim")
+        if not self.role_map:
+            raise ValueError("LINEAGE_OIDC_ROLE_MAP is empty: no account could sign in")
+        if any(not value.strip() for value in self.role_map):
+            raise ValueError("LINEAGE_OIDC_ROLE_MAP has an empty claim value")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything lineage needs to run; sub-sections keep their own env prefixes."""
 
@@ -492,6 +581,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     _local_stack: bool = PrivateAttr(False)
 
@@ -504,6 +594,16 @@ class Settings(BaseSettings):
     def uses_local_stack(self) -> bool:
         """True unless the user named their own Kafka and Neo4j servers."""
         return self._local_stack
+
+    @model_validator(mode="after")
+    def _sign_in_comes_back(self) -> Settings:
+        """The provider sends the browser back to a URL it was told in advance: the public one."""
+        if self.oidc.enabled and not self.api.public_url:
+            raise ValueError(
+                "LINEAGE_OIDC_ISSUER needs LINEAGE_API_PUBLIC_URL: the provider redirects to "
+                "{public_url}/ui/login/oidc/callback"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_to_local_stack(self) -> Settings:
@@ -542,6 +642,7 @@ class Settings(BaseSettings):
             *(getattr(self.api, field) for field in SECRET_SETTINGS.values()),
             self.notices.smtp_password,
             self.notices.webhook_secret,
+            self.oidc.client_secret,
         ]
         values = [s.get_secret_value() for s in found if s is not None]
         return [v for v in values if v] + ([self.alerts.webhook_url] if self.alerts.webhook_url else [])
@@ -583,5 +684,7 @@ def section_env(section: BaseSettings) -> dict[str, str]:
             value = value.get_secret_value()
         if isinstance(value, Path):  # the child may start elsewhere
             value = value.resolve()
+        if isinstance(value, dict | list):  # read back as JSON, as the user wrote it
+            value = json.dumps(value)
         env[f"{prefix}{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     return env

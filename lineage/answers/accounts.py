@@ -121,6 +121,9 @@ def sso_user(driver: Driver, settings: Settings, name: str, role: Role) -> Accou
     before = graph.account(driver, _db(settings), name)
     if before is not None and before.get("disabled"):
         raise QueryError("this account is disabled in lineage")
+    if before is not None and (before.get("source") or "local") != "sso":
+        # The provider's role must not become a local password's role, nor the other way round.
+        raise QueryError("a local account has this name")
     graph.save_account(driver, _db(settings), name, role.value, "sso", None)
     if before is not None and before["role"] != role.value:
         graph.end_sessions_of(driver, _db(settings), name, "account")

@@ -80,7 +80,7 @@ def login_page(request: Request) -> Response:
 
 def _sso_name(settings: Settings) -> str | None:
     """The single sign-on provider's name for the login page's button, when one is set up."""
-    return getattr(getattr(settings, "oidc", None), "provider_name", None)
+    return settings.oidc.provider_name if settings.oidc.enabled else None
 
 
 @router.post("/login")

@@ -23,10 +23,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def lineage_serve(settings: Settings, log: Path, env: dict[str, str]) -> Iterator[str]:
-    """``lineage serve`` on loopback with ``env`` (its tokens) added; yields its base URL once
-    it answers, and stops it afterwards."""
-    port = free_port()
+def lineage_serve(
+    settings: Settings, log: Path, env: dict[str, str], port: int | None = None
+) -> Iterator[str]:
+    """``lineage serve`` on loopback with ``env`` (its tokens) added, on ``port`` when a test must
+    know it beforehand (an OpenID provider's redirect URI); yields its base URL once it answers,
+    and stops it afterwards."""
+    port = port or free_port()
     server_env = (
         settings_env(settings) | env | {"LINEAGE_API_HOST": "127.0.0.1", "LINEAGE_API_PORT": str(port)}
     )
