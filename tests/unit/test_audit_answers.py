@@ -35,7 +35,12 @@ class TestBounds:
     def test_an_unknown_outcome_is_refused(self) -> None:
         with pytest.raises(QueryError, match="outcome"):
             audit.filters_from(Settings(subject_key="unit-test-subject-key"), outcome="maybe")
-        assert audit.filters_from(Settings(subject_key="unit-test-subject-key"), actor="", action="request").action == "request"
+        assert (
+            audit.filters_from(
+                Settings(subject_key="unit-test-subject-key"), actor="", action="request"
+            ).action
+            == "request"
+        )
 
 
 class TestExportFormats:
