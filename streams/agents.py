@@ -32,8 +32,10 @@ from neo4j.exceptions import DriverError, Neo4jError, TransientError
 from graph.connection import open_async_driver, open_driver
 from graph.writer import GraphWriter, PreparedBatch, prepare_batch
 from lineage import metrics
+from lineage.answers import audit
 from lineage.answers.live_catalog import LiveCatalog, apply_catalog
 from lineage.answers.scheduled_checks import refresh_counts, run_checks
+from lineage.domain.access import Actor, Role
 from lineage.domain.alerts import AlertHit, Hit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
@@ -65,6 +67,7 @@ NEO4J_UNAVAILABLE = (TransientError, DriverError, OSError)
 NEO4J_BACKOFF = Backoff(first_s=0.5, longest_s=30.0)
 RECORD_DEFER_MAX_S = 2.0
 RESTART_S = 5.0
+AUDIT_RETENTION_EVERY_S = 24 * 3600.0
 
 
 T = TypeVar("T")
@@ -146,6 +149,8 @@ def register_agents(app: faust.App, settings: Settings, live: LiveCatalog) -> No
         log.warning("catalog reloaded from %s; %d alert(s) raised or reopened", live.path, len(announced))
         await stages.announce(announced)
 
+    _audit_retention(app, settings)
+
     @app.timer(settings.rights_refresh_s)
     async def follow_rights() -> None:
         """Keeps the early pass's restrictions, objections and consents current, and raises
@@ -171,6 +176,23 @@ def register_agents(app: faust.App, settings: Settings, live: LiveCatalog) -> No
             log.warning("scheduled checks skipped (%s); retrying at the next run", type(exc).__name__)
             return
         await stages.announce(announced)
+
+
+def _audit_retention(app: faust.App, settings: Settings) -> None:
+    """Once a day, the audit trail loses what is older than ``LINEAGE_AUDIT_RETENTION_DAYS``
+    (the purge records itself, as the worker); a failure waits for the next day."""
+
+    @app.timer(AUDIT_RETENTION_EVERY_S)
+    async def keep_audit_trail() -> None:
+        try:
+            await asyncio.to_thread(_purge_audit, settings)
+        except Exception as exc:
+            log.warning("audit retention not applied (%s); retrying tomorrow", type(exc).__name__)
+
+
+def _purge_audit(settings: Settings) -> None:
+    with open_driver(settings) as driver:
+        audit.purge(driver, settings, Actor("worker", Role.ADMIN, "service"))
 
 
 def _supervised(stage: str, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
