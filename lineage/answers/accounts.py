@@ -107,6 +107,8 @@ def add_user(driver: Driver, settings: Settings, name: str, role: str, password:
     before = graph.account(driver, _db(settings), name)
     if before is None and password_hash is None:
         raise QueryError("password: a new local account needs one")
+    if before is not None and before.get("source") == "sso" and password_hash is not None:
+        raise QueryError("password: this account signs in through single sign-on")
     graph.save_account(driver, _db(settings), name, new_role.value, "local", password_hash)
     if before is not None and (before["role"] != new_role.value or password_hash is not None):
         graph.end_sessions_of(driver, _db(settings), name, "account")
