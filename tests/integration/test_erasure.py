@@ -233,7 +233,9 @@ class TestErasureRequest:
     ) -> None:
         load_people(pipeline, tmp_path)
         with open_driver(pipeline) as driver:
-            hold = add_hold(driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117", [], [], None)
+            hold = add_hold(
+                driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117", [], [], None, "cli:test"
+            )
         assert hold is not None
         settings = pipeline.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
         headers = {"Authorization": f"Bearer {QUERY_TOKEN}"}

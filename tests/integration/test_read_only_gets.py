@@ -113,7 +113,7 @@ def graph_with_everything(pipeline: Settings, tmp_path: Path) -> Iterator[dict[s
     with open_driver(pipeline) as driver:
         erasure_request = erasure.open_request(driver, database, key, "data subject", None)
         access = requests.open_request(driver, database, "access", key)
-        hold = retention.add_hold(driver, database, key, "litigation", [], [], None)
+        hold = retention.add_hold(driver, database, key, "litigation", [], [], None, placed_by="cli:test")
     yield {"erasure": erasure_request.id, "access": access.id, "hold": hold.id}
 
 
