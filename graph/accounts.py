@@ -103,6 +103,7 @@ RETURN count(*) AS ended
 
 
 def _write(driver: Driver, database: str, statement: str, **params: Any) -> list[dict[str, Any]]:
+    """On the cluster's leader: writes, and the reads that must see the latest write."""
     records, _, _ = driver.execute_query(statement, params, database_=database)
     return [plain(record.data()) for record in records]
 
@@ -146,7 +147,9 @@ def save_client(
 
 
 def client_by_token(driver: Driver, database: str, token_hash: str) -> dict[str, Any] | None:
-    rows = _read(driver, database, CLIENT_BY_TOKEN, token_hash=token_hash)
+    rows = _write(
+        driver, database, CLIENT_BY_TOKEN, token_hash=token_hash
+    )  # the leader: a revoke is seen at once
     return rows[0] if rows else None
 
 
@@ -183,7 +186,7 @@ def start_session(
 
 
 def session(driver: Driver, database: str, session_id: str) -> dict[str, Any] | None:
-    rows = _read(driver, database, SESSION, id=session_id)
+    rows = _write(driver, database, SESSION, id=session_id)  # the leader: a sign-out is seen at once
     return rows[0] if rows else None
 
 
