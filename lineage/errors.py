@@ -97,10 +97,6 @@ class AuditTampered(LineageError):
     """The audit trail does not verify; the reason names the first seq that does not fit."""
 
 
-class QueriesNotConfiguredError(ConfigError):
-    """``LINEAGE_API_QUERY_TOKEN`` is unset: the graph is never served unauthenticated."""
-
-
 class PayloadTooLargeError(LineageError):
     """The body is over ``LINEAGE_API_MAX_BODY_BYTES``, or larger than Kafka takes."""
 

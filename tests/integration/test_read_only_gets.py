@@ -1,7 +1,8 @@
 """No GET writes: every GET of the API and of the workspace answers through a Neo4j driver whose
 every transaction is opened in READ access mode, which Neo4j refuses to write in
-(``Neo.ClientError.Statement.AccessMode``). So the API's reads can run as a read-only Neo4j
-user, and a crawler, a prefetching browser or a retried GET changes nothing."""
+(``Neo.ClientError.Statement.AccessMode``). A crawler, a prefetching browser or a retried GET
+changes nothing lineage records; the one write a GET may make is its own entry in the audit
+trail (reading a person's report, exporting the trail), which goes through the real driver."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from fastapi.routing import APIRoute
 from neo4j import READ_ACCESS, Driver, RoutingControl
 
 from graph.connection import open_driver
-from lineage.answers import erasure, requests, retention
+from lineage.answers import accounts, audit, erasure, requests, retention
 from lineage.answers.subjects import subject_key
 from lineage.api import app as app_module
 from lineage.api.app import create_api
+from lineage.domain.access import Actor, Role
 from lineage.settings import ApiSettings, Settings
 from lineage.web import request_pages
 from tests.integration.test_erasure import load_people
@@ -124,8 +126,27 @@ def _filled(path: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(?::path)?\}", lambda m: names.get(m.group(1), "x"), path)
 
 
-def test_every_get_reads_only(graph_with_everything: dict[str, str], pipeline: Settings) -> None:
+def _audit_through_the_real_driver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The audit trail's appends bypass the read-only wrapper; the actions appended, listed."""
+    appended: list[str] = []
+    original = audit.record
+
+    def record(driver: Any, *args: Any, **kwargs: Any) -> Any:
+        appended.append(args[2])
+        return original(getattr(driver, "_driver", driver), *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", record)
+    return appended
+
+
+def test_every_get_reads_only(
+    graph_with_everything: dict[str, str], pipeline: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = pipeline.model_copy(update={"api": ApiSettings(query_token=TOKEN)})
+    appended = _audit_through_the_real_driver(monkeypatch)
+    with open_driver(pipeline) as driver:
+        accounts.add_user(driver, pipeline, "reader-dpo", "dpo", "read only gets password")
+        cookie, _ = accounts.start_session(driver, pipeline, Actor("reader-dpo", Role.DPO, "account"))
     paths = _get_routes()
     assert {"/erasure-requests", "/requests/{request_id}", "/ui/requests/{request_id}", "/ui/"} <= set(paths)
 
@@ -136,11 +157,7 @@ def test_every_get_reads_only(graph_with_everything: dict[str, str], pipeline: S
         async with httpx.AsyncClient(
             transport=transport, base_url="https://lineage.test", timeout=120
         ) as client:
-            login = await client.get("/ui/login")
-            csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
-            assert csrf is not None
-            logged_in = await client.post("/ui/login", data={"token": TOKEN, "csrf": csrf.group(1)})
-            assert logged_in.status_code == 303
+            client.cookies.set("lineage_session", cookie, path="/ui")
             for path in paths:
                 url = _filled(path, graph_with_everything)
                 response = await client.get(url, params=PARAMETERS.get(path, {}), headers=AUTH)
@@ -151,6 +168,8 @@ def test_every_get_reads_only(graph_with_everything: dict[str, str], pipeline: S
         answered = asyncio.run(crawl(driver))
     failed = {url: status for url, status in answered.items() if status >= 500}
     assert not failed, failed
+    recorded = {action for action in appended if not action.startswith("GET ")}  # those: denials
+    assert recorded <= {"request.report", "request.export", "audit.export"}, appended
     # The reads that matter were made, not refused for a missing parameter or an unknown id.
     for path in (
         "/erasure-requests",

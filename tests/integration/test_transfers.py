@@ -209,6 +209,6 @@ class TestQueryApi:
         bad = get(query_api, "/transfer-impact", country="XX")
         assert bad.status_code == 400 and bad.json()["error"] == "bad_query"
         assert get(query_api, "/transfer-impact").json()["error"] == "bad_query"
-        with served(graph) as unconfigured:  # no LINEAGE_API_QUERY_TOKEN
+        with served(graph) as unconfigured:  # no LINEAGE_API_QUERY_TOKEN: that token stands for nobody
             off = get(unconfigured, "/flows")
-        assert off.status_code == 503 and off.json()["error"] == "queries_not_configured"
+        assert off.status_code == 401 and off.json()["error"] == "unauthorized"
