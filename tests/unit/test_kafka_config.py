@@ -337,7 +337,10 @@ CONFIG_FUNCTIONS = {"kafka_python_config", "aiokafka_config"}
 
 
 def _sources() -> list[Path]:
-    return sorted(p for folder in ("lineage", "streams", "graph") for p in (REPO / folder).rglob("*.py"))
+    """The product, the laboratory and the tests: the local stack requires SASL, so a client
+    built without the settings' security options would fail there too."""
+    folders = ("lineage", "streams", "graph", "tools/lineage_lab", "tests")
+    return sorted(p for folder in folders for p in (REPO / folder).rglob("*.py"))
 
 
 def _name(node: ast.expr) -> str:
