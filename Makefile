@@ -64,11 +64,14 @@ $(STAMP): pyproject.toml tools/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./tools
 	touch $(STAMP)
 
-# A random key for the keyed hash of people's identifiers, kept out of git.
+# A random key for the keyed hash of people's identifiers, and the passwords the local stack is
+# created with (Neo4j's, Kafka's SCRAM user's), kept out of git. A stack that exists keeps its own
+# (.lineage/credentials.env).
 .env:
-	@$(PYTHON) -c "import secrets; print('LINEAGE_SUBJECT_KEY=' + secrets.token_hex(32))" > .env
+	@umask 077 && $(PYTHON) -c "import secrets; t = secrets.token_hex; \
+	print(f'LINEAGE_SUBJECT_KEY={t(32)}\nLINEAGE_STACK_NEO4J_PASSWORD={t(24)}\nLINEAGE_STACK_KAFKA_PASSWORD={t(24)}')" > .env
 	@chmod 600 .env
-	@echo "wrote .env with a new LINEAGE_SUBJECT_KEY"
+	@echo "wrote .env with a new LINEAGE_SUBJECT_KEY and the local stack's passwords"
 
 clean:
 	-$(BIN)/lineage stack down

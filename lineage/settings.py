@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import string
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
@@ -84,6 +86,109 @@ class StackSettings(BaseSettings):
         "large share of Neo4j's CPU while events stream in.",
     )
     start_timeout: float = Field(180.0, description="Seconds to wait for each server to answer.")
+    neo4j_password: SecretStr | None = Field(
+        None,
+        description="Password of the local Neo4j's `neo4j` user, used when the stack is created; "
+        "unset: a random one. A stack that exists keeps its own (its folder's credentials file).",
+    )
+    kafka_user: str = Field("lineage", description="SCRAM-SHA-512 user of the local Kafka's listener.")
+    kafka_password: SecretStr | None = Field(
+        None,
+        description="Password of that SCRAM user, used when the stack is created; unset: a random "
+        "one. A stack that exists keeps its own (its folder's credentials file).",
+    )
+
+    @property
+    def credentials_file(self) -> Path:
+        """Where the stack in ``home`` keeps the credentials its servers were created with
+        (mode 0600, written by ``lineage stack up``)."""
+        return self.home / STACK_CREDENTIALS_FILE
+
+    @model_validator(mode="after")
+    def _stack_credentials(self) -> StackSettings:
+        """The credentials of the stack in ``home``: its credentials file once the stack exists
+        (the servers were created with those, whatever the environment says now); before that
+        LINEAGE_STACK_NEO4J_PASSWORD / LINEAGE_STACK_KAFKA_PASSWORD, else random ones, which
+        ``stack up`` writes to the file."""
+        kept = read_stack_credentials(self.credentials_file)
+        object.__setattr__(self, "kafka_user", kept.get("kafka_user", self.kafka_user))
+        for name in ("neo4j_password", "kafka_password"):
+            value = kept.get(name) or _or_random(getattr(self, name))
+            object.__setattr__(self, name, SecretStr(value))
+        _check_stack_credential("LINEAGE_STACK_KAFKA_USER", self.kafka_user, minimum=1)
+        for name in ("neo4j_password", "kafka_password"):
+            _check_stack_credential(f"LINEAGE_STACK_{name.upper()}", getattr(self, name).get_secret_value())
+        return self
+
+    def stack_credentials(self) -> dict[str, str]:
+        """The credentials file's entries (environment names), secrets included: for the file only."""
+        assert self.neo4j_password is not None and self.kafka_password is not None
+        return {
+            "LINEAGE_STACK_NEO4J_PASSWORD": self.neo4j_password.get_secret_value(),
+            "LINEAGE_STACK_KAFKA_USER": self.kafka_user,
+            "LINEAGE_STACK_KAFKA_PASSWORD": self.kafka_password.get_secret_value(),
+        }
+
+    def kafka_client(self) -> dict[str, Any]:
+        """The KafkaSettings fields of a client of the local broker: SASL_PLAINTEXT with SCRAM."""
+        return {
+            "bootstrap": f"{self.host}:{self.kafka_port}",
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": STACK_SASL_MECHANISM,
+            "sasl_username": self.kafka_user,
+            "sasl_password": self.kafka_password,
+        }
+
+    def neo4j_auth(self) -> tuple[str, str]:
+        assert self.neo4j_password is not None
+        return STACK_NEO4J_USER, self.neo4j_password.get_secret_value()
+
+
+STACK_CREDENTIALS_FILE = "credentials.env"
+STACK_SASL_MECHANISM = "SCRAM-SHA-512"
+STACK_NEO4J_USER = "neo4j"
+_CREDENTIAL_FIELDS = {
+    "LINEAGE_STACK_NEO4J_PASSWORD": "neo4j_password",
+    "LINEAGE_STACK_KAFKA_USER": "kafka_user",
+    "LINEAGE_STACK_KAFKA_PASSWORD": "kafka_password",
+}
+
+
+def new_stack_secret() -> str:
+    """A password for a local server: 48 hex digits (192 bits), nothing Kafka's
+    ``--add-scram`` syntax or a JAAS line would have to quote."""
+    return secrets.token_hex(24)
+
+
+def _check_stack_credential(name: str, value: str, minimum: int = 12) -> None:
+    """Kafka's ``--add-scram`` and JAAS syntax would need quoting beyond these characters."""
+    if len(value) < minimum or not set(value) <= _CREDENTIAL_CHARACTERS:
+        raise ValueError(f"{name} must be {minimum} or more letters, digits, '.', '_', '~' or '-'")
+
+
+_CREDENTIAL_CHARACTERS = set(string.ascii_letters + string.digits + "._~-")
+
+
+def _or_random(value: SecretStr | None) -> str:
+    given = value.get_secret_value() if value is not None else ""
+    return given or new_stack_secret()
+
+
+def read_stack_credentials(path: Path) -> dict[str, str]:
+    """A stack's credentials file as field names to values; empty when there is none yet."""
+    try:
+        return parse_stack_credentials(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def parse_stack_credentials(text: str) -> dict[str, str]:
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.strip().partition("=")
+        if name in _CREDENTIAL_FIELDS and value:
+            found[_CREDENTIAL_FIELDS[name]] = value
+    return found
 
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -609,14 +714,14 @@ class Settings(BaseSettings):
     def _default_to_local_stack(self) -> Settings:
         host = self.stack.host
         self._local_stack = self.kafka.bootstrap is None and self.neo4j.uri is None
+        # The local stack's servers require its credentials: Kafka SASL/SCRAM, Neo4j auth.
         if self.kafka.bootstrap is None:
-            object.__setattr__(
-                self, "kafka", self.kafka.model_copy(update={"bootstrap": f"{host}:{self.stack.kafka_port}"})
-            )
+            object.__setattr__(self, "kafka", self.kafka.model_copy(update=self.stack.kafka_client()))
         if self.neo4j.uri is None:
-            object.__setattr__(
-                self, "neo4j", self.neo4j.model_copy(update={"uri": f"bolt://{host}:{self.stack.neo4j_port}"})
-            )
+            user, password = self.stack.neo4j_auth()
+            uri = f"bolt://{host}:{self.stack.neo4j_port}"
+            update = {"uri": uri, "user": user, "password": SecretStr(password)}
+            object.__setattr__(self, "neo4j", self.neo4j.model_copy(update=update))
         return self
 
     @property
@@ -634,6 +739,8 @@ class Settings(BaseSettings):
         found = [
             self.subject_key,
             self.neo4j.password,
+            self.stack.neo4j_password,
+            self.stack.kafka_password,
             self.alerts.slack_webhook_url,
             self.kafka.sasl_password,
             self.kafka.ssl_key_password,

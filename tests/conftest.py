@@ -45,7 +45,7 @@ def pipeline(servers, tmp_path: Path):
         driver.execute_query(statements.WIPE, database_=settings.neo4j.database)
     prepare(settings, parse_catalog(settings.catalog.read_text()))
     yield settings
-    delete_topics(settings.kafka_bootstrap, Topics(run).all())
+    delete_topics(settings.kafka, Topics(run).all())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -46,9 +46,11 @@ def stack_up_command() -> None:
     """Start Kafka and Neo4j on loopback (idempotent) and create the topics."""
     from lineage.stack.manager import stack_up
 
+    settings = Settings()
     with render.console.status("Starting Kafka and Neo4j (first run downloads jars)..."):
-        statuses = stack_up(Settings())
+        statuses = stack_up(settings)
     _print_status(statuses)
+    render.console.print(_credentials_note(settings))
 
 
 @stack_app.command("down")
@@ -72,6 +74,14 @@ def stack_status_command(as_json: JsonOption = False) -> None:
         _print_status(statuses)
     if not all(s.answers for s in statuses):
         raise typer.Exit(1)
+
+
+def _credentials_note(settings: Settings) -> str:
+    """Where the stack's credentials are kept; never the values."""
+    return (
+        f"Kafka requires SASL/SCRAM, Neo4j a password: the stack's credentials are in "
+        f"{settings.stack.credentials_file} (mode 0600); lineage reads them from there."
+    )
 
 
 def _print_status(statuses: list) -> None:  # list[ServerStatus]

@@ -110,7 +110,10 @@ def run_demo(settings: Settings, catalog: Catalog, people: int, reports: Path | 
 
         with console.status("Starting Kafka and Neo4j on loopback (first run downloads jars)..."):
             stack_up(settings)
-        console.print(f"stack up: Kafka {settings.kafka_bootstrap}, Neo4j {settings.neo4j_uri}")
+        console.print(
+            f"stack up: Kafka {settings.kafka_bootstrap} (SASL/SCRAM), Neo4j {settings.neo4j_uri} "
+            f"(password); credentials in {settings.stack.credentials_file}"
+        )
     prepare(settings, catalog)
     render.show_times_in(catalog.zone)
     feeds = feed_payloads(people)

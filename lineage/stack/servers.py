@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.errors import StackError
-from lineage.settings import StackSettings
+from lineage.settings import STACK_SASL_MECHANISM, KafkaSettings, StackSettings
+from lineage.stack.credentials import keep_credentials, write_private
 from lineage.stack.jars import require_tool, server_jars
 from lineage.stack.process import ManagedProcess
 
@@ -27,10 +28,10 @@ log4j.logger.kafka.server.BrokerServer=INFO
 
 @dataclass(frozen=True)
 class SecureListeners:
-    """Two more listeners on a local broker, beside its PLAINTEXT one, to test lineage's TLS and
-    SASL settings against a real broker: SSL requiring a client certificate (mutual TLS), and
-    SASL_SSL with PLAIN and SCRAM-SHA-256 users. The PLAINTEXT listener stays for the broker's
-    own traffic and the health check."""
+    """Two more listeners on a local broker, beside its SASL_PLAINTEXT one, to test lineage's
+    TLS and SASL settings against a real broker: SSL requiring a client certificate (mutual
+    TLS), and SASL_SSL with PLAIN and SCRAM-SHA-256 users. The SASL_PLAINTEXT listener (the
+    stack's SCRAM-SHA-512 user) stays for the broker's own traffic and the health check."""
 
     ssl_port: int
     sasl_ssl_port: int
@@ -105,21 +106,27 @@ class LocalServer:
 
 
 def kafka_server(
-    settings: StackSettings, answers: Callable[[str], bool], secure: SecureListeners | None = None
+    settings: StackSettings,
+    answers: Callable[[KafkaSettings], bool],
+    secure: SecureListeners | None = None,
 ) -> LocalServer:
-    """The broker; ``secure`` adds TLS and SASL listeners (the security integration test)."""
+    """The broker: its client listener requires SASL/SCRAM (the stack's user, created when the
+    storage is formatted); ``secure`` adds TLS and SASL listeners (the security integration test).
+    The health check logs in as the stack's user."""
     home = settings.home.resolve() / "kafka"
     address = f"{settings.host}:{settings.kafka_port}"
+    client = KafkaSettings.model_construct(**settings.kafka_client())
 
     def prepare() -> list[str]:
         java = require_tool("java", "run the Kafka broker")
+        keep_credentials(settings)
         lib = server_jars(settings, "kafka")
         config = _write_kafka_config(settings, home, secure)
         classpath = f"{lib}/*"
         if not (home / "data" / "meta.properties").exists():
-            _run_java(
+            _format_kafka_storage(
+                java,
                 [
-                    java,
                     "-cp",
                     classpath,
                     f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
@@ -128,8 +135,10 @@ def kafka_server(
                     f"--cluster-id={_kafka_cluster_id()}",
                     "-c",
                     str(config),
+                    *_scram_arguments(settings),
                     *(secure.format_arguments() if secure else []),
-                ]
+                ],
+                home,
             )
         return [
             java,
@@ -147,7 +156,7 @@ def kafka_server(
         address=address,
         process=ManagedProcess("kafka", home / "kafka.pid", home / "kafka.log", "kafka.Kafka"),
         prepare=prepare,
-        answers=lambda: answers(address),
+        answers=lambda: answers(client),
         ports=(
             (settings.host, settings.kafka_port),
             (settings.host, settings.kafka_controller_port),
@@ -156,12 +165,15 @@ def kafka_server(
     )
 
 
-def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> LocalServer:
+def neo4j_server(settings: StackSettings, answers: Callable[[str, tuple[str, str]], bool]) -> LocalServer:
+    """Neo4j with authentication: the launcher sets the ``neo4j`` user's password from the
+    stack's credentials file at every start. The health check logs in with it."""
     home = settings.home.resolve() / "neo4j"
     uri = f"bolt://{settings.host}:{settings.neo4j_port}"
 
     def prepare() -> list[str]:
         java = require_tool("java", "run the Neo4j server")
+        credentials = keep_credentials(settings).resolve()
         lib = server_jars(settings, "neo4j")
         launcher = settings.deploy_dir / "Neo4jLauncher.java"
         (home / "data").mkdir(parents=True, exist_ok=True)
@@ -180,6 +192,7 @@ def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
             str(settings.neo4j_port),
             str(settings.neo4j_pagecache_mb),
             str(settings.neo4j_min_replan_s),
+            str(credentials),
         ]
 
     return LocalServer(
@@ -187,7 +200,7 @@ def neo4j_server(settings: StackSettings, answers: Callable[[str], bool]) -> Loc
         address=uri,
         process=ManagedProcess("neo4j", home / "neo4j.pid", home / "neo4j.log", "Neo4jLauncher"),
         prepare=prepare,
-        answers=lambda: answers(uri),
+        answers=lambda: answers(uri, settings.neo4j_auth()),
         ports=((settings.host, settings.neo4j_port),),
     )
 
@@ -206,14 +219,26 @@ def _refuse_taken_port(name: str, ports: tuple[tuple[str, int], ...]) -> None:
 
 
 def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListeners | None = None) -> Path:
+    """server.properties (mode 0600: it holds the broker's own SCRAM login). The client listener
+    requires SASL/SCRAM and carries the broker's own traffic too; the KRaft controller listener
+    stays PLAINTEXT on loopback, spoken by this one process to itself."""
     host, port, cport = settings.host, settings.kafka_port, settings.kafka_controller_port
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "log4j.properties").write_text(KAFKA_LOG4J)
     config = home / "server.properties"
     extra = secure.listeners(host) if secure else []
-    advertised = ",".join([f"PLAINTEXT://{host}:{port}", *extra])
-    protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (",SSL:SSL,SASL_SSL:SASL_SSL" if secure else "")
-    config.write_text(
+    advertised = ",".join([f"SASL_PLAINTEXT://{host}:{port}", *extra])
+    protocols = "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT" + (
+        ",SSL:SSL,SASL_SSL:SASL_SSL" if secure else ""
+    )
+    assert settings.kafka_password is not None  # StackSettings fills it in
+    mechanism = STACK_SASL_MECHANISM.lower()
+    login = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{settings.kafka_user}" password="{settings.kafka_password.get_secret_value()}";'
+    )
+    write_private(
+        config,
         "\n".join(
             [
                 "process.roles=broker,controller",
@@ -222,8 +247,12 @@ def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListe
                 f"listeners={advertised},CONTROLLER://{host}:{cport}",
                 f"advertised.listeners={advertised}",
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
+                "inter.broker.listener.name=SASL_PLAINTEXT",
                 f"listener.security.protocol.map={protocols}",
+                f"sasl.enabled.mechanisms={STACK_SASL_MECHANISM}",
+                f"sasl.mechanism.inter.broker.protocol={STACK_SASL_MECHANISM}",
+                f"listener.name.sasl_plaintext.sasl.enabled.mechanisms={STACK_SASL_MECHANISM}",
+                f"listener.name.sasl_plaintext.{mechanism}.sasl.jaas.config={login}",
                 *(secure.properties() if secure else []),
                 f"log.dirs={home / 'data'}",
                 "offsets.topic.replication.factor=1",
@@ -235,16 +264,39 @@ def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListe
                 "num.partitions=4",
                 "",
             ]
-        )
+        ),
     )
     return config
+
+
+def _scram_arguments(settings: StackSettings) -> list[str]:
+    """StorageTool arguments that store the stack's SCRAM user (KRaft keeps it in metadata)."""
+    assert settings.kafka_password is not None
+    password = settings.kafka_password.get_secret_value()
+    return ["--add-scram", f"{STACK_SASL_MECHANISM}=[name={settings.kafka_user},password={password}]"]
+
+
+def _format_kafka_storage(java: str, arguments: list[str], home: Path) -> None:
+    """Run StorageTool with its arguments in a java @-file (mode 0600, removed after): the SCRAM
+    passwords never appear on a command line other users of the machine can read."""
+    argfile = home / "format.args"
+    write_private(argfile, "\n".join(_java_argfile_quote(a) for a in arguments) + "\n")
+    try:
+        _run_java([java, f"@{argfile}"], shown="kafka.tools.StorageTool format")
+    finally:
+        argfile.unlink(missing_ok=True)
+
+
+def _java_argfile_quote(argument: str) -> str:
+    """One argument of a java @-file: quoted, backslashes and quotes escaped."""
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _kafka_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def _run_java(command: list[str]) -> None:
+def _run_java(command: list[str], shown: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise StackError(f"{' '.join(command[3:6])} failed:\n{result.stdout}{result.stderr}")
+        raise StackError(f"{shown} failed:\n{result.stdout}{result.stderr}")

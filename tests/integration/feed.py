@@ -18,7 +18,7 @@ from streams.publisher import RawPublisher
 def publish(settings: Settings, source: str, *payloads: Any) -> None:
     """Each payload as the source sends it: bytes unchanged, anything else as JSON."""
     topic = Topics(settings.topic_namespace).raw(source).name
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+    with RawPublisher(settings.kafka, topic) as publisher:
         for _ in publisher.publish(p if isinstance(p, bytes) else json.dumps(p).encode() for p in payloads):
             pass
 

@@ -127,7 +127,7 @@ class TestSignedSources:
         topic = raw_topic(api_settings, "hubspot")
         assert response.status_code == 202, response.text
         assert response.json() == {"published": True, "topic": topic}
-        assert read_topic(api_settings.kafka_bootstrap, topic) == [HUBSPOT_BODY]
+        assert read_topic(api_settings.kafka, topic) == [HUBSPOT_BODY]
 
     def test_greenhouse_signed_body_is_published_byte_for_byte(
         self, api_settings: Settings, api: str
@@ -138,7 +138,7 @@ class TestSignedSources:
         topic = raw_topic(api_settings, "greenhouse")
         assert response.status_code == 202, response.text
         assert response.json() == {"published": True, "topic": topic}
-        assert read_topic(api_settings.kafka_bootstrap, topic) == [GREENHOUSE_BODY]
+        assert read_topic(api_settings.kafka, topic) == [GREENHOUSE_BODY]
 
     def test_bad_signatures_get_401_and_nothing_is_published(self, api_settings: Settings, api: str) -> None:
         url = f"{api}/webhooks/hubspot"
@@ -164,7 +164,7 @@ class TestSignedSources:
             ).json()["reason"]
         )
         for source in ("hubspot", "greenhouse"):
-            assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, source)) == 0
+            assert topic_size(api_settings.kafka, raw_topic(api_settings, source)) == 0
 
     def test_hubspot_behind_a_proxy_is_checked_against_the_public_url(self, api_settings: Settings) -> None:
         public = "https://hooks.example.com"
@@ -187,12 +187,12 @@ class TestSharedSecret:
             for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": basic("x")})
         ]
         assert refused == [401, 401, 401]
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "brevo")) == 0
 
         bearer = httpx.post(url, content=BREVO_BODY, headers={"Authorization": f"Bearer {BREVO_TOKEN}"})
         basic_auth = httpx.post(url.replace("http://", f"http://lineage:{BREVO_TOKEN}@"), content=BREVO_BODY)
         assert (bearer.status_code, basic_auth.status_code) == (202, 202)
-        assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == [BREVO_BODY] * 2
+        assert read_topic(api_settings.kafka, raw_topic(api_settings, "brevo")) == [BREVO_BODY] * 2
 
     def test_a_source_without_a_secret_is_refused_with_503(self, pipeline: Settings) -> None:
         no_secrets = ApiSettings(**{**SECRETS.model_dump(), "brevo_token": None})
@@ -203,7 +203,7 @@ class TestSharedSecret:
         assert response.status_code == 503
         assert response.json()["error"] == "source_not_configured"
         assert "LINEAGE_API_BREVO_TOKEN" in response.json()["reason"]
-        assert topic_size(pipeline.kafka_bootstrap, raw_topic(pipeline, "brevo")) == 0
+        assert topic_size(pipeline.kafka, raw_topic(pipeline, "brevo")) == 0
 
 
 class TestRequestChecks:
@@ -220,7 +220,7 @@ class TestRequestChecks:
         for response in (declared, streamed):
             assert response.status_code == 413, response.text
             assert response.json()["error"] == "payload_too_large"
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "brevo")) == 0
 
     def test_a_body_kafka_refuses_as_too_large_gets_413_not_503(self, api_settings: Settings) -> None:
         roomy = ApiSettings(**{**SECRETS.model_dump(), "max_body_bytes": 4 * 1024 * 1024})
@@ -229,14 +229,14 @@ class TestRequestChecks:
             response = httpx.post(f"{base}/webhooks/brevo", content=big, headers=self.AUTH, timeout=30)
         assert response.status_code == 413, response.text
         assert "message.max.bytes" in response.json()["reason"]
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "brevo")) == 0
 
     @pytest.mark.parametrize("body", [b"", b"not json", b'{"a": 1', b'{"a": NaN}', b"\xff\xfe{}"])
     def test_a_body_that_is_not_json_gets_400(self, api_settings: Settings, api: str, body: bytes) -> None:
         response = httpx.post(f"{api}/webhooks/brevo", content=body, headers=self.AUTH)
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "invalid_json" and response.json()["reason"]
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "brevo")) == 0
 
     def test_unknown_source_gets_404(self, api: str) -> None:
         response = httpx.post(f"{api}/webhooks/mailchimp", content=b"{}", headers=self.AUTH)
@@ -279,7 +279,7 @@ class TestBodiesTheParserGivesUpOn:
         )
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "invalid_json"
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "greenhouse")) == 0
 
     def test_300_levels_of_nesting_are_published(self, api_settings: Settings, roomy_api: str) -> None:
         body = nested(300)
@@ -287,7 +287,7 @@ class TestBodiesTheParserGivesUpOn:
             f"{roomy_api}/webhooks/greenhouse", content=body, headers=greenhouse_headers(body)
         )
         assert response.status_code == 202, response.text
-        assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "greenhouse")) == [body]
+        assert read_topic(api_settings.kafka, raw_topic(api_settings, "greenhouse")) == [body]
 
 
 class TestReceivedAt:
@@ -298,7 +298,7 @@ class TestReceivedAt:
         )
         after = time.time_ns() // 1_000_000
         assert response.status_code == 202, response.text
-        [record] = read_records(api_settings.kafka_bootstrap, raw_topic(api_settings, "brevo"))
+        [record] = read_records(api_settings.kafka, raw_topic(api_settings, "brevo"))
         assert record.value == BREVO_BODY
         received = dict(record.headers)[RECEIVED_AT_HEADER]
         assert received.isdigit() and before <= int(received.decode("ascii")) <= after
@@ -334,9 +334,9 @@ class TestSnsDeliveries:
         }
         confirmed = self.sns_post(api, "SubscriptionConfirmation", confirmation)
         assert (confirmed.status_code, confirmed.json()["published"]) == (200, False)
-        assert topic_size(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == 0
+        assert topic_size(api_settings.kafka, raw_topic(api_settings, "s3")) == 0
         assert self.sns_post(api, "Notification", notification).status_code == 202
-        assert read_topic(api_settings.kafka_bootstrap, raw_topic(api_settings, "s3")) == [
+        assert read_topic(api_settings.kafka, raw_topic(api_settings, "s3")) == [
             json.dumps(notification).encode()
         ]
 

@@ -48,7 +48,7 @@ class TestIngest:
         out = lineage(env, "ingest", "--source", "brevo", "-", stdin=lines + b"\nnot json\n")
         assert "published 3 payload(s)" in out.stdout
         raw = Topics(pipeline.topic_namespace).raw("brevo").name
-        assert topic_size(pipeline.kafka_bootstrap, raw) == 4
+        assert topic_size(pipeline.kafka, raw) == 4
 
         with WorkerProcess(pipeline, tmp_path / "worker.log").start() as worker:
             worker.wait_caught_up(timeout=120)

@@ -79,9 +79,7 @@ class TestBrevoPipeline:
         assert {s["id"] for s in lea_impact[0]["sub_processors"]} == {"sms-gateway", "sms-support"}
         assert counts["subjects"] == 2
 
-        letters = read_dead_letters(
-            pipeline.kafka_bootstrap, Topics(pipeline.topic_namespace).dead_letter.name
-        )
+        letters = read_dead_letters(pipeline.kafka, Topics(pipeline.topic_namespace).dead_letter.name)
         assert len(letters) == 3
         assert {letter["payload"] for letter in letters} == {b.decode() for b in BAD}
         reasons = " | ".join(letter["reason"] for letter in letters)

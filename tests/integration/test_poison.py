@@ -15,6 +15,7 @@ from graph.connection import open_driver
 from graph.reader import GraphReader
 from lineage.domain.events import CollectionEvent, SubjectRef, encode_event
 from lineage.domain.subjects import SubjectHasher, SubjectType
+from lineage.kafka.clients import kafka_python_config
 from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 
 def send_to_partition_0(settings: Settings, topic: str, messages: list[bytes]) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    producer = KafkaProducer(**kafka_python_config(settings.kafka), acks="all")
     try:
         for message in messages:
             producer.send(topic, value=message, partition=0)
@@ -97,14 +98,14 @@ def test_poison_between_good_messages_is_dead_lettered_and_the_partition_moves_o
         worker.wait_caught_up(timeout=180)
         assert worker.is_running()
     topics = [names.raw("canonical").name, names.canonical.name]
-    assert consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, topics) == 0
+    assert consumer_lag(pipeline.kafka, pipeline.app_id, topics) == 0
 
     with open_driver(pipeline) as driver:
         reader = GraphReader(driver, pipeline.neo4j.database)
         held = {key: sorted(h for row in reader.subject_map(key) for h in row["held"]) for key in good}
     assert held == {key: ["user.contact.email"] for key in good}
 
-    letters = read_dead_letters(pipeline.kafka_bootstrap, names.dead_letter.name)
+    letters = read_dead_letters(pipeline.kafka, names.dead_letter.name)
     reasons = sorted((letter["stage"], letter["reason"]) for letter in letters)
     assert len(reasons) == 7, reasons
     assert all(reason for _, reason in reasons)

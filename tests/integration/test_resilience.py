@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def publish(settings: Settings, topic: str, payloads: list[bytes]) -> None:
-    with RawPublisher(settings.kafka_bootstrap, topic) as publisher:
+    with RawPublisher(settings.kafka, topic) as publisher:
         for _ in publisher.publish(payloads):
             pass
 
@@ -43,11 +43,11 @@ class TestWorkerCrash:
 
         worker = WorkerProcess(pipeline, tmp_path / "killed.log").start()
         deadline = time.monotonic() + 120
-        while consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, watched) >= len(payloads):
+        while consumer_lag(pipeline.kafka, pipeline.app_id, watched) >= len(payloads):
             assert time.monotonic() < deadline, "the worker made no progress"
             time.sleep(0.05)
         worker.kill()  # no graceful stop: in-flight batches are lost
-        assert consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, watched) > 0
+        assert consumer_lag(pipeline.kafka, pipeline.app_id, watched) > 0
 
         with WorkerProcess(pipeline, tmp_path / "resumed.log").start() as resumed:
             resumed.wait_caught_up(timeout=300)
@@ -90,7 +90,7 @@ class TestCanonicalTopic:
         assert [(r["store"], r["declared"], sorted(r["held"])) for r in rows] == [
             ("erp/customers", False, ["user.contact.email", "user.financial"])
         ]
-        (letter,) = read_dead_letters(pipeline.kafka_bootstrap, names.dead_letter.name)
+        (letter,) = read_dead_letters(pipeline.kafka, names.dead_letter.name)
         assert letter["stage"] == "record" and "event_id" in letter["reason"]
         assert letter["payload"] == bad.decode()
 
@@ -109,16 +109,16 @@ class TestNeo4jOutage:
             try:
                 publish(pipeline, names.raw("brevo").name, payloads)
                 deadline = time.monotonic() + 60
-                while consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, [names.raw("brevo").name]) > 0:
+                while consumer_lag(pipeline.kafka, pipeline.app_id, [names.raw("brevo").name]) > 0:
                     assert time.monotonic() < deadline, "raw payloads were not normalised"
                     time.sleep(0.2)
                 time.sleep(3)  # several commit intervals while Neo4j is down
-                held_back = consumer_lag(pipeline.kafka_bootstrap, pipeline.app_id, [names.canonical.name])
+                held_back = consumer_lag(pipeline.kafka, pipeline.app_id, [names.canonical.name])
             finally:
                 neo4j.ensure_running(pipeline.stack.start_timeout)
             worker.wait_caught_up(timeout=240)
 
-        canonical = topic_size(pipeline.kafka_bootstrap, names.canonical.name)
+        canonical = topic_size(pipeline.kafka, names.canonical.name)
         assert held_back == canonical >= len(payloads)  # nothing committed before Neo4j had it
         with open_driver(pipeline) as driver:
             counts = GraphReader(driver, pipeline.neo4j.database).counts()

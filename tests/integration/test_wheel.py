@@ -25,7 +25,7 @@ import pytest
 
 from lineage.api import docs
 from lineage.kafka.topics import stage_consumers
-from lineage.settings import Settings
+from lineage.settings import KafkaSettings, Settings, StackSettings
 from streams.monitor import group_is_stable
 from tests.integration.test_cli import free_ports
 
@@ -155,7 +155,12 @@ def test_the_installed_wheel_runs_the_stack_the_worker_and_the_api(
         up = _run([*lineage, "stack", "up"], workdir, env)
         assert f"127.0.0.1:{env['LINEAGE_STACK_KAFKA_PORT']}" in up
         assert (workdir / ".lineage" / "kafka").is_dir() and (workdir / ".lineage" / "neo4j").is_dir()
-        bootstrap = f"127.0.0.1:{env['LINEAGE_STACK_KAFKA_PORT']}"
+        # Secure by default: the stack's credentials are generated into its folder, named, not shown.
+        credentials = workdir / ".lineage" / "credentials.env"
+        assert credentials.stat().st_mode & 0o777 == 0o600
+        stack = StackSettings(home=workdir / ".lineage", kafka_port=int(env["LINEAGE_STACK_KAFKA_PORT"]))
+        assert stack.kafka_password is not None and stack.kafka_password.get_secret_value() not in up
+        bootstrap = KafkaSettings.model_construct(**stack.kafka_client())
         members = len(stage_consumers(Settings.model_fields["record_lanes"].default))
         worker_log, serve_log = workdir / "worker.log", workdir / "serve.log"
         with (

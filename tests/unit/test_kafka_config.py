@@ -319,16 +319,17 @@ class TestSecureListeners:
         stack = StackSettings(home=tmp_path, kafka_port=9092)  # not LINEAGE_STACK_KAFKA_PORT's
         text = _write_kafka_config(stack, tmp_path, secure).read_text()
         assert (
-            "advertised.listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9194,"
+            "advertised.listeners=SASL_PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9194,"
             "SASL_SSL://127.0.0.1:9195" in text
         )
         assert "listener.name.ssl.ssl.client.auth=required" in text
         assert 'user_alice="a-pw"' in text
         assert secure.format_arguments() == ["--add-scram", "SCRAM-SHA-256=[name=alice,password=a-pw]"]
 
-    def test_without_them_the_config_is_plaintext_only(self, tmp_path: Path) -> None:
+    def test_without_them_the_client_listener_is_sasl_scram_only(self, tmp_path: Path) -> None:
         text = _write_kafka_config(StackSettings(home=tmp_path), tmp_path).read_text()
-        assert "SSL" not in text and "sasl" not in text
+        assert "SSL" not in text and "PLAINTEXT://" not in text.replace("SASL_PLAINTEXT://", "")
+        assert "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512" in text
 
 
 CLIENTS = {"KafkaProducer", "KafkaConsumer", "KafkaAdminClient", "AIOKafkaProducer", "AIOKafkaConsumer"}
@@ -336,7 +337,10 @@ CONFIG_FUNCTIONS = {"kafka_python_config", "aiokafka_config"}
 
 
 def _sources() -> list[Path]:
-    return sorted(p for folder in ("lineage", "streams", "graph") for p in (REPO / folder).rglob("*.py"))
+    """The product, the laboratory and the tests: the local stack requires SASL, so a client
+    built without the settings' security options would fail there too."""
+    folders = ("lineage", "streams", "graph", "tools/lineage_lab", "tests")
+    return sorted(p for folder in folders for p in (REPO / folder).rglob("*.py"))
 
 
 def _name(node: ast.expr) -> str:

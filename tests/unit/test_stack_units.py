@@ -39,7 +39,7 @@ class TestKafkaConfig:
         settings = StackSettings(kafka_port=19999, kafka_controller_port=19998)
         config = _write_kafka_config(settings, tmp_path).read_text()
         assert "process.roles=broker,controller" in config
-        assert "listeners=PLAINTEXT://127.0.0.1:19999,CONTROLLER://127.0.0.1:19998" in config
+        assert "listeners=SASL_PLAINTEXT://127.0.0.1:19999,CONTROLLER://127.0.0.1:19998" in config
         assert "controller.quorum.voters=1@127.0.0.1:19998" in config
         assert "auto.create.topics.enable=false" in config
         assert f"log.dirs={tmp_path / 'data'}" in config

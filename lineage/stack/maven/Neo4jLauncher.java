@@ -1,9 +1,14 @@
 // Starts Neo4j Community embedded with its Bolt connector on one address, for machines without
 // Docker. Run as a single source file:
-//   java -cp "neo4j-lib/*" Neo4jLauncher.java HOME HOST PORT PAGECACHE_MB MIN_REPLAN_S
+//   java -cp "neo4j-lib/*" Neo4jLauncher.java HOME HOST PORT PAGECACHE_MB MIN_REPLAN_S CREDENTIALS
+// Authentication is on: the `neo4j` user's password is set at every start from the
+// LINEAGE_STACK_NEO4J_PASSWORD line of the CREDENTIALS file (mode 0600), never from the command
+// line, which other users of the machine can read.
 // The process lives until it is sent SIGTERM; the shutdown hook then closes the store cleanly.
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -14,10 +19,11 @@ import org.neo4j.io.ByteUnit;
 
 public class Neo4jLauncher {
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: Neo4jLauncher HOME HOST PORT PAGECACHE_MB MIN_REPLAN_S");
+        if (args.length != 6) {
+            System.err.println("usage: Neo4jLauncher HOME HOST PORT PAGECACHE_MB MIN_REPLAN_S CREDENTIALS");
             System.exit(2);
         }
+        String password = password(Path.of(args[5]));
         Path home = Path.of(args[0]).toAbsolutePath();
         SocketAddress bolt = new SocketAddress(args[1], Integer.parseInt(args[2]));
         long pageCache = ByteUnit.mebiBytes(Long.parseLong(args[3]));
@@ -33,11 +39,37 @@ public class Neo4jLauncher {
                 .setConfig(BoltConnector.advertised_address, bolt)
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
-                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.cypher_min_replan_interval, minReplan)
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(service::shutdown, "neo4j-shutdown"));
-        System.out.println("neo4j ready on bolt://" + bolt);
+        setPassword(service, password);
+        System.out.println("neo4j ready on bolt://" + bolt + " (authentication required)");
         Thread.currentThread().join();
+    }
+
+    static String password(Path credentials) throws Exception {
+        String prefix = "LINEAGE_STACK_NEO4J_PASSWORD=";
+        for (String line : Files.readAllLines(credentials)) {
+            if (line.startsWith(prefix) && line.length() > prefix.length()) {
+                return line.substring(prefix.length()).strip();
+            }
+        }
+        System.err.println("no LINEAGE_STACK_NEO4J_PASSWORD in " + credentials);
+        System.exit(2);
+        return null;
+    }
+
+    // The embedded API runs as the database itself, so it may set the password a fresh store's
+    // default user must change (or a store made before authentication was on).
+    static void setPassword(DatabaseManagementService service, String password) {
+        try {
+            service.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 }
