@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 from fastapi import Depends, Request
 from neo4j import Driver
@@ -87,20 +87,20 @@ async def _authenticated(request: Request) -> Actor:
 Authenticated = Annotated[Actor, Depends(_authenticated)]
 
 
+def refuse(request: Request, actor: Actor, permission: Permission) -> NoReturn:
+    """Records the refusal in the audit trail as ``denied`` (the route's method and path as the
+    action), then refuses: 403."""
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    driver, settings = request.app.state.graph_driver, request.app.state.settings
+    audit.record(driver, settings, actor, action, target=None, outcome="denied")
+    raise ForbiddenError(f"the {actor.role} role does not carry the {permission} permission")
+
+
 def _requirement(permission: Permission) -> Callable[..., Awaitable[Actor]]:
     async def permitted(request: Request, actor: Authenticated) -> Actor:
         if not actor.may(permission):
-            action = f"{request.method} {request.scope.get('route').path}"  # type: ignore[union-attr]
-            await run_in_threadpool(
-                audit.record,
-                request.app.state.graph_driver,
-                request.app.state.settings,
-                actor,
-                action,
-                target=None,
-                outcome="denied",
-            )
-            raise ForbiddenError(f"the {actor.role} role does not carry the {permission} permission")
+            await run_in_threadpool(refuse, request, actor, permission)
         return actor
 
     permitted.permission = permission  # type: ignore[attr-defined]

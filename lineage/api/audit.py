@@ -17,7 +17,6 @@ from lineage.answers import audit
 from lineage.answers.audit import AuditExport, AuditPage
 from lineage.api.access import AppSettings, AuditReader, GraphDriver
 from lineage.api.errors import ERROR_RESPONSES
-from lineage.settings import Settings
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -35,20 +34,6 @@ UntilQ = Annotated[
 ]
 
 
-def _filters(
-    settings: Settings,
-    actor: str | None,
-    action: str | None,
-    target: str | None,
-    outcome: str | None,
-    since: str | None,
-    until: str | None,
-) -> audit.AuditFilters:
-    return audit.filters_from(
-        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
-    )
-
-
 @router.get("", summary="Audit entries, newest first", response_model=AuditPage, responses=ERROR_RESPONSES)
 def entries(
     _actor: AuditReader,
@@ -63,7 +48,9 @@ def entries(
     cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE, description="entries per page")] = 50,
 ) -> AuditPage:
-    filters = _filters(settings, actor, action, target, outcome, since, until)
+    filters = audit.filters_from(
+        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
+    )
     return audit.entries(driver, settings, filters, cursor, limit)
 
 
@@ -90,7 +77,9 @@ def export(
     since: SinceQ = None,
     until: UntilQ = None,
 ) -> StreamingResponse:
-    filters = _filters(settings, actor, action, target, outcome, since, until)
+    filters = audit.filters_from(
+        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
+    )
     audit.record(driver, settings, reader, "audit.export", target=None, outcome="ok")
     chunks: Iterator[str] = audit.export(driver, settings, format, filters)
     return StreamingResponse(

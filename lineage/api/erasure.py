@@ -32,10 +32,11 @@ from lineage.api.access import (
     client_address,
     json_body,
     not_found_as,
+    refuse,
 )
 from lineage.domain.access import Actor, Permission
 from lineage.domain.requests import MAX_TEXT
-from lineage.errors import AckRefused, ForbiddenError, NotFoundError
+from lineage.errors import AckRefused, NotFoundError
 from lineage.settings import Settings
 
 router = APIRouter(tags=["erasure"])
@@ -198,7 +199,7 @@ def _staff_ack(
 ) -> TaskAcknowledged:
     staff = Actor(staff.name, staff.role, staff.kind, address=client_address(request))
     if not staff.may(Permission.ACT):
-        raise ForbiddenError(f"the {staff.role} role does not carry the {Permission.ACT} permission")
+        refuse(request, staff, Permission.ACT)
     with audited(driver, settings, staff, "task.ack", target), not_found_as("no such task in this request"):
         return notices.acknowledge(driver, settings.neo4j.database, request_id, task, None, by=staff.label)
 

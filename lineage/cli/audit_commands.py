@@ -28,20 +28,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
 
 
-def _filters(
-    settings: Settings,
-    actor: str | None,
-    action: str | None,
-    target: str | None,
-    outcome: str | None,
-    since: str | None,
-    until: str | None,
-) -> answers.AuditFilters:
-    return answers.filters_from(
-        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
-    )
-
-
 ActorOption = Annotated[
     str | None, typer.Option(help="Only this actor, by name (an account, a client, an OS user)")
 ]
@@ -94,7 +80,9 @@ def list_entries(
 ) -> None:
     """Entries newest first, narrowed by actor, action, target, outcome and dates."""
     settings = Settings()
-    filters = _filters(settings, actor, action, target, outcome, since, until)
+    filters = answers.filters_from(
+        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
+    )
     with open_driver(settings) as driver:
         page = answers.entries(driver, settings, filters, cursor, limit)
     if as_json:
@@ -121,7 +109,9 @@ def export(
     if format not in ("csv", "json"):
         raise QueryError("format must be csv or json")
     settings = Settings()
-    filters = _filters(settings, actor, action, target, outcome, since, until)
+    filters = answers.filters_from(
+        settings, actor=actor, action=action, target=target, outcome=outcome, since=since, until=until
+    )
     with open_driver(settings) as driver:
         answers.record(driver, settings, answers.cli_actor(), "audit.export", target=None, outcome="ok")
         chunks = answers.export(driver, settings, cast(answers.ExportFormat, format), filters)

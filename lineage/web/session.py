@@ -24,10 +24,10 @@ from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from lineage.answers import accounts, audit
-from lineage.api.access import client_address
+from lineage.api.access import client_address, refuse
 from lineage.api.bodies import read_body
 from lineage.domain.access import Actor, Permission
-from lineage.errors import ForbiddenError, FormRefusedError
+from lineage.errors import FormRefusedError
 from lineage.settings import Settings
 
 COOKIE = "lineage_session"
@@ -144,17 +144,7 @@ def _requirement(permission: Permission) -> Any:
         session = _signed_in(request)
         assert session.actor is not None
         if not session.actor.may(permission):
-            route = request.scope.get("route")
-            action = f"{request.method} {getattr(route, 'path', request.url.path)}"
-            audit.record(
-                request.app.state.graph_driver,
-                _settings(request),
-                session.actor,
-                action,
-                target=None,
-                outcome="denied",
-            )
-            raise ForbiddenError(f"the {session.actor.role} role does not carry the {permission} permission")
+            refuse(request, session.actor, permission)
         return session
 
     permitted.permission = permission  # type: ignore[attr-defined]
