@@ -87,6 +87,15 @@ SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = 'the catalo
 RETURN a.id AS id
 """
 
+# Invariant alerts the catalog keeps again (a processor back in the EEA): those about where data
+# goes close with the catalog, as transfer alerts do; those about data held wait for a person.
+CLOSE_KEPT_INVARIANTS = """
+MATCH (a:Alert {kind: 'invariant_broken'})
+WHERE a.status <> 'closed' AND a.id STARTS WITH 'invariant-stays_in_eea-' AND NOT a.id IN $broken
+SET a.status = 'closed', a.closed_at = datetime(), a.closed_reason = 'the catalog keeps this invariant again'
+RETURN a.id AS id
+"""
+
 LIST_ALERTS = """
 MATCH (a:Alert) WHERE ($status IS NULL OR a.status = $status) AND ($kind IS NULL OR a.kind = $kind)
 RETURN a.id AS id, a.kind AS kind, a.status AS status, a.severity AS severity, a.store AS store,
@@ -169,6 +178,12 @@ def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -
     records, _, _ = driver.execute_query(
         CLOSE_APPROVED_ALERTS, unapproved=unapproved_flows, database_=database
     )
+    return [r["id"] for r in records]
+
+
+def close_kept_invariants(driver: Driver, database: str, broken: list[str]) -> list[str]:
+    """Close the ``stays_in_eea`` alerts not in ``broken`` (the catalog's current breaches)."""
+    records, _, _ = driver.execute_query(CLOSE_KEPT_INVARIANTS, broken=broken, database_=database)
     return [r["id"] for r in records]
 
 

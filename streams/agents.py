@@ -39,6 +39,7 @@ from lineage.domain.access import Actor, Role
 from lineage.domain.alerts import AlertHit, Hit, alert_hits
 from lineage.domain.catalog import Catalog
 from lineage.domain.events import DataMovementEvent, encode_event, event_key
+from lineage.domain.invariants import InvariantHit, invariant_hits
 from lineage.domain.rights_alerts import RightsHit
 from lineage.domain.subjects import SubjectHasher
 from lineage.kafka.topics import Topics, stage_consumers
@@ -332,7 +333,10 @@ class Stages:
                 events += outcome
                 outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
             adapted = time.perf_counter()
-            early.offer([*_alert_hits(events, live), *_rights_hits(rights, events)], batch)
+            early.offer(
+                [*_alert_hits(events, live), *_invariant_hits(events, live), *_rights_hits(rights, events)],
+                batch,
+            )
             await self._outbox.deliver(outgoing)  # acked by the broker
             metrics.payloads_read(names.source_of(record.topic) for record in batch)
             metrics.batch_done("normalise", len(batch), started, produced=len(events))
@@ -389,7 +393,11 @@ class Stages:
             letters = decoded.letters + await _store(writer, events, live, decoded.prepared)
             refused = {letter.payload for letter in letters}
             stored = [e for e in events if encode_event(e) not in refused] if letters else events
-            hits: list[Hit] = [*_alert_hits(stored, live), *await _checked(self._rights, driver, stored)]
+            hits: list[Hit] = [
+                *_alert_hits(stored, live),
+                *_invariant_hits(stored, live),
+                *await _checked(self._rights, driver, stored),
+            ]
             announced = await _retrying(alerts.upsert_alerts, hits)
             await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
             # the batch's own time: its preparation and its write, not its wait for the last one
@@ -495,6 +503,16 @@ def _alert_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[
             except Exception as exc:
                 log.error("alert rules failed on event %s: %s", event.event_id, type(exc).__name__)
         return hits
+
+
+def _invariant_hits(events: Sequence[DataMovementEvent], live: LiveCatalog) -> list[InvariantHit]:
+    """The declared invariants the events break; a failure is logged and loses this batch's
+    invariant hits only (the catalog check at the next change raises what the catalog breaks)."""
+    try:
+        return invariant_hits(events, live.invariants)
+    except Exception as exc:
+        log.error("invariant rules failed on a batch: %s", type(exc).__name__)
+        return []
 
 
 def _rights_hits(rights: RightsWatch, events: Sequence[DataMovementEvent]) -> list[RightsHit]:

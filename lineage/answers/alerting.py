@@ -4,6 +4,8 @@ The unapproved flows are computed from the catalog and the dated transfer rules 
 worker loads a catalog: at start, and again when :mod:`lineage.answers.live_catalog` sees the
 file change (no restart) or the day turn. Each time, existing alerts the catalog now approves
 are closed and newly unapproved flows raise alerts for data already held (:func:`reevaluate`).
+The declared invariants are judged the same way (:func:`reevaluate_invariants`): a catalog change
+that breaks one raises its alert without waiting for an event.
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ from typing import Any
 
 from neo4j import Driver
 
-from graph.alerts import UPSERT_ALERTS, close_approved, folded, held_subjects
+from graph.alerts import UPSERT_ALERTS, close_approved, close_kept_invariants, folded, held_subjects
 from graph.reader import plain
 from lineage.domain.alerts import AlertHit, flow_id, unapproved_by_store
 from lineage.domain.catalog import Catalog
+from lineage.domain.invariants import (
+    Invariant,
+    InvariantHit,
+    InvariantRules,
+    catalog_breaches,
+    catalog_hits,
+    compile_rules,
+)
 from lineage.domain.transfer_chains import TransferHop, catalog_hops, flows_with_own_mechanism
 from lineage.domain.transfer_rules import legal_day
 from lineage.reference import default_transfer_rules
@@ -82,6 +92,41 @@ def reevaluate(driver: Driver, database: str, catalog: Catalog) -> list[dict[str
     ]
     announced: list[dict[str, Any]] = []
     for start in range(0, len(rows), UPSERT_PAGE):  # a million held people: pages, not one tx
+        records, _, _ = driver.execute_query(
+            UPSERT_ALERTS, rows=folded(rows[start : start + UPSERT_PAGE]), database_=database
+        )
+        announced += [plain(r.data()) for r in records if r["announce"]]
+    return announced
+
+
+def invariant_rules(catalog: Catalog, on: date | None = None) -> InvariantRules:
+    """The catalog's invariants per store, judged with the transfer hops of day ``on``."""
+    return compile_rules(catalog, catalog_hops(catalog, default_transfer_rules(), on or today()))
+
+
+def reevaluate_invariants(driver: Driver, database: str, catalog: Catalog) -> list[dict[str, Any]]:
+    """Raise an alert for each invariant the catalog itself breaks, concerning the people
+    already held in the store; close the ``stays_in_eea`` alerts the catalog keeps again.
+
+    A ``never_holds`` alert raised by data stays open until acknowledged: removing a category
+    from the catalog erases nothing. Returns the alerts to announce (new or reopened).
+    """
+    breaches = catalog_breaches(catalog, invariant_rules(catalog))
+    abroad = [b.id for b in breaches if b.invariant == Invariant.STAYS_IN_EEA]
+    close_kept_invariants(driver, database, abroad)
+    if not breaches:
+        return []
+    held = held_subjects(driver, database, sorted({b.store for b in breaches}))
+    hits = catalog_hits(breaches, datetime.now(UTC), "catalog-evaluation")
+    hits += [
+        InvariantHit(b, row["subject"], datetime.fromtimestamp(row["at"] / 1000, UTC), "catalog-evaluation")
+        for b in breaches
+        for row in held
+        if row["store"] == b.store
+    ]
+    rows = [hit.row() for hit in hits]
+    announced: list[dict[str, Any]] = []
+    for start in range(0, len(rows), UPSERT_PAGE):
         records, _, _ = driver.execute_query(
             UPSERT_ALERTS, rows=folded(rows[start : start + UPSERT_PAGE]), database_=database
         )

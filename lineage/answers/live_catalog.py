@@ -2,9 +2,10 @@
 
 The agents judge every batch with :class:`LiveCatalog`'s current adapters and unapproved flows.
 A timer checks the file; a valid new catalog is applied to the graph (nodes, then alerts
-re-evaluated against data already held) before the agents switch to it, and an invalid one is
-logged and ignored, so a typo in the catalog never stops the stream. The unapproved flows are
-also recomputed when the day changes: a DPF certification or an adequacy decision can lapse.
+re-evaluated against data already held, declared invariants judged) before the agents switch to
+it, and an invalid one is logged and ignored, so a typo in the catalog never stops the stream.
+The unapproved flows are also recomputed when the day changes: a DPF certification or an
+adequacy decision can lapse.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ from neo4j import Driver
 from graph.catalog import sync_catalog
 from graph.retention import recompute_stores
 from lineage.adapters.base import Adapter
-from lineage.answers.alerting import reevaluate, unapproved_flows, unapproved_moves
+from lineage.answers.alerting import (
+    invariant_rules,
+    reevaluate,
+    reevaluate_invariants,
+    unapproved_flows,
+    unapproved_moves,
+)
 from lineage.answers.alerting import today as current_day
 from lineage.domain.catalog import Catalog, parse_catalog
+from lineage.domain.invariants import InvariantRules, catalog_breaches
 from lineage.domain.retention import RetentionPolicy, rules_changed
 from lineage.domain.transfer_chains import TransferHop
 from lineage.errors import CatalogError
@@ -47,6 +55,7 @@ class LiveCatalog:
     unapproved: dict[str, list[TransferHop]] = field(init=False)
     unapproved_moves: dict[tuple[str, str], list[TransferHop]] = field(init=False)
     retention: RetentionPolicy = field(init=False)
+    invariants: InvariantRules = field(init=False)
 
     def __post_init__(self) -> None:
         self._derive()
@@ -57,7 +66,15 @@ class LiveCatalog:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise CatalogError(f"cannot read catalog {path}: {exc}") from exc
-        return cls(path, parse_catalog(text, str(path)), _digest(text))
+        live = cls(path, parse_catalog(text, str(path)), _digest(text))
+        live.name_breaches()
+        return live
+
+    def name_breaches(self) -> None:
+        """Logs each invariant the catalog itself breaks: it loads all the same (the breach is
+        raised as an alert), and whoever changed the file reads why in the worker's log."""
+        for breach in catalog_breaches(self.catalog, self.invariants):
+            log.warning("the catalog %s breaks an invariant: %s", self.path, breach.reason)
 
     def revert(self, previous: Catalog) -> None:
         """Back to ``previous`` (the new one could not be applied); the next check retries."""
@@ -69,6 +86,7 @@ class LiveCatalog:
         self.unapproved = unapproved_flows(self.catalog, self.day)
         self.unapproved_moves = unapproved_moves(self.catalog, self.day)
         self.retention = RetentionPolicy(self.catalog)
+        self.invariants = invariant_rules(self.catalog, self.day)
 
     def changed(self, today: date | None = None) -> Catalog | None:
         """The new catalog if the file changed (and validates) or the day turned; else None."""
@@ -88,6 +106,7 @@ class LiveCatalog:
             return None
         self.catalog, self.digest, self.day = catalog, _digest(text), today
         self._derive()
+        self.name_breaches()
         return catalog
 
 
@@ -105,4 +124,4 @@ def apply_catalog(
     stores = None if previous is None else rules_changed(previous, catalog)
     recomputed = recompute_stores(driver, database, catalog, stores)
     log.info("expiry recomputed for %d holding(s)", recomputed)
-    return reevaluate(driver, database, catalog)
+    return reevaluate(driver, database, catalog) + reevaluate_invariants(driver, database, catalog)

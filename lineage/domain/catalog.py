@@ -161,6 +161,36 @@ class ObjectRule(_Strict):
         return tuple(check_category(c, name_it=True) for c in value)
 
 
+class Invariants(_Strict):
+    """Promises that must hold whatever happens: checked on every event and every catalog
+    change, and broken ones raised as alerts (``lineage.domain.invariants``).
+
+    Declared for the organisation, a system or a store; a store is bound by its own, its
+    system's and the organisation's. A catalog that already breaks one still loads: the breach
+    is an alert to see, not a file to refuse.
+    """
+
+    stays_in_eea: bool = Field(
+        False,
+        description="The data stays in the EEA: the store's country, its processor's and every "
+        "onward hop of its sub-processor chain.",
+    )
+    never_holds: tuple[str, ...] = Field(
+        (),
+        description="fideslang categories never to be held (each covers its descendants): "
+        'user.government_id for "we never collect identity documents".',
+    )
+
+    @field_validator("never_holds")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c, name_it=True) for c in value)
+
+    @property
+    def declared(self) -> bool:
+        return self.stays_in_eea or bool(self.never_holds)
+
+
 class Store(_Strict):
     """Somewhere personal data rests: a table, a list, a bucket, a mailbox.
 
@@ -188,6 +218,7 @@ class Store(_Strict):
     # OpenLineage datasets that are this store, as `namespace/name` (the dataset's namespace,
     # a slash, its name: `postgres://crm-db:5432/crm.public.contacts`, `s3://acme-hr-cv/cv`).
     datasets: tuple[Annotated[str, Field(min_length=3, max_length=500)], ...] = ()
+    invariants: Invariants = Field(default_factory=Invariants)
 
     @field_validator("categories")
     @classmethod
@@ -244,6 +275,9 @@ class System(_Strict):
         None,
         description="Overrides the processor's mechanism for this system (e.g. one product "
         "of a vendor under a different contract).",
+    )
+    invariants: Invariants = Field(
+        default_factory=Invariants, description="Invariants every store of the system is bound by."
     )
 
 
@@ -514,6 +548,10 @@ class Catalog(_Strict):
         (),
         description="Event sources whose collections do not come from the person (enrichment "
         "from public registers, GDPR Art. 14): they never count as contact.",
+    )
+    invariants: Invariants = Field(
+        default_factory=Invariants,
+        description="Organisation-wide invariants: every store, declared or not, is bound by them.",
     )
 
     @field_validator("financial_year_end")
