@@ -23,7 +23,8 @@ class Alert(Answer):
 
     id: str = Field(description="stable id of what the alert is about (a flow, a store's rule, a request)")
     kind: str | None = Field(
-        description="transfer, overdue_retention, request_overdue, erasure_reappearance, processing_*"
+        description="transfer, overdue_retention, request_overdue, erasure_reappearance, processing_*, "
+        "invariant_broken"
     )
     status: str = Field(description="open, reopened, acknowledged or closed")
     severity: str | None = Field(description="high, medium or low")
