@@ -1,7 +1,9 @@
-"""``lineage transfers``, ``flows``, ``transfer-impact`` and ``what-if``: Chapter V questions.
+"""``lineage transfers``, ``flows``, ``transfer-impact`` and ``what-if``: Chapter V questions;
+``lineage invariants``: the catalog's declared invariants.
 
-The answers come from :mod:`lineage.answers.transfers` (the API serves the same). A command
-exits 1 when its answer contains an unapproved hop, so a pipeline can gate on it.
+The answers come from :mod:`lineage.answers.transfers` (the API serves the same) and
+:mod:`lineage.answers.invariants`. A command exits 1 when its answer contains an unapproved hop
+or a broken invariant, so a pipeline can gate on it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import typer
 from lineage import render
 from lineage.answers import transfers as answers
 from lineage.answers.connection import open_driver
+from lineage.answers.invariants import check_invariants
 from lineage.answers.transfers import Flow, Hop, TransferImpact, WhatIf
 from lineage.domain.catalog import Catalog
 from lineage.settings import Settings
@@ -72,6 +75,18 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
                 f"Transfer hops on {result.on} (rules as of {result.rules_as_of})", result.hops, HOP_COLUMNS
             )
         _exit_if_unapproved(result.hops)
+
+    @app.command()
+    def invariants(on: OnOption = None, as_json: JsonOption = False) -> None:
+        """The catalog's declared invariants per store, and those the catalog itself breaks."""
+        result = check_invariants(read_catalog(Settings()), answers.parse_day(on))
+        if as_json:
+            print(render.as_json(result))
+        else:
+            render.table("Declared invariants", result.stores, ("store", "stays_in_eea", "never_holds"))
+            render.table(f"Broken by the catalog ({len(result.broken)})", result.broken, ("store", "reason"))
+        if result.broken:
+            raise typer.Exit(1)
 
     @app.command()
     def flows(on: OnOption = None, as_json: JsonOption = False) -> None:

@@ -3,6 +3,7 @@ them, and under which alert."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -261,3 +262,45 @@ class TestDemoCatalog:
         mechanism = demo.processor("google").transfer_mechanism
         assert mechanism is not None and "seed" not in mechanism.reference
         assert "Data Privacy Framework list" in mechanism.reference
+
+
+class TestInvariantsCommand:
+    def test_the_demo_catalog_keeps_its_invariants(self) -> None:
+        from typer.testing import CliRunner
+
+        from lineage.cli.app import app
+
+        result = CliRunner().invoke(app, ["invariants", "--on", "2026-11-22", "--json"])
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.stdout)
+        stores = {s["store"]: s for s in answer["stores"]}
+        assert stores["ovh/web-logs"]["stays_in_eea"] == "store ovh/web-logs"
+        assert stores["s3://acme-hr-cv"]["stays_in_eea"] == "system s3"
+        assert stores["ga/user-data"] == {
+            "store": "ga/user-data",
+            "stays_in_eea": None,
+            "never_holds": ["user.government_id"],
+        }
+        assert answer["broken"] == []
+
+    def test_a_catalog_that_breaks_one_exits_non_zero_naming_it(self, tmp_path: Path) -> None:
+        from typer.testing import CliRunner
+
+        from lineage.cli.app import app
+
+        moved = tmp_path / "catalog.yaml"
+        moved.write_text(
+            DEMO.read_text(encoding="utf-8").replace(
+                "  - id: aws\n    name: Amazon Web Services EMEA SARL\n    country: LU\n",
+                "  - id: aws\n    name: Amazon Web Services EMEA SARL\n    country: US\n",
+            )
+        )
+        result = CliRunner().invoke(app, ["invariants", "--json"], env={"LINEAGE_CATALOG": str(moved)})
+        assert result.exit_code == 1
+        (broken,) = json.loads(result.stdout)["broken"]
+        assert (broken["invariant"], broken["store"], broken["found"]) == (
+            "stays_in_eea",
+            "s3://acme-hr-cv",
+            "US",
+        )
+        assert broken["id"].startswith("invariant-stays_in_eea-")
