@@ -19,6 +19,7 @@ import pytest
 from graph.fragments import HOLDING_MOMENTS, STORE_MOMENTS
 from graph.holdings import EXPIRY_INPUT_COLUMNS
 from lineage.adapters.brevo import adapt_brevo
+from lineage.adapters.canonical import adapt_canonical
 from lineage.adapters.greenhouse import adapt_greenhouse
 from lineage.adapters.hubspot import adapt_hubspot
 from lineage.adapters.salesforce import adapt_salesforce
@@ -256,3 +257,24 @@ class TestFromTheVendors:
         unsubscribed = events[-1].occurred_at
         assert (found.rule, found.moment) == ("optout", Moment.ACCOUNT_CLOSURE)
         assert found.at == unsubscribed.replace(year=unsubscribed.year + 3)
+
+
+class TestCanonicalInput:
+    @pytest.mark.parametrize(
+        "kind", ["contract_ended", "account_closed", "rejected", "last_purchase", "session_ended", "hired"]
+    )
+    def test_a_system_without_an_adapter_sends_the_moment_as_documented(self, kind: str) -> None:
+        """The example of docs/sources.md, lifecycle moments, with each kind."""
+        payload = {
+            "event_id": f"erp:supplier-42:{kind}:2026-05-02",
+            "occurred_at": "2026-05-02T10:00:00+02:00",
+            "source": "erp",
+            "action": "activity",
+            "activity": kind,
+            "store": "erp/suppliers",
+            "subject": {"type": "supplier_vendor", "native": {"namespace": "erp:supplier-contact", "id": 42}},
+        }
+        (event,) = adapt_canonical(payload, HASHER)
+        assert isinstance(event, ActivityEvent)
+        assert (event.activity, event.categories, event.occurred_at) == (kind, (), utc(2026, 5, 2, 8))
+        assert event.subject.key == HASHER.native("erp:supplier-contact", 42)
