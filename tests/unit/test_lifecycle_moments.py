@@ -23,8 +23,9 @@ from lineage.adapters.canonical import adapt_canonical
 from lineage.adapters.greenhouse import adapt_greenhouse
 from lineage.adapters.hubspot import adapt_hubspot
 from lineage.adapters.salesforce import adapt_salesforce
-from lineage.domain.catalog import END_TRIGGERS, RetentionTrigger, parse_catalog
+from lineage.domain.catalog import END_TRIGGERS, Duration, RetentionRule, RetentionTrigger, parse_catalog
 from lineage.domain.events import ActivityEvent, ActivityKind, DataMovementEvent, SubjectRef
+from lineage.domain.labels import TRIGGER_WORDS, Lang, retention_words
 from lineage.domain.retention import (
     MOMENT_FALLBACK,
     TRIGGER_MOMENT,
@@ -278,3 +279,28 @@ class TestCanonicalInput:
         assert isinstance(event, ActivityEvent)
         assert (event.activity, event.categories, event.occurred_at) == (kind, (), utc(2026, 5, 2, 8))
         assert event.subject.key == HASHER.native("erp:supplier-contact", 42)
+
+
+class TestNoticeWords:
+    def test_every_trigger_reads_in_both_languages(self) -> None:
+        assert set(TRIGGER_WORDS) == set(RetentionTrigger)
+        assert all(en and fr for en, fr in TRIGGER_WORDS.values())
+
+    @pytest.mark.parametrize("trigger", sorted(END_TRIGGERS))
+    def test_a_zero_duration_from_every_end_reads_as_until(self, trigger: RetentionTrigger) -> None:
+        rule = RetentionRule(store="a/b", duration=Duration(), trigger=trigger)
+        assert retention_words(rule, Lang.EN).startswith("until ")
+        assert retention_words(rule, Lang.FR).startswith("jusqu")
+
+    def test_the_new_promises_read_as_the_policies_word_them(self) -> None:
+        def words(years: int, trigger: RetentionTrigger, lang: Lang) -> str:
+            return retention_words(
+                RetentionRule(store="a/b", duration=Duration(years=years), trigger=trigger), lang
+            )
+
+        assert words(2, RetentionTrigger.REJECTION, Lang.FR) == (
+            "2 ans après la dernière décision défavorable vous concernant"
+        )
+        assert words(5, RetentionTrigger.LAST_PURCHASE, Lang.EN) == "5 years after the last purchase"
+        session = RetentionRule(store="a/b", duration=Duration(), trigger=RetentionTrigger.END_OF_SESSION)
+        assert retention_words(session, Lang.EN) == "until the end of your visit"
