@@ -81,6 +81,20 @@ class ActivityKind(StrEnum):
     SESSION_ENDED = "session_ended"
 
 
+LIFECYCLE_KINDS = frozenset(
+    {
+        ActivityKind.CONTRACT_ENDED,
+        ActivityKind.ACCOUNT_CLOSED,
+        ActivityKind.REJECTED,
+        ActivityKind.HIRED,
+        ActivityKind.LAST_PURCHASE,
+        ActivityKind.SESSION_ENDED,
+    }
+)
+"""Activities that record a moment of the person's relationship (it ended, it was decided),
+not a use of their data: they write no holding, and no right forbids them."""
+
+
 class SubjectRef(BaseModel):
     """Who the event is about: keyed hashes of identifiers, never the raw identifiers.
 

@@ -10,7 +10,7 @@ moments it marks and the policy, so a broken link anywhere gives another date.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,15 @@ from lineage.adapters.greenhouse import adapt_greenhouse
 from lineage.adapters.hubspot import adapt_hubspot
 from lineage.adapters.salesforce import adapt_salesforce
 from lineage.domain.catalog import END_TRIGGERS, Duration, RetentionRule, RetentionTrigger, parse_catalog
-from lineage.domain.events import ActivityEvent, ActivityKind, DataMovementEvent, SubjectRef
+from lineage.domain.events import (
+    LIFECYCLE_KINDS,
+    ActivityEvent,
+    ActivityKind,
+    ConsentEvent,
+    DataMovementEvent,
+    LegalBasis,
+    SubjectRef,
+)
 from lineage.domain.labels import TRIGGER_WORDS, Lang, retention_words
 from lineage.domain.retention import (
     MOMENT_FALLBACK,
@@ -37,6 +45,7 @@ from lineage.domain.retention import (
     marked_store,
     moments_marked,
 )
+from lineage.domain.rights_alerts import Consent, Limit, SubjectRights, event_processing, rights_hits
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import CatalogError
 
@@ -304,3 +313,32 @@ class TestNoticeWords:
         assert words(5, RetentionTrigger.LAST_PURCHASE, Lang.EN) == "5 years after the last purchase"
         session = RetentionRule(store="a/b", duration=Duration(), trigger=RetentionTrigger.END_OF_SESSION)
         assert retention_words(session, Lang.EN) == "until the end of your visit"
+
+
+class TestNotProcessing:
+    """A moment records that something ended or was decided: no right forbids recording it."""
+
+    def test_the_closure_beside_an_unsubscription_is_no_processing_after_withdrawal(self) -> None:
+        events = adapt_brevo(load("brevo/marketing_unsubscribed.json"), HASHER)
+        withdrawal = events[0]
+        assert isinstance(withdrawal, ConsentEvent)
+        consent = Consent(withdrawal.purpose, None, withdrawal.occurred_at, withdrawal.event_id)
+        state = SubjectRights(withdrawal.subject.key, consents=(consent,))
+        limits = (Limit("rs-0000000000000001", "restriction", utc(2000, 1, 1)),)
+        restricted = SubjectRights(withdrawal.subject.key, limits=limits)
+
+        def on_consent(store: str, purpose: str | None, basis: LegalBasis | None) -> LegalBasis:
+            return LegalBasis.CONSENT
+
+        processing = event_processing(events, on_consent)
+        assert processing == []
+        for rights in (state, restricted):
+            assert rights_hits(processing, {withdrawal.subject.key: rights}, timedelta(0)) == []
+
+    @pytest.mark.parametrize("kind", sorted(LIFECYCLE_KINDS))
+    def test_no_lifecycle_moment_is_processing_a_delivery_is(self, kind: ActivityKind) -> None:
+        def basis(store: str, purpose: str | None, stated: LegalBasis | None) -> None:
+            return None
+
+        assert event_processing([activity(kind)], basis) == []
+        assert len(event_processing([activity(ActivityKind.DELIVERED)], basis)) == 1
