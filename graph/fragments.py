@@ -17,7 +17,9 @@ live on ``(Subject)-[:CLOCK]->(Store)``, so a holding created later still sees t
 from __future__ import annotations
 
 HOLDING_MOMENTS = ("written", "collected", "contact")
-STORE_MOMENTS = ("contact", "contract_end", "account_closure")
+STORE_MOMENTS = ("contact", "contract_end", "account_closure", "rejection", "last_purchase", "session_end")
+LIFECYCLE_MOMENTS = STORE_MOMENTS[1:]
+"""The store-wide moments only the CLOCK holds (contact is also a holding's own moment)."""
 
 # Held holdings with what they are, from the holding_held_kind index (graph.schema): no
 # holding's property chain is read.

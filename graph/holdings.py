@@ -25,6 +25,7 @@ from neo4j import AsyncManagedTransaction
 
 from graph.fragments import (
     HOLDING_MOMENTS,
+    LIFECYCLE_MOMENTS,
     STORE_MOMENTS,
     clock_erased_at,
     clock_erasure,
@@ -90,10 +91,7 @@ EXPIRY_INPUT_COLUMNS = (
     "collected_event",
     "contact_ms",
     "contact_event",
-    "contract_end_ms",
-    "contract_end_event",
-    "account_closure_ms",
-    "account_closure_event",
+    *(f"{m}_{part}" for m in LIFECYCLE_MOMENTS for part in ("ms", "event")),
     "current_expires_at",
     "current_rule",
     "current_moment",
@@ -102,14 +100,17 @@ EXPIRY_INPUT_COLUMNS = (
     "current_legal_until",
     "current_checked",
 )
-_EXPIRY_INPUT_VALUES = """h.id, st.id, h.category, h.purposes, h.subject_type,
+_EXPIRY_INPUT_VALUES = (
+    """h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen.epochMillis, h.first_event,
        h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
        contact.contact_at.epochMillis, contact.contact_event,
-       c.contract_end_at.epochMillis, c.contract_end_event,
-       c.account_closure_at.epochMillis, c.account_closure_event,
+       """
+    + ",\n       ".join(f"c.{m}_at.epochMillis, c.{m}_event" for m in LIFECYCLE_MOMENTS)
+    + """,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_checked"""
+)
 _CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact"""
 # The RETURN of graph.retention's reads of expiry inputs.

@@ -9,6 +9,13 @@ that family's table. Everything source-specific is data in the tables below.
 Brevo has no event id and mixes UTC epochs with account-local (Paris) wall-clock dates, so the
 idempotency key and the time are derived here, once, by rules documented on the helpers.
 
+A campaign unsubscription (marketing ``unsubscribed``) blocklists the address for every campaign:
+it withdraws consent and also closes the subscription, the only account a newsletter subscriber
+has, so an ``activity`` of kind ``account_closed`` follows the withdrawal in ``brevo/contacts``
+(the clock of "kept N years after the subscriber leaves" runs from it). A transactional
+unsubscription closes nothing (the customer's account is elsewhere), and ``contact_deleted`` is
+an erasure: nothing is left for a clock to run on.
+
 SMS webhooks have no ``event`` field: a ``msg_status`` names what happened to a message sent to
 the number in ``to``, and a marketing or transactional ``type`` says which family it belongs to
 (:data:`SMS_STATUSES`). An SMS unsubscription, or a reply that says STOP, withdraws the person's
@@ -69,6 +76,8 @@ class Rule:
     legal_basis: LegalBasis | None = None
     reads_attributes: bool = False
     """Add the categories of the contact attributes the payload's ``content`` names."""
+    closes: bool = False
+    """Also closes the person's account in the family's store (an ``account_closed`` activity)."""
 
 
 def _activity(kind: ActivityKind, categories: tuple[str, ...], use: str) -> Rule:
@@ -95,7 +104,7 @@ MARKETING = Family(
         "list_addition": Rule("collected", None, _EMAIL, _MARKETING_USE, _CONSENT),
         "contact_updated": Rule("updated", None, _EMAIL, _MARKETING_USE, _CONSENT, True),
         "contact_deleted": Rule("erased"),
-        "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE),
+        "unsubscribed": Rule("consent_withdrawn", None, _EMAIL, _MARKETING_USE, closes=True),
         "delivered": _activity(ActivityKind.DELIVERED, _EMAIL, _MARKETING_USE),
         "opened": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
         "proxy_open": _activity(ActivityKind.OPENED, _BEHAVIOUR, _MARKETING_USE),
@@ -225,7 +234,8 @@ _DATE_FIELDS = ("date_event", "date")
 def adapt_brevo(
     payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
 ) -> list[DataMovementEvent]:
-    """One Brevo webhook body (parsed JSON) -> one canonical event.
+    """One Brevo webhook body (parsed JSON) -> its canonical event (and, for a campaign
+    unsubscription, the subscription's closure).
 
     Args:
         payload: the parsed body; anything that is not a Brevo event raises.
@@ -262,7 +272,25 @@ def adapt_brevo(
     }
     if rule.activity is not None:
         fields["activity"] = rule.activity
-    return [build_event(SOURCE, rule.action, fields)]
+    events = [build_event(SOURCE, rule.action, fields)]
+    if rule.closes:
+        events.append(closure_event(fields))
+    return events
+
+
+def closure_event(withdrawal: Mapping[str, Any]) -> DataMovementEvent:
+    """The subscription's end beside the withdrawal that ended it: about everything the person
+    has in the store (no categories), with the withdrawal's id and ``:account_closed``."""
+    kind = ActivityKind.ACCOUNT_CLOSED
+    fields = {
+        **withdrawal,
+        "event_id": f"{withdrawal['event_id']}:{kind.value}",
+        "categories": (),
+        "legal_basis": None,
+        "action": "activity",
+        "activity": kind,
+    }
+    return build_event(SOURCE, "activity", fields)
 
 
 def _adapt_sms(payload: Mapping[str, Any], hasher: SubjectHasher) -> list[DataMovementEvent]:

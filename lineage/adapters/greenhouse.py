@@ -8,6 +8,13 @@ is. The subject is keyed by the candidate id, which every action carries; each v
 Recruitment rests on legitimate interests for applicants and prospects alike: a sourced prospect
 never applied, so no consent was ever asked (and a prospect leaves by erasure, not withdrawal).
 
+A rejection (``reject_candidate``, a candidate or a prospect) is also the moment a "2 years after
+the negative decision" clock runs from: beside the restated candidate, an ``activity`` event of
+kind ``rejected``, at ``rejected_at``. A hire (``hire_candidate``) is recorded the same way as
+``hired``, which starts no clock: the person's data moves on to the employment record, whose
+retention is the HR system's. An ``unreject_candidate`` or ``unhire_candidate`` is only the
+restated candidate: a clock already started keeps its moment until the next rejection moves it.
+
 Greenhouse sends no event id, and no time on deletions, merges and anonymisations (nor, often,
 on candidate updates), which must not be lost: they are dated when lineage received them, the
 ``received_at`` the worker passes in (a ``received_at`` in the envelope, ISO 8601, is read first,
@@ -33,6 +40,7 @@ from lineage.adapters.base import (
     stable_digest,
 )
 from lineage.domain.events import (
+    ActivityKind,
     DataMovementEvent,
     LegalBasis,
     SubjectRef,
@@ -95,6 +103,12 @@ ACTIONS: Mapping[str, Rule] = {
     ),
     "merge_candidate": Rule("linked", ("person",), (("person", "merged_at"), ("merged_at",))),
 }
+MOMENTS: Mapping[str, ActivityKind] = {
+    "reject_candidate": ActivityKind.REJECTED,
+    "hire_candidate": ActivityKind.HIRED,
+}
+"""Actions that are also a moment of the person's life cycle, recorded beside the restated
+candidate as an ``activity`` of this kind (same subject, same time)."""
 IGNORED = frozenset({"delete_application", "interview_deleted", "scorecard_deleted", "ping"})
 """Actions that change no subject data we track: an application's deletion leaves the candidate
 (and its data) in place; ``ping`` is Greenhouse checking the endpoint. So do ``offer_*``."""
@@ -147,7 +161,8 @@ _NATIVE_ID = re.compile(r"[0-9]{1,18}")
 def adapt_greenhouse(
     payload: Any, hasher: SubjectHasher, *, received_at: datetime | None = None
 ) -> list[DataMovementEvent]:
-    """One Greenhouse webhook body (parsed JSON) -> zero or one canonical event.
+    """One Greenhouse webhook body (parsed JSON) -> its canonical events: none (an ignored
+    action), the candidate's, and for a rejection or a hire the moment it marks.
 
     Raises:
         AdapterError: with a reason naming fields only, never their values.
@@ -192,7 +207,26 @@ def adapt_greenhouse(
         "purpose": PURPOSE if action in _COLLECTIONS else None,
         "legal_basis": LEGAL_BASIS if action in _COLLECTIONS else None,
     }
-    return [build_event(SOURCE, action, fields)]
+    events = [build_event(SOURCE, action, fields)]
+    if name in MOMENTS:
+        events.append(lifecycle_event(MOMENTS[name], fields))
+    return events
+
+
+def lifecycle_event(kind: ActivityKind, restated: Mapping[str, Any]) -> DataMovementEvent:
+    """The moment an action marks, beside the restated candidate: no categories, because it is
+    about every holding the candidate has in the store (the CV as much as the address); its id
+    is the restatement's with the kind appended, so a redelivery is recognised."""
+    fields = {
+        **restated,
+        "event_id": f"{restated['event_id']}:{kind.value}",
+        "categories": (),
+        "action": "activity",
+        "activity": kind,
+        "purpose": PURPOSE,
+        "legal_basis": None,
+    }
+    return build_event(SOURCE, "activity", fields)
 
 
 def _action_and_categories(

@@ -14,6 +14,14 @@ changes are read by property *name*; the one other value read is an e-mail opt-o
 a contact unsubscribes from or resubscribes to a communication subscription): ``true`` withdraws
 consent to marketing e-mail, ``false`` gives it.
 
+Two date properties are also lifecycle moments (:data:`PROPERTY_MOMENTS`), recorded beside the
+update as an ``activity``: ``recent_deal_close_date``, which HubSpot itself sets on a contact
+when a deal associated with it is closed won (the contact's last purchase), and
+``contract_end_date``, a custom property the organisation creates for the end of a contract
+(HubSpot has no standard one). The moment is the date the property holds, once it is reached:
+a date later than the change itself is an end scheduled, not one that happened, and starts
+nothing; emptying the property starts nothing either.
+
 A request is all or nothing: one invalid element fails the whole batch with its index, so the
 request is dead-lettered whole and can be replayed exactly as HubSpot sent it.
 """
@@ -27,8 +35,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from lineage.adapters.base import adapt_each, build_event, epoch_ms_time, json_type
+from lineage.adapters.base import adapt_each, build_event, epoch_ms_time, iso_time, json_type
 from lineage.domain.events import (
+    ActivityKind,
     DataMovementEvent,
     LegalBasis,
     SubjectRef,
@@ -99,6 +108,7 @@ CONTACT_PROPERTIES: Mapping[str, str] = {
     "zip": "user.contact.address.postal_code",
     "country": "user.contact.address.country",
     "date_of_birth": "user.demographic.date_of_birth",
+    "recent_deal_close_date": "user.behavior.purchase_history",
 }
 """HubSpot contact property names (``propertyName``) -> fideslang categories."""
 UNKNOWN_PROPERTY = "user.contact"
@@ -107,6 +117,13 @@ EMAIL_PROPERTY = "email"
 OPT_OUT = re.compile(r"hs_email_optout(_[0-9]{1,20})?")
 """The e-mail opt-out properties: the global one and one per communication subscription type."""
 OPT_OUT_VALUES: Mapping[str, str] = {"true": "consent_withdrawn", "false": "consent_given"}
+
+PROPERTY_MOMENTS: Mapping[str, ActivityKind] = {
+    "recent_deal_close_date": ActivityKind.LAST_PURCHASE,
+    "contract_end_date": ActivityKind.CONTRACT_ENDED,
+}
+"""Contact date properties whose value, once reached, is a moment retention clocks run from."""
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _ID = re.compile(r"[0-9]{1,20}")
 _SUBSCRIPTION = re.compile(r"[a-z_]{1,20}\.[A-Za-z_]{1,40}")
@@ -169,7 +186,48 @@ def _adapt_event(item: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
         "legal_basis": rule.legal_basis,
         "action": rule.action,
     }
-    return [build_event(SOURCE, rule.action, fields)]
+    events = [build_event(SOURCE, rule.action, fields)]
+    if rule.reads_property and rule.action == "updated":
+        events += _moment_events(item, fields)
+    return events
+
+
+def _moment_events(item: Mapping[str, Any], update: Mapping[str, Any]) -> list[DataMovementEvent]:
+    """The lifecycle moment a date property change records beside its update, if any: about
+    everything the contact has in the store (no categories), dated by the property's value."""
+    found = property_moment(item, update["occurred_at"])
+    if found is None:
+        return []
+    kind, at = found
+    fields = {
+        **update,
+        "event_id": f"{update['event_id']}:{kind.value}",
+        "occurred_at": at,
+        "categories": (),
+        "legal_basis": None,
+        "action": "activity",
+        "activity": kind,
+    }
+    return [build_event(SOURCE, "activity", fields)]
+
+
+def property_moment(item: Mapping[str, Any], changed_at: datetime) -> tuple[ActivityKind, datetime] | None:
+    """The moment a :data:`PROPERTY_MOMENTS` property change records, and when it happened: the
+    date it holds (milliseconds since the epoch, as HubSpot sends dates, or ``YYYY-MM-DD``),
+    provided it is not later than the change; None for any other property, an emptied one, or
+    a date still to come."""
+    name = item.get("propertyName")
+    kind = PROPERTY_MOMENTS.get(name.strip().lower()) if isinstance(name, str) else None
+    if kind is None:
+        return None
+    value = item.get("propertyValue")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        at = iso_time(SOURCE, "propertyValue", f"{value.strip()}T00:00:00+00:00")
+    else:
+        at = epoch_ms_time(SOURCE, "propertyValue", value)
+    return (kind, at) if at <= changed_at else None
 
 
 def _rule(kind: str, item: Mapping[str, Any]) -> Rule:

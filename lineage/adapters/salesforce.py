@@ -21,6 +21,14 @@ it), an event per record records the person's consent to marketing e-mail, withd
 is true and given when it is false (a creation that leaves it false says nothing); beside the
 update when other fields of the person changed too, instead of it when none did.
 
+A Contract is not a person, but its end is a moment of the person who signed it: an update
+that sets ``Status`` (or ``StatusCode``) to ``Expired`` or ``Terminated``, Salesforce's two
+categories of an ended contract, records ``contract_ended`` for the Contact in
+``CustomerSignedId``, at the commit. An update carries only its changed fields, so the signer
+must be added to every Contract change event (CDC event enrichment); an ended contract whose
+event lacks it is refused, naming what to enrich, rather than lost. A future ``EndDate`` is a
+contract still running: it starts nothing. Other Contract changes record nothing.
+
 Gap events say that a record changed, not how: they are recorded as a touch of the record (its
 pseudonymous id), never as a guess. An overflow event, or a wildcard in ``recordIds``, says that
 changes to unnamed records went unpublished: only re-synchronising the object repairs that, so
@@ -38,7 +46,7 @@ from functools import partial
 from typing import Any
 
 from lineage.adapters.base import adapt_each, build_event, epoch_ms_time, json_type, stable_digest
-from lineage.domain.events import DataMovementEvent, LegalBasis, SubjectRef
+from lineage.domain.events import ActivityKind, DataMovementEvent, LegalBasis, SubjectRef
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
 
@@ -73,7 +81,15 @@ ENTITIES: Mapping[str, Entity] = {
         {"ConvertedContactId": "salesforce:contact"},
     ),
 }
-"""``entityName`` -> entity; any other object (Account, Opportunity, ...) records nothing."""
+"""``entityName`` -> entity; any other object (Account, Opportunity, ...) records nothing, but
+for the end of a Contract (:data:`CONTRACT`)."""
+
+CONTRACT = "Contract"
+CONTRACT_ENDED_STATUSES = frozenset({"expired", "terminated"})
+"""``Status`` / ``StatusCode`` values of an ended contract (compared without case)."""
+CONTRACT_STATUS_FIELDS = ("Status", "StatusCode")
+SIGNER_FIELD = "CustomerSignedId"
+"""The Contact who signed the contract: whose contract ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +178,8 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
     name = header.get("entityName")
     if not isinstance(name, str):
         raise _error("entityName is missing or not a string")
+    if name == CONTRACT:
+        return _contract_end(event, header, hasher)
     entity = ENTITIES.get(name)
     if entity is None:
         return []
@@ -208,6 +226,62 @@ def _adapt_event(event: Any, hasher: SubjectHasher) -> list[DataMovementEvent]:
             )
         )
     return events
+
+
+def _contract_end(
+    event: Mapping[str, Any], header: Mapping[str, Any], hasher: SubjectHasher
+) -> list[DataMovementEvent]:
+    """A Contract change -> the end of the signer's contract, when the change ended it."""
+    if header.get("changeType") != "UPDATE" or not contract_ended(event, header):
+        return []
+    if SIGNER_FIELD not in event:
+        raise _error(
+            f"a Contract ended but {SIGNER_FIELD} is not in the event: enrich the Contract "
+            f"change events with {SIGNER_FIELD}"
+        )
+    signer = event[SIGNER_FIELD]
+    if signer is None:
+        return []  # nobody signed it: no person's contract ended
+    if not isinstance(signer, str) or not _RECORD_ID.fullmatch(signer):
+        raise _error(f"{SIGNER_FIELD} is not a Salesforce id")
+    contact = ENTITIES["Contact"]
+    at, prefix = event_time(header), event_id_prefix(header)
+    subject = SubjectRef(type=contact.subject_type, key=hasher.native(contact.namespace, signer))
+    return [
+        build_event(
+            SOURCE,
+            "activity",
+            {
+                "event_id": f"{prefix}:{hasher.native('salesforce:contract', record)}",
+                "occurred_at": at,
+                "source": SOURCE,
+                "native_type": f"{SOURCE}:{CONTRACT}.UPDATE",
+                "subject": subject,
+                "store": contact.store,
+                "purpose": _SALES,
+                "action": "activity",
+                "activity": ActivityKind.CONTRACT_ENDED,
+            },
+        )
+        for record in record_ids(header)
+    ]
+
+
+def contract_ended(event: Mapping[str, Any], header: Mapping[str, Any]) -> bool:
+    """Whether the update sets the contract's status to an ended one: a status field the event
+    carries (an update carries only its changed fields), unless decoded field lists say that
+    no status field changed."""
+    named = changed_fields(header)
+    decoded = [n for n in named if not _BITMAP.fullmatch(n)]
+    if decoded and len(decoded) == len(named) and not set(CONTRACT_STATUS_FIELDS) & set(decoded):
+        return False
+    for field in CONTRACT_STATUS_FIELDS:
+        value = event.get(field)
+        if value is not None and not isinstance(value, str):
+            raise _error(f"{field} is not a string")
+        if isinstance(value, str) and value.strip().lower() in CONTRACT_ENDED_STATUSES:
+            return True
+    return False
 
 
 def consent_action(change: str, event: Mapping[str, Any], header: Mapping[str, Any]) -> str | None:

@@ -296,12 +296,18 @@ class RetentionTrigger(StrEnum):
     END_OF_FINANCIAL_YEAR = "end_of_financial_year"
     ACCOUNT_CLOSURE = "account_closure"
     CONCLUSION = "conclusion"
+    REJECTION = "rejection"
+    LAST_PURCHASE = "last_purchase"
+    END_OF_SESSION = "end_of_session"
 
 
-# Triggers that mark an end: "deleted at the end of the contract" is a zero duration from one of
-# these. From any other trigger a zero duration would erase data the moment it is written, which
-# is never a promise but a typo.
-END_TRIGGERS = frozenset({RetentionTrigger.END_OF_CONTRACT, RetentionTrigger.ACCOUNT_CLOSURE})
+# Triggers that mark an end: "deleted at the end of the contract" (or "session cookies deleted at
+# the end of the visit") is a zero duration from one of these. From any other trigger a zero
+# duration would erase data the moment it is written, which is never a promise but a typo; a
+# rejection or a last purchase is an end too, but no policy promises erasure at that instant.
+END_TRIGGERS = frozenset(
+    {RetentionTrigger.END_OF_CONTRACT, RetentionTrigger.ACCOUNT_CLOSURE, RetentionTrigger.END_OF_SESSION}
+)
 
 
 class Duration(_Strict):

@@ -59,8 +59,9 @@ class LegalBasis(StrEnum):
 class ActivityKind(StrEnum):
     """What the subject (or a system about the subject) did; retention tells them apart: a click
     or a reply is a contact coming from the person and restarts a last-contact clock, an open or a
-    delivery does not (CNIL 2021-131), and the end of a contract or the closure of an account
-    starts the clocks that run from them."""
+    delivery does not (CNIL 2021-131). The lifecycle moments (a contract ended, an account
+    closed, a candidate rejected, a last purchase, a session ended) start the clocks that run
+    from them; a hire is recorded and starts none."""
 
     SENT = "sent"
     DELIVERED = "delivered"
@@ -74,6 +75,24 @@ class ActivityKind(StrEnum):
     FAILED = "failed"
     CONTRACT_ENDED = "contract_ended"
     ACCOUNT_CLOSED = "account_closed"
+    REJECTED = "rejected"
+    HIRED = "hired"
+    LAST_PURCHASE = "last_purchase"
+    SESSION_ENDED = "session_ended"
+
+
+LIFECYCLE_KINDS = frozenset(
+    {
+        ActivityKind.CONTRACT_ENDED,
+        ActivityKind.ACCOUNT_CLOSED,
+        ActivityKind.REJECTED,
+        ActivityKind.HIRED,
+        ActivityKind.LAST_PURCHASE,
+        ActivityKind.SESSION_ENDED,
+    }
+)
+"""Activities that record a moment of the person's relationship (it ended, it was decided),
+not a use of their data: they write no holding, and no right forbids them."""
 
 
 class SubjectRef(BaseModel):

@@ -413,6 +413,12 @@ TRIGGER_WORDS: Mapping[RetentionTrigger, tuple[str, str]] = MappingProxyType(
             "from the conclusion of the contract",
             "à compter de la conclusion du contrat",
         ),
+        RetentionTrigger.REJECTION: (
+            "after the latest negative decision about you",
+            "après la dernière décision défavorable vous concernant",
+        ),
+        RetentionTrigger.LAST_PURCHASE: ("after the last purchase", "après le dernier achat"),
+        RetentionTrigger.END_OF_SESSION: ("after the end of your visit", "après la fin de votre visite"),
     }
 )
 
@@ -424,6 +430,7 @@ _UNTIL: Mapping[RetentionTrigger, tuple[str, str]] = MappingProxyType(
             "until your account is closed",
             "jusqu'à la clôture de votre compte",
         ),
+        RetentionTrigger.END_OF_SESSION: ("until the end of your visit", "jusqu'à la fin de votre visite"),
     }
 )
 

@@ -45,6 +45,9 @@ class Moment(StrEnum):
     CONTACT = "contact"  # last contact coming from the person: a collection, a click, a reply
     CONTRACT_END = "contract_end"
     ACCOUNT_CLOSURE = "account_closure"
+    REJECTION = "rejection"  # the latest negative decision on a candidate
+    LAST_PURCHASE = "last_purchase"
+    SESSION_END = "session_end"
     FIRST_SEEN = "first_seen"  # the holding's first sighting: the last resort, it never moves
 
 
@@ -59,14 +62,18 @@ TRIGGER_MOMENT: Mapping[RetentionTrigger, Moment] = MappingProxyType(
         # "5 years from the date of conclusion" (Code civil art. 2224): the contract is recorded when
         # concluded, and amendments or updates must not restart the clock, so the first sighting.
         RetentionTrigger.CONCLUSION: Moment.FIRST_SEEN,
+        RetentionTrigger.REJECTION: Moment.REJECTION,
+        RetentionTrigger.LAST_PURCHASE: Moment.LAST_PURCHASE,
+        RetentionTrigger.END_OF_SESSION: Moment.SESSION_END,
     }
 )
 
 # What a clock runs from when its own moment was never seen but the data is held: a holding that
 # only a copy, an update (collected before lineage watched) or a logged activity put there must
 # still expire, from the best evidence of when the data got there, and never from something
-# that must not move it (an open is written data, but not contact). The end of a contract or of
-# an account has no stand-in: until it happens, the clock has not started.
+# that must not move it (an open is written data, but not contact). A lifecycle moment (the end
+# of a contract, of an account or of a session, a rejection, a last purchase) has no stand-in:
+# until it happens, the clock has not started.
 MOMENT_FALLBACK: Mapping[Moment, tuple[Moment, ...]] = MappingProxyType(
     {
         Moment.CONTACT: (Moment.COLLECTED, Moment.FIRST_SEEN),
@@ -100,7 +107,9 @@ _ACTION_MARKS: Mapping[str, tuple[MomentMark, ...]] = MappingProxyType(
     }
 )
 # Every activity the source logs is data written about the person (a delivery log line), for the
-# categories it names; only a click or a reply is also contact, for the whole store.
+# categories it names; only a click or a reply is also contact, for the whole store. A lifecycle
+# moment is about the person's whole relationship with the store (a rejected candidate's CV and
+# e-mail alike), so it is store-wide, and holdings written after it still run from it.
 _LOGGED = MomentMark(Moment.WRITTEN, False)
 _ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyType(
     {
@@ -108,6 +117,9 @@ _ACTIVITY_MARKS: Mapping[ActivityKind, tuple[MomentMark, ...]] = MappingProxyTyp
         ActivityKind.REPLIED: (_LOGGED, MomentMark(Moment.CONTACT, True)),
         ActivityKind.CONTRACT_ENDED: (MomentMark(Moment.CONTRACT_END, True),),
         ActivityKind.ACCOUNT_CLOSED: (MomentMark(Moment.ACCOUNT_CLOSURE, True),),
+        ActivityKind.REJECTED: (MomentMark(Moment.REJECTION, True),),
+        ActivityKind.LAST_PURCHASE: (MomentMark(Moment.LAST_PURCHASE, True),),
+        ActivityKind.SESSION_ENDED: (MomentMark(Moment.SESSION_END, True),),
     }
 )
 

@@ -25,6 +25,8 @@ from enum import StrEnum
 
 from lineage.domain.consent import withdrawn_at_time
 from lineage.domain.events import (
+    LIFECYCLE_KINDS,
+    ActivityEvent,
     ConsentEvent,
     DataMovementEvent,
     LegalBasis,
@@ -33,7 +35,8 @@ from lineage.domain.events import (
 
 PROCESSES = frozenset({"collected", "updated", "accessed", "activity", "copied", "transferred"})
 """Actions that process the person's data: a write to a store, a flow, a send. An erasure, a
-consent or an identity link does not."""
+consent or an identity link does not, nor does a lifecycle moment (``LIFECYCLE_KINDS``): the
+subscription an unsubscription closes, a contract's end."""
 
 
 class RightsAlert(StrEnum):
@@ -176,6 +179,8 @@ def event_processing(events: Iterable[DataMovementEvent], basis_of: BasisOf) -> 
     bases: dict[tuple[str, str | None, LegalBasis | None], LegalBasis | None] = {}
     for event in events:
         if event.action not in PROCESSES or isinstance(event, StoreFlowEvent):
+            continue
+        if isinstance(event, ActivityEvent) and event.activity in LIFECYCLE_KINDS:
             continue
         asked = (event.store, event.purpose, event.legal_basis)
         if asked not in bases:

@@ -29,8 +29,10 @@ def load(name: str) -> dict[str, Any]:
 
 
 def adapt_one(payload: Any) -> Any:
+    """The payload's one event (a campaign unsubscription's closure, which follows it, aside)."""
     events = adapt_brevo(payload, HASHER)
-    assert len(events) == 1
+    closures = [e for e in events[1:] if getattr(e, "activity", None) == ActivityKind.ACCOUNT_CLOSED]
+    assert len(events) == 1 + len(closures) <= 2
     return events[0]
 
 
@@ -140,6 +142,40 @@ class TestBrevoFixtures:
         dumped = event.model_dump_json()
         assert ADDRESS not in dumped
         assert "lea.martin" not in dumped
+
+
+class TestBrevoSubscriptionClosure:
+    def test_campaign_unsubscription_withdraws_consent_then_closes_the_subscription(self) -> None:
+        withdrawal, closure = adapt_brevo(load("marketing_unsubscribed"), HASHER)
+        assert withdrawal.action == "consent_withdrawn"
+        assert (closure.action, closure.activity) == ("activity", ActivityKind.ACCOUNT_CLOSED)
+        assert (closure.store, closure.categories, closure.purpose) == ("brevo/contacts", (), MKT)
+        assert (closure.subject, closure.occurred_at) == (withdrawal.subject, withdrawal.occurred_at)
+        assert closure.event_id == f"{withdrawal.event_id}:account_closed"
+        assert closure.native_type == "brevo:unsubscribed"
+        assert ADDRESS not in closure.model_dump_json()
+
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {
+                "event": "unsubscribed",
+                "email": ADDRESS,
+                "ts": 1772791823,
+                "message-id": "<1@relay.example.net>",
+            },
+            {"msg_status": "unsubscribed", "type": "marketing", "to": "+33612345678", "ts_event": 1772791823},
+        ],
+        ids=["transactional", "sms"],
+    )
+    def test_other_unsubscriptions_close_nothing(self, payload: dict[str, Any]) -> None:
+        assert [e.action for e in adapt_brevo(payload, HASHER)] == ["consent_withdrawn"]
+
+    @pytest.mark.parametrize(
+        "name", ["marketing_contact_deleted", "marketing_list_addition", "marketing_click"]
+    )
+    def test_deletion_and_other_campaign_events_close_nothing(self, name: str) -> None:
+        assert len(adapt_brevo(load(name), HASHER)) == 1
 
 
 class TestBrevoFamilies:

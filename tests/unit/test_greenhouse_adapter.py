@@ -55,6 +55,13 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
+def restated(payload: Any) -> Any:
+    """The candidate an application event restates (a rejection or hire adds its moment)."""
+    events = adapt_greenhouse(payload, HASHER)
+    assert 1 <= len(events) <= 2
+    return events[0]
+
+
 def cats(*keys: str) -> tuple[str, ...]:
     return tuple(sorted(set(keys)))
 
@@ -106,11 +113,16 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
 }
 TIMELESS = ("delete_candidate", "candidate_anonymized")
 """Recorded payloads.md examples that carry no time of their own."""
+MOMENTS = {
+    "reject_candidate": ("rejected", utc(2026, 5, 12, 16, 20)),
+    "hire_candidate": ("hired", utc(2026, 4, 24, 15, 30)),
+}
+"""Fixtures (Greenhouse's documented shapes) whose action is also a lifecycle moment."""
 
 
 class TestGreenhouseFixtures:
     def test_every_fixture_file_is_covered(self) -> None:
-        assert sorted(p.stem for p in FIXTURES.glob("*.json")) == sorted([*EXPECTED, *TIMELESS])
+        assert sorted(p.stem for p in FIXTURES.glob("*.json")) == sorted([*EXPECTED, *TIMELESS, *MOMENTS])
 
     @pytest.mark.parametrize("name", sorted(EXPECTED))
     def test_fixture_maps_to_expected_event(self, name: str) -> None:
@@ -163,6 +175,44 @@ class TestGreenhouseFixtures:
 
 
 RECEIVED = utc(2026, 4, 10, 12, 0, 5)
+
+
+class TestGreenhouseMoments:
+    @pytest.mark.parametrize("name", sorted(MOMENTS))
+    def test_rejection_and_hire_add_their_moment_to_the_restated_candidate(self, name: str) -> None:
+        kind, at = MOMENTS[name]
+        update, moment = adapt_greenhouse(load(name), HASHER)
+        assert (update.action, update.occurred_at) == ("updated", at)
+        assert (moment.action, moment.activity, moment.occurred_at) == ("activity", kind, at)
+        assert (moment.store, moment.categories, moment.purpose) == ("greenhouse/candidates", (), PURPOSE)
+        assert moment.subject == update.subject
+        assert moment.event_id == f"{update.event_id}:{kind}"
+        assert moment.native_type == f"greenhouse:{name}"
+
+    def test_rejection_is_keyed_by_the_candidate_and_links_the_address(self) -> None:
+        _, moment = adapt_greenhouse(load("reject_candidate"), HASHER)
+        assert (moment.subject.key, moment.subject.links) == (KEY, EMAIL_LINK)
+        assert moment.subject.type == SubjectType.JOB_APPLICANT
+        assert not any(raw in moment.model_dump_json() for raw in RAW_VALUES)
+
+    def test_rejection_without_rejected_at_is_dated_by_the_last_activity(self) -> None:
+        payload = load("reject_candidate")
+        del payload["payload"]["application"]["rejected_at"]
+        payload["payload"]["application"]["last_activity_at"] = "2026-05-13T08:00:00Z"
+        assert {e.occurred_at for e in adapt_greenhouse(payload, HASHER)} == {utc(2026, 5, 13, 8, 0)}
+
+    def test_redelivered_rejection_keeps_its_ids_and_another_rejection_differs(self) -> None:
+        first = [e.event_id for e in adapt_greenhouse(load("reject_candidate"), HASHER)]
+        assert [e.event_id for e in adapt_greenhouse(load("reject_candidate"), HASHER)] == first
+        later = load("reject_candidate")
+        later["payload"]["application"]["rejected_at"] = "2027-01-05T10:00:00Z"
+        assert not set(first) & {e.event_id for e in adapt_greenhouse(later, HASHER)}
+
+    @pytest.mark.parametrize("action", ["unreject_candidate", "unhire_candidate", "candidate_stage_change"])
+    def test_other_application_events_mark_no_moment(self, action: str) -> None:
+        payload = load("reject_candidate")
+        payload["action"] = action
+        assert [e.action for e in adapt_greenhouse(payload, HASHER)] == ["updated"]
 
 
 class TestGreenhouseReceivedTime:
@@ -246,9 +296,9 @@ class TestGreenhouseMapping:
     def test_application_events_restate_the_candidate(self, action: str) -> None:
         full = load("candidate_stage_change")
         full["action"] = action
-        event = adapt_one(full)
+        event = restated(full)
         assert (event.action, event.categories) == ("updated", EXPECTED["candidate_stage_change"][1])
-        bare = adapt_one(application(action, {"id": CANDIDATE_ID, "created_at": "2026-03-02T09:14:00Z"}))
+        bare = restated(application(action, {"id": CANDIDATE_ID, "created_at": "2026-03-02T09:14:00Z"}))
         assert (bare.action, bare.categories, bare.purpose) == ("accessed", (), PURPOSE)
         assert bare.subject.key == KEY
 
@@ -256,8 +306,8 @@ class TestGreenhouseMapping:
         candidate = {"id": CANDIDATE_ID}
         hire = application("hire_candidate", candidate, offer={"resolved_at": "2026-03-20T08:00:00Z"})
         reject = application("reject_candidate", candidate, rejected_at="2026-03-21T09:00:00+01:00")
-        assert adapt_one(hire).occurred_at == utc(2026, 3, 20, 8, 0)
-        assert adapt_one(reject).occurred_at == utc(2026, 3, 21, 8, 0)
+        assert [e.occurred_at for e in adapt_greenhouse(hire, HASHER)] == [utc(2026, 3, 20, 8, 0)] * 2
+        assert [e.occurred_at for e in adapt_greenhouse(reject, HASHER)] == [utc(2026, 3, 21, 8, 0)] * 2
 
     def test_stage_change_is_not_dated_by_the_application_date(self) -> None:
         payload = application(

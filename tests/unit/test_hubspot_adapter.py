@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lineage.adapters.hubspot import CONTACT_PROPERTIES, CONTACT_RULES, adapt_hubspot
+from lineage.adapters.hubspot import CONTACT_PROPERTIES, CONTACT_RULES, PROPERTY_MOMENTS, adapt_hubspot
 from lineage.domain.events import LegalBasis
 from lineage.domain.subjects import SubjectHasher, SubjectType
 from lineage.errors import AdapterError
@@ -132,6 +132,82 @@ class TestHubSpotFixtures:
         assert adapt_one(retry).event_id == adapt_one(element()).event_id
 
 
+MOMENTS = FIXTURES / "moments"
+# fixture -> (property category, moment kind or None, moment time)
+MOMENT_FIXTURES: dict[str, tuple[str, str | None, datetime | None]] = {
+    # a contract end recorded the morning after: the clock runs from the end date itself
+    "contact_contract_end": ("user.contact", "contract_ended", ms(2026, 4, 30)),
+    # an end date still to come is scheduled, not happened: only the update
+    "contact_contract_end_scheduled": ("user.contact", None, None),
+    # HubSpot's own calculated property, through the generic object subscription
+    "contact_deal_closed_won": (
+        "user.behavior.purchase_history",
+        "last_purchase",
+        datetime(2026, 3, 20, 14, 2, 11, 500000, tzinfo=UTC),
+    ),
+}
+
+
+def moment_payload(name: str) -> Any:
+    return json.loads((MOMENTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+class TestHubSpotMoments:
+    def test_every_moment_fixture_is_covered(self) -> None:
+        assert sorted(p.stem for p in MOMENTS.glob("*.json")) == sorted(MOMENT_FIXTURES)
+
+    @pytest.mark.parametrize("name", sorted(MOMENT_FIXTURES))
+    def test_date_property_is_an_update_and_its_moment_once_reached(self, name: str) -> None:
+        category, kind, at = MOMENT_FIXTURES[name]
+        (item,) = moment_payload(name)
+        update, *moment = adapt_hubspot(moment_payload(name), HASHER)
+        assert (update.action, update.categories) == ("updated", (category,))
+        assert update.event_id == f"hubspot:{item['eventId']}"
+        if kind is None:
+            assert moment == []
+            return
+        (event,) = moment
+        assert (event.action, event.activity, event.occurred_at) == ("activity", kind, at)
+        assert (event.store, event.categories, event.subject) == ("hubspot/contacts", (), update.subject)
+        assert event.subject.key == CONTACT
+        assert event.event_id == f"hubspot:{item['eventId']}:{kind}"
+        assert "90512" not in event.model_dump_json()
+
+    @pytest.mark.parametrize("value", ["2026-04-30", 1777507200000, " 1777507200000 "])
+    def test_date_as_a_day_or_a_number_reads_alike(self, value: Any) -> None:
+        (item,) = moment_payload("contact_contract_end")
+        _, moment = adapt_hubspot({**item, "propertyValue": value}, HASHER)
+        assert moment.occurred_at == ms(2026, 4, 30)
+
+    @pytest.mark.parametrize("value", [None, "", "  "])
+    def test_emptied_date_starts_nothing(self, value: Any) -> None:
+        (item,) = moment_payload("contact_contract_end")
+        assert [e.action for e in adapt_hubspot({**item, "propertyValue": value}, HASHER)] == ["updated"]
+
+    def test_end_on_the_instant_of_the_change_counts(self) -> None:
+        (item,) = moment_payload("contact_contract_end")
+        payload = {**item, "propertyValue": str(item["occurredAt"])}
+        assert len(adapt_hubspot(payload, HASHER)) == 2
+
+    @pytest.mark.parametrize(
+        ("value", "reason"),
+        [
+            ("soon", "propertyValue is not an integer (or a string of digits)"),
+            ("1777507200", "propertyValue is outside the accepted window"),
+            ("2026-02-30", "propertyValue is not an ISO 8601 date and time"),
+        ],
+    )
+    def test_unreadable_date_is_refused_naming_the_field(self, value: str, reason: str) -> None:
+        (item,) = moment_payload("contact_contract_end")
+        with pytest.raises(AdapterError) as caught:
+            adapt_hubspot([{**item, "propertyValue": value}], HASHER)
+        assert caught.value.reason.startswith(f"event [0]: {reason}")
+
+    def test_other_objects_date_properties_record_nothing(self) -> None:
+        (item,) = moment_payload("contact_contract_end")
+        assert adapt_hubspot({**item, "subscriptionType": "deal.propertyChange"}, HASHER) == []
+
+
 class TestHubSpotMapping:
     @pytest.mark.parametrize(
         ("prop", "category"),
@@ -157,7 +233,8 @@ class TestHubSpotMapping:
 
     def test_every_table_category_is_known(self) -> None:
         for prop in CONTACT_PROPERTIES:
-            assert adapt_one(element(propertyName=prop, propertyValue=ADDRESS)).categories
+            value = "1774015331500" if prop in PROPERTY_MOMENTS else ADDRESS  # a date, a moment too
+            assert adapt_hubspot(element(propertyName=prop, propertyValue=value), HASHER)[0].categories
 
     def test_email_change_links_the_address(self) -> None:
         event = adapt_one(element(propertyName="email", propertyValue=" Lea.Martin@Example.FR "))

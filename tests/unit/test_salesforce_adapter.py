@@ -133,6 +133,89 @@ class TestSalesforceFixtures:
         assert "GAP_UPDATE" in adapt_one(load("lead_gap_update")).native_type
 
 
+MOMENTS = FIXTURES / "moments"
+
+
+def contract(name: str, **fields: Any) -> dict[str, Any]:
+    """A Contract change event fixture with some fields changed (None drops one)."""
+    event = json.loads((MOMENTS / f"{name}.json").read_text(encoding="utf-8"))
+    event.update(fields)
+    return {key: value for key, value in event.items() if value is not None}
+
+
+class TestSalesforceContractEnd:
+    def test_every_moment_fixture_is_covered(self) -> None:
+        assert sorted(p.stem for p in MOMENTS.glob("*.json")) == ["contract_activated", "contract_expired"]
+
+    def test_expired_contract_ends_the_signers_contract_at_the_commit(self) -> None:
+        event = adapt_one(contract("contract_expired"))
+        assert (event.action, event.activity) == ("activity", "contract_ended")
+        assert event.occurred_at == datetime(2026, 6, 30, 16, 45, tzinfo=UTC)
+        assert (event.store, event.categories, event.purpose) == ("salesforce/contacts", (), "sales")
+        assert (event.subject.key, event.subject.type) == (CONTACT, SubjectType.CUSTOMER)
+        assert event.native_type == "salesforce:Contract.UPDATE"
+        assert event.event_id.startswith("salesforce:000a7c31-5e2f-4d8b-a1c9-3e4f5a6b7c8d:1:")
+        dumped = event.model_dump_json()
+        assert CONTACT_ID not in dumped and "8005g00000QrStUVWA" not in dumped
+
+    @pytest.mark.parametrize("status", ["Terminated", " expired "])
+    def test_terminated_or_any_case_ends_it_too(self, status: str) -> None:
+        assert adapt_one(contract("contract_expired", Status=status)).activity == "contract_ended"
+
+    def test_status_code_alone_ends_it(self) -> None:
+        payload = contract("contract_expired", Status=None, StatusCode="Expired")
+        payload["ChangeEventHeader"]["changedFields"] = ["StatusCode"]
+        assert adapt_one(payload).activity == "contract_ended"
+
+    def test_activation_and_other_changes_record_nothing(self) -> None:
+        assert adapt_salesforce(contract("contract_activated"), HASHER) == []
+        unchanged = contract("contract_expired")
+        unchanged["ChangeEventHeader"]["changedFields"] = ["Description"]
+        assert adapt_salesforce(unchanged, HASHER) == []
+
+    @pytest.mark.parametrize("change", ["CREATE", "DELETE", "UNDELETE", "GAP_UPDATE"])
+    def test_only_an_update_ends_a_contract(self, change: str) -> None:
+        payload = contract("contract_expired")
+        payload["ChangeEventHeader"]["changeType"] = change
+        assert adapt_salesforce(payload, HASHER) == []
+
+    def test_future_end_date_starts_nothing(self) -> None:
+        payload = contract("contract_activated", EndDate="2027-06-30")
+        payload["ChangeEventHeader"]["changedFields"] = ["EndDate"]
+        assert adapt_salesforce(payload, HASHER) == []
+
+    def test_without_the_enriched_signer_the_end_is_refused_saying_what_to_enrich(self) -> None:
+        with pytest.raises(AdapterError) as caught:
+            adapt_salesforce(contract("contract_expired", CustomerSignedId=None), HASHER)
+        assert "enrich the Contract change events with CustomerSignedId" in caught.value.reason
+
+    def test_contract_nobody_signed_records_nothing(self) -> None:
+        payload = contract("contract_expired")
+        payload["CustomerSignedId"] = None
+        assert adapt_salesforce(payload, HASHER) == []
+
+    @pytest.mark.parametrize(
+        ("field", "value", "reason"),
+        [
+            ("CustomerSignedId", "Léa", "CustomerSignedId is not a Salesforce id"),
+            ("Status", 3, "Status is not a string"),
+        ],
+    )
+    def test_malformed_fields_are_refused_without_their_value(
+        self, field: str, value: Any, reason: str
+    ) -> None:
+        with pytest.raises(AdapterError) as caught:
+            adapt_salesforce(contract("contract_expired", **{field: value}), HASHER)
+        assert caught.value.reason == reason
+
+    def test_one_event_per_contract_of_a_merged_change(self) -> None:
+        payload = contract("contract_expired")
+        payload["ChangeEventHeader"]["recordIds"] = ["8005g00000QrStUVWA", "8005g00000QrStUVWB"]
+        events = adapt_salesforce(payload, HASHER)
+        assert [e.subject.key for e in events] == [CONTACT, CONTACT]
+        assert len({e.event_id for e in events}) == 2
+
+
 class TestSalesforceMapping:
     @pytest.mark.parametrize("entity", ["Account", "Opportunity", "MyObject__c"])
     def test_other_objects_record_nothing(self, entity: str) -> None:

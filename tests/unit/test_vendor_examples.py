@@ -91,13 +91,16 @@ EXPECTED: dict[str, list[Mapped] | str] = {
             CANDIDATES,
             t(*NAME, EMAIL, PHONE, ADDRESS, CV, PRIVATE, "user.job_title"),
             "2014-11-20T22:49:14+00:00",
-        )
+        ),
+        Mapped("activity", CANDIDATES, (), "2014-11-20T22:49:14+00:00", "hired"),
     ],
     "greenhouse/greenhouse_docs_unhire_candidate.json": [
         Mapped("updated", CANDIDATES, t(*NAME, EMAIL, PHONE, CV, PRIVATE), "2015-03-18T20:28:09+00:00")
     ],
+    # the rejection is also the moment "2 years after the negative decision" runs from
     "greenhouse/greenhouse_docs_reject_candidate.json": [
-        Mapped("updated", CANDIDATES, t(*NAME, EMAIL, PHONE, CV, PRIVATE), "2015-02-11T15:50:41+00:00")
+        Mapped("updated", CANDIDATES, t(*NAME, EMAIL, PHONE, CV, PRIVATE), "2015-02-11T15:50:41+00:00"),
+        Mapped("activity", CANDIDATES, (), "2015-02-11T15:50:41+00:00", "rejected"),
     ],
     "greenhouse/greenhouse_docs_unreject_candidate.json": [
         Mapped("updated", CANDIDATES, t(*NAME, EMAIL, PHONE, CV, PRIVATE), "2015-02-11T15:50:41+00:00")
@@ -194,8 +197,10 @@ EXPECTED: dict[str, list[Mapped] | str] = {
     "brevo/payloads_md_hard_bounce.json": [
         Mapped("activity", BREVO_TX, (EMAIL,), "2026-03-06T10:10:23.412000+00:00", "bounced")
     ],
+    # a campaign unsubscription also ends the subscription
     "brevo/payloads_md_unsubscribed.json": [
-        Mapped("consent_withdrawn", BREVO_MKT, (EMAIL,), "2026-03-06T11:03:11+00:00")
+        Mapped("consent_withdrawn", BREVO_MKT, (EMAIL,), "2026-03-06T11:03:11+00:00"),
+        Mapped("activity", BREVO_MKT, (), "2026-03-06T11:03:11+00:00", "account_closed"),
     ],
     "brevo/payloads_md_list_addition.json": [
         Mapped("collected", BREVO_MKT, (EMAIL,), "2026-03-06T11:05:00+00:00")

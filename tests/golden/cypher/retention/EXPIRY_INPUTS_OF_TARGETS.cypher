@@ -29,5 +29,8 @@ RETURN collect([h.id, st.id, h.category, h.purposes, h.subject_type,
        contact.contact_at.epochMillis, contact.contact_event,
        c.contract_end_at.epochMillis, c.contract_end_event,
        c.account_closure_at.epochMillis, c.account_closure_event,
+       c.rejection_at.epochMillis, c.rejection_event,
+       c.last_purchase_at.epochMillis, c.last_purchase_event,
+       c.session_end_at.epochMillis, c.session_end_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_checked]) AS inputs
