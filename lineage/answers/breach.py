@@ -9,6 +9,7 @@ deadline alerts are raised by the worker's scheduled checks (:func:`check_breach
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, tzinfo
 
 from neo4j import Driver
@@ -19,6 +20,7 @@ from graph.alerts import replace_alerts
 from lineage.answers.answer import Answer
 from lineage.answers.audit import parse_moment
 from lineage.domain.breach import (
+    BreachStatus,
     deadline_alert_rows,
     description,
     scope,
@@ -54,6 +56,10 @@ class Breach(Answer):
     by_category: dict[str, int] = Field(description="people exposed per data category")
     by_store: dict[str, int] = Field(description="people exposed per store")
     notify_people: bool = Field(description="whether the people must be told (Art. 34(1): high risk)")
+    hours_left: int | None = Field(
+        description="whole hours left to notify the authority (negative once past); "
+        "None once notified or closed"
+    )
     authority: str | None = Field(description="the supervisory authority (the catalog's)")
     opened_by: str = Field(description="who opened it (kind:name of the actor)")
     opened_at: datetime = Field(description="when it was opened")
@@ -101,9 +107,16 @@ def shown(breach: dict[str, object], catalog: Catalog | None, now: datetime) -> 
             "by_category": sizing.get("by_category", {}),
             "by_store": sizing.get("by_store", {}),
             "notify_people": breach.get("risk") == "high",
+            "hours_left": _hours_left(status, breach["deadline"], now),  # type: ignore[arg-type]
             "authority": authority.name if authority else None,
         }
     )
+
+
+def _hours_left(status: BreachStatus, deadline: datetime, now: datetime) -> int | None:
+    if status not in (BreachStatus.OPEN, BreachStatus.OVERDUE):
+        return None
+    return math.floor((deadline - now).total_seconds() / 3600)
 
 
 def open_breach(
