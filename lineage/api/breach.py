@@ -42,9 +42,11 @@ class Bounded(BaseModel):
 
 
 class OpenBody(Bounded):
-    store: Identifier | None = Field(None, description="The store breached")
+    store: Identifier | None = Field(None, max_length=200, description="The store breached")
     processor: Identifier | None = Field(
-        None, description="The processor breached: every store its chain reaches"
+        None,
+        max_length=200,
+        description="The processor breached: every store its chain reaches",
     )
     exposed_from: Moment = Field(description="Exposure start: YYYY-MM-DD or ISO 8601 with offset")
     exposed_to: Moment = Field(description="Exposure end: YYYY-MM-DD or ISO 8601 with offset")
