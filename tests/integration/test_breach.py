@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from lineage.answers import accounts
 from lineage.answers import breach as breaches
 from lineage.answers.alerts import listed
 from lineage.answers.audit import AuditFilters, entries
@@ -25,6 +27,9 @@ from lineage.demo.run import feed_payloads
 from lineage.runner import settings_env
 from lineage.settings import Settings
 from tests.integration.feed import publish, run_worker
+from tests.integration.test_access_control import PASSWORD
+from tests.integration.test_access_control import _settings as _access_settings
+from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
 
@@ -220,3 +225,108 @@ def test_an_unnotified_breach_alerts_at_50_hours_and_is_overdue_past_72(demo_gra
         run_checks(driver, database)
         still = [a for a in listed(driver, database) if a.kind.startswith("breach_") and a.status != "closed"]
         assert still == []
+
+
+def _visit(n: int, at: datetime, categories: list[str]) -> dict[str, Any]:
+    return {
+        "event_id": f"clinic-portal:{n}",
+        "occurred_at": at.isoformat(),
+        "source": "ovh-weblogs",
+        "action": "collected",
+        "store": "ovh/web-logs",
+        "subject": {"type": "visitor", "native": {"namespace": "web:cookie", "id": f"c{n:07d}"}},
+        "categories": categories,
+        "purpose": "essential.service.security",
+        "legal_basis": "legitimate_interests",
+    }
+
+
+def test_the_workspace_opens_a_breach_and_the_api_records_its_notifications(
+    pipeline: Settings, tmp_path: Path, browser: Any
+) -> None:
+    settings = _access_settings(pipeline)
+    now = datetime.now(UTC).replace(microsecond=0)
+    publish(
+        settings,
+        "canonical",
+        _visit(1, now - timedelta(days=3), ["user.device.ip_address"]),
+        _visit(2, now - timedelta(days=2), ["user.device.ip_address", "user.health_and_medical"]),
+        _visit(3, now - timedelta(hours=2), ["user.device.ip_address"]),  # after the window
+    )
+    run_worker(settings, tmp_path / "worker.log")
+    with open_driver(settings) as driver:
+        accounts.add_user(driver, settings, "breach-dpo", "dpo", PASSWORD)
+        dpo_token = accounts.add_client(driver, settings, "breach-tool", "dpo").token
+        viewer_token = accounts.add_client(driver, settings, "breach-board", "viewer").token
+    zone = read_catalog(settings).zone
+    local = "%Y-%m-%dT%H:%M"
+    with served(settings) as url:
+        tab = browser.new_context().new_page()
+        tab.goto(f"{url}/ui/login")
+        tab.fill("input[name=name]", "breach-dpo")
+        tab.fill("input[name=password]", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/ui/$"))
+        tab.click("nav >> text=Breaches")
+        tab.select_option("#open-breach select[name=store]", "ovh/web-logs")
+        tab.fill(
+            "#open-breach input[name=exposed_from]",
+            (now - timedelta(days=4)).astimezone(zone).strftime(local),
+        )
+        tab.fill(
+            "#open-breach input[name=exposed_to]", (now - timedelta(days=1)).astimezone(zone).strftime(local)
+        )
+        tab.fill(
+            "#open-breach input[name=aware_at]", (now - timedelta(hours=10)).astimezone(zone).strftime(local)
+        )
+        tab.fill("#open-breach input[name=description]", "web logs bucket readable by anyone")
+        tab.click("#open-breach button")
+        tab.wait_for_url(re.compile(r".*/ui/breaches/br-[0-9a-f]+$"))
+        breach_id = tab.url.rsplit("/", 1)[1]
+        assert tab.inner_text("#subjects") == "2"
+        assert tab.inner_text("#risk").startswith("high") and "user.health_and_medical" in tab.inner_text(
+            "#risk"
+        )
+        assert "Art. 9" in tab.inner_text("#special")
+        assert re.search(r"\((61|62) h left\)", tab.inner_text("#deadline")), tab.inner_text("#deadline")
+        assert "CNIL" in tab.inner_text("#must-tell") and "Art. 34" in tab.inner_text("#must-tell")
+        assert tab.inner_text("#by-type").split() == ["Subject", "type", "People", "visitor", "2"]
+        tab.fill("#notify-authority input[name=reference]", "CNIL-2026-0099")
+        tab.click("#notify-authority button")
+        tab.wait_for_selector("#breach-status.notified")
+        notified = tab.inner_text("#authority-notified")
+        assert "account:breach-dpo" in notified and "CNIL-2026-0099" in notified
+
+        def api(method: str, path: str, token: str, body: Any = None) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.request(method, url + path, headers=headers, json=body, timeout=60)
+
+        listing = api("GET", "/breaches", viewer_token)
+        assert listing.status_code == 200 and [b["id"] for b in listing.json()] == [breach_id]
+        assert api("GET", f"/breaches/{breach_id}/subjects", viewer_token).status_code == 403
+        assert api("POST", f"/breaches/{breach_id}/notifications/people", viewer_token, {}).status_code == 403
+        keys = api("GET", f"/breaches/{breach_id}/subjects", dpo_token)
+        assert keys.status_code == 200 and len(keys.json()) == 2
+        assert {tuple(k["categories"]) for k in keys.json()} >= {
+            ("user.device.ip_address", "user.health_and_medical")
+        }
+        told = api("POST", f"/breaches/{breach_id}/notifications/people", dpo_token, {})
+        assert told.status_code == 200, told.text
+        assert (
+            told.json()["people_notified_count"] == 2
+            and told.json()["people_notified_by"] == "client:breach-tool"
+        )
+        opened = api(
+            "POST",
+            "/breaches",
+            dpo_token,
+            {
+                "processor": "ovh",
+                "exposed_from": "2020-01-01",
+                "exposed_to": "2019-01-01",
+                "description": "x",
+            },
+        )
+        assert opened.status_code == 400 and "before it ends" in opened.text
+        tab.reload()
+        assert "2 on" in tab.inner_text("#people-notified")
