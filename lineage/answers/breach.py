@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from neo4j import Driver
 from pydantic import Field
@@ -90,14 +91,14 @@ def parse_time(value: str | None, name: str, zone: tzinfo) -> datetime | None:
     return parse_moment(value, name, zone)
 
 
-def shown(breach: dict[str, object], catalog: Catalog | None, now: datetime) -> Breach:
-    sizing = breach.pop("sizing") or {}
-    assert isinstance(sizing, dict)
-    stored = breach["status"]
-    status = shown_status(str(stored), breach["deadline"], breach["authority_notified_at"], now)  # type: ignore[arg-type]
+def shown(breach: dict[str, Any], catalog: Catalog | None, now: datetime) -> Breach:
+    """The breach as shown: its status and hours left on the clock ``now``, its sizing by
+    subject type, category and store, and the authority to tell (the catalog's)."""
+    sizing: dict[str, dict[str, int]] = breach.get("sizing") or {}
+    status = shown_status(breach["status"], breach["deadline"], breach["authority_notified_at"], now)
     authority = catalog.authority if catalog is not None else None
     return Breach.model_validate(
-        breach
+        {k: v for k, v in breach.items() if k != "sizing"}
         | {
             "status": status.value,
             "risk_reasons": breach.get("risk_reasons") or [],
@@ -107,7 +108,7 @@ def shown(breach: dict[str, object], catalog: Catalog | None, now: datetime) -> 
             "by_category": sizing.get("by_category", {}),
             "by_store": sizing.get("by_store", {}),
             "notify_people": breach.get("risk") == "high",
-            "hours_left": _hours_left(status, breach["deadline"], now),  # type: ignore[arg-type]
+            "hours_left": _hours_left(status, breach["deadline"], now),
             "authority": authority.name if authority else None,
         }
     )
