@@ -189,3 +189,16 @@ def test_the_deadline_alert_comes_with_less_than_a_day_left_and_the_overdue_one_
     ]
     assert "22 h left" in rows[0]["reason"] and rows[0]["store"] == "hubspot/contacts"
     assert rows[1]["severity"] == "high" and rows[1]["subject"] is None
+
+
+def test_a_time_typed_in_the_workspace_without_an_offset_is_the_organisations() -> None:
+    from zoneinfo import ZoneInfo
+
+    from lineage.web.breach_pages import local_time
+
+    paris = ZoneInfo("Europe/Paris")
+    assert local_time("2026-03-29T01:30", paris) == "2026-03-29T01:30:00+01:00"
+    assert local_time("2026-03-29T03:30", paris) == "2026-03-29T03:30:00+02:00"  # summer time
+    assert local_time("2026-03-29", paris) == "2026-03-29"  # a day: the answers layer reads it
+    assert local_time("2026-03-29T03:30:00+00:00", paris) == "2026-03-29T03:30:00+00:00"
+    assert local_time(" ", paris) is None
