@@ -70,6 +70,7 @@ class Label(StrEnum):
     HOLD = "Hold"
     REQUEST = "Request"
     REQUEST_TASK = "RequestTask"
+    BREACH = "Breach"
     # graph.tally's counts of held data; no relationships, not lineage itself
     TALLY = "Tally"
     TALLY_STATE = "TallyState"
@@ -98,6 +99,7 @@ NODE_KEYS: dict[Label, str] = {
     Label.HOLD: "id",
     Label.REQUEST: "id",
     Label.REQUEST_TASK: "id",
+    Label.BREACH: "id",
     Label.TALLY: "subject",
     Label.TALLY_STATE: "id",
     Label.HELD_COUNT: "id",

@@ -21,10 +21,12 @@ STATUSES = ("open", "acknowledged", "closed")
 class Alert(Answer):
     """One alert: a flow, a store's overdue data or an erasure deadline, with what it concerns."""
 
-    id: str = Field(description="stable id of what the alert is about (a flow, a store's rule, a request)")
+    id: str = Field(
+        description="stable id of what the alert is about (a flow, a store's rule, a request, a breach)"
+    )
     kind: str | None = Field(
         description="transfer, overdue_retention, request_overdue, erasure_reappearance, processing_*, "
-        "invariant_broken"
+        "invariant_broken, breach_deadline, breach_overdue"
     )
     status: str = Field(description="open, reopened, acknowledged or closed")
     severity: str | None = Field(description="high, medium or low")

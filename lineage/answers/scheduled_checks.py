@@ -5,7 +5,9 @@ closes itself once its cause is gone:
 - **overdue_retention**, per (store, rule): data kept past its expiry and not under a hold;
 - **request_overdue**, per rights request of any kind: open past its deadline (one month, or the
   extended one, whose extension and reason the alert states);
-- **erasure_reappearance**, per (request, store): data held again for an erased person.
+- **erasure_reappearance**, per (request, store): data held again for an erased person;
+- **breach_deadline** / **breach_overdue**, per personal data breach: less than a day left of
+  the 72 hours to notify the supervisory authority (Art. 33(1)), or past them.
 Requests are re-evaluated first, so a deletion that just arrived completes its request before
 the deadline check. The counts of held data (graph.tally) are folded on a timer of their
 own. Blocking driver: the worker runs these in a thread.
@@ -24,6 +26,7 @@ from graph import tally
 from graph.alerts import replace_alerts
 from graph.requests import overdue_requests, reappearances, refresh_requests
 from graph.retention import overdue
+from lineage.answers.breach import check_breaches
 from lineage.answers.notices import send_reminders
 from lineage.domain.alerts import overdue_alert_rows, reappearance_rows, request_overdue_rows
 from lineage.settings import Settings
@@ -87,6 +90,7 @@ def run_checks(
     """Every clock-driven check; returns the alerts to announce. With ``settings`` (the
     worker's), processors are also reminded of request tasks due soon."""
     announced = check_retention(driver, database, now) + check_requests(driver, database, now)
+    announced += check_breaches(driver, database, now)
     if settings is not None:
         send_reminders(driver, database, settings, now)
     return announced

@@ -21,6 +21,7 @@ from lineage.answers.connection import open_driver
 from lineage.api import access_log
 from lineage.api.admin import router as admin_router
 from lineage.api.audit import router as audit_router
+from lineage.api.breach import router as breach_router
 from lineage.api.docs import router as docs_router
 from lineage.api.erasure import router as erasure_router
 from lineage.api.errors import install_error_handlers
@@ -39,6 +40,7 @@ from lineage.settings import Settings
 from lineage.web import router as workspace_router
 from lineage.web.admin_pages import router as admin_pages_router
 from lineage.web.audit_pages import router as audit_pages_router
+from lineage.web.breach_pages import router as breach_pages_router
 from lineage.web.oidc import router as oidc_router
 from lineage.web.organisation_pages import router as organisation_pages_router
 from lineage.web.request_pages import router as request_pages_router
@@ -89,12 +91,14 @@ def create_api(
         ropa_router,
         erasure_router,
         requests_router,
+        breach_router,
         workspace_router,
         oidc_router,
         organisation_pages_router,
         audit_pages_router,
         admin_pages_router,
         request_pages_router,
+        breach_pages_router,
         admin_router,
         audit_router,
         metrics_router,

@@ -339,6 +339,9 @@ access_commands.register(app)
 from lineage.cli import audit_commands  # noqa: E402
 
 audit_commands.register(app)
+from lineage.cli import breach_commands  # noqa: E402
+
+breach_commands.register(app)
 
 
 def _log_hygiene() -> None:

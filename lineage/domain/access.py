@@ -22,11 +22,12 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     AGGREGATES = "aggregates"
-    """Answers about the organisation: transfers, flows, RoPA, expiring, alerts, holds, overview."""
+    """Answers about the organisation: transfers, flows, RoPA, expiring, alerts, holds, breaches,
+    overview."""
     PEOPLE = "people"
-    """One person's map, erasure impact, a request's report or export."""
+    """One person's map, erasure impact, a request's report or export, the people a breach exposed."""
     ACT = "act"
-    """Changes on behalf of people: requests, tasks, holds, acknowledgements."""
+    """Changes on behalf of people: requests, tasks, holds, breaches, acknowledgements."""
     AUDIT = "audit"
     """Reading and exporting the audit trail."""
     ADMINISTER = "administer"

@@ -425,7 +425,7 @@ class TestQueries:
         statements = schema.constraint_statements()
         expected = "CREATE CONSTRAINT subject_key IF NOT EXISTS FOR (n:Subject) REQUIRE n.key IS UNIQUE"
         assert expected in statements
-        assert len(statements) == len(Label) == 21 and all("IF NOT EXISTS" in s for s in statements)
+        assert len(statements) == len(Label) == 22 and all("IF NOT EXISTS" in s for s in statements)
 
 
 class TestTopics:
