@@ -3,6 +3,7 @@
 Same authentication and driver as the other query endpoints, and the same record as
 ``lineage ropa`` (both build it with :mod:`lineage.answers.ropa`). CSV is answered as
 ``text/csv`` so a browser or a DPO's tooling saves it as the spreadsheet it is.
+``record=processor`` answers the processor's record (Art. 30(2)) instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from lineage.answers.transfers import parse_day
 from lineage.api.access import AppSettings, GraphDriver, Viewer, checked
 from lineage.api.errors import Responses
 from lineage.api.transfers import On
-from lineage.domain.ropa import RopaRow, ropa_csv
+from lineage.domain.ropa import ProcessorRow, RopaRow, processor_record_csv, ropa_csv
 
 router = APIRouter(tags=["queries"])
 
@@ -26,6 +27,11 @@ Format = Annotated[
     str,
     checked(answers.parse_format, "not json nor csv"),
     Query(alias="format", description="json (default) or csv"),
+]
+Record = Annotated[
+    str,
+    checked(answers.parse_record_kind, "not controller nor processor"),
+    Query(alias="record", description="controller (default, Art. 30(1)) or processor (Art. 30(2))"),
 ]
 _CSV_RESPONSE: Responses = {
     200: {
@@ -38,18 +44,27 @@ _CSV_RESPONSE: Responses = {
 @router.get(
     "/ropa",
     summary="The record of processing activities (GDPR Art. 30)",
-    response_model=list[RopaRow],
+    response_model=list[RopaRow] | list[ProcessorRow],
     responses=_CSV_RESPONSE,
 )
 def ropa(
-    _actor: Viewer, settings: AppSettings, driver: GraphDriver, fmt: Format = "json", on: On = None
-) -> list[RopaRow] | Response:
+    _actor: Viewer,
+    settings: AppSettings,
+    driver: GraphDriver,
+    fmt: Format = "json",
+    on: On = None,
+    record: Record = "controller",
+) -> list[RopaRow] | list[ProcessorRow] | Response:
     chosen = answers.parse_format(fmt)
-    rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))
-    if chosen == "csv":
-        return Response(
-            ropa_csv(rows),
-            media_type="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
-        )
-    return rows
+    catalog = read_catalog(settings)
+    if answers.parse_record_kind(record) == "processor":
+        entries = answers.processors_record(catalog, parse_day(on))
+        return _csv(processor_record_csv(entries), "ropa-processor.csv") if chosen == "csv" else entries
+    rows = answers.record(driver, settings.neo4j.database, catalog, parse_day(on))
+    return _csv(ropa_csv(rows), "ropa.csv") if chosen == "csv" else rows
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        text, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

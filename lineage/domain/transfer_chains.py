@@ -114,6 +114,18 @@ def _onward(
     return hops
 
 
+def sub_processor_hops(
+    catalog: Catalog, label: str, sub_id: str, rules: TransferRules, on: date
+) -> list[TransferHop]:
+    """Where data goes when the organisation, acting as a processor for a client (Art. 30(2)),
+    hands it to its own sub-processor ``sub_id``: that hop and every one below it are onward
+    (processor to sub-processor: SCC module 3). ``label`` stands where a store would."""
+    sub = catalog.processor(sub_id)
+    judged = judge_hop(recipient(sub, sub.country, onward=True), sub.transfer_mechanism, rules, on)
+    first = TransferHop(label, (sub.id,), sub.country, judged, sub.international_organisation)
+    return [first, *_onward(catalog, label, sub, rules, on)]
+
+
 def catalog_hops(catalog: Catalog, rules: TransferRules, on: date) -> list[TransferHop]:
     return [
         hop for system, store in catalog.stores() for hop in store_hops(catalog, system, store, rules, on)
