@@ -58,8 +58,7 @@ def parse_record_kind(value: str | None) -> str:
 
 def processors_record(catalog: Catalog, day: date) -> list[ProcessorRow]:
     """The processor's record: from the catalog alone, transfers judged on ``day``."""
-    rules = default_transfer_rules()
-    return processor_record(catalog, catalog_hops(catalog, rules, day), rules, day)
+    return processor_record(catalog, default_transfer_rules(), day)
 
 
 def diff(

@@ -3,7 +3,7 @@
 Same authentication and driver as the other query endpoints, and the same record as
 ``lineage ropa`` (both build it with :mod:`lineage.answers.ropa`). CSV is answered as
 ``text/csv`` so a browser or a DPO's tooling saves it as the spreadsheet it is.
-``record=processor`` answers the processor's record (Art. 30(2)) instead.
+``GET /ropa/processor`` answers the processor's record (Art. 30(2)) the same way.
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ Format = Annotated[
     checked(answers.parse_format, "not json nor csv"),
     Query(alias="format", description="json (default) or csv"),
 ]
-Record = Annotated[
-    str,
-    checked(answers.parse_record_kind, "not controller nor processor"),
-    Query(alias="record", description="controller (default, Art. 30(1)) or processor (Art. 30(2))"),
-]
 _CSV_RESPONSE: Responses = {
     200: {
         "content": {"text/csv": {}, "application/json": {}},
@@ -44,24 +39,29 @@ _CSV_RESPONSE: Responses = {
 @router.get(
     "/ropa",
     summary="The record of processing activities (GDPR Art. 30)",
-    response_model=list[RopaRow] | list[ProcessorRow],
+    response_model=list[RopaRow],
     responses=_CSV_RESPONSE,
 )
 def ropa(
-    _actor: Viewer,
-    settings: AppSettings,
-    driver: GraphDriver,
-    fmt: Format = "json",
-    on: On = None,
-    record: Record = "controller",
-) -> list[RopaRow] | list[ProcessorRow] | Response:
+    _actor: Viewer, settings: AppSettings, driver: GraphDriver, fmt: Format = "json", on: On = None
+) -> list[RopaRow] | Response:
     chosen = answers.parse_format(fmt)
-    catalog = read_catalog(settings)
-    if answers.parse_record_kind(record) == "processor":
-        entries = answers.processors_record(catalog, parse_day(on))
-        return _csv(processor_record_csv(entries), "ropa-processor.csv") if chosen == "csv" else entries
-    rows = answers.record(driver, settings.neo4j.database, catalog, parse_day(on))
+    rows = answers.record(driver, settings.neo4j.database, read_catalog(settings), parse_day(on))
     return _csv(ropa_csv(rows), "ropa.csv") if chosen == "csv" else rows
+
+
+@router.get(
+    "/ropa/processor",
+    summary="The processor's record (GDPR Art. 30(2)): processing carried out for clients",
+    response_model=list[ProcessorRow],
+    responses=_CSV_RESPONSE,
+)
+def processor_record(
+    _actor: Viewer, settings: AppSettings, fmt: Format = "json", on: On = None
+) -> list[ProcessorRow] | Response:
+    chosen = answers.parse_format(fmt)
+    entries = answers.processors_record(read_catalog(settings), parse_day(on))
+    return _csv(processor_record_csv(entries), "ropa-processor.csv") if chosen == "csv" else entries
 
 
 def _csv(text: str, filename: str) -> Response:

@@ -43,6 +43,7 @@ from lineage.domain.transfer_chains import TransferHop, sub_processor_hops
 from lineage.domain.transfers import HopStatus, TransferRules
 
 UNDECLARED = "(undeclared)"
+RECIPIENT_ONLY = "(recipient)"
 _JOIN = "; "
 
 
@@ -161,6 +162,7 @@ def record_of_processing(
     )
     rows = [_activity_row(inputs, activity) for activity in _activities(catalog)]
     rows += [_undeclared_row(inputs, store) for store in _undeclared_stores(inputs)]
+    rows += [_recipient_row(catalog, r) for r in _receiving_nothing(catalog)]
     return sorted(rows, key=lambda row: (row.system, row.purpose, row.stores))
 
 
@@ -511,6 +513,46 @@ def _undeclared_row(inputs: _Inputs, store: str) -> RopaRow:
     )
 
 
+def _receiving_nothing(catalog: Catalog) -> list[CatalogRecipient]:
+    """Recipients no activity matches: a declared disclosure the record would otherwise drop."""
+    matched = {
+        r.id
+        for activity in _activities(catalog)
+        for r in receiving_recipients(catalog, activity.purpose, activity.stores)
+    }
+    return [r for r in catalog.recipients if r.id not in matched]
+
+
+def _recipient_row(catalog: Catalog, recipient: CatalogRecipient) -> RopaRow:
+    """A row of its own, flagged: the policy declares the disclosure, but no activity of the
+    catalog has the purposes, stores, categories or subject types it is declared for."""
+    return RopaRow(
+        activity=f"{recipient.name}: receives from no activity",
+        system=RECIPIENT_ONLY,
+        purpose=_JOIN.join(recipient.purposes) or UNDECLARED,
+        controller=catalog.organisation,
+        dpo=describe_dpo(catalog),
+        stores=recipient.stores,
+        subject_types=tuple(str(t) for t in recipient.subject_types),
+        categories=recipient.categories,
+        recipients=(),
+        processors=(),
+        other_recipients=(describe_recipient(recipient),),
+        countries=(recipient.country,) if recipient.country else (),
+        transfers=(),
+        retention=(),
+        security_measures=(),
+        subjects_observed=0,
+        flags=(
+            f"recipient {recipient.id} receives from no activity: none has the purposes, stores, "
+            "categories and subject types it is declared for",
+        ),
+        legal_basis=(recipient.legal_basis.value,) if recipient.legal_basis else (),
+        consent_withdrawn=0,
+        consent_given=0,
+    )
+
+
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     """Distinct values in first-seen order, which follows the catalog's own order."""
     return tuple(dict.fromkeys(values))
@@ -544,40 +586,45 @@ class ProcessorRow:
     flags: Annotated[tuple[str, ...], Field(description="What the record lacks or a transfer needs.")]
 
 
-def processor_record(
-    catalog: Catalog, hops: Sequence[TransferHop], rules: TransferRules, on: date
-) -> list[ProcessorRow]:
+def processor_record(catalog: Catalog, rules: TransferRules, on: date) -> list[ProcessorRow]:
     """One row per ``processing_for_clients`` entry, in catalog order.
 
-    ``hops`` is what ``catalog_hops`` returns: the transfers of the stores used are those of
-    the controller's record; the declared sub-processors' hops are judged here as onward hops
-    (the organisation is the exporter as a processor), on ``on`` under ``rules``.
+    The organisation acts as a processor here, so every recipient is its sub-processor: the
+    processors of the systems used (at their seat and where the stores named rest, under the
+    system's own mechanism) and the declared sub-processors, each hop judged as an onward one
+    on ``on`` under ``rules``. A system named without stores stands for the client data it
+    holds, not for the organisation's own stores in it.
     """
-    by_store = _by_store(hops)
-    return [_processor_row(catalog, client, by_store, rules, on) for client in catalog.processing_for_clients]
+    return [_processor_row(catalog, client, rules, on) for client in catalog.processing_for_clients]
 
 
 def _processor_row(
-    catalog: Catalog,
-    client: ClientProcessing,
-    by_store: dict[str, list[TransferHop]],
-    rules: TransferRules,
-    on: date,
+    catalog: Catalog, client: ClientProcessing, rules: TransferRules, on: date
 ) -> ProcessorRow:
     used = {*client.systems, *(s.id for s, store in catalog.stores() if store.id in client.stores)}
     systems = [s for s in catalog.systems if s.id in used]
-    stores = _unique((*client.stores, *(st.id for s in systems if s.id in client.systems for st in s.stores)))
-    declared = {st.id: st for _, st in catalog.stores()}
-    hops = [hop for store in stores for hop in by_store.get(store, [])]
+    stores = [st for s in systems for st in s.stores if st.id in client.stores]
+    hops = [
+        hop
+        for system in systems
+        for hop in sub_processor_hops(
+            catalog,
+            client.id,
+            system.processor,
+            rules,
+            on,
+            system.transfer_mechanism,
+            tuple(st.country for st in stores if st in system.stores),
+        )
+    ]
+    covered = {pid for hop in hops for pid in hop.chain}
     hops += [
-        hop for sub in client.sub_processors for hop in sub_processor_hops(catalog, client.id, sub, rules, on)
+        hop
+        for sub in client.sub_processors
+        if sub not in covered
+        for hop in sub_processor_hops(catalog, client.id, sub, rules, on)
     ]
     security = security_measures(catalog, systems, *client.security_measures)
-    flags = [transfer_flag(hop) for hop in hops if _needs_flag(hop)]
-    if not security:
-        flags.append("no security measures described (Art. 30(2)(d))")
-    if not client.contact:
-        flags.append("no contact details for the client (Art. 30(2)(a))")
     return ProcessorRow(
         client=client.client,
         contact=client.contact,
@@ -587,15 +634,26 @@ def _processor_row(
         subject_types=tuple(str(t) for t in client.subject_types),
         categories=client.categories,
         systems=tuple(s.id for s in systems),
-        stores=stores,
-        sub_processors=_unique(catalog.processor(pid).name for pid in client.sub_processors),
-        countries=_unique((*(declared[s].country for s in stores), *(hop.country for hop in hops))),
+        stores=tuple(st.id for st in stores),
+        sub_processors=_unique(catalog.processor(pid).name for hop in hops for pid in hop.chain),
+        countries=_unique((*(st.country for st in stores), *(hop.country for hop in hops))),
         transfers=tuple(describe_hop(hop) for hop in hops if hop.verdict.status != HopStatus.INSIDE_EEA),
         security_measures=security,
         retention=client.retention,
         source=client.source,
-        flags=_unique(flags),
+        flags=_processor_flags(client, hops, security),
     )
+
+
+def _processor_flags(
+    client: ClientProcessing, hops: Sequence[TransferHop], security: Sequence[str]
+) -> tuple[str, ...]:
+    flags = [transfer_flag(hop) for hop in hops if _needs_flag(hop)]
+    if not security:
+        flags.append("no security measures described (Art. 30(2)(d))")
+    if not client.contact:
+        flags.append("no contact details for the client (Art. 30(2)(a))")
+    return _unique(flags)
 
 
 def ropa_json(rows: Sequence[RopaRow]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, get_origin, get_type_hints
 
-from lineage.domain.ropa import UNDECLARED, RopaRow, record_json
+from lineage.domain.ropa import RECIPIENT_ONLY, UNDECLARED, RopaRow, record_json
 from lineage.errors import QueryError
 
 Value = tuple[str, ...] | str
@@ -124,10 +124,13 @@ def record_entries(rows: Sequence[RopaRow]) -> list[Entry]:
 
 
 def key_of(entry: Entry) -> str:
-    """``system / purpose``; an undeclared store's row is known by its store."""
+    """``system / purpose``; an undeclared store's row is known by its store too, a recipient's
+    that receives from no activity by its name."""
     key = f"{entry['system']} / {entry['purpose']}"
     if entry["system"] == UNDECLARED:
         key += f" / {_JOIN.join(_as_tuple(entry.get('stores', ())))}"
+    if entry["system"] == RECIPIENT_ONLY:
+        key += f" / {entry['activity']}"
     return key
 
 
