@@ -155,7 +155,7 @@ class TestCatalog:
         ],
     )
     def test_unknowns_are_refused_with_what_is_wrong(self, extra: str, problem: str) -> None:
-        with pytest.raises(CatalogError, match="recipient|processing_for_clients|kind") as refused:
+        with pytest.raises(CatalogError) as refused:
             catalog_of(extra)
         assert problem in str(refused.value)
 
