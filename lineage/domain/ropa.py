@@ -13,6 +13,11 @@ An activity is one (system, purpose) pair: Art. 30 is organised by purpose, and 
 unit a controller contracts and documents, so two stores of one system serving one purpose are
 one activity, while one store serving two purposes appears in two activities.
 
+Beside the processors, a row names the recipients the catalog declares without a store (an
+authority, an auditor, a buyer: Art. 30(1)(d)), the DPO (Art. 30(1)(a)) and the security
+measures (Art. 30(1)(g)). What the organisation does as a processor for clients is a separate
+record (Art. 30(2)), one row per client processing: :func:`processor_record`.
+
 Pure: the caller reads the graph and the transfer hops and passes them in.
 """
 
