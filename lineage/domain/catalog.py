@@ -279,6 +279,11 @@ class System(_Strict):
     invariants: Invariants = Field(
         default_factory=Invariants, description="Invariants every store of the system is bound by."
     )
+    security_measures: tuple[str, ...] = Field(
+        (),
+        description="Technical and organisational security measures of this system, in words "
+        "(Art. 30(1)(g)); the record adds the organisation-wide ones.",
+    )
 
 
 class RetentionTrigger(StrEnum):
@@ -525,6 +530,110 @@ CNIL = SupervisoryAuthority(
 _DEFAULT_AUTHORITIES = {"FR": CNIL}
 
 
+# --- The record of processing (Art. 30): recipients without a store, processing done for clients.
+
+
+class RecipientKind(StrEnum):
+    """What a recipient without a store is to the organisation (Art. 30(1)(d) asks for the
+    categories of recipients): a third party or another controller receiving for its own
+    purposes, a public authority, or a processor whose systems the catalog does not model."""
+
+    THIRD_PARTY = "third_party"
+    AUTHORITY = "authority"
+    CONTROLLER = "controller"
+    PROCESSOR = "processor"
+
+
+class CatalogRecipient(_Strict):
+    """Someone the organisation discloses data to without a store of theirs being declared: a
+    client employer, the tax authorities, auditors, lawyers, a buyer of the business.
+
+    It receives from the activities it matches: every filter left empty matches all, so an
+    authority "legally entitled to know" any data needs no filter at all.
+    """
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    kind: RecipientKind
+    country: CountryCode | None = Field(None, description="Where it is, when known in advance.")
+    purposes: tuple[str, ...] = Field(
+        (), description="The activities it receives from, by purpose (a parent covers its sub-purposes)."
+    )
+    categories: tuple[str, ...] = Field(
+        (), description="The data categories it receives (a parent covers its descendants)."
+    )
+    stores: tuple[Identifier, ...] = Field((), description="Only activities that use one of these stores.")
+    subject_types: tuple[SubjectType, ...] = ()
+    legal_basis: LegalBasis | None = Field(
+        None, description="The Art. 6(1) basis of the disclosure, when it has its own (legal_obligation)."
+    )
+    when: str = Field("", description="The condition of the disclosure (on request, in a sale).")
+    source: str = Field("", description="Where the policy declares it (policy section).")
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c, name_it=True) for c in value)
+
+    @field_validator("purposes")
+    @classmethod
+    def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_data_use(p, name_it=True) for p in value)
+
+
+class ClientProcessing(_Strict):
+    """Processing the organisation carries out as a processor on behalf of clients (Art. 30(2)):
+    for one client or a class of clients, what is done, with which systems, stores and
+    sub-processors; transfers are judged from those, security measures add to the systems'."""
+
+    id: Identifier
+    client: str = Field(min_length=1, description="The controller, or a class of controllers.")
+    contact: str = Field("", description="Where the client's and its DPO's contact details are kept.")
+    activities: tuple[str, ...] = Field(
+        min_length=1, description="The categories of processing carried out for it (Art. 30(2)(b))."
+    )
+    subject_types: tuple[SubjectType, ...] = ()
+    categories: tuple[str, ...] = ()
+    systems: tuple[Identifier, ...] = ()
+    stores: tuple[Identifier, ...] = ()
+    sub_processors: tuple[Identifier, ...] = Field((), description="Catalog processor ids.")
+    security_measures: tuple[str, ...] = ()
+    retention: str = Field("", description="The time limits agreed with the client, in words.")
+    source: str = ""
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_category(c, name_it=True) for c in value)
+
+
+def record_problems(catalog: Catalog) -> list[str]:
+    """Dangling references of the record's sections: a recipient or a client processing that
+    names a store, system or processor the catalog lacks would silently match nothing."""
+    stores = {s.id for _, s in catalog.stores()}
+    systems = {s.id for s in catalog.systems}
+    processors = {p.id for p in catalog.processors}
+    problems = _duplicates("recipient", [r.id for r in catalog.recipients])
+    problems += _duplicates("processing_for_clients", [c.id for c in catalog.processing_for_clients])
+    problems += [
+        f"recipient {r.id!r} names unknown store {s!r}"
+        for r in catalog.recipients
+        for s in r.stores
+        if s not in stores
+    ]
+    for client in catalog.processing_for_clients:
+        what = f"processing_for_clients {client.id!r}"
+        problems += [f"{what} names unknown store {s!r}" for s in client.stores if s not in stores]
+        problems += [f"{what} names unknown system {s!r}" for s in client.systems if s not in systems]
+        problems += [
+            f"{what} names unknown sub-processor {p!r}" for p in client.sub_processors if p not in processors
+        ]
+    return problems
+
+
+# --- end of the record of processing's sections.
+
+
 class Catalog(_Strict):
     organisation: str
     country: CountryCode | None = Field(
@@ -558,6 +667,15 @@ class Catalog(_Strict):
     invariants: Invariants = Field(
         default_factory=Invariants,
         description="Organisation-wide invariants: every store, declared or not, is bound by them.",
+    )
+    security_measures: tuple[str, ...] = Field(
+        (), description="Organisation-wide security measures, in words (Art. 30(1)(g))."
+    )
+    recipients: tuple[CatalogRecipient, ...] = Field(
+        (), description="Recipients without a store: third parties, authorities (Art. 30(1)(d))."
+    )
+    processing_for_clients: tuple[ClientProcessing, ...] = Field(
+        (), description="What the organisation does as a processor for its clients (Art. 30(2))."
     )
 
     @field_validator("financial_year_end")
@@ -610,6 +728,7 @@ class Catalog(_Strict):
         ]
         problems += _duplicates("flow", [f"{f.source} -> {f.destination}" for f in self.flows])
         problems += _duplicates("dataset", [d for _, st in self.stores() for d in st.datasets])
+        problems += record_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -13,6 +13,11 @@ An activity is one (system, purpose) pair: Art. 30 is organised by purpose, and 
 unit a controller contracts and documents, so two stores of one system serving one purpose are
 one activity, while one store serving two purposes appears in two activities.
 
+Beside the processors, a row names the recipients the catalog declares without a store (an
+authority, an auditor, a buyer: Art. 30(1)(d)), the DPO (Art. 30(1)(a)) and the security
+measures (Art. 30(1)(g)). What the organisation does as a processor for clients is a separate
+record (Art. 30(2)), one row per client processing: :func:`processor_record`.
+
 Pure: the caller reads the graph and the transfer hops and passes them in.
 """
 
@@ -22,17 +27,28 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from lineage.domain.catalog import Catalog, Clock, Duration, RetentionRule, Store, System
+from lineage.domain.catalog import (
+    Catalog,
+    CatalogRecipient,
+    ClientProcessing,
+    Clock,
+    Duration,
+    RetentionRule,
+    Store,
+    System,
+)
 from lineage.domain.consent import basis_for
 from lineage.domain.retention import RetentionPolicy
-from lineage.domain.transfer_chains import TransferHop
-from lineage.domain.transfers import HopStatus
+from lineage.domain.transfer_chains import TransferHop, sub_processor_hops
+from lineage.domain.transfers import HopStatus, TransferRules
 
 UNDECLARED = "(undeclared)"
+RECIPIENT_ONLY = "(recipient)"
 _JOIN = "; "
 
 
@@ -69,16 +85,28 @@ class RopaRow:
     system: Annotated[str, Field(description="System id; (undeclared) for a store not in the catalog.")]
     purpose: Annotated[str, Field(description="The purpose of the processing (Art. 30(1)(b)).")]
     controller: Annotated[str, Field(description="The organisation the record is kept by.")]
+    dpo: Annotated[str, Field(description="The DPO's name and contact details (Art. 30(1)(a)).")]
     stores: Annotated[tuple[str, ...], Field(description="The stores the activity uses.")]
     subject_types: Annotated[tuple[str, ...], Field(description="Categories of data subjects.")]
     categories: Annotated[tuple[str, ...], Field(description="Categories of personal data.")]
     recipients: Annotated[tuple[str, ...], Field(description="Processors and sub-processors, by name.")]
     processors: Annotated[tuple[str, ...], Field(description="The same recipients, by catalog id.")]
+    other_recipients: Annotated[
+        tuple[str, ...],
+        Field(
+            description="Recipients without a store: third parties, authorities, other controllers "
+            "(Art. 30(1)(d)), with their kind, country, basis, condition and source."
+        ),
+    ]
     countries: Annotated[tuple[str, ...], Field(description="Where the stores and the recipients sit.")]
     transfers: Annotated[
         tuple[str, ...], Field(description="Each hop leaving the EEA with its verdict and safeguard.")
     ]
     retention: Annotated[tuple[str, ...], Field(description="The time limits for erasure that apply.")]
+    security_measures: Annotated[
+        tuple[str, ...],
+        Field(description="Organisation-wide and system security measures (Art. 30(1)(g))."),
+    ]
     subjects_observed: Annotated[
         int, Field(description="People observed in its largest store: a lower bound.")
     ]
@@ -139,6 +167,7 @@ def record_of_processing(
     )
     rows = [_activity_row(inputs, activity) for activity in _activities(catalog)]
     rows += [_undeclared_row(inputs, store) for store in _undeclared_stores(inputs)]
+    rows += [_recipient_row(catalog, r) for r in _receiving_nothing(catalog)]
     return sorted(rows, key=lambda row: (row.system, row.purpose, row.stores))
 
 
@@ -180,29 +209,99 @@ def _activity_row(inputs: _Inputs, activity: _Activity) -> RopaRow:
     hops = [hop for store in stores for hop in inputs.hops.get(store.id, [])]
     rules = _applicable_rules(inputs.catalog, activity)
     processors = _unique(pid for hop in hops for pid in hop.chain)
+    receiving = receiving_recipients(inputs.catalog, activity.purpose, stores)
+    security = security_measures(inputs.catalog, (activity.system,))
+    bases = _unique(
+        b.value
+        for store in stores
+        if (b := basis_for(inputs.catalog, store.id, _declared_purpose(activity), None)) is not None
+    )
     return RopaRow(
         activity=f"{activity.system.name}: {activity.purpose}",
         system=activity.system.id,
         purpose=activity.purpose,
         controller=inputs.catalog.organisation,
+        dpo=describe_dpo(inputs.catalog),
         stores=tuple(store.id for store in stores),
         subject_types=_unique(str(t) for store in stores for t in store.subject_types),
         categories=_unique(c for store in stores for c in store.categories),
         recipients=_unique(inputs.catalog.processor(pid).name for pid in processors),
         processors=processors,
-        countries=_unique((*(store.country for store in stores), *(hop.country for hop in hops))),
+        other_recipients=tuple(describe_recipient(r) for r in receiving),
+        countries=_unique(
+            (
+                *(store.country for store in stores),
+                *(hop.country for hop in hops),
+                *(r.country for r in receiving if r.country),
+            )
+        ),
         transfers=tuple(describe_hop(hop) for hop in hops if hop.verdict.status != HopStatus.INSIDE_EEA),
         retention=tuple(describe_rule(rule, several_stores=len(stores) > 1) for rule in rules),
+        security_measures=security,
         subjects_observed=_max_subjects(inputs, stores),
-        flags=_activity_flags(inputs, activity, hops, rules),
-        legal_basis=_unique(
-            b.value
-            for store in stores
-            if (b := basis_for(inputs.catalog, store.id, _declared_purpose(activity), None)) is not None
-        ),
+        flags=_activity_flags(inputs, activity, hops, rules) + _record_flags(activity, bases, security),
+        legal_basis=bases,
         consent_withdrawn=inputs.consents.get(activity.purpose, {}).get("withdrawn", 0),
         consent_given=inputs.consents.get(activity.purpose, {}).get("given", 0),
     )
+
+
+def _record_flags(activity: _Activity, bases: Sequence[str], security: Sequence[str]) -> tuple[str, ...]:
+    """What the record itself lacks: a basis for a declared purpose (the record cannot name the
+    Art. 6(1) ground), or any description of the security measures (Art. 30(1)(g))."""
+    flags: list[str] = []
+    if not bases and activity.purpose != UNDECLARED:
+        flags.append(f"no legal basis declared for purpose {activity.purpose}")
+    if not security:
+        flags.append("no security measures described (Art. 30(1)(g))")
+    return tuple(flags)
+
+
+def describe_dpo(catalog: Catalog) -> str:
+    """``name <email>, address``: Art. 30(1)(a) asks for the DPO's contact details in the record."""
+    if catalog.dpo is None:
+        return ""
+    text = f"{catalog.dpo.name} <{catalog.dpo.email}>"
+    return f"{text}, {catalog.dpo.address}" if catalog.dpo.address else text
+
+
+def security_measures(catalog: Catalog, systems: Iterable[System], *extra: str) -> tuple[str, ...]:
+    """The organisation-wide measures, then each system's, then ``extra``, without repeats."""
+    return _unique((*catalog.security_measures, *(m for s in systems for m in s.security_measures), *extra))
+
+
+def receiving_recipients(catalog: Catalog, purpose: str, stores: Sequence[Store]) -> list[CatalogRecipient]:
+    """The recipients without a store that receive from an activity: each filter they declare
+    (purposes, stores, categories, subject types) must match, an empty one matches all."""
+    categories = [c for store in stores for c in store.categories]
+    types = {t for store in stores for t in store.subject_types}
+    return [
+        r
+        for r in catalog.recipients
+        if (not r.purposes or covers(r.purposes, purpose))
+        and (not r.stores or any(store.id in r.stores for store in stores))
+        and (not r.categories or any(_related(r.categories, c) for c in categories))
+        and (not r.subject_types or bool(types & set(r.subject_types)))
+    ]
+
+
+def _related(declared: Sequence[str], category: str) -> bool:
+    """A recipient of ``user.contact`` receives an activity's ``user.contact.email``, and one of
+    ``user.contact.email`` receives from an activity declaring all of ``user.contact``."""
+    return covers(declared, category) or any(covers((category,), d) for d in declared)
+
+
+def describe_recipient(recipient: CatalogRecipient) -> str:
+    """``Tax authorities (authority, FR, legal_obligation, on request, seed 004)``; a ``; `` of
+    its own becomes ``, `` so the CSV cell splits back into one item per recipient."""
+    parts = [
+        recipient.kind.value.replace("_", " "),
+        recipient.country or "",
+        recipient.legal_basis.value if recipient.legal_basis else "",
+        recipient.when,
+        recipient.source,
+    ]
+    return f"{recipient.name} ({', '.join(p for p in parts if p)})".replace(_JOIN, ", ")
 
 
 def _declared_purpose(activity: _Activity) -> str | None:
@@ -398,6 +497,7 @@ def _undeclared_row(inputs: _Inputs, store: str) -> RopaRow:
         system=UNDECLARED,
         purpose=UNDECLARED,
         controller=inputs.catalog.organisation,
+        dpo=describe_dpo(inputs.catalog),
         stores=(store,),
         subject_types=seen.subject_types if seen else (),
         categories=seen.categories
@@ -405,12 +505,54 @@ def _undeclared_row(inputs: _Inputs, store: str) -> RopaRow:
         else _unique(c for f in inputs.flows if f.destination == store for c in f.categories),
         recipients=(),
         processors=(),
+        other_recipients=(),
         countries=(),
         transfers=(),
         retention=(),
+        security_measures=(),
         subjects_observed=seen.subjects if seen else max(incoming, default=0),
         flags=("store not declared in the catalog", *_flow_flags(inputs, store)),
         legal_basis=(),
+        consent_withdrawn=0,
+        consent_given=0,
+    )
+
+
+def _receiving_nothing(catalog: Catalog) -> list[CatalogRecipient]:
+    """Recipients no activity matches: a declared disclosure the record would otherwise drop."""
+    matched = {
+        r.id
+        for activity in _activities(catalog)
+        for r in receiving_recipients(catalog, activity.purpose, activity.stores)
+    }
+    return [r for r in catalog.recipients if r.id not in matched]
+
+
+def _recipient_row(catalog: Catalog, recipient: CatalogRecipient) -> RopaRow:
+    """A row of its own, flagged: the policy declares the disclosure, but no activity of the
+    catalog has the purposes, stores, categories or subject types it is declared for."""
+    return RopaRow(
+        activity=f"{recipient.name}: receives from no activity",
+        system=RECIPIENT_ONLY,
+        purpose=_JOIN.join(recipient.purposes) or UNDECLARED,
+        controller=catalog.organisation,
+        dpo=describe_dpo(catalog),
+        stores=recipient.stores,
+        subject_types=tuple(str(t) for t in recipient.subject_types),
+        categories=recipient.categories,
+        recipients=(),
+        processors=(),
+        other_recipients=(describe_recipient(recipient),),
+        countries=(recipient.country,) if recipient.country else (),
+        transfers=(),
+        retention=(),
+        security_measures=(),
+        subjects_observed=0,
+        flags=(
+            f"recipient {recipient.id} receives from no activity: none has the purposes, stores, "
+            "categories and subject types it is declared for",
+        ),
+        legal_basis=(recipient.legal_basis.value,) if recipient.legal_basis else (),
         consent_withdrawn=0,
         consent_given=0,
     )
@@ -421,9 +563,112 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+@dataclass(frozen=True)
+class ProcessorRow:
+    """One entry of the processor's record (Art. 30(2)): what the organisation does on behalf
+    of one client or class of clients, kept apart from its own record as a controller."""
+
+    client: Annotated[str, Field(description="The controller the processing is done for (30(2)(a)).")]
+    contact: Annotated[str, Field(description="Where the client's and its DPO's contact details are.")]
+    processor: Annotated[str, Field(description="The organisation, acting as processor.")]
+    dpo: Annotated[str, Field(description="The processor's DPO, name and contact details.")]
+    activities: Annotated[
+        tuple[str, ...], Field(description="Categories of processing carried out for the client (30(2)(b)).")
+    ]
+    subject_types: Annotated[tuple[str, ...], Field(description="Categories of data subjects.")]
+    categories: Annotated[tuple[str, ...], Field(description="Categories of personal data.")]
+    systems: Annotated[tuple[str, ...], Field(description="Systems used, by catalog id.")]
+    stores: Annotated[tuple[str, ...], Field(description="Stores used, by catalog id.")]
+    sub_processors: Annotated[tuple[str, ...], Field(description="Sub-processors engaged, by name.")]
+    countries: Annotated[tuple[str, ...], Field(description="Where the stores and sub-processors sit.")]
+    transfers: Annotated[
+        tuple[str, ...],
+        Field(description="Each hop leaving the EEA with its verdict and safeguard (30(2)(c))."),
+    ]
+    security_measures: Annotated[tuple[str, ...], Field(description="Security measures (30(2)(d)).")]
+    retention: Annotated[str, Field(description="The time limits agreed with the client.")]
+    source: Annotated[str, Field(description="Where the policy declares the processing.")]
+    flags: Annotated[tuple[str, ...], Field(description="What the record lacks or a transfer needs.")]
+
+
+def processor_record(catalog: Catalog, rules: TransferRules, on: date) -> list[ProcessorRow]:
+    """One row per ``processing_for_clients`` entry, in catalog order.
+
+    The organisation acts as a processor here, so every recipient is its sub-processor: the
+    processors of the systems used (at their seat and where the stores named rest, under the
+    system's own mechanism) and the declared sub-processors, each hop judged as an onward one
+    on ``on`` under ``rules``. A system named without stores stands for the client data it
+    holds, not for the organisation's own stores in it.
+    """
+    return [_processor_row(catalog, client, rules, on) for client in catalog.processing_for_clients]
+
+
+def _processor_row(
+    catalog: Catalog, client: ClientProcessing, rules: TransferRules, on: date
+) -> ProcessorRow:
+    used = {*client.systems, *(s.id for s, store in catalog.stores() if store.id in client.stores)}
+    systems = [s for s in catalog.systems if s.id in used]
+    stores = [st for s in systems for st in s.stores if st.id in client.stores]
+    hops = [
+        hop
+        for system in systems
+        for hop in sub_processor_hops(
+            catalog,
+            client.id,
+            system.processor,
+            rules,
+            on,
+            system.transfer_mechanism,
+            tuple(st.country for st in stores if st in system.stores),
+        )
+    ]
+    covered = {pid for hop in hops for pid in hop.chain}
+    hops += [
+        hop
+        for sub in client.sub_processors
+        if sub not in covered
+        for hop in sub_processor_hops(catalog, client.id, sub, rules, on)
+    ]
+    security = security_measures(catalog, systems, *client.security_measures)
+    return ProcessorRow(
+        client=client.client,
+        contact=client.contact,
+        processor=catalog.organisation,
+        dpo=describe_dpo(catalog),
+        activities=client.activities,
+        subject_types=tuple(str(t) for t in client.subject_types),
+        categories=client.categories,
+        systems=tuple(s.id for s in systems),
+        stores=tuple(st.id for st in stores),
+        sub_processors=_unique(catalog.processor(pid).name for hop in hops for pid in hop.chain),
+        countries=_unique((*(st.country for st in stores), *(hop.country for hop in hops))),
+        transfers=tuple(describe_hop(hop) for hop in hops if hop.verdict.status != HopStatus.INSIDE_EEA),
+        security_measures=security,
+        retention=client.retention,
+        source=client.source,
+        flags=_processor_flags(client, hops, security),
+    )
+
+
+def _processor_flags(
+    client: ClientProcessing, hops: Sequence[TransferHop], security: Sequence[str]
+) -> tuple[str, ...]:
+    flags = [transfer_flag(hop) for hop in hops if _needs_flag(hop)]
+    if not security:
+        flags.append("no security measures described (Art. 30(2)(d))")
+    if not client.contact:
+        flags.append("no contact details for the client (Art. 30(2)(a))")
+    return _unique(flags)
+
+
 def ropa_json(rows: Sequence[RopaRow]) -> list[dict[str, Any]]:
     """Plain dicts, tuples as lists: ready for ``json.dumps``."""
-    return [{f.name: _plain(getattr(row, f.name)) for f in fields(RopaRow)} for row in rows]
+    return record_json(rows)
+
+
+def record_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Either record's rows (dataclasses) as plain dicts, tuples as lists."""
+    return [{f.name: _plain(getattr(row, f.name)) for f in fields(row)} for row in rows]
 
 
 def _plain(value: object) -> object:
@@ -432,11 +677,21 @@ def _plain(value: object) -> object:
 
 def ropa_csv(rows: Sequence[RopaRow]) -> str:
     """One line per activity, for the spreadsheet a DPO keeps; lists are joined with ``; ``."""
+    return record_csv(rows, RopaRow)
+
+
+def processor_record_csv(rows: Sequence[ProcessorRow]) -> str:
+    """One line per client processing, lists joined with ``; ``, as the controller's record."""
+    return record_csv(rows, ProcessorRow)
+
+
+def record_csv(rows: Sequence[Any], row_type: type) -> str:
+    """A header of ``row_type``'s fields (even with no rows), then one line per row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f.name for f in fields(RopaRow)])
+    writer.writerow([f.name for f in fields(row_type)])
     for row in rows:
-        writer.writerow([_cell(getattr(row, f.name)) for f in fields(RopaRow)])
+        writer.writerow([_cell(getattr(row, f.name)) for f in fields(row_type)])
     return buffer.getvalue()
 
 

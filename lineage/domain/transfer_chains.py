@@ -114,6 +114,35 @@ def _onward(
     return hops
 
 
+def sub_processor_hops(
+    catalog: Catalog,
+    label: str,
+    sub_id: str,
+    rules: TransferRules,
+    on: date,
+    mechanism: Mechanism | None = None,
+    countries: tuple[str, ...] = (),
+) -> list[TransferHop]:
+    """Where data goes when the organisation, acting as a processor for a client (Art. 30(2)),
+    hands it to its own sub-processor ``sub_id``: that hop and every one below it are onward
+    (processor to sub-processor: SCC module 3). ``label`` stands where a store would;
+    ``countries`` are where the data rests besides the sub-processor's seat (its stores), and
+    ``mechanism`` a system's own, overriding the sub-processor's for the first hop."""
+    sub = catalog.processor(sub_id)
+    chosen = mechanism or sub.transfer_mechanism
+    first = [
+        TransferHop(
+            label,
+            (sub.id,),
+            country,
+            judge_hop(recipient(sub, country, onward=True), chosen, rules, on),
+            sub.international_organisation,
+        )
+        for country in dict.fromkeys((*countries, sub.country))
+    ]
+    return [*first, *_onward(catalog, label, sub, rules, on)]
+
+
 def catalog_hops(catalog: Catalog, rules: TransferRules, on: date) -> list[TransferHop]:
     return [
         hop for system, store in catalog.stores() for hop in store_hops(catalog, system, store, rules, on)

@@ -13,7 +13,7 @@ from neo4j import Driver
 from lineage.answers import ropa
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
-from lineage.domain.ropa import RopaRow, ropa_csv
+from lineage.domain.ropa import RopaRow, describe_dpo, processor_record_csv, ropa_csv
 from lineage.settings import Settings
 from lineage.web import session as sessions
 from lineage.web.render import PageRoute, page
@@ -81,14 +81,37 @@ def _ropa_rows(request: Request, on: str | None) -> list[RopaRow]:
 
 @router.get("/ropa")
 def ropa_page(request: Request, session: Viewer, on: str | None = None) -> Response:
+    """The controller's record, then the processor's record (Art. 30(2)) when there is one."""
     rows = _ropa_rows(request, on)
-    return page(request, "ropa.html", session, rows=rows, summary=ropa.summary(rows))
+    catalog = read_catalog(_settings(request))
+    clients = ropa.processors_record(catalog, chapter5.parse_day(on or None))
+    return page(
+        request,
+        "ropa.html",
+        session,
+        rows=rows,
+        clients=clients,
+        dpo=describe_dpo(catalog),
+        controller=catalog.organisation,
+        summary=ropa.summary(rows),
+    )
 
 
 @router.get("/ropa.csv")
-def ropa_download(request: Request, _session: Viewer, on: str | None = None) -> Response:
+def ropa_download(
+    request: Request, _session: Viewer, on: str | None = None, record: str | None = None
+) -> Response:
+    """The controller's record, or with ``record=processor`` the processor's, as CSV."""
+    if ropa.parse_record_kind(record) == "processor":
+        catalog = read_catalog(_settings(request))
+        text, name = (
+            processor_record_csv(ropa.processors_record(catalog, chapter5.parse_day(on or None))),
+            "ropa-processor.csv",
+        )
+    else:
+        text, name = ropa_csv(_ropa_rows(request, on)), "ropa.csv"
     return Response(
-        ropa_csv(_ropa_rows(request, on)),
+        text,
         media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="ropa.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

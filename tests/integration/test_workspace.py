@@ -282,6 +282,8 @@ def test_a_dpo_works_through_the_workspace(
     # The RoPA, and its CSV download.
     pages.go("/ui/ropa")
     assert tab.locator("#ropa tbody tr").count() >= 5
+    assert "dpo@atelier-nord.example" in tab.inner_text("#ropa-header")
+    assert tab.locator("#ropa-processor tbody tr").count() == 2  # seed 003 §3-4, for clients
     pages.shot("ropa")
     with tab.expect_download() as download:
         tab.click("#ropa-csv")

@@ -72,7 +72,7 @@ class TestActivities:
 
     def test_declared_facts(self, declared_only: list[RopaRow]) -> None:
         hubspot = row_of(declared_only, "hubspot", "sales")
-        assert hubspot.countries == ("DE", "IE")
+        assert hubspot.countries == ("DE", "IE", "FR")  # FR: the authorities and lawyers it may reach
         assert hubspot.recipients == ("HubSpot Ireland Ltd",)
         assert hubspot.transfers == ()
         assert hubspot.retention == (
@@ -80,7 +80,7 @@ class TestActivities:
             "5 years from end_of_contract for customer (seed 003: B2B client contacts 5 years after "
             "the end of the contract (Code civil 2224))",
         )
-        assert hubspot.flags == ()
+        assert hubspot.flags == ("no legal basis declared for purpose sales",)  # its events state it
         assert hubspot.subjects_observed == 0
 
 
@@ -230,7 +230,7 @@ class TestExports:
         assert json.loads(json.dumps(data)) == data
         dropbox = next(d for d in data if d["system"] == "dropbox")
         assert dropbox["stores"] == ["dropbox/recruitment"]
-        assert dropbox["countries"] == ["US"]
+        assert dropbox["countries"] == ["US", "FR"]  # FR: the courts and lawyers it may reach
         assert isinstance(dropbox["flags"], list) and len(dropbox["flags"]) == 2
 
 
