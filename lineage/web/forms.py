@@ -27,7 +27,7 @@ KNOWN = frozenset(
     {
         "identifier", "on", "reason", "until", "before", "kind", "received", "requested_by",
         "verification_method", "verified_by", "months", "task", "evidence", "by", "note", "status",
-        "name", "role", "password", "expires_days",
+        "name", "role", "password", "expires_days", "scope", "target",
     }
 ) | LISTS  # fmt: skip
 
