@@ -141,7 +141,7 @@ def add_hold(
     placed_by: str,
 ) -> dict[str, Any] | None:
     """Places a hold; None if lineage knows no such person, store or system."""
-    values = {
+    values: dict[str, Any] = {
         "id": f"hold-{secrets.token_hex(4)}",
         "reason": reason,
         "categories": categories,
@@ -149,18 +149,11 @@ def add_hold(
         "placed_by": placed_by,
     }
     if on.scope is HoldScope.PERSON:
-        records, _, _ = driver.execute_query(
-            ADD_PERSON_HOLD, key=on.target, stores=stores, database_=database, **values
-        )
+        statement, values = ADD_PERSON_HOLD, values | {"key": on.target, "stores": stores}
     else:
-        records, _, _ = driver.execute_query(
-            ADD_SCOPED_HOLD,
-            scope=str(on.scope),
-            target=on.target,
-            covers=on.covers,
-            database_=database,
-            **values,
-        )
+        statement = ADD_SCOPED_HOLD
+        values |= {"scope": str(on.scope), "target": on.target, "covers": on.covers}
+    records, _, _ = driver.execute_query(statement, parameters_=values, database_=database)
     return records[0].data() if records else None
 
 

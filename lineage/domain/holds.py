@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from lineage.domain.categories import check_category
@@ -156,8 +155,3 @@ def covers(hold: HoldView, subject: str, store: str, system: str | None, categor
     if hold.scope is HoldScope.SYSTEM:
         return system is not None and hold.target == system
     return True
-
-
-def in_force(released_at: datetime | None, until: datetime | None, now: datetime) -> bool:
-    """A hold holds until released or until its end date has passed."""
-    return released_at is None and (until is None or until > now)
