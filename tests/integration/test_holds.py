@@ -5,6 +5,7 @@ hold and its reason), and back in once released; a hold past its end date holds 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,13 @@ import httpx
 import pytest
 
 from graph.connection import open_driver
-from lineage.answers import audit
+from lineage.answers import accounts, audit
 from lineage.answers.scheduled_checks import check_retention
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
 from tests.integration.feed import publish, run_worker
+from tests.integration.test_access_control import PASSWORD
+from tests.integration.test_access_control import _settings as browser_settings
 from tests.integration.test_api import served
 
 pytestmark = pytest.mark.integration
@@ -215,3 +218,63 @@ def test_a_hold_names_one_known_scope(built: Settings) -> None:
         assert person.status_code == 201 and person.json()["scope"] == "person", person.text
         assert api.get("/holds").json()[0]["stores"] == ["salesforce/leads"]
     assert overdue_alert_stores(built) == HELD_STORES  # eve's leads are held, the rest are not
+
+
+def test_the_holds_page_places_a_store_hold_and_releases_it_and_a_viewer_only_reads(
+    built: Settings, browser: Any
+) -> None:
+    settings = browser_settings(built)
+    with open_driver(settings) as driver:
+        accounts.add_user(driver, settings, "holds-dpo", "dpo", PASSWORD)
+        accounts.add_user(driver, settings, "holds-viewer", "viewer", PASSWORD)
+    with served(settings) as url:
+        context = browser.new_context()
+        tab = context.new_page()
+        _sign_in(tab, url, "holds-dpo")
+        tab.click("nav >> text=Holds")
+        tab.wait_for_url(re.compile(r".*/ui/holds$"))
+        assert "No legal hold in force" in tab.inner_text("#holds")
+        tab.select_option("#place-hold select[name=scope]", "store")
+        tab.fill("#place-hold input[name=target]", "ovh/web-logs")
+        tab.fill("#place-hold input[name=reason]", "intrusion inquiry")
+        tab.fill("#place-hold input[name=categories]", "user.device")
+        tab.click("#place-hold button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/ui/holds$"))
+        row = tab.locator("#holds tr[data-scope=store]")
+        assert "ovh/web-logs" in row.inner_text() and "intrusion inquiry" in row.inner_text()
+        assert "account:holds-dpo" in row.inner_text()
+        assert overdue_alert_stores(built) == HELD_STORES - {"ovh/web-logs"} | {"salesforce/leads"}
+
+        tab.goto(f"{url}/ui/expiring?before=2027-01-01")
+        assert "ovh/web-logs" in tab.inner_text("#held")
+        assert tab.inner_text("#holds-in-force").startswith("1 legal hold(s) in force")
+        context.close()
+
+        context = browser.new_context()
+        tab = context.new_page()
+        _sign_in(tab, url, "holds-viewer")
+        tab.goto(f"{url}/ui/holds")
+        assert "intrusion inquiry" in tab.inner_text("#holds")
+        assert tab.locator("#place-hold").count() == 0 and tab.locator("#holds form").count() == 0
+        context.close()
+
+        context = browser.new_context()
+        tab = context.new_page()
+        _sign_in(tab, url, "holds-dpo")
+        tab.goto(f"{url}/ui/holds")
+        tab.fill("#holds tr[data-scope=store] input[name=reason]", "inquiry closed")
+        tab.click("#holds tr[data-scope=store] button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/ui/holds$"))
+        assert "No legal hold in force" in tab.inner_text("#holds")
+        tab.goto(f"{url}/ui/holds?ended=true")
+        assert "released" in tab.inner_text("#holds tr[data-scope=store] .status")
+        context.close()
+    assert overdue_alert_stores(built) == {"ovh/web-logs"}  # its alert reopens
+
+
+def _sign_in(tab: Any, url: str, name: str) -> None:
+    tab.goto(f"{url}/ui/login")
+    tab.fill("input[name=name]", name)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/$"))
