@@ -41,7 +41,8 @@ Relationships
 - ``(Subject)-[:HAS_CONSENT]->(Consent)``: one per purpose the person gave or withdrew consent for.
 - ``(Subject)-[:CLOCK]->(Store)``: store-wide retention moments (a click is contact for all
   the person has there); holding-level ones are properties of the Holding (``graph.holdings``).
-- ``(Hold)-[:HOLDS]->(Subject)`` (``graph.holds``), ``(Request {kind})-[:FOR]->(Subject)`` and
+- ``(Hold)-[:HOLDS]->(Subject)``, a person's hold; a hold on a store, a system or the organisation
+  is linked to nobody (``graph.holds``); ``(Request {kind})-[:FOR]->(Subject)`` and
   ``-[:HAS_TASK]->(RequestTask)``: a rights request of any kind (access, portability,
   rectification, restriction, objection, erasure) and one task per store it reaches
   (``graph.requests``); a restriction or objection carries ``in_force``, ``in_force_since``,

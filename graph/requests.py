@@ -24,7 +24,7 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
-from graph.holds import ACTIVE_HOLDS_ON_HOLDING
+from graph.holds import ACTIVE_HOLDS_ON_HOLDING, SCOPED_HOLDS_IN_FORCE
 from graph.reader import plain
 from lineage.domain.catalog import zone_of
 from lineage.domain.erasure import HoldingFacts, task_outcome
@@ -87,8 +87,8 @@ CREATE (r)-[:HAS_TASK]->(:RequestTask {id: r.id + '|' + task.store, store: task.
 # retained task is, even once its request is complete: the legal period or the hold that kept
 # the data ends, and from that day the erasure is owed (REOPEN_REQUESTS).
 TASK_FACTS = (
-    """
-MATCH (r:Request {kind: 'erasure'})-[:FOR]->(s:Subject)
+    SCOPED_HOLDS_IN_FORCE
+    + """MATCH (r:Request {kind: 'erasure'})-[:FOR]->(s:Subject)
 WHERE ($id IS NULL OR r.id = $id)
   AND (r.status = 'open'
        OR (r.status = 'complete' AND EXISTS { (r)-[:HAS_TASK]->(:RequestTask {status: 'retained'}) }))

@@ -22,7 +22,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 
 from graph.holdings import EXPIRY_INPUT_RETURN, expiry_inputs
-from graph.holds import ACTIVE_HOLDS_ON_HOLDING
+from graph.holds import ACTIVE_HOLDS_ON_HOLDING, SCOPED_HOLDS_IN_FORCE
 from graph.reader import plain
 from lineage.domain.catalog import Catalog
 from lineage.domain.retention import (
@@ -278,8 +278,8 @@ def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, sto
 # $from_at, skipping the $skip first (those the previous page returned at exactly that time),
 # at most $limit. A cursor is a time and a count, so it names nobody.
 EXPIRING_PAGE = (
-    """
-CALL () {
+    SCOPED_HOLDS_IN_FORCE
+    + """CALL () {
   MATCH (h:Holding) USING INDEX h:Holding(expires_at)
   WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
     AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
@@ -287,11 +287,11 @@ CALL () {
   WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
   RETURN collect(h) AS page
 }
-WITH page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
-WITH page, next_at,
+WITH scoped_holds, page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
+WITH scoped_holds, page, next_at,
      size([x IN page WHERE x.expires_at = next_at])
        + CASE WHEN next_at = $from_at THEN $skip ELSE 0 END AS next_skip
-CALL (page) {
+CALL (page, scoped_holds) {
   UNWIND page AS h
   MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
   WHERE $store IS NULL OR st.id = $store
@@ -324,8 +324,8 @@ RETURN groups, subjects, next_at, next_skip
 # Overdue and not held, per (store, rule): the flows of overdue-retention alerts. Run by the
 # worker every minute, so it reads only overdue holdings, from the expires_at index.
 OVERDUE = (
-    """
-MATCH (h:Holding) USING INDEX h:Holding(expires_at)
+    SCOPED_HOLDS_IN_FORCE
+    + """MATCH (h:Holding) USING INDEX h:Holding(expires_at)
 WHERE h.expires_at <= $now AND h.state = 'held'
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WITH s, h, st, """

@@ -21,6 +21,9 @@ INDEX_STATEMENTS: tuple[str, ...] = (
     # Each API request finds its client by the hash of its token; sessions end by account.
     "CREATE INDEX apiclient_token IF NOT EXISTS FOR (c:ApiClient) ON (c.token_hash)",
     "CREATE INDEX websession_actor IF NOT EXISTS FOR (w:WebSession) ON (w.actor, w.kind)",
+    # Every holding read for expiry or erasure looks up the holds on its store, its system and
+    # the organisation by this key (graph.holds.ACTIVE_HOLDS_ON_HOLDING).
+    "CREATE INDEX hold_covers IF NOT EXISTS FOR (hold:Hold) ON (hold.covers)",
 )
 
 

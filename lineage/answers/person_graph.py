@@ -15,7 +15,7 @@ from neo4j import Driver
 from pydantic import Field
 
 from lineage.answers.answer import Answer
-from lineage.answers.retention import Hold, listed_holds
+from lineage.answers.holds import Hold, holds_covering, listed_holds
 from lineage.answers.subjects import CategoryRetention, ConsentRecord, StoreHoldings, data_map
 from lineage.domain.catalog import Catalog
 from lineage.domain.transfer_chains import TransferHop, catalog_hops
@@ -111,9 +111,17 @@ def person_graph(
     now = now or datetime.now(UTC)
     answer = data_map(driver, database, key, catalog)
     subject = answer.subject
-    holds = [h for h in listed_holds(driver, database) if subject and h.subject == subject]
-    hold_rows = [h.model_dump() for h in holds]
-    stores = [_store_row(row.model_dump(), hold_rows, now) for row in answer.stores]
+    systems = {store.id: system.id for system, store in catalog.stores()}
+    in_force = listed_holds(driver, database) if subject else []
+    covering = {
+        (row.store, item.category): holds_covering(
+            in_force, subject or "", row.store, systems.get(row.store), item.category
+        )
+        for row in answer.stores
+        for item in row.retention
+    }
+    holds = [h for h in in_force if any(h in found for found in covering.values())]
+    stores = [_store_row(row.model_dump(), covering, now) for row in answer.stores]
     hops = [
         h
         for h in catalog_hops(catalog, default_transfer_rules(), day)
@@ -135,32 +143,21 @@ def person_graph(
     )
 
 
-def _store_row(row: dict[str, Any], holds: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def _store_row(
+    row: dict[str, Any], covering: dict[tuple[str, str], list[Hold]], now: datetime
+) -> dict[str, Any]:
     """A data-map row with each held category's expiry, overdue flag and the hold keeping it."""
     categories = []
     for item in row["retention"]:
-        hold = _hold_on(holds, row["store"], item["category"])
+        holds = covering.get((row["store"], item["category"]), [])
+        hold = holds[0].id if holds else None
         overdue = item["expires_at"] is not None and item["expires_at"] < now and hold is None
-        categories.append(item | {"overdue": overdue, "hold": hold["id"] if hold else None})
+        categories.append(item | {"overdue": overdue, "hold": hold})
     return row | {
         "categories": categories,
         "overdue": any(c["overdue"] for c in categories),
         "held_by": sorted({c["hold"] for c in categories if c["hold"]}),
     }
-
-
-def _hold_on(holds: list[dict[str, Any]], store: str, category: str) -> dict[str, Any] | None:
-    """The first active hold covering (store, category); an empty list in a hold means all."""
-    return next(
-        (
-            h
-            for h in holds
-            if h["status"] == "active"
-            and (not h["stores"] or store in h["stores"])
-            and (not h["categories"] or category in h["categories"])
-        ),
-        None,
-    )
 
 
 def _hop_row(hop: TransferHop) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Retention answers: what expires before a date (held data left out, and said so), and holds."""
+"""Retention answers: what expires before a date (held data left out, and said so; the holds
+themselves are :mod:`lineage.answers.holds`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import UTC, date, datetime, time, tzinfo
 from neo4j import Driver
 from pydantic import Field
 
-from graph import holds, retention
+from graph import retention
 from graph.requests import fixed_offset
 from lineage.answers.answer import Answer
-from lineage.errors import NotFoundError, QueryError
+from lineage.errors import QueryError
 
 
 class ExpiringGroup(Answer):
@@ -39,36 +40,6 @@ class ExpiringPage(Answer):
     overdue_holdings: int = Field(description="holdings of this page already overdue")
     left_out_held: list[ExpiringGroup] = Field(description="groups a legal hold keeps, with the hold")
     next_cursor: str | None = Field(description="cursor of the next page; null on the last")
-
-
-class Hold(Answer):
-    """A legal hold: data a litigation or an inquiry freezes, out of expiry and erasure."""
-
-    id: str = Field(description="hold id")
-    subject: str = Field(description="keyed hash of the person held")
-    reason: str = Field(description="the case or inquiry")
-    stores: list[str] = Field(description="stores held; empty: all of them")
-    categories: list[str] = Field(description="categories held (and their children); empty: all")
-    since: datetime = Field(description="when it was placed")
-    until: datetime | None = Field(description="when it ends, if known")
-    released_at: datetime | None = Field(description="when it was released")
-    placed_by: str | None = Field(None, description="who placed it (kind:name of the actor)")
-    released_by: str | None = Field(None, description="who released it")
-    status: str = Field(description="active, released or ended")
-
-
-class HoldPlaced(Answer):
-    """A hold just placed, and on whom."""
-
-    id: str = Field(description="hold id")
-    subject: str = Field(description="keyed hash of the person held")
-
-
-class HoldReleased(Answer):
-    """A hold released: the data is subject to expiry and erasure again."""
-
-    id: str = Field(description="hold id")
-    status: str = Field(description="released")
 
 
 # The largest page of holdings anyone may ask for (the API's default is 20,000): one page is one
@@ -151,46 +122,3 @@ def expiring(
         left_out_held=[g for g in groups if g.held],
         next_cursor=cursor_of(page),
     )
-
-
-def add_hold(
-    driver: Driver,
-    database: str,
-    key: str,
-    reason: str,
-    stores: list[str],
-    categories: list[str],
-    until: str | None,
-    zone: tzinfo = UTC,
-    *,
-    placed_by: str,
-) -> HoldPlaced:
-    """Places a hold, naming the actor who placed it (their label, from the session or token)."""
-    if not reason.strip():
-        raise QueryError("a hold needs a reason (the case, the inquiry)")
-    placed = holds.add_hold(
-        driver,
-        database,
-        key,
-        reason,
-        stores,
-        categories,
-        parse_date(until, "until", zone) if until else None,
-        placed_by,
-    )
-    if placed is None:
-        raise NotFoundError("lineage knows nobody by this identifier")
-    return HoldPlaced.model_validate(placed)
-
-
-def release_hold(
-    driver: Driver, database: str, hold_id: str, reason: str, *, released_by: str
-) -> HoldReleased:
-    if not holds.release_hold(driver, database, hold_id, reason, released_by):
-        raise NotFoundError(f"no active hold {hold_id!r}")
-    return HoldReleased(id=hold_id, status="released")
-
-
-def listed_holds(driver: Driver, database: str, include_ended: bool = False) -> list[Hold]:
-    """Legal holds in force (every hold, released and ended included, with ``include_ended``)."""
-    return [Hold.model_validate(row) for row in holds.list_holds(driver, database, include_ended)]

@@ -41,6 +41,7 @@ from lineage.web import router as workspace_router
 from lineage.web.admin_pages import router as admin_pages_router
 from lineage.web.audit_pages import router as audit_pages_router
 from lineage.web.breach_pages import router as breach_pages_router
+from lineage.web.hold_pages import router as hold_pages_router
 from lineage.web.oidc import router as oidc_router
 from lineage.web.organisation_pages import router as organisation_pages_router
 from lineage.web.request_pages import router as request_pages_router
@@ -97,6 +98,7 @@ def create_api(
         organisation_pages_router,
         audit_pages_router,
         admin_pages_router,
+        hold_pages_router,
         request_pages_router,
         breach_pages_router,
         admin_router,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from lineage.answers import alerts as alert_answers
+from lineage.answers import holds as hold_answers
 from lineage.answers import overview as morning
 from lineage.answers import retention
 from lineage.answers import subjects as people
@@ -22,8 +23,9 @@ from lineage.answers.alerts import Alert, AlertAcknowledged
 from lineage.answers.audit import audited
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.erasure import org_zone
+from lineage.answers.holds import Hold, HoldPlaced, HoldReleased, HoldScope
 from lineage.answers.overview import Overview
-from lineage.answers.retention import ExpiringPage, Hold, HoldPlaced, HoldReleased
+from lineage.answers.retention import ExpiringPage
 from lineage.answers.subjects import DataMap, ErasureImpact, subject_key
 from lineage.api.access import (
     Acting,
@@ -135,13 +137,24 @@ Key = Annotated[str, Field(min_length=1, max_length=200)]
 
 class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    identifier: str = Field(
-        min_length=1, max_length=512, description="e-mail address or system:native-id; hashed, never stored"
+    scope: HoldScope = Field(
+        HoldScope.PERSON,
+        description="What is held: a person (identifier), a store or a system (target), or the "
+        "whole organisation",
     )
+    identifier: str | None = Field(
+        None,
+        min_length=1,
+        max_length=512,
+        description="A person's hold: e-mail address or system:native-id; hashed, never stored",
+    )
+    target: Key | None = Field(None, description="A store or system hold: the store or system id")
     reason: str = Field(
         min_length=1, max_length=MAX_TEXT, description="Why the data is kept (no personal data)"
     )
-    stores: list[Key] = Field([], max_length=100, description="Only these stores (default: all)")
+    stores: list[Key] = Field(
+        [], max_length=100, description="A person's hold: only these stores (default: all)"
+    )
     categories: list[Key] = Field([], max_length=100, description="Only these categories (default: all)")
     until: Annotated[
         str | None, checked(lambda value: retention.parse_date(value, "until"), "not a YYYY-MM-DD date")
@@ -202,14 +215,14 @@ def expiring(
 def holds(
     _actor: Viewer, settings: AppSettings, driver: GraphDriver, include_ended: bool = False
 ) -> list[Hold]:
-    return retention.listed_holds(driver, settings.neo4j.database, include_ended)
+    return hold_answers.listed_holds(driver, settings.neo4j.database, include_ended)
 
 
 @router.post(
     "/holds",
     status_code=201,
     response_model=HoldPlaced,
-    summary="Place a legal hold on a person's data",
+    summary="Place a legal hold on a person, a store, a system or the organisation",
     openapi_extra=body_openapi(HoldRequest),
 )
 def add_hold(
@@ -218,12 +231,13 @@ def add_hold(
     driver: GraphDriver,
     body: Annotated[HoldRequest, json_body(HoldRequest)],
 ) -> HoldPlaced:
-    key = subject_key(settings, body.identifier)
-    with audited(driver, settings, actor, "hold.place", key):
-        return retention.add_hold(
+    key = subject_key(settings, body.identifier) if body.identifier else None
+    on = hold_answers.hold_on(body.scope, key, body.target)
+    with audited(driver, settings, actor, "hold.place", on.audit_target):
+        return hold_answers.add_hold(
             driver,
             settings.neo4j.database,
-            key,
+            on,
             body.reason,
             body.stores,
             body.categories,
@@ -251,6 +265,6 @@ def release_hold(
         audited(driver, settings, actor, "hold.release", hold_id),
         not_found_as("no active hold with this id"),
     ):
-        return retention.release_hold(
+        return hold_answers.release_hold(
             driver, settings.neo4j.database, hold_id, body.reason, released_by=actor.label
         )

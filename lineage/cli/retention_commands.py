@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from lineage import render
-from lineage.answers import audit
+from lineage.answers import audit, holds
 from lineage.answers import retention as answers
 from lineage.answers.connection import open_driver
 from lineage.answers.erasure import org_zone
+from lineage.errors import QueryError
 from lineage.settings import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
@@ -76,28 +77,49 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
 
     @hold_app.command("add")
     def hold_add(
-        identifier: Annotated[str, typer.Argument(help="e-mail address, or system:native-id")],
-        reason: Annotated[str, typer.Option(help="Why: the case or inquiry")],
-        store: Annotated[list[str] | None, typer.Option(help="Only this store (repeatable)")] = None,
+        reason: Annotated[str, typer.Option(help="Why: the case or inquiry (no personal data)")],
+        identifier: Annotated[
+            str | None, typer.Argument(help="A person's e-mail address, or system:native-id")
+        ] = None,
+        subject: Annotated[str | None, typer.Option(help="The person held (instead of the argument)")] = None,
+        store: Annotated[
+            list[str] | None,
+            typer.Option(help="Without a person: the store held; with one: only this store (repeatable)"),
+        ] = None,
+        system: Annotated[str | None, typer.Option(help="Hold every store of this system")] = None,
+        organisation: Annotated[
+            bool, typer.Option("--organisation", help="Hold the organisation's data everywhere")
+        ] = False,
         category: Annotated[list[str] | None, typer.Option(help="Only this category (repeatable)")] = None,
         until: Annotated[str | None, typer.Option(help="End date (YYYY-MM-DD), if known")] = None,
     ) -> None:
-        """Hold a person's data (all of it, or some stores or categories)."""
+        """Hold a person's data, a store, a system or the whole organisation (all categories, or
+        some), out of expiry and erasure until released or until its end date."""
         settings = Settings()
-        key, actor = subject_key(settings, identifier), audit.cli_actor()
-        with open_driver(settings) as driver, audit.audited(driver, settings, actor, "hold.place", key):
-            placed = answers.add_hold(
+        person = identifier or subject
+        if identifier and subject:
+            raise QueryError("name the person once: the argument or --subject")
+        on, stores = holds.hold_on_options(
+            subject_key(settings, person) if person else None, store or [], system, organisation
+        )
+        actor = audit.cli_actor()
+        with (
+            open_driver(settings) as driver,
+            audit.audited(driver, settings, actor, "hold.place", on.audit_target),
+        ):
+            placed = holds.add_hold(
                 driver,
                 settings.neo4j.database,
-                key,
+                on,
                 reason,
-                store or [],
+                stores,
                 category or [],
                 until,
                 org_zone(settings),
                 placed_by=actor.label,
             )
-        render.console.print(f"hold {placed.id} placed on subject {placed.subject}")
+        held = f"subject {placed.subject}" if placed.subject else f"{placed.scope} {placed.target or ''}"
+        render.console.print(f"hold {placed.id} placed on {held.strip()}")
 
     @hold_app.command("release")
     def hold_release(
@@ -107,7 +129,7 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         settings = Settings()
         actor = audit.cli_actor()
         with open_driver(settings) as driver, audit.audited(driver, settings, actor, "hold.release", hold_id):
-            answers.release_hold(driver, settings.neo4j.database, hold_id, reason, released_by=actor.label)
+            holds.release_hold(driver, settings.neo4j.database, hold_id, reason, released_by=actor.label)
         render.console.print(f"hold {hold_id} released")
 
     @hold_app.command("list")
@@ -118,12 +140,12 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
         """Holds in force (or all of them)."""
         settings = Settings()
         with open_driver(settings) as driver:
-            holds = answers.listed_holds(driver, settings.neo4j.database, include_ended)
+            listed = holds.listed_holds(driver, settings.neo4j.database, include_ended)
         if as_json:
-            print(render.as_json([hold.model_dump(mode="json") for hold in holds]))
+            print(render.as_json([hold.model_dump(mode="json") for hold in listed]))
         else:
             render.table(
                 "Legal holds",
-                [hold.model_dump() for hold in holds],
-                ("id", "status", "subject", "reason", "stores", "categories", "since", "until"),
+                listed,
+                ("id", "status", "on", "reason", "stores", "categories", "since", "until", "placed_by"),
             )

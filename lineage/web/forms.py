@@ -28,7 +28,7 @@ KNOWN = frozenset(
         "identifier", "on", "reason", "until", "before", "kind", "received", "requested_by",
         "verification_method", "verified_by", "months", "task", "evidence", "by", "note", "status",
         "name", "role", "password", "expires_days", "store", "processor", "exposed_from",
-        "exposed_to", "aware_at", "description", "reference", "delay_reason", "count",
+        "exposed_to", "aware_at", "description", "reference", "delay_reason", "count", "scope", "target",
     }
 ) | LISTS  # fmt: skip
 

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from neo4j import Driver
 
 from lineage.answers import accounts, alerts, audit, erasure, retention
+from lineage.answers import holds as hold_answers
 from lineage.answers import transfers as chapter5
 from lineage.answers.catalog_file import read_catalog
 from lineage.answers.overview import overview
@@ -26,7 +27,6 @@ from lineage.answers.subjects import subject_key
 from lineage.api.access import client_address
 from lineage.api.rate_limits import FailedAttempts
 from lineage.domain.access import Actor
-from lineage.errors import QueryError
 from lineage.settings import Settings
 from lineage.web import session as sessions
 from lineage.web.forms import BoundedForm
@@ -180,57 +180,10 @@ def expiring(
     answer = retention.expiring(
         driver, settings.neo4j.database, before, limit=EXPIRING_PAGE, cursor=cursor or None, zone=zone
     )
-    holds = retention.listed_holds(driver, settings.neo4j.database)
+    holds = hold_answers.listed_holds(driver, settings.neo4j.database)
     return page(request, "expiring.html", session, answer=answer, holds=holds, before=before)
-
-
-@router.post("/holds")
-def hold_add(request: Request, session: Acting, form: BoundedForm) -> Response:
-    settings, driver, actor = _settings(request), _driver(request), _actor(session)
-    key = subject_key(settings, form.get("identifier", ""))
-    with audit.audited(driver, settings, actor, "hold.place", key):
-        retention.add_hold(
-            driver,
-            settings.neo4j.database,
-            key,
-            form.get("reason", ""),
-            _listed(form.get("stores")),
-            _listed(form.get("categories")),
-            form.get("until") or None,
-            erasure.org_zone(settings),
-            placed_by=actor.label,
-        )
-    return _back_to_expiring(form)
-
-
-@router.post("/holds/{hold_id}/release")
-def hold_release(request: Request, hold_id: str, session: Acting, form: BoundedForm) -> Response:
-    settings, driver, actor = _settings(request), _driver(request), _actor(session)
-    with audit.audited(driver, settings, actor, "hold.release", hold_id):
-        retention.release_hold(
-            driver,
-            settings.neo4j.database,
-            hold_id,
-            form.get("reason") or "released",
-            released_by=actor.label,
-        )
-    return _back_to_expiring(form)
-
-
-def _back_to_expiring(form: dict[str, str]) -> Response:
-    """Back to the page the form was on, with its date (a date names nobody; a bad one is dropped)."""
-    before = form.get("before", "")
-    try:
-        retention.parse_date(before, "before")
-    except QueryError:
-        return _see_other("/expiring")
-    return _see_other(f"/expiring?before={before}")
 
 
 def _actor(session: Session) -> Actor:
     assert session.actor is not None  # a page's permission dependency signed it in
     return session.actor
-
-
-def _listed(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]

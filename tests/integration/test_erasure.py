@@ -20,6 +20,7 @@ from graph.connection import open_driver
 from graph.holds import add_hold
 from graph.requests import overdue_requests, reappearances, refresh_requests, request_status
 from lineage.answers.scheduled_checks import check_erasures
+from lineage.domain.holds import HoldOn, HoldScope
 from lineage.runner import settings_env
 from lineage.settings import ApiSettings, Settings
 from tests.integration.feed import cli_data_map, publish, run_worker
@@ -233,9 +234,8 @@ class TestErasureRequest:
     ) -> None:
         load_people(pipeline, tmp_path)
         with open_driver(pipeline) as driver:
-            hold = add_hold(
-                driver, pipeline.neo4j.database, hasher.email(BOB), "case 2026-117", [], [], None, "cli:test"
-            )
+            on = HoldOn(HoldScope.PERSON, hasher.email(BOB))
+            hold = add_hold(driver, pipeline.neo4j.database, on, "case 2026-117", [], [], None, "cli:test")
         assert hold is not None
         settings = pipeline.model_copy(update={"api": ApiSettings(query_token=QUERY_TOKEN)})
         headers = {"Authorization": f"Bearer {QUERY_TOKEN}"}

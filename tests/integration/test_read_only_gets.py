@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from neo4j import READ_ACCESS, Driver, RoutingControl
 
 from graph.connection import open_driver
-from lineage.answers import accounts, audit, erasure, requests, retention
+from lineage.answers import accounts, audit, erasure, holds, requests
 from lineage.answers.subjects import subject_key
 from lineage.api import app as app_module
 from lineage.api.app import create_api
@@ -115,7 +115,8 @@ def graph_with_everything(pipeline: Settings, tmp_path: Path) -> Iterator[dict[s
     with open_driver(pipeline) as driver:
         erasure_request = erasure.open_request(driver, database, key, "data subject", None)
         access = requests.open_request(driver, database, "access", key)
-        hold = retention.add_hold(driver, database, key, "litigation", [], [], None, placed_by="cli:test")
+        on = holds.HoldOn(holds.HoldScope.PERSON, key)
+        hold = holds.add_hold(driver, database, on, "litigation", [], [], None, placed_by="cli:test")
     yield {"erasure": erasure_request.id, "access": access.id, "hold": hold.id}
 
 

@@ -268,15 +268,19 @@ def test_a_dpo_works_through_the_workspace(
     assert tab.locator("#requests tbody tr").count() == 3
     pages.shot("requests")
 
-    # Expiring data and holds: a hold placed from the page shows, with its reason.
-    pages.go("/ui/expiring?before=2099-01-01")
-    tab.fill("form[action='/ui/holds'] input[name=identifier]", BOB)
-    tab.fill("form[action='/ui/holds'] input[name=reason]", "case 2026-117")
-    tab.click("form[action='/ui/holds'] button[type=submit]")
-    tab.wait_for_url(re.compile(r".*/ui/expiring\?before=2099-01-01$"))
+    # Holds, then expiring data: a hold placed from its page shows, with its reason, and what
+    # it keeps is left out of what expires.
+    pages.go("/ui/holds")
+    tab.fill("#place-hold input[name=identifier]", BOB)
+    tab.fill("#place-hold input[name=reason]", "case 2026-117")
+    tab.click("#place-hold button[type=submit]")
+    tab.wait_for_url(re.compile(r".*/ui/holds$"))
     assert "case 2026-117" in tab.inner_text("#holds")
+    pages.shot("holds")
+    pages.go("/ui/expiring?before=2099-01-01")
     assert "billing/invoices" in tab.inner_text("#expiring")  # Lea's invoices, 10 years
     assert "brevo/contacts" in tab.inner_text("#held")  # Bob's list subscription, now held
+    assert tab.inner_text("#holds-in-force").startswith("1 legal hold(s) in force")
     pages.shot("expiring")
 
     # The RoPA, and its CSV download.

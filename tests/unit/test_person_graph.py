@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from lineage.answers.holds import Hold, holds_covering
 from lineage.answers.person_graph import _Graph, _store_row
 from lineage.answers.transfers import countries_reached
 from lineage.domain.catalog import parse_catalog
@@ -41,12 +42,37 @@ def row(store: str, expires: datetime | None) -> dict[str, Any]:
     }
 
 
-def graph_of(rows: list[dict[str, Any]], holds: list[dict[str, Any]]) -> _Graph:
+def graph_of(rows: list[dict[str, Any]], holds: list[Hold]) -> _Graph:
     graph = _Graph("k" * 64)
     hops = catalog_hops(CATALOG, default_transfer_rules(), DAY)
-    for store in (_store_row(r, holds, NOW) for r in rows):
+    covering = {
+        (r["store"], c["category"]): holds_covering(holds, "k", r["store"], r["system"], c["category"])
+        for r in rows
+        for c in r["retention"]
+    }
+    for store in (_store_row(r, covering, NOW) for r in rows):
         graph.add_store(store, CATALOG, [h for h in hops if h.store == store["store"]])
     return graph
+
+
+def hold(
+    scope: str, target: str | None = None, categories: tuple[str, ...] = (), subject: str | None = None
+) -> Hold:
+    return Hold.model_validate(
+        {
+            "id": f"hold-{scope}",
+            "scope": scope,
+            "target": target,
+            "subject": subject,
+            "reason": "case 2026-117",
+            "stores": [],
+            "categories": list(categories),
+            "since": NOW,
+            "until": None,
+            "released_at": None,
+            "status": "active",
+        }
+    )
 
 
 def test_a_chain_reaches_its_countries_with_each_hops_verdict() -> None:
@@ -62,10 +88,31 @@ def test_a_chain_reaches_its_countries_with_each_hops_verdict() -> None:
 def test_overdue_data_is_marked_unless_a_hold_keeps_it() -> None:
     overdue = graph_of([row("brevo/contacts", datetime(2026, 1, 1, tzinfo=UTC))], [])
     assert overdue.nodes["store:brevo/contacts"]["overdue"] is True
-    hold = {"id": "hold-1", "status": "active", "stores": [], "categories": ["user.contact.email"]}
-    held = graph_of([row("brevo/contacts", datetime(2026, 1, 1, tzinfo=UTC))], [hold])
+    held = graph_of(
+        [row("brevo/contacts", datetime(2026, 1, 1, tzinfo=UTC))],
+        [hold("person", categories=("user.contact.email",), subject="k")],
+    )
     assert held.nodes["store:brevo/contacts"]["overdue"] is False
     assert held.nodes["store:brevo/contacts"]["held"] is True
+
+
+def test_a_store_system_or_organisation_hold_keeps_the_persons_data_there() -> None:
+    expired = [row("brevo/contacts", datetime(2026, 1, 1, tzinfo=UTC))]
+    for covering in (
+        hold("store", "brevo/contacts"),
+        hold("system", "brevo"),
+        hold("organisation", categories=("user.contact",)),  # a parent category covers its children
+    ):
+        store = graph_of(expired, [covering]).nodes["store:brevo/contacts"]
+        assert (store["overdue"], store["held"]) == (False, True), covering.scope
+    for elsewhere in (
+        hold("store", "crm/contacts"),
+        hold("system", "crm"),
+        hold("organisation", categories=("user.financial",)),
+        hold("person", subject="someone else"),
+    ):
+        store = graph_of(expired, [elsewhere]).nodes["store:brevo/contacts"]
+        assert store["overdue"] is True, elsewhere.scope
 
 
 class Reader:

@@ -1,5 +1,15 @@
 
 CALL () {
+  MATCH (hold:Hold) USING INDEX hold:Hold(covers)
+  WHERE hold.covers IS NOT NULL AND hold.released_at IS NULL AND (hold.until IS NULL OR hold.until > $now)
+  OPTIONAL MATCH (:System {id: hold.target})-[:HAS_STORE]->(system_store:Store) WHERE hold.scope = 'system'
+  WITH hold, system_store
+  WHERE hold.scope <> 'system' OR system_store IS NOT NULL
+  RETURN collect({everywhere: hold.scope = 'organisation',
+                  store: CASE hold.scope WHEN 'store' THEN hold.target ELSE system_store.id END,
+                  categories: hold.categories, held_by: hold.id + ' (' + hold.reason + ')'}) AS scoped_holds
+}
+CALL () {
   MATCH (h:Holding) USING INDEX h:Holding(expires_at)
   WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
     AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
@@ -7,21 +17,21 @@ CALL () {
   WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
   RETURN collect(h) AS page
 }
-WITH page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
-WITH page, next_at,
+WITH scoped_holds, page, CASE WHEN size(page) = $limit THEN page[-1].expires_at END AS next_at
+WITH scoped_holds, page, next_at,
      size([x IN page WHERE x.expires_at = next_at])
        + CASE WHEN next_at = $from_at THEN $skip ELSE 0 END AS next_skip
-CALL (page) {
+CALL (page, scoped_holds) {
   UNWIND page AS h
   MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
   WHERE $store IS NULL OR st.id = $store
   WITH s, h, st, 
-COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
-          WHERE hold.released_at IS NULL AND (hold.until IS NULL OR hold.until > $now)
-            AND (size(hold.stores) = 0 OR st.id IN hold.stores)
-            AND (size(hold.categories) = 0 OR any(c IN hold.categories
-                                                  WHERE h.category = c OR h.category STARTS WITH c + '.'))
-          RETURN hold.id + ' (' + hold.reason + ')' }
+(COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
+           WHERE hold.released_at IS NULL AND (hold.until IS NULL OR hold.until > $now) AND (size(hold.stores) = 0 OR st.id IN hold.stores)
+             AND (size(hold.categories) = 0 OR any(c IN hold.categories WHERE h.category = c OR h.category STARTS WITH c + '.'))
+           RETURN hold.id + ' (' + hold.reason + ')' }
+ + [scoped IN scoped_holds WHERE (scoped.everywhere OR scoped.store = st.id)
+                                 AND (size(scoped.categories) = 0 OR any(c IN scoped.categories WHERE h.category = c OR h.category STARTS WITH c + '.')) | scoped.held_by])
  AS holds
   WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
        h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
