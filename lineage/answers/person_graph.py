@@ -18,6 +18,7 @@ from lineage.answers.answer import Answer
 from lineage.answers.retention import Hold, listed_holds
 from lineage.answers.subjects import CategoryRetention, ConsentRecord, StoreHoldings, data_map
 from lineage.domain.catalog import Catalog
+from lineage.domain.retention import RetentionState, retention_state
 from lineage.domain.transfer_chains import TransferHop, catalog_hops
 from lineage.domain.transfers import HopStatus
 from lineage.reference import default_transfer_rules
@@ -29,7 +30,9 @@ _SEVERITY = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "
 class CategoryStatus(CategoryRetention):
     """A held category with whether it is overdue and the hold that keeps it, if any."""
 
-    overdue: bool = Field(description="past its expiry and not under a hold")
+    overdue: bool = Field(
+        description="past its expiry (an archive rule's: past its archive) and not under a hold"
+    )
     hold: str | None = Field(description="id of the first active hold covering it")
 
 
@@ -109,7 +112,7 @@ def person_graph(
     """``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST
     /subject``, the answer says no more than the CLI's."""
     now = now or datetime.now(UTC)
-    answer = data_map(driver, database, key, catalog)
+    answer = data_map(driver, database, key, catalog, now)
     subject = answer.subject
     holds = [h for h in listed_holds(driver, database) if subject and h.subject == subject]
     hold_rows = [h.model_dump() for h in holds]
@@ -140,7 +143,8 @@ def _store_row(row: dict[str, Any], holds: list[dict[str, Any]], now: datetime) 
     categories = []
     for item in row["retention"]:
         hold = _hold_on(holds, row["store"], item["category"])
-        overdue = item["expires_at"] is not None and item["expires_at"] < now and hold is None
+        state = retention_state(item["expires_at"], item.get("archive_until"), now)
+        overdue = state is RetentionState.OVERDUE and hold is None
         categories.append(item | {"overdue": overdue, "hold": hold["id"] if hold else None})
     return row | {
         "categories": categories,
