@@ -210,6 +210,15 @@ class TestArchiveThenDelete:
         )
         assert "then anonymised" in describe_rule(reviews)
 
+    def test_the_access_report_words_it(self) -> None:
+        from lineage.domain.labels import Lang, retention_words
+
+        (accounts, reviews) = catalog().retention
+        english = retention_words(accounts, Lang.EN)
+        assert english.startswith("3 years after the last contact; or, once it has happened, 1 year after")
+        assert english.endswith(", then archived for 5 years")
+        assert retention_words(reviews, Lang.FR).endswith(", puis anonymisées")
+
     def test_changing_the_archive_period_recomputes_the_store(self) -> None:
         longer = ACCOUNTS.replace("archive: {duration: {years: 5}}", "archive: {duration: {years: 6}}")
         assert rules_changed(catalog(), catalog(longer)) == {"app/accounts"}
