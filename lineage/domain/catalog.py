@@ -313,7 +313,7 @@ class ExpiryAction(StrEnum):
 
     DELETE = "delete"
     ANONYMISE = "anonymise"  # anonymised data is no longer personal data: gone for the GDPR
-    ARCHIVE = "archive"  # intermediate archive (CNIL "archivage intermediaire"), then deleted
+    ARCHIVE = "archive"  # intermediate archive (CNIL "archivage intermédiaire"), then deleted
 
 
 class Archive(_Strict):
