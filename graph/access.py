@@ -20,7 +20,15 @@ from neo4j import Driver
 
 from graph.reader import from_epoch_ms, plain, read_records
 
-_HOLDING_TIMES = ("first_seen", "last_seen", "expires_at", "legal_until", "erased_at", "withdrawn_at")
+_HOLDING_TIMES = (
+    "first_seen",
+    "last_seen",
+    "expires_at",
+    "legal_until",
+    "archive_until",
+    "erased_at",
+    "withdrawn_at",
+)
 _CONSENT_TIMES = ("given_at", "withdrawn_at")
 
 # The person's map once ``s`` is bound. Holdings and stores in a fixed order, so two graphs
@@ -41,7 +49,8 @@ CALL (s) {
                   first_seen: h.first_seen.epochMillis, last_seen: h.last_seen.epochMillis,
                   expires_at: h.expires_at.epochMillis, rule: h.retention_rule,
                   trigger: h.retention_trigger, legal_rule: h.legal_rule,
-                  legal_until: h.legal_until.epochMillis, erased_at: h.erased_at.epochMillis,
+                  legal_until: h.legal_until.epochMillis, archive_until: h.archive_until.epochMillis,
+                  erased_at: h.erased_at.epochMillis,
                   withdrawn_at: h.consent_withdrawn_at.epochMillis}) AS holdings
 }
 CALL (s) {

@@ -98,6 +98,8 @@ EXPIRY_INPUT_COLUMNS = (
     "current_event_id",
     "current_legal_rule",
     "current_legal_until",
+    "current_action",
+    "current_archive_until",
     "current_checked",
 )
 _EXPIRY_INPUT_VALUES = (
@@ -109,7 +111,8 @@ _EXPIRY_INPUT_VALUES = (
     + ",\n       ".join(f"c.{m}_at.epochMillis, c.{m}_event" for m in LIFECYCLE_MOMENTS)
     + """,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
-       h.legal_rule, h.legal_until.epochMillis, h.expiry_checked"""
+       h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
+       h.expiry_checked"""
 )
 _CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact"""

@@ -76,7 +76,7 @@ def _retryable(exc: Exception) -> bool:
 # written from milliseconds): hydrating the DateTimes of a person's map costs the driver more
 # in Python than Neo4j takes to answer.
 SUBJECT_DATA_MAP_TIMES = ("first_seen", "last_seen", "erased_at", "expires_at")
-RETENTION_TIMES = ("expires_at", "legal_until")
+RETENTION_TIMES = ("expires_at", "legal_until", "archive_until")
 SUBJECT_DATA_MAP = """
 MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding)
       -[:IN_STORE]->(st:Store)
@@ -90,7 +90,8 @@ WITH s, st,
      collect(CASE WHEN h.state = 'held' THEN {category: h.category,
              expires_at: h.expires_at.epochMillis, rule: h.retention_rule,
              trigger: h.retention_trigger, moment: h.retention_moment, event: h.expiry_event,
-             legal_rule: h.legal_rule, legal_until: h.legal_until.epochMillis}
+             legal_rule: h.legal_rule, legal_until: h.legal_until.epochMillis,
+             action: h.expiry_action, archive_until: h.archive_until.epochMillis}
              END) AS retention
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
@@ -109,7 +110,9 @@ ERASURE_IMPACT = """
 MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding {state: 'held'})
       -[:IN_STORE]->(st:Store)
 WITH st, h ORDER BY h.category
-WITH st, collect(DISTINCT h.category) AS categories
+WITH st, collect(DISTINCT h.category) AS categories,
+     collect({category: h.category, expires_at: h.expires_at.epochMillis,
+              archive_until: h.archive_until.epochMillis}) AS retention
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
@@ -119,7 +122,7 @@ CALL (p) {
   RETURN collect({id: sub.id, name: sub.name, country: sc.code}) AS subs
 }
 RETURN st.id AS store, sys.id AS system, p.id AS processor_id, p.name AS processor,
-       c.code AS country, categories,
+       c.code AS country, categories, retention,
        [x IN subs WHERE x.id IS NOT NULL] AS sub_processors
 ORDER BY store
 """
@@ -243,8 +246,13 @@ class GraphReader:
         return rows
 
     def erasure_impact(self, key: str) -> list[dict[str, Any]]:
-        """Per store still holding data: categories, processor, sub-processors, countries."""
-        return self._rows(ERASURE_IMPACT, key=key)
+        """Per store still holding data: categories (with their expiry times, to say which
+        are archived), processor, sub-processors, countries."""
+        rows = self._rows(ERASURE_IMPACT, key=key)
+        for row in rows:
+            for held in row["retention"]:
+                _times_from_ms(held, ("expires_at", "archive_until"))
+        return rows
 
     def held_in_stores(self, stores: list[str]) -> list[dict[str, Any]]:
         """Per store, subject type and category: how many subjects have data held there."""

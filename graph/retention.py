@@ -111,6 +111,9 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
     h.legal_obligation = row.legal_obligation, h.legal_rule = row.legal_rule,
     h.legal_until = CASE WHEN row.legal_until IS NULL THEN null
                          ELSE datetime({epochMillis: row.legal_until}) END,
+    h.expiry_action = row.action,
+    h.archive_until = CASE WHEN row.archive_until IS NULL THEN null
+                           ELSE datetime({epochMillis: row.archive_until}) END,
     h.expiry_checked = true
 """
 
@@ -150,6 +153,8 @@ def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
             "legal_obligation": None,
             "legal_rule": None,
             "legal_until": None,
+            "action": None,
+            "archive_until": None,
         }
     return {
         "id": holding_id,
@@ -161,6 +166,8 @@ def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
         "legal_obligation": expiry.legal_obligation,
         "legal_rule": expiry.legal_rule,
         "legal_until": _ms(expiry.legal_until),
+        "action": expiry.action.value,
+        "archive_until": _ms(expiry.archive_until),
     }
 
 
@@ -177,6 +184,8 @@ _COMPARED = (
     ("event_id", "current_event_id"),
     ("legal_rule", "current_legal_rule"),
     ("legal_until", "current_legal_until"),
+    ("action", "current_action"),
+    ("archive_until", "current_archive_until"),
 )
 
 
@@ -272,8 +281,17 @@ def _recompute_store(driver: Driver, database: str, policy: RetentionPolicy, sto
 
 # --- reads: what expires, what is overdue ------------------------------------------------
 
-# Held data expiring before $before (with the filters), and the holds on each holding. The
-# holdings come from the expires_at index in expiry order (a range seek: only what expires
+# A holding's retention state at $now (lineage.domain.retention.retention_state, with the
+# horizon $before): an archive rule's holding is archive_due before the end of its active
+# period, archived after it, and overdue only past the end of its archive.
+_STATE = """CASE WHEN coalesce(h.archive_until, h.expires_at) <= $now THEN 'overdue'
+            WHEN h.archive_until IS NULL THEN 'active'
+            WHEN h.expires_at <= $now THEN 'archived'
+            ELSE 'archive_due' END"""
+
+# Held data whose active period ends before $before (with the filters), and the holds on each
+# holding, but for archived data whose archive outlasts $before (nothing is due for it by then).
+# The holdings come from the expires_at index in expiry order (a range seek: only what expires
 # before $before is read, never every holding of every store), one page at a time: from
 # $from_at, skipping the $skip first (those the previous page returned at exactly that time),
 # at most $limit. A cursor is a time and a count, so it names nobody.
@@ -282,6 +300,7 @@ EXPIRING_PAGE = (
     + """CALL () {
   MATCH (h:Holding) USING INDEX h:Holding(expires_at)
   WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
+    AND NOT (h.expires_at <= $now AND coalesce(h.archive_until >= $before, false))
     AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
     AND ($subject_type IS NULL OR h.subject_type = $subject_type)
   WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
@@ -299,16 +318,22 @@ CALL (page, scoped_holds) {
     + ACTIVE_HOLDS_ON_HOLDING
     + """ AS holds
   WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
-       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
-  WITH store, category, subject_type, rule, held, count(*) AS holdings,
+       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds,
+       coalesce(h.expiry_action, 'delete') AS action, h.archive_until AS archive_until,
+       """
+    + _STATE
+    + """ AS state
+  WITH store, category, subject_type, rule, held, action, state, count(*) AS holdings,
        count(DISTINCT s) AS subjects, min(expires_at) AS earliest, max(expires_at) AS latest,
-       sum(CASE WHEN expires_at <= $now THEN 1 ELSE 0 END) AS overdue,
+       min(archive_until) AS archive_until,
+       sum(CASE WHEN state = 'overdue' THEN 1 ELSE 0 END) AS overdue,
        reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by,
        collect(DISTINCT CASE WHEN NOT held THEN s END) AS people
-  ORDER BY held, earliest, store, category
+  ORDER BY held, earliest, store, category, state
   WITH collect({store: store, category: category, subject_type: subject_type, rule: rule,
-                held: held, holdings: holdings, subjects: subjects, earliest: earliest,
-                latest: latest, overdue: overdue, held_by: held_by}) AS groups,
+                held: held, action: action, state: state, holdings: holdings,
+                subjects: subjects, earliest: earliest, latest: latest,
+                archive_until: archive_until, overdue: overdue, held_by: held_by}) AS groups,
        collect(people) AS people
   CALL (people) {
     UNWIND people AS group_people
@@ -322,18 +347,20 @@ RETURN groups, subjects, next_at, next_skip
 )
 
 # Overdue and not held, per (store, rule): the flows of overdue-retention alerts. Run by the
-# worker every minute, so it reads only overdue holdings, from the expires_at index.
+# worker every minute, so it reads only holdings past their active period, from the expires_at
+# index; an archive rule's holding is overdue only past the end of its archive.
 OVERDUE = (
     SCOPED_HOLDS_IN_FORCE
     + """MATCH (h:Holding) USING INDEX h:Holding(expires_at)
 WHERE h.expires_at <= $now AND h.state = 'held'
+  AND (h.archive_until IS NULL OR h.archive_until <= $now)
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WITH s, h, st, """
     + ACTIVE_HOLDS_ON_HOLDING
     + """ AS holds
 WHERE size(holds) = 0
 RETURN st.id AS store, h.retention_rule AS rule, s.key AS subject,
-       max(h.expires_at).epochMillis AS expired_at_ms
+       max(coalesce(h.archive_until, h.expires_at)).epochMillis AS expired_at_ms
 """
 )
 

@@ -90,7 +90,8 @@ SUBJECT_COLUMNS = (
     "last_seen",
     "expires_at",
 )
-IMPACT_COLUMNS = ("store", "processor_id", "country", "categories", "sub_processors")
+IMPACT_COLUMNS = ("store", "processor_id", "country", "categories", "archived", "sub_processors")
+RETENTION_COLUMNS = ("store", "category", "expires_at", "rule", "action", "state", "archive_until")
 STORE_COLUMNS = (
     "store",
     "country",

@@ -67,6 +67,7 @@ class ExpiringSoon(Answer):
     people: int = Field(description="people with data to delete")
     holdings: int = Field(description="holdings to delete")
     overdue: int = Field(description="holdings already past their expiry")
+    archive_due: int = Field(0, description="holdings to move into the intermediate archive")
     held: int = Field(description="holdings a legal hold keeps, left out")
     stores: list[ExpiringStore] = Field(description="per store, the earliest expiry first")
     partial: bool = Field(description="true when more holdings expire than were read: see the expiring page")
@@ -178,6 +179,7 @@ def expiring_soon(page: retention.ExpiringPage) -> ExpiringSoon:
         people=page.subjects,
         holdings=sum(s.holdings for s in per_store),
         overdue=page.overdue_holdings,
+        archive_due=page.archive_due_holdings,
         held=sum(g.holdings for g in page.left_out_held),
         stores=sorted(per_store, key=lambda s: (s.earliest, s.store)),
         partial=page.next_cursor is not None,

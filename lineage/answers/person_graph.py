@@ -18,6 +18,7 @@ from lineage.answers.answer import Answer
 from lineage.answers.holds import Hold, holds_covering, listed_holds
 from lineage.answers.subjects import CategoryRetention, ConsentRecord, StoreHoldings, data_map
 from lineage.domain.catalog import Catalog
+from lineage.domain.retention import RetentionState, retention_state
 from lineage.domain.transfer_chains import TransferHop, catalog_hops
 from lineage.domain.transfers import HopStatus
 from lineage.reference import default_transfer_rules
@@ -29,7 +30,9 @@ _SEVERITY = ("unapproved", "scc_module_mismatch", "derogation", "safeguarded", "
 class CategoryStatus(CategoryRetention):
     """A held category with whether it is overdue and the hold that keeps it, if any."""
 
-    overdue: bool = Field(description="past its expiry and not under a hold")
+    overdue: bool = Field(
+        description="past its expiry (an archive rule's: past its archive) and not under a hold"
+    )
     hold: str | None = Field(description="id of the first active hold covering it")
 
 
@@ -109,7 +112,7 @@ def person_graph(
     """``subject`` is None when nobody is known by ``key`` (then no nodes): like ``POST
     /subject``, the answer says no more than the CLI's."""
     now = now or datetime.now(UTC)
-    answer = data_map(driver, database, key, catalog)
+    answer = data_map(driver, database, key, catalog, now)
     subject = answer.subject
     systems = {store.id: system.id for system, store in catalog.stores()}
     in_force = listed_holds(driver, database) if subject else []
@@ -151,7 +154,8 @@ def _store_row(
     for item in row["retention"]:
         holds = covering.get((row["store"], item["category"]), [])
         hold = holds[0].id if holds else None
-        overdue = item["expires_at"] is not None and item["expires_at"] < now and hold is None
+        state = retention_state(item["expires_at"], item.get("archive_until"), now)
+        overdue = state is RetentionState.OVERDUE and hold is None
         categories.append(item | {"overdue": overdue, "hold": hold})
     return row | {
         "categories": categories,

@@ -15,18 +15,32 @@ from lineage.errors import QueryError
 
 
 class ExpiringGroup(Answer):
-    """Holdings of one page sharing store, category, subject type, rule and whether held."""
+    """Holdings of one page sharing store, category, subject type, rule, whether held, the
+    action due and the retention state."""
 
     store: str = Field(description="store id (system/store)")
     category: str = Field(description="fideslang data category")
     subject_type: str | None = Field(description="what the people are (customer, candidate...)")
     rule: str | None = Field(description="the catalog's retention rule that set the expiry")
     held: bool = Field(description="whether a legal hold keeps these holdings")
+    action: str = Field(
+        "delete", description="what the end of the active period calls for: delete, anonymise, archive"
+    )
+    state: str = Field(
+        "active",
+        description="active (to delete or anonymise by the date), archive_due (to archive by the "
+        "date), archived (in the archive, to delete from it by the date) or overdue",
+    )
     holdings: int = Field(description="holdings in the group (one person's category in the store)")
     subjects: int = Field(description="people in the group")
     earliest: datetime = Field(description="earliest expiry in the group")
     latest: datetime = Field(description="latest expiry in the group")
-    overdue: int = Field(description="holdings already past their expiry")
+    archive_until: datetime | None = Field(
+        None, description="for an archive rule: the earliest end of the archive in the group"
+    )
+    overdue: int = Field(
+        description="holdings already past their expiry (an archive rule's: past the archive)"
+    )
     held_by: list[str] = Field(description="the holds keeping them: 'hold-id (reason)'")
 
 
@@ -38,6 +52,9 @@ class ExpiringPage(Answer):
     expiring: list[ExpiringGroup] = Field(description="groups to delete, not under any hold")
     subjects: int = Field(description="distinct people of this page with data to delete")
     overdue_holdings: int = Field(description="holdings of this page already overdue")
+    archive_due_holdings: int = Field(
+        0, description="holdings of this page to move into the archive by the date"
+    )
     left_out_held: list[ExpiringGroup] = Field(description="groups a legal hold keeps, with the hold")
     next_cursor: str | None = Field(description="cursor of the next page; null on the last")
 
@@ -96,8 +113,13 @@ def expiring(
     limit: int | None = None,
     cursor: str | None = None,
     zone: tzinfo = UTC,
+    now: datetime | None = None,
+    on: str | None = None,
 ) -> ExpiringPage:
-    """Held data expiring before ``before``; what a legal hold keeps is listed apart, with why.
+    """Held data whose active period ends before ``before``; what a legal hold keeps is listed
+    apart, with why. States are judged at ``now`` (default: this instant); archived data whose
+    archive outlasts ``before`` has nothing due by then and is left out. ``on`` (YYYY-MM-DD,
+    the organisation's calendar) judges them at the start of that day instead.
 
     With ``limit``, one page of at most that many holdings in expiry order, and ``next_cursor``
     to ask for the next (None on the last): on a large graph the holdings expiring within months
@@ -106,7 +128,9 @@ def expiring(
     """
     if limit is not None and not 1 <= limit <= MAX_PAGE:
         raise QueryError(f"limit: must be between 1 and {MAX_PAGE}")
-    now, until = datetime.now(UTC), parse_date(before, "before", zone)
+    if on is not None:  # "what will stand on 1 January": states judged at the start of that day
+        now = parse_date(on, "on", zone)
+    now, until = now or datetime.now(UTC), parse_date(before, "before", zone)
     from_at, skip = parse_cursor(cursor)
     page = retention.expiring_page(
         driver, database, until, now, store, category, subject_type, limit, from_at, skip
@@ -119,6 +143,7 @@ def expiring(
         expiring=due,
         subjects=page.subjects,
         overdue_holdings=sum(g.overdue for g in due),
+        archive_due_holdings=sum(g.holdings for g in due if g.state == "archive_due"),
         left_out_held=[g for g in groups if g.held],
         next_cursor=cursor_of(page),
     )

@@ -11,7 +11,7 @@ too, so the raw value goes no further than this module: the answers name the key
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from neo4j import Driver
@@ -23,6 +23,7 @@ from lineage.answers.answer import Answer
 from lineage.domain.catalog import Catalog
 from lineage.domain.consent import ConsentState, bases_for, consent_state
 from lineage.domain.events import LegalBasis
+from lineage.domain.retention import RetentionState, retention_state
 from lineage.domain.subjects import SubjectHasher, identifier_key
 from lineage.errors import QueryError
 from lineage.settings import Settings
@@ -39,6 +40,17 @@ class CategoryRetention(Answer):
     event: str | None = Field(description="id of the event that set that moment: the evidence")
     legal_rule: str | None = Field(None, description="a legal obligation to keep it, if any")
     legal_until: datetime | None = Field(None, description="until when that obligation keeps it")
+    action: str | None = Field(
+        None, description="what the end of its active period calls for: delete, anonymise, archive"
+    )
+    archive_until: datetime | None = Field(
+        None, description="for an archive rule: when the intermediate archive must be gone"
+    )
+    state: str = Field(
+        "active",
+        description="active, archived (past its active period, inside its archive period) or "
+        "overdue (past the archive, or past the expiry of a delete or anonymise rule)",
+    )
 
 
 class HoldingBasis(Answer):
@@ -123,6 +135,10 @@ class ImpactStore(Answer):
     processor: str | None = Field(description="the processor's name")
     country: str | None = Field(description="ISO country code where the store is located")
     categories: list[str] = Field(description="categories held there")
+    archived: list[str] = Field(
+        [], description="of those, the ones in their archive period: the erasure must reach the archive"
+    )
+    overdue: list[str] = Field([], description="of those, the ones already kept past their retention")
     sub_processors: list[SubProcessor] = Field(description="every sub-processor down the chain")
 
 
@@ -142,16 +158,20 @@ def subject_key(settings: Settings, identifier: str) -> str:
         raise QueryError(str(exc)) from exc
 
 
-def data_map(driver: Driver, database: str, key: str, catalog: Catalog | None = None) -> DataMap:
+def data_map(
+    driver: Driver, database: str, key: str, catalog: Catalog | None = None, now: datetime | None = None
+) -> DataMap:
     """``subject`` is None when nobody is known by ``key``; the CLI's ``--json`` and ``POST
     /subject`` print exactly this. With ``catalog``, a holding whose events stated no basis
-    shows the catalog's."""
+    shows the catalog's. Retention states are judged at ``now`` (default: this instant)."""
+    now = now or datetime.now(UTC)
     consents = [_consent_record(row) for row in consent_graph.person_consents(driver, database, key)]
     holdings = consent_graph.person_holding_bases(driver, database, key)
     rows = []
     for row in GraphReader(driver, database).subject_map(key):
         mine = [h for h in holdings if h["store"] == row["store"] and h["category"] in row["held"]]
         row["bases"] = [_holding_basis(h, consents, catalog) for h in mine]
+        row["retention"] = [r | {"state": _state(r, now).value} for r in row["retention"]]
         rows.append(StoreHoldings.model_validate(row))
     return DataMap(identifier=key, subject=rows[0].subject if rows else None, stores=rows, consents=consents)
 
@@ -193,10 +213,21 @@ def _consent_of(holding: dict[str, Any], bases: list[str], consents: Sequence[Co
     return (ConsentState.WITHDRAWN if withdrawn else ConsentState.UNKNOWN).value
 
 
-def erasure_impact(driver: Driver, database: str, key: str) -> ErasureImpact:
+def _state(held: dict[str, Any], now: datetime) -> RetentionState:
+    return retention_state(held.get("expires_at"), held.get("archive_until"), now)
+
+
+def erasure_impact(driver: Driver, database: str, key: str, now: datetime | None = None) -> ErasureImpact:
     """Every store still holding the person's data, with processors, sub-processor chains and
-    every country concerned: what an Art. 17 request must reach."""
-    rows = [ImpactStore.model_validate(row) for row in GraphReader(driver, database).erasure_impact(key)]
+    every country concerned: what an Art. 17 request must reach, the intermediate archive
+    included (the categories archived at ``now``, default this instant, are named)."""
+    now = now or datetime.now(UTC)
+    rows = []
+    for row in GraphReader(driver, database).erasure_impact(key):
+        states = {(h["category"], _state(h, now)) for h in row.pop("retention")}
+        row["archived"] = sorted(c for c, state in states if state is RetentionState.ARCHIVED)
+        row["overdue"] = sorted(c for c, state in states if state is RetentionState.OVERDUE)
+        rows.append(ImpactStore.model_validate(row))
     return ErasureImpact(subject=key, countries=impact_countries(rows), stores=rows)
 
 

@@ -173,6 +173,11 @@ class ReleaseRequest(BaseModel):
 
 # Pages of holdings: the default keeps an answer on a large graph well under two seconds.
 EXPIRING_PAGE_DEFAULT = 20_000
+On = Annotated[
+    str | None,
+    checked(lambda value: retention.parse_date(value, "on"), "not a YYYY-MM-DD date"),
+    Query(description="YYYY-MM-DD: judge the states on that day (default: now)"),
+]
 Cursor = Annotated[
     str | None,
     checked(retention.parse_cursor, "not a cursor this service gave"),
@@ -197,6 +202,7 @@ def expiring(
         int, Query(ge=1, le=retention.MAX_PAGE, description="holdings per page, in expiry order")
     ] = EXPIRING_PAGE_DEFAULT,
     cursor: Cursor = None,
+    on: On = None,
 ) -> ExpiringPage:
     return retention.expiring(
         driver,
@@ -208,6 +214,7 @@ def expiring(
         limit,
         cursor,
         org_zone(settings),
+        on=on,
     )
 
 

@@ -241,6 +241,9 @@ def subject(email: IdentifierArg, as_json: JsonOption = False) -> None:
     render.table(
         "Where this person's data is", [s.model_dump() for s in answer.stores], render.SUBJECT_COLUMNS
     )
+    retention = [{"store": s.store} | r.model_dump() for s in answer.stores for r in s.retention]
+    if retention:
+        render.table("Retention: when each category must be gone", retention, render.RETENTION_COLUMNS)
 
 
 @app.command("erasure-impact")

@@ -27,7 +27,8 @@ def show(answer: Overview) -> None:
     partial = " (first page only: see lineage expiring)" if soon.partial else ""
     render.table(
         f"Expiring before {soon.before}: {soon.holdings} holding(s) of {soon.people} people, "
-        f"{soon.overdue} already overdue, {soon.held} kept by a legal hold{partial}",
+        f"{soon.overdue} already overdue, {soon.archive_due} to archive, "
+        f"{soon.held} kept by a legal hold{partial}",
         soon.stores,
         ("store", "holdings", "overdue", "earliest"),
     )

@@ -37,10 +37,13 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
             ),
         ] = None,
         cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
+        on: Annotated[
+            str | None, typer.Option(help="Judge active, archived and overdue on this day (YYYY-MM-DD)")
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """What must be deleted before a date, per store, category and subject type (held data
-        is listed apart, with its hold)."""
+        """What must be deleted, anonymised or archived before a date, per store, category and
+        subject type, with each group's state (held data is listed apart, with its hold)."""
         settings = Settings()
         with open_driver(settings) as driver:
             result = answers.expiring(
@@ -53,18 +56,30 @@ def register(app: typer.Typer, subject_key: Callable[[Settings, str], str]) -> N
                 limit,
                 cursor,
                 org_zone(settings),
+                on=on,
             )
         if as_json:
             print(render.as_json(result.model_dump(mode="json")))
             return
         render.console.print(
             f"{result.subjects} subject(s) have data expiring before {before}; "
-            f"{result.overdue_holdings} holding(s) already overdue"
+            f"{result.overdue_holdings} holding(s) already overdue, "
+            f"{result.archive_due_holdings} to archive"
         )
         render.table(
             "Expiring",
             [group.model_dump() for group in result.expiring],
-            ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
+            (
+                "store",
+                "category",
+                "subject_type",
+                "rule",
+                "action",
+                "state",
+                "subjects",
+                "overdue",
+                "earliest",
+            ),
         )
         if result.left_out_held:
             render.table(

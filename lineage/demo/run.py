@@ -245,7 +245,7 @@ def print_report(settings: Settings, email: str, request_id: str) -> None:
         f"Expiring in the next 90 days (before {soon.before}): {soon.subjects} "
         f"subject(s), {soon.overdue_holdings} holding(s) already overdue",
         [g.model_dump() for g in soon.expiring],
-        ("store", "category", "subject_type", "rule", "subjects", "overdue", "earliest"),
+        ("store", "category", "subject_type", "rule", "action", "state", "subjects", "overdue", "earliest"),
     )
     render.table(
         f"Open alerts ({len(alerts)})",

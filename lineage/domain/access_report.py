@@ -273,7 +273,7 @@ def _retention(ctx: Context, holding: HoldingRead) -> Retention:
     legal = ctx._rules.get(holding.legal_rule or "")
     return Retention(
         promise=retention_words(rule, ctx.lang) if rule else None,
-        until=ctx.local(holding.expires_at),
+        until=ctx.local(holding.archive_until or holding.expires_at),  # an archive included
         legal=retention_words(legal, ctx.lang) if legal and legal is not rule else None,
         legal_until=ctx.local(holding.legal_until) if legal and legal is not rule else None,
         pending=rule is not None and holding.expires_at is None,

@@ -353,6 +353,26 @@ class Whichever(StrEnum):
     LAST = "last"
 
 
+class ExpiryAction(StrEnum):
+    """What happens to a holding when its active period ends."""
+
+    DELETE = "delete"
+    ANONYMISE = "anonymise"  # anonymised data is no longer personal data: gone for the GDPR
+    ARCHIVE = "archive"  # intermediate archive (CNIL "archivage intermédiaire"), then deleted
+
+
+class Archive(_Strict):
+    """How long the intermediate archive keeps the data once the active period has ended."""
+
+    duration: Duration
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> Archive:
+        if self.duration.zero:
+            raise ValueError("an archive period of zero is at_expiry: delete")
+        return self
+
+
 class RetentionRule(_Strict):
     """One retention promise, scoped to a store or to every store of a system.
 
@@ -360,6 +380,9 @@ class RetentionRule(_Strict):
     (see ``lineage.domain.retention.RetentionPolicy``), so a policy can say "3 years" for a CRM
     and "5 years after the contract" for its clients without repeating itself. A rule is one
     clock (``duration`` + ``trigger``) or several ``clocks`` combined by ``whichever``.
+    ``until`` is a clock that, once its trigger has happened, replaces the others ("3 years
+    after last use; 1 year after the account is closed"). ``at_expiry`` says what the end of
+    the active period calls for; ``archive`` how long an intermediate archive keeps it after.
     A ``legal_obligation`` rule is a minimum: no more specific rule can shorten it.
     """
 
@@ -377,6 +400,17 @@ class RetentionRule(_Strict):
         (), description="Several clocks, combined by whichever: first or last expiry."
     )
     whichever: Whichever | None = None
+    until: Clock | None = Field(
+        None,
+        description="A clock that replaces the others once its trigger has happened (the "
+        "closure of an account), unless the data was already due before it happened.",
+    )
+    at_expiry: ExpiryAction = Field(
+        ExpiryAction.DELETE, description="delete, anonymise or archive when the active period ends."
+    )
+    archive: Archive | None = Field(
+        None, description="With at_expiry: archive, how long the archive keeps the data after."
+    )
     legal_obligation: bool = Field(
         False,
         description="Data a legal obligation requires to keep (GDPR Art. 17(3)(b), e.g. "
@@ -420,6 +454,12 @@ class RetentionRule(_Strict):
             raise ValueError("a retention rule names exactly one of store or system")
         if self.duration is not None and self.trigger is not None:
             _check_zero(self.duration, self.trigger)
+        if (self.at_expiry is ExpiryAction.ARCHIVE) != (self.archive is not None):
+            raise ValueError("at_expiry: archive and archive: {duration: ...} go together")
+        if self.until is not None and self.until.trigger in (c.trigger for c in self.all_clocks):
+            raise ValueError(
+                f"until runs from {self.until.trigger.value}, which a clock of the rule already does"
+            )
         return self
 
     @property
@@ -432,7 +472,20 @@ class RetentionRule(_Strict):
 
     @property
     def triggers(self) -> tuple[RetentionTrigger, ...]:
-        return tuple(clock.trigger for clock in self.all_clocks)
+        """Every trigger the rule's expiry can run from, ``until``'s last."""
+        until = (self.until.trigger,) if self.until is not None else ()
+        return (*(clock.trigger for clock in self.all_clocks), *until)
+
+    @property
+    def narrowing(self) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+        """What decides the rule's specificity: its scope and what narrows it. Two ordinary
+        rules alike in this would tie for the same holdings, settled only by catalog order."""
+        return (
+            f"{'store' if self.store else 'system'}:{self.scope}",
+            frozenset(self.categories),
+            frozenset(self.purposes),
+            frozenset(self.subject_types),
+        )
 
     @property
     def scope(self) -> str:
@@ -797,6 +850,23 @@ def _retention_problems(rules: tuple[RetentionRule, ...], stores: set[str], syst
         for r in rules
         if r.system is not None and r.system not in systems
     ]
+    return problems + _overlaps(rules)
+
+
+def _overlaps(rules: tuple[RetentionRule, ...]) -> list[str]:
+    """Ordinary rules equally specific for the same holdings: one of them would silently win by
+    its place in the file. A legal obligation beside them is not one: it is a minimum that binds
+    alongside the most specific rule (the holding keeps the longer of the two), so it may share
+    a rule's scope and narrowing."""
+    seen: dict[tuple[str, frozenset[str], frozenset[str], frozenset[str]], str] = {}
+    problems: list[str] = []
+    for rule in (r for r in rules if not r.legal_obligation):
+        first = seen.setdefault(rule.narrowing, rule.key)
+        if first != rule.key:
+            problems.append(
+                f"retention rules {first!r} and {rule.key!r} cover the same holdings equally "
+                "specifically: narrow one (subject_types, categories, purposes) or merge them"
+            )
     return problems
 
 

@@ -56,6 +56,8 @@ _ADEQUACY, _SCCS, _BCRS, _OTHER = "Adequacy Decision", "SCCs", "BCRs", "Other"
 # lineage's subject type beyond fideslang's data subjects, with what it means.
 SUBJECT_EXTENSIONS: dict[str, str] = {
     "newsletter_subscriber": "A person on a mailing list, who may be no customer or prospect.",
+    "partner": "A person at a business partner (a reseller, a co-marketing partner).",
+    "member": "A member of an association, a club or a loyalty programme.",
 }
 
 

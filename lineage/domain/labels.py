@@ -447,6 +447,9 @@ _WHICHEVER = {
     (Lang.FR, Whichever.LAST): ", selon l'échéance la plus lointaine",
 }
 _LEGAL = {Lang.EN: " (required by law)", Lang.FR: " (obligation légale)"}
+_ONCE = {Lang.EN: "; or, once it has happened, ", Lang.FR: " ; ou, une fois survenu, "}
+_ANONYMISED = {Lang.EN: ", then anonymised", Lang.FR: ", puis anonymisées"}
+_ARCHIVED = {Lang.EN: ", then archived for {}", Lang.FR: ", puis archivées pendant {}"}
 
 
 def _pick(pair: tuple[str, str], lang: Lang) -> str:
@@ -508,6 +511,12 @@ def retention_words(rule: RetentionRule, lang: Lang) -> str:
     text = _OR[lang].join(clock_words(clock, lang) for clock in rule.all_clocks)
     if rule.whichever is not None:
         text += _WHICHEVER[(lang, rule.whichever)]
+    if rule.until is not None:
+        text += _ONCE[lang] + clock_words(rule.until, lang)
+    if rule.archive is not None:
+        text += _ARCHIVED[lang].format(duration_words(rule.archive.duration, lang))
+    elif rule.at_expiry.value == "anonymise":
+        text += _ANONYMISED[lang]
     if rule.legal_obligation:
         text += _LEGAL[lang]
     return text

@@ -33,6 +33,7 @@ class HoldingRead(_Model):
     trigger: str | None = None
     legal_rule: str | None = None
     legal_until: datetime | None = None
+    archive_until: datetime | None = None
     erased_at: datetime | None = None
     withdrawn_at: datetime | None = None
 

@@ -28,6 +28,7 @@ from lineage.domain.catalog import (
     Catalog,
     Clock,
     Duration,
+    ExpiryAction,
     RetentionRule,
     RetentionTrigger,
     Whichever,
@@ -173,6 +174,9 @@ class Expiry:
     ``legal_rule`` and ``legal_until`` are the legal obligation covering the holding, if any, and
     when it ends (None while its clock has not started), whichever rule binds ``at``: a longer
     ordinary rule keeps the data, but only the legal period refuses an erasure (Art. 17(3)(b)).
+
+    ``at`` ends the *active* period; ``action`` is what it calls for. An archive rule keeps the
+    data in an intermediate archive until ``archive_until``, and only then is it overdue.
     """
 
     rule: str
@@ -184,15 +188,60 @@ class Expiry:
     moment: Moment | None = None
     legal_rule: str | None = None
     legal_until: datetime | None = None
+    action: ExpiryAction = ExpiryAction.DELETE
+    archive_until: datetime | None = None
 
     @property
     def pending(self) -> bool:
         return self.at is None
 
+    @property
+    def gone_at(self) -> datetime | None:
+        """When the data must be gone (deleted or anonymised): the end of the archive for an
+        archive rule, else the end of the active period."""
+        return self.archive_until if self.action is ExpiryAction.ARCHIVE else self.at
+
+    def state(self, now: datetime, horizon: datetime | None = None) -> RetentionState:
+        """Where the holding stands at ``now`` (see :func:`retention_state`)."""
+        return retention_state(self.at, self.archive_until, now, horizon)
+
     def retained_by_law(self, now: datetime) -> bool:
         """Whether an erasure request at ``now`` must be refused for a legal obligation: while
         its period runs, or has not started yet (the obligation binds from the start)."""
         return self.legal_rule is not None and (self.legal_until is None or now < self.legal_until)
+
+
+class RetentionState(StrEnum):
+    """Where a holding stands in its retention, at an instant."""
+
+    ACTIVE = "active"  # inside its active period (or its clock has not started)
+    ARCHIVE_DUE = "archive_due"  # active, but the active period ends before the horizon asked
+    ARCHIVED = "archived"  # past the active period, inside the archive period
+    OVERDUE = "overdue"  # past the archive period, or past the expiry of a delete/anonymise rule
+
+
+def retention_state(
+    expires_at: datetime | None,
+    archive_until: datetime | None,
+    now: datetime,
+    horizon: datetime | None = None,
+) -> RetentionState:
+    """The state of a holding whose active period ends at ``expires_at`` and whose archive (an
+    archive rule's only) ends at ``archive_until``. ``horizon``: the date an answer looks ahead
+    to ("expiring before"), so that an archive rule's holding to move into the archive by then
+    shows as due for archiving. The graph's reads compute the same states in Cypher."""
+    if expires_at is None:
+        return RetentionState.ACTIVE
+    gone = archive_until if archive_until is not None else expires_at
+    if gone <= now:
+        return RetentionState.OVERDUE
+    if archive_until is None:
+        return RetentionState.ACTIVE
+    if expires_at <= now:
+        return RetentionState.ARCHIVED
+    if horizon is not None and expires_at < horizon:
+        return RetentionState.ARCHIVE_DUE
+    return RetentionState.ACTIVE
 
 
 def add_duration(at: datetime, duration: Duration, zone: tzinfo | None = None) -> datetime:
@@ -272,12 +321,13 @@ def _rank(
 
 
 def _binds_longer(candidate: Expiry, current: Expiry) -> bool:
-    """Whether ``candidate`` keeps the data at least as long as ``current``: a clock not started
-    yet keeps it indefinitely. Ties go to the candidate, so a legal obligation ending on the
-    same day as a promise is the reason given (retained by law, not merely promised)."""
-    if candidate.at is None:
+    """Whether ``candidate`` keeps the data at least as long as ``current`` (until it must be
+    gone, an archive included): a clock not started yet keeps it indefinitely. Ties go to the
+    candidate, so a legal obligation ending on the same day as a promise is the reason given
+    (retained by law, not merely promised)."""
+    if candidate.gone_at is None:
         return True
-    return current.at is not None and candidate.at >= current.at
+    return current.gone_at is not None and candidate.gone_at >= current.gone_at
 
 
 CACHED = 10_000  # distinct holding kinds remembered: events choose their categories and purposes
@@ -400,11 +450,39 @@ class RetentionPolicy:
                 legal = candidate
         if legal is None:
             return chosen
-        return replace(chosen, legal_rule=legal.rule, legal_until=legal.at)
+        # an archive kept for a legal obligation is kept by law to its end
+        return replace(chosen, legal_rule=legal.rule, legal_until=legal.gone_at)
 
     def _rule_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
-        """One rule's expiry: its single clock, or its clocks combined (first: the earliest
-        started one, pending while none has started; last: pending while any has not)."""
+        """One rule's expiry, with what it calls for at its end (and the end of the archive)."""
+        expiry = self._active_expiry(rule, holding)
+        if rule.archive is None or expiry.at is None:
+            return replace(expiry, action=rule.at_expiry)
+        return replace(
+            expiry, action=rule.at_expiry, archive_until=add_duration(expiry.at, rule.archive.duration)
+        )
+
+    def _active_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
+        """The end of the active period: the ``until`` clock once its trigger has happened, else
+        the ordinary clock(s).
+
+        ``until`` replaces the clocks ("3 years after last use; once closed, 1 year after the
+        closure"), except when the ordinary expiry came first: data already due when the
+        account was closed was already to be deleted, and a closure does not revive it."""
+        ordinary = self._clocks_expiry(rule, holding)
+        if rule.until is None:
+            return ordinary
+        replacing = self._clock_expiry(rule, rule.until, holding)
+        started = _moment_for(TRIGGER_MOMENT[rule.until.trigger], holding.moments)
+        if replacing.at is None or started is None:
+            return ordinary
+        if ordinary.at is not None and ordinary.at <= started[1][0]:
+            return ordinary
+        return replacing
+
+    def _clocks_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
+        """The ordinary clocks: one, or several combined (first: the earliest started one,
+        pending while none has started; last: pending while any has not)."""
         expiries = [self._clock_expiry(rule, clock, holding) for clock in rule.all_clocks]
         started = [e for e in expiries if e.at is not None]
         if rule.whichever is Whichever.FIRST:
@@ -457,8 +535,9 @@ def _applicable(catalog: Catalog, store: str) -> tuple[tuple[RetentionRule, ...]
 
 
 # Raised whenever the expiry computation changes what it stores on a holding (2: the end of the
-# legal obligation beside the binding expiry), so every store's expiries are computed again once.
-EXPIRY_VERSION = 2
+# legal obligation beside the binding expiry; 3: the action at expiry and the end of the
+# archive), so every store's expiries are computed again once.
+EXPIRY_VERSION = 3
 
 
 def retention_fingerprint(catalog: Catalog, store: str) -> str:
@@ -479,5 +558,6 @@ def rules_changed(old: Catalog, new: Catalog) -> set[str]:
 
 
 def is_overdue(expiry: Expiry | None, now: datetime) -> bool:
-    """True once the retention period is over: kept past ``at`` breaches the promise."""
-    return expiry is not None and expiry.at is not None and expiry.at <= now
+    """True once the retention period is over: kept past ``at`` breaches the promise, or, for
+    an archive rule, past the end of the archive."""
+    return expiry is not None and expiry.gone_at is not None and expiry.gone_at <= now

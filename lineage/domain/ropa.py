@@ -458,6 +458,12 @@ def describe_rule(rule: RetentionRule, several_stores: bool = False) -> str:
     text = " or ".join(clocks)
     if rule.whichever is not None:
         text += f", whichever {'comes first' if rule.whichever.value == 'first' else 'is later'}"
+    if rule.until is not None:
+        text += f"; once {rule.until.trigger.value}: {describe_clock(rule.until)} instead"
+    if rule.archive is not None:
+        text += f", then archived {describe_duration(rule.archive.duration)}"
+    elif rule.at_expiry.value != "delete":
+        text += f", then {rule.at_expiry.value}d"
     if rule.categories:
         text += f" for {', '.join(rule.categories)}"
     if rule.subject_types:

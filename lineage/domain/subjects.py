@@ -15,7 +15,8 @@ from enum import StrEnum
 
 
 class SubjectType(StrEnum):
-    """Kinds of data subject; the fideslang data-subject keys plus newsletter subscribers."""
+    """Kinds of data subject; the fideslang data-subject keys plus newsletter subscribers,
+    business partners and members (of an association, a loyalty programme, a platform)."""
 
     CUSTOMER = "customer"
     PROSPECT = "prospect"
@@ -26,6 +27,8 @@ class SubjectType(StrEnum):
     VISITOR = "visitor"
     CONSULTANT = "consultant"
     SUPPLIER_VENDOR = "supplier_vendor"
+    PARTNER = "partner"
+    MEMBER = "member"
 
 
 def normalise_email(address: str) -> str:

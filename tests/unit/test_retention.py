@@ -459,9 +459,12 @@ class TestRulePrecedence:
         assert undeclared is not None and undeclared.key == "sys"
 
     def test_ties_go_to_the_first_in_catalog_order(self) -> None:
+        """Rules narrowed alike are refused (see TestOverlap); rules narrowed differently can
+        still tie on one holding, and the first in the file wins."""
         rules = """
   - {id: first, store: crm/leads, categories: [user.contact], duration: {years: 1}, trigger: collection}
-  - {id: second, store: crm/leads, categories: [user.contact], duration: {years: 2}, trigger: last_contact}
+  - {id: second, store: crm/leads, categories: [user.contact, user.name], duration: {years: 2},
+     trigger: last_contact}
 """
         rule = RetentionPolicy(catalog(rules)).rule_for("crm/leads", None, "user.contact.email", ())
         assert rule is not None and rule.key == "first"

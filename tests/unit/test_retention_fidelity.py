@@ -495,6 +495,8 @@ class TestOnlyChangedExpiriesAreWritten:
             "current_event_id": row["event_id"],
             "current_legal_rule": row["legal_rule"],
             "current_legal_until": row["legal_until"],
+            "current_action": row["action"],
+            "current_archive_until": row["archive_until"],
         }
 
     def test_an_unchanged_expiry_is_not_rewritten(self) -> None:
@@ -502,6 +504,14 @@ class TestOnlyChangedExpiriesAreWritten:
 
         policy = RetentionPolicy(catalog(self.RULES_12_OVER_10))
         assert expiry_rows(policy, [self._input(**self._stored(policy))]) == []
+
+    def test_a_holding_stored_without_its_action_is_rewritten_with_it(self) -> None:
+        from graph.retention import expiry_rows
+
+        policy = RetentionPolicy(catalog(self.RULES_12_OVER_10))
+        stale = {**self._stored(policy), "current_action": None}
+        [row] = expiry_rows(policy, [self._input(**stale)])
+        assert (row["action"], row["archive_until"]) == ("delete", None)
 
     def test_a_holding_stored_without_its_legal_period_is_rewritten_with_it(self) -> None:
         from graph.retention import expiry_rows

@@ -29,7 +29,7 @@ CALL (r, s) {
 }
 CALL (r, s, prof) {
   UNWIND range(0, size(prof.holdings) - 1) AS i
-  WITH r, s, prof.holdings[i] AS t, r.exp[i] AS exp, r.legal[i] AS legal,
+  WITH r, s, prof.holdings[i] AS t, r.exp[i] AS exp, r.legal[i] AS legal, r.archive[i] AS archive,
        'bench:' + toString(r.n) + ':' AS ev, datetime({epochMillis: r.at[prof.holdings[i].first]}) AS first,
        datetime({epochMillis: r.at[prof.holdings[i].last]}) AS last
   MATCH (st:Store {id: t.store})
@@ -47,6 +47,8 @@ CALL (r, s, prof) {
     expiry_event: CASE WHEN t.expiry_event THEN ev + t.first_key END,
     legal_obligation: t.legal_obligation, legal_rule: t.legal_rule,
     legal_until: CASE WHEN legal IS NOT NULL THEN datetime({epochMillis: legal}) END,
+    expiry_action: t.action,
+    archive_until: CASE WHEN archive IS NOT NULL THEN datetime({epochMillis: archive}) END,
     expiry_checked: true})-[:IN_STORE]->(st)
 }
 CALL (s, prof) {

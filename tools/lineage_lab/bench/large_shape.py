@@ -277,6 +277,7 @@ class HoldingTemplate:
     expiry_event: bool  # whether the expiry cites the first event (False: pending or no rule)
     legal_obligation: bool | None
     legal_rule: str | None = None  # the legal obligation covering it, whichever rule binds
+    action: str | None = None  # delete, anonymise or archive at the end of the active period
 
 
 def holding_templates(policy: RetentionPolicy, profile: int) -> list[HoldingTemplate]:
@@ -336,6 +337,7 @@ def _holding(
         expiry_event=bool(expiry and expiry.event_id),
         legal_obligation=expiry.legal_obligation if expiry else None,
         legal_rule=expiry.legal_rule if expiry else None,
+        action=expiry.action.value if expiry else None,
     )
 
 
@@ -360,6 +362,10 @@ class ExpiryTables:
     def legal_until_ms(self, holding: HoldingTemplate, at_ms: int) -> int | None:
         """The end of the holding's legal obligation (``Expiry.legal_until``), likewise."""
         return self._ms(holding, at_ms, "legal_until") if holding.legal_rule else None
+
+    def archive_until_ms(self, holding: HoldingTemplate, at_ms: int) -> int | None:
+        """The end of the holding's archive (``Expiry.archive_until``), likewise."""
+        return self._ms(holding, at_ms, "archive_until") if holding.action == "archive" else None
 
     def _ms(self, holding: HoldingTemplate, at_ms: int, field: str) -> int | None:
         local = datetime.fromtimestamp(at_ms / 1000, self._policy.zone)
@@ -443,6 +449,7 @@ def _holding_parameter(h: HoldingTemplate, keys: tuple[str, ...]) -> dict[str, A
         "expiry_event": h.expiry_event,
         "legal_obligation": h.legal_obligation,
         "legal_rule": h.legal_rule,
+        "action": h.action,
     }
 
 
@@ -465,6 +472,7 @@ def subject_row(
         "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
         "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings],
         "legal": [tables.legal_until_ms(h, times[h.first]) for h in holdings],
+        "archive": [tables.archive_until_ms(h, times[h.first]) for h in holdings],
     }
 
 

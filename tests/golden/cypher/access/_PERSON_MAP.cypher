@@ -14,7 +14,8 @@ CALL (s) {
                   first_seen: h.first_seen.epochMillis, last_seen: h.last_seen.epochMillis,
                   expires_at: h.expires_at.epochMillis, rule: h.retention_rule,
                   trigger: h.retention_trigger, legal_rule: h.legal_rule,
-                  legal_until: h.legal_until.epochMillis, erased_at: h.erased_at.epochMillis,
+                  legal_until: h.legal_until.epochMillis, archive_until: h.archive_until.epochMillis,
+                  erased_at: h.erased_at.epochMillis,
                   withdrawn_at: h.consent_withdrawn_at.epochMillis}) AS holdings
 }
 CALL (s) {

@@ -56,4 +56,5 @@ RETURN collect([identifier, refresh, h.id, st.id, h.category, h.purposes, h.subj
        c.last_purchase_at.epochMillis, c.last_purchase_event,
        c.session_end_at.epochMillis, c.session_end_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
-       h.legal_rule, h.legal_until.epochMillis, h.expiry_checked]) AS written
+       h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
+       h.expiry_checked]) AS written

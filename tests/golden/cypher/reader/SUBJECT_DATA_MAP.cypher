@@ -11,7 +11,8 @@ WITH s, st,
      collect(CASE WHEN h.state = 'held' THEN {category: h.category,
              expires_at: h.expires_at.epochMillis, rule: h.retention_rule,
              trigger: h.retention_trigger, moment: h.retention_moment, event: h.expiry_event,
-             legal_rule: h.legal_rule, legal_until: h.legal_until.epochMillis}
+             legal_rule: h.legal_rule, legal_until: h.legal_until.epochMillis,
+             action: h.expiry_action, archive_until: h.archive_until.epochMillis}
              END) AS retention
 OPTIONAL MATCH (sys:System)-[:HAS_STORE]->(st)
 OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)

@@ -12,6 +12,7 @@ CALL () {
 CALL () {
   MATCH (h:Holding) USING INDEX h:Holding(expires_at)
   WHERE h.expires_at >= $from_at AND h.expires_at < $before AND h.state = 'held'
+    AND NOT (h.expires_at <= $now AND coalesce(h.archive_until >= $before, false))
     AND ($category IS NULL OR h.category = $category OR h.category STARTS WITH $category + '.')
     AND ($subject_type IS NULL OR h.subject_type = $subject_type)
   WITH h ORDER BY h.expires_at, h.id SKIP $skip LIMIT $limit
@@ -34,16 +35,23 @@ CALL (page, scoped_holds) {
                                  AND (size(scoped.categories) = 0 OR any(c IN scoped.categories WHERE h.category = c OR h.category STARTS WITH c + '.')) | scoped.held_by])
  AS holds
   WITH st.id AS store, h.category AS category, h.subject_type AS subject_type,
-       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds
-  WITH store, category, subject_type, rule, held, count(*) AS holdings,
+       h.retention_rule AS rule, size(holds) > 0 AS held, h.expires_at AS expires_at, s, holds,
+       coalesce(h.expiry_action, 'delete') AS action, h.archive_until AS archive_until,
+       CASE WHEN coalesce(h.archive_until, h.expires_at) <= $now THEN 'overdue'
+            WHEN h.archive_until IS NULL THEN 'active'
+            WHEN h.expires_at <= $now THEN 'archived'
+            ELSE 'archive_due' END AS state
+  WITH store, category, subject_type, rule, held, action, state, count(*) AS holdings,
        count(DISTINCT s) AS subjects, min(expires_at) AS earliest, max(expires_at) AS latest,
-       sum(CASE WHEN expires_at <= $now THEN 1 ELSE 0 END) AS overdue,
+       min(archive_until) AS archive_until,
+       sum(CASE WHEN state = 'overdue' THEN 1 ELSE 0 END) AS overdue,
        reduce(acc = [], x IN collect(holds) | acc + [r IN x WHERE NOT r IN acc]) AS held_by,
        collect(DISTINCT CASE WHEN NOT held THEN s END) AS people
-  ORDER BY held, earliest, store, category
+  ORDER BY held, earliest, store, category, state
   WITH collect({store: store, category: category, subject_type: subject_type, rule: rule,
-                held: held, holdings: holdings, subjects: subjects, earliest: earliest,
-                latest: latest, overdue: overdue, held_by: held_by}) AS groups,
+                held: held, action: action, state: state, holdings: holdings,
+                subjects: subjects, earliest: earliest, latest: latest,
+                archive_until: archive_until, overdue: overdue, held_by: held_by}) AS groups,
        collect(people) AS people
   CALL (people) {
     UNWIND people AS group_people

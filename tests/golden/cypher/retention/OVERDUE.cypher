@@ -11,6 +11,7 @@ CALL () {
 }
 MATCH (h:Holding) USING INDEX h:Holding(expires_at)
 WHERE h.expires_at <= $now AND h.state = 'held'
+  AND (h.archive_until IS NULL OR h.archive_until <= $now)
 MATCH (s:Subject)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WITH s, h, st, 
 (COLLECT { MATCH (hold:Hold)-[:HOLDS]->(s)
@@ -22,4 +23,4 @@ WITH s, h, st,
  AS holds
 WHERE size(holds) = 0
 RETURN st.id AS store, h.retention_rule AS rule, s.key AS subject,
-       max(h.expires_at).epochMillis AS expired_at_ms
+       max(coalesce(h.archive_until, h.expires_at)).epochMillis AS expired_at_ms
