@@ -400,10 +400,11 @@ class RetentionRule(_Strict):
         (), description="Several clocks, combined by whichever: first or last expiry."
     )
     whichever: Whichever | None = None
-    until: Clock | None = Field(
-        None,
-        description="A clock that replaces the others once its trigger has happened (the "
-        "closure of an account), unless the data was already due before it happened.",
+    until: tuple[Clock, ...] = Field(
+        (),
+        description="A clock (or a list of clocks) that replaces the others once its trigger "
+        "has happened (the closure of an account), unless the data was already due before it "
+        "happened; of several, the longest among those that happened.",
     )
     at_expiry: ExpiryAction = Field(
         ExpiryAction.DELETE, description="delete, anonymise or archive when the active period ends."
@@ -428,6 +429,12 @@ class RetentionRule(_Strict):
     @classmethod
     def _purposes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_data_use(p, name_it=True) for p in value)
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _until_one_or_several(cls, value: object) -> object:
+        """``until: {duration, trigger}`` is the one-clock spelling of ``until: [...]``."""
+        return [value] if isinstance(value, dict | Clock) else value
 
     @model_validator(mode="before")
     @classmethod
@@ -456,10 +463,12 @@ class RetentionRule(_Strict):
             _check_zero(self.duration, self.trigger)
         if (self.at_expiry is ExpiryAction.ARCHIVE) != (self.archive is not None):
             raise ValueError("at_expiry: archive and archive: {duration: ...} go together")
-        if self.until is not None and self.until.trigger in (c.trigger for c in self.all_clocks):
-            raise ValueError(
-                f"until runs from {self.until.trigger.value}, which a clock of the rule already does"
-            )
+        own = [c.trigger for c in self.all_clocks]
+        for index, clock in enumerate(self.until):
+            if clock.trigger in own or clock.trigger in (c.trigger for c in self.until[:index]):
+                raise ValueError(
+                    f"until runs from {clock.trigger.value}, which another clock of the rule already does"
+                )
         return self
 
     @property
@@ -473,8 +482,7 @@ class RetentionRule(_Strict):
     @property
     def triggers(self) -> tuple[RetentionTrigger, ...]:
         """Every trigger the rule's expiry can run from, ``until``'s last."""
-        until = (self.until.trigger,) if self.until is not None else ()
-        return (*(clock.trigger for clock in self.all_clocks), *until)
+        return tuple(clock.trigger for clock in (*self.all_clocks, *self.until))
 
     @property
     def narrowing(self) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:

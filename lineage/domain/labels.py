@@ -511,8 +511,10 @@ def retention_words(rule: RetentionRule, lang: Lang) -> str:
     text = _OR[lang].join(clock_words(clock, lang) for clock in rule.all_clocks)
     if rule.whichever is not None:
         text += _WHICHEVER[(lang, rule.whichever)]
-    if rule.until is not None:
-        text += _ONCE[lang] + clock_words(rule.until, lang)
+    if rule.until:
+        text += _ONCE[lang] + _OR[lang].join(clock_words(clock, lang) for clock in rule.until)
+        if len(rule.until) > 1:
+            text += _WHICHEVER[(lang, Whichever.LAST)]
     if rule.archive is not None:
         text += _ARCHIVED[lang].format(duration_words(rule.archive.duration, lang))
     elif rule.at_expiry.value == "anonymise":

@@ -463,22 +463,25 @@ class RetentionPolicy:
         )
 
     def _active_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
-        """The end of the active period: the ``until`` clock once its trigger has happened, else
-        the ordinary clock(s).
+        """The end of the active period: the ``until`` clocks' once one of their triggers has
+        happened (of several, the longest among those that happened: "two years after the latest
+        negative decision, whichever is longest"), else the ordinary clock(s).
 
         ``until`` replaces the clocks ("3 years after last use; once closed, 1 year after the
         closure"), except when the ordinary expiry came first: data already due when the
         account was closed was already to be deleted, and a closure does not revive it."""
         ordinary = self._clocks_expiry(rule, holding)
-        if rule.until is None:
+        happened = [
+            (found[1][0], self._clock_expiry(rule, clock, holding))
+            for clock in rule.until
+            if (found := _moment_for(TRIGGER_MOMENT[clock.trigger], holding.moments)) is not None
+        ]
+        if not happened:
             return ordinary
-        replacing = self._clock_expiry(rule, rule.until, holding)
-        started = _moment_for(TRIGGER_MOMENT[rule.until.trigger], holding.moments)
-        if replacing.at is None or started is None:
+        first_happened = min(at for at, _ in happened)
+        if ordinary.at is not None and ordinary.at <= first_happened:
             return ordinary
-        if ordinary.at is not None and ordinary.at <= started[1][0]:
-            return ordinary
-        return replacing
+        return max((expiry for _, expiry in happened), key=_at)
 
     def _clocks_expiry(self, rule: RetentionRule, holding: HoldingClock) -> Expiry:
         """The ordinary clocks: one, or several combined (first: the earliest started one,

@@ -458,8 +458,10 @@ def describe_rule(rule: RetentionRule, several_stores: bool = False) -> str:
     text = " or ".join(clocks)
     if rule.whichever is not None:
         text += f", whichever {'comes first' if rule.whichever.value == 'first' else 'is later'}"
-    if rule.until is not None:
-        text += f"; once {rule.until.trigger.value}: {describe_clock(rule.until)} instead"
+    if rule.until:
+        events = " or ".join(clock.trigger.value for clock in rule.until)
+        text += f"; once {events}: {' or '.join(describe_clock(c) for c in rule.until)}"
+        text += ", whichever is later, instead" if len(rule.until) > 1 else " instead"
     if rule.archive is not None:
         text += f", then archived {describe_duration(rule.archive.duration)}"
     elif rule.at_expiry.value != "delete":

@@ -25,14 +25,12 @@ def load(path: str) -> Any:
 
 
 def catalog_with_moment_rules(settings: Settings, folder: Path) -> Path:
-    """The demo catalog, its candidates kept 2 years after the rejection (seed 002's negative
-    decision; the end of the recruitment process of seeds 000 and 003) and its HubSpot contacts
-    5 years after the end of the contract; Salesforce contacts already are (seed 003)."""
+    """The demo catalog, its HubSpot contacts kept 5 years after the end of the contract; its
+    candidates already are 2 years after the rejection (seed 002's negative decision; the end
+    of the recruitment process of seeds 000 and 003), Salesforce contacts 5 years after the
+    contract (seed 003)."""
     text = settings.catalog.read_text()
     replacements = {
-        "  - id: candidates-2y-last-contact\n    store: greenhouse/candidates\n"
-        "    duration: {years: 2}\n    trigger: last_contact": "  - id: candidates-2y-rejection\n"
-        "    store: greenhouse/candidates\n    duration: {years: 2}\n    trigger: rejection",
         "  - id: crm-prospects-3y-last-contact\n    store: hubspot/contacts\n"
         "    duration: {years: 3}\n    trigger: last_contact": "  - id: crm-5y-end-of-contract\n"
         "    store: hubspot/contacts\n    duration: {years: 5}\n    trigger: end_of_contract",
@@ -71,7 +69,7 @@ class TestLifecycleMoments:
         assert {"user.content.private.cv", "user.contact.email", "user.name.last"} <= set(held)
         for row in held.values():
             assert (row["rule"], row["moment"], row["expires_at"]) == (
-                "candidates-2y-rejection",
+                "candidates-2y-last-contact",
                 "rejection",
                 "2028-05-12T16:20:00Z",
             )

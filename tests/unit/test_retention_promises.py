@@ -124,6 +124,43 @@ class TestUntilReplacesTheClock:
         found = expiry(holding(contact=utc(2018, 1, 1), account_closure=utc(2022, 6, 1)))
         assert (found.at, found.trigger) == (utc(2021, 1, 1), RetentionTrigger.LAST_CONTACT)
 
+    def test_of_several_replacing_clocks_the_longest_that_happened_decides(self) -> None:
+        """Seed 002 §2.3.1 whole: one year after the closure, "unless you've received a negative
+        decision ..., in which case your data is retained for two years following the most
+        recent negative decision ..., whichever is longest"."""
+        rules = """
+  - id: accounts
+    store: app/accounts
+    duration: {years: 3}
+    trigger: last_contact
+    until:
+      - {duration: {years: 1}, trigger: account_closure}
+      - {duration: {years: 2}, trigger: rejection}
+"""
+        closed = holding(contact=utc(2020, 1, 1), account_closure=utc(2022, 6, 1))
+        assert expiry(closed, rules).at == utc(2023, 6, 1)  # no decision: the closure's year
+        decided = holding(contact=utc(2020, 1, 1), account_closure=utc(2022, 6, 1), rejection=utc(2022, 3, 1))
+        found = expiry(decided, rules)
+        assert (found.at, found.trigger) == (utc(2024, 3, 1), RetentionTrigger.REJECTION)
+        decided_early = holding(
+            contact=utc(2020, 1, 1), account_closure=utc(2022, 6, 1), rejection=utc(2021, 1, 1)
+        )
+        assert expiry(decided_early, rules).at == utc(2023, 6, 1)  # the closure's is longer
+        assert expiry(holding(contact=utc(2020, 1, 1)), rules).at == utc(2023, 1, 1)  # open
+        assert "whichever is later" in describe_rule(catalog(rules).retention[0])
+
+    def test_until_may_not_repeat_a_trigger(self) -> None:
+        rules = """
+  - store: app/accounts
+    duration: {years: 3}
+    trigger: last_contact
+    until:
+      - {duration: {years: 1}, trigger: account_closure}
+      - {duration: {years: 2}, trigger: account_closure}
+"""
+        with pytest.raises(CatalogError, match="until runs from account_closure"):
+            catalog(rules)
+
     def test_a_closure_the_day_the_clock_ends_is_too_late(self) -> None:
         found = expiry(holding(contact=utc(2019, 6, 1), account_closure=utc(2022, 6, 1)))
         assert found.at == utc(2022, 6, 1) and found.trigger is RetentionTrigger.LAST_CONTACT
