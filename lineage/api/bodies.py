@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from lineage.domain.requests import MAX_TEXT
 from lineage.errors import PayloadNotJsonError, PayloadTooLargeError
 from lineage.payloads import parse_json
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class Bounded(BaseModel):
+    """A query body: a field it does not know is refused, not ignored, so a misspelt option
+    cannot silently fall back to its default."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 async def read_body(request: Request, limit: int) -> bytes:

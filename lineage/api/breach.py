@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lineage.answers import breach as answers
 from lineage.answers.audit import audited
@@ -28,17 +28,13 @@ from lineage.api.access import (
     json_body,
     not_found_as,
 )
+from lineage.api.bodies import Bounded, Text
 from lineage.domain.events import Identifier
 from lineage.domain.requests import MAX_TEXT
 
 router = APIRouter(tags=["breaches"])
 NOT_FOUND = "no breach with this id"
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Moment = Annotated[str, Field(min_length=10, max_length=40)]
-
-
-class Bounded(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OpenBody(Bounded):

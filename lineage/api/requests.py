@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 from neo4j import Driver
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lineage.answers import access_report as reports
 from lineage.answers import notices
@@ -33,6 +33,7 @@ from lineage.api.access import (
     json_body,
     not_found_as,
 )
+from lineage.api.bodies import Bounded, Text
 from lineage.api.erasure import acknowledge_task as acknowledge_erasure_task
 from lineage.domain.access import Actor
 from lineage.domain.requests import MAX_TEXT, RequestKind, VerificationMethod
@@ -40,12 +41,7 @@ from lineage.settings import Settings
 
 router = APIRouter(tags=["requests"])
 NOT_FOUND = "no request with this id"
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Key = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Bounded(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OpenBody(Bounded):
