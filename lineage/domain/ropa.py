@@ -460,7 +460,7 @@ def describe_rule(rule: RetentionRule, several_stores: bool = False) -> str:
         text += f", whichever {'comes first' if rule.whichever.value == 'first' else 'is later'}"
     if rule.until:
         events = " or ".join(clock.trigger.value for clock in rule.until)
-        text += f"; once {events}: {' or '.join(describe_clock(c) for c in rule.until)}"
+        text += f", once {events}: {' or '.join(describe_clock(c) for c in rule.until)}"
         text += ", whichever is later, instead" if len(rule.until) > 1 else " instead"
     if rule.archive is not None:
         text += f", then archived {describe_duration(rule.archive.duration)}"
@@ -704,4 +704,8 @@ def record_csv(rows: Sequence[Any], row_type: type) -> str:
 
 
 def _cell(value: object) -> object:
-    return _JOIN.join(value) if isinstance(value, tuple) else value
+    """A list as one cell; an item that holds the separator itself (a policy citation written
+    "...; ...") has it softened to a comma, so the cell reads back as the same items."""
+    if not isinstance(value, tuple):
+        return value
+    return _JOIN.join(item.replace(_JOIN, ", ") for item in value)

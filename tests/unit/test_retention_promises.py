@@ -242,7 +242,7 @@ class TestArchiveThenDelete:
     def test_the_record_of_processing_says_it(self) -> None:
         (accounts, reviews) = catalog().retention
         assert describe_rule(accounts) == (
-            "3 years from last_contact; once account_closure: 1 year from account_closure instead, "
+            "3 years from last_contact, once account_closure: 1 year from account_closure instead, "
             "then archived 5 years (seed 002 2.3.1)"
         )
         assert "then anonymised" in describe_rule(reviews)

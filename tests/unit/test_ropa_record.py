@@ -323,6 +323,15 @@ class TestDiff:
             diff = diff_records(parse_record(text, name), record_entries(previous))
             assert diff.empty and diff_summary(diff) == "no change to the record"
 
+    def test_the_demo_record_reads_back_unchanged_from_its_csv(self) -> None:
+        """Every cell of the demo's record (rule descriptions citing policies included) splits
+        back into the items it was written from."""
+        demo = rows_of(parse_catalog(DEMO.read_text(encoding="utf-8")))
+        assert any("once rejection" in r for row in demo for r in row.retention)
+        for text, name in ((ropa_csv(demo), "r.csv"), (json.dumps(ropa_json(demo)), "r.json")):
+            diff = diff_records(parse_record(text, name), record_entries(demo))
+            assert diff.empty, diff_json(diff)
+
     @pytest.mark.parametrize("as_json", [False, True])
     def test_changed_basis_added_recipient_removed_activity(
         self, previous: list[RopaRow], as_json: bool
