@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -138,14 +139,15 @@ class TestFlows:
     def test_a_declared_flow_is_judged_on_its_own_mechanism(self, graph: Settings, tmp_path: Path) -> None:
         catalog = tmp_path / "catalog.yaml"
         catalog.write_text(
-            graph.catalog.read_text().replace(
-                "\nretention:",
-                """
+            re.sub(
+                r"\nflows:[^\n]*\n",
+                """\nflows:
   - source: greenhouse/candidates
     destination: dropbox/recruitment
     transfer_mechanism: {kind: sccs, module: 2, reference: "CV export addendum"}
-\nretention:""",
-                1,
+""",
+                graph.catalog.read_text(),
+                count=1,
             )
         )
         code, result = cli(graph.model_copy(update={"catalog": catalog}), "flows")
