@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from neo4j import Driver
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from graph import breach as recorded
 from graph.alerts import replace_alerts
@@ -83,6 +83,13 @@ class AffectedSubject(Answer):
     stores: list[str] = Field(description="the breach's stores holding their data")
     types: list[str] = Field(description="as what (subject types)")
     categories: list[str] = Field(description="which data")
+
+    @field_validator("stores", "types", "categories")
+    @classmethod
+    def _in_order(cls, value: list[str]) -> list[str]:
+        """Sorted: the graph collects them in no set order, and a mailing list exported twice
+        must read the same."""
+        return sorted(value)
 
 
 def parse_time(value: str | None, name: str, zone: tzinfo) -> datetime | None:

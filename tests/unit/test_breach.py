@@ -202,3 +202,17 @@ def test_a_time_typed_in_the_workspace_without_an_offset_is_the_organisations() 
     assert local_time("2026-03-29", paris) == "2026-03-29"  # a day: the answers layer reads it
     assert local_time("2026-03-29T03:30:00+00:00", paris) == "2026-03-29T03:30:00+00:00"
     assert local_time(" ", paris) is None
+
+
+def test_an_affected_persons_lists_read_the_same_whatever_order_the_graph_gave() -> None:
+    from lineage.answers.breach import AffectedSubject
+
+    person = AffectedSubject(
+        subject="k",
+        stores=["ovh/web-logs", "brevo/contacts"],
+        types=["visitor", "customer"],
+        categories=["user.health_and_medical", "user.device.ip_address"],
+    )
+    assert person.stores == ["brevo/contacts", "ovh/web-logs"]
+    assert person.types == ["customer", "visitor"]
+    assert person.categories == ["user.device.ip_address", "user.health_and_medical"]
