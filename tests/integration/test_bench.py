@@ -30,7 +30,7 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
     doc = json.loads(capsys.readouterr().out)
     assert set(doc["stages"]) == {
         "adapt",
-        "kafka_read",
+        "kafka_round_trip",
         "graph_batched",
         "graph_per_event",
         "graph_writer",
@@ -41,8 +41,24 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
     assert events > 100
     assert doc["stages"]["end_to_end_2_workers"]["events"] == events
     assert doc["stages"]["graph_writer"]["events"] == events
+    assert doc["stages"]["kafka_round_trip"]["items"] == doc["payloads"]
     assert doc["ceiling"]["scale_out_vs_one_worker"]["end_to_end_2_workers"] > 0
     assert doc["ceiling"]["end_to_end_vs_writer"] > 0
+    cpu = doc["cpu"]
+    assert set(cpu["bare_us_per_event"]) == {"adapt", "kafka_round_trip", "graph_batched"}
+    assert cpu["bare_us_per_event"]["kafka_round_trip"] > 0
+    assert cpu["bare_sum_us_per_event"] == sum(cpu["bare_us_per_event"].values())
+    servers = {"neo4j", "kafka"} if pipeline.uses_local_stack else set()  # else not ours to read
+    assert set(cpu["pipeline_us_per_event"]) == {"worker", "publisher"} | servers
+    assert cpu["pipeline_sum_us_per_event"] == sum(cpu["pipeline_us_per_event"].values())
+    assert cpu["efficiency"] == round(cpu["bare_sum_us_per_event"] / cpu["pipeline_sum_us_per_event"], 2)
+    targets = cpu["targets"]
+    assert targets["efficiency"]["target"] == 0.5
+    assert (targets["neo4j_us_per_event"]["target"], targets["worker_us_per_event"]["target"]) == (150, 200)
+    assert targets["worker_us_per_event"]["measured"] == cpu["pipeline_us_per_event"]["worker"]
+    assert isinstance(targets["efficiency"]["met"], bool)
+    assert isinstance(targets["neo4j_us_per_event"]["met"], bool) == pipeline.uses_local_stack
+    assert cpu["more_workers"]["end_to_end_2_workers"]["efficiency"] > 0
     assert doc["worker_peak_rss_bytes"] > 0
     with open_driver(pipeline) as driver:
         assert graph_fingerprint(driver, pipeline.neo4j.database) == before

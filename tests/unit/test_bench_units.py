@@ -12,7 +12,7 @@ from lineage_lab.bench.ceiling import StageRate, chunks, format_report, report, 
 def _stages() -> list[StageRate]:
     return [
         StageRate(ceiling.ADAPT, 10_000, "events", 1.0, 10_000),
-        StageRate(ceiling.KAFKA_READ, 8_000, "messages", 1.0, 8_000),
+        StageRate(ceiling.KAFKA_ROUND_TRIP, 8_000, "messages", 1.0, 8_000),
         StageRate(ceiling.GRAPH_BATCHED, 5_000, "events", 1.0, 5_000),
         StageRate(ceiling.GRAPH_PER_EVENT, 2_000, "events", 10.0, 2_000),
     ]
@@ -23,7 +23,7 @@ END_TO_END = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000)
 
 class TestStageRate:
     def test_rates_divide_by_wall_time(self) -> None:
-        rate = StageRate(ceiling.KAFKA_READ, 300, "messages", 2.0, 600)
+        rate = StageRate(ceiling.KAFKA_ROUND_TRIP, 300, "messages", 2.0, 600)
         assert (rate.per_s, rate.events_per_s) == (150, 300)
 
     def test_zero_time_is_infinite_not_an_error(self) -> None:
@@ -36,19 +36,8 @@ class TestStageRate:
 
 
 class TestCeiling:
-    def test_slowest_stage_and_ratios(self) -> None:
-        top = ceiling.ceiling(_stages(), END_TO_END)
-        assert top == {
-            "slowest_stage": ceiling.GRAPH_BATCHED,
-            "slowest_events_per_s": 5000,
-            "end_to_end_vs_slowest": 0.2,
-            "end_to_end_vs_per_event": 5.0,
-        }
-
-    def test_per_event_writer_is_a_baseline_never_the_ceiling(self) -> None:
-        stages = _stages()
-        assert stages[-1].events_per_s < stages[2].events_per_s
-        assert ceiling.ceiling(stages, END_TO_END)["slowest_stage"] != ceiling.GRAPH_PER_EVENT
+    def test_end_to_end_beside_the_per_event_writer(self) -> None:
+        assert ceiling.ceiling(_stages(), END_TO_END) == {"end_to_end_vs_per_event": 5.0}
 
     def test_without_a_per_event_stage_its_ratio_is_none(self) -> None:
         assert ceiling.ceiling(_stages()[:3], END_TO_END)["end_to_end_vs_per_event"] is None
@@ -63,7 +52,7 @@ class TestReport:
         doc = report(_stages(), END_TO_END, 200 * 2**20)
         assert list(doc["stages"]) == [
             ceiling.ADAPT,
-            ceiling.KAFKA_READ,
+            ceiling.KAFKA_ROUND_TRIP,
             ceiling.GRAPH_BATCHED,
             ceiling.GRAPH_PER_EVENT,
             ceiling.END_TO_END,
@@ -73,15 +62,15 @@ class TestReport:
     def test_text_states_rates_ratios_and_rss(self) -> None:
         text = format_report(report(_stages(), END_TO_END, 200 * 2**20))
         lines = text.splitlines()
-        assert len(lines) == 7
-        assert lines[1].startswith("kafka_read") and "(8,000 messages/s)" in lines[1]
-        assert "0.20x the slowest stage (graph_batched, 5,000 events/s)" in text
-        assert "5.00x the per-event writer" in text
-        assert lines[-1] == "worker peak RSS (VmHWM): 200 MiB"
+        assert lines[1].startswith("kafka_round_trip") and "(8,000 messages/s)" in lines[1]
+        assert "end to end = 5.00x the per-event writer" in text
+        assert "worker peak RSS (VmHWM): 200 MiB" in lines
+        assert "slowest" not in text
 
-    def test_unknown_rss_and_ratio_read_n_a(self) -> None:
+    def test_unknown_rss_ratio_and_cpu_read_n_a(self) -> None:
         text = format_report(report(_stages()[:3], END_TO_END, None))
-        assert "n/a the per-event writer" in text and text.endswith("VmHWM): n/a")
+        assert "n/a the per-event writer" in text and "VmHWM): n/a" in text
+        assert text.endswith("CPU per event: n/a (the servers' CPU is not this machine's to read)")
 
 
 class TestHelpers:
@@ -103,45 +92,87 @@ class TestHelpers:
         assert vm_hwm_bytes(status) == expected
 
 
-class TestCpuCost:
-    def test_cpu_per_event_and_the_bound_the_cores_set(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
-        run = StageRate(
-            ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"worker": 2.5, "neo4j": 1.5, "kafka": 1.0}
-        )
-        assert run.cpu_us_per_event() == {"worker": 500, "neo4j": 300, "kafka": 200}
-        top = ceiling.ceiling(_stages(), run)
-        assert (top["end_to_end_cpu_us_per_event"], top["cpu_bound_events_per_s"]) == (1000, 2000)
-        text = format_report(report(_stages(), run, None))
-        assert "cpu µs/event: worker 500, neo4j 300, kafka 200" in text
-        assert "2 cores allow at most 2,000 events/s" in text
+def _metered_stages() -> list[StageRate]:
+    return [
+        StageRate(ceiling.ADAPT, 10_000, "events", 1.0, 10_000, {"bench": 0.7}),
+        StageRate(ceiling.KAFKA_ROUND_TRIP, 8_000, "messages", 1.0, 8_000, {"bench": 0.6, "kafka": 0.2}),
+        StageRate(ceiling.GRAPH_BATCHED, 5_000, "events", 1.0, 5_000, {"neo4j": 0.25, "bench": 0.05}),
+        StageRate(ceiling.GRAPH_PER_EVENT, 2_000, "events", 10.0, 2_000, {"neo4j": 6.0}),
+        StageRate(ceiling.GRAPH_WRITER, 5_000, "events", 2.5, 5_000, {"neo4j": 2.0, "bench": 0.5}),
+    ]
 
-    def test_the_target_is_a_cpu_budget_set_beside_the_stages_and_the_writer(
+
+class TestCpuCost:
+    def test_the_bare_stages_sum_and_the_efficiency_is_their_share_of_end_to_end(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
-        stages = [
-            StageRate(ceiling.ADAPT, 10_000, "events", 1.0, 10_000, {"bench": 0.7}),
-            StageRate(ceiling.KAFKA_READ, 8_000, "messages", 1.0, 8_000, {"bench": 0.6, "kafka": 0.1}),
-            StageRate(ceiling.GRAPH_BATCHED, 5_000, "events", 1.0, 5_000, {"neo4j": 0.25, "bench": 0.05}),
-            StageRate(ceiling.GRAPH_PER_EVENT, 2_000, "events", 10.0, 2_000, {"neo4j": 6.0}),
-            StageRate(ceiling.GRAPH_WRITER, 5_000, "events", 2.5, 5_000, {"neo4j": 2.0, "bench": 0.5}),
-        ]
-        run = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"worker": 2.5, "neo4j": 2.5})
-        top = ceiling.ceiling(stages, run)
-        # half of the slowest (5,000/s) on 2 cores: 2,500 events/s, 800 µs an event
-        assert (top["target_events_per_s"], top["target_cpu_us_per_event"]) == (2_500, 800)
-        # adapt 70 + read 75 + 12 (of 8,000 events) + batched 50 + 10, the baselines left out
-        assert top["stages_cpu_us_per_event"] == 217
-        assert top["writer_cpu_us_per_event"] == 500
-        text = format_report(report(stages, run, None))
-        assert (
-            "target 0.5x the slowest stage (2,500 events/s) leaves 800 µs of CPU an event on 2 cores; "
-            "the stages alone cost 217 together, lineage's writer alone 500"
-        ) in text
+        run = StageRate(
+            ceiling.END_TO_END,
+            5_000,
+            "events",
+            5.0,
+            5_000,
+            {"worker": 0.9, "neo4j": 0.6, "kafka": 0.1, "publisher": 0.5},
+        )
+        assert run.cpu_us_per_event() == {"worker": 180, "neo4j": 120, "kafka": 20, "publisher": 100}
+        cpu = ceiling.cpu_per_event(_metered_stages(), run)
+        assert cpu is not None
+        # adapt 70 + round trip 100 (of 8,000 events) + batched 60; the baselines left out
+        assert cpu["bare_us_per_event"] == {"adapt": 70, "kafka_round_trip": 100, "graph_batched": 60}
+        assert (cpu["bare_sum_us_per_event"], cpu["pipeline_sum_us_per_event"]) == (230, 420)
+        assert (cpu["efficiency"], cpu["cpu_bound_events_per_s"]) == (0.55, 4_762)
+        assert {k: t["met"] for k, t in cpu["targets"].items()} == {
+            "efficiency": True,
+            "neo4j_us_per_event": True,
+            "worker_us_per_event": True,
+        }
+
+    def test_each_target_says_whether_it_is_met(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(ceiling.os, "cpu_count", lambda: 2)
+        run = StageRate(
+            ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"worker": 1.5, "neo4j": 2.0, "kafka": 0.1}
+        )
+        more = StageRate(ceiling.end_to_end_name(2), 5_000, "events", 5.0, 5_000, {"worker": 2.3})
+        doc = report(_metered_stages(), run, None, [more])
+        targets = doc["cpu"]["targets"]
+        assert targets["efficiency"] == {"target": 0.5, "at_least": True, "measured": 0.32, "met": False}
+        assert targets["neo4j_us_per_event"] == {
+            "target": 150,
+            "at_least": False,
+            "measured": 400,
+            "met": False,
+        }
+        assert targets["worker_us_per_event"]["met"] is False
+        assert doc["cpu"]["more_workers"] == {
+            "end_to_end_2_workers": {"pipeline_sum_us_per_event": 460, "efficiency": 0.5}
+        }
+        lines = format_report(doc).splitlines()
+        assert "  bare stages   adapt 70 + kafka_round_trip 100 + graph_batched 60 = 230" in lines
+        assert any(
+            line.startswith("  end_to_end    worker 300 + neo4j 400 + kafka 20 = 720")
+            and "2 cores allow at most 2,778 events/s" in line
+            for line in lines
+        )
+        assert any(
+            line.split()
+            == ["efficiency", "(bare", "/", "end", "to", "end)", "0.32", "target", ">=", "0.5", "met:", "no"]
+            for line in lines
+        )
+        assert any(
+            line.split() == ["neo4j", "µs/event", "400", "target", "<=", "150", "met:", "no"]
+            for line in lines
+        )
+        assert "lineage's graph writer alone (500 µs of CPU an event)" in format_report(doc)
+
+    def test_a_missing_process_figure_is_not_a_target_met(self) -> None:
+        run = StageRate(ceiling.END_TO_END, 5_000, "events", 5.0, 5_000, {"neo4j": 0.5})
+        cpu = ceiling.cpu_per_event(_metered_stages(), run)
+        assert cpu is not None and cpu["targets"]["worker_us_per_event"]["met"] is None
 
     def test_without_cpu_figures_nothing_is_claimed(self) -> None:
-        assert "end_to_end_cpu_us_per_event" not in ceiling.ceiling(_stages(), END_TO_END)
+        assert ceiling.cpu_per_event(_stages(), END_TO_END) is None
+        assert ceiling.cpu_per_event(_metered_stages(), END_TO_END) is None
 
     def test_a_process_cpu_is_read_from_proc(self) -> None:
         import os
