@@ -1,9 +1,10 @@
-"""Stage timings for ``lineage-lab bench``: what each stage alone can do, so the end-to-end figure
-states its own ceiling.
+"""Stage timings for ``lineage-lab bench``: what each stage alone can do and costs, so the
+end-to-end figure says what lineage adds to the bare work.
 
 An end-to-end rate alone cannot say whether the worker is slow or the servers are: this module
-holds the pure part of the answer (timing a stage, the ratios, the report), with no servers, so
-it is unit-tested; :mod:`lineage_lab.bench.pipeline` runs the stages against the real ones.
+holds the pure part of the answer (timing a stage, the ratios, the CPU an event of the bare
+stages against end to end's and the targets, the report), with no servers, so it is
+unit-tested; :mod:`lineage_lab.bench.pipeline` runs the stages against the real ones.
 """
 
 from __future__ import annotations
