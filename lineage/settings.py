@@ -776,8 +776,8 @@ class Settings(BaseSettings):
         if self.kafka.bootstrap is None:
             object.__setattr__(self, "kafka", self.kafka.model_copy(update=self.stack.kafka_client()))
             if "replication_factor" not in self.topics.model_fields_set:  # 3 on a 3-broker stack
-                update = {"replication_factor": self.stack.replication_factor}
-                object.__setattr__(self, "topics", self.topics.model_copy(update=update))
+                copies = {"replication_factor": self.stack.replication_factor}
+                object.__setattr__(self, "topics", self.topics.model_copy(update=copies))
         if self.neo4j.uri is None:
             user, password = self.stack.neo4j_auth()
             uri = f"bolt://{host}:{self.stack.neo4j_port}"

@@ -88,7 +88,10 @@ def cluster_servers(state: Path, brokers: int = 3) -> Iterator[Settings]:
         neo4j_heap="512m",
     )
     settings = Settings(
-        subject_key=TEST_SUBJECT_KEY, stack=stack, kafka=KafkaSettings(bootstrap=None), neo4j=Neo4jSettings(uri=None)
+        subject_key=TEST_SUBJECT_KEY,
+        stack=stack,
+        kafka=KafkaSettings(bootstrap=None),
+        neo4j=Neo4jSettings(uri=None),
     )
     stack_up(settings)
     try:

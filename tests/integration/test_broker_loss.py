@@ -111,4 +111,3 @@ def test_the_receiver_answers_2xx_only_for_writes_the_cluster_acknowledged(run: 
     # Every 202 is in the topic: 1 before, 3 with one broker down, 1 after (a refused one may be
     # there too: the source sends it again, and the worker's writes absorb the duplicate).
     assert read_topic(settings.kafka, topic).count(BREVO_BODY) >= 5
-

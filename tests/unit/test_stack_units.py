@@ -47,7 +47,9 @@ class TestKafkaConfig:
 
 class TestThreeBrokers:
     def test_each_node_is_broker_and_voter_on_its_own_ports(self, tmp_path: Path) -> None:
-        settings = StackSettings(home=tmp_path, kafka_brokers=3, kafka_port=29092, kafka_controller_port=29093)
+        settings = StackSettings(
+            home=tmp_path, kafka_brokers=3, kafka_port=29092, kafka_controller_port=29093
+        )
         config = _write_kafka_config(settings, tmp_path, node=2).read_text()
         assert "node.id=2" in config
         assert "listeners=SASL_PLAINTEXT://127.0.0.1:29094,CONTROLLER://127.0.0.1:29095" in config
