@@ -11,6 +11,7 @@ acknowledge), and never while a write cannot reach ``min.insync.replicas`` copie
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -67,7 +68,7 @@ def test_every_topic_has_three_copies_and_a_write_needs_two(run: Settings) -> No
 
 def test_a_killed_leader_mid_feed_leaves_the_graph_of_a_clean_run(run: Settings) -> None:
     catalog = parse_catalog(run.catalog.read_text())
-    options = ChaosOptions(payloads=1200, kills=0, seed=3, down_s=4.0, stall_s=120.0)
+    options = ChaosOptions(payloads=800, kills=0, seed=3, down_s=4.0, stall_s=120.0)
     _, feed = chaos_feed(options.payloads)
     clean = run_once(run, catalog, "clean", feed, [], None, options, print)
     pace = len(feed) / max(clean.duration_s, 1.0)
@@ -77,15 +78,16 @@ def test_a_killed_leader_mid_feed_leaves_the_graph_of_a_clean_run(run: Settings)
     evidence = json.dumps({"holdings": diff.summary(), "graph": graph.summary()}, indent=1)
     assert faulty.restarts == {BROKER: 1} and "node" in faulty.faults[0]["struck"], faulty.faults
     assert faulty.unplanned_exits == [], faulty.unplanned_exits[0]
-    assert clean.counts["holdings"] > 300
+    assert clean.counts["holdings"] > 200
     assert faulty.published >= len(feed) and faulty.events == clean.events
     assert diff.identical and graph.identical, evidence
     assert clean.fingerprint == faulty.fingerprint
 
 
 def test_the_receiver_answers_2xx_only_for_writes_the_cluster_acknowledged(run: Settings) -> None:
-    """One broker dead: two copies acknowledge, 202. Two dead: no write reaches
-    min.insync.replicas copies, so no 2xx (the source retries); back up, 202 again."""
+    """One broker dead: once its partitions have new leaders, two copies acknowledge, 202. Two
+    dead: no write reaches min.insync.replicas copies, so no 2xx (the source retries); back up,
+    202 again."""
     settings = run.model_copy(update={"api": SECRETS.model_copy(update={"publish_timeout_s": 5.0})})
     topic = Topics(settings.topic_namespace).raw("brevo").name
     servers = StackServers(settings)
@@ -95,19 +97,46 @@ def test_the_receiver_answers_2xx_only_for_writes_the_cluster_acknowledged(run: 
         assert httpx.post(url, content=BREVO_BODY, headers=headers, timeout=30).status_code == 202
         first, _ = servers.kill_leader()
         try:
+            _await_leaders_without(settings, topic, first)
             one_down = [httpx.post(url, content=BREVO_BODY, headers=headers, timeout=30) for _ in range(3)]
             assert [r.status_code for r in one_down] == [202] * 3, one_down[0].text
             second = next(node for node in (1, 2, 3) if node != first)
             servers.kill_broker(second)
             try:
                 refused = httpx.post(url, content=BREVO_BODY, headers=headers, timeout=30)
-                assert refused.status_code >= 500, refused.text
+                assert refused.status_code == 503, refused.text
             finally:
                 servers.start_broker(second)
         finally:
             servers.start_broker(first)
-        again = httpx.post(url, content=BREVO_BODY, headers=headers, timeout=30)
-        assert again.status_code == 202, again.text
+        assert _post_until_accepted(url, headers) == 202
     # Every 202 is in the topic: 1 before, 3 with one broker down, 1 after (a refused one may be
     # there too: the source sends it again, and the worker's writes absorb the duplicate).
     assert read_topic(settings.kafka, topic).count(BREVO_BODY) >= 5
+
+
+def _await_leaders_without(settings: Settings, topic: str, dead: int, within_s: float = 60.0) -> None:
+    """Until every partition of ``topic`` has a live leader other than ``dead``: the cluster
+    notices a killed broker after its session times out (9 s by default); until then writes to
+    the partitions it led are refused with 503, never acknowledged."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        admin = admin_client(settings.kafka)
+        try:
+            leaders = {p["leader_id"] for t in admin.describe_topics([topic]) for p in t["partitions"]}
+        finally:
+            admin.close()
+        if dead not in leaders and -1 not in leaders:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{topic} still had no leader but broker {dead} after {within_s:.0f}s")
+
+
+def _post_until_accepted(url: str, headers: dict[str, str], within_s: float = 90.0) -> int:
+    """As a source does: send again until accepted (the restarted brokers catch up first)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        status = httpx.post(url, content=BREVO_BODY, headers=headers, timeout=30).status_code
+        if status == 202 or time.monotonic() > deadline:
+            return status
+        time.sleep(1.0)
