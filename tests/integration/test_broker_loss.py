@@ -10,12 +10,14 @@ acknowledge), and never while a write cannot reach ``min.insync.replicas`` copie
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from kafka.errors import KafkaError
 
 from lineage.domain.catalog import parse_catalog
 from lineage.kafka.clients import admin_client
@@ -121,13 +123,14 @@ def _await_leaders_without(settings: Settings, topic: str, dead: int, within_s: 
     the partitions it led are refused with 503, never acknowledged."""
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        admin = admin_client(settings.kafka)
-        try:
-            leaders = {p["leader_id"] for t in admin.describe_topics([topic]) for p in t["partitions"]}
-        finally:
-            admin.close()
-        if dead not in leaders and -1 not in leaders:
-            return
+        with contextlib.suppress(KafkaError):  # the client may try the dead broker first
+            admin = admin_client(settings.kafka)
+            try:
+                leaders = {p["leader_id"] for t in admin.describe_topics([topic]) for p in t["partitions"]}
+            finally:
+                admin.close()
+            if dead not in leaders and -1 not in leaders:
+                return
         time.sleep(0.5)
     raise AssertionError(f"{topic} still had no leader but broker {dead} after {within_s:.0f}s")
 
