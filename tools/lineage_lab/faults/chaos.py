@@ -5,9 +5,9 @@ feed (scaled to the payload count asked for) twice on the local stack, each time
 a consumer group of its own and an empty graph: once cleanly, once while the worker is killed
 with SIGKILL at random moments and Kafka and Neo4j are each restarted once (on a stack of 3
 brokers, the broker leading the most raw and canonical partitions is killed with SIGKILL instead,
-and started again after ``down_s``). Traffic keeps
-arriving through the faults (the feed is published in uneven bursts, one during each fault),
-and publishing retries until the broker acknowledges. Then the two graphs are compared,
+and started again after ``down_s``). Traffic keeps arriving through the faults (the feed is
+published in uneven bursts, one during each fault), and publishing retries until the broker
+acknowledges. Then the two graphs are compared,
 holding by holding and node by node, relationship by relationship: anything lost, extra or
 differing is a broken guarantee.
 """
