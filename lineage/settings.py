@@ -72,8 +72,21 @@ class StackSettings(BaseSettings):
         "the package (lineage/stack/maven).",
     )
     host: str = Field("127.0.0.1", description="Address both servers listen on.")
-    kafka_port: int = Field(9092, description="Kafka client listener.")
-    kafka_controller_port: int = Field(9093, description="KRaft controller listener.")
+    kafka_port: int = Field(
+        9092, description="Kafka client listener (of the first broker; broker n listens 2(n-1) above)."
+    )
+    kafka_controller_port: int = Field(
+        9093, description="KRaft controller listener (of the first broker; broker n's is 2(n-1) above)."
+    )
+    kafka_brokers: int = Field(
+        1,
+        ge=1,
+        le=9,
+        description="Kafka brokers of the local stack, each a KRaft controller too: 1, or 3 for a "
+        "cluster that keeps every acknowledged event when one broker dies (topics then get "
+        "replication factor 3 and min.insync.replicas 2). Fixed when the stack is created: a stack "
+        "that exists keeps its own (its folder's kafka-brokers file).",
+    )
     neo4j_port: int = Field(7687, description="Neo4j Bolt listener.")
     kafka_heap: str = Field("512m", description="Kafka JVM -Xmx.")
     neo4j_heap: str = Field("1g", description="Neo4j JVM -Xmx.")
@@ -120,6 +133,50 @@ class StackSettings(BaseSettings):
             _check_stack_credential(f"LINEAGE_STACK_{name.upper()}", getattr(self, name).get_secret_value())
         return self
 
+    @model_validator(mode="after")
+    def _stack_brokers(self) -> StackSettings:
+        """A stack that exists keeps the brokers it was created with (their quorum is in their
+        storage) unless LINEAGE_STACK_KAFKA_BROKERS says otherwise, which ``stack up`` refuses;
+        and no two of its listeners share a port."""
+        kept = self.kept_kafka_brokers
+        if kept is not None and "kafka_brokers" not in self.model_fields_set:
+            object.__setattr__(self, "kafka_brokers", kept)
+        ports = [*self.kafka_ports, *self.kafka_controller_ports, self.neo4j_port]
+        if len(set(ports)) != len(ports):
+            raise ValueError(
+                f"the local stack's ports overlap ({', '.join(map(str, ports))}): with "
+                f"{self.kafka_brokers} brokers, broker n listens on LINEAGE_STACK_KAFKA_PORT + 2(n-1) "
+                "and LINEAGE_STACK_KAFKA_CONTROLLER_PORT + 2(n-1)"
+            )
+        return self
+
+    @property
+    def brokers_file(self) -> Path:
+        """Where the stack in ``home`` records how many brokers it was created with."""
+        return self.home / STACK_BROKERS_FILE
+
+    @property
+    def kept_kafka_brokers(self) -> int | None:
+        try:
+            return int(self.brokers_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @property
+    def kafka_ports(self) -> list[int]:
+        """Each broker's client listener, node 1 first."""
+        return [self.kafka_port + 2 * n for n in range(self.kafka_brokers)]
+
+    @property
+    def kafka_controller_ports(self) -> list[int]:
+        """Each broker's KRaft controller listener, node 1 first."""
+        return [self.kafka_controller_port + 2 * n for n in range(self.kafka_brokers)]
+
+    @property
+    def replication_factor(self) -> int:
+        """What the local cluster's topics get: 3 copies once it has 3 brokers."""
+        return min(3, self.kafka_brokers)
+
     def stack_credentials(self) -> dict[str, str]:
         """The credentials file's entries (environment names), secrets included: for the file only."""
         assert self.neo4j_password is not None and self.kafka_password is not None
@@ -132,7 +189,7 @@ class StackSettings(BaseSettings):
     def kafka_client(self) -> dict[str, Any]:
         """The KafkaSettings fields of a client of the local broker: SASL_PLAINTEXT with SCRAM."""
         return {
-            "bootstrap": f"{self.host}:{self.kafka_port}",
+            "bootstrap": ",".join(f"{self.host}:{port}" for port in self.kafka_ports),
             "security_protocol": "SASL_PLAINTEXT",
             "sasl_mechanism": STACK_SASL_MECHANISM,
             "sasl_username": self.kafka_user,
@@ -145,6 +202,7 @@ class StackSettings(BaseSettings):
 
 
 STACK_CREDENTIALS_FILE = "credentials.env"
+STACK_BROKERS_FILE = "kafka-brokers"
 STACK_SASL_MECHANISM = "SCRAM-SHA-512"
 STACK_NEO4J_USER = "neo4j"
 _CREDENTIAL_FIELDS = {
@@ -717,6 +775,9 @@ class Settings(BaseSettings):
         # The local stack's servers require its credentials: Kafka SASL/SCRAM, Neo4j auth.
         if self.kafka.bootstrap is None:
             object.__setattr__(self, "kafka", self.kafka.model_copy(update=self.stack.kafka_client()))
+            if "replication_factor" not in self.topics.model_fields_set:  # 3 on a 3-broker stack
+                copies = {"replication_factor": self.stack.replication_factor}
+                object.__setattr__(self, "topics", self.topics.model_copy(update=copies))
         if self.neo4j.uri is None:
             user, password = self.stack.neo4j_auth()
             uri = f"bolt://{host}:{self.stack.neo4j_port}"

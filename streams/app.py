@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_allow_declare=False,  # streams.admin creates topics with their own settings
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
-        producer_acks=-1,
+        producer_acks=-1,  # faust's producer sends nothing: the stages send with streams.outbox
         # aiokafka keeps one batch in flight per partition; without linger every send waits a
         # broker round trip behind the previous one.
         producer_linger=0.005,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from lineage.kafka.clients import aiokafka_config
+from lineage.kafka.clients import RELIABLE_PRODUCER, aiokafka_config
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 
@@ -69,7 +69,7 @@ class Outbox:
                 producer = AIOKafkaProducer(
                     **aiokafka_config(self._settings.kafka),
                     client_id=f"{self._settings.app_id}-outbox",
-                    acks="all",
+                    **RELIABLE_PRODUCER,
                     linger_ms=LINGER_MS,
                     max_batch_size=MAX_BATCH_BYTES,
                 )

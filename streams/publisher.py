@@ -7,16 +7,16 @@ from collections.abc import Iterable, Iterator
 from kafka import KafkaProducer
 
 from lineage.errors import StackError
-from lineage.kafka.clients import KafkaTarget, kafka_python_config
+from lineage.kafka.clients import RELIABLE_PRODUCER, KafkaTarget, kafka_python_config
 
 
 class RawPublisher:
-    """Publishes native payloads, unchanged, to one source's raw topic; acks=all."""
+    """Publishes native payloads, unchanged, to one source's raw topic; acks=all, idempotent."""
 
     def __init__(self, kafka: KafkaTarget, topic: str) -> None:
         self._topic = topic
         self._producer = KafkaProducer(
-            **kafka_python_config(kafka), acks="all", linger_ms=5, batch_size=256 * 1024, retries=5
+            **kafka_python_config(kafka), **RELIABLE_PRODUCER, linger_ms=5, batch_size=256 * 1024, retries=5
         )
 
     def publish(self, payloads: Iterable[bytes]) -> Iterator[int]:

@@ -71,6 +71,35 @@ def local_stack_servers(state: Path) -> Iterator[Settings]:
         stack_down(settings)
 
 
+@contextlib.contextmanager
+def cluster_servers(state: Path, brokers: int = 3) -> Iterator[Settings]:
+    """A local stack of ``brokers`` Kafka brokers and a Neo4j of its own, on ports of its own
+    (``LINEAGE_TEST_CLUSTER_*``; broker n listens 2(n-1) above the first), for tests that kill
+    a broker: always the local stack, whose processes the test may kill."""
+    from lineage.stack.manager import stack_down, stack_up
+
+    stack = StackSettings(
+        home=state,
+        kafka_brokers=brokers,
+        kafka_port=int(os.environ.get("LINEAGE_TEST_CLUSTER_KAFKA_PORT", 19192)),
+        kafka_controller_port=int(os.environ.get("LINEAGE_TEST_CLUSTER_CONTROLLER_PORT", 19193)),
+        neo4j_port=int(os.environ.get("LINEAGE_TEST_CLUSTER_NEO4J_PORT", 17787)),
+        kafka_heap="384m",
+        neo4j_heap="512m",
+    )
+    settings = Settings(
+        subject_key=TEST_SUBJECT_KEY,
+        stack=stack,
+        kafka=KafkaSettings(bootstrap=None),
+        neo4j=Neo4jSettings(uri=None),
+    )
+    stack_up(settings)
+    try:
+        yield settings
+    finally:
+        stack_down(settings)
+
+
 def servers(state: Path) -> contextlib.AbstractContextManager[Settings]:
     if os.environ.get("LINEAGE_KAFKA_BOOTSTRAP") and os.environ.get("LINEAGE_NEO4J_URI"):
         return user_servers()

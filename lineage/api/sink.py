@@ -18,7 +18,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from lineage.errors import PayloadTooLargeError, PublishError
-from lineage.kafka.clients import KafkaTarget, aiokafka_config, bootstrap_of, broker_answers
+from lineage.kafka.clients import (
+    RELIABLE_PRODUCER,
+    KafkaTarget,
+    aiokafka_config,
+    bootstrap_of,
+    broker_answers,
+)
 from lineage.kafka.topics import RECEIVED_AT_HEADER
 
 log = logging.getLogger(__name__)
@@ -110,7 +116,7 @@ class RawSink:
         async with self._starting:
             producer = AIOKafkaProducer(
                 **aiokafka_config(self._kafka),
-                acks="all",
+                **RELIABLE_PRODUCER,
                 request_timeout_ms=int(self._timeout_s * 1000),
                 max_request_size=self._max_request_size,
             )

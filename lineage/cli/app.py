@@ -42,11 +42,23 @@ def _times_in_the_organisations_zone() -> None:
 
 
 @stack_app.command("up")
-def stack_up_command() -> None:
+def stack_up_command(
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=9,
+            help="Kafka brokers (each a KRaft controller too): 3 gives topics 3 copies, writes 2 "
+            "acknowledgements, and survives one dead broker. Default: LINEAGE_STACK_KAFKA_BROKERS, "
+            "else what the stack was created with, else 1.",
+        ),
+    ] = None,
+) -> None:
     """Start Kafka and Neo4j on loopback (idempotent) and create the topics."""
+    from lineage.settings import StackSettings
     from lineage.stack.manager import stack_up
 
-    settings = Settings()
+    settings = Settings() if brokers is None else Settings(stack=StackSettings(kafka_brokers=brokers))
     with render.console.status("Starting Kafka and Neo4j (first run downloads jars)..."):
         statuses = stack_up(settings)
     _print_status(statuses)

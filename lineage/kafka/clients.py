@@ -27,6 +27,13 @@ from lineage.settings import KafkaSettings
 
 KafkaTarget = KafkaSettings | str
 
+# Every producer lineage makes (the API's, the worker's outbox, the publisher of ``ingest`` and
+# the demo): a send is acknowledged once every in-sync replica has it (acks=all, and the topics'
+# min.insync.replicas says how many that must be), and the producer's own retries after a broker
+# dies never write a record twice or out of order (idempotence). aiokafka and kafka-python name
+# both options alike.
+RELIABLE_PRODUCER: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
+
 
 class _ScramIsNotInTheClear(logging.Filter):
     """kafka-python warns "Exchanging credentials in the clear" for every SCRAM login over

@@ -84,15 +84,25 @@ class LocalServer:
 
     def ensure_running(self, timeout: float) -> bool:
         """Start unless already up; True when this call started it. Waits until it answers."""
-        started = None
-        if self.process.pid() is None:
-            _refuse_taken_port(self.name, self.ports)
-            command = self.prepare()
-            started = self.process.start(command, cwd=self.process.log_file.parent)
+        started = self.launch()
+        self.wait(timeout, started)
+        return started is not None
+
+    def launch(self) -> subprocess.Popen[bytes] | None:
+        """Start the process unless it runs; the new process, or None. Does not wait: the brokers
+        of a quorum answer only once a majority of them is up, so all start before any is awaited."""
+        if self.process.pid() is not None:
+            return None
+        _refuse_taken_port(self.name, self.ports)
+        command = self.prepare()
+        return self.process.start(command, cwd=self.process.log_file.parent)
+
+    def wait(self, timeout: float, started: subprocess.Popen[bytes] | None = None) -> None:
+        """Until it answers; a process ``started`` here that exits is reported with its log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.answers():
-                return started is not None
+                return
             if started is not None and started.poll() is not None:
                 raise StackError(
                     f"{self.name} exited during start; last log lines "
@@ -105,23 +115,31 @@ class LocalServer:
         )
 
 
+def kafka_servers(settings: StackSettings, answers: Callable[[KafkaSettings], bool]) -> list[LocalServer]:
+    """Every broker of the stack, node 1 first: one, or a cluster whose nodes are each broker
+    and KRaft controller (a quorum of 3 voters survives one dead node)."""
+    return [kafka_server(settings, answers, node=node) for node in range(1, settings.kafka_brokers + 1)]
+
+
 def kafka_server(
     settings: StackSettings,
     answers: Callable[[KafkaSettings], bool],
     secure: SecureListeners | None = None,
+    node: int = 1,
 ) -> LocalServer:
-    """The broker: its client listener requires SASL/SCRAM (the stack's user, created when the
+    """One broker: its client listener requires SASL/SCRAM (the stack's user, created when the
     storage is formatted); ``secure`` adds TLS and SASL listeners (the security integration test).
-    The health check logs in as the stack's user."""
-    home = settings.home.resolve() / "kafka"
-    address = f"{settings.host}:{settings.kafka_port}"
-    client = KafkaSettings.model_construct(**settings.kafka_client())
+    The health check logs in as the stack's user, to this broker alone."""
+    home = kafka_home(settings, node)
+    port = settings.kafka_ports[node - 1]
+    address = f"{settings.host}:{port}"
+    client = KafkaSettings.model_construct(**(settings.kafka_client() | {"bootstrap": address}))
 
     def prepare() -> list[str]:
         java = require_tool("java", "run the Kafka broker")
         keep_credentials(settings)
         lib = server_jars(settings, "kafka")
-        config = _write_kafka_config(settings, home, secure)
+        config = _write_kafka_config(settings, home, secure, node)
         classpath = f"{lib}/*"
         if not (home / "data" / "meta.properties").exists():
             _format_kafka_storage(
@@ -132,7 +150,7 @@ def kafka_server(
                     f"-Dlog4j.configuration=file:{home / 'log4j.properties'}",
                     "kafka.tools.StorageTool",
                     "format",
-                    f"--cluster-id={_kafka_cluster_id()}",
+                    f"--cluster-id={_kafka_cluster_id(settings)}",
                     "-c",
                     str(config),
                     *_scram_arguments(settings),
@@ -152,17 +170,22 @@ def kafka_server(
         ]
 
     return LocalServer(
-        name="Kafka",
+        name="Kafka" if settings.kafka_brokers == 1 else f"Kafka {node}",
         address=address,
         process=ManagedProcess("kafka", home / "kafka.pid", home / "kafka.log", "kafka.Kafka"),
         prepare=prepare,
         answers=lambda: answers(client),
         ports=(
-            (settings.host, settings.kafka_port),
-            (settings.host, settings.kafka_controller_port),
+            (settings.host, port),
+            (settings.host, settings.kafka_controller_ports[node - 1]),
             *(((settings.host, secure.ssl_port), (settings.host, secure.sasl_ssl_port)) if secure else ()),
         ),
     )
+
+
+def kafka_home(settings: StackSettings, node: int) -> Path:
+    """Node 1's folder is ``kafka`` (as a one-broker stack's), node n's ``kafka-n``."""
+    return settings.home.resolve() / ("kafka" if node == 1 else f"kafka-{node}")
 
 
 def neo4j_server(settings: StackSettings, answers: Callable[[str, tuple[str, str]], bool]) -> LocalServer:
@@ -218,11 +241,18 @@ def _refuse_taken_port(name: str, ports: tuple[tuple[str, int], ...]) -> None:
                 )
 
 
-def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListeners | None = None) -> Path:
+def _write_kafka_config(
+    settings: StackSettings, home: Path, secure: SecureListeners | None = None, node: int = 1
+) -> Path:
     """server.properties (mode 0600: it holds the broker's own SCRAM login). The client listener
-    requires SASL/SCRAM and carries the broker's own traffic too; the KRaft controller listener
-    stays PLAINTEXT on loopback, spoken by this one process to itself."""
-    host, port, cport = settings.host, settings.kafka_port, settings.kafka_controller_port
+    requires SASL/SCRAM and carries the brokers' own traffic too; the KRaft controller listeners
+    stay PLAINTEXT on loopback, spoken by the stack's own processes. With 3 brokers every topic,
+    the internal ones included, has 3 copies and a write needs 2 (acks=all)."""
+    host, port = settings.host, settings.kafka_ports[node - 1]
+    cport = settings.kafka_controller_ports[node - 1]
+    voters = ",".join(f"{n}@{host}:{p}" for n, p in enumerate(settings.kafka_controller_ports, start=1))
+    copies = settings.replication_factor
+    insync = max(1, copies - 1)
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "log4j.properties").write_text(KAFKA_LOG4J)
     config = home / "server.properties"
@@ -242,8 +272,8 @@ def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListe
         "\n".join(
             [
                 "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@{host}:{cport}",
+                f"node.id={node}",
+                f"controller.quorum.voters={voters}",
                 f"listeners={advertised},CONTROLLER://{host}:{cport}",
                 f"advertised.listeners={advertised}",
                 "controller.listener.names=CONTROLLER",
@@ -255,10 +285,12 @@ def _write_kafka_config(settings: StackSettings, home: Path, secure: SecureListe
                 f"listener.name.sasl_plaintext.{mechanism}.sasl.jaas.config={login}",
                 *(secure.properties() if secure else []),
                 f"log.dirs={home / 'data'}",
-                "offsets.topic.replication.factor=1",
+                f"offsets.topic.replication.factor={copies}",
                 "offsets.topic.num.partitions=10",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                f"transaction.state.log.replication.factor={copies}",
+                f"transaction.state.log.min.isr={insync}",
+                f"default.replication.factor={copies}",
+                f"min.insync.replicas={insync}",
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 "num.partitions=4",
@@ -292,8 +324,13 @@ def _java_argfile_quote(argument: str) -> str:
     return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _kafka_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def _kafka_cluster_id(settings: StackSettings) -> str:
+    """The stack's cluster id, the same for every broker's storage: kept in its folder."""
+    kept = settings.home / "kafka-cluster-id"
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+    return kept.read_text().strip()
 
 
 def _run_java(command: list[str], shown: str) -> None:

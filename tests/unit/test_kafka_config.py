@@ -14,7 +14,7 @@ import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
-from lineage.kafka.clients import aiokafka_config, kafka_python_config, ssl_context
+from lineage.kafka.clients import RELIABLE_PRODUCER, aiokafka_config, kafka_python_config, ssl_context
 from lineage.kafka.topics import Topics, topics_of
 from lineage.runner import settings_env
 from lineage.settings import KafkaSettings, Neo4jSettings, Settings, StackSettings, TopicSettings
@@ -373,6 +373,23 @@ class TestEveryClientIsConfigured:
                 if isinstance(n, ast.Attribute) and n.attr == "kafka_bootstrap" and id(n) not in in_text
             ]
         assert found == []
+
+    def test_every_producer_of_the_product_waits_for_all_replicas_and_is_idempotent(self) -> None:
+        """A producer without acks=all could acknowledge a write one broker holds; without
+        idempotence its retries after a leader died could write a record twice."""
+        producers = ("KafkaProducer", "AIOKafkaProducer")
+        found, unsafe = [], []
+        for path in _sources():
+            if path.is_relative_to(REPO / "tests"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and _name(node.func) in producers:
+                    found.append(path.name)
+                    spread = [k.value for k in node.keywords if k.arg is None]
+                    if not any(_name(v) == "RELIABLE_PRODUCER" for v in spread):
+                        unsafe.append(f"{path.relative_to(REPO)}:{node.lineno}")
+        assert sorted(found) == ["outbox.py", "publisher.py", "sink.py"] and unsafe == []
+        assert RELIABLE_PRODUCER == {"acks": "all", "enable_idempotence": True}
 
     def test_the_faust_app_is_given_credentials(self) -> None:
         tree = ast.parse((REPO / "streams" / "app.py").read_text())

@@ -3,9 +3,11 @@
 Delivery guarantees are claims until something breaks. This replays every source of the demo
 feed (scaled to the payload count asked for) twice on the local stack, each time on topics and
 a consumer group of its own and an empty graph: once cleanly, once while the worker is killed
-with SIGKILL at random moments and Kafka and Neo4j are each restarted once. Traffic keeps
-arriving through the faults (the feed is published in uneven bursts, one during each fault),
-and publishing retries until the broker acknowledges. Then the two graphs are compared,
+with SIGKILL at random moments and Kafka and Neo4j are each restarted once (on a stack of 3
+brokers, the broker leading the most raw and canonical partitions is killed with SIGKILL instead,
+and started again after ``down_s``). Traffic keeps arriving through the faults (the feed is
+published in uneven bursts, one during each fault), and publishing retries until the broker
+acknowledges. Then the two graphs are compared,
 holding by holding and node by node, relationship by relationship: anything lost, extra or
 differing is a broken guarantee.
 """
@@ -40,14 +42,15 @@ from lineage.settings import Settings
 from lineage_lab import statements
 from lineage_lab.faults.fingerprints import GRAPH, FingerprintDiff, compare
 from lineage_lab.faults.injection import (
+    BROKER,
     KAFKA,
     KILL,
-    NEO4J,
     Fault,
     StackServers,
     WorkerSupervisor,
     fault_plan,
     require_local_stack,
+    restarts_of,
 )
 from lineage_lab.faults.traffic import Item, Traffic
 from lineage_lab.fingerprint import graph_fingerprint
@@ -61,6 +64,9 @@ Say = Callable[[str], None]
 # run ends with them, at the same ``checked_at``, so the two graphs compare.
 CLOCK_CHECKS_OFF_S = 7 * 86400.0
 PER_PERSON = 17.9  # payloads per person in the demo feed, about: a first guess only
+# Faults during which a burst is published against the cluster that lost a server, rather than
+# just before: the publisher must wait them out (Kafka restarted) or carry on (a broker killed).
+DURING = (KAFKA, BROKER)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class ChaosOptions:
     seed: int = 1
     down_s: float = 5.0
     stall_s: float = 300.0
+    broker_kills: int = 1  # on a stack of 3 brokers: leaders killed, instead of the Kafka restart
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -185,7 +192,7 @@ class RunFigures:
     events: int = 0
     dead_letters: int = 0
     kills: int = 0
-    restarts: dict[str, int] = field(default_factory=lambda: {KAFKA: 0, NEO4J: 0})
+    restarts: dict[str, int] = field(default_factory=dict)
     unplanned_exits: list[str] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -213,7 +220,7 @@ def run_once(
     run = settings.model_copy(
         update={"topic_namespace": name, "app_id": name, "retention_check_s": CLOCK_CHECKS_OFF_S}
     )
-    figures = RunFigures(label, name)
+    figures = RunFigures(label, name, restarts={f.kind: 0 for f in faults if f.kind != KILL})
     wipe_graph(run)
     prepare(run, catalog)
     supervisor = WorkerSupervisor(run, run.stack.home.resolve() / f"{name}.log")
@@ -254,16 +261,16 @@ def _traffic_through_faults(
     for number, (fault, burst) in enumerate(zip(faults, bursts, strict=True), start=1):
         moment = started + fault.at * window
         watch(supervisor, partial(_past, moment), options.stall_s)
-        if fault.kind != KAFKA:
+        if fault.kind not in DURING:
             _add_published(figures, Traffic(settings, burst).publish_now())
         at = watch(supervisor, lambda now: True, options.stall_s)
         began = time.monotonic()
-        sent = strike(
-            fault, supervisor, StackServers(settings), burst if fault.kind == KAFKA else [], options.down_s
+        sent, detail = strike(
+            fault, supervisor, StackServers(settings), burst if fault.kind in DURING else [], options.down_s
         )
-        _count(figures, fault, at, began - started, time.monotonic() - began, sent)
+        _count(figures, fault, at, began - started, time.monotonic() - began, sent, detail)
         say(
-            f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}, "
+            f"fault {number}/{len(faults)} at {began - started:.0f}s: {fault.kind}{detail and ' ' + detail}, "
             f"{at.lag} messages uncommitted, over in {figures.faults[-1]['took_s']}s"
         )
     _add_published(figures, traffic.finish())
@@ -281,27 +288,43 @@ def _split(feed: list[Item], faults: int) -> tuple[list[Item], list[list[Item]]]
 
 def strike(
     fault: Fault, supervisor: WorkerSupervisor, servers: StackServers, burst: list[Item], down_s: float
-) -> Traffic | None:
-    """One fault; ``burst`` is published against the stopped server and must get through."""
+) -> tuple[Traffic | None, str]:
+    """One fault; ``burst`` is published against the stopped server and must get through.
+    Returns the burst and what was struck, when there is more to say than the kind."""
     if fault.kind == KILL:
         supervisor.kill()
         supervisor.start()  # as a supervisor would
-        return None
-    servers.stop(fault.kind)
+        return None, ""
+    detail = ""
+    if fault.kind == BROKER:
+        node, led = servers.kill_leader()
+        detail = f"node {node} (leader of {led} partitions)"
+    else:
+        servers.stop(fault.kind)
     traffic = Traffic(supervisor.settings, burst) if burst else None
     if traffic:
         traffic.start()
     time.sleep(down_s)
-    servers.start(fault.kind)
+    if fault.kind == BROKER:
+        servers.start_broker(node)
+    else:
+        servers.start(fault.kind)
     supervisor.ensure_running()
-    return traffic.finish() if traffic else None
+    return (traffic.finish() if traffic else None), detail
 
 
 def _count(
-    figures: RunFigures, fault: Fault, at: Offsets, when_s: float, took_s: float, burst: Traffic | None
+    figures: RunFigures,
+    fault: Fault,
+    at: Offsets,
+    when_s: float,
+    took_s: float,
+    burst: Traffic | None,
+    detail: str = "",
 ) -> None:
     figures.faults.append(
         {"fault": fault.kind, "at_s": round(when_s, 1), "uncommitted": at.lag, "took_s": round(took_s, 1)}
+        | ({"struck": detail} if detail else {})
     )
     if fault.kind == KILL:
         figures.kills += 1
@@ -368,6 +391,7 @@ class ChaosReport:
     chaos: RunFigures
     diff: FingerprintDiff
     graph_diff: FingerprintDiff
+    brokers: int = 1
 
     @property
     def passed(self) -> bool:
@@ -377,8 +401,13 @@ class ChaosReport:
             and self.graph_diff.identical
             and not self.chaos.unplanned_exits
             and self.chaos.kills == self.options.kills
-            and all(n == 1 for n in self.chaos.restarts.values())
+            and self.chaos.restarts == self.restarts_planned
         )
+
+    @property
+    def restarts_planned(self) -> dict[str, int]:
+        planned = restarts_of(self.brokers, self.options.broker_kills)
+        return {kind: planned.count(kind) for kind in planned}
 
     def as_dict(self) -> dict[str, Any]:
         diff, graph = self.diff.summary(), self.graph_diff.summary()
@@ -388,6 +417,7 @@ class ChaosReport:
             "people": self.people,
             "events": self.clean.events,
             "seed": self.options.seed,
+            "brokers": self.brokers,
             "kills": self.chaos.kills,
             "kills_requested": self.options.kills,
             "restarts": self.chaos.restarts,
@@ -413,7 +443,8 @@ def run_chaos(settings: Settings, catalog: Catalog, options: ChaosOptions, say: 
     say(f"feed: {len(feed)} payloads from {len({s for s, _ in feed})} sources, {people} people")
     clean = run_once(settings, catalog, "clean", feed, [], None, options, say)
     pace = len(feed) / max(clean.duration_s, 1.0)  # the traffic arrives as fast as it went
-    plan = fault_plan(options.kills, options.seed)
+    brokers = settings.stack.kafka_brokers
+    plan = fault_plan(options.kills, options.seed, restarts_of(brokers, options.broker_kills))
     chaos = run_once(settings, catalog, "chaos", feed, plan, pace, options, say)
     return ChaosReport(
         options,
@@ -423,4 +454,5 @@ def run_chaos(settings: Settings, catalog: Catalog, options: ChaosOptions, say: 
         chaos,
         compare(clean.fingerprint, chaos.fingerprint),
         compare(clean.graph, chaos.graph, GRAPH),
+        brokers,
     )

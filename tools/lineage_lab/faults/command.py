@@ -45,7 +45,7 @@ def print_text(result: dict[str, Any]) -> None:
     )
     render.table("Runs", _run_rows(result), RUN_COLUMNS)
     console.print(
-        f"kills {result['kills']}/{result['kills_requested']}, restarts "
+        f"{result['brokers']} Kafka broker(s); kills {result['kills']}/{result['kills_requested']}, restarts "
         f"{render.summary(result['restarts'])}, worker exits nobody asked for: "
         f"{result['unplanned_worker_exits']}"
     )
@@ -53,7 +53,9 @@ def print_text(result: dict[str, Any]) -> None:
     console.print(
         "faults: "
         + ", ".join(
-            f"{f['fault']} at {f['at_s']}s ({f['uncommitted']} uncommitted, {f['took_s']}s)" for f in faults
+            f"{f['fault']}{' ' + f['struck'] if 'struck' in f else ''} at {f['at_s']}s "
+            f"({f['uncommitted']} uncommitted, {f['took_s']}s)"
+            for f in faults
         )
     )
     holdings = result["holdings"]
@@ -90,7 +92,21 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         ] = 200_000,
         kills: Annotated[int, typer.Option(help="SIGKILLs of the worker")] = 10,
         seed: Annotated[int, typer.Option(help="Seed of the fault moments and bursts")] = 1,
-        down: Annotated[float, typer.Option(help="Seconds Kafka and Neo4j stay down")] = 5.0,
+        down: Annotated[
+            float, typer.Option(help="Seconds Kafka (or a killed broker) and Neo4j stay down")
+        ] = 5.0,
+        brokers: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                max=9,
+                help="Kafka brokers of the local stack (LINEAGE_STACK_KAFKA_BROKERS, else what it "
+                "was created with); with 3, leading brokers are killed instead of a Kafka restart",
+            ),
+        ] = None,
+        broker_kills: Annotated[
+            int, typer.Option(min=1, help="With 3 brokers: SIGKILLs of the broker leading most partitions")
+        ] = 1,
         stall: Annotated[
             float, typer.Option(help="Fail if the worker makes no progress for this many seconds")
         ] = 300.0,
@@ -98,14 +114,17 @@ def register(app: typer.Typer, read_catalog: Callable[[Settings], Catalog]) -> N
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Replay every source under SIGKILLs and Kafka/Neo4j restarts; compare with a clean run."""
+        from lineage.settings import StackSettings
         from lineage_lab.faults.chaos import ChaosOptions, run_chaos
         from lineage_lab.faults.injection import require_local_stack
 
-        settings = Settings()
+        settings = Settings() if brokers is None else Settings(stack=StackSettings(kafka_brokers=brokers))
         require_local_stack(settings)
         if not yes:
             typer.confirm("lineage-lab chaos wipes the local stack's graph (twice). Go on?", abort=True)
-        options = ChaosOptions(payloads=payloads, kills=kills, seed=seed, down_s=down, stall_s=stall)
+        options = ChaosOptions(
+            payloads=payloads, kills=kills, seed=seed, down_s=down, stall_s=stall, broker_kills=broker_kills
+        )
         report = run_chaos(settings, read_catalog(settings), options, progress.log)
         result = report.as_dict()
         if as_json:

@@ -2,15 +2,18 @@
 
 Three kinds: the worker killed with SIGKILL (a crash, an OOM kill: in-flight batches are lost
 and must be redone from the last commit), and Kafka or Neo4j stopped then started again (a
-broker or database restart the worker must wait out). Restarting a server means stopping its
-Java process, so it is only possible on the local stack; against servers the user named,
-:func:`require_local_stack` refuses before anything runs.
+broker or database restart the worker must wait out). On a stack of 3 brokers Kafka is not
+restarted whole: the broker leading the most raw and canonical partitions is killed with SIGKILL
+(a host lost), the cluster carries on with the other two, and the dead one is started again
+later. Restarting a server means stopping its Java process, so it is only possible on the local
+stack; against servers the user named, :func:`require_local_stack` refuses before anything runs.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +22,22 @@ from kafka.errors import KafkaError
 
 from lineage.errors import LineageError
 from lineage.kafka.clients import kafka_python_config
+from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage.stack.manager import local_servers
 from lineage.stack.servers import LocalServer
 
-KILL, KAFKA, NEO4J = "kill", "kafka", "neo4j"
+KILL, KAFKA, NEO4J, BROKER = "kill", "kafka", "neo4j", "broker"
 RESTARTS = (KAFKA, NEO4J)
+
+
+def restarts_of(brokers: int, broker_kills: int = 1) -> tuple[str, ...]:
+    """The server faults of a run: Kafka and Neo4j restarted once each on one broker; on a
+    cluster, ``broker_kills`` leading brokers killed instead of the Kafka restart."""
+    if brokers == 1:
+        return RESTARTS
+    return (*([BROKER] * broker_kills), NEO4J)
 
 
 @dataclass(frozen=True)
@@ -61,12 +73,32 @@ def require_local_stack(settings: Settings) -> None:
 
 
 class StackServers:
-    """Kafka and Neo4j of the local stack, by fault kind."""
+    """Kafka and Neo4j of the local stack, by fault kind; the brokers of a cluster by node id."""
 
     def __init__(self, settings: Settings) -> None:
         require_local_stack(settings)
-        self._servers: dict[str, LocalServer] = {s.name.lower(): s for s in local_servers(settings)}
+        self._settings = settings
+        servers = local_servers(settings)
+        self._servers: dict[str, LocalServer] = {s.name.lower(): s for s in servers}
+        self._brokers = servers[: settings.stack.kafka_brokers]  # node n is the n-th
         self._timeout = settings.stack.start_timeout
+
+    def kill_leader(self) -> tuple[int, int]:
+        """SIGKILL the broker that leads the most raw and canonical partitions of the run;
+        returns (its node id, how many it led). The others elect new leaders from the replicas
+        in sync, which hold every acknowledged write (acks=all, min.insync.replicas 2)."""
+        led = partition_leaders(self._settings)
+        node, count = led.most_common(1)[0] if led else (1, 0)
+        self.kill_broker(node)
+        return node, count
+
+    def kill_broker(self, node: int) -> None:
+        """SIGKILL one broker, as a host lost would: nothing closed cleanly."""
+        self._brokers[node - 1].process.kill()
+
+    def start_broker(self, node: int) -> None:
+        """Start a killed broker again on its data folder; it catches up from the others."""
+        self._brokers[node - 1].ensure_running(self._timeout)
 
     def stop(self, kind: str) -> None:
         """SIGTERM, as a service manager restarting it would (SIGKILL if it hangs)."""
@@ -75,6 +107,22 @@ class StackServers:
     def start(self, kind: str) -> None:
         """Start it again on the same data folder and wait until it answers."""
         self._servers[kind].ensure_running(self._timeout)
+
+
+def partition_leaders(settings: Settings) -> Counter[int]:
+    """How many of the run's raw and canonical partitions each broker (node id) leads."""
+    names = Topics(settings.topic_namespace)
+    watched = [t.name for t in names.all_raw()] + [names.canonical.name]
+    admin = KafkaAdminClient(**kafka_python_config(settings.kafka), client_id="lineage-chaos")
+    try:
+        return Counter(
+            partition["leader_id"]
+            for topic in admin.describe_topics(watched)
+            for partition in topic["partitions"]
+            if partition["leader_id"] >= 0
+        )
+    finally:
+        admin.close()
 
 
 def group_members(settings: Settings) -> tuple[str, frozenset[str]] | None:
