@@ -129,9 +129,10 @@ RETURN collect(["""
 
 # One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
 # made with it, so only a new one needs them: checking them on every row would add to every
-# row's reads. Returns every holding written with its expiry inputs and whether its expiry may
-# have changed (the store-wide moments it reads were written earlier in the batch): read with
-# merge_holdings().
+# row's reads. Returns every holding written, whether its expiry may have changed (the
+# store-wide moments it reads were written earlier in the batch), and its expiry inputs only if
+# it may: reading a holding's ~25 inputs and shipping them to the worker cost more than the
+# write itself, for a sighting that leaves the expiry as it was. Read with merge_holdings().
 _MOMENT_TIMES = ", ".join(
     f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) END AS {m}_at"
     for m in HOLDING_MOMENTS
@@ -176,9 +177,10 @@ WITH h, st, c, row.subject AS identifier,
 WITH *, """
     + _CONTACT
     + """
-RETURN collect([identifier, refresh, """
+RETURN collect(CASE WHEN refresh THEN [identifier, true, """
     + _EXPIRY_INPUT_VALUES
-    + """]) AS written
+    + """]
+                    ELSE [identifier, false, h.id, st.id, h.category] END) AS written
 """
 )
 
@@ -314,7 +316,8 @@ def expiry_inputs(values: Sequence[Any]) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class WrittenHolding:
     """One holding MERGE_HOLDINGS wrote, as its RETURN lists it: the row's identifier, whether
-    the holding's expiry may have changed, then its expiry inputs (EXPIRY_INPUT_COLUMNS)."""
+    the holding's expiry may have changed, then its expiry inputs (EXPIRY_INPUT_COLUMNS) if it
+    may, else only its id, store and category."""
 
     values: Sequence[Any]
 

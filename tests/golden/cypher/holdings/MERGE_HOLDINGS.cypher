@@ -46,7 +46,7 @@ WITH h, st, c, row.subject AS identifier,
        AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh
 WITH *, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact
-RETURN collect([identifier, refresh, h.id, st.id, h.category, h.purposes, h.subject_type,
+RETURN collect(CASE WHEN refresh THEN [identifier, true, h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen.epochMillis, h.first_event,
        h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
        contact.contact_at.epochMillis, contact.contact_event,
@@ -57,4 +57,5 @@ RETURN collect([identifier, refresh, h.id, st.id, h.category, h.purposes, h.subj
        c.session_end_at.epochMillis, c.session_end_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
-       h.expiry_checked]) AS written
+       h.expiry_checked]
+                    ELSE [identifier, false, h.id, st.id, h.category] END) AS written
