@@ -174,6 +174,37 @@ async def upsert_alerts(
     return [plain(r.data()) async for r in result if r["announce"]]
 
 
+# The rehearsal's alert (graph.warmup): an id, a store and a person nobody has, in a
+# transaction rolled back.
+REHEARSAL_ID = "lineage-warm-up"
+
+
+def rehearsal_rows() -> list[dict[str, Any]]:
+    """One hit in the shape both stages upsert (``Hit.row``)."""
+    return [
+        {
+            "id": REHEARSAL_ID,
+            "kind": "unapproved_transfer",
+            "severity": "high",
+            "store": REHEARSAL_ID,
+            "chain": [REHEARSAL_ID],
+            "country": "US",
+            "reason": "rehearsal",
+            "mechanism": "none",
+            "subject": REHEARSAL_ID,
+            "at": 0,
+            "event_id": REHEARSAL_ID,
+        }
+    ]
+
+
+async def rehearse_upserts(tx: AsyncManagedTransaction) -> None:
+    """Both stages' upserts, the early one (which reads what is raised first) and the linking
+    one, planned and run once."""
+    await upsert_alerts(tx, rehearsal_rows(), link_subjects=False)
+    await upsert_alerts(tx, rehearsal_rows(), link_subjects=True)
+
+
 def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -> list[str]:
     records, _, _ = driver.execute_query(
         CLOSE_APPROVED_ALERTS, unapproved=unapproved_flows, database_=database

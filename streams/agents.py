@@ -51,6 +51,7 @@ from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.rights_watch import RightsWatch
 from streams.sinks import AlertSinks, alert_record
+from streams.warmup import alert_steps, record_steps, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +353,7 @@ class Stages:
         self._running += 1  # the outbox outlives the announcer's last announcement
         if not rights.loaded:
             await self.refresh_rights()  # the cache read whole before the first batch
+        await warm_up("normalise", [self._outbox.start, *alert_steps(driver, self._settings.neo4j.database)])
         try:
             raw = [spec.name for spec in names.all_raw()]
             await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
@@ -410,6 +412,8 @@ class Stages:
                 time.perf_counter() - writing,
             )
 
+        database = self._settings.neo4j.database
+        await warm_up(lane, record_steps(driver, database, live, self._hasher, self._rights))
         try:
             canonical = [self._names.canonical.name]
             await self._consume(canonical, lane, RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)
