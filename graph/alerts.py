@@ -19,9 +19,10 @@ from graph.reader import plain
 
 # Rows come one per alert (folded: first and last time, the identifiers of the people it
 # concerns).
-# A row's ``link`` false (the normalise stage's early upsert) leaves the CONCERNS links to the
-# record stage: linking locks each Subject, which the record stage's running transaction holds,
-# and the early alert would wait for it. Its count is then at least the people of its rows.
+# A row's ``link`` false (the normalise stage's early upsert) leaves the ON_STORE and CONCERNS
+# links to the record stage: linking locks the Store and each Subject, which the record stage's
+# running transaction holds (its holdings there), and the early alert would wait for it, seconds
+# under load. Its count is then at least the people of its rows.
 
 UPSERT_ALERTS = (
     """
@@ -37,8 +38,13 @@ SET a.reason = row.reason, a.mechanism = row.mechanism,
     a.last_seen = CASE WHEN last_at > a.last_seen THEN last_at ELSE a.last_seen END,
     a.status = CASE WHEN a.status = 'closed' THEN 'reopened' ELSE a.status END
 WITH a, row
-MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
-MERGE (a)-[:ON_STORE]->(st)
+CALL (a, row) {
+  // Linking to the store locks it, as the record stage's holdings there do for the length of
+  // their transaction: the early upsert leaves the link to the record stage's.
+  WITH a, row WHERE row.link
+  MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+  MERGE (a)-[:ON_STORE]->(st)
+}
 WITH a, row
 CALL (a, row) {
   UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
