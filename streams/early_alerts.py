@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 EARLY_ALERT_PAUSE_S = 15.0
 EARLY_ALERT_BACKLOG = 20_000  # hits waiting for one upsert; beyond, the record stage raises them
 EARLY_ALERT_DRAIN_S = 10.0  # at stop, how long an upsert under way may take to finish
+RAISED_KEPT_S = 60.0  # how long an alert the early pass saw raised is taken as raised still
 
 Announce = Callable[[list[dict[str, Any]]], Awaitable[None]]
 Receipts = Callable[[Sequence[Any]], Iterable[datetime | None]]
@@ -74,10 +75,15 @@ class EarlyAlerts:
         self._ready = asyncio.Event()
         self._paused_until = 0.0
         self._under_way: asyncio.Future[None] | None = None
+        self._raised: dict[str, float] = {}  # alert id -> when the early pass last saw it raised
 
     def offer(self, hits: Sequence[Hit], batch: Sequence[Any]) -> None:
-        """Queue a batch's hits for the next upsert; never waits."""
+        """Queue a batch's hits for the next upsert; never waits. Hits of alerts raised
+        already are left to the record stage without asking Neo4j again."""
         if not hits or time.monotonic() < self._paused_until:
+            return
+        hits = self._unraised(hits)
+        if not hits:
             return
         if len(self._waiting) >= EARLY_ALERT_BACKLOG:
             return  # Neo4j is slow: the record stage's pass raises these
@@ -102,12 +108,43 @@ class EarlyAlerts:
         if self._under_way is not None and not self._under_way.done():
             await asyncio.wait([self._under_way], timeout=EARLY_ALERT_DRAIN_S)
 
+    def _unraised(self, hits: Sequence[Hit]) -> list[Hit]:
+        """The hits whose alert the early pass has not seen raised (open or acknowledged) in
+        the last :data:`RAISED_KEPT_S`. Under load nearly every hit is of a flow raised long
+        ago (a sub-processor's traffic); writing them, or even reading their status, put
+        thousands of rows in front of a new alert's. An alert closed meanwhile (the catalog
+        approved its flow, then no longer) is reopened by the record stage's pass."""
+        now, raised = time.monotonic(), self._raised
+        fresh: dict[str, bool] = {}
+        kept: list[Hit] = []
+        for hit in hits:
+            id_ = hit.id
+            new = fresh.get(id_)
+            if new is None:
+                seen = raised.get(id_)
+                new = fresh[id_] = seen is None or now - seen > RAISED_KEPT_S
+            if new:
+                kept.append(hit)
+        return kept
+
+    def _learn(self, hits: Sequence[Hit]) -> None:
+        """After an upsert commits, every alert it named is raised: new or reopened ones are
+        open now, the others were open or acknowledged already."""
+        now = time.monotonic()
+        for id_ in {hit.id for hit in hits}:
+            self._raised[id_] = now
+        if len(self._raised) > EARLY_ALERT_BACKLOG:
+            self._raised = {k: t for k, t in self._raised.items() if now - t <= RAISED_KEPT_S}
+
     async def _raise(self, hits: list[Hit], batches: list[Sequence[Any]]) -> None:
+        started = time.perf_counter()
         try:
             announced = await self._writer.upsert_alerts(hits, link_subjects=False)
         except Exception as exc:
             self._pause(type(exc).__name__)
             return
+        self._learn(hits)
+        upserted = time.perf_counter()
         if not announced:
             return
         try:
@@ -115,6 +152,13 @@ class EarlyAlerts:
         except Exception as exc:  # the announcer must outlive any one failure
             log.error("%d early alert(s) not announced: %s", len(announced), type(exc).__name__)
             return
+        log.debug(
+            "early alerts: %d hits, %d announced: %.3fs upsert, %.3fs announce",
+            len(hits),
+            len(announced),
+            upserted - started,
+            time.perf_counter() - upserted,
+        )
         metrics.alerts_published("normalise", len(announced), self._receipts(list(chain(*batches))))
 
     def _pause(self, why: str) -> None:
