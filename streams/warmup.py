@@ -80,9 +80,9 @@ def rehearsal_events(live: LiveCatalog, hasher: SubjectHasher) -> list[DataMovem
     if REHEARSAL_SOURCE not in live.adapters:
         return []
     at, store, copy = "2026-01-01T00:00:00Z", REHEARSAL_ID, f"{REHEARSAL_ID}-copy"
-    base = {"occurred_at": at, "source": REHEARSAL_SOURCE, "store": store}
+    base: dict[str, object] = {"occurred_at": at, "source": REHEARSAL_SOURCE, "store": store}
     person = {"type": "customer", "email": REHEARSAL_EMAIL}
-    payloads = [
+    payloads: list[dict[str, object]] = [
         {"action": "collected", "categories": ["user.contact.email"]},
         {"action": "updated", "categories": ["user.contact.email"]},
         {"action": "activity", "activity": "delivered", "purpose": _USE, "legal_basis": "consent"},
