@@ -10,9 +10,10 @@ This module owns every statement on alerts.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from neo4j import AsyncManagedTransaction, Driver, RoutingControl
+from neo4j import AsyncDriver, AsyncManagedTransaction, Driver, RoutingControl
 
 from graph.fragments import write_lock
 from graph.reader import plain
@@ -75,6 +76,13 @@ RETURN a.id AS id, a.kind AS kind, announce, a.store AS store, a.chain AS chain,
 # make the early announcement as late as the record stage, or later.
 RAISED_ALERTS = """
 MATCH (a:Alert) WHERE a.id IN $ids AND a.status IN ['open', 'acknowledged']
+RETURN a.id AS id
+"""
+
+# At the normalise stage's start: the alerts raised already, which its early pass does not
+# announce again.
+RAISED_ALERT_IDS = """
+MATCH (a:Alert) WHERE a.status IN ['open', 'acknowledged']
 RETURN a.id AS id
 """
 
@@ -209,6 +217,36 @@ async def rehearse_upserts(tx: AsyncManagedTransaction) -> None:
     one, planned and run once."""
     await upsert_alerts(tx, rehearsal_rows(), link_subjects=False)
     await upsert_alerts(tx, rehearsal_rows(), link_subjects=True)
+
+
+async def raised_alert_ids(driver: AsyncDriver, database: str) -> set[str]:
+    """The ids of the alerts open or acknowledged (read on the leader: the early pass announces
+    what is not among them)."""
+    records, _, _ = await driver.execute_query(RAISED_ALERT_IDS, database_=database)
+    return {str(r["id"]) for r in records}
+
+
+def announced_before_writing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alerts of ``rows`` (hits) as ``upsert_alerts`` returns those it raises, for the
+    early pass to announce before writing them: the count is the people of the rows."""
+    return [
+        {
+            "id": row["id"],
+            "kind": row["kind"],
+            "announce": True,
+            "store": row["store"],
+            "chain": row["chain"],
+            "country": row["country"],
+            "reason": row["reason"],
+            "mechanism": row["mechanism"],
+            "severity": row["severity"],
+            "count": len(row["subjects"]),
+            "first_seen": datetime.fromtimestamp(row["first_at"] / 1000, UTC),
+            "last_seen": datetime.fromtimestamp(row["last_at"] / 1000, UTC),
+            "status": "open",
+        }
+        for row in folded(rows, link_subjects=False)
+    ]
 
 
 def close_approved(driver: Driver, database: str, unapproved_flows: list[str]) -> list[str]:

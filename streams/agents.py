@@ -46,7 +46,7 @@ from lineage.kafka.topics import Topics, stage_consumers
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
-from streams.early_alerts import AlertWriter, EarlyAlerts
+from streams.early_alerts import AlertWriter, EarlyAlerts, Unwritten
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.rights_watch import RightsWatch
@@ -227,6 +227,8 @@ class Stages:
         self._running = 0
         self._rights = RightsWatch(settings, live)
         self._rights_driver: AsyncDriver | None = None
+        self._unwritten = Unwritten()  # announced by the early pass, not written yet
+        self._early: EarlyAlerts | None = None
 
     def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The stages' runs by consumer name: the normalise stage and each record lane."""
@@ -236,6 +238,13 @@ class Stages:
         return runs
 
     async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
+        """Announce what an upsert raised, less what the early pass announced already."""
+        alerts = self._unwritten.not_announced(alerts)
+        if self._early is not None:
+            self._early.learn(a["id"] for a in alerts)
+        await self._deliver_alerts(alerts)
+
+    async def _deliver_alerts(self, alerts: Sequence[dict[str, Any]]) -> None:
         await self._outbox.deliver(self._alerted(alerts))
 
     async def refresh_rights(self) -> None:
@@ -306,10 +315,11 @@ class Stages:
     async def normalise(self) -> None:
         driver = open_async_driver(self._settings)
         rights = self._rights
-        early = EarlyAlerts(
+        early = self._early = EarlyAlerts(
             AlertWriter(driver, self._settings.neo4j.database),
-            self.announce,
+            self._deliver_alerts,
             _receipts,
+            self._unwritten,
         )
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
@@ -400,7 +410,9 @@ class Stages:
                 *_invariant_hits(stored, live),
                 *await _checked(self._rights, driver, stored),
             ]
-            announced = await _retrying(alerts.upsert_alerts, hits)
+            announced = self._unwritten.not_announced(await _retrying(alerts.upsert_alerts, hits))
+            if self._early is not None:
+                self._early.learn(a["id"] for a in announced)
             await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
             # the batch's own time: its preparation and its write, not its wait for the last one
             metrics.batch_done("record", len(batch), writing - decoded.prepared_s, stored=len(stored))
