@@ -463,6 +463,23 @@ class TestEarlyAlerts:
         assert [[a["id"] for a in batch] for batch in announced] == [["a"], ["b"]]
         assert writer.upserts == [["a"], ["b"]]
 
+    def test_at_stop_what_was_announced_and_waits_to_be_written_is_written(self) -> None:
+        """Announced and never written, it would be announced again after the restart."""
+        writer, announced = _HeldWriter(raised=set()), []
+
+        async def scenario() -> None:
+            early = _early(writer, announced)
+            async with _announcing(early):  # stopped with a's write held and b waiting
+                early.offer([_Hit("a")], [])
+                await _until(lambda: len(writer.upserts) == 1)
+                early.offer([_Hit("b")], [])
+                await _until(lambda: len(announced) == 2)
+            asyncio.get_running_loop().call_later(0.1, writer.gate.set)
+            await early.close()
+
+        asyncio.run(scenario())
+        assert writer.upserts == [["a"], ["b"]]
+
     def test_an_alert_announced_early_is_announced_by_the_record_stage_only_if_reopened_after(
         self,
     ) -> None:
