@@ -75,8 +75,17 @@ AUDIT_RETENTION_EVERY_S = 24 * 3600.0
 T = TypeVar("T")
 
 
-async def _nothing(_: list[Record]) -> None:
-    """The normalise stage prepares nothing ahead: its batch is adapted as it is handled."""
+@dataclass
+class Adapted:
+    """A raw batch adapted (its alert hits offered already), waiting for its delivery."""
+
+    outgoing: list[Outgoing]
+    events: int
+    started: float
+    adapted_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.adapted_s = time.perf_counter() - self.started
 
 
 @dataclass
@@ -323,8 +332,9 @@ class Stages:
         )
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
-        async def handle(batch: list[Record], _: None) -> None:
-            self._backlog.saw(len(batch) == NORMALISE_BATCH)
+        async def adapt(batch: list[Record]) -> Adapted:
+            """Run while the last batch's delivery is under way, so this batch's alerts do not
+            wait for the broker to acknowledge the last one's events."""
             started = time.perf_counter()
             outgoing: list[Outgoing] = []
             events: list[DataMovementEvent] = []
@@ -343,20 +353,24 @@ class Stages:
                     continue
                 events += outcome
                 outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
-            adapted = time.perf_counter()
             early.offer(
                 [*_alert_hits(events, live), *_invariant_hits(events, live), *_rights_hits(rights, events)],
                 batch,
             )
-            await self._outbox.deliver(outgoing)  # acked by the broker
+            return Adapted(outgoing, len(events), started)
+
+        async def handle(batch: list[Record], adapted: Adapted) -> None:
+            self._backlog.saw(len(batch) == NORMALISE_BATCH)
+            delivering = time.perf_counter()
+            await self._outbox.deliver(adapted.outgoing)  # acked by the broker
             metrics.payloads_read(names.source_of(record.topic) for record in batch)
-            metrics.batch_done("normalise", len(batch), started, produced=len(events))
+            metrics.batch_done("normalise", len(batch), adapted.started, produced=adapted.events)
             log.debug(
                 "normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
                 len(batch),
-                len(outgoing),
-                adapted - started,
-                time.perf_counter() - adapted,
+                len(adapted.outgoing),
+                adapted.adapted_s,
+                time.perf_counter() - delivering,
             )
 
         announcer = asyncio.ensure_future(early.run())
@@ -366,7 +380,7 @@ class Stages:
         await warm_up("normalise", [self._outbox.start, *alert_steps(driver, self._settings.neo4j.database)])
         try:
             raw = [spec.name for spec in names.all_raw()]
-            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
+            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, adapt, handle)
         finally:
             announcer.cancel()
             await asyncio.gather(announcer, return_exceptions=True)
