@@ -219,12 +219,14 @@ class EarlyAlerts:
             await asyncio.shield(work)
 
     async def _upsert(self, hits: list[Hit]) -> None:
+        started = time.perf_counter()
         try:
             await self._writer.upsert_alerts(hits, link_subjects=False)
         except Exception as exc:
             self._pause(type(exc).__name__)
             return
         self.unwritten.written(hit.id for hit in hits)
+        log.debug("early alerts: %d hits written in %.3fs", len(hits), time.perf_counter() - started)
 
     async def _raise(self, hits: list[Hit], batches: list[Sequence[Any]]) -> None:
         """Without the raised alerts read: write, then announce what the write raised."""
