@@ -114,6 +114,7 @@ class EarlyAlerts:
         self._receipts = receipts
         self.unwritten = unwritten or Unwritten()
         self._raised: set[str] | None = None  # None until read
+        self._learned: set[str] = set()  # announced by other paths while it was being read
         self._waiting: list[Hit] = []
         self._batches: list[Sequence[Any]] = []  # whose hits wait: their receipts, read lazily
         self._ready = asyncio.Event()
@@ -126,6 +127,8 @@ class EarlyAlerts:
         """Alerts raised by another path of this worker (the record stage, a catalog change)."""
         if self._raised is not None:
             self._raised.update(ids)
+        else:
+            self._learned.update(ids)
 
     def offer(self, hits: Sequence[Hit], batch: Sequence[Any]) -> None:
         """Queue a batch's hits; never waits. Hits of alerts raised already are left to the
@@ -186,7 +189,7 @@ class EarlyAlerts:
 
     async def _read_raised(self) -> None:
         try:
-            self._raised = await self._writer.raised()
+            self._raised = await self._writer.raised() | self._learned
         except Exception as exc:
             log.warning("alerts raised not read (%s); early alerts wait for their write", type(exc).__name__)
 
