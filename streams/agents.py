@@ -46,11 +46,12 @@ from lineage.kafka.topics import Topics, stage_consumers
 from lineage.retrying import Backoff, retry_async
 from lineage.settings import Settings
 from streams.batches import BatchConsumer, Record, origin, timestamp_s
-from streams.early_alerts import AlertWriter, EarlyAlerts
+from streams.early_alerts import AlertWriter, EarlyAlerts, Unwritten
 from streams.outbox import Outbox, Outgoing
 from streams.processing import DeadLetter, decode_canonical, normalise, received_time
 from streams.rights_watch import RightsWatch
 from streams.sinks import AlertSinks, alert_record
+from streams.warmup import alert_steps, record_steps, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,17 @@ AUDIT_RETENTION_EVERY_S = 24 * 3600.0
 T = TypeVar("T")
 
 
-async def _nothing(_: list[Record]) -> None:
-    """The normalise stage prepares nothing ahead: its batch is adapted as it is handled."""
+@dataclass
+class Adapted:
+    """A raw batch adapted (its alert hits offered already), waiting for its delivery."""
+
+    outgoing: list[Outgoing]
+    events: int
+    started: float
+    adapted_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.adapted_s = time.perf_counter() - self.started
 
 
 @dataclass
@@ -226,6 +236,8 @@ class Stages:
         self._running = 0
         self._rights = RightsWatch(settings, live)
         self._rights_driver: AsyncDriver | None = None
+        self._unwritten = Unwritten()  # announced by the early pass, not written yet
+        self._early: EarlyAlerts | None = None
 
     def all(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The stages' runs by consumer name: the normalise stage and each record lane."""
@@ -235,6 +247,13 @@ class Stages:
         return runs
 
     async def announce(self, alerts: Sequence[dict[str, Any]]) -> None:
+        """Announce what an upsert raised, less what the early pass announced already."""
+        alerts = self._unwritten.not_announced(alerts)
+        if self._early is not None:
+            self._early.learn(a["id"] for a in alerts)
+        await self._deliver_alerts(alerts)
+
+    async def _deliver_alerts(self, alerts: Sequence[dict[str, Any]]) -> None:
         await self._outbox.deliver(self._alerted(alerts))
 
     async def refresh_rights(self) -> None:
@@ -305,15 +324,17 @@ class Stages:
     async def normalise(self) -> None:
         driver = open_async_driver(self._settings)
         rights = self._rights
-        early = EarlyAlerts(
+        early = self._early = EarlyAlerts(
             AlertWriter(driver, self._settings.neo4j.database),
-            self.announce,
+            self._deliver_alerts,
             _receipts,
+            self._unwritten,
         )
         names, live, canonical = self._names, self._live, self._names.canonical.name
 
-        async def handle(batch: list[Record], _: None) -> None:
-            self._backlog.saw(len(batch) == NORMALISE_BATCH)
+        async def adapt(batch: list[Record]) -> Adapted:
+            """Run while the last batch's delivery is under way, so this batch's alerts do not
+            wait for the broker to acknowledge the last one's events."""
             started = time.perf_counter()
             outgoing: list[Outgoing] = []
             events: list[DataMovementEvent] = []
@@ -332,29 +353,34 @@ class Stages:
                     continue
                 events += outcome
                 outgoing += [(canonical, event_key(e), encode_event(e)) for e in outcome]
-            adapted = time.perf_counter()
             early.offer(
                 [*_alert_hits(events, live), *_invariant_hits(events, live), *_rights_hits(rights, events)],
                 batch,
             )
-            await self._outbox.deliver(outgoing)  # acked by the broker
+            return Adapted(outgoing, len(events), started)
+
+        async def handle(batch: list[Record], adapted: Adapted) -> None:
+            self._backlog.saw(len(batch) == NORMALISE_BATCH)
+            delivering = time.perf_counter()
+            await self._outbox.deliver(adapted.outgoing)  # acked by the broker
             metrics.payloads_read(names.source_of(record.topic) for record in batch)
-            metrics.batch_done("normalise", len(batch), started, produced=len(events))
+            metrics.batch_done("normalise", len(batch), adapted.started, produced=adapted.events)
             log.debug(
                 "normalised %d payloads into %d messages: %.3fs adapt, %.3fs delivery",
                 len(batch),
-                len(outgoing),
-                adapted - started,
-                time.perf_counter() - adapted,
+                len(adapted.outgoing),
+                adapted.adapted_s,
+                time.perf_counter() - delivering,
             )
 
         announcer = asyncio.ensure_future(early.run())
         self._running += 1  # the outbox outlives the announcer's last announcement
         if not rights.loaded:
             await self.refresh_rights()  # the cache read whole before the first batch
+        await warm_up("normalise", [self._outbox.start, *alert_steps(driver, self._settings.neo4j.database)])
         try:
             raw = [spec.name for spec in names.all_raw()]
-            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, _nothing, handle)
+            await self._consume(raw, "normalise", NORMALISE_BATCH, BATCH_WINDOW_S, adapt, handle)
         finally:
             announcer.cancel()
             await asyncio.gather(announcer, return_exceptions=True)
@@ -398,7 +424,9 @@ class Stages:
                 *_invariant_hits(stored, live),
                 *await _checked(self._rights, driver, stored),
             ]
-            announced = await _retrying(alerts.upsert_alerts, hits)
+            announced = self._unwritten.not_announced(await _retrying(alerts.upsert_alerts, hits))
+            if self._early is not None:
+                self._early.learn(a["id"] for a in announced)
             await self._outbox.deliver([self._dead(letter) for letter in letters] + self._alerted(announced))
             # the batch's own time: its preparation and its write, not its wait for the last one
             metrics.batch_done("record", len(batch), writing - decoded.prepared_s, stored=len(stored))
@@ -410,6 +438,8 @@ class Stages:
                 time.perf_counter() - writing,
             )
 
+        database = self._settings.neo4j.database
+        await warm_up(lane, record_steps(driver, database, live, self._hasher, self._rights))
         try:
             canonical = [self._names.canonical.name]
             await self._consume(canonical, lane, RECORD_BATCH, RECORD_WINDOW_S, prepare, handle)

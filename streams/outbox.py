@@ -62,6 +62,10 @@ class Outbox:
 
         await retry_async(send_all, KAFKA_UNAVAILABLE, SEND_BACKOFF, on_retry=waited)
 
+    async def start(self) -> None:
+        """Connects the producer ahead of the first record (it would start on first use)."""
+        await self._started()
+
     async def _started(self) -> AIOKafkaProducer:
         """The producer, started on first use (and again after a start that failed)."""
         async with self._starting:

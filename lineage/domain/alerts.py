@@ -53,6 +53,11 @@ class AlertHit:
     at: datetime
     event_id: str
 
+    @property
+    def id(self) -> str:
+        """The alert it raises: its flow's."""
+        return self.flow
+
     def row(self) -> dict[str, object]:
         return {
             "id": self.flow,
@@ -182,6 +187,9 @@ def reappearance_rows(found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 
 class Hit(Protocol):
     """What an alert is raised from (a transfer's :class:`AlertHit`, a person's rights hit):
-    one row in the shape ``graph.alerts.upsert_alerts`` takes."""
+    one row in the shape ``graph.alerts.upsert_alerts`` takes, for the alert ``id``."""
+
+    @property
+    def id(self) -> str: ...
 
     def row(self) -> dict[str, object]: ...

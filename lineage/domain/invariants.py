@@ -178,6 +178,11 @@ class InvariantHit:
     at: datetime
     event_id: str
 
+    @property
+    def id(self) -> str:
+        """The alert it raises: the breach's."""
+        return self.breach.id
+
     def row(self) -> dict[str, object]:
         return {
             "id": self.breach.id,

@@ -15,10 +15,14 @@ from typing import Any
 
 import pytest
 
+from graph.alerts import REHEARSAL_ID
+from graph.connection import open_driver
+from lineage.domain.subjects import SubjectHasher
 from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess, settings_env
 from lineage.settings import AlertSettings, Settings
 from streams.monitor import read_topic
+from streams.warmup import REHEARSAL_EMAIL
 from tests.integration import feed
 
 pytestmark = pytest.mark.integration
@@ -200,3 +204,30 @@ class TestCatalogChangeWithoutRestart:
                 )
             )
         assert "does not validate" in (tmp_path / "worker.log").read_text()
+
+
+class TestWorkerStart:
+    def test_each_stage_rehearses_before_its_first_batch_leaving_nothing_and_the_first_alert_arrives(
+        self, pipeline: Settings, hasher: SubjectHasher, tmp_path: Path
+    ) -> None:
+        """The rehearsal runs every statement of the alert path and the record stage on a
+        person and a store that do not exist, and rolls back: the graph shows no trace of it,
+        and the first alert after the start is raised once."""
+        log = tmp_path / "worker.log"
+        with WorkerProcess(pipeline, log, loglevel="info").start() as worker:
+            publish(pipeline, CV_TO_DROPBOX)
+            wait_for(lambda: any(r["store"] == "dropbox/recruitment" for r in alert_records(pipeline)))
+            worker.wait_caught_up(timeout=120)
+
+        text = log.read_text()
+        assert "normalise stage warmed up" in text and "record-0 stage warmed up" in text
+        records = [r for r in alert_records(pipeline) if r["store"] == "dropbox/recruitment"]
+        assert len(records) == 1
+        with open_driver(pipeline) as driver:
+            traces, _, _ = driver.execute_query(
+                "MATCH (n) WHERE n.id STARTS WITH $id OR n.key = $key RETURN count(n) AS traces",
+                id=REHEARSAL_ID,
+                key=hasher.email(REHEARSAL_EMAIL),
+                database_=pipeline.neo4j.database,
+            )
+        assert traces[0]["traces"] == 0

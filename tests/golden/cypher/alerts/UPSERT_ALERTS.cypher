@@ -11,8 +11,13 @@ SET a.reason = row.reason, a.mechanism = row.mechanism,
     a.last_seen = CASE WHEN last_at > a.last_seen THEN last_at ELSE a.last_seen END,
     a.status = CASE WHEN a.status = 'closed' THEN 'reopened' ELSE a.status END
 WITH a, row
-MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
-MERGE (a)-[:ON_STORE]->(st)
+CALL (a, row) {
+  // Linking to the store locks it, as the record stage's holdings there do for the length of
+  // their transaction: the early upsert leaves the link to the record stage's.
+  WITH a, row WHERE row.link
+  MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
+  MERGE (a)-[:ON_STORE]->(st)
+}
 WITH a, row
 CALL (a, row) {
   UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
