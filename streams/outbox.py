@@ -3,7 +3,9 @@
 A stage acknowledges its input only after :meth:`Outbox.deliver` returns, that is, once the
 broker has every record it sent (``acks=all``). Records are sent with aiokafka directly: faust's
 producer wraps each one in futures and callbacks of its own, a cost per record for nothing a
-stage uses.
+stage uses. The outbox hands aiokafka whole batches, one per partition, which it fills itself:
+aiokafka's ``send`` would queue each record with a future of its own, where a stage only ever
+waits for all of them.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from lineage.kafka.clients import RELIABLE_PRODUCER, aiokafka_config
 from lineage.retrying import Backoff, retry_async
@@ -29,6 +33,10 @@ LINGER_MS = 5
 MAX_BATCH_BYTES = 256 * 1024
 
 Outgoing = tuple[str, bytes, bytes]  # topic name, key, value
+
+# The partitioner aiokafka's ``send`` applies to a keyed record (Kafka's murmur2 of the key, as
+# the Java client's): a person's events land on the partition they always have.
+_PARTITIONER = DefaultPartitioner()
 
 
 class Outbox:
@@ -49,7 +57,10 @@ class Outbox:
 
         async def send_all() -> None:
             producer = await self._started()
-            sent = [await producer.send(topic, value=value, key=key) for topic, key, value in outgoing]
+            sent = []
+            for (topic, partition), records in (await _by_partition(producer, outgoing)).items():
+                for batch in _batches(producer, records):
+                    sent.append(await producer.send_batch(batch, topic, partition=partition))
             await asyncio.gather(*sent)
 
         def waited(exc: Exception, wait: float) -> None:
@@ -89,3 +100,28 @@ class Outbox:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+
+async def _by_partition(
+    producer: AIOKafkaProducer, outgoing: Sequence[Outgoing]
+) -> dict[tuple[str, int], list[tuple[bytes, bytes]]]:
+    """The records grouped by the partition ``send`` would give each, in their order."""
+    partitions: dict[str, list[int]] = {}
+    grouped: dict[tuple[str, int], list[tuple[bytes, bytes]]] = {}
+    for topic, key, value in outgoing:
+        if topic not in partitions:
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        every = partitions[topic]
+        grouped.setdefault((topic, _PARTITIONER(key, every, every)), []).append((key, value))
+    return grouped
+
+
+def _batches(producer: AIOKafkaProducer, records: list[tuple[bytes, bytes]]) -> list[Any]:
+    """One partition's records in as few of aiokafka's batches as its batch size allows."""
+    batches = [producer.create_batch()]
+    for key, value in records:
+        if batches[-1].append(key=key, value=value, timestamp=None) is None:
+            batches.append(producer.create_batch())
+            if batches[-1].append(key=key, value=value, timestamp=None) is None:
+                raise KafkaError("a record larger than a whole batch")  # never: a first record fits
+    return batches

@@ -95,6 +95,7 @@ def alert_hits(
     """
     moves = unapproved_moves or {}
     hits: list[AlertHit] = []
+    flows: dict[int, list[tuple[str, TransferHop]]] = {}  # by hop list: a batch names a few
     for event in events:
         if event.action not in CREATES_OR_MOVES:
             continue
@@ -102,8 +103,13 @@ def alert_hits(
             hops = moves.get((event.store, event.destination), unapproved.get(event.destination, []))
         else:
             hops = unapproved.get(event.store, [])
+        if not hops:
+            continue
+        named = flows.get(id(hops))
+        if named is None:  # the mappings hold the lists, so an id stays theirs for the call
+            named = flows[id(hops)] = [(flow_id(hop), hop) for hop in hops]
         subject = None if isinstance(event, StoreFlowEvent) else event.subject.key
-        hits += [AlertHit(flow_id(hop), hop, subject, event.occurred_at, event.event_id) for hop in hops]
+        hits += [AlertHit(flow, hop, subject, event.occurred_at, event.event_id) for flow, hop in named]
     return hits
 
 

@@ -27,6 +27,11 @@ _PHONE_GROUPED = re.compile(
     r"(?<![\w.\-])(?:0\d(?:[ .\-]\d{2}){4}|\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4})(?![\w\-])"
 )
 
+# Any of the three, in one scan: the check runs on four fields of every event, twice.
+_PHONE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_PHONE_INTERNATIONAL, _PHONE_NATIONAL, _PHONE_GROUPED))
+)
+
 REDACTED = "<redacted>"
 
 
@@ -47,20 +52,23 @@ def _folded(text: str) -> str:
 
 
 def looks_like_email(text: str) -> bool:
-    text = _folded(text)
-    return "@" in text and _EMAIL.search(text) is not None
+    return _has_email(_folded(text))
 
 
 def looks_like_phone(text: str) -> bool:
-    text = _folded(text)
-    return any(p.search(text) for p in (_PHONE_INTERNATIONAL, _PHONE_NATIONAL, _PHONE_GROUPED))
+    return _PHONE.search(_folded(text)) is not None
+
+
+def _has_email(folded: str) -> bool:
+    return "@" in folded and _EMAIL.search(folded) is not None
 
 
 def personal_data_problem(text: str) -> str | None:
     """What a value that must carry no personal data carries instead, or ``None``."""
-    if looks_like_email(text):
+    folded = _folded(text)
+    if _has_email(folded):
         return "looks like an e-mail address"
-    if looks_like_phone(text):
+    if _PHONE.search(folded) is not None:
         return "looks like a phone number"
     return None
 
