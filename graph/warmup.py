@@ -15,7 +15,7 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from graph.writer import PreparedBatch, _write_batch
+from graph.writer import PreparedBatch, write_batch
 
 Work = Callable[[AsyncManagedTransaction], Awaitable[Any]]
 
@@ -34,4 +34,4 @@ async def rehearse(driver: AsyncDriver, database: str, work: Work) -> None:
 
 async def rehearse_batch(driver: AsyncDriver, database: str, batch: PreparedBatch) -> None:
     """The record stage's write of ``batch`` (``GraphWriter.write_prepared``), rolled back."""
-    await rehearse(driver, database, lambda tx: _write_batch(tx, batch))
+    await rehearse(driver, database, lambda tx: write_batch(tx, batch))

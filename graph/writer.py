@@ -291,7 +291,7 @@ class GraphWriter:
         if not batch.events:
             return
         async with self._driver.session(database=self._database) as session:
-            await session.execute_write(_write_batch, batch)
+            await session.execute_write(write_batch, batch)
 
     async def upsert_alerts(
         self, hits: Sequence[AlertHit], link_subjects: bool = True
@@ -304,7 +304,7 @@ class GraphWriter:
             return await session.execute_write(upsert_alerts, rows, link_subjects)
 
 
-async def _write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None:
+async def write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None:
     """Identities first (every event's key must identify a subject), then the data, then the
     expiries, which depend on both (all of a merged person's: their moments were folded).
     The holding write returns the expiry inputs of what it wrote: reading them back in a

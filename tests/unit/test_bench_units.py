@@ -185,3 +185,31 @@ class TestCpuCost:
         sum(i * i for i in range(300_000))
         spent = meter.stop()
         assert spent["me"] >= 0 and spent["bench"] > 0
+
+
+def test_the_statement_bench_names_statements_as_the_code_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench-statements reports each statement by its module and constant, and what the run's
+    Neo4j CPU spent outside them (commits, background), per event."""
+    import json as json_module
+
+    from graph import holdings, retention
+    from lineage_lab.bench.statements import StatementCosts, _report, statement_names
+
+    names = statement_names()
+    assert names[holdings.MERGE_HOLDINGS.strip()] == "holdings.MERGE_HOLDINGS"
+    assert names[retention.SET_EXPIRY.strip()] == "retention.SET_EXPIRY"
+    costs = StatementCosts()
+    costs.cpu_s["holdings.MERGE_HOLDINGS"], costs.calls["holdings.MERGE_HOLDINGS"] = 0.3, 2
+    costs.cpu_s["retention.SET_EXPIRY"], costs.calls["retention.SET_EXPIRY"] = 0.1, 2
+    _report(2000, costs, total_s=0.5, python_s=0.2, wall_s=1.0, as_json=True)
+    report = json_module.loads(capsys.readouterr().out)
+    assert report["neo4j_us_per_event"] == 250 and report["commits_and_background_us_per_event"] == 50
+    assert [r["statement"] for r in report["statements"]] == [
+        "holdings.MERGE_HOLDINGS",
+        "retention.SET_EXPIRY",
+    ]
+    assert report["statements"][0] == {
+        "statement": "holdings.MERGE_HOLDINGS",
+        "calls": 2,
+        "neo4j_us_per_event": 150,
+    }

@@ -67,6 +67,18 @@ def bench_alerts(
     run_alert_bench(settings, read_catalog(settings), triggers, rate, interval, as_json, kind)
 
 
+@app.command("bench-statements")
+def bench_statements(
+    people: Annotated[int, typer.Option(help="People in the benchmark feed")] = 1500,
+    as_json: JsonOption = False,
+) -> None:
+    """Neo4j's CPU an event per statement of the record transaction (local stack only)."""
+    from lineage_lab.bench.statements import run_statement_bench
+
+    settings = Settings()
+    run_statement_bench(settings, read_catalog(settings), people, as_json)
+
+
 @app.command("bench-graph")
 def bench_graph(
     subjects: Annotated[int, typer.Option(help="People to load (about 11 holdings each)")] = 1_000_000,

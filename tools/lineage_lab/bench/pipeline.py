@@ -87,20 +87,20 @@ def run_bench(
         kafka = _measure_kafka(settings, Topics(f"{run}-kafka").raw("brevo"), payloads, len(events))
         with open_driver(settings) as driver:
             batched, per_event = _measure_graph(settings, BenchGraph(driver, settings.neo4j.database), events)
-        tagged, _ = measure_adapt(settings, catalog, _tagged(documents, tags[-1]))
-        writer = measure_writer(settings, tagged)
+        own_people, _ = measure_adapt(settings, catalog, tagged(documents, tags[-1]))
+        writer = measure_writer(settings, own_people)
         result = {"people": people, **runs[0][1]}
     finally:
         for n in workers:
             delete_topics(settings.kafka, Topics(f"{run}-{n}w").all())
         delete_topics(settings.kafka, (Topics(f"{run}-kafka").raw("brevo"),))
-        _forget_bench_people(settings, hasher, documents, tags, alerts)
+        forget_bench_people(settings, hasher, documents, tags, alerts)
     stages = [adapt, kafka, batched, per_event, writer]
     result |= ceiling.report(stages, runs[0][0], rss, [stage for stage, _ in runs[1:]])
     _print(result, as_json)
 
 
-def _server_pids(settings: Settings) -> dict[str, list[int]]:
+def server_pids(settings: Settings) -> dict[str, list[int]]:
     """Kafka's and Neo4j's process ids when they are the local stack's (else their CPU is not
     this machine's to read)."""
     if not settings.uses_local_stack:
@@ -112,12 +112,12 @@ def _server_pids(settings: Settings) -> dict[str, list[int]]:
 
 def _metered(settings: Settings, work: Callable[[], T]) -> tuple[T, float, dict[str, float]]:
     """``work()``, its wall time, and the CPU this process (``bench``) and the servers spent."""
-    meter = CpuMeter(lambda: _server_pids(settings), own="bench").start()
+    meter = CpuMeter(lambda: server_pids(settings), own="bench").start()
     result, seconds = timed(work)
     return result, seconds, meter.stop()
 
 
-def _tagged(documents: list[dict[str, Any]], tag: str) -> list[bytes]:
+def tagged(documents: list[dict[str, Any]], tag: str) -> list[bytes]:
     """The payloads with every address plus-tagged: each measured run writes people of its
     own, so every run does the same work on the graph (none finds another's holdings)."""
     return [json.dumps(_tag(d, tag)).encode() for d in documents]
@@ -131,7 +131,7 @@ def _tag(document: dict[str, Any], tag: str) -> dict[str, Any]:
     return document | {"email": f"{local}+{tag}@{domain}"}
 
 
-def _forget_bench_people(
+def forget_bench_people(
     settings: Settings,
     hasher: SubjectHasher,
     documents: list[dict[str, Any]],
@@ -202,7 +202,7 @@ def _end_to_end_runs(
         name = f"{run}-{n}w"
         each = settings.model_copy(update={"topic_namespace": name, "app_id": name})
         prepare(each, LiveCatalog.load(settings.catalog).catalog)
-        measured, peak = _end_to_end(each, _tagged(documents, name), n, loglevel)
+        measured, peak = _end_to_end(each, tagged(documents, name), n, loglevel)
         stage = StageRate(
             ceiling.end_to_end_name(n),
             measured["canonical_events"],
@@ -224,7 +224,7 @@ def _end_to_end(
     read while they still run (it dies with the process)."""
     names = Topics(settings.topic_namespace)
     with WorkerPool(settings, workers, settings.topic_namespace, loglevel) as pool:
-        meter = CpuMeter(lambda: _server_pids(settings) | {"worker": pool.pids()}, own="publisher")
+        meter = CpuMeter(lambda: server_pids(settings) | {"worker": pool.pids()}, own="publisher")
         meter.start()
         started = time.monotonic()
         with RawPublisher(settings.kafka, names.raw("brevo").name) as publisher:
