@@ -50,25 +50,14 @@ def container_servers() -> Iterator[Settings]:
 
 @contextlib.contextmanager
 def local_stack_servers(state: Path) -> Iterator[Settings]:
-    from lineage.stack.manager import stack_down, stack_up
-
     stack = StackSettings(
         home=state,
         kafka_port=int(os.environ.get("LINEAGE_TEST_KAFKA_PORT", 19092)),
         kafka_controller_port=int(os.environ.get("LINEAGE_TEST_CONTROLLER_PORT", 19093)),
         neo4j_port=int(os.environ.get("LINEAGE_TEST_NEO4J_PORT", 17687)),
     )
-    settings = Settings(
-        subject_key=TEST_SUBJECT_KEY,
-        stack=stack,
-        kafka=KafkaSettings(bootstrap=None),
-        neo4j=Neo4jSettings(uri=None),
-    )
-    stack_up(settings)
-    try:
+    with _stack_servers(stack) as settings:
         yield settings
-    finally:
-        stack_down(settings)
 
 
 @contextlib.contextmanager
@@ -76,8 +65,6 @@ def cluster_servers(state: Path, brokers: int = 3) -> Iterator[Settings]:
     """A local stack of ``brokers`` Kafka brokers and a Neo4j of its own, on ports of its own
     (``LINEAGE_TEST_CLUSTER_*``; broker n listens 2(n-1) above the first), for tests that kill
     a broker: always the local stack, whose processes the test may kill."""
-    from lineage.stack.manager import stack_down, stack_up
-
     stack = StackSettings(
         home=state,
         kafka_brokers=brokers,
@@ -87,6 +74,16 @@ def cluster_servers(state: Path, brokers: int = 3) -> Iterator[Settings]:
         kafka_heap="384m",
         neo4j_heap="512m",
     )
+    with _stack_servers(stack) as settings:
+        yield settings
+
+
+@contextlib.contextmanager
+def _stack_servers(stack: StackSettings) -> Iterator[Settings]:
+    """The local stack ``stack`` describes, up for the block and down after it, with settings
+    that reach it (no bootstrap or URI of the user's)."""
+    from lineage.stack.manager import stack_down, stack_up
+
     settings = Settings(
         subject_key=TEST_SUBJECT_KEY,
         stack=stack,

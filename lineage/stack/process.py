@@ -49,28 +49,25 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 60.0) -> bool:
         """SIGTERM (the servers close their stores cleanly), SIGKILL after ``timeout``."""
-        pid = self.pid()
-        if pid is None:
-            return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.2)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
-        self.pid_file.unlink(missing_ok=True)
-        return True
+        return self._signal(signal.SIGTERM, timeout, then_kill=True)
 
     def kill(self, timeout: float = 30.0) -> bool:
         """SIGKILL, as a crash or the OOM killer would: no clean close of anything. Waits until
         the process is gone."""
+        return self._signal(signal.SIGKILL, timeout, then_kill=False)
+
+    def _signal(self, sig: signal.Signals, timeout: float, then_kill: bool) -> bool:
+        """Sends ``sig`` and waits up to ``timeout`` for the process to go (SIGKILL then, if
+        ``then_kill``); False when there was no process to signal."""
         pid = self.pid()
         if pid is None:
             return False
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, sig)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.1)
+        if then_kill and _alive(pid):
+            os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
 
