@@ -130,8 +130,9 @@ RETURN collect(["""
 # One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
 # made with it, so only a new one needs them: checking them on every row would add to every
 # row's reads. Returns every holding written, whether its expiry may have changed (the
-# store-wide moments it reads were written earlier in the batch), and its expiry inputs only if
-# it may: reading a holding's ~25 inputs and shipping them to the worker cost more than the
+# store-wide moments it reads were written earlier in the batch), whether what it counts as in
+# the tally (held or not, subject type) changed, and its expiry inputs only if the expiry may
+# have: reading a holding's ~25 inputs and shipping them to the worker cost more than the
 # write itself, for a sighting that leaves the expiry as it was. Read with merge_holdings().
 _MOMENT_TIMES = ", ".join(
     f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) END AS {m}_at"
@@ -166,21 +167,23 @@ FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
   MERGE (h)-[:IN_STORE]->(st))
 WITH s, st, h, row, first_at, last_at, """
     + _MOMENT_NAMES
-    + """
+    + """, h.fresh AS fresh, h.state AS was_state, h.subject_type AS was_type
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
 """
     + _holding_write("h", "c")
     + """
 WITH h, st, c, row.subject AS identifier,
      row.refresh = 'always' OR (row.refresh = 'if_first'
-       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh
+       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh,
+     coalesce(fresh, false) OR was_state IS NULL OR was_state <> h.state
+       OR was_type <> h.subject_type AS kind_changed
 WITH *, """
     + _CONTACT
     + """
-RETURN collect(CASE WHEN refresh THEN [identifier, true, """
+RETURN collect(CASE WHEN refresh THEN [identifier, true, kind_changed, """
     + _EXPIRY_INPUT_VALUES
     + """]
-                    ELSE [identifier, false, h.id, st.id, h.category] END) AS written
+                    ELSE [identifier, false, kind_changed, h.id, st.id, h.category] END) AS written
 """
 )
 
@@ -316,8 +319,9 @@ def expiry_inputs(values: Sequence[Any]) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class WrittenHolding:
     """One holding MERGE_HOLDINGS wrote, as its RETURN lists it: the row's identifier, whether
-    the holding's expiry may have changed, then its expiry inputs (EXPIRY_INPUT_COLUMNS) if it
-    may, else only its id, store and category."""
+    the holding's expiry may have changed, whether its kind in the tally changed (new, held or
+    not, subject type), then its expiry inputs (EXPIRY_INPUT_COLUMNS) if the expiry may have
+    changed, else only its id, store and category."""
 
     values: Sequence[Any]
 
@@ -330,19 +334,23 @@ class WrittenHolding:
         return bool(self.values[1])
 
     @property
-    def id(self) -> str:
-        return str(self.values[2])
+    def kind_changed(self) -> bool:
+        return bool(self.values[2])
 
     @property
-    def store(self) -> str:
+    def id(self) -> str:
         return str(self.values[3])
 
     @property
-    def category(self) -> str:
+    def store(self) -> str:
         return str(self.values[4])
 
+    @property
+    def category(self) -> str:
+        return str(self.values[5])
+
     def expiry_inputs(self) -> dict[str, Any]:
-        return expiry_inputs(self.values[2:])
+        return expiry_inputs(self.values[3:])
 
 
 async def merge_holdings(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[WrittenHolding]:

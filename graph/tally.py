@@ -12,8 +12,10 @@ large graph, tens of seconds whatever the index. They only need two aggregates:
 
 How they stay right without slowing the record transaction:
 
-- Each record transaction appends one ``(:TallyQueue {keys})`` node naming the people it
-  touched. Appending conflicts with nothing, so concurrent workers never wait on a counter.
+- Each record transaction appends one ``(:TallyQueue {keys})`` node naming the people whose
+  held kinds it may have changed (a new holding, a holding erased or revived, a merge; not a
+  sighting of what is held already). Appending conflicts with nothing, so concurrent workers
+  never wait on a counter.
 - :func:`refresh` (the worker, every ``tally_refresh_s``) takes a lock, recounts the queued
   people from their holdings, and moves the counts by the difference between that and what
   each person contributed before (``(:Tally {subject, kinds})``). A recount is idempotent, so a

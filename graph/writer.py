@@ -11,7 +11,7 @@ transient errors; the caller decides what to do about anything else.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -92,12 +92,15 @@ class BatchRows:
             for k, st in sorted({(r["subject"], r["store"]) for r in self.clocks})
         ]
 
-    def people(self, merges: Sequence[dict[str, str]] = ()) -> list[str]:
-        """Everyone whose held data the batch may change, for the tally queue (graph.tally):
-        the keys it names, and both sides of every merge."""
-        rows = (*self.holdings, *self.clocks, *self.erasures, *self.consents)
-        keys = {r["subject"] for r in rows if r["subject"]}
+    def people(self, merges: Sequence[dict[str, str]] = (), recounted: Iterable[str] = ()) -> list[str]:
+        """Everyone whose held kinds the batch may change, for the tally queue (graph.tally):
+        the keys its erasures and withdrawals name, both sides of every merge, and
+        ``recounted``, the keys of holdings whose kind the holding write changed. A sighting
+        of a holding already held changes no count, and queueing its person would have the
+        tally read all their holdings again for nothing."""
+        keys = {r["subject"] for r in (*self.erasures, *self.consents) if r["subject"]}
         keys.update(k for merge in merges for k in (merge["winner"], merge["loser"]))
+        keys.update(recounted)
         return sorted(keys)
 
     def before_holdings(self) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -314,7 +317,7 @@ async def write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None
     winners = sorted({merge["winner"] for merge in merges})
     for query, params in rows.before_holdings():
         await (await tx.run(query, rows=params)).consume()
-    written, again = await _write_holdings(tx, batch.holdings)
+    written, again, recounted = await _write_holdings(tx, batch.holdings)
     for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
     await merge_consents(tx, rows.consent_records)
@@ -322,16 +325,17 @@ async def write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None
         {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
     ]
     await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets(), *again], written)
-    if people := rows.people(merges):
+    if people := rows.people(merges, recounted):
         await tally.enqueue(tx, people)
 
 
 async def _write_holdings(
     tx: AsyncManagedTransaction, writes: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
     """Writes the holdings; returns the expiry inputs of those whose expiry may have changed,
-    and targets for those written twice in the statement (two identifiers of one person in
-    the batch), whose returned inputs may predate the second write: the refresh reads those."""
+    targets for those written twice in the statement (two identifiers of one person in the
+    batch), whose returned inputs may predate the second write: the refresh reads those, and
+    the identifiers of holdings whose kind in the tally changed."""
     written = await merge_holdings(tx, writes)
     times = Counter(holding.id for holding in written)
     inputs = [holding.expiry_inputs() for holding in written if holding.refresh and times[holding.id] == 1]
@@ -346,4 +350,4 @@ async def _write_holdings(
         for holding in written
         if times[holding.id] > 1
     ]
-    return inputs, again
+    return inputs, again, {holding.identifier for holding in written if holding.kind_changed}

@@ -18,7 +18,7 @@ MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
 FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
   MERGE (s)-[:HAS_HOLDING]->(h)
   MERGE (h)-[:IN_STORE]->(st))
-WITH s, st, h, row, first_at, last_at, written_at, collected_at, contact_at
+WITH s, st, h, row, first_at, last_at, written_at, collected_at, contact_at, h.fresh AS fresh, h.state AS was_state, h.subject_type AS was_type
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
 SET h.first_event = CASE WHEN coalesce(h.tombstone, false) OR first_at < h.first_seen OR (first_at = h.first_seen AND row.first_event < h.first_event) THEN row.first_event ELSE h.first_event END,
     h.subject_type = CASE WHEN coalesce(h.tombstone, false) OR first_at < h.first_seen OR (first_at = h.first_seen AND row.first_event < h.first_event) THEN row.subject_type ELSE h.subject_type END,
@@ -43,10 +43,12 @@ SET h.first_event = CASE WHEN coalesce(h.tombstone, false) OR first_at < h.first
 
 WITH h, st, c, row.subject AS identifier,
      row.refresh = 'always' OR (row.refresh = 'if_first'
-       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh
+       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh,
+     coalesce(fresh, false) OR was_state IS NULL OR was_state <> h.state
+       OR was_type <> h.subject_type AS kind_changed
 WITH *, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact
-RETURN collect(CASE WHEN refresh THEN [identifier, true, h.id, st.id, h.category, h.purposes, h.subject_type,
+RETURN collect(CASE WHEN refresh THEN [identifier, true, kind_changed, h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen.epochMillis, h.first_event,
        h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
        contact.contact_at.epochMillis, contact.contact_event,
@@ -58,4 +60,4 @@ RETURN collect(CASE WHEN refresh THEN [identifier, true, h.id, st.id, h.category
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
        h.expiry_checked]
-                    ELSE [identifier, false, h.id, st.id, h.category] END) AS written
+                    ELSE [identifier, false, kind_changed, h.id, st.id, h.category] END) AS written
