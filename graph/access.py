@@ -46,12 +46,12 @@ CALL (s) {
                     MATCH (:Store {id: m.src})-[f:FLOWS_TO]->(st)
                     WHERE h.category IN coalesce(f.categories, [])
                     RETURN DISTINCT m.src },
-                  first_seen: h.first_seen.epochMillis, last_seen: h.last_seen.epochMillis,
+                  first_seen: h.first_seen, last_seen: h.last_seen,
                   expires_at: h.expires_at.epochMillis, rule: h.retention_rule,
                   trigger: h.retention_trigger, legal_rule: h.legal_rule,
                   legal_until: h.legal_until.epochMillis, archive_until: h.archive_until.epochMillis,
-                  erased_at: h.erased_at.epochMillis,
-                  withdrawn_at: h.consent_withdrawn_at.epochMillis}) AS holdings
+                  erased_at: h.erased_at,
+                  withdrawn_at: h.consent_withdrawn_at}) AS holdings
 }
 CALL (s) {
   MATCH (s)-[:HAS_HOLDING]->(:Holding)-[:IN_STORE]->(st:Store)

@@ -18,7 +18,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction, Driver, RoutingControl
 
-from graph.fragments import latest
+from graph.fragments import as_datetime, latest
 
 CONSENT_MOMENTS = ("given", "withdrawn")
 
@@ -94,12 +94,16 @@ ORDER BY purpose
 """
 
 # Per held holding of one person: the bases its events stated (graph.holdings writes them).
-PERSON_HOLDING_BASES = """
+PERSON_HOLDING_BASES = (
+    """
 MATCH (:Identifier {key: $key})-[:IDENTIFIES]->(s:Subject)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
 RETURN st.id AS store, h.category AS category, coalesce(h.purposes, []) AS purposes,
-       coalesce(h.legal_bases, []) AS legal_bases, h.consent_withdrawn_at AS consent_withdrawn_at
+       coalesce(h.legal_bases, []) AS legal_bases, """
+    + as_datetime("h.consent_withdrawn_at")
+    + """ AS consent_withdrawn_at
 ORDER BY store, category
 """
+)
 
 
 async def merge_consents(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> None:

@@ -8,8 +8,8 @@
   people (:mod:`graph.identity`) must combine values the same way, or a merge would leave a
   different graph than the events written to one person from the start.
 
-Each moment is kept as the latest time it happened and the event that set it (ties broken by
-event id, so arrival order never matters). Holding-level moments come from the event's own
+Each moment is kept as the latest time it happened, in epoch milliseconds, and the event that set
+it (ties broken by event id, so arrival order never matters). Holding-level moments come from the event's own
 categories; store-wide ones (a click is contact for everything the person has in the store)
 live on ``(Subject)-[:CLOCK]->(Store)``, so a holding created later still sees them.
 """
@@ -25,6 +25,12 @@ LIFECYCLE_MOMENTS = STORE_MOMENTS[1:]
 # holding's property chain is read.
 HELD_FROM_INDEX = """MATCH (h:Holding) USING INDEX h:Holding(state, category, subject_type)
 WHERE h.state = 'held' AND h.category IS NOT NULL AND h.subject_type IS NOT NULL"""
+
+
+def as_datetime(ms: str) -> str:
+    """A holding's or CLOCK's moment ``ms`` (epoch milliseconds, may be null) as a DateTime, for
+    answers and comparisons with the DateTimes of other nodes (requests, breaches)."""
+    return f"CASE WHEN {ms} IS NOT NULL THEN datetime({{epochMillis: {ms}}}) END"
 
 
 def write_lock(var: str) -> str:

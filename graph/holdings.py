@@ -12,7 +12,10 @@ Consent per person and purpose is :mod:`graph.consent`'s.
 
 Rows are built by :func:`graph.writer.rows_for`; each row is one (subject, store, category).
 Times travel as epoch milliseconds: packing them as Bolt DateTimes costs the driver more than
-the whole rest of a batch.
+the whole rest of a batch. A holding's and a CLOCK's moments are stored as epoch milliseconds
+too (integers), not DateTimes: they change on most sightings, and an integer is rewritten in
+place in the property record where a DateTime takes a whole record of its own. Readers that
+answer in DateTimes convert them (:func:`graph.fragments.as_datetime`).
 """
 
 from __future__ import annotations
@@ -104,11 +107,11 @@ EXPIRY_INPUT_COLUMNS = (
 )
 _EXPIRY_INPUT_VALUES = (
     """h.id, st.id, h.category, h.purposes, h.subject_type,
-       h.first_seen.epochMillis, h.first_event,
-       h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
-       contact.contact_at.epochMillis, contact.contact_event,
+       h.first_seen, h.first_event,
+       h.written_at, h.written_event, h.collected_at, h.collected_event,
+       contact.contact_at, contact.contact_event,
        """
-    + ",\n       ".join(f"c.{m}_at.epochMillis, c.{m}_event" for m in LIFECYCLE_MOMENTS)
+    + ",\n       ".join(f"c.{m}_at, c.{m}_event" for m in LIFECYCLE_MOMENTS)
     + """,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
@@ -134,24 +137,20 @@ RETURN collect(["""
 # the tally (held or not, subject type) changed, and its expiry inputs only if the expiry may
 # have: reading a holding's ~25 inputs and shipping them to the worker cost more than the
 # write itself, for a sighting that leaves the expiry as it was. Read with merge_holdings().
-_MOMENT_TIMES = ", ".join(
-    f"CASE WHEN row.{m}_at IS NOT NULL THEN datetime({{epochMillis: row.{m}_at}}) END AS {m}_at"
-    for m in HOLDING_MOMENTS
-)
+_MOMENT_TIMES = ", ".join(f"row.{m}_at AS {m}_at" for m in HOLDING_MOMENTS)
 _MOMENT_NAMES = ", ".join(f"{m}_at" for m in HOLDING_MOMENTS)
 
 MERGE_HOLDINGS = (
     """
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.first_at}) AS first_at,
-     datetime({epochMillis: row.last_at}) AS last_at, """
+WITH row, row.first_at AS first_at, row.last_at AS last_at, """
     + _MOMENT_TIMES
     + """
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen
-                        THEN first_at ELSE s.first_seen END,
-    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen
-                       THEN last_at ELSE s.last_seen END,
+SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen.epochMillis
+                        THEN datetime({epochMillis: first_at}) ELSE s.first_seen END,
+    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen.epochMillis
+                       THEN datetime({epochMillis: last_at}) ELSE s.last_seen END,
     s.types = """
     + sorted_union("s.types", "row.types")
     + """
@@ -202,7 +201,7 @@ def _deletion_head(clock_sets: str) -> str:
     return (
         """
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
+WITH row, row.at AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |
@@ -300,7 +299,7 @@ MERGE (s)-[:MOVED {src: src.id}]->(dst)
 MARK_STORE_CLOCKS = (
     """
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
+WITH row, row.at AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 MERGE (s)-[c:CLOCK]->(st)

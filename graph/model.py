@@ -15,7 +15,11 @@ Nodes
   one subject in one store. ``purposes`` and ``legal_bases`` are the sorted union of its events'
   (``legal_bases`` absent while no event stated one: the catalog's basis applies then).
   ``state`` is ``held`` or ``erased``/``anonymised``: erased when the latest erasure is at or
-  after the latest sighting, so data that comes back after an erasure is held again.
+  after the latest sighting, so data that comes back after an erasure is held again. Its
+  moments (``first_seen``, ``last_seen``, ``last_event_at``, ``written_at``, ``collected_at``,
+  ``contact_at``, ``erased_at``, ``consent_withdrawn_at``) are epoch milliseconds, as are the
+  CLOCK's: they change on most sightings (``graph.holdings``). Its expiry (``expires_at``,
+  ``legal_until``, ``archive_until``) is a DateTime, range-indexed for the expiry answers.
 - ``Tally {subject, kinds}``, ``HeldCount``, ``StoreSetCount``, ``TallyState`` and
   ``TallyQueue``: counts of held data per kind and per set of stores, kept up to date beside the
   graph so that store-wide answers need not count millions of holdings (``graph.tally``).

@@ -17,7 +17,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.time import DateTime
 
 from graph import tally
-from graph.fragments import HELD_FROM_INDEX
+from graph.fragments import HELD_FROM_INDEX, as_datetime
 from lineage.retrying import Backoff, retry
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -98,8 +98,7 @@ OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
 RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor_id,
        p.name AS processor, c.code AS country, st.declared AS declared, s.types AS subject_types,
-       held, erased, first_seen.epochMillis AS first_seen, last_seen.epochMillis AS last_seen,
-       erased_at.epochMillis AS erased_at, expires_at.epochMillis AS expires_at, retention
+       held, erased, first_seen, last_seen, erased_at, expires_at.epochMillis AS expires_at, retention
 ORDER BY store
 """
 
@@ -217,12 +216,16 @@ CALL () { MATCH ()-[r:FLOWS_TO]->() RETURN count(r) AS flows }
 RETURN subjects, identifiers, holdings, held, stores, flows
 """
 
-GRAPH_FINGERPRINT = """
+# Times as DateTimes, so a line reads as dates and compares with the fingerprints of graphs that
+# kept them so.
+GRAPH_FINGERPRINT = f"""
 MATCH (s:Subject)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
-WITH s.key + '|' + st.id + '|' + h.category + '|' + h.state + '|' + toString(h.first_seen)
-     + '|' + toString(h.last_seen) + '|' + h.last_event_id + '|' + coalesce(toString(h.erased_at), '')
-     + '|' + coalesce(toString(h.consent_withdrawn_at), '') + '|' + coalesce(toString(h.expires_at), '')
-     + '|' + toString(size(s.types)) + '|' + toString(COUNT { (s)<-[:IDENTIFIES]-() }) AS line
+WITH s.key + '|' + st.id + '|' + h.category + '|' + h.state + '|' + toString({as_datetime("h.first_seen")})
+     + '|' + toString({as_datetime("h.last_seen")}) + '|' + h.last_event_id
+     + '|' + coalesce(toString({as_datetime("h.erased_at")}), '')
+     + '|' + coalesce(toString({as_datetime("h.consent_withdrawn_at")}), '')
+     + '|' + coalesce(toString(h.expires_at), '')
+     + '|' + toString(size(s.types)) + '|' + toString(COUNT {{ (s)<-[:IDENTIFIES]-() }}) AS line
 ORDER BY line
 RETURN count(line) AS holdings, collect(line) AS lines
 """

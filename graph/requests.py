@@ -24,6 +24,7 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
+from graph.fragments import as_datetime
 from graph.holds import ACTIVE_HOLDS_ON_HOLDING, SCOPED_HOLDS_IN_FORCE
 from graph.reader import plain
 from lineage.domain.catalog import zone_of
@@ -101,7 +102,9 @@ WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE """
     + """ END AS held_by
 RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS zone,
        collect(CASE WHEN h IS NULL THEN null ELSE
-               {category: h.category, state: h.state, erased_at: h.erased_at,
+               {category: h.category, state: h.state, erased_at: """
+    + as_datetime("h.erased_at")
+    + """,
                 last_event_id: h.last_event_id, held_by: held_by,
                 legal_obligation: coalesce(h.legal_obligation, false), expires_at: h.expires_at,
                 retention_rule: h.retention_rule, legal_rule: h.legal_rule,
@@ -184,16 +187,20 @@ SET r.original_deadline = coalesce(r.original_deadline, r.deadline), r.deadline 
 
 # Held again after the erasure was complete, or after the erasure that closed its store's task:
 # either way the data came back (a new list addition, a re-import) and the erasure must be redone.
-REAPPEARANCES = """
+REAPPEARANCES = (
+    """
 MATCH (r:Request {kind: 'erasure', status: 'complete'})-[:FOR]->(s:Subject)
       -[:HAS_HOLDING]->(h:Holding {state: 'held'})-[:IN_STORE]->(st:Store)
-WHERE h.last_seen > r.completed_at
+WHERE h.last_seen > r.completed_at.epochMillis
    OR EXISTS { MATCH (r)-[:HAS_TASK]->(t:RequestTask {store: st.id, status: 'done'})
-               WHERE h.category IN t.categories AND h.last_seen > t.closed_at }
+               WHERE h.category IN t.categories AND h.last_seen > t.closed_at.epochMillis }
 RETURN r.id AS request, s.key AS subject, st.id AS store, h.category AS category,
-       h.last_seen AS last_seen, h.last_event_id AS last_event_id
+       """
+    + as_datetime("h.last_seen")
+    + """ AS last_seen, h.last_event_id AS last_event_id
 ORDER BY request, store, category
 """
+)
 
 # The task named by its id, its notice id (what the processor has) or its store (what the DPO sees).
 TASK_TO_ANSWER = """

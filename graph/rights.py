@@ -49,9 +49,9 @@ WHERE size(limits) > 0 OR size(consents) > 0
 RETURN s.key AS subject, limits, consents,
        COLLECT { MATCH (i:Identifier)-[:IDENTIFIES]->(s) RETURN i.key ORDER BY i.key } AS identifiers,
        COLLECT { MATCH (s)-[:HAS_HOLDING]->(h:Holding)-[:IN_STORE]->(st:Store)
-                 WHERE any(l IN limits WHERE l.in_force AND h.last_seen.epochMillis >= l.since)
-                    OR any(c IN consents WHERE h.last_seen.epochMillis >= c.withdrawn_at)
-                 RETURN {store: st.id, at: h.last_seen.epochMillis, event_id: h.last_event_id,
+                 WHERE any(l IN limits WHERE l.in_force AND h.last_seen >= l.since)
+                    OR any(c IN consents WHERE h.last_seen >= c.withdrawn_at)
+                 RETURN {store: st.id, at: h.last_seen, event_id: h.last_event_id,
                          purposes: coalesce(h.purposes, []), legal_bases: coalesce(h.legal_bases, [])}
        } AS holdings
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from graph.fragments import HOLDING_MOMENTS, STORE_MOMENTS
 from graph.model import NODE_KEYS
 
 INDEX_STATEMENTS: tuple[str, ...] = (
@@ -45,6 +46,37 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Graphs written when holdings and store clocks kept their moments as DateTimes: each becomes
+# epoch milliseconds, a slice per transaction so a large graph converts in bounded memory.
+_HOLDING_TIMES = (
+    "first_seen",
+    "last_seen",
+    "last_event_at",
+    *(f"{m}_at" for m in (*HOLDING_MOMENTS, "erased", "consent_withdrawn")),
+)
+_CLOCK_TIMES = tuple(f"{m}_at" for m in (*STORE_MOMENTS, "erased", "consent_withdrawn"))
+TIME_SLICE = 10_000
+
+
+def _to_epoch_ms(var: str, names: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"{var}.{n} = CASE WHEN {var}.{n} IS :: ZONED DATETIME THEN {var}.{n}.epochMillis ELSE {var}.{n} END"
+        for n in names
+    )
+
+
+TIME_MIGRATIONS: tuple[str, ...] = (
+    f"""MATCH (h:Holding) WHERE h.first_seen IS :: ZONED DATETIME
+WITH h LIMIT $limit SET {_to_epoch_ms("h", _HOLDING_TIMES)} RETURN count(h) AS converted""",
+    f"""MATCH ()-[c:CLOCK]->()
+WHERE any(k IN keys(c) WHERE k ENDS WITH '_at' AND c[k] IS :: ZONED DATETIME)
+WITH c LIMIT $limit SET {_to_epoch_ms("c", _CLOCK_TIMES)} RETURN count(c) AS converted""",
+)
+
+
 def apply_schema(driver: Driver, database: str) -> None:
     for statement in (*constraint_statements(), *INDEX_STATEMENTS, *MIGRATIONS):
         driver.execute_query(statement, database_=database)
+    for statement in TIME_MIGRATIONS:
+        while driver.execute_query(statement, limit=TIME_SLICE, database_=database).records[0]["converted"]:
+            pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import pytest
 from neo4j import AsyncManagedTransaction, Query, unit_of_work
@@ -242,9 +243,16 @@ class TestOrderIndependence:
         assert all(line.split("|")[8].startswith("2026-03-02") for line in dan_lines), dan_lines
 
 
+def _native(column: str, value: object) -> object:
+    """A stored value as Python: a holding's moments are epoch milliseconds, its expiry DateTimes."""
+    if column in ("first_seen", "last_seen", "erased_at") and isinstance(value, int):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
 def test_a_data_map_gives_the_times_the_graph_holds(pipeline: Settings) -> None:
     """The data map reads its times as epoch milliseconds (the driver's DateTime hydration cost
-    more than the query): each must equal the DateTime stored, retention times included."""
+    more than the query): each must equal the time stored, retention times included."""
     from graph.reader import GraphReader
     from graph.writer import GraphWriter
     from lineage.answers.catalog_file import read_catalog
@@ -282,7 +290,7 @@ def test_a_data_map_gives_the_times_the_graph_holds(pipeline: Settings) -> None:
         )
     by_store: dict[str, list[dict[str, object]]] = {}
     for record in stored:
-        row = {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in record.data().items()}
+        row = {k: _native(k, v) for k, v in record.data().items()}
         by_store.setdefault(row["store"], []).append(row)
     assert {row["store"] for row in rows} == set(by_store) == {"brevo/contacts", "hubspot/contacts"}
     for row in rows:
@@ -299,3 +307,48 @@ def test_a_data_map_gives_the_times_the_graph_holds(pipeline: Settings) -> None:
     assert brevo["expires_at"] is not None and brevo["expires_at"].tzinfo is not None
     hubspot = next(row for row in rows if row["store"] == "hubspot/contacts")
     assert hubspot["erased_at"].isoformat() == "2026-03-07T00:00:00+00:00"
+
+
+def test_a_graph_with_datetime_moments_is_converted_to_epoch_milliseconds(pipeline: Settings) -> None:
+    """A graph written when holdings and clocks kept DateTimes: the schema step converts every
+    moment, and leaves the expiry a DateTime."""
+    from graph.schema import apply_schema
+
+    key = "d47e" + "0" * 28
+    with open_driver(pipeline) as driver:
+        driver.execute_query(
+            """
+            MERGE (s:Subject {key: $key}) MERGE (st:Store {id: 'migration/store'})
+            CREATE (s)-[:HAS_HOLDING]->(h:Holding {id: $key + '|migration/store|user.name',
+                    first_seen: datetime('2025-01-02T03:04:05.006Z'),
+                    last_seen: datetime('2025-02-01T00:00Z'),
+                    contact_at: datetime('2025-02-01T00:00Z'), expires_at: datetime('2028-02-01T00:00Z')})
+                   -[:IN_STORE]->(st)
+            CREATE (s)-[:CLOCK {erased_at: datetime('2025-03-01T00:00Z'), erased_event: 'e1'}]->(st)
+            """,
+            key=key,
+            database_=pipeline.neo4j.database,
+        )
+        apply_schema(driver, pipeline.neo4j.database)
+        records, _, _ = driver.execute_query(
+            """
+            MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding), (s)-[c:CLOCK]->()
+            RETURN h.first_seen AS first, h.last_seen AS last, h.contact_at AS contact,
+                   h.erased_at AS erased, h.expires_at AS expires, c.erased_at AS clock_erased,
+                   c.erased_event AS clock_event
+            """,
+            key=key,
+            database_=pipeline.neo4j.database,
+        )
+        driver.execute_query(
+            "MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h) DETACH DELETE s, h",
+            key=key,
+            database_=pipeline.neo4j.database,
+        )
+    row = records[0].data()
+    assert row["first"] == int(datetime(2025, 1, 2, 3, 4, 5, 6000, UTC).timestamp() * 1000)
+    assert row["last"] == row["contact"] == int(datetime(2025, 2, 1, tzinfo=UTC).timestamp() * 1000)
+    assert row["erased"] is None
+    assert row["expires"].to_native() == datetime(2028, 2, 1, tzinfo=UTC)
+    assert row["clock_erased"] == int(datetime(2025, 3, 1, tzinfo=UTC).timestamp() * 1000)
+    assert row["clock_event"] == "e1"

@@ -30,8 +30,8 @@ CALL (r, s) {
 CALL (r, s, prof) {
   UNWIND range(0, size(prof.holdings) - 1) AS i
   WITH r, s, prof.holdings[i] AS t, r.exp[i] AS exp, r.legal[i] AS legal, r.archive[i] AS archive,
-       'bench:' + toString(r.n) + ':' AS ev, datetime({epochMillis: r.at[prof.holdings[i].first]}) AS first,
-       datetime({epochMillis: r.at[prof.holdings[i].last]}) AS last
+       'bench:' + toString(r.n) + ':' AS ev, r.at[prof.holdings[i].first] AS first,
+       r.at[prof.holdings[i].last] AS last
   MATCH (st:Store {id: t.store})
   CREATE (s)-[:HAS_HOLDING]->(h:Holding {
     id: s.key + '|' + t.store + '|' + t.category, category: t.category,

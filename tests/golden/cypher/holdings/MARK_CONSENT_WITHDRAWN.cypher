@@ -1,6 +1,6 @@
 
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.at}) AS at
+WITH row, row.at AS at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
 MERGE (st:Store {id: row.store}) ON CREATE SET st.declared = false
 FOREACH (_ IN CASE WHEN size(row.categories) = 0 THEN [1] ELSE [] END |

@@ -1,12 +1,11 @@
 
 UNWIND $rows AS row
-WITH row, datetime({epochMillis: row.first_at}) AS first_at,
-     datetime({epochMillis: row.last_at}) AS last_at, CASE WHEN row.written_at IS NOT NULL THEN datetime({epochMillis: row.written_at}) END AS written_at, CASE WHEN row.collected_at IS NOT NULL THEN datetime({epochMillis: row.collected_at}) END AS collected_at, CASE WHEN row.contact_at IS NOT NULL THEN datetime({epochMillis: row.contact_at}) END AS contact_at
+WITH row, row.first_at AS first_at, row.last_at AS last_at, row.written_at AS written_at, row.collected_at AS collected_at, row.contact_at AS contact_at
 MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen
-                        THEN first_at ELSE s.first_seen END,
-    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen
-                       THEN last_at ELSE s.last_seen END,
+SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen.epochMillis
+                        THEN datetime({epochMillis: first_at}) ELSE s.first_seen END,
+    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen.epochMillis
+                       THEN datetime({epochMillis: last_at}) ELSE s.last_seen END,
     s.types = reduce(acc = s.types, y IN row.types | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END)
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
@@ -49,14 +48,14 @@ WITH h, st, c, row.subject AS identifier,
 WITH *, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact
 RETURN collect(CASE WHEN refresh THEN [identifier, true, kind_changed, h.id, st.id, h.category, h.purposes, h.subject_type,
-       h.first_seen.epochMillis, h.first_event,
-       h.written_at.epochMillis, h.written_event, h.collected_at.epochMillis, h.collected_event,
-       contact.contact_at.epochMillis, contact.contact_event,
-       c.contract_end_at.epochMillis, c.contract_end_event,
-       c.account_closure_at.epochMillis, c.account_closure_event,
-       c.rejection_at.epochMillis, c.rejection_event,
-       c.last_purchase_at.epochMillis, c.last_purchase_event,
-       c.session_end_at.epochMillis, c.session_end_event,
+       h.first_seen, h.first_event,
+       h.written_at, h.written_event, h.collected_at, h.collected_event,
+       contact.contact_at, contact.contact_event,
+       c.contract_end_at, c.contract_end_event,
+       c.account_closure_at, c.account_closure_event,
+       c.rejection_at, c.rejection_event,
+       c.last_purchase_at, c.last_purchase_event,
+       c.session_end_at, c.session_end_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
        h.expiry_checked]

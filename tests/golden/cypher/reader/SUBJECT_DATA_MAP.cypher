@@ -19,6 +19,5 @@ OPTIONAL MATCH (st)-[:RUN_BY]->(p:Processor)
 OPTIONAL MATCH (st)-[:LOCATED_IN]->(c:Country)
 RETURN s.key AS subject, st.id AS store, sys.id AS system, p.id AS processor_id,
        p.name AS processor, c.code AS country, st.declared AS declared, s.types AS subject_types,
-       held, erased, first_seen.epochMillis AS first_seen, last_seen.epochMillis AS last_seen,
-       erased_at.epochMillis AS erased_at, expires_at.epochMillis AS expires_at, retention
+       held, erased, first_seen, last_seen, erased_at, expires_at.epochMillis AS expires_at, retention
 ORDER BY store

@@ -27,7 +27,7 @@ WITH r, t, s, h, st, CASE WHEN h IS NULL THEN [] ELSE
  END AS held_by
 RETURN t.id AS task, t.status AS status, t.categories AS categories, r.zone AS zone,
        collect(CASE WHEN h IS NULL THEN null ELSE
-               {category: h.category, state: h.state, erased_at: h.erased_at,
+               {category: h.category, state: h.state, erased_at: CASE WHEN h.erased_at IS NOT NULL THEN datetime({epochMillis: h.erased_at}) END,
                 last_event_id: h.last_event_id, held_by: held_by,
                 legal_obligation: coalesce(h.legal_obligation, false), expires_at: h.expires_at,
                 retention_rule: h.retention_rule, legal_rule: h.legal_rule,
