@@ -40,17 +40,31 @@ def write_lock(var: str) -> str:
     return f"SET {var}.locked = true\nREMOVE {var}.locked\n"
 
 
-def latest(var: str, moment: str, at: str, event: str, when: str) -> str:
-    """SET items keeping ``var``'s ``moment`` as the later of its own and (``at``, ``event``),
-    when ``when`` holds."""
+Item = tuple[str, str]
+"""One property and the expression of its new value: what a SET writes, or a map entry."""
+
+
+def set_items(var: str, items: list[Item], separator: str = ", ") -> str:
+    """``items`` as SET items on ``var``."""
+    return separator.join(f"{var}.{key} = {value}" for key, value in items)
+
+
+def latest_items(var: str, moment: str, at: str, event: str, when: str) -> list[Item]:
+    """``moment`` kept as the later of ``var``'s own and (``at``, ``event``), when ``when`` holds."""
     newer = (
         f"{when} AND ({var}.{moment}_at IS NULL OR {at} > {var}.{moment}_at OR "
         f"({at} = {var}.{moment}_at AND {event} > {var}.{moment}_event))"
     )
-    return (
-        f"{var}.{moment}_event = CASE WHEN {newer} THEN {event} ELSE {var}.{moment}_event END, "
-        f"{var}.{moment}_at = CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END"
-    )
+    return [
+        (f"{moment}_event", f"CASE WHEN {newer} THEN {event} ELSE {var}.{moment}_event END"),
+        (f"{moment}_at", f"CASE WHEN {newer} THEN {at} ELSE {var}.{moment}_at END"),
+    ]
+
+
+def latest(var: str, moment: str, at: str, event: str, when: str) -> str:
+    """SET items keeping ``var``'s ``moment`` as the later of its own and (``at``, ``event``),
+    when ``when`` holds."""
+    return set_items(var, latest_items(var, moment, at, event, when))
 
 
 def _sorted_add(items: str, item: str) -> str:
@@ -103,18 +117,28 @@ def clock_erasure(h: str, c: str) -> str:
     )
 
 
-def clock_items(h: str, c: str, row_event: tuple[str, str] | None = None) -> str:
-    """SET items folding a store-wide erasure or consent withdrawal recorded on the CLOCK ``c``
-    into holding ``h`` (and, with ``row_event``, the row's own event into its last event): the
-    same result as if they had been written after the holding, last event included."""
+def clock_fold(h: str, c: str, row_event: tuple[str, str] | None = None) -> list[Item]:
+    """A store-wide erasure or consent withdrawal recorded on the CLOCK ``c`` folded into holding
+    ``h`` (and, with ``row_event``, the row's own event into its last event): the same result
+    as if they had been written after the holding, last event included."""
     candidates = ((row_event,) if row_event else ()) + (
         (f"{c}.erased_at", f"{c}.erased_event"),
         (f"{c}.consent_withdrawn_at", f"{c}.consent_withdrawn_event"),
     )
     last_event = newest((f"{h}.last_event_at", f"{h}.last_event_id"), candidates)
-    return f"""{h}.erasure = {clock_erasure(h, c)},
-    {h}.erased_at = {clock_erased_at(h, c)},
-    {h}.consent_withdrawn_at = CASE WHEN {_clock_newer(h, c, "consent_withdrawn")}
-                                  THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END,
-    {h}.last_event_at = ({last_event})[0],
-    {h}.last_event_id = ({last_event})[1]"""
+    withdrawn = (
+        f"CASE WHEN {_clock_newer(h, c, 'consent_withdrawn')}\n"
+        f"                                  THEN {c}.consent_withdrawn_at ELSE {h}.consent_withdrawn_at END"
+    )
+    return [
+        ("erasure", clock_erasure(h, c)),
+        ("erased_at", clock_erased_at(h, c)),
+        ("consent_withdrawn_at", withdrawn),
+        ("last_event_at", f"({last_event})[0]"),
+        ("last_event_id", f"({last_event})[1]"),
+    ]
+
+
+def clock_items(h: str, c: str) -> str:
+    """:func:`clock_fold` as SET items on ``h``."""
+    return set_items(h, clock_fold(h, c), ",\n    ")

@@ -30,50 +30,68 @@ from graph.fragments import (
     HOLDING_MOMENTS,
     LIFECYCLE_MOMENTS,
     STORE_MOMENTS,
+    Item,
     clock_erased_at,
     clock_erasure,
-    clock_items,
-    latest,
+    clock_fold,
+    latest_items,
     moment_sets,
     newest,
     sorted_union,
 )
 
-# Each row's updates of a holding are ONE SET clause, every item computed from the holding as it
-# was before that row: the planner separates clauses with Eager barriers (all rows through one
-# clause before the next), so a value carried across clauses would be stale when two rows of a
-# batch write the same holding. Inside one clause, rows apply one after the other.
+# A row reads its holding once, as a map (``hp``), computes every new value from that
+# map and the row, and writes only the properties whose value changes: reading ``h.x`` walks the
+# holding's property chain each time, and a fold of ~20 items read it ~80 times a row, most of
+# the statement's cost. The writer gives each holding one row (graph.writer folds a batch's
+# sightings by person), so no row reads a map another row of the statement has made stale.
 
 
-def _holding_write(h: str, c: str) -> str:
-    """The SET of one ``row`` (the batch's sightings of the holding, folded by
-    graph.writer: first and last sighting, latest time of each moment) on holding ``h``, with
-    the person's CLOCK ``c`` to the store (may be null) folded in: the same result whatever was
-    stored before, and the same as writing the sightings one by one."""
-    tomb = f"coalesce({h}.tombstone, false)"
+def _holding_values(p: str, c: str) -> list[Item]:
+    """The new values of one ``row`` (the batch's sightings of the holding, folded by
+    graph.writer: first and last sighting, latest time of each moment) on the holding read as
+    map ``p`` (named neither ``p`` nor ``m``, graph.fragments.newest's variables), with the
+    person's CLOCK to the store read as map ``c`` (may be null) folded in: the same result
+    whatever was stored before, and the same as writing the sightings one by one."""
+    tomb = f"coalesce({p}.tombstone, false)"
     first = (
-        f"{tomb} OR first_at < {h}.first_seen "
-        f"OR (first_at = {h}.first_seen AND row.first_event < {h}.first_event)"
+        f"{tomb} OR first_at < {p}.first_seen "
+        f"OR (first_at = {p}.first_seen AND row.first_event < {p}.first_event)"
     )
-    last_seen = f"CASE WHEN {tomb} OR last_at > {h}.last_seen THEN last_at ELSE {h}.last_seen END"
-    moments = ",\n    ".join(
-        latest(h, m, f"{m}_at", f"row.{m}_event", f"{m}_at IS NOT NULL") for m in HOLDING_MOMENTS
-    )
-    erased_at = clock_erased_at(h, c)
-    return f"""SET {h}.first_event = CASE WHEN {first} THEN row.first_event ELSE {h}.first_event END,
-    {h}.subject_type = CASE WHEN {first} THEN row.subject_type ELSE {h}.subject_type END,
-    {h}.first_seen = CASE WHEN {tomb} OR first_at < {h}.first_seen THEN first_at ELSE {h}.first_seen END,
-    {h}.last_seen = {last_seen},
-    {h}.tombstone = null,
-    {h}.fresh = null,
-    {h}.purposes = {sorted_union(f"{h}.purposes", "row.purposes")},
-    {h}.legal_bases = CASE WHEN size(row.legal_bases) = 0 THEN {h}.legal_bases
-                           ELSE {sorted_union(f"coalesce({h}.legal_bases, [])", "row.legal_bases")} END,
-    {moments},
-    {clock_items(h, c, ("last_at", "row.last_event"))},
-    {h}.state = CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})
-                     THEN {clock_erasure(h, c)} ELSE 'held' END
-"""
+    last_seen = f"CASE WHEN {tomb} OR last_at > {p}.last_seen THEN last_at ELSE {p}.last_seen END"
+    erased_at = clock_erased_at(p, c)
+    legal_bases = sorted_union(f"coalesce({p}.legal_bases, [])", "row.legal_bases")
+    return [
+        ("first_event", f"CASE WHEN {first} THEN row.first_event ELSE {p}.first_event END"),
+        ("subject_type", f"CASE WHEN {first} THEN row.subject_type ELSE {p}.subject_type END"),
+        (
+            "first_seen",
+            f"CASE WHEN {tomb} OR first_at < {p}.first_seen THEN first_at ELSE {p}.first_seen END",
+        ),
+        ("last_seen", last_seen),
+        ("tombstone", "null"),
+        ("fresh", "null"),
+        ("purposes", sorted_union(f"{p}.purposes", "row.purposes")),
+        ("legal_bases", f"CASE WHEN size(row.legal_bases) = 0 THEN {p}.legal_bases ELSE {legal_bases} END"),
+        *(
+            item
+            for m in HOLDING_MOMENTS
+            for item in latest_items(p, m, f"{m}_at", f"row.{m}_event", f"{m}_at IS NOT NULL")
+        ),
+        *clock_fold(p, c, ("last_at", "row.last_event")),
+        (
+            "state",
+            f"CASE WHEN ({erased_at}) IS NOT NULL AND ({erased_at}) >= ({last_seen})\n"
+            f"                     THEN {clock_erasure(p, c)} ELSE 'held' END",
+        ),
+    ]
+
+
+_HOLDING_VALUES = _holding_values("hp", "cp")
+_NEW_VALUES = "{" + ",\n     ".join(f"{key}: {value}" for key, value in _HOLDING_VALUES) + "}"
+# The holding as it is once written: what it was, with every new value over it.
+_WRITTEN = "hp {.*, " + ", ".join(f"{key}: new.{key}" for key, _ in _HOLDING_VALUES) + "}"
+_CHANGED = "[k IN keys(new) WHERE (new[k] IS NULL) <> (hp[k] IS NULL) OR new[k] <> hp[k]]"
 
 
 # What the retention computation needs about a holding ``h`` in store ``st`` with the person's
@@ -105,28 +123,39 @@ EXPIRY_INPUT_COLUMNS = (
     "current_archive_until",
     "current_checked",
 )
-_EXPIRY_INPUT_VALUES = (
-    """h.id, st.id, h.category, h.purposes, h.subject_type,
-       h.first_seen, h.first_event,
-       h.written_at, h.written_event, h.collected_at, h.collected_event,
-       contact.contact_at, contact.contact_event,
+
+
+def _expiry_input_values(h: str, c: str, contact: str) -> str:
+    """EXPIRY_INPUT_COLUMNS' values of holding ``h`` in store ``st``, with the person's CLOCK
+    ``c`` there and the later ``contact`` of the two: nodes, or the maps the holding write has."""
+    return (
+        f"""{h}.id, st.id, {h}.category, {h}.purposes, {h}.subject_type,
+       {h}.first_seen, {h}.first_event,
+       {h}.written_at, {h}.written_event, {h}.collected_at, {h}.collected_event,
+       {contact}.contact_at, {contact}.contact_event,
        """
-    + ",\n       ".join(f"c.{m}_at, c.{m}_event" for m in LIFECYCLE_MOMENTS)
-    + """,
-       h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
-       h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
-       h.expiry_checked"""
-)
-_CONTACT = """CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
-             THEN c ELSE h END AS contact"""
+        + ",\n       ".join(f"{c}.{m}_at, {c}.{m}_event" for m in LIFECYCLE_MOMENTS)
+        + f""",
+       {h}.expires_at.epochMillis, {h}.retention_rule, {h}.retention_moment, {h}.expiry_event,
+       {h}.legal_rule, {h}.legal_until.epochMillis, {h}.expiry_action, {h}.archive_until.epochMillis,
+       {h}.expiry_checked"""
+    )
+
+
+def _contact(h: str, c: str) -> str:
+    return f"""CASE WHEN {c}.contact_at IS NOT NULL
+                  AND ({h}.contact_at IS NULL OR {c}.contact_at > {h}.contact_at)
+             THEN {c} ELSE {h} END AS contact"""
+
+
 # The RETURN of graph.retention's reads of expiry inputs.
 EXPIRY_INPUT_RETURN = (
     """
 WITH *, """
-    + _CONTACT
+    + _contact("h", "c")
     + """
 RETURN collect(["""
-    + _EXPIRY_INPUT_VALUES
+    + _expiry_input_values("h", "c", "contact")
     + """]) AS inputs"""
 )
 
@@ -146,14 +175,11 @@ UNWIND $rows AS row
 WITH row, row.first_at AS first_at, row.last_at AS last_at, """
     + _MOMENT_TIMES
     + """
-MATCH (:Identifier {key: row.subject})-[:IDENTIFIES]->(s:Subject)
-SET s.first_seen = CASE WHEN s.first_seen IS NULL OR first_at < s.first_seen.epochMillis
-                        THEN datetime({epochMillis: first_at}) ELSE s.first_seen END,
-    s.last_seen = CASE WHEN s.last_seen IS NULL OR last_at > s.last_seen.epochMillis
-                       THEN datetime({epochMillis: last_at}) ELSE s.last_seen END,
-    s.types = """
+MATCH (s:Subject {key: row.subject})
+FOREACH (_ IN CASE WHEN all(t IN row.types WHERE t IN s.types) THEN [] ELSE [1] END |
+  SET s.types = """
     + sorted_union("s.types", "row.types")
-    + """
+    + """)
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
 MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
@@ -166,23 +192,32 @@ FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
   MERGE (h)-[:IN_STORE]->(st))
 WITH s, st, h, row, first_at, last_at, """
     + _MOMENT_NAMES
-    + """, h.fresh AS fresh, h.state AS was_state, h.subject_type AS was_type
+    + """, properties(h) AS hp
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
-"""
-    + _holding_write("h", "c")
-    + """
-WITH h, st, c, row.subject AS identifier,
+WITH st, h, row, first_at, last_at, """
+    + _MOMENT_NAMES
+    + """, hp, properties(c) AS cp
+WITH st, h, row, hp, cp, """
+    + _NEW_VALUES
+    + """ AS new
+FOREACH (k IN """
+    + _CHANGED
+    + """ | SET h[k] = new[k])
+WITH st, row, hp, cp, new, """
+    + _WRITTEN
+    + """ AS hv
+WITH st, cp, hv, row.subject AS subject,
      row.refresh = 'always' OR (row.refresh = 'if_first'
-       AND (h.expiry_checked IS NULL OR h.first_event = row.first_event)) AS refresh,
-     coalesce(fresh, false) OR was_state IS NULL OR was_state <> h.state
-       OR was_type <> h.subject_type AS kind_changed
+       AND (hp.expiry_checked IS NULL OR new.first_event = row.first_event)) AS refresh,
+     coalesce(hp.fresh, false) OR hp.state IS NULL OR hp.state <> new.state
+       OR hp.subject_type <> new.subject_type AS kind_changed
 WITH *, """
-    + _CONTACT
+    + _contact("hv", "cp")
     + """
-RETURN collect(CASE WHEN refresh THEN [identifier, true, kind_changed, """
-    + _EXPIRY_INPUT_VALUES
+RETURN collect(CASE WHEN refresh THEN [subject, true, kind_changed, """
+    + _expiry_input_values("hv", "cp", "contact")
     + """]
-                    ELSE [identifier, false, kind_changed, h.id, st.id, h.category] END) AS written
+                    ELSE [subject, false, kind_changed, hv.id, st.id, hv.category] END) AS written
 """
 )
 
@@ -317,7 +352,7 @@ def expiry_inputs(values: Sequence[Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class WrittenHolding:
-    """One holding MERGE_HOLDINGS wrote, as its RETURN lists it: the row's identifier, whether
+    """One holding MERGE_HOLDINGS wrote, as its RETURN lists it: its subject's key, whether
     the holding's expiry may have changed, whether its kind in the tally changed (new, held or
     not, subject type), then its expiry inputs (EXPIRY_INPUT_COLUMNS) if the expiry may have
     changed, else only its id, store and category."""
@@ -325,7 +360,7 @@ class WrittenHolding:
     values: Sequence[Any]
 
     @property
-    def identifier(self) -> str:
+    def subject(self) -> str:
         return str(self.values[0])
 
     @property

@@ -98,11 +98,7 @@ UNWIND $rows AS row
 MATCH (w:Subject {key: row.winner}), (l:Subject {key: row.loser})
 SET w.types = """
     + sorted_union("coalesce(w.types, [])", "coalesce(l.types, [])")
-    + """,
-    w.first_seen = CASE WHEN w.first_seen IS NULL OR l.first_seen < w.first_seen
-                        THEN l.first_seen ELSE w.first_seen END,
-    w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
-                       THEN l.last_seen ELSE w.last_seen END
+    + """
 WITH w, l
 """
     + "".join(_repoint(label, rel) for label, rel in _POINTING_AT_A_PERSON)
@@ -201,6 +197,7 @@ class IdentityPlan:
 
     attach: list[dict[str, object]] = field(default_factory=list)  # {winner, identifiers}
     merges: list[dict[str, str]] = field(default_factory=list)  # {winner, loser}
+    subjects: dict[str, str] = field(default_factory=dict)  # identifier -> its subject's key after
 
     def __bool__(self) -> bool:
         return bool(self.attach or self.merges)
@@ -247,6 +244,7 @@ def plan_identities(
     plan = IdentityPlan()
     for component in union.components():
         winner = min(component)
+        plan.subjects.update(dict.fromkeys(component, winner))
         moving = sorted(i for i in component if known.get(i) != winner)
         if moving:
             plan.attach.append({"winner": winner, "identifiers": moving})
@@ -260,15 +258,22 @@ def needs_lookup(groups: Sequence[Sequence[str]], known: Mapping[str, str]) -> b
     return any(len(group) > 1 or group[0] not in known for group in groups)
 
 
-async def resolve_identities(
-    tx: AsyncManagedTransaction, groups: Sequence[Sequence[str]]
-) -> list[dict[str, str]]:
-    """Attaches and merges; returns the merges (winner, loser). Locks first (see
-    ``LOCK_IDENTIFIERS``): the plan is made from links no concurrent batch can change."""
+@dataclass(frozen=True)
+class Resolved:
+    """What the identity step did: the merges (winner, loser), and the key of the subject each
+    identifier of the batch names once they are done."""
+
+    merges: list[dict[str, str]]
+    subjects: Mapping[str, str]
+
+
+async def resolve_identities(tx: AsyncManagedTransaction, groups: Sequence[Sequence[str]]) -> Resolved:
+    """Attaches and merges. Locks first (see ``LOCK_IDENTIFIERS``): the plan is made from links
+    no concurrent batch can change."""
     keys = sorted({k for group in groups for k in group})
     known = dict(await _collected(tx, LOCK_IDENTIFIERS, "links", keys=keys))
     if not needs_lookup(groups, known):
-        return []
+        return Resolved([], known)
     involved = sorted(set(known.values()))
     await (await tx.run(LOCK_SUBJECTS, subjects=involved)).consume()
     members = dict(await _collected(tx, SUBJECT_MEMBERS, "members", subjects=involved))
@@ -277,7 +282,7 @@ async def resolve_identities(
         await (await tx.run(ATTACH_IDENTIFIERS, rows=plan.attach)).consume()
     if plan.merges:
         await (await tx.run(MERGE_SUBJECTS, rows=plan.merges)).consume()
-    return list(plan.merges)
+    return Resolved(list(plan.merges), plan.subjects)
 
 
 async def _collected(tx: AsyncManagedTransaction, query: str, column: str, **params: Any) -> list[Any]:

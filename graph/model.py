@@ -1,8 +1,9 @@
 """The lineage graph, defined once.
 
 Nodes
-- ``Subject {key, types, first_seen, last_seen}``: a person. ``key`` is the smallest key of
-  its identifiers, so it is stable under any arrival order. ``types`` collects roles seen.
+- ``Subject {key, types}``: a person. ``key`` is the smallest key of its identifiers, so it is
+  stable under any arrival order. ``types`` collects roles seen. When the person was first and
+  last seen is their holdings' (answers read it there), so a sighting writes no Subject.
 - ``Identifier {key}``: the keyed hash of one identifier (an e-mail, a HubSpot contact id...),
   never the raw value. Every identifier identifies exactly one subject.
 - ``System {id, name, kind}``: a business application (Brevo, HubSpot...).

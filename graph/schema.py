@@ -46,8 +46,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-# Graphs written when holdings and store clocks kept their moments as DateTimes: each becomes
-# epoch milliseconds, a slice per transaction so a large graph converts in bounded memory.
+# Graphs written by older versions, changed a slice per transaction so that a large graph converts
+# in bounded memory; each statement matches nothing once it has run. A Subject's first and last
+# sightings go (its holdings keep them); holdings' and store clocks' moments, once DateTimes,
+# become epoch milliseconds.
 _HOLDING_TIMES = (
     "first_seen",
     "last_seen",
@@ -55,7 +57,7 @@ _HOLDING_TIMES = (
     *(f"{m}_at" for m in (*HOLDING_MOMENTS, "erased", "consent_withdrawn")),
 )
 _CLOCK_TIMES = tuple(f"{m}_at" for m in (*STORE_MOMENTS, "erased", "consent_withdrawn"))
-TIME_SLICE = 10_000
+MIGRATION_SLICE = 10_000
 
 
 def _to_epoch_ms(var: str, names: tuple[str, ...]) -> str:
@@ -65,18 +67,22 @@ def _to_epoch_ms(var: str, names: tuple[str, ...]) -> str:
     )
 
 
-TIME_MIGRATIONS: tuple[str, ...] = (
+SLICED_MIGRATIONS: tuple[str, ...] = (
+    """MATCH (s:Subject) WHERE s.first_seen IS NOT NULL OR s.last_seen IS NOT NULL
+WITH s LIMIT $limit REMOVE s.first_seen, s.last_seen RETURN count(s) AS changed""",
     f"""MATCH (h:Holding) WHERE h.first_seen IS :: ZONED DATETIME
-WITH h LIMIT $limit SET {_to_epoch_ms("h", _HOLDING_TIMES)} RETURN count(h) AS converted""",
+WITH h LIMIT $limit SET {_to_epoch_ms("h", _HOLDING_TIMES)} RETURN count(h) AS changed""",
     f"""MATCH ()-[c:CLOCK]->()
 WHERE any(k IN keys(c) WHERE k ENDS WITH '_at' AND c[k] IS :: ZONED DATETIME)
-WITH c LIMIT $limit SET {_to_epoch_ms("c", _CLOCK_TIMES)} RETURN count(c) AS converted""",
+WITH c LIMIT $limit SET {_to_epoch_ms("c", _CLOCK_TIMES)} RETURN count(c) AS changed""",
 )
 
 
 def apply_schema(driver: Driver, database: str) -> None:
     for statement in (*constraint_statements(), *INDEX_STATEMENTS, *MIGRATIONS):
         driver.execute_query(statement, database_=database)
-    for statement in TIME_MIGRATIONS:
-        while driver.execute_query(statement, limit=TIME_SLICE, database_=database).records[0]["converted"]:
+    for statement in SLICED_MIGRATIONS:
+        while driver.execute_query(statement, limit=MIGRATION_SLICE, database_=database).records[0][
+            "changed"
+        ]:
             pass

@@ -10,8 +10,7 @@ transient errors; the caller decides what to do about anything else.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -313,41 +312,64 @@ async def write_batch(tx: AsyncManagedTransaction, batch: PreparedBatch) -> None
     The holding write returns the expiry inputs of what it wrote: reading them back in a
     query of their own would cost the batch a read of every holding it wrote."""
     rows = batch.rows
-    merges = await resolve_identities(tx, batch.groups)
+    resolved = await resolve_identities(tx, batch.groups)
+    merges = resolved.merges
     winners = sorted({merge["winner"] for merge in merges})
     for query, params in rows.before_holdings():
         await (await tx.run(query, rows=params)).consume()
-    written, again, recounted = await _write_holdings(tx, batch.holdings)
+    written = await merge_holdings(tx, by_subject(batch.holdings, resolved.subjects))
     for query, params in rows.after_holdings():
         await (await tx.run(query, rows=params)).consume()
     await merge_consents(tx, rows.consent_records)
     merged = [
         {"subject": w, "store": None, "category": None, "always": True, "event_id": None} for w in winners
     ]
-    await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets(), *again], written)
+    inputs = [holding.expiry_inputs() for holding in written if holding.refresh]
+    await refresh_targets(tx, batch.policy, [*merged, *rows.wide_targets()], inputs)
+    recounted = {holding.subject for holding in written if holding.kind_changed}
     if people := rows.people(merges, recounted):
         await tally.enqueue(tx, people)
 
 
-async def _write_holdings(
-    tx: AsyncManagedTransaction, writes: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
-    """Writes the holdings; returns the expiry inputs of those whose expiry may have changed,
-    targets for those written twice in the statement (two identifiers of one person in the
-    batch), whose returned inputs may predate the second write: the refresh reads those, and
-    the identifiers of holdings whose kind in the tally changed."""
-    written = await merge_holdings(tx, writes)
-    times = Counter(holding.id for holding in written)
-    inputs = [holding.expiry_inputs() for holding in written if holding.refresh and times[holding.id] == 1]
-    again = [
-        {
-            "subject": holding.identifier,
-            "store": holding.store,
-            "category": holding.category,
-            "always": True,
-            "event_id": None,
+def by_subject(writes: list[dict[str, Any]], subjects: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The holding rows with each identifier replaced by its subject's key (``subjects``, from
+    the batch's identity step), rows of one holding folded into one: two identifiers of one
+    person in a batch name the same holdings, and MERGE_HOLDINGS needs one row per holding
+    (each row reads its holding once, before any row writes). Sorted as ``holding_writes``."""
+    folded: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in writes:
+        row = row | {"subject": subjects.get(row["subject"], row["subject"])}
+        key = (row["subject"], row["store"], row["category"])
+        folded[key] = _fold_rows(folded[key], row) if key in folded else row
+    return [folded[key] for key in sorted(folded, key=lambda k: (k[1], k[0], k[2]))]
+
+
+_REFRESH_ORDER = ("no", "if_first", "always")
+
+
+def _fold_rows(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two finished holding rows of one holding as one: the rules of ``_fold_sighting``."""
+    first = min(
+        (a["first_at"], a["first_event"], a["subject_type"]),
+        (b["first_at"], b["first_event"], b["subject_type"]),
+    )
+    last = max((a["last_at"], a["last_event"]), (b["last_at"], b["last_event"]))
+    moments = {}
+    for m in HOLDING_MOMENTS:
+        seen = [(r[f"{m}_at"], r[f"{m}_event"]) for r in (a, b) if r[f"{m}_at"] is not None]
+        moments[f"{m}_at"], moments[f"{m}_event"] = max(seen) if seen else (None, None)
+    return (
+        a
+        | moments
+        | {
+            "first_at": first[0],
+            "first_event": first[1],
+            "subject_type": first[2],
+            "last_at": last[0],
+            "last_event": last[1],
+            "types": sorted({*a["types"], *b["types"]}),
+            "purposes": sorted({*a["purposes"], *b["purposes"]}),
+            "legal_bases": sorted({*a["legal_bases"], *b["legal_bases"]}),
+            "refresh": max(a["refresh"], b["refresh"], key=_REFRESH_ORDER.index),
         }
-        for holding in written
-        if times[holding.id] > 1
-    ]
-    return inputs, again, {holding.identifier for holding in written if holding.kind_changed}
+    )

@@ -310,8 +310,9 @@ def test_a_data_map_gives_the_times_the_graph_holds(pipeline: Settings) -> None:
 
 
 def test_a_graph_with_datetime_moments_is_converted_to_epoch_milliseconds(pipeline: Settings) -> None:
-    """A graph written when holdings and clocks kept DateTimes: the schema step converts every
-    moment, and leaves the expiry a DateTime."""
+    """A graph written when holdings and clocks kept DateTimes, and people their first and last
+    sightings: the schema step converts every moment, leaves the expiry a DateTime, and drops
+    the Subject's sightings (the holdings keep them)."""
     from graph.schema import apply_schema
 
     key = "d47e" + "0" * 28
@@ -319,6 +320,8 @@ def test_a_graph_with_datetime_moments_is_converted_to_epoch_milliseconds(pipeli
         driver.execute_query(
             """
             MERGE (s:Subject {key: $key}) MERGE (st:Store {id: 'migration/store'})
+            SET s.first_seen = datetime('2025-01-02T03:04:05.006Z'),
+                s.last_seen = datetime('2025-02-01T00:00Z')
             CREATE (s)-[:HAS_HOLDING]->(h:Holding {id: $key + '|migration/store|user.name',
                     first_seen: datetime('2025-01-02T03:04:05.006Z'),
                     last_seen: datetime('2025-02-01T00:00Z'),
@@ -335,7 +338,7 @@ def test_a_graph_with_datetime_moments_is_converted_to_epoch_milliseconds(pipeli
             MATCH (s:Subject {key: $key})-[:HAS_HOLDING]->(h:Holding), (s)-[c:CLOCK]->()
             RETURN h.first_seen AS first, h.last_seen AS last, h.contact_at AS contact,
                    h.erased_at AS erased, h.expires_at AS expires, c.erased_at AS clock_erased,
-                   c.erased_event AS clock_event
+                   c.erased_event AS clock_event, s.first_seen AS subject_first, s.last_seen AS subject_last
             """,
             key=key,
             database_=pipeline.neo4j.database,
@@ -352,3 +355,4 @@ def test_a_graph_with_datetime_moments_is_converted_to_epoch_milliseconds(pipeli
     assert row["expires"].to_native() == datetime(2028, 2, 1, tzinfo=UTC)
     assert row["clock_erased"] == int(datetime(2025, 3, 1, tzinfo=UTC).timestamp() * 1000)
     assert row["clock_event"] == "e1"
+    assert row["subject_first"] is None and row["subject_last"] is None

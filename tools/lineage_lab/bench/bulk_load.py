@@ -20,8 +20,7 @@ from neo4j import Driver
 CREATE_SUBJECTS = """
 UNWIND $rows AS r
 WITH r, $profiles[r.p] AS prof
-CREATE (s:Subject {key: r.key, types: prof.types, first_seen: datetime({epochMillis: r.first}),
-                   last_seen: datetime({epochMillis: r.last})})
+CREATE (s:Subject {key: r.key, types: prof.types})
 WITH r, prof, s
 CALL (r, s) {
   UNWIND r.ids AS ik

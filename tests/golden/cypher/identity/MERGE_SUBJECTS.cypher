@@ -1,11 +1,7 @@
 
 UNWIND $rows AS row
 MATCH (w:Subject {key: row.winner}), (l:Subject {key: row.loser})
-SET w.types = reduce(acc = coalesce(w.types, []), y IN coalesce(l.types, []) | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END),
-    w.first_seen = CASE WHEN w.first_seen IS NULL OR l.first_seen < w.first_seen
-                        THEN l.first_seen ELSE w.first_seen END,
-    w.last_seen = CASE WHEN w.last_seen IS NULL OR l.last_seen > w.last_seen
-                       THEN l.last_seen ELSE w.last_seen END
+SET w.types = reduce(acc = coalesce(w.types, []), y IN coalesce(l.types, []) | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END)
 WITH w, l
 CALL (w, l) {
   MATCH (x:Identifier)-[r:IDENTIFIES]->(l)

@@ -21,7 +21,8 @@ WITH DISTINCT s, h, st
 
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
 WITH h, st, c
-WITH *, CASE WHEN c.contact_at IS NOT NULL AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
+WITH *, CASE WHEN c.contact_at IS NOT NULL
+                  AND (h.contact_at IS NULL OR c.contact_at > h.contact_at)
              THEN c ELSE h END AS contact
 RETURN collect([h.id, st.id, h.category, h.purposes, h.subject_type,
        h.first_seen, h.first_event,
