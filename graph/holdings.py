@@ -122,12 +122,14 @@ EXPIRY_INPUT_COLUMNS = (
     "current_action",
     "current_archive_until",
     "current_checked",
+    "node",
 )
 
 
-def _expiry_input_values(h: str, c: str, contact: str) -> str:
+def _expiry_input_values(h: str, c: str, contact: str, node: str) -> str:
     """EXPIRY_INPUT_COLUMNS' values of holding ``h`` in store ``st``, with the person's CLOCK
-    ``c`` there and the later ``contact`` of the two: nodes, or the maps the holding write has."""
+    ``c`` there and the later ``contact`` of the two: nodes, or the maps the holding write has;
+    ``node`` is the holding's node, whose element id the batch's expiry write finds it by."""
     return (
         f"""{h}.id, st.id, {h}.category, {h}.purposes, {h}.subject_type,
        {h}.first_seen, {h}.first_event,
@@ -138,7 +140,7 @@ def _expiry_input_values(h: str, c: str, contact: str) -> str:
         + f""",
        {h}.expires_at.epochMillis, {h}.retention_rule, {h}.retention_moment, {h}.expiry_event,
        {h}.legal_rule, {h}.legal_until.epochMillis, {h}.expiry_action, {h}.archive_until.epochMillis,
-       {h}.expiry_checked"""
+       {h}.expiry_checked, elementId({node})"""
     )
 
 
@@ -155,7 +157,7 @@ WITH *, """
     + _contact("h", "c")
     + """
 RETURN collect(["""
-    + _expiry_input_values("h", "c", "contact")
+    + _expiry_input_values("h", "c", "contact", "h")
     + """]) AS inputs"""
 )
 
@@ -182,7 +184,7 @@ FOREACH (_ IN CASE WHEN all(t IN row.types WHERE t IN s.types) THEN [] ELSE [1] 
     + """)
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
-MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
+MERGE (h:Holding {id: row.id})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
                 h.first_seen = first_at, h.last_seen = first_at, h.purposes = [],
                 h.last_event_at = first_at, h.last_event_id = row.first_event,
@@ -203,10 +205,10 @@ WITH st, h, row, hp, cp, """
 FOREACH (k IN """
     + _CHANGED
     + """ | SET h[k] = new[k])
-WITH st, row, hp, cp, new, """
+WITH st, h, row, hp, cp, new, """
     + _WRITTEN
     + """ AS hv
-WITH st, cp, hv, row.subject AS subject,
+WITH st, h, cp, hv, row.subject AS subject,
      row.refresh = 'always' OR (row.refresh = 'if_first'
        AND (hp.expiry_checked IS NULL OR new.first_event = row.first_event)) AS refresh,
      coalesce(hp.fresh, false) OR hp.state IS NULL OR hp.state <> new.state
@@ -215,7 +217,7 @@ WITH *, """
     + _contact("hv", "cp")
     + """
 RETURN collect(CASE WHEN refresh THEN [subject, true, kind_changed, """
-    + _expiry_input_values("hv", "cp", "contact")
+    + _expiry_input_values("hv", "cp", "contact", "h")
     + """]
                     ELSE [subject, false, kind_changed, hv.id, st.id, hv.category] END) AS written
 """
@@ -345,6 +347,11 @@ MERGE (s)-[c:CLOCK]->(st)
 )
 
 
+def holding_id(subject: str, store: str, category: str) -> str:
+    """A holding's key: its person's, its store's and its category's, which no two holdings share."""
+    return f"{subject}|{store}|{category}"
+
+
 def expiry_inputs(values: Sequence[Any]) -> dict[str, Any]:
     """One holding's expiry inputs, as EXPIRY_INPUT_RETURN lists them, by column name."""
     return dict(zip(EXPIRY_INPUT_COLUMNS, values, strict=True))
@@ -388,8 +395,10 @@ class WrittenHolding:
 
 
 async def merge_holdings(tx: AsyncManagedTransaction, rows: list[dict[str, Any]]) -> list[WrittenHolding]:
-    """Writes one row per holding; returns every holding written, once per row."""
+    """Writes one row per holding (rows name the subject by key); returns every holding
+    written, once per row."""
     if not rows:
         return []
+    rows = [row | {"id": holding_id(row["subject"], row["store"], row["category"])} for row in rows]
     result = await tx.run(MERGE_HOLDINGS, rows=rows)
     return [WrittenHolding(values) for values in (await result.single(strict=True))["written"]]

@@ -101,10 +101,7 @@ MATCH (st:Store {id: $store})
 SET st.retention_fingerprint = $fingerprint
 """
 
-SET_EXPIRY = """
-UNWIND $rows AS row
-MATCH (h:Holding {id: row.id})
-SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
+_SET_EXPIRY = """SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
                         ELSE datetime({epochMillis: row.expires_at}) END,
     h.retention_rule = row.rule, h.retention_trigger = row.trigger,
     h.retention_moment = row.moment, h.expiry_event = row.event_id,
@@ -116,6 +113,22 @@ SET h.expires_at = CASE WHEN row.expires_at IS NULL THEN null
                            ELSE datetime({epochMillis: row.archive_until}) END,
     h.expiry_checked = true
 """
+SET_EXPIRY = (
+    """
+UNWIND $rows AS row
+MATCH (h:Holding {id: row.id})
+"""
+    + _SET_EXPIRY
+)
+# Inside the transaction that read the holdings: found by element id, no index seek (an
+# element id is only known stable within its transaction).
+SET_EXPIRY_IN_BATCH = (
+    """
+UNWIND $rows AS row
+MATCH (h:Holding) WHERE elementId(h) = row.node
+"""
+    + _SET_EXPIRY
+)
 
 
 def holding_clock(row: dict[str, Any]) -> HoldingClock:
@@ -141,10 +154,11 @@ def as_inputs(values: list[list[Any]]) -> list[dict[str, Any]]:
     return [expiry_inputs(row) for row in values]
 
 
-def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
+def expiry_row(holding_id: str, expiry: Expiry | None, node: str | None = None) -> dict[str, Any]:
     if expiry is None:  # no rule covers it: every retention property is removed
         return {
             "id": holding_id,
+            "node": node,
             "expires_at": None,
             "rule": None,
             "trigger": None,
@@ -158,6 +172,7 @@ def expiry_row(holding_id: str, expiry: Expiry | None) -> dict[str, Any]:
         }
     return {
         "id": holding_id,
+        "node": node,
         "expires_at": _ms(expiry.at),
         "rule": expiry.rule,
         "trigger": expiry.trigger.value,
@@ -192,7 +207,9 @@ _COMPARED = (
 def expiry_rows(policy: RetentionPolicy, inputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows whose expiry differs from what the holding has: most writes of a batch leave
     most expiries as they were, and rewriting them all would multiply the batch's writes."""
-    rows = ((expiry_row(row["id"], policy.expiry(holding_clock(row))), row) for row in inputs)
+    rows = (
+        (expiry_row(row["id"], policy.expiry(holding_clock(row)), row.get("node")), row) for row in inputs
+    )
     return [
         new
         for new, old in rows
@@ -219,7 +236,7 @@ async def refresh_targets(
         rows += expiry_rows(policy, ordered[start : start + YIELD_EVERY])
         await asyncio.sleep(0)
     if rows:
-        await (await tx.run(SET_EXPIRY, rows=rows)).consume()
+        await (await tx.run(SET_EXPIRY_IN_BATCH, rows=rows)).consume()
 
 
 def stale_stores(driver: Driver, database: str, catalog: Catalog) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 
 from graph import holdings, schema
 from graph.model import Label
-from graph.writer import rows_for
+from graph.writer import by_subject, rows_for
 from lineage.cli.inputs import split_payloads
 from lineage.domain.catalog import parse_catalog
 from lineage.domain.events import (
@@ -186,6 +186,61 @@ class TestBatchRows:
         assert [(f["store"], f["destination"]) for f in flows] == sorted(
             (f["store"], f["destination"]) for f in rows.flows
         )
+
+
+class TestRowsByPerson:
+    """Two identifiers of one person in a batch name the same holdings: the writer gives
+    MERGE_HOLDINGS one row per holding, folded as the sightings one by one would be."""
+
+    def _sightings(self) -> list[CollectionEvent]:
+        return [
+            CollectionEvent(
+                event_id=event_id,
+                action="collected",
+                occurred_at=WHEN + timedelta(days=day),
+                source="brevo",
+                subject=SubjectRef(type=SubjectType.CUSTOMER, key=key),
+                store="brevo/contacts",
+                categories=("user.contact.email",),
+                purpose=purpose,
+            )
+            for event_id, day, key, purpose in (
+                ("e:000002", 2, "a" * 32, "marketing.advertising"),
+                ("e:000001", 1, "b" * 32, "essential.service"),
+                ("e:000003", 3, "b" * 32, None),
+            )
+        ]
+
+    def test_rows_of_one_person_fold_into_one_per_holding(self) -> None:
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        rows = rows_for(self._sightings()).holding_writes(policy)
+        assert len(rows) == 2
+        [row] = by_subject(rows, {"a" * 32: "a" * 32, "b" * 32: "a" * 32})
+        assert row["subject"] == "a" * 32
+        assert (row["first_at"], row["first_event"]) == (_ms(WHEN + timedelta(days=1)), "e:000001")
+        assert (row["last_at"], row["last_event"]) == (_ms(WHEN + timedelta(days=3)), "e:000003")
+        assert (row["collected_at"], row["collected_event"]) == (row["last_at"], "e:000003")
+        assert row["purposes"] == ["essential.service", "marketing.advertising"]
+
+    def test_folding_all_sightings_at_once_gives_the_same_row(self) -> None:
+        """Folded per identifier then per person, or all together as one identifier's."""
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        one_key = [
+            e.model_copy(update={"subject": e.subject.model_copy(update={"key": "a" * 32})})
+            for e in self._sightings()
+        ]
+        [together] = rows_for(one_key).holding_writes(policy)
+        [folded] = by_subject(rows_for(self._sightings()).holding_writes(policy), {"b" * 32: "a" * 32})
+        assert folded == together
+
+    def test_rows_of_other_people_stay_apart_in_store_order(self) -> None:
+        policy = RetentionPolicy(parse_catalog(Settings().catalog.read_text()))
+        rows = by_subject(rows_for(self._sightings()).holding_writes(policy), {})
+        assert [r["subject"] for r in rows] == ["a" * 32, "b" * 32]
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 class TestRecordGivesWay:

@@ -6,7 +6,7 @@ FOREACH (_ IN CASE WHEN all(t IN row.types WHERE t IN s.types) THEN [] ELSE [1] 
   SET s.types = reduce(acc = s.types, y IN row.types | CASE WHEN y IS NULL OR y IN acc THEN acc ELSE [x IN acc WHERE x < y] + y + [x IN acc WHERE x > y] END))
 MERGE (st:Store {id: row.store})
   ON CREATE SET st.declared = false
-MERGE (h:Holding {id: s.key + '|' + row.store + '|' + row.category})
+MERGE (h:Holding {id: row.id})
   ON CREATE SET h.category = row.category, h.subject_type = row.subject_type,
                 h.first_seen = first_at, h.last_seen = first_at, h.purposes = [],
                 h.last_event_at = first_at, h.last_event_id = row.first_event,
@@ -40,8 +40,8 @@ WITH st, h, row, hp, cp, {first_event: CASE WHEN coalesce(hp.tombstone, false) O
      state: CASE WHEN (CASE WHEN cp.erased_at IS NOT NULL AND (hp.erased_at IS NULL OR cp.erased_at > hp.erased_at) THEN cp.erased_at ELSE hp.erased_at END) IS NOT NULL AND (CASE WHEN cp.erased_at IS NOT NULL AND (hp.erased_at IS NULL OR cp.erased_at > hp.erased_at) THEN cp.erased_at ELSE hp.erased_at END) >= (CASE WHEN coalesce(hp.tombstone, false) OR last_at > hp.last_seen THEN last_at ELSE hp.last_seen END)
                      THEN CASE WHEN cp.erased_at IS NOT NULL AND (hp.erased_at IS NULL OR cp.erased_at > hp.erased_at) THEN coalesce(cp.erasure, 'erased') ELSE hp.erasure END ELSE 'held' END} AS new
 FOREACH (k IN [k IN keys(new) WHERE (new[k] IS NULL) <> (hp[k] IS NULL) OR new[k] <> hp[k]] | SET h[k] = new[k])
-WITH st, row, hp, cp, new, hp {.*, first_event: new.first_event, subject_type: new.subject_type, first_seen: new.first_seen, last_seen: new.last_seen, tombstone: new.tombstone, fresh: new.fresh, purposes: new.purposes, legal_bases: new.legal_bases, written_event: new.written_event, written_at: new.written_at, collected_event: new.collected_event, collected_at: new.collected_at, contact_event: new.contact_event, contact_at: new.contact_at, erasure: new.erasure, erased_at: new.erased_at, consent_withdrawn_at: new.consent_withdrawn_at, last_event_at: new.last_event_at, last_event_id: new.last_event_id, state: new.state} AS hv
-WITH st, cp, hv, row.subject AS subject,
+WITH st, h, row, hp, cp, new, hp {.*, first_event: new.first_event, subject_type: new.subject_type, first_seen: new.first_seen, last_seen: new.last_seen, tombstone: new.tombstone, fresh: new.fresh, purposes: new.purposes, legal_bases: new.legal_bases, written_event: new.written_event, written_at: new.written_at, collected_event: new.collected_event, collected_at: new.collected_at, contact_event: new.contact_event, contact_at: new.contact_at, erasure: new.erasure, erased_at: new.erased_at, consent_withdrawn_at: new.consent_withdrawn_at, last_event_at: new.last_event_at, last_event_id: new.last_event_id, state: new.state} AS hv
+WITH st, h, cp, hv, row.subject AS subject,
      row.refresh = 'always' OR (row.refresh = 'if_first'
        AND (hp.expiry_checked IS NULL OR new.first_event = row.first_event)) AS refresh,
      coalesce(hp.fresh, false) OR hp.state IS NULL OR hp.state <> new.state
@@ -60,5 +60,5 @@ RETURN collect(CASE WHEN refresh THEN [subject, true, kind_changed, hv.id, st.id
        cp.session_end_at, cp.session_end_event,
        hv.expires_at.epochMillis, hv.retention_rule, hv.retention_moment, hv.expiry_event,
        hv.legal_rule, hv.legal_until.epochMillis, hv.expiry_action, hv.archive_until.epochMillis,
-       hv.expiry_checked]
+       hv.expiry_checked, elementId(h)]
                     ELSE [subject, false, kind_changed, hv.id, st.id, hv.category] END) AS written

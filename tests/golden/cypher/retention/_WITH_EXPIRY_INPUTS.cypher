@@ -15,4 +15,4 @@ RETURN collect([h.id, st.id, h.category, h.purposes, h.subject_type,
        c.session_end_at, c.session_end_event,
        h.expires_at.epochMillis, h.retention_rule, h.retention_moment, h.expiry_event,
        h.legal_rule, h.legal_until.epochMillis, h.expiry_action, h.archive_until.epochMillis,
-       h.expiry_checked]) AS inputs
+       h.expiry_checked, elementId(h)]) AS inputs
