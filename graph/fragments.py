@@ -8,10 +8,11 @@
   people (:mod:`graph.identity`) must combine values the same way, or a merge would leave a
   different graph than the events written to one person from the start.
 
-Each moment is kept as the latest time it happened, in epoch milliseconds, and the event that set
-it (ties broken by event id, so arrival order never matters). Holding-level moments come from the event's own
-categories; store-wide ones (a click is contact for everything the person has in the store)
-live on ``(Subject)-[:CLOCK]->(Store)``, so a holding created later still sees them.
+Each moment is kept as the latest time it happened, in epoch milliseconds, and the event that
+set it (ties broken by event id, so arrival order never matters). Holding-level moments come
+from the event's own categories; store-wide ones (a click is contact for everything the person
+has in the store) live on ``(Subject)-[:CLOCK]->(Store)``, so a holding created later still
+sees them.
 """
 
 from __future__ import annotations

@@ -40,11 +40,11 @@ from graph.fragments import (
     sorted_union,
 )
 
-# A row reads its holding once, as a map (``hp``), computes every new value from that
-# map and the row, and writes only the properties whose value changes: reading ``h.x`` walks the
-# holding's property chain each time, and a fold of ~20 items read it ~80 times a row, most of
-# the statement's cost. The writer gives each holding one row (graph.writer folds a batch's
-# sightings by person), so no row reads a map another row of the statement has made stale.
+# A row reads its holding once, as a map (``hp``), computes every new value from that map and
+# the row, and writes only the properties whose value changes: reading ``h.x`` walks the
+# holding's property chain each time, and a fold of ~20 items read it ~80 times a row. The
+# writer gives each holding one row (graph.writer folds a batch's sightings by person), so no
+# row reads a map another row of the statement has made stale.
 
 
 def _holding_values(p: str, c: str) -> list[Item]:

@@ -197,7 +197,7 @@ class IdentityPlan:
 
     attach: list[dict[str, object]] = field(default_factory=list)  # {winner, identifiers}
     merges: list[dict[str, str]] = field(default_factory=list)  # {winner, loser}
-    subjects: dict[str, str] = field(default_factory=dict)  # identifier -> its subject's key after
+    subjects: dict[str, str] = field(default_factory=dict)  # identifier -> its subject's key, once done
 
     def __bool__(self) -> bool:
         return bool(self.attach or self.merges)

@@ -27,6 +27,8 @@ Nodes
 - ``Consent {id, purpose, given_at, given_event, withdrawn_at, withdrawn_event, changed_at}``:
   one person's consent for one purpose, the latest consent given and the latest withdrawal
   (``graph.consent``); ``changed_at`` is lineage's clock of the last change.
+- ``Migration {id}``: a conversion of a graph written by an older version, done
+  (``graph.schema``).
 - ``AuditEntry {seq, at, actor, role, kind, action, target, outcome, address, prev_hash, hash}``
   and one ``AuditHead {id, seq, hash, anchor_seq, anchor_hash, purged, anchor_seal}``: the audit
   trail, a hash chain (``graph.audit``, ``lineage.domain.audit``).

@@ -46,10 +46,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-# Graphs written by older versions, changed a slice per transaction so that a large graph converts
-# in bounded memory; each statement matches nothing once it has run. A Subject's first and last
-# sightings go (its holdings keep them); holdings' and store clocks' moments, once DateTimes,
-# become epoch milliseconds.
+# Graphs written by older versions: a Subject's first and last sightings go (its holdings keep
+# them), and holdings' and store clocks' moments, once DateTimes, become epoch milliseconds. A
+# slice of people or holdings per transaction, in key order from the unique index, so a large
+# graph converts in bounded memory and in one pass; ``(:Migration {id})`` records it done, so
+# later starts read one node.
+EPOCH_MS_MIGRATION = "epoch-ms-moments"
 _HOLDING_TIMES = (
     "first_seen",
     "last_seen",
@@ -67,22 +69,39 @@ def _to_epoch_ms(var: str, names: tuple[str, ...]) -> str:
     )
 
 
+_MIGRATED = "MATCH (m:Migration {id: $id}) RETURN count(m) > 0 AS done"
+_MIGRATION_DONE = "MERGE (:Migration {id: $id})"
 SLICED_MIGRATIONS: tuple[str, ...] = (
-    """MATCH (s:Subject) WHERE s.first_seen IS NOT NULL OR s.last_seen IS NOT NULL
-WITH s LIMIT $limit REMOVE s.first_seen, s.last_seen RETURN count(s) AS changed""",
-    f"""MATCH (h:Holding) WHERE h.first_seen IS :: ZONED DATETIME
-WITH h LIMIT $limit SET {_to_epoch_ms("h", _HOLDING_TIMES)} RETURN count(h) AS changed""",
-    f"""MATCH ()-[c:CLOCK]->()
-WHERE any(k IN keys(c) WHERE k ENDS WITH '_at' AND c[k] IS :: ZONED DATETIME)
-WITH c LIMIT $limit SET {_to_epoch_ms("c", _CLOCK_TIMES)} RETURN count(c) AS changed""",
+    f"""MATCH (s:Subject) WHERE s.key > $after
+WITH s ORDER BY s.key LIMIT $limit
+REMOVE s.first_seen, s.last_seen
+WITH s
+OPTIONAL MATCH (s)-[c:CLOCK]->()
+SET {_to_epoch_ms("c", _CLOCK_TIMES)}
+RETURN max(s.key) AS last""",
+    f"""MATCH (h:Holding) WHERE h.id > $after
+WITH h ORDER BY h.id LIMIT $limit
+SET {_to_epoch_ms("h", _HOLDING_TIMES)}
+RETURN max(h.id) AS last""",
 )
 
 
 def apply_schema(driver: Driver, database: str) -> None:
     for statement in (*constraint_statements(), *INDEX_STATEMENTS, *MIGRATIONS):
         driver.execute_query(statement, database_=database)
+    _migrate_in_slices(driver, database)
+
+
+def _migrate_in_slices(driver: Driver, database: str) -> None:
+    if driver.execute_query(_MIGRATED, id=EPOCH_MS_MIGRATION, database_=database).records[0]["done"]:
+        return
     for statement in SLICED_MIGRATIONS:
-        while driver.execute_query(statement, limit=MIGRATION_SLICE, database_=database).records[0][
-            "changed"
-        ]:
-            pass
+        after = ""
+        while True:
+            records, _, _ = driver.execute_query(
+                statement, after=after, limit=MIGRATION_SLICE, database_=database
+            )
+            if records[0]["last"] is None:
+                break
+            after = records[0]["last"]
+    driver.execute_query(_MIGRATION_DONE, id=EPOCH_MS_MIGRATION, database_=database)

@@ -1,0 +1,1 @@
+MATCH (m:Migration {id: $id}) RETURN count(m) > 0 AS done

@@ -1,0 +1,1 @@
+MERGE (:Migration {id: $id})
