@@ -52,6 +52,7 @@ MIGRATIONS: tuple[str, ...] = (
 # graph converts in bounded memory and in one pass; ``(:Migration {id})`` records it done, so
 # later starts read one node.
 EPOCH_MS_MIGRATION = "epoch-ms-moments"
+SCHEMA_LABELS = ("Migration",)  # the schema's own record, no part of what the events built
 _HOLDING_TIMES = (
     "first_seen",
     "last_seen",

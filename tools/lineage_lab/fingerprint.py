@@ -15,6 +15,7 @@ from neo4j import Driver, RoutingControl
 
 from graph.model import NODE_KEYS
 from graph.reader import plain
+from graph.schema import SCHEMA_LABELS
 from graph.tally import BOOKKEEPING_LABELS
 
 # Set by lineage's own clock (datetime() in Cypher, or $now), not by any event.
@@ -31,7 +32,8 @@ WALL_CLOCK_PROPERTIES = frozenset(
     }
 )
 
-# graph.tally's counts are derived from the rest and kept on their own clock: left out.
+# graph.tally's counts are derived from the rest and kept on their own clock, and the schema's
+# record of conversions done depends on which process started first: left out.
 _NODES = """
 MATCH (n) WHERE NOT any(l IN labels(n) WHERE l IN $bookkeeping)
 RETURN labels(n) AS labels, properties(n) AS props
@@ -69,7 +71,10 @@ def graph_fingerprint(driver: Driver, database: str) -> list[str]:
 
     def rows(query: str) -> list[dict[str, Any]]:
         records, _, _ = driver.execute_query(
-            query, bookkeeping=list(BOOKKEEPING_LABELS), database_=database, routing_=RoutingControl.READ
+            query,
+            bookkeeping=[*BOOKKEEPING_LABELS, *SCHEMA_LABELS],
+            database_=database,
+            routing_=RoutingControl.READ,
         )
         return [r.data() for r in records]
 
