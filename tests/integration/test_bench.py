@@ -33,6 +33,7 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
         "kafka_round_trip",
         "graph_batched",
         "graph_per_event",
+        "warm_up",
         "graph_writer",
         "end_to_end",
         "end_to_end_2_workers",
@@ -41,6 +42,7 @@ def test_bench_measures_every_stage_and_leaves_the_graph_as_found(
     assert events > 100
     assert doc["stages"]["end_to_end_2_workers"]["events"] == events
     assert doc["stages"]["graph_writer"]["events"] == events
+    assert 0 < doc["stages"]["warm_up"]["events"] <= min(events, 10_000)
     assert doc["stages"]["kafka_round_trip"]["items"] == doc["payloads"]
     assert doc["ceiling"]["scale_out_vs_one_worker"]["end_to_end_2_workers"] > 0
     assert doc["ceiling"]["end_to_end_vs_writer"] > 0

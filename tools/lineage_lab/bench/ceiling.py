@@ -22,6 +22,7 @@ ADAPT = "adapt"
 KAFKA_ROUND_TRIP = "kafka_round_trip"
 GRAPH_BATCHED = "graph_batched"
 GRAPH_PER_EVENT = "graph_per_event"
+WARM_UP = "warm_up"
 GRAPH_WRITER = "graph_writer"
 END_TO_END = "end_to_end"
 BARE = (ADAPT, KAFKA_ROUND_TRIP, GRAPH_BATCHED)
@@ -38,6 +39,7 @@ _LABELS = {
     KAFKA_ROUND_TRIP: "raw payloads published (acks=all) to a throwaway topic and read back, no group",
     GRAPH_BATCHED: "minimal UNWIND MERGE of the holdings, batches of 1,000 events",
     GRAPH_PER_EVENT: "minimal MERGE, one transaction per event",
+    WARM_UP: "lineage's graph writer on people of its own after the schema changes, not compared",
     GRAPH_WRITER: "lineage's graph writer alone, in-process: identity, holdings, clocks, expiry",
     END_TO_END: "pipeline end to end (worker process, raw topic -> Neo4j)",
 }
