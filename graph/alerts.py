@@ -50,6 +50,9 @@ WITH a, row
 CALL (a, row) {
   UNWIND CASE WHEN row.link THEN row.subjects ELSE [] END AS key
   MATCH (i:Identifier {key: key})
+  // A person linked already needs nothing, and most of a batch's are: read unlocked, the link
+  // found is one a merge under way moves with the person (graph.identity), never loses.
+  WITH a, i WHERE NOT EXISTS { MATCH (i)-[:IDENTIFIES]->(linked:Subject) WHERE (a)-[:CONCERNS]->(linked) }
   // Write-locked before reading where it points, as the record stage's batches do
   // (LOCK_IDENTIFIERS): a merge under way in another worker holds it, so this waits and links
   // the person the merge leaves. Read unlocked, the link met the deleted loser (EntityNotFound).

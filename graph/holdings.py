@@ -163,7 +163,8 @@ RETURN collect(["""
 
 # One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
 # made with it, so only a new one needs them: checking them on every row would add to every
-# row's reads. Returns every holding written, whether its expiry may have changed (the
+# row's reads. A holding this row created (``fresh``: no other row names it, and the deletions'
+# tombstones are made with their relationships) has none yet, so they are created, not merged. Returns every holding written, whether its expiry may have changed (the
 # store-wide moments it reads were written earlier in the batch), whether what it counts as in
 # the tally (held or not, subject type) changed, and its expiry inputs only if the expiry may
 # have: reading a holding's ~25 inputs and shipping them to the worker cost more than the
@@ -190,8 +191,8 @@ MERGE (h:Holding {id: row.id})
                 h.last_event_at = first_at, h.last_event_id = row.first_event,
                 h.first_event = row.first_event, h.fresh = true
 FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
-  MERGE (s)-[:HAS_HOLDING]->(h)
-  MERGE (h)-[:IN_STORE]->(st))
+  CREATE (s)-[:HAS_HOLDING]->(h)
+  CREATE (h)-[:IN_STORE]->(st))
 WITH s, st, h, row, first_at, last_at, """
     + _MOMENT_NAMES
     + """, properties(h) AS hp

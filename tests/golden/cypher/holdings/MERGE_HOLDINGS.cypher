@@ -12,8 +12,8 @@ MERGE (h:Holding {id: row.id})
                 h.last_event_at = first_at, h.last_event_id = row.first_event,
                 h.first_event = row.first_event, h.fresh = true
 FOREACH (_ IN CASE WHEN h.fresh THEN [1] ELSE [] END |
-  MERGE (s)-[:HAS_HOLDING]->(h)
-  MERGE (h)-[:IN_STORE]->(st))
+  CREATE (s)-[:HAS_HOLDING]->(h)
+  CREATE (h)-[:IN_STORE]->(st))
 WITH s, st, h, row, first_at, last_at, written_at, collected_at, contact_at, properties(h) AS hp
 OPTIONAL MATCH (s)-[c:CLOCK]->(st)
 WITH st, h, row, first_at, last_at, written_at, collected_at, contact_at, hp, properties(c) AS cp
