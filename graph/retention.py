@@ -49,8 +49,7 @@ WITH h, st, c"""
 # the store, a null store every holding of the subject (after a merge). A target not ``always``
 # is refreshed only if its expiry was never computed or this event is now its first sighting.
 # A target names its holding (an id seek), a store (an id prefix seek) or only the subject:
-# never every holding of the subject, filtered. Holdings in ``$known`` (element ids) are left
-# out: the batch's holding write returned their inputs, as they are now.
+# never every holding of the subject, filtered.
 EXPIRY_INPUTS_OF_TARGETS = (
     """
 UNWIND $targets AS t
@@ -68,7 +67,6 @@ UNION
   MATCH (s)-[:HAS_HOLDING]->(h:Holding)
   RETURN h
 }
-WITH s, t, h WHERE NOT elementId(h) IN $known
 MATCH (s)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WHERE (t.store IS NULL OR st.id = t.store)
   AND (t.always OR h.expiry_checked IS NULL OR h.first_event = t.event_id)
@@ -230,7 +228,7 @@ async def refresh_targets(
     the ``known`` inputs (returned by the holding write) and those of ``targets``, read now."""
     inputs = {row["id"]: row for row in known}
     if targets:
-        result = await tx.run(EXPIRY_INPUTS_OF_TARGETS, targets=targets, known=[row["node"] for row in known])
+        result = await tx.run(EXPIRY_INPUTS_OF_TARGETS, targets=targets)
         inputs |= {row["id"]: row for row in as_inputs((await result.single(strict=True))["inputs"])}
     ordered = list(inputs.values())
     rows: list[dict[str, Any]] = []

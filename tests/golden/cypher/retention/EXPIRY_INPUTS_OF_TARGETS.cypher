@@ -14,7 +14,6 @@ UNION
   MATCH (s)-[:HAS_HOLDING]->(h:Holding)
   RETURN h
 }
-WITH s, t, h WHERE NOT elementId(h) IN $known
 MATCH (s)-[:HAS_HOLDING]->(h)-[:IN_STORE]->(st:Store)
 WHERE (t.store IS NULL OR st.id = t.store)
   AND (t.always OR h.expiry_checked IS NULL OR h.first_event = t.event_id)
