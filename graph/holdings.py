@@ -164,11 +164,12 @@ RETURN collect(["""
 # One row per holding (graph.writer.BatchRows.holding_writes). A holding's relationships are
 # made with it, so only a new one needs them: checking them on every row would add to every
 # row's reads. A holding this row created (``fresh``: no other row names it, and the deletions'
-# tombstones are made with their relationships) has none yet, so they are created, not merged. Returns every holding written, whether its expiry may have changed (the
-# store-wide moments it reads were written earlier in the batch), whether what it counts as in
-# the tally (held or not, subject type) changed, and its expiry inputs only if the expiry may
-# have: reading a holding's ~25 inputs and shipping them to the worker cost more than the
-# write itself, for a sighting that leaves the expiry as it was. Read with merge_holdings().
+# tombstones are made with their relationships) has none yet, so they are created, not merged.
+# Returns every holding written, whether its expiry may have changed (the store-wide moments it
+# reads were written earlier in the batch), whether what it counts as in the tally (held or
+# not, subject type) changed, and its expiry inputs only if the expiry may have: reading a
+# holding's ~25 inputs and shipping them to the worker cost more than the write itself, for a
+# sighting that leaves the expiry as it was. Read with merge_holdings().
 _MOMENT_TIMES = ", ".join(f"row.{m}_at AS {m}_at" for m in HOLDING_MOMENTS)
 _MOMENT_NAMES = ", ".join(f"{m}_at" for m in HOLDING_MOMENTS)
 

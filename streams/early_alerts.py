@@ -7,12 +7,14 @@ rights hits (:mod:`streams.rights_watch`) go the same way.
 
 Nor does the announcement wait for Neo4j: under load (or on a server just started) one upsert
 takes from a tenth of a second to seconds, and every hit offered meanwhile waited for it. The
-announcer reads the ids of the alerts raised (open or acknowledged) once, when the stage starts;
-a hit of any other alert is announced at once, and the alert written after, one upsert at a time
-(what arrives meanwhile goes in the next one together). What the worker announces by any path
-joins the ids raised; an alert closed since the read (the catalog approved its flow) is left to
-the record stage, which reopens and announces it. Until the read has succeeded the announcer
-writes first and announces what its upsert finds new or reopened, as the record stage does.
+announcer reads the ids of the alerts raised (open or acknowledged) when the stage starts and
+again every :data:`RAISED_REFRESH_S`; a hit of any other alert is announced at once, and the
+alert written after, one upsert at a time (what arrives meanwhile goes in the next one
+together). What the worker announces by any path joins the ids raised; an alert closed
+elsewhere (a catalog change, a scheduled check, another worker) leaves them at the next read,
+and until then the record stage reopens and announces it. Until the first read has succeeded
+the announcer writes first and announces what its upsert finds new or reopened, as the record
+stage does.
 
 Delivery: an alert announced early and not written yet is listed in :class:`Unwritten`, shared
 with the record stage, which writes it whatever happens to the early write and does not announce
@@ -49,6 +51,9 @@ log = logging.getLogger(__name__)
 EARLY_ALERT_PAUSE_S = 15.0
 EARLY_ALERT_BACKLOG = 20_000  # hits waiting for one upsert; beyond, the record stage raises them
 EARLY_ALERT_DRAIN_S = 10.0  # at stop, how long an upsert under way may take to finish
+# How often the alerts raised are read again: an alert closed elsewhere (a catalog change, a
+# scheduled check, another worker) leaves them, so its reopening is announced early again.
+RAISED_REFRESH_S = 30.0
 
 Announce = Callable[[list[dict[str, Any]]], Awaitable[None]]
 LoadRaised = Callable[[], Awaitable[set[str]]]
@@ -89,6 +94,9 @@ class Unwritten:
     def written(self, ids: Iterable[str]) -> None:
         self._ids.difference_update(ids)
 
+    def ids(self) -> set[str]:
+        return set(self._ids)
+
     def not_announced(self, alerts: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The alerts an upsert raised, less those announced already (which are now written)."""
         kept = [a for a in alerts if a["id"] not in self._ids]
@@ -102,9 +110,10 @@ class EarlyAlerts:
     :meth:`close` when the stage stops.
 
     It announces an alert as soon as a hit names one that is not raised, then writes it: the
-    alerts raised are read once at start (:meth:`AlertWriter.raised`) and kept current by what
-    this worker announces (:meth:`learn`). Until that read has succeeded it announces what its
-    upsert finds new or reopened, after writing, as the record stage does."""
+    alerts raised are read at start (:meth:`AlertWriter.raised`), kept current by what this
+    worker raises (:meth:`learn`), and read again every :data:`RAISED_REFRESH_S` for those
+    closed elsewhere. Until the first read has succeeded it announces what its upsert finds
+    new or reopened, after writing, as the record stage does."""
 
     def __init__(
         self, writer: AlertWriter, announce: Announce, receipts: Receipts, unwritten: Unwritten | None = None
@@ -114,7 +123,8 @@ class EarlyAlerts:
         self._receipts = receipts
         self.unwritten = unwritten or Unwritten()
         self._raised: set[str] | None = None  # None until read
-        self._learned: set[str] = set()  # announced by other paths while it was being read
+        self._read_at = 0.0
+        self._learned: set[str] = set()  # raised by other paths since the last read began
         self._waiting: list[Hit] = []
         self._batches: list[Sequence[Any]] = []  # whose hits wait: their receipts, read lazily
         self._ready = asyncio.Event()
@@ -125,17 +135,18 @@ class EarlyAlerts:
 
     def learn(self, ids: Iterable[str]) -> None:
         """Alerts raised by another path of this worker (the record stage, a catalog change)."""
+        ids = set(ids)
+        self._learned.update(ids)
         if self._raised is not None:
             self._raised.update(ids)
-        else:
-            self._learned.update(ids)
 
     def offer(self, hits: Sequence[Hit], batch: Sequence[Any]) -> None:
         """Queue a batch's hits; never waits. Hits of alerts raised already are left to the
-        record stage, without asking Neo4j again."""
+        record stage, without asking Neo4j again (unless the raised are due to be read again:
+        one of them may have closed)."""
         if not hits or time.monotonic() < self._paused_until:
             return
-        if self._raised is not None:
+        if self._raised is not None and not self._read_due():
             raised = self._raised
             hits = [hit for hit in hits if hit.id not in raised]
             if not hits:
@@ -158,7 +169,7 @@ class EarlyAlerts:
                 self._ready.clear()
                 hits, batches = self._waiting, self._batches
                 self._waiting, self._batches = [], []
-                if self._raised is None:
+                if self._raised is None or self._read_due():
                     await self._read_raised()
                 if self._raised is None:  # announced after writing, from what the write finds
                     await self._shielded(self._raise(hits, batches))
@@ -187,11 +198,21 @@ class EarlyAlerts:
         self._under_way = [f for f in self._under_way if not f.done()] + [under_way]
         await asyncio.shield(under_way)
 
+    def _read_due(self) -> bool:
+        return time.monotonic() - self._read_at >= RAISED_REFRESH_S
+
     async def _read_raised(self) -> None:
+        """The graph's alerts raised, with those raised while it was read and those announced
+        and not written yet: an alert raised before the read began is in the graph (the record
+        stage learns its alerts once written). A failed read keeps what was known, and is
+        tried again after the same interval."""
+        self._learned, self._read_at = set(), time.monotonic()
         try:
-            self._raised = await self._writer.raised() | self._learned
+            raised = await self._writer.raised()
         except Exception as exc:
             log.warning("alerts raised not read (%s); early alerts wait for their write", type(exc).__name__)
+            return
+        self._raised = raised | self._learned | self.unwritten.ids()
 
     async def _announce_new(self, hits: list[Hit], batches: list[Sequence[Any]]) -> None:
         """Announce the alerts the hits raise, then queue them to be written. Hits of alerts

@@ -535,6 +535,31 @@ class TestEarlyAlerts:
         asyncio.run(scenario())
         assert writer.upserts == [["a"], ["b"]]
 
+    def test_an_alert_closed_elsewhere_is_announced_early_again_once_the_raised_are_read_again(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A catalog change, a scheduled check or another worker closes an alert this worker
+        read as raised: when its flow is seen again, the early pass announces it again."""
+        writer, announced = _HeldWriter(raised={"a"}), []
+        writer.gate.set()
+
+        async def scenario() -> None:
+            early = _early(writer, announced)
+            async with _announcing(early):
+                early.offer([_Hit("b")], [])
+                await _until(lambda: len(announced) == 1)
+                early.offer([_Hit("a")], [])  # raised: left to the record stage
+                await asyncio.sleep(0.05)
+                assert writer.upserts == [["b"]]
+                writer._raised = {"b"}  # a closed elsewhere
+                monkeypatch.setattr(early_alerts, "RAISED_REFRESH_S", 0.0)
+                early.offer([_Hit("a"), _Hit("b")], [])
+                await _until(lambda: len(announced) == 2)
+
+        asyncio.run(scenario())
+        assert [[a["id"] for a in batch] for batch in announced] == [["b"], ["a"]]
+        assert writer.upserts == [["b"], ["a"]]
+
     def test_an_alert_announced_early_is_announced_by_the_record_stage_only_if_reopened_after(
         self,
     ) -> None:
