@@ -467,8 +467,6 @@ def subject_row(
         "key": min(keys.values()),
         "ids": sorted(keys.values()),
         "at": at,
-        "first": min(at),
-        "last": max(at),
         "hold": n % HOLD_EVERY == HOLD_EVERY - 1,
         "exp": [tables.expiry_ms(h, times[h.first]) for h in holdings],
         "legal": [tables.legal_until_ms(h, times[h.first]) for h in holdings],
