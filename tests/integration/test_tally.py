@@ -192,3 +192,63 @@ def test_a_link_alone_moves_both_people_into_one(pipeline: Settings) -> None:
     assert _counted(pipeline, stores) == expected
     _fold(pipeline)
     assert _counted(pipeline, stores) == expected
+
+
+def _queued_keys(settings: Settings) -> set[str]:
+    with open_driver(settings) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (q:TallyQueue) UNWIND q.keys AS k RETURN collect(DISTINCT k) AS keys",
+            database_=settings.neo4j.database,
+        )
+    return set(records[0]["keys"])
+
+
+def test_only_batches_that_change_what_a_person_holds_queue_them(pipeline: Settings) -> None:
+    """A sighting of data held already changes no count: queueing its person would have the
+    count refresh read all their holdings again for nothing. A new category and an erasure
+    change what they hold, and queue them."""
+    from datetime import UTC, datetime, timedelta
+
+    from lineage.domain.events import CollectionEvent, ErasureEvent, SubjectRef
+    from lineage.domain.subjects import SubjectType
+
+    live = LiveCatalog.load(pipeline.catalog)
+    dana = "d" * 32
+    person = SubjectRef(type=SubjectType.CUSTOMER, key=dana)
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+
+    def collected(n: int, category: str, action: str = "collected") -> CollectionEvent:
+        return CollectionEvent(
+            action=action,  # type: ignore[arg-type]
+            event_id=f"tally-queue-test:{n}",
+            source="demo",
+            store="brevo/contacts",
+            occurred_at=at + timedelta(days=n),
+            categories=(category,),
+            subject=person,
+        )
+
+    _write(pipeline, live, [collected(0, "user.contact.email")], fold_at=0)
+    assert dana not in _queued_keys(pipeline)
+
+    _write(pipeline, live, [collected(1, "user.contact.email", "updated")], fold_at=-1)
+    assert dana not in _queued_keys(pipeline), "the same category seen again changes no count"
+
+    _write(pipeline, live, [collected(2, "user.name")], fold_at=-1)
+    assert dana in _queued_keys(pipeline), "a new category does"
+    _fold(pipeline)
+
+    erased = ErasureEvent(
+        action="erased",
+        event_id="tally-queue-test:erased",
+        source="demo",
+        store="brevo/contacts",
+        occurred_at=at + timedelta(days=3),
+        categories=(),
+        subject=person,
+    )
+    _write(pipeline, live, [erased], fold_at=-1)
+    assert dana in _queued_keys(pipeline), "an erasure does"
+    _fold(pipeline)
+    stores = [["brevo/contacts"]]
+    assert _counted(pipeline, stores) == _scanned(pipeline, stores)
