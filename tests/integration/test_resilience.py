@@ -17,7 +17,7 @@ from lineage.kafka.topics import Topics
 from lineage.runner import WorkerProcess
 from lineage.settings import Settings
 from lineage_lab import statements
-from streams.monitor import consumer_lag, read_dead_letters, topic_size
+from streams.monitor import LagProbe, consumer_lag, read_dead_letters, topic_size
 from streams.publisher import RawPublisher
 
 pytestmark = pytest.mark.integration
@@ -43,11 +43,14 @@ class TestWorkerCrash:
 
         worker = WorkerProcess(pipeline, tmp_path / "killed.log").start()
         deadline = time.monotonic() + 120
-        while consumer_lag(pipeline.kafka, pipeline.app_id, watched) >= len(payloads):
-            assert time.monotonic() < deadline, "the worker made no progress"
-            time.sleep(0.05)
-        worker.kill()  # no graceful stop: in-flight batches are lost
-        assert consumer_lag(pipeline.kafka, pipeline.app_id, watched) > 0
+        # One probe kept open: a fresh client a poll (a SASL handshake each) can take longer
+        # than the worker needs for the whole feed, and the kill would come after the end.
+        with LagProbe(pipeline.kafka, pipeline.app_id) as probe:
+            while probe.lag(watched) >= len(payloads):
+                assert time.monotonic() < deadline, "the worker made no progress"
+                time.sleep(0.01)
+            worker.kill()  # no graceful stop: in-flight batches are lost
+            assert probe.lag(watched) > 0
 
         with WorkerProcess(pipeline, tmp_path / "resumed.log").start() as resumed:
             resumed.wait_caught_up(timeout=300)
