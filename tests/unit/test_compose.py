@@ -85,7 +85,9 @@ def test_the_cluster_file_makes_three_brokers_that_each_vote_in_one_quorum() -> 
         assert set(env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
         assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
         host_port = services[name]["ports"][0].split(":")[1]
-        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"INTERNAL://{name}:29092,EXTERNAL://127.0.0.1:{host_port}"
+        assert (
+            env["KAFKA_ADVERTISED_LISTENERS"] == f"INTERNAL://{name}:29092,EXTERNAL://127.0.0.1:{host_port}"
+        )
     assert sorted(env["KAFKA_NODE_ID"] for env in brokers.values()) == [1, 2, 3]
     assert len({services[name]["ports"][0] for name in brokers}) == 3
     assert {services[name]["volumes"][0].split(":")[0] for name in brokers} == {
